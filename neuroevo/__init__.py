@@ -1,0 +1,93 @@
+"""neuroevo: NEAT and other neuroevolution strategies, whole populations evaluated in PyTorch.
+
+Example::
+
+    import neuroevo as ne
+
+    cfg = ne.load_config("configs/xor.ini")                      # a neat.Config
+    result = ne.evolve(ne.NEAT(cfg), ne.tasks.XOR(), generations=300, seed=1)
+    print(result.solved, result.best_fitness, result.evaluations)
+
+    net = ne.compile_population(genomes, cfg.genome_config)      # [B, n_in] -> [P, B, n_out]
+
+Names are resolved on first use, so ``import neuroevo`` does not import gymnasium,
+matplotlib or graphviz.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from neuroevo._lazy import lazy_getattr
+from neuroevo.errors import (
+    CheckpointError,
+    CompileError,
+    ConfigError,
+    NeuroevoError,
+    StrategyError,
+    TaskError,
+)
+
+__version__ = "0.1.0"
+
+_NAMES = {
+    # configuration
+    "load_config": "neuroevo.config:load_config",
+    "load_experiment": "neuroevo.config:load_experiment",
+    # compiler
+    "compile_population": "neuroevo.compile.population:compile_population",
+    "PopulationNetwork": "neuroevo.compile.population:PopulationNetwork",
+    "compile_genome": "neuroevo.compile.module:compile_genome",
+    "GenomeModule": "neuroevo.compile.module:GenomeModule",
+    # the loop
+    "evolve": "neuroevo.loop:evolve",
+    "Result": "neuroevo.loop:Result",
+    # strategies
+    "Strategy": "neuroevo.strategies.base:Strategy",
+    "BatchedPolicy": "neuroevo.strategies.base:BatchedPolicy",
+    "NEAT": "neuroevo.strategies.neat:NEAT",
+    "GA": "neuroevo.strategies.ga:GA",
+    "PSO": "neuroevo.strategies.pso:PSO",
+    "SimulatedAnnealing": "neuroevo.strategies.annealing:SimulatedAnnealing",
+    "MLP": "neuroevo.nets:MLP",
+    "GradientDescent": "neuroevo.gradient:GradientDescent",
+    # neat-python drop-in
+    "BatchedEvaluator": "neuroevo.neat_compat:BatchedEvaluator",
+    # reporting
+    "Reporter": "neuroevo.reporting.base:Reporter",
+    "GenerationStats": "neuroevo.reporting.base:GenerationStats",
+    "StdOutReporter": "neuroevo.reporting.stdout:StdOutReporter",
+    # genome files (JSON, never pickle)
+    "save_genome": "neuroevo.io.genome_json:save_genome",
+    "load_genome": "neuroevo.io.genome_json:load_genome",
+    # sub-packages
+    "tasks": "neuroevo.tasks",
+    "envs": "neuroevo.envs",
+    "viz": "neuroevo.viz",
+    "strategies": "neuroevo.strategies",
+}
+
+__getattr__ = lazy_getattr(__name__, _NAMES, globals())
+
+__all__ = [
+    "CheckpointError",
+    "CompileError",
+    "ConfigError",
+    "NeuroevoError",
+    "StrategyError",
+    "TaskError",
+    *sorted(_NAMES),
+]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_NAMES))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from neuroevo import envs, strategies, tasks, viz  # noqa: F401
+    from neuroevo.compile.module import GenomeModule, compile_genome  # noqa: F401
+    from neuroevo.compile.population import PopulationNetwork, compile_population  # noqa: F401
+    from neuroevo.config import load_config, load_experiment  # noqa: F401
+    from neuroevo.loop import Result, evolve  # noqa: F401
+    from neuroevo.strategies.neat import NEAT  # noqa: F401

@@ -1,0 +1,234 @@
+"""neat-python's activation and aggregation functions as batched torch operations.
+
+Each function reproduces ``neat.activations`` / ``neat.aggregations`` (neat-python 2.0)
+exactly: the same clamps, constants and edge cases (``inv(0) == 0``, ``log`` floored at
+1e-7, empty aggregations giving 0.0 -- or 1.0 for ``product``, ``median`` averaging the two
+middle values). Formulas are written so that gradients stay finite (no ``inf * 0`` in an
+unused ``torch.where`` branch), because ``compile_genome`` trains through them.
+
+Users who add their own activation to a neat-python config register a torch version here::
+
+    from neuroevo.compile.functions import register_activation
+    register_activation("my_act", lambda z: torch.tanh(z) * 2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from neuroevo.errors import CompileError
+
+Tensor = torch.Tensor
+
+# selu constants as in neat-python (Klambauer et al. 2017, "Self-Normalizing Neural Networks")
+_SELU_LAMBDA = 1.0507009873554804934193349852946
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_LA = _SELU_LAMBDA * _SELU_ALPHA  # neat-python evaluates lam * alpha first
+
+
+def _sigmoid(z: Tensor) -> Tensor:
+    return 1.0 / (1.0 + torch.exp(-torch.clamp(5.0 * z, -60.0, 60.0)))
+
+
+def _tanh(z: Tensor) -> Tensor:
+    return torch.tanh(torch.clamp(2.5 * z, -60.0, 60.0))
+
+
+def _sin(z: Tensor) -> Tensor:
+    return torch.sin(torch.clamp(5.0 * z, -60.0, 60.0))
+
+
+def _gauss(z: Tensor) -> Tensor:
+    z = torch.clamp(z, -3.4, 3.4)
+    return torch.exp(-5.0 * z * z)
+
+
+def _relu(z: Tensor) -> Tensor:
+    return torch.where(z > 0.0, z, torch.zeros_like(z))
+
+
+def _elu(z: Tensor) -> Tensor:
+    return torch.where(z > 0.0, z, torch.exp(torch.clamp(z, max=0.0)) - 1.0)
+
+
+def _lelu(z: Tensor) -> Tensor:
+    return torch.where(z > 0.0, z, 0.005 * z)
+
+
+def _selu(z: Tensor) -> Tensor:
+    return torch.where(
+        z > 0.0, _SELU_LAMBDA * z, _SELU_LA * (torch.exp(torch.clamp(z, max=0.0)) - 1.0)
+    )
+
+
+def _softplus(z: Tensor) -> Tensor:
+    return 0.2 * torch.log(1.0 + torch.exp(torch.clamp(5.0 * z, -60.0, 60.0)))
+
+
+def _identity(z: Tensor) -> Tensor:
+    return z
+
+
+def _clamped(z: Tensor) -> Tensor:
+    return torch.clamp(z, -1.0, 1.0)
+
+
+def _inv(z: Tensor) -> Tensor:
+    zero = z == 0.0
+    safe = torch.where(zero, torch.ones_like(z), z)
+    return torch.where(zero, torch.zeros_like(z), 1.0 / safe)
+
+
+def _log(z: Tensor) -> Tensor:
+    return torch.log(torch.clamp(z, min=1e-7))
+
+
+def _exp(z: Tensor) -> Tensor:
+    return torch.exp(torch.clamp(z, -60.0, 60.0))
+
+
+def _abs(z: Tensor) -> Tensor:
+    return torch.abs(z)
+
+
+def _hat(z: Tensor) -> Tensor:
+    return torch.clamp(1.0 - torch.abs(z), min=0.0)
+
+
+def _square(z: Tensor) -> Tensor:
+    return z * z
+
+
+def _cube(z: Tensor) -> Tensor:
+    return z * z * z
+
+
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "sigmoid": _sigmoid,
+    "tanh": _tanh,
+    "sin": _sin,
+    "gauss": _gauss,
+    "relu": _relu,
+    "elu": _elu,
+    "lelu": _lelu,
+    "selu": _selu,
+    "softplus": _softplus,
+    "identity": _identity,
+    "clamped": _clamped,
+    "inv": _inv,
+    "log": _log,
+    "exp": _exp,
+    "abs": _abs,
+    "hat": _hat,
+    "square": _square,
+    "cube": _cube,
+}
+
+
+# --- aggregations -------------------------------------------------------------------------
+# Each takes the weighted inputs ``v`` of shape [D, K, B] (D nodes, up to K inputs each,
+# B batch rows) and a mask [D, K] of which of the K slots are real inputs (real slots come
+# first, in neat-python's connection order). Padded slots of ``v`` hold 0.0. Returns [D, B].
+
+
+def _count(mask: Tensor, like: Tensor) -> Tensor:
+    return mask.sum(1).to(like.dtype)[:, None]  # [D, 1]
+
+
+def _agg_sum(v: Tensor, mask: Tensor) -> Tensor:
+    return v.sum(1)
+
+
+def _agg_product(v: Tensor, mask: Tensor) -> Tensor:
+    return torch.where(mask[:, :, None], v, torch.ones_like(v)).prod(1)
+
+
+def _agg_max(v: Tensor, mask: Tensor) -> Tensor:
+    m = mask[:, :, None]
+    out = torch.where(m, v, torch.full_like(v, float("-inf"))).amax(1)
+    return torch.where(mask.any(1)[:, None], out, torch.zeros_like(out))
+
+
+def _agg_min(v: Tensor, mask: Tensor) -> Tensor:
+    m = mask[:, :, None]
+    out = torch.where(m, v, torch.full_like(v, float("inf"))).amin(1)
+    return torch.where(mask.any(1)[:, None], out, torch.zeros_like(out))
+
+
+def _agg_maxabs(v: Tensor, mask: Tensor) -> Tensor:
+    # Python's max(x, key=abs) keeps the first of equal |x|; torch.argmax also returns the
+    # first maximal index. Padded slots get |x| = -1 so they never win.
+    a = torch.where(mask[:, :, None], v.abs(), torch.full_like(v, -1.0))
+    idx = a.argmax(1, keepdim=True)  # [D, 1, B]
+    out = v.gather(1, idx).squeeze(1)
+    return torch.where(mask.any(1)[:, None], out, torch.zeros_like(out))
+
+
+def _agg_mean(v: Tensor, mask: Tensor) -> Tensor:
+    n = _count(mask, v)
+    return torch.where(n > 0, v.sum(1) / n.clamp(min=1.0), torch.zeros_like(v[:, 0]))
+
+
+def _agg_median(v: Tensor, mask: Tensor) -> Tensor:
+    # neat-python's median2: mean for n <= 2, middle value for odd n, mean of the two middle
+    # values for even n; 0.0 for no inputs.
+    d, k, b = v.shape
+    if k == 0:
+        return v.new_zeros(d, b)
+    n = mask.sum(1)  # [D]
+    s = torch.where(mask[:, :, None], v, torch.full_like(v, float("inf"))).sort(1).values
+    hi = (n // 2).clamp(max=k - 1)
+    lo = torch.where(n % 2 == 1, hi, (hi - 1).clamp(min=0))
+    gh = s.gather(1, hi.view(d, 1, 1).expand(d, 1, b)).squeeze(1)
+    gl = s.gather(1, lo.view(d, 1, 1).expand(d, 1, b)).squeeze(1)
+    out = torch.where((n % 2 == 1)[:, None], gh, (gl + gh) / 2.0)
+    return torch.where((n > 0)[:, None], out, torch.zeros_like(out))
+
+
+AGGREGATIONS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
+    "sum": _agg_sum,
+    "product": _agg_product,
+    "max": _agg_max,
+    "min": _agg_min,
+    "maxabs": _agg_maxabs,
+    "median": _agg_median,
+    "mean": _agg_mean,
+}
+
+
+def register_activation(name: str, fn: Callable[[Tensor], Tensor]) -> None:
+    """Add a torch activation for a custom neat-python activation of the same name."""
+    if not callable(fn):
+        raise TypeError(f"register_activation({name!r}, ...): expected a callable, got {fn!r}")
+    ACTIVATIONS[name] = fn
+
+
+def register_aggregation(name: str, fn: Callable[[Tensor, Tensor], Tensor]) -> None:
+    """Add a torch aggregation ``fn(values[D,K,B], mask[D,K]) -> [D,B]``."""
+    if not callable(fn):
+        raise TypeError(f"register_aggregation({name!r}, ...): expected a callable, got {fn!r}")
+    AGGREGATIONS[name] = fn
+
+
+def activation(name: str) -> Callable[[Tensor], Tensor]:
+    """The torch activation called ``name`` (CompileError naming the fix when unknown)."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise CompileError(
+            f"activation {name!r} has no torch implementation; known: {sorted(ACTIVATIONS)}. "
+            "Register one with neuroevo.compile.functions.register_activation(name, fn)"
+        ) from None
+
+
+def aggregation(name: str) -> Callable[[Tensor, Tensor], Tensor]:
+    """The torch aggregation called ``name`` (CompileError naming the fix when unknown)."""
+    try:
+        return AGGREGATIONS[name]
+    except KeyError:
+        raise CompileError(
+            f"aggregation {name!r} has no torch implementation; known: {sorted(AGGREGATIONS)}. "
+            "Register one with neuroevo.compile.functions.register_aggregation(name, fn)"
+        ) from None

@@ -1,0 +1,174 @@
+"""The one population loop: ask, evaluate, tell, report.
+
+``evolve`` knows nothing of NEAT, PSO or any task. Each generation:
+
+1. ``policy = strategy.ask()`` -- the whole population as one batched policy;
+2. ``fitness = task.evaluate(policy)`` -- one batched evaluation, tensor ``[P]``;
+3. ``strategy.tell(fitness)`` -- selection and variation;
+4. reporters see the generation's statistics;
+5. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
+   ``generations`` generations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from neuroevo.errors import TaskError
+from neuroevo.reporting.base import GenerationStats, Reporter
+from neuroevo.strategies.base import Strategy
+from neuroevo.tasks.base import Task
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``None`` means CUDA when available, else CPU."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+@dataclasses.dataclass
+class Result:
+    """What :func:`evolve` returns."""
+
+    best: Any  # best candidate seen (a neat-python genome, a parameter tensor ...)
+    best_fitness: float
+    solved: bool
+    generations: int  # generations evaluated
+    evaluations: int  # fitness evaluations in all
+    history: list[GenerationStats]
+    seconds: float
+    strategy: Strategy | None = None  # the strategy, to continue or inspect
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary (without the best candidate itself)."""
+        return {
+            "solved": self.solved,
+            "generations": self.generations,
+            "evaluations": self.evaluations,
+            "best_fitness": self.best_fitness,
+            "seconds": self.seconds,
+            "history": [s.to_dict() for s in self.history],
+        }
+
+
+def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor:
+    if not isinstance(fitness, torch.Tensor) or fitness.shape != (size,):
+        shape = tuple(fitness.shape) if isinstance(fitness, torch.Tensor) else type(fitness).__name__
+        raise TaskError(
+            f"task {task.name!r} returned fitness of shape {shape}; expected a tensor of shape "
+            f"({size},), one value per candidate"
+        )
+    bad = ~torch.isfinite(fitness)
+    if bool(bad.any()):
+        idx = bad.nonzero().flatten()[:5].tolist()
+        raise TaskError(
+            f"task {task.name!r} returned non-finite fitness (NaN or inf) for candidates {idx}: "
+            "clamp or penalise such outputs inside the task (e.g. torch.nan_to_num)"
+        )
+    return fitness
+
+
+def evolve(
+    strategy: Strategy,
+    task: Task,
+    *,
+    generations: int,
+    seed: int | None = None,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype = torch.float32,
+    reporters: Sequence[Reporter] = (),
+    stop_on_solve: bool = True,
+    setup: bool = True,
+    start_generation: int = 0,
+    start_evaluations: int = 0,
+) -> Result:
+    """Run ``strategy`` on ``task`` for at most ``generations`` generations.
+
+    Example::
+
+        import neuroevo as ne
+        result = ne.evolve(ne.NEAT(ne.load_config("configs/xor.ini")), ne.tasks.XOR(),
+                           generations=300, seed=1)
+        print(result.solved, result.best_fitness, result.evaluations)
+
+    ``setup=False`` continues a strategy that is already set up (after a resume);
+    ``start_generation``/``start_evaluations`` carry the counters over.
+    """
+    if not isinstance(generations, int) or generations < 0:
+        raise ValueError(f"generations must be a non-negative integer, got {generations!r}")
+    dev = resolve_device(device)
+    generator = torch.Generator(device="cpu")
+    generator.manual_seed(seed if seed is not None else torch.seed())
+    if setup:
+        strategy.setup(
+            num_inputs=task.num_inputs,
+            num_outputs=task.num_outputs,
+            seed=seed,
+            device=dev,
+            dtype=dtype,
+        )
+    for r in reporters:
+        r.on_start(strategy, task, generations)
+
+    history: list[GenerationStats] = []
+    evaluations = start_evaluations
+    solved = False
+    t_start = time.perf_counter()
+    generation = start_generation
+    best_so_far = strategy.best_fitness
+    result: Result | None = None
+    try:
+        for generation in range(start_generation, start_generation + generations):
+            t0 = time.perf_counter()
+            policy = strategy.ask()
+            size = policy.num_candidates
+            fitness = task.evaluate(policy, generator=generator)
+            fitness = _check_fitness(fitness, size, task).detach()
+            strategy.tell(fitness)
+            evaluations += size * task.evaluations_per_candidate()
+            dt = time.perf_counter() - t0
+            f = fitness.double().cpu()
+            gen_best = float(f.max())
+            best_so_far = max(best_so_far, gen_best, strategy.best_fitness)
+            stats = GenerationStats(
+                generation=generation,
+                best_fitness=gen_best,
+                mean_fitness=float(f.mean()),
+                std_fitness=float(f.std(unbiased=False)) if size > 1 else 0.0,
+                best_fitness_so_far=best_so_far,
+                evaluations=evaluations,
+                seconds=dt,
+                evaluations_per_second=size * task.evaluations_per_candidate() / max(dt, 1e-12),
+                extra=dict(strategy.info()),
+            )
+            history.append(stats)
+            for r in reporters:
+                r.on_generation(stats, strategy)
+            threshold = task.fitness_threshold
+            if threshold is not None and gen_best >= threshold and not math.isnan(gen_best):
+                solved = True
+                for r in reporters:
+                    r.on_solved(stats, strategy)
+                if stop_on_solve:
+                    break
+    finally:
+        result = Result(
+            best=strategy.best,
+            best_fitness=float(strategy.best_fitness),
+            solved=solved,
+            generations=len(history) + start_generation,
+            evaluations=evaluations,
+            history=history,
+            seconds=time.perf_counter() - t_start,
+            strategy=strategy,
+        )
+        for r in reporters:
+            r.on_end(result)
+    return result

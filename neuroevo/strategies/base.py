@@ -1,0 +1,89 @@
+"""The ask/tell protocol every strategy follows, and the batched policy it hands to tasks.
+
+One generation (see ``neuroevo.loop.evolve``)::
+
+    policy = strategy.ask()              # a BatchedPolicy over P candidates
+    fitness = task.evaluate(policy)      # tensor [P], larger is better
+    strategy.tell(fitness)               # selection, variation, bookkeeping
+
+A strategy knows nothing of tasks; a task sees only a :class:`BatchedPolicy`.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import torch
+
+
+class BatchedPolicy(torch.nn.Module, abc.ABC):
+    """P candidate networks evaluated together.
+
+    ``forward(x)`` takes ``x`` of shape ``[B, num_inputs]`` (the same inputs for every
+    candidate) or ``[P, B, num_inputs]`` (one batch per candidate) and returns
+    ``[P, B, num_outputs]``. Recurrent policies keep a state per (candidate, batch row)
+    that :meth:`reset` clears; feed-forward ones ignore :meth:`reset`.
+    """
+
+    num_candidates: int
+    num_inputs: int
+    num_outputs: int
+    recurrent: bool = False
+
+    def reset(self) -> None:  # noqa: B027 - no-op by default (feed-forward)
+        """Clear recurrent state (no-op for feed-forward policies)."""
+
+
+class Strategy(abc.ABC):
+    """Base class of NEAT, GA, PSO, simulated annealing and gradient baselines.
+
+    Subclasses implement :meth:`setup`, :meth:`ask` and :meth:`tell`, and keep
+    :attr:`best` / :attr:`best_fitness` up to date (the best candidate seen so far, in
+    whatever form the strategy's candidates take: a neat-python genome, a flat parameter
+    tensor ...). ``info()`` adds strategy-specific numbers (species count ...) that
+    reporters show.
+    """
+
+    #: short name used in experiment files and reports ("neat", "ga", "pso", "sa", "adam")
+    name: str = "strategy"
+
+    best: Any = None
+    best_fitness: float = float("-inf")
+
+    @abc.abstractmethod
+    def setup(
+        self,
+        *,
+        num_inputs: int,
+        num_outputs: int,
+        seed: int | None,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
+        """Create the initial population for a task with these input/output sizes."""
+
+    @abc.abstractmethod
+    def ask(self) -> BatchedPolicy:
+        """Return the current population as one batched policy."""
+
+    @abc.abstractmethod
+    def tell(self, fitness: torch.Tensor) -> None:
+        """Take the fitness ``[P]`` of the policy last returned by :meth:`ask`."""
+
+    @property
+    def population_size(self) -> int:
+        """Number of candidates :meth:`ask` returns."""
+        raise NotImplementedError
+
+    def info(self) -> dict[str, float]:
+        """Extra per-generation figures for reporters (e.g. ``{"species": 7}``)."""
+        return {}
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-able state (plus tensors) to checkpoint and resume the strategy."""
+        raise NotImplementedError(f"{type(self).__name__} does not support checkpoints yet")
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        raise NotImplementedError(f"{type(self).__name__} does not support checkpoints yet")

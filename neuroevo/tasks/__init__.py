@@ -1,0 +1,31 @@
+"""Tasks: what a population is evaluated on. Each returns fitness ``[P]`` for a batched policy.
+
+Example::
+
+    import neuroevo as ne
+    task = ne.tasks.XOR()
+"""
+
+from __future__ import annotations
+
+from neuroevo._lazy import lazy_getattr
+
+_NAMES = {
+    "Task": "neuroevo.tasks.base:Task",
+    # supervised (neuroevo/tasks/supervised.py)
+    "Supervised": "neuroevo.tasks.supervised:Supervised",
+    "XOR": "neuroevo.tasks.supervised:XOR",
+    "Parity": "neuroevo.tasks.supervised:Parity",
+    # more supervised problems for the comparison (neuroevo/tasks/datasets.py)
+    "Spirals": "neuroevo.tasks.datasets:Spirals",
+    "Regression": "neuroevo.tasks.datasets:Regression",
+    "Classification": "neuroevo.tasks.datasets:Classification",
+    # control (neuroevo/tasks/control.py)
+    "Control": "neuroevo.tasks.control:Control",
+    # registry: name -> task class, for experiment files (neuroevo/tasks/registry.py)
+    "make": "neuroevo.tasks.registry:make",
+    "register": "neuroevo.tasks.registry:register",
+}
+
+__getattr__ = lazy_getattr(__name__, _NAMES, globals())
+__all__ = sorted(_NAMES)
