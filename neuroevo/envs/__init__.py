@@ -1,0 +1,121 @@
+"""Vectorized torch environments and an adapter for any gymnasium environment.
+
+``make(name, num_envs)`` builds a :class:`~neuroevo.envs.base.VectorEnv`: ``num_envs``
+copies of a classic-control environment stepped together as torch tensors, with
+gymnasium 1.x dynamics, rewards, terminations and time limits. Names prefixed
+``"gym:"`` (or ``backend="gymnasium"``) wrap gymnasium's own environment instead
+(:class:`~neuroevo.envs.gym_adapter.GymVectorEnv`), for anything not vectorized here.
+
+Example::
+
+    import torch
+    from neuroevo import envs
+
+    env = envs.make("CartPole-v1", num_envs=4096, seed=0)
+    obs, info = env.reset()
+    obs, reward, terminated, truncated, info = env.step(torch.ones(4096, dtype=torch.long))
+    lander = envs.make("gym:LunarLander-v3", num_envs=8, seed=0)   # needs box2d
+
+Other modules add environments with ``register("MyEnv-v0", "my.module:MyEnv")``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import torch
+
+from neuroevo.envs.base import AutoresetMode, VectorEnv
+from neuroevo.errors import TaskError
+
+#: name -> "module:Class", imported on first use
+_REGISTRY: dict[str, str] = {
+    "CartPole-v1": "neuroevo.envs.cartpole:CartPole",
+    "Acrobot-v1": "neuroevo.envs.acrobot:Acrobot",
+    "MountainCar-v0": "neuroevo.envs.mountain_car:MountainCar",
+    "MountainCarContinuous-v0": "neuroevo.envs.mountain_car:MountainCarContinuous",
+    "Pendulum-v1": "neuroevo.envs.pendulum:Pendulum",
+    "DoublePole-v0": "neuroevo.envs.double_pole:DoublePole",
+    "DoublePoleNV-v0": "neuroevo.envs.double_pole:DoublePoleNV",
+}
+
+GYM_PREFIX = "gym:"
+
+
+def register(name: str, target: str, *, overwrite: bool = False) -> None:
+    """Make ``make(name, ...)`` build ``target``, a ``"module:Class"`` string.
+
+    Example::
+
+        register("MyEnv-v0", "mypackage.envs:MyEnv")
+    """
+    if not isinstance(name, str) or not name or name.startswith(GYM_PREFIX):
+        raise TaskError(f"register: bad environment name {name!r} (non-empty, not 'gym:...')")
+    if not isinstance(target, str) or ":" not in target:
+        raise TaskError(f"register {name!r}: target must be 'module:Class', got {target!r}")
+    if name in _REGISTRY and _REGISTRY[name] != target and not overwrite:
+        raise TaskError(
+            f"register: {name!r} is already registered to {_REGISTRY[name]!r}; "
+            "pass overwrite=True to replace it"
+        )
+    _REGISTRY[name] = target
+
+
+def registered() -> list[str]:
+    """Names ``make`` builds natively (without the gymnasium adapter)."""
+    return sorted(_REGISTRY)
+
+
+def env_class(name: str) -> type[VectorEnv]:
+    """The class registered under ``name`` (imports its module)."""
+    target = _REGISTRY.get(name)
+    if target is None:
+        raise TaskError(
+            f"unknown environment {name!r}; vectorized here: {registered()}. "
+            f"Any gymnasium environment runs through the adapter: make('gym:{name}', ...) "
+            "or make(name, ..., backend='gymnasium')"
+        )
+    module_name, _, cls_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), cls_name)
+
+
+def make(
+    name: str,
+    num_envs: int,
+    *,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+    seed: int | None = None,
+    backend: str = "torch",
+    **kwargs: Any,
+) -> Any:
+    """Build ``num_envs`` copies of environment ``name``.
+
+    ``backend="torch"`` (default) uses the vectorized torch implementation registered
+    under ``name``; ``backend="gymnasium"`` or a ``"gym:"`` prefix wraps
+    ``gymnasium.make_vec(name, vectorization_mode="sync")`` instead (any gymnasium id;
+    slower, no ``state`` attribute). Other keyword arguments go to the environment
+    (``max_episode_steps``, ``autoreset_mode``...; for the adapter, to ``gymnasium.make``).
+
+    Example::
+
+        env = make("Pendulum-v1", 256, dtype=torch.float64, seed=3)
+    """
+    if not isinstance(name, str):
+        raise TaskError(f"environment name: expected a string, got {name!r}")
+    if backend not in ("torch", "gymnasium"):
+        raise TaskError(f"backend: expected 'torch' or 'gymnasium', got {backend!r}")
+    if name.startswith(GYM_PREFIX) or backend == "gymnasium":
+        from neuroevo.envs.gym_adapter import GymVectorEnv
+
+        gym_id = name[len(GYM_PREFIX):] if name.startswith(GYM_PREFIX) else name
+        return GymVectorEnv(gym_id, num_envs, device=device, dtype=dtype, seed=seed, **kwargs)
+    cls = env_class(name)
+    try:
+        return cls(num_envs, device=device, dtype=dtype, seed=seed, **kwargs)
+    except TypeError as exc:  # unknown keyword argument
+        raise TaskError(f"make({name!r}): bad keyword argument ({exc})") from exc
+
+
+__all__ = ["AutoresetMode", "VectorEnv", "make", "register", "registered", "env_class"]

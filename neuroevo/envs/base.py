@@ -1,0 +1,333 @@
+"""Vectorized torch environments: the shared step/reset/autoreset machinery.
+
+A :class:`VectorEnv` steps ``num_envs`` copies of one environment in lockstep, as
+tensors on any device, with the shape of API of gymnasium's vector environments
+(``reset() -> (obs, info)``, ``step(action) -> (obs, reward, terminated, truncated,
+info)``). A subclass describes only the physics of one environment, batched:
+
+* ``_sample_initial_state(n, generator) -> state [n, k]``
+* ``_dynamics(state, action) -> new_state``
+* ``_observation(state) -> obs``
+* ``_terminated(state) -> bool [n]``
+* ``_reward(state, action, new_state, terminated) -> reward [n]``
+
+and the class attributes ``observation_size``, ``state_size``, ``discrete`` with
+``num_actions`` (discrete) or ``action_size``/``action_bounds`` (continuous), and
+``default_max_episode_steps``.
+
+Autoreset follows gymnasium 1.x ``AutoresetMode`` (gymnasium/vector/vector_env.py),
+chosen with the ``autoreset_mode`` argument:
+
+* ``"SameStep"`` (default): a sub-environment that terminates or is truncated is reset
+  inside the same ``step``; the returned ``obs`` row is the new episode's first
+  observation, ``info["final_obs"]`` (``[N, obs]``) holds the last observation of the
+  finished episode in the rows where ``info["_final_obs"]`` (bool ``[N]``) is True (the
+  other rows hold the returned observation).
+* ``"NextStep"``: the ``step`` after an episode ended resets that sub-environment,
+  ignoring its action, and returns its first observation with reward 0 and
+  terminated = truncated = False (gymnasium's default for its own vector envs).
+* ``"Disabled"``: nothing is reset automatically; finished sub-environments keep being
+  integrated (their results mean nothing) until ``reset(options={"reset_mask": m})``.
+
+Time limits follow gymnasium's ``TimeLimit`` wrapper: ``truncated`` is True on the step
+where the episode's step count reaches ``max_episode_steps`` (both flags can be True).
+
+Randomness: each environment object owns one ``torch.Generator`` on its device, seeded
+from ``seed`` (or from ``reset(seed=...)``); initial states of all sub-environments are
+drawn from it, so the same seed and the same actions give the same trajectories.
+
+Example::
+
+    env = neuroevo.envs.make("CartPole-v1", num_envs=1024, seed=0)
+    obs, info = env.reset()
+    obs, reward, terminated, truncated, info = env.step(torch.zeros(1024, dtype=torch.long))
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, ClassVar
+
+import torch
+
+from neuroevo.errors import TaskError
+
+
+class AutoresetMode(str, Enum):
+    """Autoreset modes, named and valued as gymnasium's ``gymnasium.vector.AutoresetMode``."""
+
+    NEXT_STEP = "NextStep"
+    SAME_STEP = "SameStep"
+    DISABLED = "Disabled"
+
+    @classmethod
+    def parse(cls, mode: Any) -> AutoresetMode:
+        """Accept an ``AutoresetMode``, gymnasium's enum, its value or its name (any case)."""
+        value = getattr(mode, "value", mode)
+        if isinstance(value, str):
+            key = value.replace("_", "").lower()
+            for member in cls:
+                if key in (member.value.lower(), member.name.replace("_", "").lower()):
+                    return member
+        raise TaskError(
+            f"autoreset_mode: unknown mode {mode!r}; use one of "
+            f"{[m.value for m in cls]} (gymnasium's AutoresetMode names)"
+        )
+
+
+def default_device(device: torch.device | str | None) -> torch.device:
+    """``None`` means CUDA when available, else CPU (DESIGN.md)."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class VectorEnv:
+    """``num_envs`` copies of one environment stepped together as torch tensors.
+
+    Args:
+        num_envs: number of sub-environments ``N`` (>= 1).
+        device: torch device; ``None`` = CUDA when available, else CPU.
+        dtype: floating dtype of states, observations and rewards. Use ``torch.float64``
+            to reproduce gymnasium's numpy dynamics to rounding error.
+        seed: seed of the environment's ``torch.Generator`` (``None``: fresh entropy).
+        max_episode_steps: time limit (gymnasium's ``TimeLimit``); defaults to the value
+            gymnasium registers for the environment; ``None`` or 0 disables it.
+        autoreset_mode: ``"SameStep"`` (default), ``"NextStep"`` or ``"Disabled"``; see
+            the module docstring.
+        check_actions: check that discrete actions are in range (costs one device
+            synchronisation per step; turn off for speed once a policy is known good).
+    """
+
+    #: gymnasium id of the environment this class reproduces
+    name: ClassVar[str] = "env"
+    observation_size: ClassVar[int]
+    state_size: ClassVar[int]
+    discrete: ClassVar[bool]
+    #: discrete environments: actions are integers in ``[0, num_actions)``
+    num_actions: ClassVar[int | None] = None
+    #: continuous environments: actions are floats ``[N, action_size]`` within bounds
+    action_size: ClassVar[int | None] = None
+    action_bounds: ClassVar[tuple[float, float] | None] = None
+    default_max_episode_steps: ClassVar[int | None] = None
+
+    def __init__(
+        self,
+        num_envs: int,
+        *,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+        seed: int | None = None,
+        max_episode_steps: int | None | str = "default",
+        autoreset_mode: Any = AutoresetMode.SAME_STEP,
+        check_actions: bool = True,
+    ) -> None:
+        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
+            raise TaskError(f"num_envs: expected a positive integer, got {num_envs!r}")
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise TaskError(f"dtype: expected a floating torch dtype, got {dtype!r}")
+        if max_episode_steps == "default":
+            max_episode_steps = self.default_max_episode_steps
+        if max_episode_steps is not None and (
+            isinstance(max_episode_steps, bool)
+            or not isinstance(max_episode_steps, int)
+            or max_episode_steps < 0
+        ):
+            raise TaskError(
+                f"max_episode_steps: expected a non-negative integer or None, "
+                f"got {max_episode_steps!r}"
+            )
+        self.num_envs = num_envs
+        self.device = default_device(device)
+        self.dtype = dtype
+        self.max_episode_steps: int | None = max_episode_steps or None
+        self.autoreset_mode = AutoresetMode.parse(autoreset_mode)
+        self.check_actions = bool(check_actions)
+        self.generator = torch.Generator(device=self.device)
+        self._seed(seed)
+        if self.discrete:
+            self.action_low = self.action_high = None
+        else:
+            low, high = self.action_bounds  # type: ignore[misc]
+            self.action_low = torch.full((self.action_size,), low, device=self.device, dtype=dtype)
+            self.action_high = torch.full((self.action_size,), high, device=self.device, dtype=dtype)
+        self._state = self._sample_initial_state(num_envs, self.generator)
+        self.elapsed_steps = torch.zeros(num_envs, dtype=torch.long, device=self.device)
+        self._needs_reset = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
+
+    # ------------------------------------------------------------------ physics (subclasses)
+    def _sample_initial_state(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """Initial states ``[n, state_size]`` drawn with ``generator``."""
+        raise NotImplementedError
+
+    def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """Next states ``[N, state_size]`` after applying ``action`` (already checked/clipped)."""
+        raise NotImplementedError
+
+    def _observation(self, state: torch.Tensor) -> torch.Tensor:
+        """Observations ``[N, observation_size]`` of ``state`` (default: the state itself)."""
+        return state
+
+    def _terminated(self, state: torch.Tensor) -> torch.Tensor:
+        """Bool ``[N]``: ``state`` is terminal (default: never)."""
+        return torch.zeros(state.shape[0], dtype=torch.bool, device=state.device)
+
+    def _reward(
+        self,
+        state: torch.Tensor,
+        action: torch.Tensor,
+        new_state: torch.Tensor,
+        terminated: torch.Tensor,
+    ) -> torch.Tensor:
+        """Reward ``[N]`` of the transition ``state --action--> new_state``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+    def _uniform(self, n: int, k: int, low: float, high: float, generator: torch.Generator):
+        """``[n, k]`` uniform samples in ``[low, high)`` on this env's device and dtype."""
+        u = torch.rand(n, k, generator=generator, device=self.device, dtype=self.dtype)
+        return low + (high - low) * u
+
+    def _seed(self, seed: int | None) -> None:
+        if seed is None:
+            self.generator.seed()
+        elif isinstance(seed, bool) or not isinstance(seed, int):
+            raise TaskError(f"seed: expected an integer or None, got {seed!r}")
+        else:
+            self.generator.manual_seed(seed)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def state(self) -> torch.Tensor:
+        """Physical state ``[num_envs, state_size]``, same layout as gymnasium's ``env.state``."""
+        return self._state
+
+    @state.setter
+    def state(self, value: Any) -> None:
+        value = torch.as_tensor(value, device=self.device, dtype=self.dtype)
+        expected = (self.num_envs, self.state_size)
+        if tuple(value.shape) != expected:
+            raise TaskError(
+                f"{self.name} state: expected shape {list(expected)} "
+                f"(num_envs, state_size), got {list(value.shape)}"
+            )
+        self._state = value.clone()
+
+    # ------------------------------------------------------------------ API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[torch.Tensor, dict[str, Any]]:
+        """Start new episodes; returns ``(obs [N, obs_size], info)``.
+
+        ``seed`` reseeds the generator. ``options={"reset_mask": m}`` (bool ``[N]``) resets
+        only the sub-environments where ``m`` is True, as in gymnasium.
+        """
+        if seed is not None:
+            self._seed(seed)
+        options = options or {}
+        unknown = set(options) - {"reset_mask"}
+        if unknown:
+            raise TaskError(f"reset options: unknown keys {sorted(unknown)}; known: ['reset_mask']")
+        mask = options.get("reset_mask")
+        if mask is None:
+            self._state = self._sample_initial_state(self.num_envs, self.generator)
+            self.elapsed_steps.zero_()
+            self._needs_reset.zero_()
+        else:
+            mask = torch.as_tensor(mask, device=self.device)
+            if mask.dtype != torch.bool or tuple(mask.shape) != (self.num_envs,):
+                raise TaskError(
+                    f"reset_mask: expected a bool tensor of shape [{self.num_envs}], "
+                    f"got {mask.dtype} {list(mask.shape)}"
+                )
+            self._reset_where(mask)
+        return self._observation(self._state), {}
+
+    def step(
+        self, action: Any
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, dict[str, Any]]:
+        """Advance every sub-environment by one step.
+
+        ``action``: discrete envs, an integer tensor ``[N]`` with values in
+        ``[0, num_actions)``; continuous envs, a float tensor ``[N, action_size]``,
+        clipped to ``[action_low, action_high]``.
+        Returns ``obs [N, obs_size]``, ``reward [N]`` (``dtype``), ``terminated [N]`` and
+        ``truncated [N]`` (bool) and ``info`` (see the module docstring for autoreset).
+        """
+        action = self._prepare_action(action)
+        old = self._state
+        new = self._dynamics(old, action)
+        terminated = self._terminated(new)
+        reward = self._reward(old, action, new, terminated).to(self.dtype)
+        self.elapsed_steps += 1
+        if self.max_episode_steps is not None:
+            truncated = self.elapsed_steps >= self.max_episode_steps
+        else:
+            truncated = torch.zeros_like(terminated)
+        info: dict[str, Any] = {}
+        mode = self.autoreset_mode
+        if mode is AutoresetMode.NEXT_STEP:
+            restart = self._needs_reset
+            keep = ~restart
+            reward = torch.where(keep, reward, torch.zeros_like(reward))
+            terminated = terminated & keep
+            truncated = truncated & keep
+            self._state = new
+            self._reset_where(restart)
+            self._needs_reset = terminated | truncated
+            obs = self._observation(self._state)
+        elif mode is AutoresetMode.SAME_STEP:
+            self._state = new
+            done = terminated | truncated
+            info["final_obs"] = self._observation(new)
+            info["_final_obs"] = done
+            self._reset_where(done)
+            obs = self._observation(self._state)
+        else:
+            self._state = new
+            obs = self._observation(new)
+        return obs, reward, terminated, truncated, info
+
+    def _reset_where(self, mask: torch.Tensor) -> None:
+        """Reset the sub-environments where ``mask`` is True (no host sync)."""
+        fresh = self._sample_initial_state(self.num_envs, self.generator)
+        self._state = torch.where(mask[:, None], fresh, self._state)
+        self.elapsed_steps = torch.where(mask, torch.zeros_like(self.elapsed_steps), self.elapsed_steps)
+        self._needs_reset = self._needs_reset & ~mask
+
+    def _prepare_action(self, action: Any) -> torch.Tensor:
+        """Check the action's shape (and range when discrete); clip continuous actions."""
+        action = torch.as_tensor(action, device=self.device)
+        n = self.num_envs
+        if self.discrete:
+            if tuple(action.shape) != (n,) or action.dtype.is_floating_point or action.dtype == torch.bool:
+                raise TaskError(
+                    f"{self.name} action: expected an integer tensor of shape [{n}] "
+                    f"(num_envs,) with values in [0, {self.num_actions}), got "
+                    f"{action.dtype} {list(action.shape)}; use policy outputs.argmax(-1)"
+                )
+            if self.check_actions and bool(((action < 0) | (action >= self.num_actions)).any()):
+                bad = action[(action < 0) | (action >= self.num_actions)][0].item()
+                raise TaskError(
+                    f"{self.name} action: value {bad} outside [0, {self.num_actions})"
+                )
+            return action.long()
+        if (
+            tuple(action.shape) != (n, self.action_size)
+            or action.dtype == torch.bool
+            or action.dtype.is_complex
+        ):
+            raise TaskError(
+                f"{self.name} action: expected a float tensor of shape "
+                f"[{n}, {self.action_size}] (num_envs, action_size), got "
+                f"{action.dtype} {list(action.shape)}"
+            )
+        action = action.to(self.dtype)
+        return torch.clamp(action, self.action_low, self.action_high)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(num_envs={self.num_envs}, device={self.device}, "
+            f"dtype={self.dtype}, max_episode_steps={self.max_episode_steps}, "
+            f"autoreset_mode={self.autoreset_mode.value!r})"
+        )
