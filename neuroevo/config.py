@@ -1,0 +1,422 @@
+"""Load neat-python INI configs and neuroevo experiment files, with errors that name the key.
+
+neat-python reads its INI files itself; :func:`load_config` checks every section and key
+first, so that a typo or a bad value gives one :class:`~neuroevo.errors.ConfigError` that
+names the file, the section and the key and says what is expected -- never a neat-python
+traceback. It also checks what neat-python leaves to run time (``pop_size >= 2``, known
+activation and aggregation names, probabilities in ``[0, 1]`` ...).
+
+:func:`load_experiment` reads a TOML experiment file (see ``configs/xor.toml``)::
+
+    [experiment]
+    generations = 300      # at most this many generations
+    seed = 1               # default seed (the CLI's --seed overrides it)
+    [task]
+    name = "xor"           # neuroevo.tasks.registry name; other keys -> task kwargs
+    [strategy]
+    name = "neat"          # neuroevo.strategies.registry name
+    config = "xor.ini"     # other keys -> Strategy.from_experiment(params, ...)
+"""
+
+from __future__ import annotations
+
+import configparser
+import dataclasses
+import difflib
+import pathlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import neat
+
+from neuroevo.errors import ConfigError
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+PathLike = str | pathlib.Path
+
+_TYPE_WORDS = {int: "an integer", float: "a number", bool: "True or False", str: "a string",
+               list: "a space-separated list"}
+_FITNESS_CRITERIA = ("max", "min", "mean")
+
+
+# --- neat-python INI ---------------------------------------------------------------------
+
+
+def _hint(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _where(path: pathlib.Path, section: str, key: str | None = None) -> str:
+    return f"{path} [{section}]" + (f" {key}" if key else "")
+
+
+def _convert(path: pathlib.Path, section: str, key: str, raw: str, kind: type) -> Any:
+    """Parse ``raw`` as neat-python would, with a ConfigError naming the key on failure."""
+    text = raw.strip()
+    try:
+        if kind is bool:
+            if text.lower() not in ("true", "false"):
+                raise ValueError
+            return text.lower() == "true"
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+    except ValueError:
+        raise ConfigError(
+            f"{_where(path, section, key)}: expected {_TYPE_WORDS[kind]}, got {raw!r}"
+        ) from None
+    return text
+
+
+def _check_neat_section(path: pathlib.Path, items: Mapping[str, str]) -> None:
+    """The [NEAT] section, checked against neat-python's own parameter list."""
+    params = {p.name: p for p in neat.Config._Config__params}  # type: ignore[attr-defined]
+    for key in items:
+        if key not in params:
+            raise ConfigError(
+                f"{_where(path, 'NEAT', key)}: unknown key{_hint(key, list(params))}; "
+                f"known keys: {', '.join(params)}"
+            )
+    for name, p in params.items():
+        if name not in items:
+            if p.optional:
+                continue
+            example = {"no_fitness_termination": "False", "reset_on_extinction": "False",
+                       "fitness_criterion": "max", "pop_size": "150"}.get(name, "...")
+            raise ConfigError(
+                f"{_where(path, 'NEAT', name)}: missing; neat-python requires it "
+                f"(expected {_TYPE_WORDS[p.value_type]}, e.g. {name} = {example})"
+            )
+        _convert(path, "NEAT", name, items[name], p.value_type)
+    crit = items["fitness_criterion"].strip()
+    if crit not in _FITNESS_CRITERIA:
+        raise ConfigError(
+            f"{_where(path, 'NEAT', 'fitness_criterion')}: expected one of "
+            f"{', '.join(_FITNESS_CRITERIA)}, got {crit!r}"
+        )
+
+
+# neat-python's messages name the key in these forms; anything else is reported as it is.
+_MISSING = re.compile(r"Missing required configuration item.*'(\w+)'")
+_BAD_VALUE = re.compile(r"Error interpreting config item '(\w+)' with value (.*) and type <class '(\w+)'>")
+_UNKNOWN = re.compile(r"Unknown configuration items?:?\s*(\w+)")
+_BAD_DEFAULT = re.compile(r"Invalid initial value (\S+) for (\w+)")
+
+
+def _translate(path: pathlib.Path, section: str, err: Exception,
+               items: Mapping[str, str]) -> ConfigError:
+    """Turn a neat-python parse error into a ConfigError naming file, section and key."""
+    msg = str(err).strip() or type(err).__name__
+    m = _MISSING.search(msg)
+    if m:
+        key = m.group(1)
+        close = difflib.get_close_matches(key, [k for k in items if k != key], n=1)
+        typo = f" (the file has {close[0]!r}: a typo?)" if close else ""
+        return ConfigError(f"{_where(path, section, key)}: missing; neat-python requires it{typo}")
+    m = _BAD_VALUE.search(msg)
+    if m:
+        kind = {"int": int, "float": float, "bool": bool, "str": str, "list": list}.get(m.group(3))
+        want = _TYPE_WORDS.get(kind, m.group(3))
+        return ConfigError(f"{_where(path, section, m.group(1))}: expected {want}, got {m.group(2)}")
+    m = _UNKNOWN.search(msg)
+    if m:
+        return ConfigError(f"{_where(path, section, m.group(1))}: unknown key; remove it or fix its name")
+    m = _BAD_DEFAULT.search(msg)
+    if m:
+        return ConfigError(
+            f"{_where(path, section, m.group(2) + '_default')}: {m.group(1)!r} is not one of "
+            f"{m.group(2)}_options; add it there or use 'random'"
+        )
+    return ConfigError(f"{_where(path, section)}: {msg}")
+
+
+def _precheck_genome(path: pathlib.Path, section: str, items: Mapping[str, str]) -> None:
+    """What neat-python's DefaultGenomeConfig checks with a bare assert or an unnamed error."""
+    ic = items.get("initial_connection")
+    allowed = neat.genome.DefaultGenomeConfig.allowed_connectivity
+    if ic is not None:
+        words = ic.split()
+        if not words or words[0] not in allowed or ("partial" in words[0]) != (len(words) == 2):
+            raise ConfigError(
+                f"{_where(path, section, 'initial_connection')}: expected one of "
+                f"{', '.join(allowed)} (partial* followed by a fraction in [0, 1]), got {ic!r}"
+            )
+    for key, raw in items.items():
+        if key.endswith("_min_value") and key[: -len("min_value")] + "max_value" in items:
+            other = key[: -len("min_value")] + "max_value"
+            try:
+                lo, hi = float(items[key]), float(items[other])
+            except ValueError:
+                continue  # reported with its key by neat-python's own parse
+            if lo > hi:
+                raise ConfigError(
+                    f"{_where(path, section, key)}: {lo} is above {other} = {hi}; "
+                    "swap them or fix one"
+                )
+
+
+def _check_genome_values(path: pathlib.Path, section: str, gc: Any,
+                         items: Mapping[str, str]) -> None:
+    """Checks neat-python leaves to run time, for DefaultGenomeConfig-like configs."""
+    from neuroevo.compile.functions import ACTIVATIONS, AGGREGATIONS
+
+    known_keys = [p.name for p in getattr(gc, "_params", [])]
+    if known_keys:
+        for key in items:
+            if key not in known_keys and key not in ("node_gene_type", "connection_gene_type"):
+                raise ConfigError(
+                    f"{_where(path, section, key)}: unknown key{_hint(key, known_keys)}; "
+                    "neat-python would ignore it silently"
+                )
+    for key, low in (("num_inputs", 1), ("num_outputs", 1), ("num_hidden", 0)):
+        if hasattr(gc, key) and getattr(gc, key) < low:
+            raise ConfigError(
+                f"{_where(path, section, key)}: expected an integer >= {low}, got {getattr(gc, key)}"
+            )
+    for key in known_keys:
+        if key.endswith(("_rate", "_prob")) and not 0.0 <= float(getattr(gc, key)) <= 1.0:
+            raise ConfigError(
+                f"{_where(path, section, key)}: expected a probability in [0, 1], "
+                f"got {getattr(gc, key)}"
+            )
+    for attr, table, register in (("activation", ACTIVATIONS, "register_activation"),
+                                  ("aggregation", AGGREGATIONS, "register_aggregation")):
+        options = getattr(gc, f"{attr}_options", None)
+        if options is None:
+            continue
+        options = [o for o in options if o]
+        if not options:
+            raise ConfigError(
+                f"{_where(path, section, attr + '_options')}: empty; list at least one name, "
+                f"e.g. {attr}_options = {'sigmoid' if attr == 'activation' else 'sum'}"
+            )
+        for name in options:
+            if name not in table:
+                raise ConfigError(
+                    f"{_where(path, section, attr + '_options')}: unknown {attr} {name!r}"
+                    f"{_hint(name, sorted(table))}; known: {', '.join(sorted(table))}. "
+                    f"Custom functions: neuroevo.compile.functions.{register}(name, fn) "
+                    "before loading"
+                )
+
+
+def _check_class_values(path: pathlib.Path, section: str, cfg: Any) -> None:
+    """Value ranges for the default reproduction, species-set and stagnation sections."""
+    rules = {
+        "compatibility_threshold": (lambda v: v > 0, "a number > 0"),
+        "elitism": (lambda v: v >= 0, "an integer >= 0"),
+        "survival_threshold": (lambda v: 0 < v <= 1, "a number in (0, 1]"),
+        "min_species_size": (lambda v: v >= 1, "an integer >= 1"),
+        "max_stagnation": (lambda v: v >= 1, "an integer >= 1"),
+        "species_elitism": (lambda v: v >= 0, "an integer >= 0"),
+    }
+    for key, (ok, want) in rules.items():
+        if hasattr(cfg, key) and not ok(getattr(cfg, key)):
+            raise ConfigError(f"{_where(path, section, key)}: expected {want}, got {getattr(cfg, key)}")
+    func = getattr(cfg, "species_fitness_func", None)
+    if func is not None:
+        from neat.math_util import stat_functions
+
+        if func not in stat_functions:
+            raise ConfigError(
+                f"{_where(path, section, 'species_fitness_func')}: expected one of "
+                f"{', '.join(sorted(stat_functions))}, got {func!r}"
+            )
+
+
+def load_config(
+    path: PathLike,
+    *,
+    species_set_type: type | None = None,
+    reproduction_type: type | None = None,
+    genome_type: type | None = None,
+    stagnation_type: type | None = None,
+) -> neat.Config:
+    """Read a neat-python INI file into a ``neat.Config``, checking every key first.
+
+    The types default to neat-python's ``DefaultGenome``, ``DefaultReproduction``,
+    ``DefaultSpeciesSet`` and ``DefaultStagnation`` (pass your own as neat-python's
+    plug-in points). Any problem raises :class:`~neuroevo.errors.ConfigError` naming the
+    file, the section and the key.
+
+    Example::
+
+        import neuroevo as ne
+        cfg = ne.load_config("configs/xor.ini")
+        cfg.pop_size, cfg.genome_config.num_inputs       # (150, 2)
+    """
+    types = {
+        "genome": genome_type or neat.DefaultGenome,
+        "reproduction": reproduction_type or neat.DefaultReproduction,
+        "species_set": species_set_type or neat.DefaultSpeciesSet,
+        "stagnation": stagnation_type or neat.DefaultStagnation,
+    }
+    p = pathlib.Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: no such neat-python config file (looked in {p.resolve().parent})")
+    parser = configparser.ConfigParser()
+    try:
+        with open(p, encoding="utf-8") as f:
+            parser.read_file(f)
+    except (configparser.Error, UnicodeDecodeError) as e:
+        detail = " ".join(str(e).split())
+        raise ConfigError(f"{p}: not a valid INI file: {detail}") from None
+
+    sections = ["NEAT"] + [t.__name__ for t in types.values()]
+    for s in sections:
+        if not parser.has_section(s):
+            raise ConfigError(
+                f"{p} [{s}]: missing section; a neat-python config needs the sections "
+                f"{', '.join('[' + x + ']' for x in sections)}"
+            )
+    for s in parser.sections():
+        if s not in sections:
+            raise ConfigError(
+                f"{p} [{s}]: unknown section{_hint(s, sections)}; expected only "
+                f"{', '.join('[' + x + ']' for x in sections)}"
+            )
+
+    neat_items = dict(parser.items("NEAT"))
+    _check_neat_section(p, neat_items)
+    gname = types["genome"].__name__
+    _precheck_genome(p, gname, dict(parser.items(gname)))
+
+    # neat-python parses each type's section with its own parse_config; run them one by one
+    # so that a failure is attributed to its section.
+    parsed: dict[str, Any] = {}
+    for role, t in types.items():
+        items = dict(parser.items(t.__name__))
+        try:
+            parsed[role] = t.parse_config(dict(items))
+        except Exception as e:  # neat-python raises bare Exception, RuntimeError, ...
+            raise _translate(p, t.__name__, e, items) from None
+        if role == "genome":
+            _check_genome_values(p, t.__name__, parsed[role], items)
+        else:
+            _check_class_values(p, t.__name__, parsed[role])
+
+    try:
+        config = neat.Config(types["genome"], types["reproduction"], types["species_set"],
+                             types["stagnation"], str(p))
+    except Exception as e:  # anything the checks above did not foresee
+        raise ConfigError(f"{p}: neat-python rejected the file: {e}") from None
+    if config.pop_size < 2:
+        raise ConfigError(f"{_where(p, 'NEAT', 'pop_size')}: expected an integer >= 2, got {config.pop_size}")
+    return config
+
+
+# --- experiment files -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """One experiment file: which task, which strategy, how long, which seed."""
+
+    path: pathlib.Path
+    generations: int
+    seed: int | None
+    device: str | None
+    dtype: str  # "float32" or "float64"
+    stop_on_solve: bool
+    task: str
+    task_params: dict[str, Any]
+    strategy: str
+    strategy_params: dict[str, Any]
+
+    @property
+    def base_dir(self) -> pathlib.Path:
+        """Folder that relative paths in the file (e.g. ``config = "xor.ini"``) start from."""
+        return self.path.parent
+
+
+_EXPERIMENT_KEYS = {
+    "generations": "an integer >= 1: the most generations to run",
+    "seed": "an integer: the default seed (--seed overrides it)",
+    "device": 'a string such as "cpu" or "cuda" (default: CUDA when available)',
+    "dtype": '"float32" or "float64"',
+    "stop_on_solve": "true or false: stop at the first solution (default true)",
+}
+
+
+def _table(path: pathlib.Path, data: dict[str, Any], name: str) -> dict[str, Any]:
+    t = data.get(name)
+    if not isinstance(t, dict):
+        raise ConfigError(f"{path}: missing table [{name}]; an experiment has [experiment], "
+                          "[task] and [strategy]")
+    return dict(t)
+
+
+def _name(path: pathlib.Path, table: dict[str, Any], section: str) -> str:
+    name = table.pop("name", None)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{path} [{section}] name: expected a string naming the {section}, "
+                          f"got {name!r}")
+    return name
+
+
+def load_experiment(path: PathLike) -> Experiment:
+    """Read a TOML experiment file (``configs/*.toml``).
+
+    Example::
+
+        exp = neuroevo.load_experiment("configs/xor.toml")
+        exp.task, exp.strategy, exp.strategy_params["config"]     # ('xor', 'neat', 'xor.ini')
+    """
+    p = pathlib.Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: no such experiment file")
+    try:
+        with open(p, "rb") as f:
+            data = tomllib.load(f)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{p}: not a valid TOML file: {e}") from None
+    allowed = ("experiment", "task", "strategy")
+    for key in data:
+        if key not in allowed:
+            raise ConfigError(f"{p}: unknown top-level table or key {key!r}{_hint(key, list(allowed))}; "
+                              "expected only [experiment], [task] and [strategy]")
+    exp = _table(p, data, "experiment")
+    for key in exp:
+        if key not in _EXPERIMENT_KEYS:
+            raise ConfigError(f"{p} [experiment] {key}: unknown key{_hint(key, list(_EXPERIMENT_KEYS))}; "
+                              f"known keys: {', '.join(_EXPERIMENT_KEYS)}")
+
+    def get(key: str, ok, default: Any) -> Any:
+        if key not in exp:
+            if default is _REQUIRED:
+                raise ConfigError(f"{p} [experiment] {key}: missing; expected {_EXPERIMENT_KEYS[key]}")
+            return default
+        value = exp[key]
+        if not ok(value):
+            raise ConfigError(f"{p} [experiment] {key}: expected {_EXPERIMENT_KEYS[key]}, got {value!r}")
+        return value
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    task = _table(p, data, "task")
+    strategy = _table(p, data, "strategy")
+    return Experiment(
+        path=p,
+        generations=get("generations", lambda v: is_int(v) and v >= 1, _REQUIRED),
+        seed=get("seed", is_int, None),
+        device=get("device", lambda v: isinstance(v, str), None),
+        dtype=get("dtype", lambda v: v in ("float32", "float64"), "float32"),
+        stop_on_solve=get("stop_on_solve", lambda v: isinstance(v, bool), True),
+        task=_name(p, task, "task"),
+        task_params=task,
+        strategy=_name(p, strategy, "strategy"),
+        strategy_params=strategy,
+    )
+
+
+_REQUIRED = object()
+
+__all__ = ["Experiment", "load_config", "load_experiment"]
