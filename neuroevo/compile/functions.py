@@ -137,6 +137,10 @@ def _count(mask: Tensor, like: Tensor) -> Tensor:
     return mask.sum(1).to(like.dtype)[:, None]  # [D, 1]
 
 
+def _empty(v: Tensor, fill: float = 0.0) -> Tensor:
+    return v.new_full((v.shape[0], v.shape[2]), fill)
+
+
 def _agg_sum(v: Tensor, mask: Tensor) -> Tensor:
     return v.sum(1)
 
@@ -146,12 +150,16 @@ def _agg_product(v: Tensor, mask: Tensor) -> Tensor:
 
 
 def _agg_max(v: Tensor, mask: Tensor) -> Tensor:
+    if v.shape[1] == 0:
+        return _empty(v)
     m = mask[:, :, None]
     out = torch.where(m, v, torch.full_like(v, float("-inf"))).amax(1)
     return torch.where(mask.any(1)[:, None], out, torch.zeros_like(out))
 
 
 def _agg_min(v: Tensor, mask: Tensor) -> Tensor:
+    if v.shape[1] == 0:
+        return _empty(v)
     m = mask[:, :, None]
     out = torch.where(m, v, torch.full_like(v, float("inf"))).amin(1)
     return torch.where(mask.any(1)[:, None], out, torch.zeros_like(out))
@@ -160,6 +168,8 @@ def _agg_min(v: Tensor, mask: Tensor) -> Tensor:
 def _agg_maxabs(v: Tensor, mask: Tensor) -> Tensor:
     # Python's max(x, key=abs) keeps the first of equal |x|; torch.argmax also returns the
     # first maximal index. Padded slots get |x| = -1 so they never win.
+    if v.shape[1] == 0:
+        return _empty(v)
     a = torch.where(mask[:, :, None], v.abs(), torch.full_like(v, -1.0))
     idx = a.argmax(1, keepdim=True)  # [D, 1, B]
     out = v.gather(1, idx).squeeze(1)
@@ -168,7 +178,7 @@ def _agg_maxabs(v: Tensor, mask: Tensor) -> Tensor:
 
 def _agg_mean(v: Tensor, mask: Tensor) -> Tensor:
     n = _count(mask, v)
-    return torch.where(n > 0, v.sum(1) / n.clamp(min=1.0), torch.zeros_like(v[:, 0]))
+    return torch.where(n > 0, v.sum(1) / n.clamp(min=1.0), _empty(v))
 
 
 def _agg_median(v: Tensor, mask: Tensor) -> Tensor:
@@ -176,7 +186,7 @@ def _agg_median(v: Tensor, mask: Tensor) -> Tensor:
     # values for even n; 0.0 for no inputs.
     d, k, b = v.shape
     if k == 0:
-        return v.new_zeros(d, b)
+        return _empty(v)
     n = mask.sum(1)  # [D]
     s = torch.where(mask[:, :, None], v, torch.full_like(v, float("inf"))).sort(1).values
     hi = (n // 2).clamp(max=k - 1)

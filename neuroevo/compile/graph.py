@@ -1,0 +1,195 @@
+"""A whole population of genomes as flat arrays, and its graph analysis done for all at once.
+
+``flatten_population`` is the only per-genome Python loop of compilation: it reads the
+genes into flat numpy arrays (one row per node, one per enabled connection). Everything
+after it -- which nodes an output needs, in which order nodes can be evaluated -- runs as
+vectorised numpy over the whole population, one iteration per graph level.
+
+The semantics are neat-python's (``neat.graphs.required_for_output`` and
+``feed_forward_layers``):
+
+* a node is *required* when an output depends on it (outputs always are);
+* a required node is *evaluated* once every required node feeding it has been evaluated;
+  nodes without incoming connections ("bias neurons") are evaluated first, as
+  ``activation(bias + response * aggregation([]))``; nodes on a cycle, and everything
+  downstream of them, are never evaluated and outputs among them read 0.0;
+* every enabled connection into an evaluated node is used, in the genome's connection
+  order (which matters for ``maxabs`` ties and the order of sums).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from neuroevo.errors import CompileError
+
+
+@dataclasses.dataclass
+class FlatPopulation:
+    """Genes of P genomes as flat arrays (N nodes, E enabled connections in all)."""
+
+    num_genomes: int
+    input_keys: list[int]
+    output_keys: list[int]
+    node_genome: np.ndarray  # [N] int64: genome index of each node
+    node_key: np.ndarray  # [N] int64: the node's key in its genome
+    bias: np.ndarray  # [N] float64
+    response: np.ndarray  # [N] float64
+    activation: np.ndarray  # [N] int64 code into activation_names
+    aggregation: np.ndarray  # [N] int64 code into aggregation_names
+    activation_names: list[str]
+    aggregation_names: list[str]
+    edge_genome: np.ndarray  # [E] int64
+    edge_src: np.ndarray  # [E] int64: node index (>= 0) or -1 - input position
+    edge_dst: np.ndarray  # [E] int64: node index
+    edge_weight: np.ndarray  # [E] float64
+
+    @property
+    def num_nodes(self) -> int:
+        return len(self.node_key)
+
+    def output_nodes(self) -> np.ndarray:
+        """[P, num_outputs] node index of each output (-1 where a genome lacks it)."""
+        return _lookup(self, np.repeat(np.arange(self.num_genomes), len(self.output_keys)),
+                       np.tile(np.asarray(self.output_keys, dtype=np.int64), self.num_genomes),
+                       ).reshape(self.num_genomes, len(self.output_keys))
+
+
+def _code(genome: np.ndarray, key: np.ndarray, offset: int, stride: int) -> np.ndarray:
+    return genome * stride + (key - offset)
+
+
+def _lookup(flat: FlatPopulation, genome: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Node index of (genome, key) pairs, -1 where there is no such node."""
+    if flat.num_nodes == 0:
+        return np.full(len(key), -1, dtype=np.int64)
+    lo = min(int(flat.node_key.min()), int(key.min()) if len(key) else 0)
+    hi = max(int(flat.node_key.max()), int(key.max()) if len(key) else 0)
+    stride = hi - lo + 1
+    codes = _code(flat.node_genome, flat.node_key, lo, stride)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    q = _code(genome, key, lo, stride)
+    pos = np.searchsorted(sorted_codes, q).clip(max=len(sorted_codes) - 1)
+    found = sorted_codes[pos] == q
+    return np.where(found, order[pos], -1)
+
+
+def flatten_population(genomes: Sequence, genome_config) -> FlatPopulation:
+    """Read the genes of ``genomes`` (neat-python genomes) into a :class:`FlatPopulation`."""
+    if len(genomes) == 0:
+        raise CompileError("compile_population got an empty list of genomes; pass at least one")
+    input_keys = list(genome_config.input_keys)
+    output_keys = list(genome_config.output_keys)
+    act_ids: dict[str, int] = {}
+    agg_ids: dict[str, int] = {}
+    keys: list[int] = []
+    bias: list[float] = []
+    resp: list[float] = []
+    acts: list[int] = []
+    aggs: list[int] = []
+    n_nodes: list[int] = []
+    e_in: list[int] = []
+    e_out: list[int] = []
+    e_w: list[float] = []
+    n_edges: list[int] = []
+    for g in genomes:
+        nodes = g.nodes
+        for k, ng in nodes.items():
+            keys.append(k)
+            bias.append(ng.bias)
+            resp.append(ng.response)
+            a = ng.activation
+            acts.append(act_ids[a] if a in act_ids else act_ids.setdefault(a, len(act_ids)))
+            a = ng.aggregation
+            aggs.append(agg_ids[a] if a in agg_ids else agg_ids.setdefault(a, len(agg_ids)))
+        n_nodes.append(len(nodes))
+        m = 0
+        for cg in g.connections.values():
+            if cg.enabled:
+                i, o = cg.key
+                e_in.append(i)
+                e_out.append(o)
+                e_w.append(cg.weight)
+                m += 1
+        n_edges.append(m)
+
+    p = len(genomes)
+    i64 = np.int64
+    flat = FlatPopulation(
+        num_genomes=p,
+        input_keys=input_keys,
+        output_keys=output_keys,
+        node_genome=np.repeat(np.arange(p, dtype=i64), n_nodes),
+        node_key=np.asarray(keys, dtype=i64),
+        bias=np.asarray(bias, dtype=np.float64),
+        response=np.asarray(resp, dtype=np.float64),
+        activation=np.asarray(acts, dtype=i64),
+        aggregation=np.asarray(aggs, dtype=i64),
+        activation_names=list(act_ids),
+        aggregation_names=list(agg_ids),
+        edge_genome=np.repeat(np.arange(p, dtype=i64), n_edges),
+        edge_src=np.empty(0, dtype=i64),
+        edge_dst=np.empty(0, dtype=i64),
+        edge_weight=np.asarray(e_w, dtype=np.float64),
+    )
+    src_key = np.asarray(e_in, dtype=i64)
+    dst_key = np.asarray(e_out, dtype=i64)
+    flat.edge_dst = _lookup(flat, flat.edge_genome, dst_key)
+    # inputs: position in input_keys; other sources: node index
+    in_sorted = np.argsort(np.asarray(input_keys, dtype=i64))
+    in_keys_sorted = np.asarray(input_keys, dtype=i64)[in_sorted]
+    pos = np.searchsorted(in_keys_sorted, src_key).clip(max=max(len(input_keys) - 1, 0))
+    is_input = (in_keys_sorted[pos] == src_key) if len(input_keys) else np.zeros(len(src_key), bool)
+    src_node = _lookup(flat, flat.edge_genome, src_key)
+    flat.edge_src = np.where(is_input, -1 - in_sorted[pos], src_node)
+    bad = (flat.edge_dst < 0) | (~is_input & (src_node < 0))
+    if bad.any():
+        e = int(np.flatnonzero(bad)[0])
+        g = int(flat.edge_genome[e])
+        raise CompileError(
+            f"genome {getattr(genomes[g], 'key', g)!r} (position {g}) has an enabled connection "
+            f"{(int(src_key[e]), int(dst_key[e]))} between nodes it does not have (inputs are "
+            f"{input_keys}); the genome does not match this genome_config (num_inputs?)"
+        )
+    return flat
+
+
+def required_nodes(flat: FlatPopulation) -> np.ndarray:
+    """[N] bool: nodes some output depends on (neat.graphs.required_for_output)."""
+    req = np.isin(flat.node_key, np.asarray(flat.output_keys, dtype=np.int64))
+    from_node = flat.edge_src >= 0
+    src = np.where(from_node, flat.edge_src, 0)
+    while True:
+        grow = from_node & req[flat.edge_dst]
+        grow &= ~req[src]
+        if not grow.any():
+            return req
+        req[src[grow]] = True
+
+
+def evaluation_levels(flat: FlatPopulation, required: np.ndarray) -> np.ndarray:
+    """[N] int: the step at which each node is evaluated, -1 for nodes never evaluated.
+
+    Level 0 holds nodes that need no other node (bias neurons, nodes fed only by inputs);
+    a node's level is one more than the highest level among the nodes feeding it.
+    """
+    n = flat.num_nodes
+    live = (flat.edge_src >= 0) & required[flat.edge_dst]
+    src = flat.edge_src[live]
+    dst = flat.edge_dst[live]
+    indeg = np.bincount(dst, minlength=n)
+    level = np.full(n, -1, dtype=np.int64)
+    frontier = required & (indeg == 0)
+    t = 0
+    while frontier.any():
+        level[frontier] = t
+        hit = frontier[src]
+        dec = np.bincount(dst[hit], minlength=n)
+        indeg -= dec
+        frontier = (dec > 0) & (indeg == 0) & (level < 0)
+        t += 1
+    return level

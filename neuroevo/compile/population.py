@@ -1,0 +1,220 @@
+"""Compile a whole population of neat-python genomes into one batched PyTorch module.
+
+Layout. Every evaluated node of every genome gets one row of a value buffer ``V`` of shape
+``[rows, B]`` (node-major, so gathering a node's inputs reads contiguous rows): row 0 is
+a constant zero used for padding, then the nodes in evaluation order, then the inputs
+(``num_inputs`` rows shared by all genomes, or ``P * num_inputs`` rows when each genome
+gets its own inputs). Nodes are grouped into *blocks*: same evaluation level, same
+in-degree bucket (0, 1, 2, 4, 8 ... so padding wastes at most half), sorted inside by
+aggregation and activation so that each function applies to a contiguous slice.
+
+Forward, per block: gather the inputs of its D nodes as ``[D, K, B]``, multiply by the
+weights, aggregate (one call per aggregation present), add bias and multiply response,
+activate (one call per activation run) and write the D rows. No Python loop over
+genomes: the loop runs over blocks, whose number grows with network depth, not with P.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from neuroevo.compile import functions
+from neuroevo.compile.graph import (
+    FlatPopulation,
+    evaluation_levels,
+    flatten_population,
+    required_nodes,
+)
+from neuroevo.errors import TaskError
+from neuroevo.strategies.base import BatchedPolicy
+
+
+def _runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
+    """(code, start, end) of each run of equal consecutive values."""
+    if len(codes) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate([[0], cut])
+    ends = np.concatenate([cut, [len(codes)]])
+    return [(int(codes[s]), int(s), int(e)) for s, e in zip(starts, ends)]
+
+
+class _Block(torch.nn.Module):
+    """D nodes of one level with at most K inputs each."""
+
+    def __init__(self, row0, src_shared, src_per, weight, mask, bias, response, aggs, acts):
+        super().__init__()
+        self.row0 = row0
+        self.register_buffer("src_shared", src_shared, persistent=False)
+        self.register_buffer("src_per", src_per, persistent=False)
+        self.register_buffer("weight", weight, persistent=False)
+        self.register_buffer("mask", mask, persistent=False)
+        self.register_buffer("bias", bias, persistent=False)
+        self.register_buffer("response", response, persistent=False)
+        self.aggs = aggs  # [(fn, start, end)]
+        self.acts = acts  # [(fn, start, end)]
+
+    def forward(self, values: torch.Tensor, per_genome: bool) -> None:
+        d, k = self.weight.shape
+        b = values.shape[1]
+        src = self.src_per if per_genome else self.src_shared
+        if k:
+            v = values.index_select(0, src.reshape(-1)).view(d, k, b) * self.weight[:, :, None]
+        else:
+            v = values.new_zeros(d, 0, b)
+        if len(self.aggs) == 1:
+            s = self.aggs[0][0](v, self.mask)
+        else:
+            s = values.new_empty(d, b)
+            for fn, lo, hi in self.aggs:
+                s[lo:hi] = fn(v[lo:hi], self.mask[lo:hi])
+        z = torch.addcmul(self.bias[:, None], self.response[:, None], s)
+        out = values[self.row0 : self.row0 + d]
+        for fn, lo, hi in self.acts:
+            out[lo:hi] = fn(z[lo:hi])
+
+
+class PopulationNetwork(BatchedPolicy):
+    """P feed-forward genomes as one module: ``[B, n_in]`` or ``[P, B, n_in]`` -> ``[P, B, n_out]``.
+
+    Build it with :func:`compile_population`. Outputs equal
+    ``neat.nn.FeedForwardNetwork.create(genome, config).activate(x)`` for every genome.
+    """
+
+    recurrent = False
+
+    def __init__(self, flat: FlatPopulation, *, device: torch.device, dtype: torch.dtype):
+        super().__init__()
+        self.num_candidates = flat.num_genomes
+        self.num_inputs = len(flat.input_keys)
+        self.num_outputs = len(flat.output_keys)
+        self.dtype = dtype
+
+        required = required_nodes(flat)
+        level = evaluation_levels(flat, required)
+        ev = np.flatnonzero(level >= 0)  # evaluated nodes
+        used = level[flat.edge_dst] >= 0  # enabled connections into evaluated nodes
+        e_dst = flat.edge_dst[used]
+        deg = np.bincount(e_dst, minlength=flat.num_nodes)[ev]
+        bucket = np.where(deg == 0, 0, 1 << np.ceil(np.log2(np.maximum(deg, 1))).astype(np.int64))
+        order = np.lexsort((flat.activation[ev], flat.aggregation[ev], bucket, level[ev]))
+        ev, deg, bucket = ev[order], deg[order], bucket[order]
+        lvl = level[ev]
+
+        n_ev = len(ev)
+        row_of = np.zeros(flat.num_nodes, dtype=np.int64)  # 0: not evaluated -> zero row
+        row_of[ev] = 1 + np.arange(n_ev)
+        self.input_row = 1 + n_ev
+        self.num_rows_nodes = 1 + n_ev
+
+        # connections sorted (stably) by their destination's row, each with its slot
+        e_src = flat.edge_src[used]
+        e_w = flat.edge_weight[used]
+        e_g = flat.edge_genome[used]
+        e_order = np.argsort(row_of[e_dst], kind="stable")
+        e_src, e_dst, e_w, e_g = e_src[e_order], e_dst[e_order], e_w[e_order], e_g[e_order]
+        e_row = row_of[e_dst]
+        first = np.searchsorted(e_row, e_row, side="left")
+        slot = np.arange(len(e_row)) - first
+        is_in = e_src < 0
+        in_pos = -1 - e_src
+        src_shared = np.where(is_in, self.input_row + in_pos, row_of[np.maximum(e_src, 0)])
+        src_per = np.where(is_in, self.input_row + e_g * self.num_inputs + in_pos, src_shared)
+
+        blocks = []
+        key = lvl * (1 << 40) + bucket
+        for _, lo, hi in _runs(key):
+            d, k = hi - lo, int(bucket[lo])
+            row0 = 1 + lo
+            elo, ehi = np.searchsorted(e_row, [row0, row0 + d])
+            r = e_row[elo:ehi] - row0
+            s = slot[elo:ehi]
+            ss = np.zeros((d, k), dtype=np.int64)
+            sp = np.zeros((d, k), dtype=np.int64)
+            w = np.zeros((d, k), dtype=np.float64)
+            m = np.zeros((d, k), dtype=bool)
+            ss[r, s] = src_shared[elo:ehi]
+            sp[r, s] = src_per[elo:ehi]
+            w[r, s] = e_w[elo:ehi]
+            m[r, s] = True
+            nodes = ev[lo:hi]
+            aggs = [(functions.aggregation(flat.aggregation_names[c]), a, b)
+                    for c, a, b in _runs(flat.aggregation[nodes])]
+            acts = [(functions.activation(flat.activation_names[c]), a, b)
+                    for c, a, b in _runs(flat.activation[nodes])]
+
+            def t(a, dt=dtype):
+                return torch.as_tensor(a, dtype=dt, device=device)
+
+            blocks.append(_Block(
+                row0, t(ss, torch.long), t(sp, torch.long), t(w), t(m, torch.bool),
+                t(flat.bias[nodes]), t(flat.response[nodes]), aggs, acts,
+            ))
+        self.blocks = torch.nn.ModuleList(blocks)
+        out_nodes = flat.output_nodes()
+        out_rows = np.where(out_nodes >= 0, row_of[np.maximum(out_nodes, 0)], 0)
+        self.register_buffer("out_rows", torch.as_tensor(out_rows.reshape(-1), device=device),
+                             persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p, n_in = self.num_candidates, self.num_inputs
+        if x.dim() == 2 and x.shape[1] == n_in:
+            per_genome = False
+            b = x.shape[0]
+            inputs = x.t()
+        elif x.dim() == 3 and x.shape[0] == p and x.shape[2] == n_in:
+            per_genome = True
+            b = x.shape[1]
+            inputs = x.permute(0, 2, 1).reshape(p * n_in, b)
+        else:
+            raise TaskError(
+                f"population network got inputs of shape {tuple(x.shape)}; expected "
+                f"[B, {n_in}] (the same inputs for every genome) or [{p}, B, {n_in}] "
+                "(one batch per genome)"
+            )
+        rows = self.input_row + inputs.shape[0]
+        values = torch.empty(rows, b, dtype=self.dtype, device=self.out_rows.device)
+        values[0].zero_()
+        values[self.input_row :] = inputs
+        for block in self.blocks:
+            block(values, per_genome)
+        out = values.index_select(0, self.out_rows).view(p, self.num_outputs, b)
+        return out.transpose(1, 2)
+
+    def extra_repr(self) -> str:
+        return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
+                f"outputs={self.num_outputs}, nodes={self.num_rows_nodes - 1}, "
+                f"blocks={len(self.blocks)}")
+
+
+def compile_population(
+    genomes: Sequence,
+    genome_config,
+    *,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype = torch.float32,
+    recurrent: bool = False,
+) -> BatchedPolicy:
+    """Compile neat-python genomes into one batched module.
+
+    Example::
+
+        import neat, neuroevo as ne, torch
+        net = ne.compile_population(list(pop.population.values()), config.genome_config)
+        y = net(torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]]))   # [P, 4, n_out]
+
+    ``recurrent=True`` returns a stateful module matching ``neat.nn.RecurrentNetwork``
+    step by step (``reset()`` clears the state). ``device=None`` means CUDA when available.
+    """
+    from neuroevo.loop import resolve_device
+
+    dev = resolve_device(device)
+    if recurrent:
+        from neuroevo.compile.recurrent import compile_recurrent
+
+        return compile_recurrent(genomes, genome_config, device=dev, dtype=dtype)
+    flat = flatten_population(genomes, genome_config)
+    return PopulationNetwork(flat, device=dev, dtype=dtype)
