@@ -1,0 +1,259 @@
+"""NEAT (Stanley & Miikkulainen 2002, "Evolving Neural Networks through Augmenting
+Topologies", Evolutionary Computation 10(2)) with neat-python doing the evolution.
+
+neat-python's own reproduction, speciation and stagnation (whatever types the config
+names) make each generation; neuroevo only replaces the evaluation: ``ask()`` compiles all
+genomes of the generation into one batched torch module, and ``tell(fitness)`` runs the
+rest of neat-python's ``Population.run`` loop body, with its reporter hooks, in the same
+order:
+
+1. ``start_generation`` (in :meth:`NEAT.ask`), then the fitness is written to each genome;
+2. ``post_evaluate``; the best genome so far is kept (a deep copy);
+3. ``found_solution`` when neat's own ``fitness_criterion``/``fitness_threshold`` is met
+   (the loop's stopping rule is the task's threshold; this is for neat-python reporters);
+4. ``reproduce``; on complete extinction, ``complete_extinction`` then a new population
+   (``reset_on_extinction = True``) or :class:`~neuroevo.errors.StrategyError`;
+5. ``speciate``, ``end_generation``, ``generation += 1``.
+
+Example::
+
+    import neuroevo as ne
+    strategy = ne.NEAT(ne.load_config("configs/xor.ini"))
+    result = ne.evolve(strategy, ne.tasks.XOR(), generations=300, seed=1)
+    strategy.population.species.species      # neat-python's species, as usual
+"""
+
+from __future__ import annotations
+
+import copy
+import pathlib
+from typing import Any
+
+import neat
+import torch
+
+from neuroevo.errors import ConfigError, StrategyError
+from neuroevo.strategies.base import BatchedPolicy, Strategy
+
+_PARAMS = {
+    "config": "path of the neat-python INI file, relative to the experiment file",
+    "pop_size": "integer >= 2 overriding [NEAT] pop_size",
+}
+
+
+class NEAT(Strategy):
+    """neat-python's NEAT over a batched, compiled population.
+
+    ``config`` is a ``neat.Config`` (see :func:`neuroevo.load_config`) or a path to an INI
+    file. ``pop_size`` overrides the config's. ``reporters`` are neat-python reporters
+    (``neat.StdOutReporter``, ``neat.StatisticsReporter`` ...), called as
+    ``Population.run`` calls them.
+
+    Example::
+
+        s = NEAT("configs/xor.ini", pop_size=300)
+        s.setup(num_inputs=2, num_outputs=1, seed=0, device=torch.device("cpu"),
+                dtype=torch.float32)
+        policy = s.ask()                       # [4, 2] -> [300, 4, 1]
+        s.tell(task.evaluate(policy))
+    """
+
+    name = "neat"
+
+    def __init__(
+        self,
+        config: neat.Config | str | pathlib.Path,
+        *,
+        pop_size: int | None = None,
+        reporters: list[Any] | tuple[Any, ...] = (),
+    ) -> None:
+        if isinstance(config, (str, pathlib.Path)):
+            from neuroevo.config import load_config
+
+            config = load_config(config)
+        if not isinstance(config, neat.Config):
+            raise ConfigError(
+                f"NEAT(config=...): expected a neat.Config or an INI path, got {type(config).__name__}; "
+                "load one with neuroevo.load_config(path)"
+            )
+        if pop_size is not None:
+            if not isinstance(pop_size, int) or isinstance(pop_size, bool) or pop_size < 2:
+                raise ConfigError(f"NEAT: pop_size must be an integer >= 2, got {pop_size!r}")
+            config = copy.copy(config)  # leave the caller's config as it is
+            config.pop_size = pop_size
+        self.config = config
+        self.neat_reporters = list(reporters)
+        self.population: neat.Population | None = None
+        self.genomes: list[Any] = []
+        self.best = None
+        self.best_fitness = float("-inf")
+        self._device = torch.device("cpu")
+        self._dtype = torch.float32
+        self._asked = False
+
+    # --- construction from an experiment file -------------------------------------------
+
+    @classmethod
+    def from_experiment(cls, params: dict[str, Any], *, task: Any, base_dir: pathlib.Path) -> NEAT:
+        """Build from an experiment file's ``[strategy]`` table (``config = "xor.ini"`` ...)."""
+        for key in params:
+            if key not in _PARAMS:
+                raise ConfigError(
+                    f"[strategy] {key}: unknown key for 'neat'; known keys: "
+                    + "; ".join(f"{k} ({v})" for k, v in _PARAMS.items())
+                )
+        if "config" not in params or not isinstance(params["config"], str):
+            raise ConfigError(f"[strategy] config: missing or not a string; expected {_PARAMS['config']}")
+        from neuroevo.config import load_config
+
+        config = load_config(pathlib.Path(base_dir) / params["config"])
+        return cls(config, pop_size=params.get("pop_size"))
+
+    # --- ask / tell ---------------------------------------------------------------------
+
+    def setup(
+        self,
+        *,
+        num_inputs: int,
+        num_outputs: int,
+        seed: int | None,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
+        """Check sizes against the INI file and create neat-python's initial population."""
+        gc = self.config.genome_config
+        for what, want, have in (("num_inputs", num_inputs, gc.num_inputs),
+                                 ("num_outputs", num_outputs, gc.num_outputs)):
+            if want != have:
+                raise ConfigError(
+                    f"the task has {want} {what[4:]} but the neat-python config has "
+                    f"[{self.config.genome_type.__name__}] {what} = {have}; set {what} = {want} "
+                    "in the INI file"
+                )
+        # neat-python 2.0 keeps the hidden-node counter on the config; a fresh run starts it
+        # afresh so that the same seed gives the same run even when a config is reused.
+        gc.node_indexer = None
+        self._device = torch.device(device)
+        self._dtype = dtype
+        self.population = neat.Population(self.config, seed=seed)
+        for r in self.neat_reporters:
+            self.population.add_reporter(r)
+        self.best = None
+        self.best_fitness = float("-inf")
+        self._asked = False
+        self.genomes = list(self.population.population.values())
+
+    def _pop(self) -> neat.Population:
+        if self.population is None:
+            raise StrategyError("NEAT: call setup(...) (or neuroevo.evolve) before ask()/tell()")
+        return self.population
+
+    def ask(self) -> BatchedPolicy:
+        """All genomes of the current generation (dict order) as one compiled module."""
+        from neuroevo.compile.population import compile_population
+
+        pop = self._pop()
+        if not self._asked:
+            pop.reporters.start_generation(pop.generation)
+            self._asked = True
+        self.genomes = list(pop.population.values())
+        return compile_population(self.genomes, self.config.genome_config,
+                                  device=self._device, dtype=self._dtype)
+
+    def tell(self, fitness: torch.Tensor) -> None:
+        """Give each genome its fitness, then let neat-python make the next generation."""
+        pop = self._pop()
+        values = torch.as_tensor(fitness).detach().to("cpu", torch.float64).reshape(-1).tolist()
+        if len(values) != len(self.genomes):
+            raise StrategyError(
+                f"NEAT.tell got {len(values)} fitness values for {len(self.genomes)} genomes; "
+                "pass one value per candidate of the last ask()"
+            )
+        for g, f in zip(self.genomes, values):
+            g.fitness = float(f)
+        best = max(self.genomes, key=lambda g: g.fitness)  # first of equals, as neat-python
+        pop.reporters.post_evaluate(self.config, pop.population, pop.species, best)
+        if pop.best_genome is None or best.fitness > pop.best_genome.fitness:
+            pop.best_genome = best
+        if best.fitness > self.best_fitness:
+            self.best = copy.deepcopy(best)
+            self.best_fitness = float(best.fitness)
+        if not self.config.no_fitness_termination:
+            fv = pop.fitness_criterion(g.fitness for g in self.genomes)
+            if fv >= self.config.fitness_threshold:
+                pop.reporters.found_solution(self.config, pop.generation, best)
+
+        pop.population = pop.reproduction.reproduce(self.config, pop.species,
+                                                    self.config.pop_size, pop.generation)
+        if not pop.species.species:
+            pop.reporters.complete_extinction()
+            if not self.config.reset_on_extinction:
+                raise StrategyError(
+                    f"NEAT: every species went extinct in generation {pop.generation} "
+                    "(all were stagnant). Set reset_on_extinction = True in [NEAT] to start a "
+                    "new population instead, or raise species_elitism / max_stagnation in "
+                    f"[{self.config.stagnation_type.__name__}]"
+                )
+            pop.population = pop.reproduction.create_new(
+                self.config.genome_type, self.config.genome_config, self.config.pop_size)
+        pop.species.speciate(self.config, pop.population, pop.generation)
+        pop.reporters.end_generation(self.config, pop.population, pop.species)
+        pop.generation += 1
+        self.genomes = list(pop.population.values())
+        self._asked = False
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    @property
+    def population_size(self) -> int:
+        return len(self.genomes) if self.population is not None else self.config.pop_size
+
+    @property
+    def generation(self) -> int:
+        """neat-python's generation counter (generations told so far)."""
+        return self._pop().generation
+
+    def add_reporter(self, reporter: Any) -> None:
+        """Add a neat-python reporter (kept across :meth:`setup` and :meth:`load_state_dict`)."""
+        self.neat_reporters.append(reporter)
+        if self.population is not None:
+            self.population.add_reporter(reporter)
+
+    def info(self) -> dict[str, float]:
+        """``{"species": n}``: species in the population about to be evaluated."""
+        return {"species": float(len(self._pop().species.species))}
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON data: neat-python's whole population state (``random``'s included) and the best."""
+        from neuroevo.io.genome_json import encode_float, genome_to_dict
+        from neuroevo.io.neat_state import population_to_dict
+
+        return {
+            "strategy": self.name,
+            "population": population_to_dict(self._pop()),
+            "best": None if self.best is None else genome_to_dict(self.best),
+            "best_fitness": encode_float(self.best_fitness),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s output; the run continues exactly as it would have."""
+        from neuroevo.errors import CheckpointError
+        from neuroevo.io.genome_json import decode_float, genome_from_dict
+        from neuroevo.io.neat_state import population_from_dict
+
+        if not isinstance(state, dict) or state.get("strategy") != self.name:
+            raise CheckpointError("NEAT.load_state_dict: not a NEAT state (no 'strategy': 'neat')")
+        pop = population_from_dict(state.get("population"), self.config)
+        for r in self.neat_reporters:
+            pop.add_reporter(r)
+        self.population = pop
+        best = state.get("best")
+        self.best = None if best is None else genome_from_dict(best, self.config.genome_config,
+                                                              genome_type=self.config.genome_type)
+        bf = decode_float(state.get("best_fitness"), "NEAT state best_fitness")
+        self.best_fitness = float("-inf") if bf is None else float(bf)
+        self.genomes = list(pop.population.values())
+        self._asked = False
+
+
+__all__ = ["NEAT"]
