@@ -250,7 +250,7 @@ class VectorEnv:
 
         ``action``: discrete envs, an integer tensor ``[N]`` with values in
         ``[0, num_actions)``; continuous envs, a float tensor ``[N, action_size]``,
-        clipped to ``[action_low, action_high]``.
+        clipped to ``[action_low, action_high]`` by the dynamics, as gymnasium does.
         Returns ``obs [N, obs_size]``, ``reward [N]`` (``dtype``), ``terminated [N]`` and
         ``truncated [N]`` (bool) and ``info`` (see the module docstring for autoreset).
         """
@@ -296,34 +296,7 @@ class VectorEnv:
         self._needs_reset = self._needs_reset & ~mask
 
     def _prepare_action(self, action: Any) -> torch.Tensor:
-        """Check the action's shape (and range when discrete); clip continuous actions."""
-        action = torch.as_tensor(action, device=self.device)
-        n = self.num_envs
-        if self.discrete:
-            if tuple(action.shape) != (n,) or action.dtype.is_floating_point or action.dtype == torch.bool:
-                raise TaskError(
-                    f"{self.name} action: expected an integer tensor of shape [{n}] "
-                    f"(num_envs,) with values in [0, {self.num_actions}), got "
-                    f"{action.dtype} {list(action.shape)}; use policy outputs.argmax(-1)"
-                )
-            if self.check_actions and bool(((action < 0) | (action >= self.num_actions)).any()):
-                bad = action[(action < 0) | (action >= self.num_actions)][0].item()
-                raise TaskError(
-                    f"{self.name} action: value {bad} outside [0, {self.num_actions})"
-                )
-            return action.long()
-        if (
-            tuple(action.shape) != (n, self.action_size)
-            or action.dtype == torch.bool
-            or action.dtype.is_complex
-        ):
-            raise TaskError(
-                f"{self.name} action: expected a float tensor of shape "
-                f"[{n}, {self.action_size}] (num_envs, action_size), got "
-                f"{action.dtype} {list(action.shape)}"
-            )
-        action = action.to(self.dtype)
-        return torch.clamp(action, self.action_low, self.action_high)
+        return prepare_action(self, action)
 
     def __repr__(self) -> str:
         return (
@@ -331,3 +304,44 @@ class VectorEnv:
             f"dtype={self.dtype}, max_episode_steps={self.max_episode_steps}, "
             f"autoreset_mode={self.autoreset_mode.value!r})"
         )
+
+
+def prepare_action(env: Any, action: Any) -> torch.Tensor:
+    """Check an action batch against ``env``'s action format; return it as a tensor.
+
+    Discrete: an integer tensor ``[num_envs]`` in ``[0, num_actions)`` (the range is
+    checked when ``env.check_actions``), returned as ``long``. Continuous: a real tensor
+    ``[num_envs, action_size]``, returned in ``env.dtype`` (not clipped). Anything else
+    raises :class:`TaskError` naming the expected shape.
+    """
+    try:
+        action = torch.as_tensor(action, device=env.device)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TaskError(f"{env.name} action: cannot convert {type(action).__name__} to a tensor ({exc})") from exc
+    n = env.num_envs
+    if env.discrete:
+        if tuple(action.shape) != (n,) or action.dtype.is_floating_point or action.dtype in (
+            torch.bool,
+            torch.complex64,
+            torch.complex128,
+        ):
+            raise TaskError(
+                f"{env.name} action: expected an integer tensor of shape [{n}] "
+                f"(num_envs,) with values in [0, {env.num_actions}), got "
+                f"{action.dtype} {list(action.shape)}; use policy outputs.argmax(-1)"
+            )
+        if env.check_actions:
+            bad = (action < 0) | (action >= env.num_actions)
+            if bool(bad.any()):
+                raise TaskError(
+                    f"{env.name} action: value {action[bad][0].item()} outside "
+                    f"[0, {env.num_actions})"
+                )
+        return action.long()
+    if tuple(action.shape) != (n, env.action_size) or action.dtype == torch.bool or action.dtype.is_complex:
+        raise TaskError(
+            f"{env.name} action: expected a float tensor of shape "
+            f"[{n}, {env.action_size}] (num_envs, action_size), got "
+            f"{action.dtype} {list(action.shape)}"
+        )
+    return action.to(env.dtype)
