@@ -1,0 +1,240 @@
+"""Checkpoint files: JSON data plus plain tensors, checksummed, written atomically.
+
+A checkpoint never holds pickled objects, so loading one cannot execute code. Layout::
+
+    NEUROEVO-CHECKPOINT\\n
+    {"format": "neuroevo.checkpoint", "version": 1, "json_bytes": N, "tensor_bytes": M,
+     "sha256": "<hex digest of the N + M payload bytes>"}\\n
+    <N bytes: UTF-8 JSON document>
+    <M bytes: torch.save of a flat {name: Tensor} dict, read back with weights_only=True>
+
+The JSON document is ``{"created": ..., "strategy": ..., "loop": ..., "experiment": ...}``.
+Values may be JSON data, tuples, dicts with non-string keys, non-finite floats,
+``torch.dtype`` and tensors (stored in the tensor block); anything else is refused at save
+time with the path of the offending value. A truncated or altered file fails the length
+or SHA-256 check and raises :class:`neuroevo.CheckpointError`. Files are written with
+:func:`neuroevo.io.atomic.atomic_write_bytes` (temporary file, fsync, rename).
+
+Example::
+
+    save_checkpoint("run/checkpoints/gen-000010.ckpt", strategy_state=strategy.state_dict(),
+                    loop_state={"next_generation": 10}, experiment=None)
+    ckpt = load_checkpoint("run/checkpoints/gen-000010.ckpt")
+    strategy.load_state_dict(ckpt.strategy_state)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from neuroevo.errors import CheckpointError
+from neuroevo.io.atomic import atomic_write_bytes
+
+MAGIC = b"NEUROEVO-CHECKPOINT\n"
+FORMAT = "neuroevo.checkpoint"
+VERSION = 1
+_MAX_HEADER = 4096
+_TAGS = ("__tensor__", "__float__", "__tuple__", "__items__", "__dtype__")
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    """What :func:`load_checkpoint` returns."""
+
+    path: Path
+    created: str
+    strategy_state: Any
+    loop_state: Any
+    experiment: Any
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.tensors: dict[str, torch.Tensor] = {}
+
+    def __call__(self, obj: Any, where: str) -> Any:
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int):
+            return obj
+        if isinstance(obj, float):
+            return obj if math.isfinite(obj) else {"__float__": repr(obj)}
+        if isinstance(obj, torch.Tensor):
+            name = f"t{len(self.tensors)}"
+            self.tensors[name] = obj.detach().to("cpu").clone()
+            return {"__tensor__": name}
+        if isinstance(obj, torch.dtype):
+            return {"__dtype__": str(obj).removeprefix("torch.")}
+        if isinstance(obj, list):
+            return [self(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, tuple):
+            return {"__tuple__": [self(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        if isinstance(obj, dict):
+            if all(isinstance(k, str) for k in obj) and not any(t in obj for t in _TAGS):
+                return {k: self(v, f"{where}[{k!r}]") for k, v in obj.items()}
+            return {"__items__": [[self(k, f"{where} key"), self(v, f"{where}[{k!r}]")]
+                                  for k, v in obj.items()]}
+        if hasattr(obj, "item") and hasattr(obj, "dtype"):  # numpy scalar
+            return self(obj.item(), where)
+        raise CheckpointError(
+            f"{where}: cannot save a {type(obj).__module__}.{type(obj).__name__} in a checkpoint; "
+            "state_dict() must return JSON data (numbers, strings, lists, dicts), tuples and "
+            "torch tensors -- convert objects to such data (checkpoints never use pickle)"
+        )
+
+
+def _decode(obj: Any, tensors: dict[str, torch.Tensor], where: str) -> Any:
+    if isinstance(obj, list):
+        return [_decode(v, tensors, where) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if len(obj) == 1:
+        (tag, value), = obj.items()
+        if tag == "__tensor__":
+            if value not in tensors:
+                raise CheckpointError(f"{where}: tensor {value!r} missing from the tensor block")
+            return tensors[value]
+        if tag == "__float__":
+            if value not in ("inf", "-inf", "nan"):
+                raise CheckpointError(f"{where}: bad float {value!r}")
+            return float(value)
+        if tag == "__tuple__":
+            return tuple(_decode(v, tensors, where) for v in value)
+        if tag == "__dtype__":
+            dt = getattr(torch, str(value), None)
+            if not isinstance(dt, torch.dtype):
+                raise CheckpointError(f"{where}: unknown dtype {value!r}")
+            return dt
+        if tag == "__items__":
+            out = {}
+            for pair in value:
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise CheckpointError(f"{where}: bad dict entry {pair!r}")
+                k = _decode(pair[0], tensors, where)
+                try:
+                    out[k] = _decode(pair[1], tensors, where)
+                except TypeError:
+                    raise CheckpointError(f"{where}: unhashable dict key {k!r}") from None
+            return out
+    return {k: _decode(v, tensors, where) for k, v in obj.items()}
+
+
+# --------------------------------------------------------------------------- files
+
+
+def save_checkpoint(path: str | os.PathLike[str], *, strategy_state: Any, loop_state: Any,
+                    experiment: Any) -> Path:
+    """Write a checkpoint atomically and return its path.
+
+    Example::
+
+        save_checkpoint("ckpt.ckpt", strategy_state=s.state_dict(),
+                        loop_state={"next_generation": 5, "evaluations": 750}, experiment=None)
+    """
+    enc = _Encoder()
+    doc = {
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "strategy": enc(strategy_state, "strategy_state"),
+        "loop": enc(loop_state, "loop_state"),
+        "experiment": enc(experiment, "experiment"),
+    }
+    body = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    if enc.tensors:
+        buf = io.BytesIO()
+        torch.save(enc.tensors, buf)
+        tensor_block = buf.getvalue()
+    else:
+        tensor_block = b""
+    digest = hashlib.sha256(body + tensor_block).hexdigest()
+    header = json.dumps({"format": FORMAT, "version": VERSION, "json_bytes": len(body),
+                         "tensor_bytes": len(tensor_block), "sha256": digest}).encode("ascii")
+    return atomic_write_bytes(path, MAGIC + header + b"\n" + body + tensor_block)
+
+
+def _nonneg_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
+    """Read and verify a checkpoint written by :func:`save_checkpoint`.
+
+    Raises :class:`CheckpointError` naming the file when it is missing, truncated,
+    corrupted or of another format.
+
+    Example::
+
+        ckpt = load_checkpoint("run/checkpoints/gen-000010.ckpt")
+        ckpt.loop_state["next_generation"]
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointError(f"{p}: no such checkpoint file") from None
+    except OSError as e:
+        raise CheckpointError(f"{p}: cannot read checkpoint: {e}") from None
+    if not raw.startswith(MAGIC):
+        raise CheckpointError(f"{p}: not a neuroevo checkpoint (missing the "
+                              f"{MAGIC.strip().decode()} header); neat-python pickle checkpoints "
+                              "are not read, for safety")
+    end = raw.find(b"\n", len(MAGIC), len(MAGIC) + _MAX_HEADER)
+    if end < 0:
+        raise CheckpointError(f"{p}: checkpoint header is truncated or corrupted")
+    try:
+        header = json.loads(raw[len(MAGIC):end].decode("ascii"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise CheckpointError(f"{p}: checkpoint header is corrupted") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CheckpointError(f"{p}: checkpoint header is corrupted (format)")
+    if header.get("version") != VERSION:
+        raise CheckpointError(f"{p}: checkpoint version {header.get('version')!r} is not "
+                              f"supported (this neuroevo reads version {VERSION}); upgrade neuroevo")
+    n, m, digest = header.get("json_bytes"), header.get("tensor_bytes"), header.get("sha256")
+    if not (_nonneg_int(n) and _nonneg_int(m) and isinstance(digest, str)):
+        raise CheckpointError(f"{p}: checkpoint header is corrupted (sizes)")
+    payload = raw[end + 1:]
+    if len(payload) != n + m:
+        raise CheckpointError(f"{p}: checkpoint is truncated or has trailing data ({len(payload)} "
+                              f"payload bytes, expected {n + m}); use an earlier checkpoint")
+    if hashlib.sha256(payload).hexdigest() != digest:
+        raise CheckpointError(f"{p}: checkpoint is corrupted (SHA-256 mismatch); use an earlier "
+                              "checkpoint")
+    try:
+        doc = json.loads(payload[:n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise CheckpointError(f"{p}: checkpoint JSON is invalid: {e}") from None
+    tensors: dict[str, torch.Tensor] = {}
+    if m:
+        try:
+            tensors = torch.load(io.BytesIO(payload[n:]), map_location="cpu", weights_only=True)
+        except Exception as e:  # torch raises many types on bad archives
+            raise CheckpointError(f"{p}: checkpoint tensor block is invalid: {e}") from None
+        if not isinstance(tensors, dict) or not all(isinstance(t, torch.Tensor)
+                                                    for t in tensors.values()):
+            raise CheckpointError(f"{p}: checkpoint tensor block is not a dict of tensors")
+    if not isinstance(doc, dict) or not {"strategy", "loop", "experiment"} <= set(doc):
+        raise CheckpointError(f"{p}: checkpoint document lacks strategy/loop/experiment")
+    where = str(p)
+    return Checkpoint(
+        path=p,
+        created=str(doc.get("created", "")),
+        strategy_state=_decode(doc["strategy"], tensors, f"{where}: strategy"),
+        loop_state=_decode(doc["loop"], tensors, f"{where}: loop"),
+        experiment=_decode(doc["experiment"], tensors, f"{where}: experiment"),
+    )
+
+
+__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint"]
