@@ -1,0 +1,173 @@
+"""The ``neuroevo`` command.
+
+::
+
+    neuroevo run configs/xor.toml [--seed S] [--out DIR] [--generations N] [--quiet] [--device D]
+
+``run`` writes ``DIR/result.json`` (solved, generations, evaluations, best fitness, seed,
+strategy, task, seconds, per-generation history) and ``DIR/best_genome.json`` (NEAT) or
+``DIR/best_params.json`` (strategies over flat parameter vectors). The default ``DIR`` is
+``runs/<experiment-stem>-seed<S>``.
+
+Sub-commands are listed in :data:`COMMANDS` as ``"module:function"``; the function gets
+the sub-command's ``argparse`` parser, adds its arguments and sets ``func``. Any
+:class:`~neuroevo.errors.NeuroevoError` ends the command with one line on stderr and exit
+status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pathlib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from neuroevo.errors import NeuroevoError
+
+#: sub-command -> ("module:function" that configures its parser, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("neuroevo.cli:configure_run", "run an experiment file (configs/*.toml)"),
+}
+
+
+def default_out_dir(experiment: str | pathlib.Path, seed: int) -> pathlib.Path:
+    """``runs/<experiment-stem>-seed<S>`` (relative to the current folder)."""
+    return pathlib.Path("runs") / f"{pathlib.Path(experiment).stem}-seed{seed}"
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, pathlib.Path):
+        return str(obj)
+    raise TypeError(f"not JSON-able: {type(obj).__name__}")
+
+
+def run_experiment(
+    path: str | pathlib.Path,
+    *,
+    seed: int | None = None,
+    out: str | pathlib.Path | None = None,
+    generations: int | None = None,
+    device: str | None = None,
+    quiet: bool = False,
+    stream: Any = None,
+) -> tuple[Any, pathlib.Path]:
+    """Run the experiment file ``path`` and write its results; returns ``(Result, out_dir)``.
+
+    Example::
+
+        result, folder = run_experiment("configs/xor.toml", seed=3, quiet=True)
+    """
+    import torch
+
+    from neuroevo.config import load_experiment
+    from neuroevo.io.atomic import atomic_write_text
+    from neuroevo.loop import evolve, resolve_device
+    from neuroevo.reporting.stdout import StdOutReporter
+    from neuroevo.strategies import registry as strategies
+    from neuroevo.tasks import registry as tasks
+
+    exp = load_experiment(path)
+    seed = seed if seed is not None else (exp.seed if exp.seed is not None else 0)
+    gens = generations if generations is not None else exp.generations
+    dev = resolve_device(device if device is not None else exp.device)
+    dtype = {"float32": torch.float32, "float64": torch.float64}[exp.dtype]
+    task = tasks.make(exp.task, **exp.task_params)
+    strategy = strategies.make(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
+    reporters = [] if quiet else [StdOutReporter(stream=stream)]
+    result = evolve(strategy, task, generations=gens, seed=seed, device=dev, dtype=dtype,
+                    reporters=reporters, stop_on_solve=exp.stop_on_solve)
+
+    folder = pathlib.Path(out) if out is not None else default_out_dir(path, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "experiment": str(exp.path),
+        "task": exp.task,
+        "task_params": exp.task_params,
+        "strategy": exp.strategy,
+        "strategy_params": exp.strategy_params,
+        "seed": seed,
+        "device": str(dev),
+        "dtype": exp.dtype,
+        "generation_limit": gens,
+        "fitness_threshold": task.fitness_threshold,
+        "population_size": strategy.population_size,
+        **result.to_dict(),
+    }
+    atomic_write_text(folder / "result.json",
+                      json.dumps(summary, indent=1, default=_json_default) + "\n")
+    best = result.best
+    config = getattr(strategy, "config", None)
+    if best is not None and hasattr(best, "connections") and hasattr(best, "nodes"):
+        from neuroevo.io.genome_json import save_genome
+
+        save_genome(best, folder / "best_genome.json",
+                    getattr(config, "genome_config", None))
+    elif isinstance(best, torch.Tensor):
+        data = {"best_fitness": result.best_fitness,
+                "params": best.detach().double().cpu().reshape(-1).tolist()}
+        atomic_write_text(folder / "best_params.json", json.dumps(data) + "\n")
+    return result, folder
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    result, folder = run_experiment(args.experiment, seed=args.seed, out=args.out,
+                                    generations=args.generations, device=args.device,
+                                    quiet=args.quiet)
+    if not args.quiet:
+        print(f"results in {folder}")
+    return 0
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def configure_run(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``neuroevo run``."""
+    parser.add_argument("experiment", help="experiment file, e.g. configs/xor.toml")
+    parser.add_argument("--seed", type=_non_negative, default=None,
+                        help="random seed (default: the file's, else 0)")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default: runs/<experiment>-seed<S>)")
+    parser.add_argument("--generations", type=_non_negative, default=None,
+                        help="generation limit (default: the file's)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA if available)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing while running")
+    parser.set_defaults(func=_cmd_run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``neuroevo`` argument parser with every sub-command of :data:`COMMANDS`."""
+    parser = argparse.ArgumentParser(prog="neuroevo", description="neuroevolution experiments")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (target, help_text) in COMMANDS.items():
+        module_name, _, func = target.partition(":")
+        configure = getattr(importlib.import_module(module_name), func)
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``neuroevo`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except NeuroevoError as e:
+        print(f"neuroevo {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"neuroevo {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
