@@ -1,0 +1,308 @@
+"""Shared work of the strategies that search flat parameter vectors (GA, PSO, SA).
+
+A subclass writes only its own ``_init`` (first candidates, state) and ``_tell`` (fitness of
+the candidates -> next candidates); this base keeps the best-so-far, the generation counter,
+the seeded ``torch.Generator``, bounds, the initial distribution, checkpoints and the
+experiment-file constructor (the evosax pattern). Two ways to drive a strategy:
+
+* over a torch module: ``ask()`` returns a :class:`ParameterPolicy` for any task;
+* over a raw objective: ``initialize(seed=...)``, then ``ask_params()`` -> ``[P, n]`` and
+  ``tell(fitness)``, or simply :meth:`VectorStrategy.optimize`.
+
+Fitness is maximised; to minimise ``f`` pass ``-f``.
+
+Example::
+
+    import neuroevo as ne
+    from neuroevo.testfunctions import sphere
+    pso = ne.PSO(num_params=5, pop_size=30, bounds=(-5.0, 5.0))
+    x, fx = pso.optimize(lambda X: -sphere(X), generations=100, seed=0)
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pathlib
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from neuroevo.errors import CheckpointError, ConfigError, StrategyError
+from neuroevo.strategies.base import Strategy
+from neuroevo.strategies.params import (
+    ParameterPolicy,
+    flatten_parameters,
+    load_flat_parameters,
+    reset_parameters,
+)
+
+#: experiment-file keys that describe the network (an ``neuroevo.MLP``) rather than the search
+NETWORK_KEYS = ("hidden", "activation", "output_activation")
+#: experiment-file keys every flat-vector strategy takes besides its hyperparameters
+COMMON_KEYS = ("pop_size", "init_std", "bounds")
+
+
+class VectorStrategy(Strategy):
+    """Base of strategies whose population is a tensor ``[pop_size, num_params]``.
+
+    Give either ``module`` (its parameters are searched; the initial population is the
+    module's own parameters plus ``init_std`` Gaussian noise) or ``num_params`` (a raw
+    objective; the initial population is ``init_std * N(0, 1)``). ``reset_module=True``
+    first re-draws the module's parameters from the seed (PyTorch's default initialisers), so
+    that the run depends on the seed alone. With ``bounds=(lo, hi)``
+    the initial population is uniform in the box and candidates stay inside it.
+    Hyperparameters are a frozen dataclass ``params`` (``Params``); keyword overrides
+    such as ``GA(net, mutation_sigma=0.5)`` replace single fields.
+    """
+
+    Params: ClassVar[type]
+    default_pop_size: ClassVar[int] = 64
+
+    def __init__(
+        self,
+        module: nn.Module | None = None,
+        *,
+        num_params: int | None = None,
+        pop_size: int | None = None,
+        params: Any = None,
+        bounds: tuple[float, float] | None = None,
+        init_std: float = 1.0,
+        reset_module: bool = False,
+        **overrides: Any,
+    ) -> None:
+        if (module is None) == (num_params is None):
+            raise StrategyError(
+                f"{type(self).__name__} needs exactly one of a module (e.g. neuroevo.MLP(2, [8], 1)) "
+                "or num_params=N for a raw objective"
+            )
+        if num_params is not None and (not isinstance(num_params, int) or num_params < 1):
+            raise StrategyError(f"num_params must be a positive integer, got {num_params!r}")
+        pop_size = self.default_pop_size if pop_size is None else pop_size
+        if isinstance(pop_size, bool) or not isinstance(pop_size, int) or pop_size < 2:
+            raise StrategyError(f"pop_size must be an integer >= 2, got {pop_size!r}")
+        if not float(init_std) > 0:
+            raise StrategyError(f"init_std must be > 0, got {init_std!r}")
+        if bounds is not None:
+            if len(bounds) != 2 or not float(bounds[0]) < float(bounds[1]):
+                raise StrategyError(f"bounds must be (low, high) with low < high, got {bounds!r}")
+            bounds = (float(bounds[0]), float(bounds[1]))
+        params = self.Params() if params is None else params
+        if not isinstance(params, self.Params):
+            raise StrategyError(f"params must be a {self.Params.__name__}, got {type(params).__name__}")
+        fields = {f.name for f in dataclasses.fields(self.Params)}
+        unknown = sorted(set(overrides) - fields)
+        if unknown:
+            raise StrategyError(
+                f"{type(self).__name__} got unknown hyperparameters {unknown}; "
+                f"valid ones are {sorted(fields)}"
+            )
+        self.params = dataclasses.replace(params, **overrides)
+        self.module = module
+        self._num_params = num_params if module is None else sum(p.numel() for p in module.parameters())
+        self._pop_size = pop_size
+        self.bounds = bounds
+        self.init_std = float(init_std)
+        self.reset_module = bool(reset_module)
+        self.best = None
+        self.best_fitness = float("-inf")
+        self.generation = 0
+        self.state: dict[str, torch.Tensor] = {}
+        self.candidates: torch.Tensor | None = None
+
+    # --- subclass hooks -------------------------------------------------------------------
+    def _init(self, x0: torch.Tensor) -> torch.Tensor:
+        """Set up ``self.state`` from the initial sample ``x0`` and return the first candidates."""
+        raise NotImplementedError
+
+    def _tell(self, x: torch.Tensor, fitness: torch.Tensor) -> torch.Tensor:
+        """Fitness ``[P]`` of candidates ``x`` -> the next candidates ``[P, n]``."""
+        raise NotImplementedError
+
+    # --- set-up ---------------------------------------------------------------------------
+    @property
+    def population_size(self) -> int:
+        return self._pop_size
+
+    @property
+    def num_params(self) -> int:
+        return self._num_params
+
+    def setup(self, *, num_inputs: int, num_outputs: int, seed: int | None,
+              device: torch.device, dtype: torch.dtype) -> None:
+        if self.module is None:
+            raise StrategyError(
+                f"{type(self).__name__}(num_params=...) searches a raw objective and cannot run on "
+                "a task; give it a module, e.g. neuroevo.MLP(num_inputs, [8], num_outputs)"
+            )
+        for attr, want in (("num_inputs", num_inputs), ("num_outputs", num_outputs)):
+            have = getattr(self.module, attr, want)
+            if have != want:
+                raise StrategyError(
+                    f"the module has {attr}={have} but the task needs {want}; build it to match, "
+                    f"e.g. neuroevo.MLP({num_inputs}, [8], {num_outputs})"
+                )
+        self._io = (num_inputs, num_outputs)
+        self.initialize(seed=seed, device=device, dtype=dtype)
+
+    def initialize(self, *, seed: int | None = None, device: str | torch.device | None = None,
+                   dtype: torch.dtype = torch.float32) -> None:
+        """Draw the initial population (``setup`` calls this; call it yourself on a raw objective)."""
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.dtype = dtype
+        self.generator = torch.Generator(device=self.device)
+        self.generator.manual_seed(seed if seed is not None else int(torch.seed() % 2**62))
+        if self.module is not None:
+            self.module = copy.deepcopy(self.module).to(device=self.device, dtype=dtype).eval()
+            if self.reset_module:
+                seed_ = int(torch.randint(2**62, (1,), generator=self.generator, device=self.device))
+                reset_parameters(self.module, seed_)
+            self.center = flatten_parameters(self.module)
+        else:
+            self.center = torch.zeros(self._num_params, device=self.device, dtype=dtype)
+        if self.bounds is not None:
+            self.low = torch.full_like(self.center, self.bounds[0])
+            self.high = torch.full_like(self.center, self.bounds[1])
+        self.best, self.best_fitness, self.generation = None, float("-inf"), 0
+        self.candidates = self._init(self.sample_initial(self._pop_size))
+
+    # --- helpers for subclasses -----------------------------------------------------------
+    def randn(self, *shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=self.generator, device=self.device, dtype=self.dtype)
+
+    def rand(self, *shape: int) -> torch.Tensor:
+        return torch.rand(*shape, generator=self.generator, device=self.device, dtype=self.dtype)
+
+    def sample_initial(self, k: int) -> torch.Tensor:
+        """``k`` draws of the initial distribution (uniform in bounds, else Gaussian around the centre)."""
+        n = self._num_params
+        if self.bounds is not None:
+            return self.low + (self.high - self.low) * self.rand(k, n)
+        return self.center + self.init_std * self.randn(k, n)
+
+    def clip(self, x: torch.Tensor) -> torch.Tensor:
+        """Clamp into the bounds (no-op without bounds)."""
+        return x if self.bounds is None else torch.maximum(torch.minimum(x, self.high), self.low)
+
+    # --- ask / tell -----------------------------------------------------------------------
+    def _require_setup(self) -> torch.Tensor:
+        if self.candidates is None:
+            raise StrategyError(
+                f"{type(self).__name__} is not set up: call setup(...) (neuroevo.evolve does) "
+                "or initialize(seed=...) first"
+            )
+        return self.candidates
+
+    def ask_params(self) -> torch.Tensor:
+        """The candidates to evaluate next, ``[pop_size, num_params]`` (do not modify in place)."""
+        return self._require_setup()
+
+    def ask(self) -> ParameterPolicy:
+        x = self._require_setup()
+        if self.module is None:
+            raise StrategyError("ask() needs a module; on a raw objective use ask_params()")
+        return ParameterPolicy(self.module, x, num_inputs=self._io[0], num_outputs=self._io[1])
+
+    def tell(self, fitness: torch.Tensor) -> None:
+        x = self._require_setup()
+        if not isinstance(fitness, torch.Tensor) or fitness.shape != (self._pop_size,):
+            shape = tuple(fitness.shape) if isinstance(fitness, torch.Tensor) else type(fitness).__name__
+            raise StrategyError(f"tell() expects fitness of shape ({self._pop_size},), got {shape}")
+        fitness = fitness.detach().to(device=self.device, dtype=self.dtype)
+        i = int(torch.argmax(fitness))
+        if float(fitness[i]) > self.best_fitness:
+            self.best_fitness = float(fitness[i])
+            self.best = x[i].clone()
+        self.candidates = self._tell(x, fitness)
+        self.generation += 1
+
+    def optimize(self, objective: Callable[[torch.Tensor], torch.Tensor], *, generations: int,
+                 seed: int | None = None, device: str | torch.device | None = None,
+                 dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, float]:
+        """Maximise ``objective`` (``[P, n] -> [P]``) for ``generations`` generations.
+
+        Returns the best vector and its fitness. Example:
+        ``x, f = ne.GA(num_params=3).optimize(lambda X: -(X**2).sum(1), generations=50, seed=0)``
+        """
+        self.initialize(seed=seed, device=device, dtype=dtype)
+        for _ in range(generations):
+            self.tell(objective(self.ask_params()))
+        return self.best, self.best_fitness
+
+    def best_module(self) -> nn.Module:
+        """A copy of the module carrying the best parameters found so far."""
+        if self.module is None or self.best is None:
+            raise StrategyError("best_module() needs a module and at least one tell()")
+        return load_flat_parameters(copy.deepcopy(self.module), self.best)
+
+    # --- checkpoints ----------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        self._require_setup()
+        return {
+            "name": self.name,
+            "generation": self.generation,
+            "pop_size": self._pop_size,
+            "num_params": self._num_params,
+            "params": dataclasses.asdict(self.params),
+            "best_fitness": self.best_fitness,
+            "best": None if self.best is None else self.best.clone(),
+            "candidates": self.candidates.clone(),
+            "state": {k: v.clone() for k, v in self.state.items()},
+            "generator": self.generator.get_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict` into a strategy already set up the same way."""
+        self._require_setup()
+        for key, want in (("name", self.name), ("pop_size", self._pop_size),
+                          ("num_params", self._num_params)):
+            if state.get(key) != want:
+                raise CheckpointError(
+                    f"checkpoint has {key}={state.get(key)!r} but this {type(self).__name__} has "
+                    f"{want!r}; resume with the same strategy settings"
+                )
+        if set(state.get("state", {})) != set(self.state):
+            raise CheckpointError(f"checkpoint state keys {sorted(state.get('state', {}))} do not "
+                                  f"match {sorted(self.state)}")
+        self.params = self.Params(**state["params"])
+        self.generation = int(state["generation"])
+        self.best_fitness = float(state["best_fitness"])
+        move = dict(device=self.device, dtype=self.dtype)
+        self.best = None if state["best"] is None else state["best"].to(**move)
+        self.candidates = state["candidates"].to(**move)
+        self.state = {k: v.to(device=self.device, dtype=self.state[k].dtype)
+                      for k, v in state["state"].items()}
+        self.generator.set_state(state["generator"])
+
+    # --- experiment files -----------------------------------------------------------------
+    @classmethod
+    def from_experiment(cls, params: dict[str, Any], *, task: Any,
+                        base_dir: pathlib.Path) -> VectorStrategy:
+        """Build from an experiment file's ``[strategy]`` table: an ``neuroevo.MLP`` sized for
+        ``task`` from ``hidden`` (default ``[8]``), ``activation``, ``output_activation``;
+        ``pop_size``, ``init_std``, ``bounds``; and the fields of ``Params``.
+        """
+        from neuroevo.nets import MLP
+
+        p = {k: v for k, v in params.items() if k != "name"}
+        hyper = {f.name for f in dataclasses.fields(cls.Params)}
+        unknown = sorted(set(p) - set(NETWORK_KEYS) - set(COMMON_KEYS) - hyper)
+        if unknown:
+            raise ConfigError(
+                f"[strategy] {cls.name}: unknown keys {unknown}; valid keys are "
+                f"{sorted(set(NETWORK_KEYS) | set(COMMON_KEYS) | hyper)}"
+            )
+        net_kw = {k: p.pop(k) for k in NETWORK_KEYS if k in p}
+        net_kw.setdefault("hidden", [8])
+        if not isinstance(net_kw["hidden"], list):
+            raise ConfigError(f"[strategy] hidden must be a list of layer sizes, got {net_kw['hidden']!r}")
+        module = MLP(task.num_inputs, net_kw.pop("hidden"), task.num_outputs, **net_kw)
+        common = {k: p.pop(k) for k in COMMON_KEYS if k in p}
+        if "bounds" in common:
+            common["bounds"] = tuple(common["bounds"])
+        try:
+            return cls(module, reset_module=True, **common, **p)
+        except (StrategyError, TypeError) as e:
+            raise ConfigError(f"[strategy] {cls.name}: {e}") from e
