@@ -36,17 +36,13 @@ import numpy as np
 import torch
 
 from neuroevo.compile.functions import activation, aggregation
+from neuroevo.compile.graph import flatten_population, required_nodes
+from neuroevo.compile.population import _runs
 from neuroevo.errors import CompileError
+from neuroevo.loop import resolve_device
 from neuroevo.strategies.base import BatchedPolicy
 
 Tensor = torch.Tensor
-
-
-def default_device(device: torch.device | str | None) -> torch.device:
-    """``None`` means CUDA when available, else CPU (DESIGN.md)."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 class Stage(torch.nn.Module):
@@ -57,7 +53,8 @@ class Stage(torch.nn.Module):
     ``[N, B]`` in *output order* (nodes sorted by activation, see :attr:`out_pos`); ``values``
     row 0 must be 0.0 (padded slots read it). ``weights[g]`` is the ``[n_g, K_g]`` padded
     weight matrix of aggregation group ``g`` (see :meth:`padded_weights`), ``bias`` and
-    ``response`` are ``[N]`` in aggregation order (see :meth:`node_params`).
+    ``response`` are in aggregation order (see :meth:`node_params`). ``node_param[i]`` is the
+    index of node ``i``'s bias/response in the caller's vectors (default: ``i``).
     """
 
     def __init__(
@@ -66,6 +63,7 @@ class Stage(torch.nn.Module):
         act_names: Sequence[str],
         node_agg: np.ndarray,
         node_act: np.ndarray,
+        node_param: np.ndarray | None = None,
     ) -> None:
         super().__init__()
         n = len(node_agg)
@@ -81,7 +79,9 @@ class Stage(torch.nn.Module):
         #: position of each node (in the caller's numbering) in this stage's output
         self.out_pos = np.empty(n, np.int64)
         self.out_pos[act_order] = np.arange(n)
-        self._agg_order = agg_order
+        # index of each node's bias/response in the caller's vectors, in aggregation order
+        node_param = np.arange(n) if node_param is None else np.asarray(node_param, np.int64)
+        self.register_buffer("node_param", torch.from_numpy(node_param[agg_order]), persistent=False)
         self.agg_groups = _runs(node_agg[agg_order])  # [(code, start, stop)]
         self.act_groups = _runs(node_act[act_order])
         self.register_buffer("perm", torch.from_numpy(self.agg_pos[act_order]), persistent=False)
@@ -110,8 +110,6 @@ class Stage(torch.nn.Module):
             self.register_buffer(f"idx{g}", torch.from_numpy(idx), persistent=False)
             self.register_buffer(f"pidx{g}", torch.from_numpy(pidx), persistent=False)
             self.register_buffer(f"mask{g}", torch.from_numpy(pidx >= 0), persistent=False)
-        node_param = torch.from_numpy(self._agg_order.copy())
-        self.register_buffer("node_param", node_param, persistent=False)
 
     def padded_weights(self, weight: Tensor) -> list[Tensor]:
         """Scatter a flat weight vector ``[E]`` into each group's ``[n_g, K_g]`` matrix."""
@@ -119,12 +117,14 @@ class Stage(torch.nn.Module):
         return [ext[getattr(self, f"pidx{g}")] for g in range(self._num_groups)]
 
     def node_params(self, bias: Tensor, response: Tensor) -> tuple[Tensor, Tensor]:
-        """Reorder per-node vectors ``[N]`` (caller's numbering) to aggregation order."""
+        """This stage's bias and response, in aggregation order, from the caller's vectors."""
         return bias[self.node_param], response[self.node_param]
 
     def forward(
         self, values: Tensor, weights: list[Tensor], bias: Tensor, response: Tensor
     ) -> Tensor:
+        if self.num_nodes == 0:
+            return values.new_zeros(0, values.shape[1])
         zs = []
         for g, (_, s, e) in enumerate(self.agg_groups):
             idx: Tensor = getattr(self, f"idx{g}")
@@ -135,45 +135,6 @@ class Stage(torch.nn.Module):
         z = z[self.perm]
         outs = [self._act_fns[code](z[s:e]) for code, s, e in self.act_groups]
         return outs[0] if len(outs) == 1 else torch.cat(outs)
-
-
-def _runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
-    """Contiguous runs ``(code, start, stop)`` of a sorted code array."""
-    if len(codes) == 0:
-        return []
-    cut = np.flatnonzero(np.diff(codes)) + 1
-    starts = np.concatenate([[0], cut])
-    stops = np.concatenate([cut, [len(codes)]])
-    return [(int(codes[s]), int(s), int(e)) for s, e in zip(starts, stops)]
-
-
-def required_nodes(genome: Any, input_keys: Sequence[int], output_keys: Sequence[int]) -> set:
-    """Nodes that reach an output through enabled connections (outputs included).
-
-    neat-python's ``required_for_output`` also follows disabled connections; the nodes that
-    adds can never change an output (every path from them to an output is cut), so they are
-    pruned here. An enabled connection into an input pin is an error, as in neat-python
-    (whose ``RecurrentNetwork.create`` fails with a KeyError on it).
-    """
-    inputs = set(input_keys)
-    preds: dict[int, list[int]] = {}
-    for (a, b), cg in genome.connections.items():
-        if not cg.enabled:
-            continue
-        if b in inputs:
-            raise CompileError(
-                f"genome {getattr(genome, 'key', '?')}: connection {(a, b)} ends at input "
-                f"node {b}; neat-python networks cannot feed input pins -- remove it"
-            )
-        preds.setdefault(b, []).append(a)
-    required = set(output_keys)
-    stack = list(output_keys)
-    while stack:
-        for a in preds.get(stack.pop(), ()):
-            if a not in required and a not in inputs:
-                required.add(a)
-                stack.append(a)
-    return required
 
 
 class RecurrentPopulationNetwork(BatchedPolicy):
@@ -207,14 +168,16 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         genomes = list(genomes)
         if not genomes:
             raise CompileError("compile_recurrent: got no genomes; pass a non-empty list")
-        device = default_device(device)
+        device = resolve_device(device)
         self.num_candidates = len(genomes)
         self.num_inputs = len(genome_config.input_keys)
         self.num_outputs = len(genome_config.output_keys)
         self.dtype = dtype
         plan = _plan(genomes, genome_config)
-        self.node_keys: list[tuple[int, int]] = plan["node_keys"]  # (genome index, node key)
-        self.conn_keys: list[tuple[int, tuple[int, int]]] = plan["conn_keys"]
+        # which genes the parameter vectors hold: node (genome, key), connection (genome, key)
+        self.node_genome, self.node_key = plan["node_genome"], plan["node_key"]
+        self.conn_genome = plan["conn_genome"]
+        self.conn_key = np.stack([plan["conn_src_key"], plan["conn_dst_key"]], 1)
         n_fixed = 1 + self.num_candidates * self.num_inputs  # zero row + input rows
         self.stage = Stage(plan["agg_names"], plan["act_names"], plan["node_agg"], plan["node_act"])
         src_node = plan["src_node"]
@@ -302,65 +265,38 @@ class RecurrentPopulationNetwork(BatchedPolicy):
 
 
 def _plan(genomes: Sequence[Any], genome_config: Any) -> dict[str, Any]:
-    """Flatten the evaluated nodes and links of every genome into numpy arrays."""
-    in_keys, out_keys = list(genome_config.input_keys), list(genome_config.output_keys)
-    n_in = len(in_keys)
-    in_index = {k: j for j, k in enumerate(in_keys)}
-    agg_code: dict[str, int] = {}
-    act_code: dict[str, int] = {}
-    node_keys, node_agg, node_act, bias, response = [], [], [], [], []
-    conn_keys, tgt, src_node, src_fixed, weight = [], [], [], [], []
-    out_node = np.full((len(genomes), len(out_keys)), -1, np.int64)
-    for p, genome in enumerate(genomes):
-        required = required_nodes(genome, in_keys, out_keys)
-        local: dict[int, int] = {}  # node key -> global node index
-        links = []
-        for key, cg in genome.connections.items():
-            if cg.enabled and key[1] in required:
-                o = key[1]
-                if o not in local:
-                    ng = genome.nodes.get(o)
-                    if ng is None:
-                        raise CompileError(
-                            f"genome {genome.key}: connection {key} ends at node {o}, which "
-                            "is not in genome.nodes; add the node gene or remove the connection"
-                        )
-                    local[o] = len(node_keys)
-                    node_keys.append((p, o))
-                    node_agg.append(agg_code.setdefault(ng.aggregation, len(agg_code)))
-                    node_act.append(act_code.setdefault(ng.activation, len(act_code)))
-                    bias.append(ng.bias)
-                    response.append(ng.response)
-                links.append((key, cg.weight))
-        for key, w in links:
-            i, o = key
-            conn_keys.append((p, key))
-            tgt.append(local[o])
-            weight.append(w)
-            j = in_index.get(i)
-            if j is not None:
-                src_node.append(-1)
-                src_fixed.append(1 + p * n_in + j)
-            else:
-                src_node.append(local.get(i, -1))  # a node never evaluated reads 0.0
-                src_fixed.append(0)
-        for j, k in enumerate(out_keys):
-            out_node[p, j] = local.get(k, -1)
-    as_i = lambda a: np.asarray(a, dtype=np.int64)  # noqa: E731
+    """The evaluated nodes and their links, for all genomes at once (vectorised numpy)."""
+    flat = flatten_population(genomes, genome_config)
+    n_in = len(flat.input_keys)
+    has_input = np.zeros(flat.num_nodes, bool)
+    has_input[flat.edge_dst] = True
+    evaluated = required_nodes(flat) & has_input
+    ev = np.flatnonzero(evaluated)
+    index = np.full(flat.num_nodes + 1, -1, np.int64)  # node -> evaluated index; [-1] -> -1
+    index[ev] = np.arange(len(ev))
+    used = evaluated[flat.edge_dst]
+    src, dst, genome = flat.edge_src[used], flat.edge_dst[used], flat.edge_genome[used]
+    is_input = src < 0
+    in_keys = np.asarray(flat.input_keys, np.int64)
     return {
-        "agg_names": list(agg_code),
-        "act_names": list(act_code),
-        "node_keys": node_keys,
-        "node_agg": as_i(node_agg),
-        "node_act": as_i(node_act),
-        "bias": np.asarray(bias, np.float64),
-        "response": np.asarray(response, np.float64),
-        "conn_keys": conn_keys,
-        "tgt": as_i(tgt),
-        "src_node": as_i(src_node),
-        "src_fixed": as_i(src_fixed),
-        "weight": np.asarray(weight, np.float64),
-        "out_node": out_node,
+        "agg_names": flat.aggregation_names,
+        "act_names": flat.activation_names,
+        "node_genome": flat.node_genome[ev],
+        "node_key": flat.node_key[ev],
+        "node_agg": flat.aggregation[ev],
+        "node_act": flat.activation[ev],
+        "bias": flat.bias[ev],
+        "response": flat.response[ev],
+        "conn_genome": genome,
+        "conn_src_key": np.where(is_input, in_keys[-1 - np.minimum(src, -1)] if n_in else src,
+                                 flat.node_key[np.maximum(src, 0)]),
+        "conn_dst_key": flat.node_key[dst],
+        "tgt": index[dst],
+        # node sources: evaluated index, or -1 (an input, or a node that always reads 0.0)
+        "src_node": np.where(is_input, -1, index[np.maximum(src, 0)]),
+        "src_fixed": np.where(is_input, 1 + genome * n_in + (-1 - src), 0),
+        "weight": flat.edge_weight[used],
+        "out_node": index[flat.output_nodes()],  # [P, n_out], -1: stays 0.0
     }
 
 
@@ -385,4 +321,4 @@ def compile_recurrent(
     return RecurrentPopulationNetwork(genomes, genome_config, device=device, dtype=dtype)
 
 
-__all__ = ["RecurrentPopulationNetwork", "Stage", "compile_recurrent", "required_nodes"]
+__all__ = ["RecurrentPopulationNetwork", "Stage", "compile_recurrent"]

@@ -4,8 +4,7 @@ Genomes are made and mutated by neat-python itself (``configure_new`` + ``mutate
 ``feed_forward = False`` config whose node and connection add/delete rates are high and whose
 nodes draw every activation and aggregation at random, so the population has cycles,
 self-loops, disabled connections, dangling and deleted nodes. A few extra edits that
-mutation alone makes rare are added on top (explicit self-loops, connections from missing
-nodes, all-disabled nodes). neat-python draws from the global ``random`` module, which
+mutation alone makes rare are added on top (explicit self-loops, all-disabled nodes). neat-python draws from the global ``random`` module, which
 :func:`random_recurrent_genomes` seeds.
 """
 
@@ -138,17 +137,14 @@ def random_recurrent_genomes(
 
 
 def _extra_edits(g: neat.DefaultGenome, gc) -> None:
-    """Edits mutation alone makes rare: self-loops, missing sources, all-disabled nodes."""
+    """Edits mutation alone makes rare: self-loops, nodes whose inputs are all disabled."""
     nodes = list(g.nodes)
     r = random.random()
     if r < 0.3 and nodes:  # a self-loop
         n = random.choice(nodes)
         if (n, n) not in g.connections:
             g.add_connection(gc, n, n, random.uniform(-2, 2), True)
-    elif r < 0.4 and nodes:  # a connection from a node gene that does not exist
-        missing = max(max(nodes), 0) + 1000
-        g.add_connection(gc, missing, random.choice(nodes), random.uniform(-2, 2), True)
-    elif r < 0.5 and nodes:  # a node whose incoming connections are all disabled
+    elif r < 0.45 and nodes:  # a node whose incoming connections are all disabled
         n = random.choice(nodes)
         for (a, b), cg in g.connections.items():
             if b == n:

@@ -172,3 +172,21 @@ def test_connection_into_an_input_is_rejected(config):
         neat.nn.RecurrentNetwork.create(g, config)
     with pytest.raises(CompileError, match="input"):
         compile_recurrent([g], config.genome_config)
+
+
+def test_genomes_without_connections_give_zeros(config):
+    genomes = random_recurrent_genomes(config, 3, seed=4, mutations=0, extras=False)
+    for g in genomes:
+        g.connections.clear()
+    net = compile_recurrent(genomes, config.genome_config, dtype=F64, device="cpu")
+    for _ in range(2):
+        y = net(torch.ones(2, 3, dtype=F64))
+        ref = neat.nn.RecurrentNetwork.create(genomes[0], config).activate([1.0, 1.0, 1.0])
+        assert y.tolist() == [[ref, ref]] * 3 == [[[0.0, 0.0]] * 2] * 3
+
+
+def test_connection_from_a_missing_node_is_rejected(config):
+    g = random_recurrent_genomes(config, 1, seed=0, mutations=0, extras=False)[0]
+    g.add_connection(config.genome_config, 999, 0, 1.0, True)
+    with pytest.raises(CompileError, match="999"):
+        compile_recurrent([g], config.genome_config)
