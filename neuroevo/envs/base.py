@@ -152,6 +152,8 @@ class VectorEnv:
             self.action_low = torch.full((self.action_size,), low, device=self.device, dtype=dtype)
             self.action_high = torch.full((self.action_size,), high, device=self.device, dtype=dtype)
         self._state = self._sample_initial_state(num_envs, self.generator)
+        if seed is not None:  # the first reset() draws the same states: make(seed=s).reset() == reset(seed=s)
+            self.generator.manual_seed(seed)
         self.elapsed_steps = torch.zeros(num_envs, dtype=torch.long, device=self.device)
         self._needs_reset = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
 
@@ -297,6 +299,9 @@ class VectorEnv:
 
     def _prepare_action(self, action: Any) -> torch.Tensor:
         return prepare_action(self, action)
+
+    def close(self) -> None:
+        """Nothing to release (API parity with gymnasium and the gymnasium adapter)."""
 
     def __repr__(self) -> str:
         return (
