@@ -181,11 +181,11 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         n_fixed = 1 + self.num_candidates * self.num_inputs  # zero row + input rows
         self.stage = Stage(plan["agg_names"], plan["act_names"], plan["node_agg"], plan["node_act"])
         src_node = plan["src_node"]
-        slot = np.where(src_node >= 0, n_fixed + self.stage.out_pos[np.maximum(src_node, 0)],
-                        plan["src_fixed"])
+        row = np.append(self.stage.out_pos, -1)  # [-1]: no evaluated node
+        slot = np.where(src_node >= 0, n_fixed + row[src_node], plan["src_fixed"])
         self.stage.set_edges(plan["tgt"], slot, np.arange(len(slot)))
         out_node = plan["out_node"]  # [P, n_out], -1: stays 0.0
-        out_slot = np.where(out_node >= 0, 1 + self.stage.out_pos[np.maximum(out_node, 0)], 0)
+        out_slot = 1 + row[out_node]  # 0: the zero row
         self.register_buffer("out_slot", torch.from_numpy(out_slot.reshape(-1)), persistent=False)
         as_t = lambda a: torch.as_tensor(a, dtype=dtype)  # noqa: E731
         weight, bias, response = as_t(plan["weight"]), as_t(plan["bias"]), as_t(plan["response"])
