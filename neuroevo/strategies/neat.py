@@ -213,6 +213,15 @@ class NEAT(Strategy):
         """neat-python's generation counter (generations told so far)."""
         return self._pop().generation
 
+    def to(self, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> NEAT:
+        """Compile on ``device`` with ``dtype`` from the next :meth:`ask` on (after a resume)."""
+        from neuroevo.loop import resolve_device
+
+        self._device = resolve_device(device)
+        if dtype is not None:
+            self._dtype = dtype
+        return self
+
     def add_reporter(self, reporter: Any) -> None:
         """Add a neat-python reporter (kept across :meth:`setup` and :meth:`load_state_dict`)."""
         self.neat_reporters.append(reporter)
@@ -236,7 +245,14 @@ class NEAT(Strategy):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`'s output; the run continues exactly as it would have."""
+        """Restore :meth:`state_dict`'s output; the run continues exactly as it would have.
+
+        Device and dtype are not part of the state: set them with :meth:`to` (default CPU,
+        float32). Example::
+
+            s = NEAT(load_config("configs/xor.ini")).to("cuda")
+            s.load_state_dict(state)
+        """
         from neuroevo.errors import CheckpointError
         from neuroevo.io.genome_json import decode_float, genome_from_dict
         from neuroevo.io.neat_state import population_from_dict
