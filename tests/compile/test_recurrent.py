@@ -11,7 +11,7 @@ import torch
 
 from neuroevo.compile.recurrent import compile_recurrent
 from neuroevo.errors import CompileError
-from tests.compile.recurrent_genomes import make_config, random_recurrent_genomes
+from .recurrent_genomes import make_config, random_recurrent_genomes
 
 F64 = torch.float64
 
