@@ -1,0 +1,87 @@
+"""`neuroevo run`: result files, errors as one line with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import neat
+import pytest
+
+from neuroevo.cli import main
+from neuroevo.config import load_config
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+XOR_TOML = ROOT / "configs" / "xor.toml"
+XOR_CASES = [((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0)]
+
+
+def test_run_writes_result_and_best_genome(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(XOR_TOML), "--seed", "4", "--generations", "3", "--out", str(out),
+                 "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    assert "gen     0" in printed and "gen     2" in printed and str(out) in printed
+    result = json.loads((out / "result.json").read_text())
+    for key in ("solved", "generations", "evaluations", "best_fitness", "seed", "strategy",
+                "task", "seconds", "history"):
+        assert key in result, key
+    assert (result["seed"], result["strategy"], result["task"]) == (4, "neat", "xor")
+    assert len(result["history"]) == result["generations"] <= 3
+    assert result["evaluations"] == 150 * result["generations"]
+    assert result["best_fitness"] == max(h["best_fitness"] for h in result["history"])
+    # the saved genome scores its best fitness with neat-python's own network
+    from neuroevo.io.genome_json import load_genome
+
+    config = load_config(ROOT / "configs" / "xor.ini")
+    genome = load_genome(out / "best_genome.json", config.genome_config)
+    net = neat.nn.FeedForwardNetwork.create(genome, config)
+    fitness = 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in XOR_CASES)
+    assert fitness == pytest.approx(result["best_fitness"], abs=1e-5)
+
+
+def test_quiet_and_default_out_dir(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(XOR_TOML), "--generations", "1", "--quiet", "--seed", "2"]) == 0
+    assert capsys.readouterr().out == ""
+    assert (tmp_path / "runs" / "xor-seed2" / "result.json").is_file()
+
+
+def test_same_seed_same_result(tmp_path):
+    hist = []
+    for name in ("a", "b"):
+        assert main(["run", str(XOR_TOML), "--generations", "4", "--quiet", "--seed", "9",
+                     "--out", str(tmp_path / name), "--device", "cpu"]) == 0
+        data = json.loads((tmp_path / name / "result.json").read_text())
+        hist.append([h["best_fitness"] for h in data["history"]])
+    assert hist[0] == hist[1]
+
+
+@pytest.mark.parametrize("text,words", [
+    ('[experiment]\ngenerations = 2\n[task]\nname = "xro"\n[strategy]\nname = "neat"\n'
+     'config = "xor.ini"\n', ["unknown task 'xro'", "xor"]),
+    ('[experiment]\ngenerations = 2\n[task]\nname = "parity"\n[strategy]\nname = "neat"\n'
+     'config = "xor.ini"\n', ["3 inputs", "num_inputs = 2"]),
+    ('[experiment]\ngenerations = 2\n[task]\nname = "xor"\n[strategy]\nname = "neat"\n'
+     'config = "missing.ini"\n', ["missing.ini"]),
+])
+def test_errors_are_one_line_exit_2(tmp_path, capsys, text, words):
+    (tmp_path / "xor.ini").write_text((ROOT / "configs" / "xor.ini").read_text())
+    exp = tmp_path / "e.toml"
+    exp.write_text(text)
+    assert main(["run", str(exp), "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err, (w, err)
+
+
+def test_entry_point_subprocess(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[experiment]\ngenerations = 1\n[tsk]\n")
+    proc = subprocess.run([sys.executable, "-m", "neuroevo.cli", "run", str(bad)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "'tsk'" in proc.stderr
