@@ -135,14 +135,14 @@ def _decode(obj: Any, tensors: dict[str, torch.Tensor], where: str) -> Any:
 # --------------------------------------------------------------------------- files
 
 
-def save_checkpoint(path: str | os.PathLike[str], *, strategy_state: Any, loop_state: Any,
-                    experiment: Any) -> Path:
-    """Write a checkpoint atomically and return its path.
+def checkpoint_bytes(*, strategy_state: Any, loop_state: Any, experiment: Any) -> bytes:
+    """The bytes :func:`save_checkpoint` writes (tensors are copied now, so later in-place
+    changes to the strategy do not leak into them).
 
     Example::
 
-        save_checkpoint("ckpt.ckpt", strategy_state=s.state_dict(),
-                        loop_state={"next_generation": 5, "evaluations": 750}, experiment=None)
+        data = checkpoint_bytes(strategy_state=s.state_dict(), loop_state={}, experiment=None)
+        atomic_write_bytes("ckpt.ckpt", data)
     """
     enc = _Encoder()
     doc = {
@@ -161,7 +161,20 @@ def save_checkpoint(path: str | os.PathLike[str], *, strategy_state: Any, loop_s
     digest = hashlib.sha256(body + tensor_block).hexdigest()
     header = json.dumps({"format": FORMAT, "version": VERSION, "json_bytes": len(body),
                          "tensor_bytes": len(tensor_block), "sha256": digest}).encode("ascii")
-    return atomic_write_bytes(path, MAGIC + header + b"\n" + body + tensor_block)
+    return MAGIC + header + b"\n" + body + tensor_block
+
+
+def save_checkpoint(path: str | os.PathLike[str], *, strategy_state: Any, loop_state: Any,
+                    experiment: Any) -> Path:
+    """Write a checkpoint atomically and return its path.
+
+    Example::
+
+        save_checkpoint("ckpt.ckpt", strategy_state=s.state_dict(),
+                        loop_state={"next_generation": 5, "evaluations": 750}, experiment=None)
+    """
+    return atomic_write_bytes(path, checkpoint_bytes(strategy_state=strategy_state,
+                                                     loop_state=loop_state, experiment=experiment))
 
 
 def _nonneg_int(v: Any) -> bool:
@@ -237,4 +250,4 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     )
 
 
-__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint"]
+__all__ = ["Checkpoint", "checkpoint_bytes", "save_checkpoint", "load_checkpoint"]

@@ -1,0 +1,172 @@
+"""Checkpoint reporter: save the run every N generations and when it ends or is interrupted.
+
+After each generation the reporter takes a snapshot of ``strategy.state_dict()`` (encoded
+at once, tensors copied) together with the loop's counters. Every ``every`` generations
+the snapshot is written to ``<out_dir>/checkpoints/gen-<G>.ckpt``, where ``G`` is the next
+generation to evaluate (as in neat-python's ``Checkpointer``). :meth:`on_end` -- called
+from ``evolve``'s ``finally`` block, so also on ``KeyboardInterrupt`` or an error --
+writes the last snapshot when it is not on disk yet. A snapshot is taken only after a
+generation has been told to the strategy, so an interruption in the middle of a
+generation resumes from the end of the previous one. Only the ``keep`` newest checkpoints
+are kept.
+
+The checkpoint holds what :func:`neuroevo.io.resume.resume` needs to rebuild and continue
+the run: the experiment file and the neat-python INI it names (as text), the seed,
+device, dtype and the generations still to run.
+
+Example::
+
+    ckpt = Checkpointer("runs/xor", every=10, experiment="configs/xor.toml", seed=1)
+    ne.evolve(strategy, task, generations=300, seed=1, reporters=[ckpt])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from neuroevo.errors import CheckpointError
+from neuroevo.io.atomic import atomic_write_bytes
+from neuroevo.io.checkpoint import checkpoint_bytes
+from neuroevo.reporting.base import GenerationStats, Reporter
+
+CHECKPOINT_DIR = "checkpoints"
+_NAME = re.compile(r"^gen-(\d+)\.ckpt$")
+
+
+def checkpoint_path(run_dir: str | os.PathLike[str], next_generation: int) -> Path:
+    """``<run_dir>/checkpoints/gen-<next_generation, 6 digits>.ckpt``."""
+    return Path(run_dir) / CHECKPOINT_DIR / f"gen-{next_generation:06d}.ckpt"
+
+
+def list_checkpoints(run_dir: str | os.PathLike[str]) -> list[Path]:
+    """Checkpoints in ``run_dir``, oldest first."""
+    folder = Path(run_dir) / CHECKPOINT_DIR
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _NAME.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
+    """The experiment file and the files it names (``[strategy] config``), as text.
+
+    ``experiment`` is a path to a TOML experiment file, a ``neuroevo.config.Experiment`` or
+    ``None``.
+    """
+    if experiment is None:
+        return None
+    path = Path(getattr(experiment, "path", experiment))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read the experiment file to checkpoint it: {e}"
+                              ) from None
+    files: dict[str, str] = {}
+    from neuroevo.config import load_experiment
+
+    exp = experiment if hasattr(experiment, "strategy_params") else load_experiment(path)
+    for key, value in exp.strategy_params.items():
+        if isinstance(value, str) and (exp.base_dir / value).is_file():
+            files[value] = (exp.base_dir / value).read_text(encoding="utf-8")
+    for key, value in exp.task_params.items():
+        if isinstance(value, str) and (exp.base_dir / value).is_file():
+            files[value] = (exp.base_dir / value).read_text(encoding="utf-8")
+    return {"file": path.name, "text": text, "files": files}
+
+
+class Checkpointer(Reporter):
+    """Write resumable checkpoints (see the module docstring).
+
+    ``experiment``: the experiment file (path or ``Experiment``) the run was started from,
+    stored in each checkpoint so that ``neuroevo resume DIR`` can rebuild the task and the
+    strategy. ``seed``, ``device``, ``dtype``, ``stop_on_solve``: what ``evolve`` was given.
+    ``history``: statistics of earlier generations (after a resume).
+    """
+
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        every: int = 10,
+        keep: int = 3,
+        experiment: Any = None,
+        seed: int | None = None,
+        device: str | None = None,
+        dtype: str = "float32",
+        stop_on_solve: bool = True,
+        on_interrupt: bool = True,
+        history: list[GenerationStats] | None = None,
+    ) -> None:
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ValueError(f"Checkpointer: every must be an integer >= 1, got {every!r}")
+        if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:
+            raise ValueError(f"Checkpointer: keep must be an integer >= 1, got {keep!r}")
+        self.out_dir = Path(out_dir)
+        self.every = every
+        self.keep = keep
+        self.experiment = experiment_snapshot(experiment)
+        self.run = {"seed": seed, "device": device, "dtype": dtype, "stop_on_solve": stop_on_solve}
+        self.on_interrupt = on_interrupt
+        self.history = list(history or [])
+        self.written: list[Path] = []
+        self._generations = 0
+        self._done = 0
+        self._pending: tuple[int, bytes] | None = None
+        self._last_written = -1
+
+    def on_start(self, strategy: Any, task: Any, generations: int) -> None:
+        self._generations = generations
+        self._done = 0
+        self._task = getattr(task, "name", type(task).__name__)
+
+    def _snapshot(self, stats: GenerationStats, strategy: Any, solved: bool) -> tuple[int, bytes]:
+        next_generation = stats.generation + 1
+        loop_state = {
+            "next_generation": next_generation,
+            "evaluations": stats.evaluations,
+            "generations_left": self._generations - self._done,
+            "solved": solved,
+            "strategy": getattr(strategy, "name", type(strategy).__name__),
+            "task": self._task,
+            "history": [dataclasses.asdict(s) for s in self.history],
+            **self.run,
+        }
+        data = checkpoint_bytes(strategy_state=strategy.state_dict(), loop_state=loop_state,
+                                experiment=self.experiment)
+        return next_generation, data
+
+    def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
+        self.history.append(stats)
+        self._done += 1
+        due = (stats.generation + 1) % self.every == 0
+        if due or self.on_interrupt:
+            self._pending = self._snapshot(stats, strategy, solved=False)
+        if due:
+            self._write()
+
+    def on_solved(self, stats: GenerationStats, strategy: Any) -> None:
+        if self._pending is not None and self._pending[0] == stats.generation + 1:
+            self._pending = self._snapshot(stats, strategy, solved=True)
+            if self._last_written == self._pending[0]:
+                self._last_written = -1  # rewrite with solved=True at the end
+
+    def on_end(self, result: Any) -> None:
+        if self._pending is not None and self._pending[0] != self._last_written:
+            self._write()
+
+    def _write(self) -> None:
+        assert self._pending is not None  # internal invariant, not user input
+        next_generation, data = self._pending
+        path = atomic_write_bytes(checkpoint_path(self.out_dir, next_generation), data)
+        self._last_written = next_generation
+        if path not in self.written:
+            self.written.append(path)
+        for old in list_checkpoints(self.out_dir)[:-self.keep]:
+            old.unlink(missing_ok=True)
+
+
+__all__ = ["Checkpointer", "checkpoint_path", "list_checkpoints", "experiment_snapshot"]
