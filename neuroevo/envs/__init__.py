@@ -22,6 +22,7 @@ Other modules add environments with ``register("MyEnv-v0", "my.module:MyEnv")``.
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 import torch
@@ -112,10 +113,27 @@ def make(
         gym_id = name[len(GYM_PREFIX):] if name.startswith(GYM_PREFIX) else name
         return GymVectorEnv(gym_id, num_envs, device=device, dtype=dtype, seed=seed, **kwargs)
     cls = env_class(name)
-    try:
-        return cls(num_envs, device=device, dtype=dtype, seed=seed, **kwargs)
-    except TypeError as exc:  # unknown keyword argument
-        raise TaskError(f"make({name!r}): bad keyword argument ({exc})") from exc
+    accepted = _keyword_arguments(cls)
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise TaskError(
+            f"make({name!r}): bad keyword argument(s) {unknown}; {cls.__name__} accepts "
+            f"{sorted(accepted - {'num_envs', 'self'})}"
+        )
+    return cls(num_envs, device=device, dtype=dtype, seed=seed, **kwargs)
+
+
+def _keyword_arguments(cls: type) -> set[str]:
+    """Names of the keyword arguments the constructors along ``cls``'s MRO accept."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is None:
+            continue
+        for p in inspect.signature(init).parameters.values():
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD):
+                names.add(p.name)
+    return names
 
 
 __all__ = ["AutoresetMode", "VectorEnv", "make", "register", "registered", "env_class"]

@@ -110,6 +110,8 @@ class VectorEnv:
     action_size: ClassVar[int | None] = None
     action_bounds: ClassVar[tuple[float, float] | None] = None
     default_max_episode_steps: ClassVar[int | None] = None
+    #: gymnasium's registered reward threshold (``None``: none registered)
+    reward_threshold: ClassVar[float | None] = None
 
     def __init__(
         self,
