@@ -35,6 +35,8 @@ Example::
 from __future__ import annotations
 
 import math
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -59,7 +61,21 @@ def supports_fast_distance(genome_config: Any, genomes: Any) -> bool:
     return all(type(g).distance is DefaultGenome.distance for g in genomes)
 
 
-def _ids(values: list) -> np.ndarray:
+_NODE_ATTRS = attrgetter("bias", "response", "time_constant", "activation", "aggregation")
+_CONN_ATTRS = attrgetter("weight", "enabled")
+_NODES = attrgetter("nodes")
+_CONNS = attrgetter("connections")
+
+
+def _dense_ids(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Ids 0..K-1 of integer codes (equal codes, equal ids) and K."""
+    if len(codes) == 0:
+        return codes, 0
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    return inverse.reshape(-1), len(distinct)
+
+
+def _ids(values: tuple) -> np.ndarray:
     """Small integer ids of hashable values (equal values, equal ids)."""
     distinct = set(values)
     if len(distinct) <= 1:
@@ -84,37 +100,38 @@ class GeneTable:
         self.size = len(genomes)
         self.disjoint_coefficient = float(genome_config.compatibility_disjoint_coefficient)
         self.weight_coefficient = float(genome_config.compatibility_weight_coefficient)
+        node_keys: list = []
         node_rows: list = []
+        conn_keys: list = []
         conn_rows: list = []
-        n_nodes = np.empty(self.size, dtype=np.int64)
-        n_conns = np.empty(self.size, dtype=np.int64)
-        for i, g in enumerate(genomes):
+        for g in genomes:                 # C-level extends: the only per-genome Python loop
             nodes = g.nodes
             conns = g.connections
-            n_nodes[i] = len(nodes)
-            n_conns[i] = len(conns)
-            node_rows += [(k, n.bias, n.response, n.time_constant, n.activation, n.aggregation)
-                          for k, n in nodes.items()]
-            conn_rows += [(k, c.weight, c.enabled) for k, c in conns.items()]
+            node_keys += nodes
+            node_rows += map(_NODE_ATTRS, nodes.values())
+            conn_keys += conns
+            conn_rows += map(_CONN_ATTRS, conns.values())
+        n_nodes = np.fromiter(map(len, map(_NODES, genomes)), dtype=np.int64, count=self.size)
+        n_conns = np.fromiter(map(len, map(_CONNS, genomes)), dtype=np.int64, count=self.size)
         self.n_nodes, self.n_conns = n_nodes, n_conns
         self.node_start = np.concatenate(([0], np.cumsum(n_nodes)))
         self.conn_start = np.concatenate(([0], np.cumsum(n_conns)))
         self.node_owner = np.repeat(np.arange(self.size), n_nodes)
         self.conn_owner = np.repeat(np.arange(self.size), n_conns)
 
-        keys, bias, resp, tc, act, agg = (list(c) for c in zip(*node_rows)) if node_rows \
-            else ([], [], [], [], [], [])
-        self.node_key = _ids(keys)
+        bias, resp, tc, act, agg = zip(*node_rows) if node_rows else ((),) * 5
+        self.node_key, self.n_node_keys = _dense_ids(np.array(node_keys, dtype=np.int64))
         self.node_float = [np.array(bias, dtype=np.float64), np.array(resp, dtype=np.float64),
                            np.array(tc, dtype=np.float64)]
         self.node_act, self.node_agg = _ids(act), _ids(agg)
-        self.n_node_keys = int(self.node_key.max()) + 1 if len(keys) else 0
 
-        ckeys, weight, enabled = (list(c) for c in zip(*conn_rows)) if conn_rows else ([], [], [])
-        self.conn_key = _ids(ckeys)
+        weight, enabled = zip(*conn_rows) if conn_rows else ((), ())
+        pairs = np.fromiter(chain.from_iterable(conn_keys), dtype=np.int64,
+                            count=2 * len(conn_keys)).reshape(-1, 2)
+        span = int(pairs[:, 1].max() - pairs[:, 1].min()) + 1 if len(pairs) else 1
+        self.conn_key, self.n_conn_keys = _dense_ids(pairs[:, 0] * span + pairs[:, 1])
         self.conn_weight = np.array(weight, dtype=np.float64)
         self.conn_enabled = np.array(enabled, dtype=bool)
-        self.n_conn_keys = int(self.conn_key.max()) + 1 if len(ckeys) else 0
 
     def _gene_sums(self, rep: int, start: np.ndarray, key: np.ndarray, owner: np.ndarray,
                    n_keys: int, term) -> tuple[np.ndarray, np.ndarray]:
