@@ -169,8 +169,9 @@ class AntiWiggleFitness:
     balanced steps (as NEAT's C++ code does). Rewards controllers that balance without
     swinging the cart, which a network can otherwise do without estimating velocities.
 
-    A tracker of ``N`` episodes: call :meth:`update` after every step with the new physical
-    states and whether each episode is still balanced; :meth:`result` gives ``[N]``.
+    A tracker of ``N`` episodes run in lockstep: call :meth:`update` after every step with
+    the new physical states and whether each episode is still balanced; :meth:`result`
+    gives ``[N]``.
 
     Example::
 
@@ -192,8 +193,12 @@ class AntiWiggleFitness:
         self._recent = torch.zeros(num_envs, window, dtype=dtype, device=device)
         self._t = 0
 
-    def update(self, state: torch.Tensor, alive: torch.Tensor) -> None:
-        """Record one lockstep step: ``state [N, 6]`` after it, ``alive [N]`` balanced."""
+    def update(self, *, state: torch.Tensor, alive: torch.Tensor, **_: Any) -> None:
+        """Record one lockstep step: ``state [N, 6]`` after it, ``alive [N]`` still balanced.
+
+        Other keywords of the episode-tracker protocol of
+        :class:`~neuroevo.tasks.control.Control` (``reward``, ``counted``) are ignored.
+        """
         self.steps += alive
         wiggle = state[:, :4].abs().sum(1).to(self._recent.dtype)
         col = self._t % self.window
@@ -278,7 +283,7 @@ class DoublePole(VectorEnv):
         return starts[index]
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        force = action[:, 0] * FORCE_MAG
+        force = action[:, 0].clamp(-1.0, 1.0) * FORCE_MAG  # actions are clipped to [-1, 1]
         for _ in range(self.substeps):
             state = rk4(state, force, TAU, **self._params)
         return state

@@ -1,0 +1,350 @@
+"""Control tasks: every candidate drives its own copies of an environment, all in lockstep.
+
+``Control(env_name, episodes=E)`` builds one vectorized environment of ``P * E``
+sub-environments (``neuroevo.envs.make``), resets all of them with one seed drawn from
+the loop's generator, and steps them together: observations ``[P*E, obs]`` are viewed as
+``[P, E, obs]``, the batched policy returns ``[P, E, n_out]``, the outputs become actions.
+An episode that terminates or hits the time limit stops counting: the environment runs
+with autoreset disabled and finished rows are masked, so nothing of a following episode
+leaks into the fitness. The rollout stops when every episode is over (or after
+``max_steps``). Fitness is the mean over the ``E`` episodes of the episode score: the
+return (sum of rewards) by default, or the environment's own score where it defines one
+(Gruau's anti-wiggle fitness for ``"DoublePoleNV-v0"``).
+
+Outputs to actions (``action=``):
+
+* ``"argmax"`` (discrete): one output per action, the largest wins (ties: the first).
+* ``"sign"``: one output; discrete environments with 2 actions take action 1 when the
+  output is above the middle of ``output_range``, else 0; continuous ones take the upper
+  or lower action bound (bang-bang control).
+* ``"scale"`` (continuous): outputs are mapped linearly from ``output_range`` (default
+  ``(0, 1)``, neat-python's sigmoid) onto the action bounds, then clipped; with a tanh
+  output use ``output_range=(-1, 1)``. For the double pole this is NEAT's own mapping,
+  force = (o - 0.5) * 2 * 10 N.
+* ``"raw"`` (continuous): outputs are the actions (the environment clips them).
+* ``"auto"`` (default): ``argmax`` for discrete and ``scale`` for continuous environments.
+
+``obs_norm="auto"`` maps observations from the ranges in :data:`OBSERVATION_BOUNDS`
+(gymnasium's observation-space bounds; typical ranges where gymnasium says infinite) to
+``[-1, 1]``; ``(low, high)`` sequences give the ranges yourself.
+
+Example::
+
+    import neuroevo as ne
+    task = ne.tasks.Control("CartPole-v1", episodes=5)
+    result = ne.evolve(ne.NEAT(ne.load_config("configs/cartpole.ini")), task, generations=50)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from neuroevo.errors import TaskError
+from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.tasks.base import Task
+
+#: observation ranges (low, high) that ``obs_norm="auto"`` maps to [-1, 1]. gymnasium's
+#: bounds where finite; for CartPole's velocities (unbounded in gymnasium) typical ranges.
+OBSERVATION_BOUNDS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "CartPole-v1": ((-2.4, -3.0, -0.2095, -3.5), (2.4, 3.0, 0.2095, 3.5)),
+    "Acrobot-v1": ((-1, -1, -1, -1, -4 * math.pi, -9 * math.pi),
+                   (1, 1, 1, 1, 4 * math.pi, 9 * math.pi)),
+    "MountainCar-v0": ((-1.2, -0.07), (0.6, 0.07)),
+    "MountainCarContinuous-v0": ((-1.2, -0.07), (0.6, 0.07)),
+    "Pendulum-v1": ((-1.0, -1.0, -8.0), (1.0, 1.0, 8.0)),
+    # the double pole observations are already scaled as in NEAT's code
+    "DoublePole-v0": ((-1.0,) * 6, (1.0,) * 6),
+    "DoublePoleNV-v0": ((-1.0,) * 3, (1.0,) * 3),
+}
+
+ACTIONS = ("auto", "argmax", "sign", "scale", "raw")
+
+
+class EpisodeReturn:
+    """Episode tracker: the sum of the rewards of the steps that still count.
+
+    Trackers (this one, :class:`neuroevo.envs.double_pole.AntiWiggleFitness`) take
+    ``update(state=, reward=, counted=, alive=)`` after every lockstep step (``counted``:
+    the episode was running before the step; ``alive``: and is still running after it)
+    and give the episode scores ``[N]`` from ``result()``.
+    """
+
+    def __init__(self, num_envs: int, *, device: torch.device, dtype: torch.dtype) -> None:
+        self.total = torch.zeros(num_envs, device=device, dtype=dtype)
+
+    def update(self, *, reward: torch.Tensor, counted: torch.Tensor, **_: Any) -> None:
+        self.total += torch.where(counted, reward.to(self.total.dtype), 0.0)
+
+    def result(self) -> torch.Tensor:
+        return self.total
+
+
+def _policy_device_dtype(policy: torch.nn.Module) -> tuple[torch.device, torch.dtype]:
+    for t in (*policy.parameters(), *policy.buffers()):
+        if t.is_floating_point():
+            return t.device, t.dtype
+    return torch.device("cpu"), torch.float32
+
+
+class Control(Task):
+    """Episodic control on a vectorized environment; see the module docstring.
+
+    Args:
+        env_name: an id of ``neuroevo.envs.make`` ("CartPole-v1", "DoublePole-v0",
+            "gym:LunarLander-v3" ...).
+        episodes: episodes per candidate (``E``); fitness is the mean episode score.
+        max_steps: time limit of an episode; default the environment's own.
+        action: how outputs become actions: "auto", "argmax", "sign", "scale", "raw".
+        output_range: the range of the policy's outputs for "scale" and "sign".
+        obs_norm: None, "auto" or ``(low, high)`` sequences; maps observations to [-1, 1].
+        env_kwargs: keyword arguments for the environment (``make(name, ..., **env_kwargs)``).
+        fitness: None (the environment's own episode score if it has one, else the
+            return), "return", or a callable ``(env) -> tracker`` (see
+            :class:`EpisodeReturn`).
+        fitness_threshold: a candidate with this fitness solves the task; default
+            the environment's (gymnasium's ``reward_threshold``; for the double pole with
+            velocities, balancing for all ``max_steps``).
+        device, dtype: where the environment runs; default the policy's.
+
+    Example::
+
+        task = Control("Pendulum-v1", episodes=3, obs_norm="auto")
+        fitness = task.evaluate(policy, generator=torch.Generator().manual_seed(0))  # [P]
+    """
+
+    def __init__(
+        self,
+        env_name: str,
+        *,
+        episodes: int = 1,
+        max_steps: int | None = None,
+        action: str = "auto",
+        output_range: Sequence[float] = (0.0, 1.0),
+        obs_norm: str | Sequence[Sequence[float]] | None = None,
+        env_kwargs: dict[str, Any] | None = None,
+        fitness: str | Callable[[Any], Any] | None = None,
+        fitness_threshold: float | None | str = "default",
+        device: str | torch.device | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        from neuroevo.envs import make
+
+        for key, value, low in (("episodes", episodes, 1), ("max_steps", max_steps, 1)):
+            if value is None and key == "max_steps":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise TaskError(f"Control {key}: expected a positive integer, got {value!r}")
+        if action not in ACTIONS:
+            raise TaskError(f"Control action: unknown {action!r}; use one of {list(ACTIONS)}")
+        if env_kwargs is not None and not isinstance(env_kwargs, dict):
+            raise TaskError(f"Control env_kwargs: expected a dict, got {env_kwargs!r}")
+        if not (fitness is None or fitness == "return" or callable(fitness)):
+            raise TaskError(
+                f"Control fitness: expected None, 'return' or a callable (env) -> tracker, got {fitness!r}"
+            )
+        self.env_name = env_name
+        self.name = env_name
+        self.episodes = episodes
+        self.env_kwargs = dict(env_kwargs or {})
+        for reserved in ("max_episode_steps", "autoreset_mode", "num_envs", "seed"):
+            if reserved in self.env_kwargs:
+                raise TaskError(
+                    f"Control env_kwargs: {reserved!r} is set by the task; "
+                    + ("use max_steps=" if reserved == "max_episode_steps" else "remove it")
+                )
+        self.fitness = fitness
+        self.device = None if device is None else torch.device(device)
+        self.dtype = dtype
+        probe = make(env_name, 1, device="cpu", **self.env_kwargs)
+        self.discrete = bool(probe.discrete)
+        self.num_inputs = int(probe.observation_size)
+        horizon = max_steps if max_steps is not None else probe.max_episode_steps
+        if horizon is None:
+            raise TaskError(
+                f"Control({env_name!r}): the environment has no time limit; pass max_steps="
+            )
+        self.max_steps = int(horizon)
+        self._setup_actions(probe, action, output_range)
+        self._setup_obs_norm(obs_norm)
+        if fitness_threshold == "default":
+            if getattr(probe, "solved_at_horizon", False) and fitness is None:
+                fitness_threshold = float(self.max_steps)
+            else:
+                fitness_threshold = getattr(probe, "reward_threshold", None)
+        elif fitness_threshold is not None and not isinstance(fitness_threshold, (int, float)):
+            raise TaskError(
+                f"Control fitness_threshold: expected a number or None, got {fitness_threshold!r}"
+            )
+        self.fitness_threshold = None if fitness_threshold is None else float(fitness_threshold)
+        self._env: Any = None
+        #: the last evaluate(): the seed its environment was reset with, the env steps that
+        #: counted (episodes still running) and the lockstep steps taken
+        self.last_seed: int | None = None
+        self.last_env_steps = 0
+        self.last_lockstep_steps = 0
+
+    # ------------------------------------------------------------------ set-up
+    def _setup_actions(self, probe: Any, action: str, output_range: Sequence[float]) -> None:
+        try:
+            lo, hi = (float(v) for v in output_range)
+        except (TypeError, ValueError):
+            raise TaskError(f"Control output_range: expected (low, high), got {output_range!r}") from None
+        if not hi > lo:
+            raise TaskError(f"Control output_range: high must exceed low, got {output_range!r}")
+        self.output_range = (lo, hi)
+        if action == "auto":
+            action = "argmax" if self.discrete else "scale"
+        if self.discrete:
+            if action in ("scale", "raw"):
+                raise TaskError(
+                    f"Control action={action!r} is for continuous actions; {self.env_name} is "
+                    "discrete: use 'argmax' (one output per action) or 'sign' (2 actions)"
+                )
+            if action == "sign" and probe.num_actions != 2:
+                raise TaskError(
+                    f"Control action='sign' needs 2 actions; {self.env_name} has "
+                    f"{probe.num_actions}: use 'argmax'"
+                )
+            self.num_outputs = 1 if action == "sign" else int(probe.num_actions)
+        else:
+            if action == "argmax":
+                raise TaskError(
+                    f"Control action='argmax' is for discrete actions; {self.env_name} is "
+                    "continuous: use 'scale', 'sign' or 'raw'"
+                )
+            self.num_outputs = int(probe.action_size)
+            self._action_low = probe.action_low.double()
+            self._action_high = probe.action_high.double()
+        self.action = action
+
+    def _setup_obs_norm(self, obs_norm: Any) -> None:
+        if obs_norm is None:
+            self._obs_bounds = None
+            return
+        if obs_norm == "auto":
+            if self.env_name not in OBSERVATION_BOUNDS:
+                raise TaskError(
+                    f"Control obs_norm='auto': no known observation ranges for {self.env_name!r} "
+                    f"(known: {sorted(OBSERVATION_BOUNDS)}); pass obs_norm=(low, high)"
+                )
+            obs_norm = OBSERVATION_BOUNDS[self.env_name]
+        try:
+            low, high = (torch.tensor(v, dtype=torch.float64).reshape(-1) for v in obs_norm)
+        except (TypeError, ValueError, RuntimeError):
+            raise TaskError(f"Control obs_norm: expected None, 'auto' or (low, high), got {obs_norm!r}") from None
+        if low.numel() != self.num_inputs or high.numel() != self.num_inputs or not bool((high > low).all()):
+            raise TaskError(
+                f"Control obs_norm: low and high need {self.num_inputs} values each with "
+                f"high > low, got {obs_norm!r}"
+            )
+        self._obs_bounds = (low, high)
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluations_per_candidate(self) -> int:
+        return self.episodes
+
+    def evaluate(
+        self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Fitness ``[P]``: the mean episode score of each candidate over ``episodes``."""
+        return self.episode_scores(policy, generator=generator).mean(1)
+
+    @torch.no_grad()
+    def episode_scores(
+        self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Episode scores ``[P, E]`` of every candidate (all episodes run in lockstep)."""
+        p, e = int(policy.num_candidates), self.episodes
+        n = p * e
+        pol_device, pol_dtype = _policy_device_dtype(policy)
+        device = self.device or pol_device
+        dtype = self.dtype or pol_dtype
+        env = self._make_env(n, device, dtype)
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+        self.last_seed = seed
+        obs, _ = env.reset(seed=seed)
+        if self.fitness == "return":
+            tracker = EpisodeReturn(n, device=device, dtype=dtype)
+        elif callable(self.fitness):
+            tracker = self.fitness(env)
+        elif hasattr(env, "make_fitness_tracker"):
+            tracker = env.make_fitness_tracker()
+        else:
+            tracker = EpisodeReturn(n, device=device, dtype=dtype)
+        policy.reset()
+        act_map = self._action_mapper(device, dtype)
+        norm = self._normalizer(device, dtype)
+        active = torch.ones(n, dtype=torch.bool, device=device)
+        counted_steps = torch.zeros((), dtype=torch.long, device=device)
+        check_every = 1 if device.type == "cpu" else 16  # host syncs are costly on GPUs
+        steps = 0
+        for steps in range(1, self.max_steps + 1):
+            x = norm(obs).to(pol_dtype)
+            x = torch.where(active[:, None], x, torch.zeros((), dtype=pol_dtype, device=device))
+            out = policy(x.view(p, e, -1))
+            if steps == 1 and tuple(out.shape) != (p, e, self.num_outputs):
+                raise TaskError(
+                    f"Control({self.env_name!r}): the policy returned shape {list(out.shape)}; "
+                    f"expected [{p}, {e}, {self.num_outputs}] (candidates, episodes, outputs)"
+                )
+            obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(n, -1)))
+            alive = active & ~terminated
+            state = env.state if hasattr(env, "_state") else None
+            tracker.update(state=state, reward=reward, counted=active, alive=alive)
+            counted_steps += active.sum()
+            active = alive & ~truncated
+            if steps % check_every == 0 and not bool(active.any()):
+                break
+        self.last_env_steps = int(counted_steps)
+        self.last_lockstep_steps = steps
+        return tracker.result().reshape(p, e).to(pol_dtype)
+
+    def _make_env(self, n: int, device: torch.device, dtype: torch.dtype) -> Any:
+        env = self._env
+        if env is None or env.num_envs != n or env.device != device or env.dtype != dtype:
+            from neuroevo.envs import make
+
+            env = make(
+                self.env_name, n, device=device, dtype=dtype, max_episode_steps=self.max_steps,
+                autoreset_mode="Disabled", **self.env_kwargs,
+            )
+            if hasattr(env, "check_actions") and self.action != "raw":
+                env.check_actions = False  # actions come from argmax/threshold: in range
+            self._env = env
+        return env
+
+    def _normalizer(self, device: torch.device, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
+        if self._obs_bounds is None:
+            return lambda obs: obs
+        low, high = (b.to(device=device, dtype=dtype) for b in self._obs_bounds)
+        scale = 2.0 / (high - low)
+        return lambda obs: (obs - low) * scale - 1.0
+
+    def _action_mapper(self, device: torch.device, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
+        lo, hi = self.output_range
+        mid = 0.5 * (lo + hi)
+        if self.action == "argmax":
+            return lambda out: out.argmax(-1)
+        if self.discrete:  # sign
+            return lambda out: (out[:, 0] > mid).long()
+        low = self._action_low.to(device=device, dtype=dtype)
+        high = self._action_high.to(device=device, dtype=dtype)
+        if self.action == "sign":
+            return lambda out: torch.where(out.to(dtype) > mid, high, low)
+        if self.action == "raw":
+            return lambda out: out.to(dtype)
+        gain = (high - low) / (hi - lo)
+        return lambda out: torch.minimum(torch.maximum(low + (out.to(dtype) - lo) * gain, low), high)
+
+    def __repr__(self) -> str:
+        return (
+            f"Control({self.env_name!r}, episodes={self.episodes}, max_steps={self.max_steps}, "
+            f"action={self.action!r})"
+        )
+
+
+__all__ = ["Control", "EpisodeReturn", "OBSERVATION_BOUNDS"]
