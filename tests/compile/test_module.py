@@ -170,3 +170,14 @@ def test_bad_inputs_raise(xor_config, ff_config):
         module.update_genome(other)
     with pytest.raises(CompileError, match="recurrent=True"):
         module.step(torch.zeros(1, 2), torch.zeros(0, 1))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_training_step(xor_config):
+    module = compile_genome(_xor_genome(xor_config), xor_config.genome_config, device="cuda")
+    x = torch.tensor(XOR_X, device="cuda")
+    loss = ((module(x) - torch.tensor(XOR_Y, device="cuda")) ** 2).mean()
+    loss.backward()
+    assert module.weight.grad.device.type == "cuda" and torch.isfinite(module.weight.grad).all()
+    cpu = compile_genome(_xor_genome(xor_config), xor_config.genome_config, device="cpu")
+    assert torch.allclose(module(x).cpu(), cpu(x.cpu()), rtol=1e-5, atol=1e-6)

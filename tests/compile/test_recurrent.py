@@ -190,3 +190,27 @@ def test_connection_from_a_missing_node_is_rejected(config):
     g.add_connection(config.genome_config, 999, 0, 1.0, True)
     with pytest.raises(CompileError, match="999"):
         compile_recurrent([g], config.genome_config)
+
+
+def test_public_route_compile_population_recurrent(config, genomes):
+    import neuroevo as ne
+
+    net = ne.compile_population(genomes[:20], config.genome_config, device="cpu",
+                                dtype=F64, recurrent=True)
+    assert net.recurrent
+    rng = random.Random(9)
+    inputs = [[[rng.uniform(-2, 2) for _ in range(3)] for _ in range(2)] for _ in range(3)]
+    _run_and_compare(config, genomes[:20], inputs, per_genome=False, net=net)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu(config, genomes):
+    cpu = compile_recurrent(genomes, config.genome_config, dtype=F64, device="cpu")
+    gpu = compile_recurrent(genomes, config.genome_config, dtype=F64, device="cuda")
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(4):
+        x = torch.rand(300, 16, 3, generator=gen, dtype=F64) * 4 - 2
+        a, b = cpu(x), gpu(x.cuda()).cpu()
+        assert b.device.type == "cpu" and torch.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
+    moved = compile_recurrent(genomes[:5], config.genome_config, dtype=F64, device="cpu").to("cuda")
+    assert moved(torch.zeros(2, 3, dtype=F64, device="cuda")).device.type == "cuda"
