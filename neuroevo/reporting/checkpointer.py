@@ -54,11 +54,13 @@ def list_checkpoints(run_dir: str | os.PathLike[str]) -> list[Path]:
 def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
     """The experiment file and the files it names (``[strategy] config``), as text.
 
-    ``experiment`` is a path to a TOML experiment file, a ``neuroevo.config.Experiment`` or
-    ``None``.
+    ``experiment`` is a path to a TOML experiment file, a ``neuroevo.config.Experiment``,
+    a snapshot returned earlier (kept as it is) or ``None``.
     """
     if experiment is None:
         return None
+    if isinstance(experiment, dict) and "file" in experiment and "text" in experiment:
+        return experiment
     path = Path(getattr(experiment, "path", experiment))
     try:
         text = path.read_text(encoding="utf-8")
