@@ -302,7 +302,7 @@ class GradientDescent(Strategy):
             raise StrategyError("GradientDescent is not set up: nothing to save")
         return {"name": self.name, "restarts": self.restarts, "generation": self.generation,
                 "step_count": self.step_count, "params": dataclasses.asdict(self.params),
-                "weights": self.weights.detach().clone(), "optimizer": self.optimizer.state_dict(),
+                "weights": self.weights.detach().clone(), "optimizer": copy.deepcopy(self.optimizer.state_dict()),
                 "best": None if self.best is None else self.best.clone(),
                 "best_fitness": self.best_fitness, "stopped": self.stopped.clone(),
                 "best_loss": self.best_loss.clone(), "bad_epochs": self.bad_epochs.clone(),
