@@ -183,7 +183,9 @@ class GenomeModule(torch.nn.Module):
     def initial_state(self, batch_size: int) -> Tensor:
         """Recurrent modules only: the all-zero state ``[N, batch_size]``."""
         if not self.recurrent:
-            raise CompileError("initial_state() is for recurrent modules; compile with recurrent=True")
+            raise CompileError(
+                "initial_state() is for recurrent modules; compile with recurrent=True"
+            )
         return self.core.initial_state(batch_size)
 
     @torch.no_grad()

@@ -68,10 +68,9 @@ class Stage(torch.nn.Module):
         super().__init__()
         n = len(node_agg)
         self.num_nodes = n
-        self._agg_names = list(agg_names)
-        self._act_names = list(act_names)
-        self._agg_fns = [aggregation(a) for a in agg_names]  # CompileError when unknown
-        self._act_fns = [activation(a) for a in act_names]
+        # only the functions this stage uses (CompileError naming the fix when unknown)
+        self._agg_fns = {int(c): aggregation(agg_names[c]) for c in np.unique(node_agg)}
+        self._act_fns = {int(c): activation(act_names[c]) for c in np.unique(node_act)}
         agg_order = np.lexsort((node_act, node_agg)).astype(np.int64)  # by agg, then act
         act_order = np.argsort(node_act, kind="stable").astype(np.int64)
         self.agg_pos = np.empty(n, np.int64)
@@ -81,7 +80,9 @@ class Stage(torch.nn.Module):
         self.out_pos[act_order] = np.arange(n)
         # index of each node's bias/response in the caller's vectors, in aggregation order
         node_param = np.arange(n) if node_param is None else np.asarray(node_param, np.int64)
-        self.register_buffer("node_param", torch.from_numpy(node_param[agg_order]), persistent=False)
+        self.register_buffer(
+            "node_param", torch.from_numpy(node_param[agg_order]), persistent=False
+        )
         self.agg_groups = _runs(node_agg[agg_order])  # [(code, start, stop)]
         self.act_groups = _runs(node_act[act_order])
         self.register_buffer("perm", torch.from_numpy(self.agg_pos[act_order]), persistent=False)
@@ -262,6 +263,11 @@ class RecurrentPopulationNetwork(BatchedPolicy):
             )
         out, self._state = self.step(rows, state)
         return out
+
+    def extra_repr(self) -> str:
+        return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
+                f"outputs={self.num_outputs}, nodes={self.stage.num_nodes}, "
+                f"connections={len(self.conn_genome)}")
 
 
 def _plan(genomes: Sequence[Any], genome_config: Any) -> dict[str, Any]:

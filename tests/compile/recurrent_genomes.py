@@ -4,8 +4,9 @@ Genomes are made and mutated by neat-python itself (``configure_new`` + ``mutate
 ``feed_forward = False`` config whose node and connection add/delete rates are high and whose
 nodes draw every activation and aggregation at random, so the population has cycles,
 self-loops, disabled connections, dangling and deleted nodes. A few extra edits that
-mutation alone makes rare are added on top (explicit self-loops, all-disabled nodes). neat-python draws from the global ``random`` module, which
-:func:`random_recurrent_genomes` seeds.
+mutation alone makes rare are added on top (explicit self-loops, all-disabled nodes).
+neat-python draws from the global ``random`` module, which :func:`random_recurrent_genomes`
+seeds.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from .recurrent_genomes import ACTIVATIONS, AGGREGATIONS, make_config
 
 HAVE_ONNX = all(importlib.util.find_spec(m) for m in ("onnx", "onnxscript", "onnxruntime"))
 needs_onnx = pytest.mark.skipif(
-    not HAVE_ONNX, reason="ONNX export needs the onnx extra: pip install onnx onnxscript onnxruntime"
+    not HAVE_ONNX,
+    reason="ONNX export needs the onnx extra: pip install onnx onnxscript onnxruntime",
 )
 
 
