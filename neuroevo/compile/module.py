@@ -34,7 +34,7 @@ import torch
 
 from neuroevo.compile.graph import evaluation_levels, flatten_population, required_nodes
 from neuroevo.compile.recurrent import RecurrentPopulationNetwork, Stage
-from neuroevo.errors import CompileError
+from neuroevo.errors import CompileError, TaskError
 from neuroevo.loop import resolve_device
 
 Tensor = torch.Tensor
@@ -161,7 +161,7 @@ class GenomeModule(torch.nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = torch.as_tensor(x, dtype=self.dtype, device=self.weight.device)
         if x.dim() != 2 or x.shape[1] != self.num_inputs:
-            raise CompileError(
+            raise TaskError(
                 f"genome module with {self.num_inputs} inputs got x of shape "
                 f"{tuple(x.shape)}; pass [B, {self.num_inputs}]"
             )

@@ -38,7 +38,7 @@ import torch
 from neuroevo.compile.functions import activation, aggregation
 from neuroevo.compile.graph import flatten_population, required_nodes
 from neuroevo.compile.population import _runs
-from neuroevo.errors import CompileError
+from neuroevo.errors import CompileError, TaskError
 from neuroevo.loop import resolve_device
 from neuroevo.strategies.base import BatchedPolicy
 
@@ -235,7 +235,7 @@ class RecurrentPopulationNetwork(BatchedPolicy):
             return x.t().repeat(p, 1)
         if x.dim() == 3 and x.shape[0] == p and x.shape[2] == n_in:
             return x.permute(0, 2, 1).reshape(p * n_in, x.shape[1])
-        raise CompileError(
+        raise TaskError(
             f"recurrent network of {p} genomes with {n_in} inputs got x of shape "
             f"{tuple(x.shape)}; pass [B, {n_in}] (shared) or [{p}, B, {n_in}]"
         )
@@ -257,7 +257,7 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         if state is None:
             state = self.initial_state(batch)
         elif state.shape[1] != batch:
-            raise CompileError(
+            raise TaskError(
                 f"recurrent network state holds a batch of {state.shape[1]} but x has "
                 f"{batch} rows; call reset() before changing the batch size"
             )

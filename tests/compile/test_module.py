@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from neuroevo.compile.module import GenomeModule, compile_genome
-from neuroevo.errors import CompileError
+from neuroevo.errors import CompileError, TaskError
 
 from .random_genomes import make_config as make_ff_config
 from .random_genomes import random_genomes
@@ -163,7 +163,7 @@ def test_recurrent_step_is_pure_and_matches_forward():
 def test_bad_inputs_raise(xor_config, ff_config):
     module = compile_genome(_xor_genome(xor_config), xor_config.genome_config, device="cpu")
     assert isinstance(module, GenomeModule)
-    with pytest.raises(CompileError, match=r"\[B, 2\]"):
+    with pytest.raises(TaskError, match=r"\[B, 2\]"):
         module(torch.zeros(4, 3))
     other = random_genomes(ff_config, 1, seed=0, max_mutations=0)[0]
     with pytest.raises(CompileError, match="lacks genes"):

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from neuroevo.compile.recurrent import compile_recurrent
-from neuroevo.errors import CompileError
+from neuroevo.errors import CompileError, TaskError
 from .recurrent_genomes import make_config, random_recurrent_genomes
 
 F64 = torch.float64
@@ -143,12 +143,12 @@ def test_float32_default_and_shapes(config, genomes):
 
 def test_bad_inputs_raise_compile_error(config, genomes):
     net = compile_recurrent(genomes[:4], config.genome_config, device="cpu")
-    with pytest.raises(CompileError, match=r"\[B, 3\]"):
+    with pytest.raises(TaskError, match=r"\[B, 3\]"):
         net(torch.zeros(5, 2))
-    with pytest.raises(CompileError, match="4, B, 3"):
+    with pytest.raises(TaskError, match="4, B, 3"):
         net(torch.zeros(3, 5, 3))
     net(torch.zeros(5, 3))
-    with pytest.raises(CompileError, match="reset"):
+    with pytest.raises(TaskError, match="reset"):
         net(torch.zeros(6, 3))
     with pytest.raises(CompileError, match="no genomes"):
         compile_recurrent([], config.genome_config)
