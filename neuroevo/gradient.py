@@ -47,7 +47,12 @@ from torch import nn
 
 from neuroevo.errors import CheckpointError, ConfigError, StrategyError
 from neuroevo.strategies.base import Strategy
-from neuroevo.strategies.params import ParameterPolicy, flatten_parameters, reset_parameters
+from neuroevo.strategies.params import (
+    ParameterPolicy,
+    flatten_parameters,
+    load_flat_parameters,
+    reset_parameters,
+)
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -291,8 +296,6 @@ class GradientDescent(Strategy):
 
     def best_module(self) -> nn.Module:
         """A copy of the module carrying the best weights found so far."""
-        from neuroevo.strategies.params import load_flat_parameters
-
         if self.best is None:
             raise StrategyError("best_module() needs at least one tell()")
         return load_flat_parameters(copy.deepcopy(self.module).eval(), self.best)

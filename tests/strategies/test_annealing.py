@@ -21,6 +21,8 @@ DIM, CHAINS, BUDGET, SEEDS = 5, 4, 2000, range(5)
 # Gaussian proposals lose clearly on Rastrigin, whose basins the heavy-tailed visiting
 # distribution of dual_annealing jumps across (measured ratios in the README's table).
 FACTOR = {"sphere": 3.0, "rosenbrock": 3.0, "rastrigin": 60.0}
+# ...and must beat random search by this factor (on Rastrigin, at t0 = 1, barely: 14.9 vs 22.6).
+BEATS_RANDOM = {"sphere": 10.0, "rosenbrock": 10.0, "rastrigin": 1.2}
 
 
 def _ours(f, low, high, seed):
@@ -46,7 +48,7 @@ def test_against_scipy_dual_annealing_at_equal_evaluations(fname):
     g = torch.Generator().manual_seed(0)
     rnd = float(f(low + (high - low) * torch.rand(BUDGET, DIM, generator=g, dtype=torch.float64)).min())
     assert ours <= FACTOR[fname] * ref, (ours, ref)
-    assert ours < rnd / 1.5, (ours, rnd)
+    assert ours < rnd / BEATS_RANDOM[fname], (ours, rnd)
 
 
 def test_metropolis_chains_sample_the_boltzmann_distribution():
