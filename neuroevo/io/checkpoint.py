@@ -44,6 +44,8 @@ MAGIC = b"NEUROEVO-CHECKPOINT\n"
 FORMAT = "neuroevo.checkpoint"
 VERSION = 1
 _MAX_HEADER = 4096
+_PLAIN = frozenset({str, int, bool, type(None)})
+_isfinite = math.isfinite
 _TAGS = ("__tensor__", "__float__", "__tuple__", "__items__", "__dtype__")
 
 
@@ -61,39 +63,85 @@ class Checkpoint:
 # --------------------------------------------------------------------------- encoding
 
 
+class _Unsaveable(Exception):
+    """Internal: an object that cannot be encoded; ``path`` is filled in while unwinding."""
+
+    def __init__(self, obj: Any) -> None:
+        super().__init__()
+        self.obj = obj
+        self.path: list[str] = []
+
+
 class _Encoder:
+    """Turn state into JSON data, moving tensors to :attr:`tensors` (a copy of each)."""
+
     def __init__(self) -> None:
         self.tensors: dict[str, torch.Tensor] = {}
 
     def __call__(self, obj: Any, where: str) -> Any:
-        if obj is None or isinstance(obj, (bool, str)):
+        try:
+            return self._enc(obj)
+        except _Unsaveable as e:
+            path = where + "".join(reversed(e.path))
+            raise CheckpointError(
+                f"{path}: cannot save a {type(e.obj).__module__}.{type(e.obj).__name__} in a "
+                "checkpoint; state_dict() must return JSON data (numbers, strings, lists, dicts), "
+                "tuples and torch tensors -- convert objects to such data (checkpoints never use "
+                "pickle)"
+            ) from None
+
+    def _enc(self, obj: Any) -> Any:
+        t = type(obj)
+        if t is str or t is int or t is bool or obj is None:
             return obj
-        if isinstance(obj, int):
-            return obj
-        if isinstance(obj, float):
+        if t is float:
             return obj if math.isfinite(obj) else {"__float__": repr(obj)}
+        if t is dict:
+            if all(type(k) is str for k in obj) and not any(tag in obj for tag in _TAGS):
+                out = {}
+                for k, v in obj.items():
+                    tv = type(v)
+                    if tv in _PLAIN or (tv is float and _isfinite(v)):
+                        out[k] = v  # fast path for the common leaves
+                        continue
+                    try:
+                        out[k] = self._enc(v)
+                    except _Unsaveable as e:
+                        e.path.append(f"[{k!r}]")
+                        raise
+                return out
+            return {"__items__": [[self._enc(k), self._enc(v)] for k, v in obj.items()]}
+        if t is list or t is tuple:
+            out_list = []
+            for i, v in enumerate(obj):
+                tv = type(v)
+                if tv in _PLAIN or (tv is float and _isfinite(v)):
+                    out_list.append(v)
+                    continue
+                try:
+                    out_list.append(self._enc(v))
+                except _Unsaveable as e:
+                    e.path.append(f"[{i}]")
+                    raise
+            return out_list if t is list else {"__tuple__": out_list}
         if isinstance(obj, torch.Tensor):
             name = f"t{len(self.tensors)}"
             self.tensors[name] = obj.detach().to("cpu").clone()
             return {"__tensor__": name}
         if isinstance(obj, torch.dtype):
             return {"__dtype__": str(obj).removeprefix("torch.")}
-        if isinstance(obj, list):
-            return [self(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-        if isinstance(obj, tuple):
-            return {"__tuple__": [self(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
-        if isinstance(obj, dict):
-            if all(isinstance(k, str) for k in obj) and not any(t in obj for t in _TAGS):
-                return {k: self(v, f"{where}[{k!r}]") for k, v in obj.items()}
-            return {"__items__": [[self(k, f"{where} key"), self(v, f"{where}[{k!r}]")]
-                                  for k, v in obj.items()]}
+        if isinstance(obj, bool):
+            return bool(obj)
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            return self._enc(float(obj))
+        if isinstance(obj, (list, tuple, dict)):  # subclasses
+            base = list if isinstance(obj, list) else tuple if isinstance(obj, tuple) else dict
+            return self._enc(base(obj))
         if hasattr(obj, "item") and hasattr(obj, "dtype"):  # numpy scalar
-            return self(obj.item(), where)
-        raise CheckpointError(
-            f"{where}: cannot save a {type(obj).__module__}.{type(obj).__name__} in a checkpoint; "
-            "state_dict() must return JSON data (numbers, strings, lists, dicts), tuples and "
-            "torch tensors -- convert objects to such data (checkpoints never use pickle)"
-        )
+            return self._enc(obj.item())
+        raise _Unsaveable(obj)
 
 
 def _decode(obj: Any, tensors: dict[str, torch.Tensor], where: str) -> Any:

@@ -76,7 +76,7 @@ def test_resume_equals_uninterrupted(tmp_path, mode):
 
     run_dir = tmp_path / "run"
     ckpt = Checkpointer(run_dir, every=2, experiment=exp_path, seed=4, device="cpu",
-                        stop_on_solve=False)
+                        stop_on_solve=False, snapshot_overhead=float("inf"))
     with pytest.raises(KeyboardInterrupt):
         if mode == "between_generations":
             _run(exp_path, [ckpt, Interrupt(at=3)])
@@ -98,3 +98,16 @@ def test_resume_equals_uninterrupted(tmp_path, mode):
 def test_resume_without_checkpoints(tmp_path):
     with pytest.raises(CheckpointError, match="no checkpoints"):
         resume(tmp_path)
+
+
+def test_adaptive_snapshots_still_resume_exactly(tmp_path):
+    """With the default overhead cap the snapshot may be older; the resumed run is still exact."""
+    exp_path = _experiment(tmp_path)
+    expected = _fingerprint(_run(exp_path, []))
+    run_dir = tmp_path / "run"
+    ckpt = Checkpointer(run_dir, every=100, experiment=exp_path, seed=4, device="cpu",
+                        stop_on_solve=False, snapshot_overhead=1e-9)  # first snapshot only
+    with pytest.raises(KeyboardInterrupt):
+        _run(exp_path, [ckpt, Interrupt(at=4)])
+    assert [p.name for p in list_checkpoints(run_dir)] == ["gen-000001.ckpt"]
+    assert _fingerprint(resume(run_dir)) == expected

@@ -37,7 +37,7 @@ def test_interrupt_then_resume_command_then_draw_and_plot(tmp_path):
     run = tmp_path / "run"
     strategy = ne.NEAT(ne.load_config(tmp_path / "xor.ini"), pop_size=30)
     reporters = [Checkpointer(run, every=100, experiment=exp, seed=3, device="cpu",
-                              stop_on_solve=False),
+                              stop_on_solve=False, snapshot_overhead=float("inf")),
                  RunFolderReporter(run, files=[exp, tmp_path / "xor.ini"]), Stop()]
     with pytest.raises(KeyboardInterrupt):
         ne.evolve(strategy, ne.tasks.XOR(), generations=5, seed=3, device="cpu",
