@@ -128,7 +128,9 @@ def test_improves_on_xor_and_is_reproducible():
     a, b, c = ([h.best_fitness for h in r.history] for r in runs)
     assert a == b  # same seed, same run
     assert a != c
-    assert runs[0].best_fitness > a[0] + 0.2  # better than the initial population
+    h = runs[0].history  # better than the initial population, at the top and on average
+    assert runs[0].best_fitness > a[0]
+    assert h[-1].mean_fitness > h[0].mean_fitness + 0.1
     assert runs[0].evaluations == 12 * 150
 
 
