@@ -36,6 +36,8 @@ Example::
 from __future__ import annotations
 
 import warnings
+import weakref
+from operator import attrgetter
 from random import choice, gauss, random
 from typing import Any
 
@@ -52,14 +54,18 @@ _CONN_NAMES = ["weight", "enabled"]
 _new = object.__new__
 
 
+# The inlined code below is neat-python 2.0's gene attribute lists; anything else falls back.
+_INLINED = ([a.name for a in _NODE_ATTRS] == _NODE_NAMES
+            and [a.name for a in _CONN_ATTRS] == _CONN_NAMES)
+
+
 def _supported(config: Any) -> bool:
     """Default gene classes with neat-python 2.0's attribute lists (what this file inlines)."""
-    return (config.node_gene_type is DefaultNodeGene
+    return (_INLINED
+            and config.node_gene_type is DefaultNodeGene
             and config.connection_gene_type is DefaultConnectionGene
             and DefaultNodeGene._gene_attributes is _NODE_ATTRS
-            and DefaultConnectionGene._gene_attributes is _CONN_ATTRS
-            and [a.name for a in _NODE_ATTRS] == _NODE_NAMES
-            and [a.name for a in _CONN_ATTRS] == _CONN_NAMES)
+            and DefaultConnectionGene._gene_attributes is _CONN_ATTRS)
 
 
 def _acyclic(connections: dict) -> bool:
@@ -82,12 +88,40 @@ def _acyclic(connections: dict) -> bool:
     return removed == len(connections)
 
 
-def _float_settings(attr: Any, config: Any) -> tuple:
-    """(mutate_rate, mutate_rate + replace_rate as neat-python sums it, power, min, max, attr)."""
-    rate = getattr(config, attr.mutate_rate_name)
-    return (rate, getattr(config, attr.replace_rate_name) + rate,
-            getattr(config, attr.mutate_power_name),
-            getattr(config, attr.min_value_name), getattr(config, attr.max_value_name), attr)
+# A parent has several children: remember its answer while its connection keys are unchanged.
+_ACYCLIC_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _parent_acyclic(genome: Any) -> bool:
+    keys = tuple(genome.connections)
+    memo = _ACYCLIC_MEMO.get(genome)
+    if memo is not None and memo[0] == keys:
+        return memo[1]
+    answer = _acyclic(genome.connections)
+    _ACYCLIC_MEMO[genome] = (keys, answer)
+    return answer
+
+
+def _float_names(attr: Any) -> list[str]:
+    return [attr.mutate_rate_name, attr.replace_rate_name, attr.mutate_power_name,
+            attr.min_value_name, attr.max_value_name]
+
+
+# Every mutation setting of a genome config, read in one C-level call per genome.
+_SETTINGS = attrgetter(
+    *_float_names(_CONN_ATTRS[0]),                                       # weight 0-4
+    _CONN_ATTRS[1].mutate_rate_name, _CONN_ATTRS[1].rate_to_false_add_name,
+    _CONN_ATTRS[1].rate_to_true_add_name,                                # enabled 5-7
+    *_float_names(_NODE_ATTRS[0]), *_float_names(_NODE_ATTRS[1]),        # bias 8-12, resp 13-17
+    *_float_names(_NODE_ATTRS[4]),                                       # time_constant 18-22
+    _NODE_ATTRS[2].mutate_rate_name, _NODE_ATTRS[3].mutate_rate_name,    # act 23, agg 24
+) if _INLINED else None
+
+
+def _float_settings(values: tuple, at: int, attr: Any) -> tuple:
+    """(mutate_rate, replace_rate + mutate_rate as neat-python sums it, power, min, max, attr)."""
+    rate = values[at]
+    return (rate, values[at + 1] + rate, values[at + 2], values[at + 3], values[at + 4], attr)
 
 
 def _mutate_float(value: float, s: tuple, config: Any) -> float:
@@ -125,7 +159,7 @@ class FastGenome(DefaultGenome):
 
         by_innovation1 = {cg.innovation: cg for cg in parent1.connections.values()}
         by_innovation2 = {cg.innovation: cg for cg in parent2.connections.values()}
-        check_cycles = config.feed_forward and not _acyclic(parent1.connections)
+        check_cycles = config.feed_forward and not _parent_acyclic(parent1)
         conns = self.connections
         # Build the set as neat-python does: its iteration order depends on how it was built.
         for innovation in set(by_innovation1.keys()) | set(by_innovation2.keys()):
@@ -202,25 +236,27 @@ class FastGenome(DefaultGenome):
             if random() < del_conn:
                 self.mutate_delete_connection()
 
+        values = _SETTINGS(config)
         if self.connections:
-            weight = _float_settings(_CONN_ATTRS[0], config)
-            en = _CONN_ATTRS[1]
-            en_rate = getattr(config, en.mutate_rate_name)
-            to_false = getattr(config, en.rate_to_false_add_name)
-            to_true = getattr(config, en.rate_to_true_add_name)
+            w_rate, w_replace, w_power, w_min, w_max = values[0:5]
+            w_both = w_replace + w_rate            # as neat-python sums them
+            en_rate, to_false, to_true = values[5:8]
+            w_attr = _CONN_ATTRS[0]
             for cg in self.connections.values():
-                cg.weight = _mutate_float(cg.weight, weight, config)
-                value = cg.enabled
-                rate = en_rate + (to_false if value else to_true)
+                r = random()
+                if r < w_rate:
+                    cg.weight = max(min(cg.weight + gauss(0.0, w_power), w_max), w_min)
+                elif r < w_both:
+                    cg.weight = w_attr.init_value(config)
+                rate = en_rate + (to_false if cg.enabled else to_true)
                 if rate > 0 and random() < rate:
                     cg.enabled = random() < 0.5
 
-        bias = _float_settings(_NODE_ATTRS[0], config)
-        response = _float_settings(_NODE_ATTRS[1], config)
-        time_constant = _float_settings(_NODE_ATTRS[4], config)
+        bias = _float_settings(values, 8, _NODE_ATTRS[0])
+        response = _float_settings(values, 13, _NODE_ATTRS[1])
+        time_constant = _float_settings(values, 18, _NODE_ATTRS[4])
+        act_rate, agg_rate = values[23], values[24]
         act, agg = _NODE_ATTRS[2], _NODE_ATTRS[3]
-        act_rate = getattr(config, act.mutate_rate_name)
-        agg_rate = getattr(config, agg.mutate_rate_name)
         for ng in self.nodes.values():
             ng.bias = _mutate_float(ng.bias, bias, config)
             ng.response = _mutate_float(ng.response, response, config)

@@ -1,0 +1,207 @@
+"""Time per NEAT generation, split into reproduction, speciation, compile and evaluation.
+
+Both arms run neat-python's own ``neat.Population`` loop on XOR with ``configs/xor.ini``
+(pop_size overridden), the same seed and no fitness termination, in the same process:
+
+* neat-python: ``DefaultGenome``, ``DefaultReproduction``, ``DefaultSpeciesSet``; fitness by
+  ``neat.nn.FeedForwardNetwork.create`` (compile) and ``activate`` on the 4 XOR cases (eval),
+  one genome at a time;
+* neuroevo: the drop-in plug-ins ``FastGenome`` (same offspring as ``DefaultGenome``) and
+  ``FastSpeciesSet`` (same species as ``DefaultSpeciesSet``) with ``DefaultReproduction``;
+  fitness by ``neuroevo.compile_population`` (compile) and one batched forward (eval).
+
+Each phase is timed per generation; the figures are medians over the timed generations
+(after ``--warmup`` untimed ones), "total" is the median wall time of a whole generation
+(the four phases plus neat-python's own bookkeeping). The ratio is neat-python / neuroevo.
+
+    python benchmarks/generation_time.py                  # pop 150, 1,000 and 10,000
+    python benchmarks/generation_time.py --quick          # tiny smoke run (tests use it)
+
+Writes benchmarks/results/generation_time[-quick].{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import neat
+import torch
+
+from neuroevo.compile.population import compile_population
+from neuroevo.strategies.neat_genome import FastGenome
+from neuroevo.strategies.neat_speciation import FastSpeciesSet
+
+ROOT = Path(__file__).resolve().parent.parent
+XOR_IN = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
+XOR_OUT = [0.0, 1.0, 1.0, 0.0]
+PHASES = ("reproduction", "speciation", "compile", "evaluation")
+
+
+class _Clock(neat.reporting.BaseReporter):
+    """Per-generation phase times and whole-generation wall times (a neat-python reporter)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float]] = []
+        self._start: float | None = None
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.rows[-1][phase] = self.rows[-1].get(phase, 0.0) + seconds
+
+    def timed(self, phase: str, fn: Callable) -> Callable:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            out = fn(*args, **kwargs)
+            self.add(phase, time.perf_counter() - t)
+            return out
+        return wrapper
+
+    # neat.reporting.BaseReporter hooks
+    def start_generation(self, generation: int) -> None:
+        now = time.perf_counter()
+        if self._start is not None:
+            self.rows[-1]["total"] = now - self._start
+        self._start = now
+        self.rows.append({})
+
+
+def neat_python_fitness(clock: _Clock) -> Callable:
+    def fitness(genomes: list, config: Any) -> None:
+        t0 = time.perf_counter()
+        nets = [neat.nn.FeedForwardNetwork.create(g, config) for _, g in genomes]
+        t1 = time.perf_counter()
+        for (_, g), net in zip(genomes, nets):
+            g.fitness = 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in zip(XOR_IN, XOR_OUT))
+        clock.add("compile", t1 - t0)
+        clock.add("evaluation", time.perf_counter() - t1)
+    return fitness
+
+
+def neuroevo_fitness(clock: _Clock, device: torch.device) -> Callable:
+    x = torch.tensor(XOR_IN, dtype=torch.float64, device=device)
+    y = torch.tensor(XOR_OUT, dtype=torch.float64, device=device)
+
+    def fitness(genomes: list, config: Any) -> None:
+        t0 = time.perf_counter()
+        net = compile_population([g for _, g in genomes], config.genome_config,
+                                 device=device, dtype=torch.float64)
+        t1 = time.perf_counter()
+        with torch.inference_mode():
+            out = net(x)[..., 0]                                  # [P, 4]
+            f = (4.0 - ((out - y) ** 2).sum(dim=1)).tolist()
+        for (_, g), value in zip(genomes, f):
+            g.fitness = value
+        clock.add("compile", t1 - t0)
+        clock.add("evaluation", time.perf_counter() - t1)
+    return fitness
+
+
+def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
+            config_path: Path, device: torch.device) -> dict[str, Any]:
+    if arm == "neat-python":
+        types = (neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet)
+    else:
+        types = (FastGenome, neat.DefaultReproduction, FastSpeciesSet)
+    config = neat.Config(*types, neat.DefaultStagnation, str(config_path))
+    config.pop_size = pop_size
+    config.no_fitness_termination = True
+    clock = _Clock()
+    population = neat.Population(config, seed=seed)
+    population.add_reporter(clock)
+    population.reproduction.reproduce = clock.timed("reproduction",
+                                                    population.reproduction.reproduce)
+    population.species.speciate = clock.timed("speciation", population.species.speciate)
+    fitness = neat_python_fitness(clock) if arm == "neat-python" else \
+        neuroevo_fitness(clock, device)
+    population.run(fitness, warmup + generations + 1)   # +1: the last generation's end
+    rows = [r for r in clock.rows[warmup:warmup + generations] if "total" in r]
+    genomes = population.population.values()
+    return {
+        **{p: statistics.median(r.get(p, 0.0) for r in rows) for p in PHASES},
+        "total": statistics.median(r["total"] for r in rows),
+        "generations_timed": len(rows),
+        "per_generation": rows,
+        "species": len(population.species.species),
+        "mean_nodes": statistics.mean(len(g.nodes) for g in genomes),
+        "mean_connections": statistics.mean(len(g.connections) for g in genomes),
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "# NEAT generation time (ms per generation, median)",
+        "",
+        f"{result['machine']}; neat-python {result['neat_python']}, torch {result['torch']}; "
+        f"XOR, configs/xor.ini, seed {result['seed']}, {result['generations']} timed "
+        f"generations after {result['warmup']} warm-up.",
+        "",
+        "| pop | arm | reproduction | speciation | compile | evaluation | total | species |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in result["rows"]:
+        for arm in ("neat-python", "neuroevo"):
+            a = row[arm]
+            lines.append(f"| {row['pop_size']} | {arm} | " + " | ".join(
+                f"{1e3 * a[p]:.1f}" for p in (*PHASES, "total")) + f" | {a['species']} |")
+        r = row["ratio"]
+        lines.append(f"| {row['pop_size']} | **ratio** | " + " | ".join(
+            f"{r[p]:.1f}x" for p in (*PHASES, "total")) + " | |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pop-sizes", type=int, nargs="+", default=[150, 1000, 10000])
+    ap.add_argument("--generations", type=int, default=7, help="timed generations per arm")
+    ap.add_argument("--warmup", type=int, default=3, help="untimed generations first")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch CPU threads (a tiny forward gains nothing from more)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--config", default=str(ROOT / "configs" / "xor.ini"))
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, for tests")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.pop_sizes, args.generations, args.warmup = [60], 2, 1
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+
+    rows = []
+    for pop_size in args.pop_sizes:
+        row: dict[str, Any] = {"pop_size": pop_size}
+        for arm in ("neat-python", "neuroevo"):
+            row[arm] = run_arm(arm, pop_size, args.generations, args.warmup, args.seed,
+                               Path(args.config), device)
+        row["ratio"] = {p: row["neat-python"][p] / max(row["neuroevo"][p], 1e-9)
+                        for p in (*PHASES, "total")}
+        rows.append(row)
+        print(f"pop {pop_size:>6}: " + "  ".join(
+            f"{p} {1e3 * row['neat-python'][p]:.1f}/{1e3 * row['neuroevo'][p]:.1f} ms "
+            f"({row['ratio'][p]:.1f}x)" for p in (*PHASES, "total")))
+
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
+                   f"torch threads, device {device}",
+        "neat_python": neat.__version__ if hasattr(neat, "__version__") else "2.x",
+        "torch": torch.__version__,
+        "seed": args.seed, "generations": args.generations, "warmup": args.warmup,
+        "quick": args.quick, "rows": rows,
+    }
+    table = markdown(result)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = "generation_time" + ("-quick" if args.quick else "")
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(table)
+    print(table)
+    return result
+
+
+if __name__ == "__main__":
+    main()
