@@ -103,7 +103,7 @@ def run_seeds(experiment: pathlib.Path, seeds: list[int], out: pathlib.Path) -> 
     rows = []
     for seed in seeds:
         result, _ = run_experiment(experiment, seed=seed, out=out / f"seed{seed}", quiet=True,
-                                   device="cpu")
+                                   device="cpu", extras=False)
         rows.append({"seed": seed, "solved": result.solved, "generations": result.generations,
                      "evaluations": result.evaluations, "best_fitness": result.best_fitness,
                      "seconds": result.seconds})

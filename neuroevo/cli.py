@@ -30,6 +30,9 @@ from neuroevo.errors import NeuroevoError
 #: sub-command -> ("module:function" that configures its parser, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("neuroevo.cli:configure_run", "run an experiment file (configs/*.toml)"),
+    "draw": ("neuroevo.viz.commands:configure_draw", "draw a genome (file or run folder) with graphviz"),
+    "plot": ("neuroevo.viz.commands:configure_plot", "plot a run folder's statistics"),
+    "resume": ("neuroevo.viz.commands:configure_resume", "continue a run from its newest checkpoint"),
 }
 
 
@@ -53,8 +56,14 @@ def run_experiment(
     device: str | None = None,
     quiet: bool = False,
     stream: Any = None,
+    extras: bool = True,
+    checkpoint_every: int = 10,
 ) -> tuple[Any, pathlib.Path]:
     """Run the experiment file ``path`` and write its results; returns ``(Result, out_dir)``.
+
+    With ``extras`` (default) the folder also gets the run-folder files (statistics, plots,
+    drawing, copies of the experiment files; :class:`~neuroevo.reporting.run_folder.RunFolderReporter`)
+    and a checkpoint every ``checkpoint_every`` generations (0: none) for ``neuroevo resume``.
 
     Example::
 
@@ -76,11 +85,24 @@ def run_experiment(
     dtype = {"float32": torch.float32, "float64": torch.float64}[exp.dtype]
     task = tasks.make(exp.task, **exp.task_params)
     strategy = strategies.make(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
-    reporters = [] if quiet else [StdOutReporter(stream=stream)]
+    folder = pathlib.Path(out) if out is not None else default_out_dir(path, seed)
+    reporters: list[Any] = [] if quiet else [StdOutReporter(stream=stream)]
+    if extras:
+        from neuroevo.reporting.run_folder import RunFolderReporter
+
+        files = [exp.path]
+        ini = exp.strategy_params.get("config")
+        if isinstance(ini, str) and (exp.base_dir / ini).is_file():
+            files.append(exp.base_dir / ini)
+        reporters.append(RunFolderReporter(folder, files=files))
+        if checkpoint_every > 0:
+            from neuroevo.reporting.checkpointer import Checkpointer
+
+            reporters.append(Checkpointer(folder, every=checkpoint_every, experiment=exp,
+                                          seed=seed, device=str(dev), dtype=exp.dtype,
+                                          stop_on_solve=exp.stop_on_solve))
     result = evolve(strategy, task, generations=gens, seed=seed, device=dev, dtype=dtype,
                     reporters=reporters, stop_on_solve=exp.stop_on_solve)
-
-    folder = pathlib.Path(out) if out is not None else default_out_dir(path, seed)
     folder.mkdir(parents=True, exist_ok=True)
     summary = {
         "experiment": str(exp.path),
@@ -115,7 +137,8 @@ def run_experiment(
 def _cmd_run(args: argparse.Namespace) -> int:
     result, folder = run_experiment(args.experiment, seed=args.seed, out=args.out,
                                     generations=args.generations, device=args.device,
-                                    quiet=args.quiet)
+                                    quiet=args.quiet, extras=not args.no_extras,
+                                    checkpoint_every=args.checkpoint_every)
     if not args.quiet:
         print(f"results in {folder}")
     return 0
@@ -142,6 +165,11 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
                         help="generation limit (default: the file's)")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA if available)")
     parser.add_argument("--quiet", action="store_true", help="print nothing while running")
+    parser.add_argument("--checkpoint-every", type=_non_negative, default=10,
+                        help="write a checkpoint every N generations (0: never; default 10)")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="write only result.json and the best genome (no statistics, "
+                        "plots, drawing or checkpoints)")
     parser.set_defaults(func=_cmd_run)
 
 
