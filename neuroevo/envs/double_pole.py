@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 
@@ -86,41 +86,69 @@ INITIAL_ANGLE = 0.07
 OBS_SCALE = (4.8, 2.0, 0.52, 2.0, 0.52, 2.0)
 
 
+class PoleCoefficients(NamedTuple):
+    """Per-pole constant tensors ``[2]`` of Wieland's equations, computed once."""
+
+    mass: torch.Tensor  # m_i
+    ml: torch.Tensor  # m_i l_i
+    friction: torch.Tensor  # mu_p / (m_i l_i)
+    force: torch.Tensor  # 3/4 m_i
+    mass_cos2: torch.Tensor  # -3/4 m_i
+    accel: torch.Tensor  # -3 / (4 l_i)
+
+
+def pole_coefficients(
+    pole_mass: torch.Tensor, half_length: torch.Tensor, pole_friction: float = POLE_FRICTION
+) -> PoleCoefficients:
+    """The constants :func:`derivatives` needs, for poles of these masses and half-lengths."""
+    ml = pole_mass * half_length
+    return PoleCoefficients(pole_mass, ml, pole_friction / ml, 0.75 * pole_mass,
+                            -0.75 * pole_mass, -0.75 / half_length)
+
+
 def derivatives(
     state: torch.Tensor,
     force: torch.Tensor,
     *,
-    pole_mass: torch.Tensor,
-    half_length: torch.Tensor,
+    pole_mass: torch.Tensor | None = None,
+    half_length: torch.Tensor | None = None,
     cart_mass: float = CART_MASS,
     gravity: float = GRAVITY,
     pole_friction: float = POLE_FRICTION,
     cart_friction: float = 0.0,
+    coefficients: PoleCoefficients | None = None,
 ) -> torch.Tensor:
     """Time derivative ``[N, 6]`` of states ``[N, 6]`` under ``force [N]`` (Wieland 1991).
 
-    ``pole_mass`` and ``half_length`` are tensors ``[2]`` (one value per pole).
+    ``pole_mass`` and ``half_length`` are tensors ``[2]`` (one value per pole; default the
+    NEAT constants), or ``coefficients`` gives them precomputed (:func:`pole_coefficients`).
 
     Example::
 
         m = torch.tensor([0.1, 0.01]); l = torch.tensor([0.5, 0.05])
         d = derivatives(torch.zeros(1, 6), torch.ones(1), pole_mass=m, half_length=l)
     """
+    c = coefficients
+    if c is None:
+        like = dict(device=state.device, dtype=state.dtype)
+        m = torch.tensor(POLE_MASSES, **like) if pole_mass is None else pole_mass
+        l = torch.tensor(POLE_HALF_LENGTHS, **like) if half_length is None else half_length
+        c = pole_coefficients(m, l, pole_friction)
     s = state.reshape(-1, 3, 2)  # rows (x, x'), (theta_1, theta_1'), (theta_2, theta_2')
     vel = s[:, :, 1]
     theta = s[:, 1:, 0]
     theta_dot = vel[:, 1:]
     cos, sin = torch.cos(theta), torch.sin(theta)
     g_sin = sin * gravity
-    ml = pole_mass * half_length
-    friction = theta_dot * (pole_friction / ml)
-    eff_force = ml * theta_dot.square() * sin + (0.75 * pole_mass) * cos * (friction + g_sin)
-    eff_mass = pole_mass * (1.0 - 0.75 * cos.square())
+    friction = theta_dot * c.friction  # mu_p theta' / (m l)
+    # F~_i = m l theta'^2 sin + 3/4 m cos (friction + g sin);  m~_i = m - 3/4 m cos^2
+    eff_force = torch.addcmul(c.ml * theta_dot.square() * sin, c.force * cos, friction + g_sin)
+    eff_mass = torch.addcmul(c.mass, c.mass_cos2, cos.square())
     numerator = force + eff_force.sum(1)
     if cart_friction:
         numerator = numerator - cart_friction * torch.sign(vel[:, 0])
-    x_acc = numerator / (cart_mass + eff_mass.sum(1))
-    theta_acc = (x_acc[:, None] * cos + g_sin + friction) * (-0.75 / half_length)
+    x_acc = numerator / (eff_mass.sum(1) + cart_mass)
+    theta_acc = torch.addcmul(g_sin + friction, x_acc[:, None], cos) * c.accel
     acc = torch.cat((x_acc[:, None], theta_acc), 1)
     return torch.stack((vel, acc), 2).reshape(-1, 6)
 
@@ -269,8 +297,10 @@ class DoublePole(VectorEnv):
         super().__init__(num_envs, **kwargs)
         self._starts = starts.to(device=self.device, dtype=self.dtype)
         self._params = dict(
-            pole_mass=torch.tensor(POLE_MASSES, device=self.device, dtype=self.dtype),
-            half_length=torch.tensor(POLE_HALF_LENGTHS, device=self.device, dtype=self.dtype),
+            coefficients=pole_coefficients(
+                torch.tensor(POLE_MASSES, device=self.device, dtype=self.dtype),
+                torch.tensor(POLE_HALF_LENGTHS, device=self.device, dtype=self.dtype),
+            ),
             cart_friction=self.cart_friction,
         )
         scale = torch.tensor(OBS_SCALE, device=self.device, dtype=self.dtype)
@@ -326,7 +356,9 @@ __all__ = [
     "DoublePole",
     "DoublePoleNV",
     "AntiWiggleFitness",
+    "PoleCoefficients",
     "derivatives",
+    "pole_coefficients",
     "rk4",
     "generalization_states",
 ]
