@@ -1,7 +1,8 @@
 """Time per NEAT generation, split into reproduction, speciation, compile and evaluation.
 
-Both arms run neat-python's own ``neat.Population`` loop on XOR with ``configs/xor.ini``
-(pop_size overridden), the same seed and no fitness termination, in the same process:
+Both arms run neat-python's own ``neat.Population`` loop on XOR with the settings of
+neat-python's ``examples/xor/config-feedforward`` (below; ``--config`` takes another file),
+pop_size overridden, the same seed and no fitness termination, in the same process:
 
 * neat-python: ``DefaultGenome``, ``DefaultReproduction``, ``DefaultSpeciesSet``; fitness by
   ``neat.nn.FeedForwardNetwork.create`` (compile) and ``activate`` on the 4 XOR cases (eval),
@@ -26,6 +27,7 @@ import argparse
 import json
 import platform
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -37,16 +39,79 @@ from neuroevo.compile.population import compile_population
 from neuroevo.strategies.neat_genome import FastGenome
 from neuroevo.strategies.neat_speciation import FastSpeciesSet
 
-ROOT = Path(__file__).resolve().parent.parent
+# neat-python's examples/xor/config-feedforward settings (2 inputs, 1 output, feed-forward).
+XOR_INI = """[NEAT]
+fitness_criterion     = max
+fitness_threshold     = 3.9
+pop_size              = 150
+reset_on_extinction   = False
+no_fitness_termination = False
+
+[DefaultGenome]
+activation_default      = sigmoid
+activation_mutate_rate  = 0.0
+activation_options      = sigmoid
+aggregation_default     = sum
+aggregation_mutate_rate = 0.0
+aggregation_options     = sum
+bias_init_mean          = 0.0
+bias_init_stdev         = 1.0
+bias_max_value          = 30.0
+bias_min_value          = -30.0
+bias_mutate_power       = 0.5
+bias_mutate_rate        = 0.7
+bias_replace_rate       = 0.1
+compatibility_disjoint_coefficient = 1.0
+compatibility_weight_coefficient   = 0.5
+conn_add_prob           = 0.5
+conn_delete_prob        = 0.5
+enabled_default         = True
+enabled_mutate_rate     = 0.01
+feed_forward            = True
+initial_connection      = full
+node_add_prob           = 0.2
+node_delete_prob        = 0.2
+num_hidden              = 0
+num_inputs              = 2
+num_outputs             = 1
+response_init_mean      = 1.0
+response_init_stdev     = 0.0
+response_max_value      = 30.0
+response_min_value      = -30.0
+response_mutate_power   = 0.0
+response_mutate_rate    = 0.0
+response_replace_rate   = 0.0
+weight_init_mean        = 0.0
+weight_init_stdev       = 1.0
+weight_max_value        = 30
+weight_min_value        = -30
+weight_mutate_power     = 0.5
+weight_mutate_rate      = 0.8
+weight_replace_rate     = 0.1
+
+[DefaultSpeciesSet]
+compatibility_threshold = 3.0
+
+[DefaultStagnation]
+species_fitness_func = max
+max_stagnation       = 20
+species_elitism      = 2
+
+[DefaultReproduction]
+elitism            = 2
+survival_threshold = 0.2
+"""
 XOR_IN = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
 XOR_OUT = [0.0, 1.0, 1.0, 0.0]
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 PHASES = ("reproduction", "speciation", "compile", "evaluation")
 
 
 class _Clock(neat.reporting.BaseReporter):
     """Per-generation phase times and whole-generation wall times (a neat-python reporter)."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float] = time.perf_counter) -> None:
+        self.now = now
         self.rows: list[dict[str, float]] = []
         self._start: float | None = None
 
@@ -55,15 +120,15 @@ class _Clock(neat.reporting.BaseReporter):
 
     def timed(self, phase: str, fn: Callable) -> Callable:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            t = time.perf_counter()
+            t = self.now()
             out = fn(*args, **kwargs)
-            self.add(phase, time.perf_counter() - t)
+            self.add(phase, self.now() - t)
             return out
         return wrapper
 
     # neat.reporting.BaseReporter hooks
     def start_generation(self, generation: int) -> None:
-        now = time.perf_counter()
+        now = self.now()
         if self._start is not None:
             self.rows[-1]["total"] = now - self._start
         self._start = now
@@ -72,13 +137,13 @@ class _Clock(neat.reporting.BaseReporter):
 
 def neat_python_fitness(clock: _Clock) -> Callable:
     def fitness(genomes: list, config: Any) -> None:
-        t0 = time.perf_counter()
+        t0 = clock.now()
         nets = [neat.nn.FeedForwardNetwork.create(g, config) for _, g in genomes]
-        t1 = time.perf_counter()
+        t1 = clock.now()
         for (_, g), net in zip(genomes, nets):
             g.fitness = 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in zip(XOR_IN, XOR_OUT))
         clock.add("compile", t1 - t0)
-        clock.add("evaluation", time.perf_counter() - t1)
+        clock.add("evaluation", clock.now() - t1)
     return fitness
 
 
@@ -87,22 +152,23 @@ def neuroevo_fitness(clock: _Clock, device: torch.device) -> Callable:
     y = torch.tensor(XOR_OUT, dtype=torch.float64, device=device)
 
     def fitness(genomes: list, config: Any) -> None:
-        t0 = time.perf_counter()
+        t0 = clock.now()
         net = compile_population([g for _, g in genomes], config.genome_config,
                                  device=device, dtype=torch.float64)
-        t1 = time.perf_counter()
+        t1 = clock.now()
         with torch.inference_mode():
             out = net(x)[..., 0]                                  # [P, 4]
             f = (4.0 - ((out - y) ** 2).sum(dim=1)).tolist()
         for (_, g), value in zip(genomes, f):
             g.fitness = value
         clock.add("compile", t1 - t0)
-        clock.add("evaluation", time.perf_counter() - t1)
+        clock.add("evaluation", clock.now() - t1)
     return fitness
 
 
 def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
-            config_path: Path, device: torch.device) -> dict[str, Any]:
+            config_path: Path, device: torch.device,
+            now: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
     if arm == "neat-python":
         types = (neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet)
     else:
@@ -110,7 +176,7 @@ def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
     config = neat.Config(*types, neat.DefaultStagnation, str(config_path))
     config.pop_size = pop_size
     config.no_fitness_termination = True
-    clock = _Clock()
+    clock = _Clock(now)
     population = neat.Population(config, seed=seed)
     population.add_reporter(clock)
     population.reproduction.reproduce = clock.timed("reproduction",
@@ -137,8 +203,8 @@ def markdown(result: dict[str, Any]) -> str:
         "# NEAT generation time (ms per generation, median)",
         "",
         f"{result['machine']}; neat-python {result['neat_python']}, torch {result['torch']}; "
-        f"XOR, configs/xor.ini, seed {result['seed']}, {result['generations']} timed "
-        f"generations after {result['warmup']} warm-up.",
+        f"XOR, config {result['config']}, seed {result['seed']}, {result['generations']} timed "
+        f"generations after {result['warmup']} warm-up, {result['clock']} clock.",
         "",
         "| pop | arm | reproduction | speciation | compile | evaluation | total | species |",
         "|---:|---|---:|---:|---:|---:|---:|---:|",
@@ -163,7 +229,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--threads", type=int, default=1,
                     help="torch CPU threads (a tiny forward gains nothing from more)")
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--config", default=str(ROOT / "configs" / "xor.ini"))
+    ap.add_argument("--config", default=None,
+                    help="a neat-python INI file (default: neat-python's XOR example settings)")
+    ap.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                    help="wall time, or this process's CPU time (steadier on a busy machine)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, for tests")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args(argv)
@@ -172,12 +241,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
 
+    tmp = tempfile.TemporaryDirectory()
+    config_path = Path(args.config) if args.config else Path(tmp.name) / "xor.ini"
+    if not args.config:
+        config_path.write_text(XOR_INI)
     rows = []
     for pop_size in args.pop_sizes:
         row: dict[str, Any] = {"pop_size": pop_size}
         for arm in ("neat-python", "neuroevo"):
             row[arm] = run_arm(arm, pop_size, args.generations, args.warmup, args.seed,
-                               Path(args.config), device)
+                               config_path, device, CLOCKS[args.clock])
         row["ratio"] = {p: row["neat-python"][p] / max(row["neuroevo"][p], 1e-9)
                         for p in (*PHASES, "total")}
         rows.append(row)
@@ -185,12 +258,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"{p} {1e3 * row['neat-python'][p]:.1f}/{1e3 * row['neuroevo'][p]:.1f} ms "
             f"({row['ratio'][p]:.1f}x)" for p in (*PHASES, "total")))
 
+    tmp.cleanup()
     result = {
+        "config": args.config or "neat-python examples/xor/config-feedforward",
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
                    f"torch threads, device {device}",
         "neat_python": neat.__version__ if hasattr(neat, "__version__") else "2.x",
         "torch": torch.__version__,
-        "seed": args.seed, "generations": args.generations, "warmup": args.warmup,
+        "clock": args.clock, "seed": args.seed, "generations": args.generations, "warmup": args.warmup,
         "quick": args.quick, "rows": rows,
     }
     table = markdown(result)

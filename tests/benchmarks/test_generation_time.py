@@ -1,0 +1,28 @@
+"""Smoke test of benchmarks/generation_time.py on a tiny population (--quick)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_generation_time_quick(tmp_path):
+    spec = importlib.util.spec_from_file_location("generation_time",
+                                                  ROOT / "benchmarks" / "generation_time.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--quick", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "generation_time-quick.json").read_text())
+    assert saved["rows"] == json.loads(json.dumps(result["rows"]))
+    assert "| **ratio** |" in (tmp_path / "generation_time-quick.md").read_text()
+    (row,) = saved["rows"]
+    for arm in ("neat-python", "neuroevo"):
+        timing = row[arm]
+        assert timing["generations_timed"] == 2
+        assert all(timing[p] > 0 for p in ("reproduction", "speciation", "compile",
+                                            "evaluation", "total"))
+        assert timing["species"] >= 1
+    assert row["ratio"]["total"] == row["neat-python"]["total"] / row["neuroevo"]["total"]
