@@ -4,8 +4,9 @@
 sub-environments (``neuroevo.envs.make``), resets all of them with one seed drawn from
 the loop's generator, and steps them together: observations ``[P*E, obs]`` are viewed as
 ``[P, E, obs]``, the batched policy returns ``[P, E, n_out]``, the outputs become actions.
-An episode that terminates or hits the time limit stops counting: the environment runs
-with autoreset disabled and finished rows are masked, so nothing of a following episode
+An episode that terminates or hits the time limit stops counting: finished rows are
+masked (torch environments run with autoreset disabled; gymnasium's, through the
+adapter, reset and their new episodes are ignored), so nothing of a following episode
 leaks into the fitness. The rollout stops when every episode is over (or after
 ``max_steps``). Fitness is the mean over the ``E`` episodes of the episode score: the
 return (sum of rewards) by default, or the environment's own score where it defines one
@@ -43,6 +44,7 @@ from typing import Any
 
 import torch
 
+from neuroevo.envs.base import VectorEnv
 from neuroevo.errors import TaskError
 from neuroevo.strategies.base import BatchedPolicy
 from neuroevo.tasks.base import Task
@@ -161,6 +163,10 @@ class Control(Task):
         self.dtype = dtype
         probe = make(env_name, 1, device="cpu", **self.env_kwargs)
         self.discrete = bool(probe.discrete)
+        # torch envs run with autoreset disabled (finished rows keep their final state);
+        # gymnasium's vector envs refuse to step finished copies, so they autoreset and the
+        # new episodes are masked out
+        self._autoreset = "Disabled" if isinstance(probe, VectorEnv) else "SameStep"
         self.num_inputs = int(probe.observation_size)
         horizon = max_steps if max_steps is not None else probe.max_episode_steps
         if horizon is None:
@@ -275,6 +281,7 @@ class Control(Task):
             tracker = env.make_fitness_tracker()
         else:
             tracker = EpisodeReturn(n, device=device, dtype=dtype)
+        has_state = isinstance(env, VectorEnv)
         policy.reset()
         act_map = self._action_mapper(device, dtype)
         norm = self._normalizer(device, dtype)
@@ -293,7 +300,7 @@ class Control(Task):
                 )
             obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(n, -1)))
             alive = active & ~terminated
-            state = env.state if hasattr(env, "_state") else None
+            state = env.state if has_state else None  # the gymnasium adapter has none
             tracker.update(state=state, reward=reward, counted=active, alive=alive)
             counted_steps += active.sum()
             active = alive & ~truncated
@@ -310,7 +317,7 @@ class Control(Task):
 
             env = make(
                 self.env_name, n, device=device, dtype=dtype, max_episode_steps=self.max_steps,
-                autoreset_mode="Disabled", **self.env_kwargs,
+                autoreset_mode=self._autoreset, **self.env_kwargs,
             )
             if hasattr(env, "check_actions") and self.action != "raw":
                 env.check_actions = False  # actions come from argmax/threshold: in range

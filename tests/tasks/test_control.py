@@ -154,6 +154,26 @@ def test_neat_genomes_compiled_match_neat_python_and_gymnasium(tmp_path):
     assert scores.tolist() == want
 
 
+def test_gymnasium_adapter_episodes_match_plain_gymnasium():
+    p, e = 3, 2
+    policy = random_policy(p, 4, 2, seed=1)
+    task = Control("gym:CartPole-v1", episodes=e)
+    scores = task.episode_scores(policy, generator=torch.Generator().manual_seed(6))
+    want = []
+    for i in range(p):
+        row = []
+        for j in range(e):  # the adapter seeds sub-environment k with seed + k
+            env = gymnasium.make("CartPole-v1")
+            obs, _ = env.reset(seed=task.last_seed + i * e + j)
+            total, done = 0.0, False
+            while not done:
+                obs, r, term, trunc, _ = env.step(int(np.argmax(policy.np(i, obs.astype(np.float64)))))
+                total, done = total + r, term or trunc
+            row.append(total)
+        want.append(row)
+    assert scores.tolist() == want
+
+
 # ----------------------------------------------------------------------------- double pole
 def _double_pole_reference(policy, p, steps=1000):
     """NEAT's non-Markovian protocol in scalar floats: steps balanced and Gruau's fitness."""
