@@ -45,15 +45,18 @@ def _runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
 class _Block(torch.nn.Module):
     """D nodes of one level with at most K inputs each."""
 
-    def __init__(self, row0, src_shared, src_per, weight, mask, bias, response, aggs, acts):
+    def __init__(self, row0, src_shared, src_per, weight, mask, bias, response, aggs, acts,
+                 trainable=False):
         super().__init__()
         self.row0 = row0
         self.register_buffer("src_shared", src_shared, persistent=False)
         self.register_buffer("src_per", src_per, persistent=False)
-        self.register_buffer("weight", weight, persistent=False)
         self.register_buffer("mask", mask, persistent=False)
-        self.register_buffer("bias", bias, persistent=False)
-        self.register_buffer("response", response, persistent=False)
+        for name, t in (("weight", weight), ("bias", bias), ("response", response)):
+            if trainable:
+                self.register_parameter(name, torch.nn.Parameter(t))
+            else:
+                self.register_buffer(name, t, persistent=False)
         self.aggs = aggs  # [(fn, start, end)]
         self.acts = acts  # [(fn, start, end)]
 
@@ -86,8 +89,10 @@ class PopulationNetwork(BatchedPolicy):
 
     recurrent = False
 
-    def __init__(self, flat: FlatPopulation, *, device: torch.device, dtype: torch.dtype):
+    def __init__(self, flat: FlatPopulation, *, device: torch.device, dtype: torch.dtype,
+                 trainable: bool = False):
         super().__init__()
+        self.trainable = trainable
         self.num_candidates = flat.num_genomes
         self.num_inputs = len(flat.input_keys)
         self.num_outputs = len(flat.output_keys)
@@ -125,6 +130,11 @@ class PopulationNetwork(BatchedPolicy):
         src_per = np.where(is_in, self.input_row + e_g * self.num_inputs + in_pos, src_shared)
 
         blocks = []
+        # where each block's real slots and rows come from, to write trained values back
+        self._flat = flat
+        self._slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (r, s, edge id)
+        self._nodes: list[np.ndarray] = []  # node ids of each block's rows
+        edge_id = np.flatnonzero(used)[e_order]
         key = lvl * (1 << 40) + bucket
         for _, lo, hi in _runs(key):
             d, k = hi - lo, int(bucket[lo])
@@ -141,6 +151,8 @@ class PopulationNetwork(BatchedPolicy):
             w[r, s] = e_w[elo:ehi]
             m[r, s] = True
             nodes = ev[lo:hi]
+            self._slots.append((r, s, edge_id[elo:ehi]))
+            self._nodes.append(nodes)
             aggs = [(functions.aggregation(flat.aggregation_names[c]), a, b)
                     for c, a, b in _runs(flat.aggregation[nodes])]
             acts = [(functions.activation(flat.activation_names[c]), a, b)
@@ -151,7 +163,7 @@ class PopulationNetwork(BatchedPolicy):
 
             blocks.append(_Block(
                 row0, t(ss, torch.long), t(sp, torch.long), t(w), t(m, torch.bool),
-                t(flat.bias[nodes]), t(flat.response[nodes]), aggs, acts,
+                t(flat.bias[nodes]), t(flat.response[nodes]), aggs, acts, trainable,
             ))
         self.blocks = torch.nn.ModuleList(blocks)
         out_nodes = flat.output_nodes()
@@ -184,6 +196,48 @@ class PopulationNetwork(BatchedPolicy):
         out = values.index_select(0, self.out_rows).view(p, self.num_outputs, b)
         return out.transpose(1, 2)
 
+    def write_back(self, genomes: Sequence, genome_config) -> None:
+        """Write this network's (trained) weights, biases and responses into ``genomes``.
+
+        ``genomes`` are those it was compiled from, in the same order. Values are clamped
+        to the config's ``weight_/bias_/response_min_value`` .. ``max_value``, as
+        neat-python's own mutation keeps them. Connections and nodes the network does not
+        evaluate keep their values.
+        """
+        flat = self._flat
+        if len(genomes) != flat.num_genomes:
+            raise ValueError(f"write_back: got {len(genomes)} genomes, compiled from "
+                             f"{flat.num_genomes}; pass the same list, in the same order")
+        gc = genome_config
+        w_lo, w_hi = gc.weight_min_value, gc.weight_max_value
+        b_lo, b_hi = gc.bias_min_value, gc.bias_max_value
+        r_lo, r_hi = gc.response_min_value, gc.response_max_value
+        in_keys = np.asarray(flat.input_keys, dtype=np.int64)
+        edges, weights, nodes, biases, responses = [], [], [], [], []
+        for block, (r, s, eid), nid in zip(self.blocks, self._slots, self._nodes):
+            edges.append(eid)
+            weights.append(block.weight.detach()[r, s].cpu().double().numpy())
+            nodes.append(nid)
+            biases.append(block.bias.detach().cpu().double().numpy())
+            responses.append(block.response.detach().cpu().double().numpy())
+        eid = np.concatenate(edges) if edges else np.zeros(0, np.int64)
+        w = np.clip(np.concatenate(weights) if weights else np.zeros(0), w_lo, w_hi)
+        src = flat.edge_src[eid]
+        src_key = np.where(src < 0, in_keys[np.clip(-1 - src, 0, None)],
+                           flat.node_key[np.maximum(src, 0)])
+        dst_key = flat.node_key[flat.edge_dst[eid]]
+        for g, i, o, v in zip(flat.edge_genome[eid].tolist(), src_key.tolist(),
+                              dst_key.tolist(), w.tolist()):
+            genomes[g].connections[(i, o)].weight = v
+        nid = np.concatenate(nodes) if nodes else np.zeros(0, np.int64)
+        b = np.clip(np.concatenate(biases) if biases else np.zeros(0), b_lo, b_hi)
+        rs = np.clip(np.concatenate(responses) if responses else np.zeros(0), r_lo, r_hi)
+        for g, k, bv, rv in zip(flat.node_genome[nid].tolist(), flat.node_key[nid].tolist(),
+                                b.tolist(), rs.tolist()):
+            node = genomes[g].nodes[k]
+            node.bias = bv
+            node.response = rv
+
     def extra_repr(self) -> str:
         return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
                 f"outputs={self.num_outputs}, nodes={self.num_rows_nodes - 1}, "
@@ -197,6 +251,7 @@ def compile_population(
     device: str | torch.device | None = None,
     dtype: torch.dtype = torch.float32,
     recurrent: bool = False,
+    trainable: bool = False,
 ) -> BatchedPolicy:
     """Compile neat-python genomes into one batched module.
 
@@ -208,6 +263,9 @@ def compile_population(
 
     ``recurrent=True`` returns a stateful module matching ``neat.nn.RecurrentNetwork``
     step by step (``reset()`` clears the state). ``device=None`` means CUDA when available.
+    ``trainable=True`` makes every weight, bias and response an ``nn.Parameter`` (one
+    backward pass trains all genomes at once; ``net.write_back(genomes, genome_config)``
+    copies the values into the genes).
     """
     from neuroevo.loop import resolve_device
 
@@ -217,4 +275,4 @@ def compile_population(
 
         return compile_recurrent(genomes, genome_config, device=dev, dtype=dtype)
     flat = flatten_population(genomes, genome_config)
-    return PopulationNetwork(flat, device=dev, dtype=dtype)
+    return PopulationNetwork(flat, device=dev, dtype=dtype, trainable=trainable)
