@@ -34,11 +34,15 @@ _NAMES = {
     # configuration
     "load_config": "neuroevo.config:load_config",
     "load_experiment": "neuroevo.config:load_experiment",
+    "Experiment": "neuroevo.config:Experiment",
     # compiler
     "compile_population": "neuroevo.compile.population:compile_population",
     "PopulationNetwork": "neuroevo.compile.population:PopulationNetwork",
     "compile_genome": "neuroevo.compile.module:compile_genome",
     "GenomeModule": "neuroevo.compile.module:GenomeModule",
+    "compile_recurrent": "neuroevo.compile.recurrent:compile_recurrent",
+    "RecurrentPopulationNetwork": "neuroevo.compile.recurrent:RecurrentPopulationNetwork",
+    "export_genome": "neuroevo.compile.export:export_genome",
     # the loop
     "evolve": "neuroevo.loop:evolve",
     "Result": "neuroevo.loop:Result",
@@ -49,17 +53,34 @@ _NAMES = {
     "GA": "neuroevo.strategies.ga:GA",
     "PSO": "neuroevo.strategies.pso:PSO",
     "SimulatedAnnealing": "neuroevo.strategies.annealing:SimulatedAnnealing",
+    "GAParams": "neuroevo.strategies.ga:GAParams",
+    "PSOParams": "neuroevo.strategies.pso:PSOParams",
+    "SAParams": "neuroevo.strategies.annealing:SAParams",
+    "ParameterPolicy": "neuroevo.strategies.params:ParameterPolicy",
     "MLP": "neuroevo.nets:MLP",
     "GradientDescent": "neuroevo.gradient:GradientDescent",
+    "GradientParams": "neuroevo.gradient:GradientParams",
+    "GradientRefinement": "neuroevo.strategies.refine:GradientRefinement",
+    # neat-python plug-ins (same semantics, faster)
+    "FastSpeciesSet": "neuroevo.strategies.neat_speciation:FastSpeciesSet",
+    "FastGenome": "neuroevo.strategies.neat_genome:FastGenome",
     # neat-python drop-in
     "BatchedEvaluator": "neuroevo.neat_compat:BatchedEvaluator",
     # reporting
     "Reporter": "neuroevo.reporting.base:Reporter",
     "GenerationStats": "neuroevo.reporting.base:GenerationStats",
     "StdOutReporter": "neuroevo.reporting.stdout:StdOutReporter",
+    "ProgressBar": "neuroevo.reporting.progress:ProgressBar",
+    "RunFolderReporter": "neuroevo.reporting.run_folder:RunFolderReporter",
+    "Checkpointer": "neuroevo.reporting.checkpointer:Checkpointer",
     # genome files (JSON, never pickle)
     "save_genome": "neuroevo.io.genome_json:save_genome",
     "load_genome": "neuroevo.io.genome_json:load_genome",
+    "save_checkpoint": "neuroevo.io.checkpoint:save_checkpoint",
+    "load_checkpoint": "neuroevo.io.checkpoint:load_checkpoint",
+    "load_neat_export": "neuroevo.io.neat_export:load_neat_export",
+    "resume": "neuroevo.io.resume:resume",
+    "draw_genome": "neuroevo.viz.draw:draw_genome",
     # sub-packages
     "tasks": "neuroevo.tasks",
     "envs": "neuroevo.envs",

@@ -290,6 +290,11 @@ class GradientDescent(Strategy):
         self.bad_epochs = torch.where(better, 0, self.bad_epochs + 1)
         self.stopped |= self.bad_epochs >= self.params.patience
 
+    @property
+    def done(self) -> bool:
+        """True once every restart has early-stopped; ``neuroevo.evolve`` then ends the run."""
+        return getattr(self, "weights", None) is not None and bool(self.stopped.all())
+
     def info(self) -> dict[str, float]:
         return {"train_loss": self.last_loss, "stopped": float(self.stopped.sum())
                 if self.weights is not None else 0.0}

@@ -99,13 +99,16 @@ def evolve(
         print(result.solved, result.best_fitness, result.evaluations)
 
     ``setup=False`` continues a strategy that is already set up (after a resume);
-    ``start_generation``/``start_evaluations`` carry the counters over.
+    ``start_generation``/``start_evaluations`` carry the counters over. A strategy whose
+    ``done`` attribute becomes true (all gradient restarts early-stopped, say) ends the run.
     """
     if not isinstance(generations, int) or generations < 0:
         raise ValueError(f"generations must be a non-negative integer, got {generations!r}")
     dev = resolve_device(device)
+    # The task's random stream (episode starts ...) is reseeded from (seed, generation) every
+    # generation, so a run resumed at generation g continues exactly as the original did.
+    base_seed = seed if seed is not None else int(torch.seed() % (2**62))
     generator = torch.Generator(device="cpu")
-    generator.manual_seed(seed if seed is not None else torch.seed())
     if setup:
         strategy.setup(
             num_inputs=task.num_inputs,
@@ -126,7 +129,10 @@ def evolve(
     result: Result | None = None
     try:
         for generation in range(start_generation, start_generation + generations):
+            if getattr(strategy, "done", False):  # e.g. every gradient restart early-stopped
+                break
             t0 = time.perf_counter()
+            generator.manual_seed((base_seed * 1_000_003 + generation) % (2**63))
             policy = strategy.ask()
             size = policy.num_candidates
             fitness = task.evaluate(policy, generator=generator)

@@ -38,7 +38,31 @@ from neuroevo.strategies.base import BatchedPolicy, Strategy
 _PARAMS = {
     "config": "path of the neat-python INI file, relative to the experiment file",
     "pop_size": "integer >= 2 overriding [NEAT] pop_size",
+    "refine": "table {steps, lr, optimizer, mode} for gradient refinement on the task",
+    "fast": "true (default) to use neuroevo's identical, faster speciation and genome plug-ins",
 }
+
+
+def _with_fast_plugins(config: neat.Config) -> neat.Config:
+    """A copy of ``config`` using FastSpeciesSet / FastGenome where it names neat's defaults.
+
+    Both give the same results as neat-python's classes for the same random state (tested
+    in tests/strategies/test_neat_speciation.py and test_neat_genome.py); only where the
+    config names exactly ``neat.DefaultSpeciesSet`` / ``neat.DefaultGenome`` are they swapped.
+    """
+    from neuroevo.strategies.neat_genome import FastGenome
+    from neuroevo.strategies.neat_speciation import FastSpeciesSet
+
+    swap_species = config.species_set_type is neat.DefaultSpeciesSet
+    swap_genome = config.genome_type is neat.DefaultGenome
+    if not (swap_species or swap_genome):
+        return config
+    config = copy.copy(config)
+    if swap_species:
+        config.species_set_type = FastSpeciesSet
+    if swap_genome:
+        config.genome_type = FastGenome
+    return config
 
 
 class NEAT(Strategy):
@@ -47,7 +71,11 @@ class NEAT(Strategy):
     ``config`` is a ``neat.Config`` (see :func:`neuroevo.load_config`) or a path to an INI
     file. ``pop_size`` overrides the config's. ``reporters`` are neat-python reporters
     (``neat.StdOutReporter``, ``neat.StatisticsReporter`` ...), called as
-    ``Population.run`` calls them.
+    ``Population.run`` calls them. ``refine`` (a :class:`~neuroevo.GradientRefinement`)
+    trains every genome's weights for a few gradient steps before its fitness is taken.
+    ``fast=True`` swaps neat's ``DefaultSpeciesSet``/``DefaultGenome`` for
+    :class:`~neuroevo.FastSpeciesSet`/:class:`~neuroevo.FastGenome`, which give identical
+    results faster; ``fast=False`` keeps the config's types as they are.
 
     Example::
 
@@ -66,6 +94,8 @@ class NEAT(Strategy):
         *,
         pop_size: int | None = None,
         reporters: list[Any] | tuple[Any, ...] = (),
+        refine: Any = None,
+        fast: bool = True,
     ) -> None:
         if isinstance(config, (str, pathlib.Path)):
             from neuroevo.config import load_config
@@ -81,6 +111,12 @@ class NEAT(Strategy):
                 raise ConfigError(f"NEAT: pop_size must be an integer >= 2, got {pop_size!r}")
             config = copy.copy(config)  # leave the caller's config as it is
             config.pop_size = pop_size
+        if fast:
+            config = _with_fast_plugins(config)
+        if refine is not None and not callable(getattr(refine, "refine", None)):
+            raise ConfigError(
+                f"NEAT(refine=...): expected a neuroevo.GradientRefinement, got {refine!r}")
+        self.refine = refine
         self.config = config
         self.neat_reporters = list(reporters)
         self.population: neat.Population | None = None
@@ -107,7 +143,22 @@ class NEAT(Strategy):
         from neuroevo.config import load_config
 
         config = load_config(pathlib.Path(base_dir) / params["config"])
-        return cls(config, pop_size=params.get("pop_size"))
+        refine = params.get("refine")
+        if refine is not None:
+            from neuroevo.strategies.refine import GradientRefinement
+
+            if not isinstance(refine, dict):
+                raise ConfigError(f"[strategy] refine: expected a table such as "
+                                  f"{{ steps = 5, lr = 0.05, mode = 'lamarckian' }}, got {refine!r}")
+            try:
+                refine = GradientRefinement(task, **refine)
+            except TypeError as e:
+                raise ConfigError(f"[strategy.refine] {e}; known keys: steps, lr, optimizer, "
+                                  "mode") from None
+        fast = params.get("fast", True)
+        if not isinstance(fast, bool):
+            raise ConfigError(f"[strategy] fast: expected true or false, got {fast!r}")
+        return cls(config, pop_size=params.get("pop_size"), refine=refine, fast=fast)
 
     # --- ask / tell ---------------------------------------------------------------------
 
@@ -157,6 +208,9 @@ class NEAT(Strategy):
             pop.reporters.start_generation(pop.generation)
             self._asked = True
         self.genomes = list(pop.population.values())
+        if self.refine is not None:  # a few gradient steps first (Lamarckian: into the genes)
+            return self.refine.refine(self.genomes, self.config.genome_config,
+                                      device=self._device, dtype=self._dtype)
         return compile_population(self.genomes, self.config.genome_config,
                                   device=self._device, dtype=self._dtype)
 

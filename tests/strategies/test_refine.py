@@ -101,3 +101,26 @@ def test_bad_refinement_settings():
         GradientRefinement(object())
     with pytest.raises(ConfigError, match="steps"):
         GradientRefinement(task, steps=-1)
+
+
+def test_lamarckian_neat_best_fitness_reproduces_in_neat_python():
+    task = ne.tasks.XOR()
+    cfg = ne.load_config("configs/xor.ini")
+    strategy = ne.NEAT(cfg, refine=GradientRefinement(task, steps=5, lr=0.1))
+    result = ne.evolve(strategy, task, generations=4, seed=3, device="cpu", dtype=torch.float64)
+    net = neat.nn.FeedForwardNetwork.create(result.best, strategy.config)
+    xs, ys = task.inputs.tolist(), task.targets[:, 0].tolist()
+    ref = 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in zip(xs, ys))
+    assert result.best_fitness == pytest.approx(ref, rel=1e-9)
+
+
+def test_refine_from_experiment_table(tmp_path):
+    from neuroevo.strategies.neat import NEAT
+
+    task = ne.tasks.XOR()
+    s = NEAT.from_experiment({"config": "xor.ini", "refine": {"steps": 2, "mode": "baldwinian"}},
+                             task=task, base_dir=__import__("pathlib").Path("configs"))
+    assert s.refine.steps == 2 and s.refine.mode == "baldwinian"
+    with pytest.raises(ConfigError, match="refine"):
+        NEAT.from_experiment({"config": "xor.ini", "refine": {"stepz": 2}}, task=task,
+                             base_dir=__import__("pathlib").Path("configs"))

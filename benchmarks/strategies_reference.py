@@ -1,0 +1,47 @@
+"""Reference figures: median best (minimised) over seeds at equal evaluation budgets."""
+import logging, statistics, sys, time
+import numpy as np, torch
+import neuroevo as ne
+from neuroevo.testfunctions import FUNCTIONS
+import pyswarms as ps
+from scipy.optimize import dual_annealing
+logging.disable(logging.INFO)
+SEEDS = range(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+med = statistics.median
+
+def rnd(f, lo, hi, n, d, s):
+    g = torch.Generator().manual_seed(s)
+    return float(f(lo + (hi - lo) * torch.rand(n, d, generator=g, dtype=torch.float64)).min())
+
+print("| function | dim | evals | ours PSO | pyswarms GlobalBestPSO | ratio | random search |")
+for name, (f, (lo, hi)) in FUNCTIONS.items():
+    D, P, G = 10, 30, 100
+    o, r, q = [], [], []
+    for s in SEEDS:
+        o.append(-ne.PSO(num_params=D, pop_size=P, bounds=(lo, hi)).optimize(lambda x: -f(x), generations=G, seed=s, dtype=torch.float64)[1])
+        np.random.seed(s)
+        opt = ps.single.GlobalBestPSO(n_particles=P, dimensions=D, options=dict(w=0.7298, c1=1.49618, c2=1.49618), bounds=(np.full(D, lo), np.full(D, hi)), bh_strategy="nearest")
+        r.append(opt.optimize(lambda x: f(torch.from_numpy(x)).numpy(), iters=G, verbose=False)[0])
+        q.append(rnd(f, lo, hi, P * G, D, s))
+    print(f"| {name} | {D} | {P*G} | {med(o):.3g} | {med(r):.3g} | {med(o)/med(r):.2f} | {med(q):.3g} |")
+
+print("\n| function | dim | evals | ours SA (4 chains) | dual_annealing, no local search | ratio | dual_annealing (with L-BFGS-B) | random search |")
+for name, (f, (lo, hi)) in FUNCTIONS.items():
+    D, P, B = 5, 4, 2000
+    fn = lambda x: float(f(torch.from_numpy(x)[None])[0])
+    o, r, rl, q = [], [], [], []
+    for s in SEEDS:
+        o.append(-ne.SimulatedAnnealing(num_params=D, pop_size=P, bounds=(lo, hi), sigma=0.1 * (hi - lo)).optimize(lambda x: -f(x), generations=B // P, seed=s, dtype=torch.float64)[1])
+        r.append(dual_annealing(fn, bounds=[(lo, hi)] * D, maxfun=B, seed=s, no_local_search=True).fun)
+        rl.append(dual_annealing(fn, bounds=[(lo, hi)] * D, maxfun=B, seed=s).fun)
+        q.append(rnd(f, lo, hi, B, D, s))
+    print(f"| {name} | {D} | {B} | {med(o):.3g} | {med(r):.3g} | {med(o)/med(r):.2f} | {med(rl):.2g} | {med(q):.3g} |")
+
+print("\n| function | dim | evals | ours GA | random search |")
+for name, (f, (lo, hi)) in FUNCTIONS.items():
+    D, P, G = 10, 50, 60
+    o, q = [], []
+    for s in SEEDS:
+        o.append(-ne.GA(num_params=D, pop_size=P, bounds=(lo, hi), mutation_sigma=0.05 * (hi - lo), mutation_rate=0.2).optimize(lambda x: -f(x), generations=G, seed=s, dtype=torch.float64)[1])
+        q.append(rnd(f, lo, hi, P * G, D, s))
+    print(f"| {name} | {D} | {P*G} | {med(o):.3g} | {med(q):.3g} |")

@@ -1,0 +1,23 @@
+"""NEAT's default fast plug-ins change speed only: the run equals neat-python's own types."""
+
+import neat
+import torch
+
+import neuroevo as ne
+from neuroevo.strategies.neat_genome import FastGenome
+from neuroevo.strategies.neat_speciation import FastSpeciesSet
+
+
+def test_fast_plugins_give_the_same_run_as_neat_python_types():
+    runs = {}
+    for fast in (True, False):
+        s = ne.NEAT(ne.load_config("configs/xor.ini"), fast=fast)
+        r = ne.evolve(s, ne.tasks.XOR(), generations=8, seed=5, device="cpu",
+                      dtype=torch.float64)
+        runs[fast] = (r, s)
+    (rf, sf), (rs, ss) = runs[True], runs[False]
+    assert sf.config.species_set_type is FastSpeciesSet and sf.config.genome_type is FastGenome
+    assert ss.config.species_set_type is neat.DefaultSpeciesSet
+    assert [h.best_fitness for h in rf.history] == [h.best_fitness for h in rs.history]
+    assert [h.extra["species"] for h in rf.history] == [h.extra["species"] for h in rs.history]
+    assert sorted(sf.population.population) == sorted(ss.population.population)
