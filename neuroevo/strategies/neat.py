@@ -116,6 +116,10 @@ class NEAT(Strategy):
         if refine is not None and not callable(getattr(refine, "refine", None)):
             raise ConfigError(
                 f"NEAT(refine=...): expected a neuroevo.GradientRefinement, got {refine!r}")
+        if refine is not None and not config.genome_config.feed_forward:
+            raise ConfigError(
+                "NEAT(refine=...): gradient refinement works on feed-forward genomes only; set "
+                "feed_forward = True in the INI file or drop refine")
         self.refine = refine
         self.config = config
         self.neat_reporters = list(reporters)
@@ -211,8 +215,10 @@ class NEAT(Strategy):
         if self.refine is not None:  # a few gradient steps first (Lamarckian: into the genes)
             return self.refine.refine(self.genomes, self.config.genome_config,
                                       device=self._device, dtype=self._dtype)
+        # feed_forward = False genomes may have cycles: step them as neat.nn.RecurrentNetwork
+        recurrent = not self.config.genome_config.feed_forward
         return compile_population(self.genomes, self.config.genome_config,
-                                  device=self._device, dtype=self._dtype)
+                                  device=self._device, dtype=self._dtype, recurrent=recurrent)
 
     def tell(self, fitness: torch.Tensor) -> None:
         """Give each genome its fitness, then let neat-python make the next generation."""

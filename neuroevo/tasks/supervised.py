@@ -95,6 +95,7 @@ class Supervised(Task):
     def outputs(self, policy: BatchedPolicy) -> torch.Tensor:
         """Every candidate's outputs on every case, ``[P, B, n_out]`` (shape-checked)."""
         x, _ = self._data(*policy_device_dtype(policy))
+        policy.reset()  # recurrent policies: every case is one step from the zero state
         out = policy(x)
         expected = (policy.num_candidates, x.shape[0], self.num_outputs)
         if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected:
