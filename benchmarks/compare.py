@@ -43,6 +43,7 @@ import math
 import os
 import pathlib
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -214,6 +215,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+def to_json(report: dict[str, Any]) -> str:
+    """Indented JSON with each list of numbers (the curves) on one line."""
+    text = json.dumps(report, indent=1)
+    return re.sub(r"\[\s+([-+0-9.eE,\snul]+?)\s+\]",
+                  lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
+                  text) + "\n"
+
+
 def _fmt(x: float | None, digits: int = 3) -> str:
     if x is None:
         return "-"
@@ -256,7 +265,16 @@ def markdown(report: dict[str, Any]) -> str:
         "or (Adam) one forward+backward pass of one network over the data set. Success: "
         "the task's fitness threshold (XOR 3.9, parity-3 7.8, spirals MSE <= 0.02, sine "
         f"MSE <= 0.01, CartPole mean return >= 475 over 5 episodes); iris: training accuracy "
-        f">= {IRIS_ACCURACY}. Evaluations to solve: median over the solved runs only.",
+        f">= {IRIS_ACCURACY}. Evaluations to solve: median over the solved runs only, "
+        "counted at the end of the generation that solved (so to the nearest population: "
+        "NEAT 50-300, GA 100, PSO and SA 50, Adam 10).",
+        "",
+        "A run stops at its first success where the task has a fitness threshold (as `neuroevo "
+        "run` does), so on tasks a method solves its median best fitness sits just above the "
+        "threshold: compare the success counts and evaluations to solve there. Iris has no "
+        "fitness threshold: every run uses the whole budget, and its best fitness (minus the "
+        "training cross-entropy) is comparable across methods. Wall time is per run (one "
+        "thread), set-up included, on a shared machine: a rough guide only.",
         "",
         table(report),
         "",
@@ -397,7 +415,7 @@ def _main(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any
     if not args.no_plot:
         plot(report, out / f"{stem}.png")
         report["plot"] = f"{stem}.png"
-    (out / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
+    (out / f"{stem}.json").write_text(to_json(report))
     (out / f"{stem}.md").write_text(markdown(report))
     print()
     print(table(report))
