@@ -9,13 +9,16 @@ pop_size overridden, the same seed and no fitness termination, in the same proce
   one genome at a time;
 * neuroevo: the drop-in plug-ins ``FastGenome`` (same offspring as ``DefaultGenome``) and
   ``FastSpeciesSet`` (same species as ``DefaultSpeciesSet``) with ``DefaultReproduction``;
-  fitness by ``neuroevo.compile_population`` (compile) and one batched forward (eval).
+  fitness by ``neuroevo.compile_population`` (compile) and one batched forward (eval);
+* neuroevo+repro (``--fast-reproduction``): as neuroevo, with ``FastReproduction`` (same
+  offspring counts, vectorised gene work: statistically equal offspring, other random draws).
 
 Each phase is timed per generation; the figures are medians over the timed generations
 (after ``--warmup`` untimed ones), "total" is the median wall time of a whole generation
-(the four phases plus neat-python's own bookkeeping). The ratio is neat-python / neuroevo.
+(the four phases plus neat-python's own bookkeeping). The ratio is neat-python / neuroevo (and neat-python / neuroevo+repro).
 
     python benchmarks/generation_time.py                  # pop 150, 1,000 and 10,000
+    python benchmarks/generation_time.py --fast-reproduction   # adds the third arm
     python benchmarks/generation_time.py --quick          # tiny smoke run (tests use it)
 
 Writes benchmarks/results/generation_time[-quick].{json,md}.
@@ -37,6 +40,7 @@ import torch
 
 from neuroevo.compile.population import compile_population
 from neuroevo.strategies.neat_genome import FastGenome
+from neuroevo.strategies.neat_reproduction import FastReproduction
 from neuroevo.strategies.neat_speciation import FastSpeciesSet
 
 # neat-python's examples/xor/config-feedforward settings (2 inputs, 1 output, feed-forward).
@@ -105,6 +109,7 @@ XOR_IN = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
 XOR_OUT = [0.0, 1.0, 1.0, 0.0]
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 PHASES = ("reproduction", "speciation", "compile", "evaluation")
+ARMS = ("neat-python", "neuroevo", "neuroevo+repro")
 
 
 class _Clock(neat.reporting.BaseReporter):
@@ -171,8 +176,10 @@ def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
             now: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
     if arm == "neat-python":
         types = (neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet)
-    else:
+    elif arm == "neuroevo":
         types = (FastGenome, neat.DefaultReproduction, FastSpeciesSet)
+    else:
+        types = (FastGenome, FastReproduction, FastSpeciesSet)
     config = neat.Config(*types, neat.DefaultStagnation, str(config_path))
     config.pop_size = pop_size
     config.no_fitness_termination = True
@@ -210,13 +217,17 @@ def markdown(result: dict[str, Any]) -> str:
         "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result["rows"]:
-        for arm in ("neat-python", "neuroevo"):
+        for arm in ARMS:
+            if arm not in row:
+                continue
             a = row[arm]
             lines.append(f"| {row['pop_size']} | {arm} | " + " | ".join(
                 f"{1e3 * a[p]:.1f}" for p in (*PHASES, "total")) + f" | {a['species']} |")
-        r = row["ratio"]
-        lines.append(f"| {row['pop_size']} | **ratio** | " + " | ".join(
-            f"{r[p]:.1f}x" for p in (*PHASES, "total")) + " | |")
+        for key, label in (("ratio", "**ratio**"), ("ratio_repro", "**ratio (+repro)**")):
+            if key in row:
+                r = row[key]
+                lines.append(f"| {row['pop_size']} | {label} | " + " | ".join(
+                    f"{r[p]:.1f}x" for p in (*PHASES, "total")) + " | |")
     return "\n".join(lines) + "\n"
 
 
@@ -234,6 +245,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                     help="wall time, or this process's CPU time (steadier on a busy machine)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, for tests")
+    ap.add_argument("--fast-reproduction", action="store_true",
+                    help="add the arm neuroevo+repro (FastReproduction as well)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args(argv)
     if args.quick:
@@ -248,15 +261,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = []
     for pop_size in args.pop_sizes:
         row: dict[str, Any] = {"pop_size": pop_size}
-        for arm in ("neat-python", "neuroevo"):
+        arms = ARMS if args.fast_reproduction else ARMS[:2]
+        for arm in arms:
             row[arm] = run_arm(arm, pop_size, args.generations, args.warmup, args.seed,
                                config_path, device, CLOCKS[args.clock])
         row["ratio"] = {p: row["neat-python"][p] / max(row["neuroevo"][p], 1e-9)
                         for p in (*PHASES, "total")}
+        if args.fast_reproduction:
+            row["ratio_repro"] = {p: row["neat-python"][p] / max(row["neuroevo+repro"][p], 1e-9)
+                                  for p in (*PHASES, "total")}
         rows.append(row)
         print(f"pop {pop_size:>6}: " + "  ".join(
             f"{p} {1e3 * row['neat-python'][p]:.1f}/{1e3 * row['neuroevo'][p]:.1f} ms "
             f"({row['ratio'][p]:.1f}x)" for p in (*PHASES, "total")))
+        if args.fast_reproduction:
+            print(f"   +repro: " + "  ".join(
+                f"{p} {1e3 * row['neuroevo+repro'][p]:.1f} ms ({row['ratio_repro'][p]:.1f}x)"
+                for p in (*PHASES, "total")))
 
     tmp.cleanup()
     result = {
