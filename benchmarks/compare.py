@@ -238,8 +238,8 @@ def table(report: dict[str, Any]) -> str:
              "|---|---|---:|---:|---:|---:|---:|"]
     for row in report["rows"]:
         if row.get("not_applicable"):
-            lines.append(f"| {row['task']} | {row['method']} | {row['budget'] or '-'} | n/a | n/a | "
-                         f"n/a | n/a |")
+            budget = f"{row['budget']:,}" if row["budget"] else "-"
+            lines.append(f"| {row['task']} | {row['method']} | {budget} | n/a | n/a | n/a | n/a |")
             continue
         s = row["summary"]
         lines.append(
