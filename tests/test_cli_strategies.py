@@ -91,7 +91,8 @@ def test_comparison_files_name_the_strategy_they_are_named_after():
 
 
 def test_unknown_strategy_key_is_one_line_error(tmp_path, capsys):
-    text = (ROOT / "configs" / "xor_ga.toml").read_text().replace("mutation_sigma", "mutation_sigmaa")
+    text = (ROOT / "configs" / "xor_ga.toml").read_text()
+    text = text.replace("mutation_sigma", "mutation_sigmaa")
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
     assert main(["run", str(bad), "--generations", "1", "--quiet", "--no-extras",
