@@ -15,7 +15,8 @@ pop_size overridden, the same seed and no fitness termination, in the same proce
 
 Each phase is timed per generation; the figures are medians over the timed generations
 (after ``--warmup`` untimed ones), "total" is the median wall time of a whole generation
-(the four phases plus neat-python's own bookkeeping). The ratio is neat-python / neuroevo (and neat-python / neuroevo+repro).
+(the four phases plus neat-python's own bookkeeping). The ratio is neat-python / neuroevo
+(and neat-python / neuroevo+repro).
 
     python benchmarks/generation_time.py                  # pop 150, 1,000 and 10,000
     python benchmarks/generation_time.py --fast-reproduction   # adds the third arm

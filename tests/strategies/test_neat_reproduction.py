@@ -148,8 +148,9 @@ def test_attribute_mutation_matches_neat_python_in_distribution(tmp_path):
     for attr, genes, n_genes in (("enabled", "connections", n_conn),
                                  ("activation", "nodes", n_node),
                                  ("aggregation", "nodes", n_node)):
-        changed = [np.mean([getattr(getattr(c, genes)[k], attr) != getattr(getattr(parent, genes)[k], attr)
-                            for c in children for k in getattr(parent, genes)]) for children in runs]
+        before = getattr(parent, genes)
+        changed = [np.mean([getattr(getattr(c, genes)[k], attr) != getattr(before[k], attr)
+                            for c in children for k in before]) for children in runs]
         n = len(runs[0]) * n_genes
         q = (changed[0] + changed[1]) / 2
         assert q > 0, attr
