@@ -64,6 +64,7 @@ _NAMES = {
     # neat-python plug-ins (same semantics, faster)
     "FastSpeciesSet": "neuroevo.strategies.neat_speciation:FastSpeciesSet",
     "FastGenome": "neuroevo.strategies.neat_genome:FastGenome",
+    "FastReproduction": "neuroevo.strategies.neat_reproduction:FastReproduction",
     # neat-python drop-in
     "BatchedEvaluator": "neuroevo.neat_compat:BatchedEvaluator",
     # reporting

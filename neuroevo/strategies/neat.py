@@ -40,10 +40,13 @@ _PARAMS = {
     "pop_size": "integer >= 2 overriding [NEAT] pop_size",
     "refine": "table {steps, lr, optimizer, mode} for gradient refinement on the task",
     "fast": "true (default) to use neuroevo's identical, faster speciation and genome plug-ins",
+    "fast_reproduction": "true to vectorise reproduction's gene mutations (same offspring "
+                         "counts, statistically equal gene values; fastest at large pop_size)",
 }
 
 
-def _with_fast_plugins(config: neat.Config) -> neat.Config:
+def _with_fast_plugins(config: neat.Config, *, fast: bool = True,
+                       fast_reproduction: bool = False) -> neat.Config:
     """A copy of ``config`` using FastSpeciesSet / FastGenome where it names neat's defaults.
 
     Both give the same results as neat-python's classes for the same random state (tested
@@ -53,15 +56,20 @@ def _with_fast_plugins(config: neat.Config) -> neat.Config:
     from neuroevo.strategies.neat_genome import FastGenome
     from neuroevo.strategies.neat_speciation import FastSpeciesSet
 
-    swap_species = config.species_set_type is neat.DefaultSpeciesSet
-    swap_genome = config.genome_type is neat.DefaultGenome
-    if not (swap_species or swap_genome):
+    swap_species = fast and config.species_set_type is neat.DefaultSpeciesSet
+    swap_genome = fast and config.genome_type is neat.DefaultGenome
+    swap_repro = fast_reproduction and config.reproduction_type is neat.DefaultReproduction
+    if not (swap_species or swap_genome or swap_repro):
         return config
     config = copy.copy(config)
     if swap_species:
         config.species_set_type = FastSpeciesSet
     if swap_genome:
         config.genome_type = FastGenome
+    if swap_repro:
+        from neuroevo.strategies.neat_reproduction import FastReproduction
+
+        config.reproduction_type = FastReproduction
     return config
 
 
@@ -76,6 +84,11 @@ class NEAT(Strategy):
     ``fast=True`` swaps neat's ``DefaultSpeciesSet``/``DefaultGenome`` for
     :class:`~neuroevo.FastSpeciesSet`/:class:`~neuroevo.FastGenome`, which give identical
     results faster; ``fast=False`` keeps the config's types as they are.
+    ``fast_reproduction=True`` also swaps ``DefaultReproduction`` for
+    :class:`~neuroevo.FastReproduction`: the same offspring counts, elites, parents pools and
+    structural mutations, but gene attributes mutated in vectorised numpy from another random
+    stream -- statistically, not bit-for-bit, equal to neat-python (about 3x faster
+    reproduction at pop_size 10,000).
 
     Example::
 
@@ -96,6 +109,7 @@ class NEAT(Strategy):
         reporters: list[Any] | tuple[Any, ...] = (),
         refine: Any = None,
         fast: bool = True,
+        fast_reproduction: bool = False,
     ) -> None:
         if isinstance(config, (str, pathlib.Path)):
             from neuroevo.config import load_config
@@ -111,8 +125,7 @@ class NEAT(Strategy):
                 raise ConfigError(f"NEAT: pop_size must be an integer >= 2, got {pop_size!r}")
             config = copy.copy(config)  # leave the caller's config as it is
             config.pop_size = pop_size
-        if fast:
-            config = _with_fast_plugins(config)
+        config = _with_fast_plugins(config, fast=fast, fast_reproduction=fast_reproduction)
         if refine is not None and not callable(getattr(refine, "refine", None)):
             raise ConfigError(
                 f"NEAT(refine=...): expected a neuroevo.GradientRefinement, got {refine!r}")
@@ -159,10 +172,12 @@ class NEAT(Strategy):
             except TypeError as e:
                 raise ConfigError(f"[strategy.refine] {e}; known keys: steps, lr, optimizer, "
                                   "mode") from None
-        fast = params.get("fast", True)
-        if not isinstance(fast, bool):
-            raise ConfigError(f"[strategy] fast: expected true or false, got {fast!r}")
-        return cls(config, pop_size=params.get("pop_size"), refine=refine, fast=fast)
+        flags = {}
+        for key, default in (("fast", True), ("fast_reproduction", False)):
+            flags[key] = params.get(key, default)
+            if not isinstance(flags[key], bool):
+                raise ConfigError(f"[strategy] {key}: expected true or false, got {flags[key]!r}")
+        return cls(config, pop_size=params.get("pop_size"), refine=refine, **flags)
 
     # --- ask / tell ---------------------------------------------------------------------
 
