@@ -31,6 +31,7 @@ import argparse
 import json
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -110,6 +111,8 @@ def run_nv(seed: int, device: str) -> dict[str, Any]:
         evaluations += len(genomes) * task.evaluations_per_candidate()
         champion = genomes[int(fitness.argmax())]
         steps, balanced = nv_champion_passes(champion, genome_config, device)
+        print(f"  seed {seed} generation {gen}: best fitness {float(fitness.max()):.4f}, champion "
+              f"balanced {steps:,} steps, generalization {balanced}/625", file=sys.stderr, flush=True)
         if steps >= 100_000 and balanced >= 200:
             return {"seed": seed, "solved": True, "evaluations": evaluations,
                     "generations": gen + 1, "generalization": balanced}
