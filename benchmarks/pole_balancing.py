@@ -104,9 +104,8 @@ def run_nv(seed: int, device: str) -> dict[str, Any]:
     generator = torch.Generator().manual_seed(seed)
     evaluations = 0
     for gen in range(generations):
-        strategy.ask()  # neat-python's start-of-generation bookkeeping
+        policy = strategy.ask()  # recurrent networks: the INI file says feed_forward = False
         genomes = list(strategy.genomes)
-        policy = ne.compile_population(genomes, genome_config, device=dev, recurrent=True)
         fitness = task.evaluate(policy, generator=generator)
         evaluations += len(genomes) * task.evaluations_per_candidate()
         champion = genomes[int(fitness.argmax())]
