@@ -58,6 +58,37 @@ class FlatPopulation:
                        ).reshape(self.num_genomes, len(self.output_keys))
 
 
+def select_genomes(flat: FlatPopulation, genomes: np.ndarray) -> FlatPopulation:
+    """The sub-population of the genomes at positions ``genomes`` (in that order)."""
+    genomes = np.asarray(genomes, dtype=np.int64)
+    new_pos = np.full(flat.num_genomes, -1, dtype=np.int64)
+    new_pos[genomes] = np.arange(len(genomes))
+    keep_n = new_pos[flat.node_genome] >= 0
+    keep_e = new_pos[flat.edge_genome] >= 0
+    # order nodes/edges by their genome's new position, keeping their order within a genome
+    n_idx = np.flatnonzero(keep_n)
+    n_idx = n_idx[np.argsort(new_pos[flat.node_genome[n_idx]], kind="stable")]
+    e_idx = np.flatnonzero(keep_e)
+    e_idx = e_idx[np.argsort(new_pos[flat.edge_genome[e_idx]], kind="stable")]
+    node_map = np.full(flat.num_nodes, -1, dtype=np.int64)
+    node_map[n_idx] = np.arange(len(n_idx))
+    src = flat.edge_src[e_idx]
+    return dataclasses.replace(
+        flat,
+        num_genomes=len(genomes),
+        node_genome=new_pos[flat.node_genome[n_idx]],
+        node_key=flat.node_key[n_idx],
+        bias=flat.bias[n_idx],
+        response=flat.response[n_idx],
+        activation=flat.activation[n_idx],
+        aggregation=flat.aggregation[n_idx],
+        edge_genome=new_pos[flat.edge_genome[e_idx]],
+        edge_src=np.where(src >= 0, node_map[np.maximum(src, 0)], src),
+        edge_dst=node_map[flat.edge_dst[e_idx]],
+        edge_weight=flat.edge_weight[e_idx],
+    )
+
+
 def _code(genome: np.ndarray, key: np.ndarray, offset: int, stride: int) -> np.ndarray:
     return genome * stride + (key - offset)
 

@@ -27,6 +27,7 @@ from neuroevo.compile.graph import (
     evaluation_levels,
     flatten_population,
     required_nodes,
+    select_genomes,
 )
 from neuroevo.errors import TaskError
 from neuroevo.strategies.base import BatchedPolicy
@@ -80,14 +81,61 @@ class _Block(torch.nn.Module):
             out[lo:hi] = fn(z[lo:hi])
 
 
+def _merge_buckets(level: np.ndarray, bucket: np.ndarray, overhead: int) -> np.ndarray:
+    """Merge in-degree buckets of a level where padding costs less than another block.
+
+    A block of D nodes padded to K inputs costs about ``D * K`` slot-operations per batch
+    row plus a fixed ``overhead`` (its kernel launches, in slot-equivalents). Going up the
+    buckets of each level, the next bucket joins the current block when
+    ``(D_cur + D_next) * K_next <= D_cur * K_cur + D_next * K_next + overhead``.
+    """
+    out = bucket.copy()
+    for lv in np.unique(level):
+        sel = level == lv
+        ks, counts = np.unique(bucket[sel], return_counts=True)
+        group_k = {}
+        cur_d, cur_k, members = 0, 0, []
+        for k, d in zip(ks.tolist(), counts.tolist()):
+            if members and (cur_d + d) * k <= cur_d * cur_k + d * k + overhead:
+                cur_d, cur_k = cur_d + d, k
+                members.append(k)
+            else:
+                for m in members:
+                    group_k[m] = cur_k
+                cur_d, cur_k, members = d, k, [k]
+        for m in members:
+            group_k[m] = cur_k
+        out[sel] = np.vectorize(group_k.__getitem__, otypes=[np.int64])(bucket[sel])
+    return out
+
+
+class _Layout(torch.nn.Module):
+    """One arrangement of the evaluated nodes into blocks (rows, padding, output rows)."""
+
+    def __init__(self, blocks, out_rows, input_row, slots, nodes):
+        super().__init__()
+        self.blocks = torch.nn.ModuleList(blocks)
+        self.register_buffer("out_rows", out_rows, persistent=False)
+        self.input_row = input_row
+        self.slots = slots  # per block: (row, slot, edge id) of its real input slots
+        self.nodes = nodes  # per block: node ids of its rows
+
+
 class PopulationNetwork(BatchedPolicy):
     """P feed-forward genomes as one module: ``[B, n_in]`` or ``[P, B, n_in]`` -> ``[P, B, n_out]``.
 
     Build it with :func:`compile_population`. Outputs equal
     ``neat.nn.FeedForwardNetwork.create(genome, config).activate(x)`` for every genome.
+
+    The blocks are laid out for the batch size: large batches (B >= 256) get tight padding
+    and more blocks, small ones (rollouts: a few episodes per genome) fewer, more padded
+    blocks, since there the number of kernel launches dominates. The small-batch layout is
+    built on first use.
     """
 
     recurrent = False
+    #: block overhead (padded input slots, see _merge_buckets) for each batch-size regime
+    LAYOUTS = ((256, 0), (32, 256), (0, 4096))
 
     def __init__(self, flat: FlatPopulation, *, device: torch.device, dtype: torch.dtype,
                  trainable: bool = False):
@@ -97,22 +145,57 @@ class PopulationNetwork(BatchedPolicy):
         self.num_inputs = len(flat.input_keys)
         self.num_outputs = len(flat.output_keys)
         self.dtype = dtype
-
+        self._flat = flat
         required = required_nodes(flat)
-        level = evaluation_levels(flat, required)
+        self._level = evaluation_levels(flat, required)
+        self.layouts = torch.nn.ModuleDict({"0": self._build(0, device)})
+
+    # the large-batch layout is the reference one (trainable parameters, write_back)
+    @property
+    def _wide(self) -> _Layout:
+        return self.layouts["0"]
+
+    @property
+    def blocks(self) -> torch.nn.ModuleList:
+        return self._wide.blocks
+
+    @property
+    def out_rows(self) -> torch.Tensor:
+        return self._wide.out_rows
+
+    @property
+    def _slots(self):
+        return self._wide.slots
+
+    @property
+    def _nodes(self):
+        return self._wide.nodes
+
+    def _layout_for(self, b: int) -> _Layout:
+        if self.trainable:
+            return self._wide
+        overhead = next(c for lo, c in self.LAYOUTS if b >= lo)
+        key = str(overhead)
+        if key not in self.layouts:
+            self.layouts[key] = self._build(overhead, self._wide.out_rows.device)
+        return self.layouts[key]
+
+    def _build(self, overhead: int, device: torch.device) -> _Layout:
+        flat, level, dtype, trainable = self._flat, self._level, self.dtype, self.trainable
         ev = np.flatnonzero(level >= 0)  # evaluated nodes
         used = level[flat.edge_dst] >= 0  # enabled connections into evaluated nodes
         e_dst = flat.edge_dst[used]
         deg = np.bincount(e_dst, minlength=flat.num_nodes)[ev]
         bucket = np.where(deg == 0, 0, 1 << np.ceil(np.log2(np.maximum(deg, 1))).astype(np.int64))
+        bucket = _merge_buckets(level[ev], bucket, overhead)
         order = np.lexsort((flat.activation[ev], flat.aggregation[ev], bucket, level[ev]))
-        ev, deg, bucket = ev[order], deg[order], bucket[order]
+        ev, bucket = ev[order], bucket[order]
         lvl = level[ev]
 
         n_ev = len(ev)
         row_of = np.zeros(flat.num_nodes, dtype=np.int64)  # 0: not evaluated -> zero row
         row_of[ev] = 1 + np.arange(n_ev)
-        self.input_row = 1 + n_ev
+        input_row = 1 + n_ev
         self.num_rows_nodes = 1 + n_ev
 
         # connections sorted (stably) by their destination's row, each with its slot
@@ -126,14 +209,13 @@ class PopulationNetwork(BatchedPolicy):
         slot = np.arange(len(e_row)) - first
         is_in = e_src < 0
         in_pos = -1 - e_src
-        src_shared = np.where(is_in, self.input_row + in_pos, row_of[np.maximum(e_src, 0)])
-        src_per = np.where(is_in, self.input_row + e_g * self.num_inputs + in_pos, src_shared)
+        src_shared = np.where(is_in, input_row + in_pos, row_of[np.maximum(e_src, 0)])
+        src_per = np.where(is_in, input_row + e_g * self.num_inputs + in_pos, src_shared)
 
-        blocks = []
-        # where each block's real slots and rows come from, to write trained values back
-        self._flat = flat
-        self._slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (r, s, edge id)
-        self._nodes: list[np.ndarray] = []  # node ids of each block's rows
+        def t(a, dt=dtype):
+            return torch.as_tensor(a, dtype=dt, device=device)
+
+        blocks, slots, nodes_of = [], [], []
         edge_id = np.flatnonzero(used)[e_order]
         key = lvl * (1 << 40) + bucket
         for _, lo, hi in _runs(key):
@@ -151,25 +233,19 @@ class PopulationNetwork(BatchedPolicy):
             w[r, s] = e_w[elo:ehi]
             m[r, s] = True
             nodes = ev[lo:hi]
-            self._slots.append((r, s, edge_id[elo:ehi]))
-            self._nodes.append(nodes)
+            slots.append((r, s, edge_id[elo:ehi]))
+            nodes_of.append(nodes)
             aggs = [(functions.aggregation(flat.aggregation_names[c]), a, b)
                     for c, a, b in _runs(flat.aggregation[nodes])]
             acts = [(functions.activation(flat.activation_names[c]), a, b)
                     for c, a, b in _runs(flat.activation[nodes])]
-
-            def t(a, dt=dtype):
-                return torch.as_tensor(a, dtype=dt, device=device)
-
             blocks.append(_Block(
                 row0, t(ss, torch.long), t(sp, torch.long), t(w), t(m, torch.bool),
                 t(flat.bias[nodes]), t(flat.response[nodes]), aggs, acts, trainable,
             ))
-        self.blocks = torch.nn.ModuleList(blocks)
         out_nodes = flat.output_nodes()
         out_rows = np.where(out_nodes >= 0, row_of[np.maximum(out_nodes, 0)], 0)
-        self.register_buffer("out_rows", torch.as_tensor(out_rows.reshape(-1), device=device),
-                             persistent=False)
+        return _Layout(blocks, t(out_rows.reshape(-1), torch.long), input_row, slots, nodes_of)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p, n_in = self.num_candidates, self.num_inputs
@@ -187,14 +263,29 @@ class PopulationNetwork(BatchedPolicy):
                 f"[B, {n_in}] (the same inputs for every genome) or [{p}, B, {n_in}] "
                 "(one batch per genome)"
             )
-        rows = self.input_row + inputs.shape[0]
-        values = torch.empty(rows, b, dtype=self.dtype, device=self.out_rows.device)
+        layout = self._layout_for(b)
+        rows = layout.input_row + inputs.shape[0]
+        values = torch.empty(rows, b, dtype=self.dtype, device=layout.out_rows.device)
         values[0].zero_()
-        values[self.input_row :] = inputs
-        for block in self.blocks:
-            block(values, per_genome)
-        out = values.index_select(0, self.out_rows).view(p, self.num_outputs, b)
+        values[layout.input_row :] = inputs
+        for block in layout.blocks:
+            block.forward(values, per_genome)  # no hooks: skips nn.Module.__call__ overhead
+        out = values.index_select(0, layout.out_rows).view(p, self.num_outputs, b)
         return out.transpose(1, 2)
+
+    def select(self, genomes: Sequence[int] | torch.Tensor) -> PopulationNetwork:
+        """A network of only the genomes at positions ``genomes`` (in that order).
+
+        Rollouts use it to stop computing genomes whose episodes have all ended.
+        """
+        idx = torch.as_tensor(genomes).cpu().numpy().astype(np.int64).reshape(-1)
+        if len(idx) == 0 or idx.min() < 0 or idx.max() >= self.num_candidates:
+            raise ValueError(f"select: positions must be in [0, {self.num_candidates}), "
+                             f"got {len(idx)} positions")
+        if len(np.unique(idx)) != len(idx):
+            raise ValueError("select: positions must be distinct; pass each genome once")
+        return PopulationNetwork(select_genomes(self._flat, idx), dtype=self.dtype,
+                                 device=self._wide.out_rows.device, trainable=self.trainable)
 
     def write_back(self, genomes: Sequence, genome_config) -> None:
         """Write this network's (trained) weights, biases and responses into ``genomes``.
@@ -241,7 +332,7 @@ class PopulationNetwork(BatchedPolicy):
     def extra_repr(self) -> str:
         return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
                 f"outputs={self.num_outputs}, nodes={self.num_rows_nodes - 1}, "
-                f"blocks={len(self.blocks)}")
+                f"blocks={len(self.blocks)} (large batches)")
 
 
 def compile_population(

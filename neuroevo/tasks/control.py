@@ -288,11 +288,21 @@ class Control(Task):
         active = torch.ones(n, dtype=torch.bool, device=device)
         counted_steps = torch.zeros((), dtype=torch.long, device=device)
         check_every = 1 if device.type == "cpu" else 16  # host syncs are costly on GPUs
+        # Genomes whose episodes have all ended leave the forward pass: once at most half of
+        # those computed are still running, the network is narrowed to them (feed-forward
+        # population networks only; recurrent state cannot be narrowed).
+        narrowable = callable(getattr(policy, "select", None)) and not policy.recurrent
+        live: torch.Tensor | None = None
+        live_policy = policy
         steps = 0
         for steps in range(1, self.max_steps + 1):
             x = norm(obs).to(pol_dtype)
             x = torch.where(active[:, None], x, torch.zeros((), dtype=pol_dtype, device=device))
-            out = policy(x.view(p, e, -1))
+            if live is None:
+                out = policy(x.view(p, e, -1))
+            else:
+                part = live_policy(x.view(p, e, -1).index_select(0, live))
+                out = part.new_zeros(p, e, part.shape[-1]).index_copy_(0, live, part)
             if steps == 1 and tuple(out.shape) != (p, e, self.num_outputs):
                 raise TaskError(
                     f"Control({self.env_name!r}): the policy returned shape {list(out.shape)}; "
@@ -306,6 +316,11 @@ class Control(Task):
             active = alive & ~truncated
             if steps % check_every == 0 and not bool(active.any()):
                 break
+            if narrowable and steps % 8 == 0:
+                running = active.view(p, e).any(1).nonzero().flatten()
+                computed = p if live is None else len(live)
+                if 0 < len(running) <= computed // 2 and computed >= 16:
+                    live, live_policy = running, policy.select(running)
         self.last_env_steps = int(counted_steps)
         self.last_lockstep_steps = steps
         return tracker.result().reshape(p, e).to(pol_dtype)

@@ -137,3 +137,29 @@ def test_dtype_and_order_of_genomes(tmp_path):
                                 dtype=torch.float64)
     assert net(x).dtype == torch.float64
     torch.testing.assert_close(net(x), rev(x).flip(0))
+
+
+@pytest.mark.parametrize("batch", [5, 40, 260])
+def test_every_batch_layout_matches_neat_python(tmp_path, batch):
+    # small, medium and large batches use differently padded block layouts
+    config = make_config(tmp_path, n_in=3, n_out=2, hidden=2)
+    genomes = random_genomes(config, 60, seed=21)
+    xs = np.random.default_rng(batch).uniform(-2, 2, size=(batch, 3))
+    net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
+    assert_close(net(torch.tensor(xs)), neat_outputs(genomes, config, xs))
+    assert len(net.layouts) == 1 + (batch < 256)
+
+
+def test_select_keeps_the_chosen_genomes_outputs(tmp_path):
+    config = make_config(tmp_path)
+    genomes = random_genomes(config, 30, seed=8)
+    net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
+    x = torch.rand(7, 3, dtype=torch.float64)
+    pick = [29, 3, 17, 0, 4]
+    sub = net.select(pick)
+    assert sub.num_candidates == 5
+    torch.testing.assert_close(sub(x), net(x)[pick])
+    ref = neat_outputs([genomes[i] for i in pick], config, x.numpy())
+    assert_close(sub(x), ref)
+    with pytest.raises(ValueError, match="distinct"):
+        net.select([1, 1])
