@@ -41,6 +41,7 @@ import torch
 
 from neuroevo.compile.population import compile_population
 from neuroevo.strategies.neat_genome import FastGenome
+from neuroevo.strategies.collector import quiet_collector
 from neuroevo.strategies.neat_reproduction import FastReproduction
 from neuroevo.strategies.neat_speciation import FastSpeciesSet
 
@@ -172,6 +173,14 @@ def neuroevo_fitness(clock: _Clock, device: torch.device) -> Callable:
     return fitness
 
 
+def _quiet(fn: Callable) -> Callable:
+    """``fn`` run inside neuroevo's quiet_collector (no effect on results)."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with quiet_collector():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
 def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
             config_path: Path, device: torch.device,
             now: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
@@ -187,9 +196,11 @@ def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
     clock = _Clock(now)
     population = neat.Population(config, seed=seed)
     population.add_reporter(clock)
-    population.reproduction.reproduce = clock.timed("reproduction",
-                                                    population.reproduction.reproduce)
-    population.species.speciate = clock.timed("speciation", population.species.speciate)
+    reproduce, speciate = population.reproduction.reproduce, population.species.speciate
+    if arm != "neat-python":  # as neuroevo.NEAT.tell does: collector paused, then frozen
+        reproduce, speciate = _quiet(reproduce), _quiet(speciate)
+    population.reproduction.reproduce = clock.timed("reproduction", reproduce)
+    population.species.speciate = clock.timed("speciation", speciate)
     fitness = neat_python_fitness(clock) if arm == "neat-python" else \
         neuroevo_fitness(clock, device)
     population.run(fitness, warmup + generations + 1)   # +1: the last generation's end

@@ -34,6 +34,7 @@ import torch
 
 from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.strategies.base import BatchedPolicy, Strategy
+from neuroevo.strategies.collector import quiet_collector
 
 _PARAMS = {
     "config": "path of the neat-python INI file, relative to the experiment file",
@@ -258,6 +259,13 @@ class NEAT(Strategy):
             if fv >= self.config.fitness_threshold:
                 pop.reporters.found_solution(self.config, pop.generation, best)
 
+        with quiet_collector():  # no effect on results, a large one on time at big pop_size
+            self._next_generation(pop)
+        self.genomes = list(pop.population.values())
+        self._asked = False
+
+    def _next_generation(self, pop: neat.Population) -> None:
+        """neat-python's reproduce, extinction handling, speciate and end_generation."""
         pop.population = pop.reproduction.reproduce(self.config, pop.species,
                                                     self.config.pop_size, pop.generation)
         if not pop.species.species:
@@ -274,8 +282,6 @@ class NEAT(Strategy):
         pop.species.speciate(self.config, pop.population, pop.generation)
         pop.reporters.end_generation(self.config, pop.population, pop.species)
         pop.generation += 1
-        self.genomes = list(pop.population.values())
-        self._asked = False
 
     # --- bookkeeping ---------------------------------------------------------------------
 

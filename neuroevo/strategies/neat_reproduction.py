@@ -48,7 +48,7 @@ Example::
 
 from __future__ import annotations
 
-import gc as _collector
+from neuroevo.strategies.collector import quiet_collector
 import math
 import random
 import warnings
@@ -196,15 +196,8 @@ class FastReproduction(DefaultReproduction):
         """The next generation: neat-python's counts and rules, gene work vectorised."""
         if not _fast_path(config):
             return super().reproduce(config, species, pop_size, generation)
-        # Building ~10^5 gene objects would run CPython's cyclic collector dozens of times
-        # over the whole (large) heap; genomes make no reference cycles, so pause it.
-        collecting = _collector.isenabled()
-        _collector.disable()
-        try:
+        with quiet_collector():  # results unaffected; see neuroevo/strategies/collector.py
             return self._reproduce(config, species, pop_size, generation)
-        finally:
-            if collecting:
-                _collector.enable()
 
     def _reproduce(self, config: Any, species: Any, pop_size: int, generation: int) -> dict:
         gc = config.genome_config
