@@ -145,9 +145,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch CPU threads (rollout tensors are small: a second thread only "
+                         "adds synchronisation, and stalls when another process holds a core)")
     ap.add_argument("--quick", action="store_true", help="100 genomes, 2 episodes, 1 repeat")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
     if args.quick:
         args.genomes, args.episodes, args.repeats, args.generations = 100, 2, 1, [2]
     dtype = getattr(torch, args.dtype)
