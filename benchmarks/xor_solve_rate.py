@@ -35,68 +35,8 @@ from neuroevo.cli import run_experiment  # noqa: E402
 
 # neat-python's examples/xor/config-feedforward (Stanley-style XOR setup: pop 150, sigmoid,
 # full initial connection, compatibility threshold 3.0), as published in its repository.
-NEAT_PYTHON_EXAMPLE = """
-[NEAT]
-fitness_criterion     = max
-fitness_threshold     = 3.9
-pop_size              = 150
-reset_on_extinction   = False
-no_fitness_termination = False
-
-[DefaultGenome]
-activation_default      = sigmoid
-activation_mutate_rate  = 0.0
-activation_options      = sigmoid
-aggregation_default     = sum
-aggregation_mutate_rate = 0.0
-aggregation_options     = sum
-bias_init_mean          = 0.0
-bias_init_stdev         = 1.0
-bias_max_value          = 30.0
-bias_min_value          = -30.0
-bias_mutate_power       = 0.5
-bias_mutate_rate        = 0.7
-bias_replace_rate       = 0.1
-compatibility_disjoint_coefficient = 1.0
-compatibility_weight_coefficient   = 0.5
-conn_add_prob           = 0.5
-conn_delete_prob        = 0.5
-enabled_default         = True
-enabled_mutate_rate     = 0.01
-feed_forward            = True
-initial_connection      = full
-node_add_prob           = 0.2
-node_delete_prob        = 0.2
-num_hidden              = 0
-num_inputs              = 2
-num_outputs             = 1
-response_init_mean      = 1.0
-response_init_stdev     = 0.0
-response_max_value      = 30.0
-response_min_value      = -30.0
-response_mutate_power   = 0.0
-response_mutate_rate    = 0.0
-response_replace_rate   = 0.0
-weight_init_mean        = 0.0
-weight_init_stdev       = 1.0
-weight_max_value        = 30
-weight_min_value        = -30
-weight_mutate_power     = 0.5
-weight_mutate_rate      = 0.8
-weight_replace_rate     = 0.1
-
-[DefaultSpeciesSet]
-compatibility_threshold = 3.0
-
-[DefaultStagnation]
-species_fitness_func = max
-max_stagnation       = 20
-species_elitism      = 2
-
-[DefaultReproduction]
-elitism            = 2
-survival_threshold = 0.2
-"""
+# neat-python's own XOR example settings, shared by the benchmarks
+NEAT_PYTHON_EXAMPLE = (pathlib.Path(__file__).parent / "neat_python_xor_example.ini").read_text()
 
 
 def run_seeds(experiment: pathlib.Path, seeds: list[int], out: pathlib.Path) -> list[dict]:
