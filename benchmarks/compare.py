@@ -32,6 +32,7 @@ Usage::
     python benchmarks/compare.py                        # 10 seeds, every task and method
     python benchmarks/compare.py --seeds 3 --tasks xor parity3 --methods ga pso
     python benchmarks/compare.py --quick --out /tmp/cmp  # 1 seed, budgets / 50 (smoke test)
+    python benchmarks/compare.py --replot benchmarks/results/compare.json   # figure only
 """
 
 from __future__ import annotations
@@ -318,6 +319,7 @@ def plot(report: dict[str, Any], path: pathlib.Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     task_names = list(dict.fromkeys(r["task"] for r in report["rows"]))
     cols = min(3, len(task_names))
@@ -345,6 +347,8 @@ def plot(report: dict[str, Any], path: pathlib.Path) -> None:
         if loss_scale:
             ax.set_yscale("log")
         ax.set_title(name)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         ax.set_xlabel("fitness evaluations")
         ax.set_ylabel({"spirals": "best MSE", "regression": "best MSE",
                        "iris": "best cross-entropy"}.get(name, "best fitness"))
@@ -368,6 +372,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
                     help="output folder (default benchmarks/results)")
     ap.add_argument("--no-plot", action="store_true", help="skip the figure")
+    ap.add_argument("--replot", metavar="JSON", default=None,
+                    help="only redraw the figure of a saved compare*.json (next to it); no runs")
     args = ap.parse_args(argv)
     if args.seeds < 1:
         ap.error(f"--seeds must be >= 1, got {args.seeds}")
@@ -379,6 +385,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the comparison; returns the report (also written to ``--out``)."""
     args = parse_args(argv)
+    if args.replot:
+        saved = pathlib.Path(args.replot)
+        report = json.loads(saved.read_text())
+        plot(report, saved.with_suffix(".png"))
+        return report
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one core per run: the timings compare methods, not BLAS threads
     try:

@@ -45,6 +45,11 @@ def test_quick_run_has_every_row_with_finite_numbers(compare, tmp_path):
         assert run["curve"][-1] == run["best_fitness"]
         if run["solved"]:
             assert run["evaluations_to_solve"] <= run["evaluations"]
+    # --replot redraws the figure from the saved JSON alone
+    png = tmp_path / "compare-quick.png"
+    png.unlink()
+    compare.main(["--replot", str(tmp_path / "compare-quick.json")])
+    assert png.stat().st_size > 10_000
     budgets = {}
     for row in saved["rows"]:
         budgets.setdefault(row["task"], set()).add(row["budget"])
