@@ -103,13 +103,18 @@ def run_nv(seed: int, device: str) -> dict[str, Any]:
                    device=dev, dtype=torch.float32)
     generator = torch.Generator().manual_seed(seed)
     evaluations = 0
+    # Champion checks by genome key: elites keep their key and genes from one generation to
+    # the next, so a champion that stays champion is not run 100,000 steps again.
+    checked: dict[int, tuple[int, int]] = {}
     for gen in range(generations):
         policy = strategy.ask()  # recurrent networks: the INI file says feed_forward = False
         genomes = list(strategy.genomes)
         fitness = task.evaluate(policy, generator=generator)
         evaluations += len(genomes) * task.evaluations_per_candidate()
         champion = genomes[int(fitness.argmax())]
-        steps, balanced = nv_champion_passes(champion, genome_config, device)
+        if champion.key not in checked:
+            checked[champion.key] = nv_champion_passes(champion, genome_config, device)
+        steps, balanced = checked[champion.key]
         print(f"  seed {seed} generation {gen}: best fitness {float(fitness.max()):.4f}, champion "
               f"balanced {steps:,} steps, generalization {balanced}/625", file=sys.stderr, flush=True)
         if steps >= 100_000 and balanced >= 200:
