@@ -86,7 +86,15 @@ def run_experiment(
     task = tasks.make(exp.task, **exp.task_params)
     strategy = strategies.make(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
     folder = pathlib.Path(out) if out is not None else default_out_dir(path, seed)
-    reporters: list[Any] = [] if quiet else [StdOutReporter(stream=stream)]
+    out_stream = stream if stream is not None else sys.stdout
+    if quiet:
+        reporters: list[Any] = []
+    elif hasattr(out_stream, "isatty") and out_stream.isatty():  # a person is watching
+        from neuroevo.reporting.progress import ProgressBar
+
+        reporters = [ProgressBar(stream=out_stream)]
+    else:  # logs, pipes, CI: one line per generation
+        reporters = [StdOutReporter(stream=stream)]
     if extras:
         from neuroevo.reporting.run_folder import RunFolderReporter
 

@@ -95,3 +95,22 @@ def test_run_folder_checkpoint_and_resume(tmp_path, capsys):
     assert any((out / "checkpoints").iterdir())
     assert main(["resume", str(out), "--generations", "2", "--quiet", "--device", "cpu"]) == 0
     assert "generations" in capsys.readouterr().out
+
+
+def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path):
+    import io
+
+    from neuroevo.cli import run_experiment
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Terminal(), io.StringIO()
+    run_experiment("configs/xor.toml", seed=1, generations=3, out=tmp_path / "a", stream=tty,
+                   extras=False)
+    run_experiment("configs/xor.toml", seed=1, generations=3, out=tmp_path / "b", stream=pipe,
+                   extras=False)
+    assert "gen" in pipe.getvalue() and "\r" not in pipe.getvalue()
+    bar = tty.getvalue()
+    assert "\r" in bar and "species=" in bar and "evals/s=" in bar and "best=" in bar
