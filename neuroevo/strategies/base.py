@@ -12,6 +12,7 @@ A strategy knows nothing of tasks; a task sees only a :class:`BatchedPolicy`.
 from __future__ import annotations
 
 import abc
+import itertools
 from typing import Any
 
 import torch
@@ -87,3 +88,16 @@ class Strategy(abc.ABC):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
         raise NotImplementedError(f"{type(self).__name__} does not support checkpoints yet")
+
+
+def policy_device_dtype(policy: BatchedPolicy) -> tuple[torch.device, torch.dtype]:
+    """Where a policy computes: its ``device``/``dtype`` attributes, else its tensors', else CPU."""
+    device = getattr(policy, "device", None)
+    dtype = getattr(policy, "dtype", None)
+    for t in itertools.chain(policy.parameters(), policy.buffers()):
+        device = device if device is not None else t.device
+        if dtype is None and t.is_floating_point():
+            dtype = t.dtype
+        if device is not None and dtype is not None:
+            break
+    return torch.device(device or "cpu"), dtype if isinstance(dtype, torch.dtype) else torch.float32

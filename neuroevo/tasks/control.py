@@ -46,7 +46,7 @@ import torch
 
 from neuroevo.envs.base import VectorEnv
 from neuroevo.errors import TaskError
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.strategies.base import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.base import Task
 
 #: observation ranges (low, high) that ``obs_norm="auto"`` maps to [-1, 1]. gymnasium's
@@ -84,12 +84,6 @@ class EpisodeReturn:
     def result(self) -> torch.Tensor:
         return self.total
 
-
-def _policy_device_dtype(policy: torch.nn.Module) -> tuple[torch.device, torch.dtype]:
-    for t in (*policy.parameters(), *policy.buffers()):
-        if t.is_floating_point():
-            return t.device, t.dtype
-    return torch.device("cpu"), torch.float32
 
 
 class Control(Task):
@@ -266,7 +260,7 @@ class Control(Task):
         """Episode scores ``[P, E]`` of every candidate (all episodes run in lockstep)."""
         p, e = int(policy.num_candidates), self.episodes
         n = p * e
-        pol_device, pol_dtype = _policy_device_dtype(policy)
+        pol_device, pol_dtype = policy_device_dtype(policy)
         device = self.device or pol_device
         dtype = self.dtype or pol_dtype
         env = self._make_env(n, device, dtype)

@@ -21,7 +21,8 @@ import torch
 
 from neuroevo.errors import ConfigError, TaskError
 from neuroevo.strategies.base import BatchedPolicy
-from neuroevo.tasks.supervised import Supervised, policy_device_dtype
+from neuroevo.strategies.base import policy_device_dtype
+from neuroevo.tasks.supervised import Supervised
 
 
 class Spirals(Supervised):

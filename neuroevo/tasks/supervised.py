@@ -24,23 +24,11 @@ import itertools
 import torch
 
 from neuroevo.errors import ConfigError, TaskError
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.strategies.base import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.base import Task
 
 FITNESS_SHAPES = ("neat_xor", "sse", "mse")
 
-
-def policy_device_dtype(policy: BatchedPolicy) -> tuple[torch.device, torch.dtype]:
-    """Where a policy computes: its ``device``/``dtype`` attributes, else its tensors', else CPU."""
-    device = getattr(policy, "device", None)
-    dtype = getattr(policy, "dtype", None)
-    for t in itertools.chain(policy.parameters(), policy.buffers()):
-        device = device if device is not None else t.device
-        if dtype is None and t.is_floating_point():
-            dtype = t.dtype
-        if device is not None and dtype is not None:
-            break
-    return torch.device(device or "cpu"), dtype if isinstance(dtype, torch.dtype) else torch.float32
 
 
 class Supervised(Task):
@@ -174,4 +162,4 @@ class Parity(Supervised):
         self.n_bits = n_bits
 
 
-__all__ = ["Supervised", "XOR", "Parity", "FITNESS_SHAPES", "policy_device_dtype"]
+__all__ = ["Supervised", "XOR", "Parity", "FITNESS_SHAPES"]
