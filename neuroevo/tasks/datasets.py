@@ -20,8 +20,7 @@ import math
 import torch
 
 from neuroevo.errors import ConfigError, TaskError
-from neuroevo.strategies.base import BatchedPolicy
-from neuroevo.strategies.base import policy_device_dtype
+from neuroevo.strategies.base import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.supervised import Supervised
 
 
