@@ -45,6 +45,8 @@ Example::
 
 from __future__ import annotations
 
+import copy
+
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -158,6 +160,20 @@ class VectorEnv:
             self.generator.manual_seed(seed)
         self.elapsed_steps = torch.zeros(num_envs, dtype=torch.long, device=self.device)
         self._needs_reset = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
+
+    def select(self, rows: torch.Tensor) -> VectorEnv:
+        """A copy holding only the sub-environments ``rows`` (long tensor of indices).
+
+        Their state, step counts and pending resets are carried over; the copy shares the
+        random generator. Rollouts use it to stop stepping episodes that have all ended.
+        Subclasses with more per-environment tensors extend it.
+        """
+        sub = copy.copy(self)
+        sub.num_envs = int(rows.numel())
+        sub._state = self._state[rows]
+        sub.elapsed_steps = self.elapsed_steps[rows]
+        sub._needs_reset = self._needs_reset[rows]
+        return sub
 
     # ------------------------------------------------------------------ physics (subclasses)
     def _sample_initial_state(self, n: int, generator: torch.Generator) -> torch.Tensor:

@@ -60,6 +60,8 @@ Example::
 
 from __future__ import annotations
 
+import copy
+
 import itertools
 import math
 from typing import Any, ClassVar, NamedTuple
@@ -232,6 +234,13 @@ class AntiWiggleFitness:
         col = self._t % self.window
         self._recent[:, col] = torch.where(alive, wiggle, self._recent[:, col])
         self._t += 1
+
+    def select(self, rows: torch.Tensor) -> AntiWiggleFitness:
+        """The tracker of the episodes ``rows`` only (for compacted rollouts)."""
+        sub = copy.copy(self)
+        sub.steps = self.steps[rows]
+        sub._recent = self._recent[rows]
+        return sub
 
     def result(self) -> torch.Tensor:
         """Fitness ``[N]`` of the episodes so far."""

@@ -81,6 +81,12 @@ class EpisodeReturn:
     def update(self, *, reward: torch.Tensor, counted: torch.Tensor, **_: Any) -> None:
         self.total += torch.where(counted, reward.to(self.total.dtype), 0.0)
 
+    def select(self, rows: torch.Tensor) -> EpisodeReturn:
+        """The tracker of the episodes ``rows`` only (for compacted rollouts)."""
+        sub = EpisodeReturn.__new__(EpisodeReturn)
+        sub.total = self.total[rows]
+        return sub
+
     def result(self) -> torch.Tensor:
         return self.total
 
@@ -282,18 +288,24 @@ class Control(Task):
         active = torch.ones(n, dtype=torch.bool, device=device)
         counted_steps = torch.zeros((), dtype=torch.long, device=device)
         check_every = 1 if device.type == "cpu" else 16  # host syncs are costly on GPUs
-        # Genomes whose episodes have all ended leave the forward pass: once at most half of
+        # Genomes whose episodes have all ended stop costing anything: once at most half of
         # those computed are still running, the network is narrowed to them (feed-forward
-        # population networks only; recurrent state cannot be narrowed).
+        # population networks only: recurrent state cannot be narrowed) and, where the
+        # environment and the tracker can select rows, the environment batch shrinks too.
         narrowable = callable(getattr(policy, "select", None)) and not policy.recurrent
-        live: torch.Tensor | None = None
+        compactable = narrowable and all(
+            callable(getattr(obj, "select", None)) for obj in (env, tracker))
+        live: torch.Tensor | None = None  # genomes computed (None: all)
         live_policy = policy
+        p_cur = p  # genomes whose rows the environment still steps
+        rows: torch.Tensor | None = None  # compacted: the full-batch row of each env row
+        scores: torch.Tensor | None = None  # compacted: final scores of dropped rows
         steps = 0
         for steps in range(1, self.max_steps + 1):
             x = norm(obs).to(pol_dtype)
             x = torch.where(active[:, None], x, torch.zeros((), dtype=pol_dtype, device=device))
-            if live is None:
-                out = policy(x.view(p, e, -1))
+            if live is None or compactable:
+                out = live_policy(x.view(p_cur, e, -1))
             else:
                 part = live_policy(x.view(p, e, -1).index_select(0, live))
                 out = part.new_zeros(p, e, part.shape[-1]).index_copy_(0, live, part)
@@ -302,7 +314,7 @@ class Control(Task):
                     f"Control({self.env_name!r}): the policy returned shape {list(out.shape)}; "
                     f"expected [{p}, {e}, {self.num_outputs}] (candidates, episodes, outputs)"
                 )
-            obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(n, -1)))
+            obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(-1, out.shape[-1])))
             alive = active & ~terminated
             state = env.state if has_state else None  # the gymnasium adapter has none
             tracker.update(state=state, reward=reward, counted=active, alive=alive)
@@ -311,12 +323,29 @@ class Control(Task):
             if steps % check_every == 0 and not bool(active.any()):
                 break
             if narrowable and steps % 8 == 0:
-                running = active.view(p, e).any(1).nonzero().flatten()
-                computed = p if live is None else len(live)
+                running = active.view(p_cur, e).any(1).nonzero().flatten()
+                computed = p_cur if compactable else (p if live is None else len(live))
                 if 0 < len(running) <= computed // 2 and computed >= 16:
-                    live, live_policy = running, policy.select(running)
+                    if compactable:
+                        keep = (running[:, None] * e + torch.arange(e, device=device)).flatten()
+                        if scores is None:
+                            scores = tracker.result().clone()
+                            rows = torch.arange(n, device=device)
+                        else:
+                            scores[rows] = tracker.result()
+                        rows = rows[keep]
+                        env, tracker = env.select(keep), tracker.select(keep)
+                        obs, active = obs[keep], active[keep]
+                        live = running if live is None else live[running]
+                        p_cur = len(live)
+                    else:
+                        live = running
+                    live_policy = policy.select(live)
         self.last_env_steps = int(counted_steps)
         self.last_lockstep_steps = steps
+        if scores is not None:
+            scores[rows] = tracker.result()
+            return scores.reshape(p, e).to(pol_dtype)
         return tracker.result().reshape(p, e).to(pol_dtype)
 
     def _make_env(self, n: int, device: torch.device, dtype: torch.dtype) -> Any:

@@ -36,3 +36,18 @@ def test_narrowed_rollouts_score_like_full_ones(tmp_path):
     torch.testing.assert_close(narrowed, full, rtol=0, atol=0)
     lengths = narrowed.flatten()
     assert lengths.min() < 50 < lengths.max()  # some genomes finish long before others
+
+
+def test_compacted_double_pole_anti_wiggle_scores_equal_full_ones(tmp_path):
+    config = make_config(tmp_path, n_in=3, n_out=1, hidden=1, acts=["tanh", "sigmoid"],
+                         aggs=["sum"], initial_connection="full_direct")
+    genomes = random_genomes(config, 64, seed=6, max_mutations=5)
+    net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
+    task = ne.tasks.Control("DoublePoleNV-v0", episodes=2, device="cpu", dtype=torch.float64)
+    calls = []
+    select = net.select
+    net.select = lambda idx: calls.append(len(idx)) or select(idx)
+    compacted = task.episode_scores(net, generator=torch.Generator().manual_seed(2))
+    full = task.episode_scores(Opaque(net), generator=torch.Generator().manual_seed(2))
+    assert calls, "the rollout was never compacted"
+    torch.testing.assert_close(compacted, full, rtol=0, atol=0)
