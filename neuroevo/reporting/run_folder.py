@@ -11,6 +11,8 @@
       fitness.png               best / mean +/- std / best so far per generation
       fitness_evaluations.png   the same against fitness evaluations
       species.png               species sizes, stacked
+      episode.png               control tasks: one episode of the best genome (state traces)
+      episode_frames.png        CartPole: its cart-pole poses
       summary.md                what ran, the outcome, the files
       experiment/               copies of the experiment and INI files given
 
@@ -38,6 +40,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from neuroevo.errors import ConfigError
 from neuroevo.io.atomic import atomic_write_text
@@ -71,6 +75,16 @@ def read_run_history(run_dir: str | os.PathLike[str]) -> tuple[list[dict], list[
     species = (read_json_file(folder / "species.json", "species file")
                if (folder / "species.json").is_file() else [])
     return list(stats), list(species)
+
+
+#: names of the state variables, in the layout of each gymnasium environment's ``state``
+_STATE_LABELS = {
+    "CartPole-v1": ["x", "x_dot", "theta", "theta_dot"],
+    "Acrobot-v1": ["theta1", "theta2", "theta1_dot", "theta2_dot"],
+    "MountainCar-v0": ["position", "velocity"],
+    "MountainCarContinuous-v0": ["position", "velocity"],
+    "Pendulum-v1": ["theta", "theta_dot"],
+}
 
 
 class RunFolderReporter(Reporter):
@@ -208,6 +222,34 @@ class RunFolderReporter(Reporter):
         plot_fitness(self.rows, x="evaluations", filename=self.out_dir / "fitness_evaluations.png")
         if self.species:
             plot_species(self.species, filename=self.out_dir / "species.png")
+        self._plot_episode()
+
+    def _plot_episode(self) -> None:
+        """For control tasks: one episode of the best genome, as state traces (and frames)."""
+        task, strategy = self._task, self._strategy
+        best = getattr(strategy, "best", None)
+        gc = self._genome_config(strategy)
+        if not callable(getattr(task, "record_episode", None)) or gc is None \
+                or not hasattr(best, "connections"):
+            return
+        from neuroevo.compile.population import compile_population
+        from neuroevo.errors import NeuroevoError
+        from neuroevo.viz.plots import plot_cartpole_frames, plot_episode
+
+        try:
+            net = compile_population([best], gc, device="cpu", dtype=torch.float64,
+                                     recurrent=not gc.feed_forward)
+            states, rewards = task.record_episode(net, seed=0)
+        except NeuroevoError as e:
+            self.notes.append(f"no episode plot: {e}")
+            return
+        labels = _STATE_LABELS.get(getattr(task, "env_name", ""))
+        plot_episode(states, labels=labels, rewards=rewards,
+                     title=f"best genome, one episode ({len(rewards)} steps)",
+                     filename=self.out_dir / "episode.png")
+        if getattr(task, "env_name", "") == "CartPole-v1":
+            plot_cartpole_frames(states, every=max(1, len(rewards) // 25),
+                                 filename=self.out_dir / "episode_frames.png")
 
     def _summary(self, result: Any) -> None:
         strategy = result.strategy or self._strategy
@@ -239,6 +281,8 @@ class RunFolderReporter(Reporter):
                             ("fitness.png", "fitness per generation"),
                             ("fitness_evaluations.png", "fitness per evaluations"),
                             ("species.png", "species sizes"),
+                            ("episode.png", "one episode of the best controller"),
+                            ("episode_frames.png", "its cart-pole poses"),
                             ("stats.csv", "per-generation statistics"),
                             ("species.json", "species sizes per generation")):
             if (self.out_dir / fname).exists():

@@ -348,6 +348,39 @@ class Control(Task):
             return scores.reshape(p, e).to(pol_dtype)
         return tracker.result().reshape(p, e).to(pol_dtype)
 
+    @torch.no_grad()
+    def record_episode(self, policy: BatchedPolicy, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run a one-candidate ``policy`` for one episode: states ``[T + 1, k]``, rewards ``[T]``.
+
+        The states are the environment's ``state`` rows (gymnasium's layout), from the first
+        one to the last; for plots such as :func:`neuroevo.viz.plot_episode`. Example::
+
+            net = ne.compile_population([result.best], cfg.genome_config)
+            states, rewards = task.record_episode(net, seed=0)
+        """
+        from neuroevo.envs import make
+
+        if policy.num_candidates != 1:
+            raise TaskError(f"record_episode: expected a policy of one candidate, got "
+                            f"{policy.num_candidates}; compile only the genome to show")
+        device, dtype = policy_device_dtype(policy)
+        env = make(self.env_name, 1, device=device, dtype=dtype, max_episode_steps=self.max_steps,
+                   autoreset_mode="Disabled", **self.env_kwargs)
+        if not isinstance(env, VectorEnv):
+            raise TaskError(f"record_episode: {self.env_name!r} exposes no state to record")
+        norm, act_map = self._normalizer(device, dtype), self._action_mapper(device, dtype)
+        obs, _ = env.reset(seed=seed)
+        policy.reset()
+        states, rewards = [env.state[0].clone()], []
+        for _ in range(self.max_steps):
+            out = policy(norm(obs).to(dtype).view(1, 1, -1))
+            obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(1, -1)))
+            states.append(env.state[0].clone())
+            rewards.append(reward[0])
+            if bool(terminated[0] | truncated[0]):
+                break
+        return torch.stack(states), torch.stack(rewards)
+
     def _make_env(self, n: int, device: torch.device, dtype: torch.dtype) -> Any:
         env = self._env
         if env is None or env.num_envs != n or env.device != device or env.dtype != dtype:
