@@ -21,6 +21,7 @@ counted (as in the paper).
     python benchmarks/pole_balancing.py cartpole --seeds 10
     python benchmarks/pole_balancing.py markov --seeds 20 --budget-minutes 10
     python benchmarks/pole_balancing.py nv --seeds 5 --budget-minutes 20
+    python benchmarks/pole_balancing.py nv --first-seed 5 --seeds 2   # seeds 5 and 6
 
 Writes benchmarks/results/pole_balancing_<experiment>.{json,md}.
 """
@@ -143,15 +144,19 @@ def summarize(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("experiment", choices=sorted(RUNNERS))
-    ap.add_argument("--seeds", type=int, default=10, help="seeds 0 .. N-1 (at most)")
+    ap.add_argument("--seeds", type=int, default=10,
+                    help="number of seeds: FIRST .. FIRST+N-1 (at most)")
+    ap.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
     ap.add_argument("--budget-minutes", type=float, default=None,
                     help="start no new seed after this many minutes")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
+    if args.first_seed < 0:
+        ap.error(f"--first-seed {args.first_seed}: seeds start at 0; pass 0 or more")
     runs: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         if args.budget_minutes is not None and time.perf_counter() - t0 > 60 * args.budget_minutes:
             break
         t = time.perf_counter()
