@@ -20,17 +20,11 @@ from typing import Any
 
 import torch
 
+from neuroevo.devices import resolve_device
 from neuroevo.errors import TaskError
 from neuroevo.reporting.base import GenerationStats, Reporter
 from neuroevo.strategies.base import Strategy
 from neuroevo.tasks.base import Task
-
-
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``None`` means CUDA when available, else CPU."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 @dataclasses.dataclass

@@ -56,7 +56,7 @@ class BatchedEvaluator:
             )
         if isinstance(task_or_fn, Task) and inputs is not None:
             raise ConfigError("BatchedEvaluator: inputs= is for a fitness function; a Task has its own")
-        from neuroevo.loop import resolve_device
+        from neuroevo.devices import resolve_device
 
         self.target = task_or_fn
         self.device = resolve_device(device)

@@ -35,7 +35,7 @@ import torch
 from neuroevo.compile.graph import evaluation_levels, flatten_population, required_nodes
 from neuroevo.compile.recurrent import RecurrentPopulationNetwork, Stage
 from neuroevo.errors import CompileError, TaskError
-from neuroevo.loop import resolve_device
+from neuroevo.devices import resolve_device
 
 Tensor = torch.Tensor
 

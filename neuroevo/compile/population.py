@@ -358,7 +358,7 @@ def compile_population(
     backward pass trains all genomes at once; ``net.write_back(genomes, genome_config)``
     copies the values into the genes).
     """
-    from neuroevo.loop import resolve_device
+    from neuroevo.devices import resolve_device
 
     dev = resolve_device(device)
     if recurrent:

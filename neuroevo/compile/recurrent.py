@@ -39,7 +39,7 @@ from neuroevo.compile.functions import activation, aggregation
 from neuroevo.compile.graph import flatten_population, required_nodes
 from neuroevo.compile.population import _runs
 from neuroevo.errors import CompileError, TaskError
-from neuroevo.loop import resolve_device
+from neuroevo.devices import resolve_device
 from neuroevo.strategies.base import BatchedPolicy
 
 Tensor = torch.Tensor

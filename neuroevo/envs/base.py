@@ -52,6 +52,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from neuroevo.devices import resolve_device
 from neuroevo.errors import TaskError
 
 
@@ -75,13 +76,6 @@ class AutoresetMode(str, Enum):
             f"autoreset_mode: unknown mode {mode!r}; use one of "
             f"{[m.value for m in cls]} (gymnasium's AutoresetMode names)"
         )
-
-
-def default_device(device: torch.device | str | None) -> torch.device:
-    """``None`` means CUDA when available, else CPU (DESIGN.md)."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 class VectorEnv:
@@ -142,7 +136,7 @@ class VectorEnv:
                 f"got {max_episode_steps!r}"
             )
         self.num_envs = num_envs
-        self.device = default_device(device)
+        self.device = resolve_device(device)
         self.dtype = dtype
         self.max_episode_steps: int | None = max_episode_steps or None
         self.autoreset_mode = AutoresetMode.parse(autoreset_mode)

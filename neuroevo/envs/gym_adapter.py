@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from neuroevo.envs.base import AutoresetMode, default_device, prepare_action
+from neuroevo.devices import resolve_device
+from neuroevo.envs.base import AutoresetMode, prepare_action
 from neuroevo.errors import TaskError
 
 
@@ -86,7 +87,7 @@ class GymVectorEnv:
             ) from exc
         self.name = env_id
         self.num_envs = num_envs
-        self.device = default_device(device)
+        self.device = resolve_device(device)
         self.dtype = dtype
         self.check_actions = bool(check_actions)
         self._seed = seed

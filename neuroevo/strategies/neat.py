@@ -296,7 +296,7 @@ class NEAT(Strategy):
 
     def to(self, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> NEAT:
         """Compile on ``device`` with ``dtype`` from the next :meth:`ask` on (after a resume)."""
-        from neuroevo.loop import resolve_device
+        from neuroevo.devices import resolve_device
 
         self._device = resolve_device(device)
         if dtype is not None:
