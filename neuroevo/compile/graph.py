@@ -224,3 +224,13 @@ def evaluation_levels(flat: FlatPopulation, required: np.ndarray) -> np.ndarray:
         frontier = (dec > 0) & (indeg == 0) & (level < 0)
         t += 1
     return level
+
+
+def runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
+    """(code, start, end) of each run of equal consecutive values."""
+    if len(codes) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate([[0], cut])
+    ends = np.concatenate([cut, [len(codes)]])
+    return [(int(codes[s]), int(s), int(e)) for s, e in zip(starts, ends)]

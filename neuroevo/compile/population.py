@@ -27,20 +27,11 @@ from neuroevo.compile.graph import (
     evaluation_levels,
     flatten_population,
     required_nodes,
+    runs,
     select_genomes,
 )
 from neuroevo.errors import TaskError
 from neuroevo.strategies.base import BatchedPolicy
-
-
-def _runs(codes: np.ndarray) -> list[tuple[int, int, int]]:
-    """(code, start, end) of each run of equal consecutive values."""
-    if len(codes) == 0:
-        return []
-    cut = np.flatnonzero(np.diff(codes)) + 1
-    starts = np.concatenate([[0], cut])
-    ends = np.concatenate([cut, [len(codes)]])
-    return [(int(codes[s]), int(s), int(e)) for s, e in zip(starts, ends)]
 
 
 class _Block(torch.nn.Module):
@@ -218,7 +209,7 @@ class PopulationNetwork(BatchedPolicy):
         blocks, slots, nodes_of = [], [], []
         edge_id = np.flatnonzero(used)[e_order]
         key = lvl * (1 << 40) + bucket
-        for _, lo, hi in _runs(key):
+        for _, lo, hi in runs(key):
             d, k = hi - lo, int(bucket[lo])
             row0 = 1 + lo
             elo, ehi = np.searchsorted(e_row, [row0, row0 + d])
@@ -236,9 +227,9 @@ class PopulationNetwork(BatchedPolicy):
             slots.append((r, s, edge_id[elo:ehi]))
             nodes_of.append(nodes)
             aggs = [(functions.aggregation(flat.aggregation_names[c]), a, b)
-                    for c, a, b in _runs(flat.aggregation[nodes])]
+                    for c, a, b in runs(flat.aggregation[nodes])]
             acts = [(functions.activation(flat.activation_names[c]), a, b)
-                    for c, a, b in _runs(flat.activation[nodes])]
+                    for c, a, b in runs(flat.activation[nodes])]
             blocks.append(_Block(
                 row0, t(ss, torch.long), t(sp, torch.long), t(w), t(m, torch.bool),
                 t(flat.bias[nodes]), t(flat.response[nodes]), aggs, acts, trainable,

@@ -36,10 +36,9 @@ import numpy as np
 import torch
 
 from neuroevo.compile.functions import activation, aggregation
-from neuroevo.compile.graph import flatten_population, required_nodes
-from neuroevo.compile.population import _runs
-from neuroevo.errors import CompileError, TaskError
+from neuroevo.compile.graph import flatten_population, required_nodes, runs
 from neuroevo.devices import resolve_device
+from neuroevo.errors import CompileError, TaskError
 from neuroevo.strategies.base import BatchedPolicy
 
 Tensor = torch.Tensor
@@ -83,8 +82,8 @@ class Stage(torch.nn.Module):
         self.register_buffer(
             "node_param", torch.from_numpy(node_param[agg_order]), persistent=False
         )
-        self.agg_groups = _runs(node_agg[agg_order])  # [(code, start, stop)]
-        self.act_groups = _runs(node_act[act_order])
+        self.agg_groups = runs(node_agg[agg_order])  # [(code, start, stop)]
+        self.act_groups = runs(node_act[act_order])
         self.register_buffer("perm", torch.from_numpy(self.agg_pos[act_order]), persistent=False)
 
     def set_edges(self, target: np.ndarray, source_slot: np.ndarray, param: np.ndarray) -> None:
