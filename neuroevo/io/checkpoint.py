@@ -207,9 +207,14 @@ def checkpoint_bytes(*, strategy_state: Any, loop_state: Any, experiment: Any) -
     else:
         tensor_block = b""
     digest = hashlib.sha256(body + tensor_block).hexdigest()
-    header = json.dumps({"format": FORMAT, "version": VERSION, "json_bytes": len(body),
-                         "tensor_bytes": len(tensor_block), "sha256": digest}).encode("ascii")
-    return MAGIC + header + b"\n" + body + tensor_block
+    return MAGIC + _header_line(len(body), len(tensor_block), digest) + b"\n" + body + tensor_block
+
+
+def _header_line(json_bytes: int, tensor_bytes: int, digest: str) -> bytes:
+    """The one header line the writer produces (the loader accepts nothing else: the
+    checksum covers the payload, so the header must be exact to be trusted)."""
+    return json.dumps({"format": FORMAT, "version": VERSION, "json_bytes": json_bytes,
+                       "tensor_bytes": tensor_bytes, "sha256": digest}).encode("ascii")
 
 
 def save_checkpoint(path: str | os.PathLike[str], *, strategy_state: Any, loop_state: Any,
@@ -266,6 +271,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     n, m, digest = header.get("json_bytes"), header.get("tensor_bytes"), header.get("sha256")
     if not (_nonneg_int(n) and _nonneg_int(m) and isinstance(digest, str)):
         raise CheckpointError(f"{p}: checkpoint header is corrupted (sizes)")
+    if raw[len(MAGIC):end] != _header_line(n, m, digest):
+        raise CheckpointError(f"{p}: checkpoint header is corrupted; use an earlier checkpoint")
     payload = raw[end + 1:]
     if len(payload) != n + m:
         raise CheckpointError(f"{p}: checkpoint is truncated or has trailing data ({len(payload)} "
