@@ -11,78 +11,21 @@ seeds.
 
 from __future__ import annotations
 
-import pathlib
 import random
-import tempfile
 
 import neat
 from neat.innovation import InnovationTracker
 
-ACTIVATIONS = sorted(neat.activations.ActivationFunctionSet().functions)
-AGGREGATIONS = sorted(neat.aggregations.AggregationFunctionSet().functions)
+from tests.neat_ini import ACTIVATIONS, AGGREGATIONS, neat_config
 
-_CONFIG = """
-[NEAT]
-fitness_criterion     = max
-fitness_threshold     = 1.0
-pop_size              = 10
-reset_on_extinction   = False
-no_fitness_termination = False
-
-[DefaultGenome]
-num_inputs              = {num_inputs}
-num_outputs             = {num_outputs}
-num_hidden              = {num_hidden}
-feed_forward            = {feed_forward}
-initial_connection      = {initial_connection}
-activation_default      = random
-activation_options      = {activations}
-activation_mutate_rate  = 0.3
-aggregation_default     = random
-aggregation_options     = {aggregations}
-aggregation_mutate_rate = 0.3
-bias_init_mean          = 0.0
-bias_init_stdev         = 1.0
-bias_max_value          = 3.0
-bias_min_value          = -3.0
-bias_mutate_power       = 0.5
-bias_mutate_rate        = 0.7
-bias_replace_rate       = 0.1
-response_init_mean      = 1.0
-response_init_stdev     = 0.5
-response_max_value      = 3.0
-response_min_value      = -3.0
-response_mutate_power   = 0.5
-response_mutate_rate    = 0.5
-response_replace_rate   = 0.1
-weight_init_mean        = 0.0
-weight_init_stdev       = 1.0
-weight_max_value        = 3.0
-weight_min_value        = -3.0
-weight_mutate_power     = 0.5
-weight_mutate_rate      = 0.8
-weight_replace_rate     = 0.1
-enabled_default         = True
-enabled_mutate_rate     = 0.2
-conn_add_prob           = 0.9
-conn_delete_prob        = 0.4
-node_add_prob           = 0.6
-node_delete_prob        = 0.3
-compatibility_disjoint_coefficient = 1.0
-compatibility_weight_coefficient   = 0.5
-
-[DefaultSpeciesSet]
-compatibility_threshold = 3.0
-
-[DefaultStagnation]
-species_fitness_func = max
-max_stagnation       = 20
-species_elitism      = 2
-
-[DefaultReproduction]
-elitism            = 2
-survival_threshold = 0.2
-"""
+# the base test config, with rates that make cycles and self-loops common
+_RECURRENT = {
+    "activation_mutate_rate": 0.3, "aggregation_mutate_rate": 0.3,
+    "bias_max_value": 3.0, "bias_min_value": -3.0, "bias_mutate_power": 0.5,
+    "bias_mutate_rate": 0.7, "weight_max_value": 3.0, "weight_min_value": -3.0,
+    "weight_mutate_power": 0.5, "conn_add_prob": 0.9, "conn_delete_prob": 0.4,
+    "node_delete_prob": 0.3,
+}
 
 
 def make_config(
@@ -96,25 +39,13 @@ def make_config(
     aggregations: list[str] | None = None,
 ) -> neat.Config:
     """A neat-python config (all four default types) for random genomes."""
-    text = _CONFIG.format(
-        num_inputs=num_inputs,
-        num_outputs=num_outputs,
-        num_hidden=num_hidden,
-        feed_forward=feed_forward,
-        initial_connection=initial_connection,
-        activations=" ".join(activations or ACTIVATIONS),
-        aggregations=" ".join(aggregations or AGGREGATIONS),
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = pathlib.Path(tmp) / "random.ini"
-        path.write_text(text)
-        config = neat.Config(
-            neat.DefaultGenome,
-            neat.DefaultReproduction,
-            neat.DefaultSpeciesSet,
-            neat.DefaultStagnation,
-            str(path),
-        )
+    config = neat_config(None, {"DefaultGenome": {
+        **_RECURRENT,
+        "num_inputs": num_inputs, "num_outputs": num_outputs, "num_hidden": num_hidden,
+        "feed_forward": feed_forward, "initial_connection": initial_connection,
+        "activation_options": " ".join(activations or ACTIVATIONS),
+        "aggregation_options": " ".join(aggregations or AGGREGATIONS),
+    }, "DefaultReproduction": {"min_species_size": 1}})
     config.genome_config.innovation_tracker = InnovationTracker()
     return config
 
