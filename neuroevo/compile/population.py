@@ -187,7 +187,6 @@ class PopulationNetwork(BatchedPolicy):
         row_of = np.zeros(flat.num_nodes, dtype=np.int64)  # 0: not evaluated -> zero row
         row_of[ev] = 1 + np.arange(n_ev)
         input_row = 1 + n_ev
-        self.num_rows_nodes = 1 + n_ev
 
         # connections sorted (stably) by their destination's row, each with its slot
         e_src = flat.edge_src[used]
@@ -322,7 +321,7 @@ class PopulationNetwork(BatchedPolicy):
 
     def extra_repr(self) -> str:
         return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
-                f"outputs={self.num_outputs}, nodes={self.num_rows_nodes - 1}, "
+                f"outputs={self.num_outputs}, nodes={self._wide.input_row - 1}, "
                 f"blocks={len(self.blocks)} (large batches)")
 
 
