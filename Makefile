@@ -23,6 +23,7 @@ xor: setup
 	$(VENV)/bin/neuroevo run configs/xor.toml --out runs/xor
 
 test: setup
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: setup

@@ -9,7 +9,7 @@ not. What counts as one evaluation:
 * one candidate scored once on the whole data set (supervised tasks), or one episode
   (CartPole: 5 episodes per candidate = 5 evaluations);
 * for Adam, one forward+backward pass of one network over the whole data set (one epoch),
-  as :mod:`neuroevo.gradient` documents; its ``restarts`` networks train in parallel.
+  as :mod:`neuroevo.strategies.gradient` documents; its ``restarts`` networks train in parallel.
   Adam needs a differentiable loss, so it is not applicable to CartPole ("n/a").
 
 Fixed-topology methods (GA, PSO, SA, Adam) search the weights of the same
@@ -59,10 +59,10 @@ sys.path.insert(0, str(ROOT))
 
 import neat  # noqa: E402
 
-from neuroevo.config import Experiment, load_experiment  # noqa: E402
+from neuroevo.run.experiment_file import Experiment, load_experiment  # noqa: E402
 from neuroevo.loop import evolve  # noqa: E402
-from neuroevo.strategies import registry as strategies  # noqa: E402
-from neuroevo.tasks import registry as tasks  # noqa: E402
+from neuroevo.run import strategy_registry as strategies  # noqa: E402
+from neuroevo.run import task_registry as tasks  # noqa: E402
 from neuroevo.tasks.base import Task  # noqa: E402
 
 TASKS = ("xor", "parity3", "spirals", "regression", "iris", "cartpole")

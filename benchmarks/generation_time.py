@@ -41,10 +41,10 @@ import neat
 import torch
 
 from neuroevo.compile.population import compile_population
-from neuroevo.strategies.neat_genome import FastGenome
-from neuroevo.strategies.collector import quiet_collector
-from neuroevo.strategies.neat_reproduction import FastReproduction
-from neuroevo.strategies.neat_speciation import FastSpeciesSet
+from neuroevo.strategies.neat.genome import FastGenome
+from neuroevo.strategies.neat.runtime import quiet_collector
+from neuroevo.strategies.neat.reproduction import FastReproduction
+from neuroevo.strategies.neat.speciation import FastSpeciesSet
 
 # neat-python's examples/xor/config-feedforward settings (2 inputs, 1 output, feed-forward).
 # neat-python's own XOR example settings, shared by the benchmarks

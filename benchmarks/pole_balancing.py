@@ -50,8 +50,8 @@ PAPER = {"markov": 3600, "nv": 33184}
 
 def build(experiment: str):
     """Task, strategy and generation limit of an experiment file (as ``neuroevo run``)."""
-    from neuroevo.strategies import registry as strategies
-    from neuroevo.tasks import registry as tasks
+    from neuroevo.run import strategy_registry as strategies
+    from neuroevo.run import task_registry as tasks
 
     exp = ne.load_experiment(ROOT / "configs" / experiment)
     task = tasks.make(exp.task, **exp.task_params)
@@ -60,7 +60,7 @@ def build(experiment: str):
 
 
 def run_cartpole(seed: int, device: str) -> dict[str, Any]:
-    from neuroevo.cli import run_experiment
+    from neuroevo.run.cli import run_experiment
 
     with tempfile.TemporaryDirectory() as out:
         result, _ = run_experiment(ROOT / "configs" / "cartpole.toml", seed=seed, out=out,

@@ -31,7 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import neuroevo as ne  # noqa: E402
-from neuroevo.cli import run_experiment  # noqa: E402
+from neuroevo.run.cli import run_experiment  # noqa: E402
 
 # neat-python's examples/xor/config-feedforward (Stanley-style XOR setup: pop 150, sigmoid,
 # full initial connection, compatibility threshold 3.0), as published in its repository.

@@ -33,8 +33,8 @@ __version__ = "0.1.0"
 _NAMES = {
     # configuration
     "load_config": "neuroevo.config:load_config",
-    "load_experiment": "neuroevo.config:load_experiment",
-    "Experiment": "neuroevo.config:Experiment",
+    "load_experiment": "neuroevo.run.experiment_file:load_experiment",
+    "Experiment": "neuroevo.run.experiment_file:Experiment",
     # compiler
     "compile_population": "neuroevo.compile.population:compile_population",
     "PopulationNetwork": "neuroevo.compile.population:PopulationNetwork",
@@ -48,28 +48,28 @@ _NAMES = {
     "Result": "neuroevo.loop:Result",
     # strategies
     "Strategy": "neuroevo.strategies.base:Strategy",
-    "BatchedPolicy": "neuroevo.strategies.base:BatchedPolicy",
-    "NEAT": "neuroevo.strategies.neat:NEAT",
+    "BatchedPolicy": "neuroevo.policy:BatchedPolicy",
+    "NEAT": "neuroevo.strategies.neat.strategy:NEAT",
     "GA": "neuroevo.strategies.ga:GA",
     "PSO": "neuroevo.strategies.pso:PSO",
     "SimulatedAnnealing": "neuroevo.strategies.annealing:SimulatedAnnealing",
     "GAParams": "neuroevo.strategies.ga:GAParams",
     "PSOParams": "neuroevo.strategies.pso:PSOParams",
     "SAParams": "neuroevo.strategies.annealing:SAParams",
-    "ParameterPolicy": "neuroevo.strategies.params:ParameterPolicy",
-    "MLP": "neuroevo.nets:MLP",
-    "GradientDescent": "neuroevo.gradient:GradientDescent",
-    "GradientParams": "neuroevo.gradient:GradientParams",
-    "GradientRefinement": "neuroevo.strategies.refine:GradientRefinement",
+    "ParameterPolicy": "neuroevo.compile.params:ParameterPolicy",
+    "MLP": "neuroevo.compile.nets:MLP",
+    "GradientDescent": "neuroevo.strategies.gradient:GradientDescent",
+    "GradientParams": "neuroevo.strategies.gradient:GradientParams",
+    "GradientRefinement": "neuroevo.strategies.neat.refine:GradientRefinement",
     # neat-python plug-ins (same semantics, faster)
-    "FastSpeciesSet": "neuroevo.strategies.neat_speciation:FastSpeciesSet",
-    "FastGenome": "neuroevo.strategies.neat_genome:FastGenome",
-    "FastReproduction": "neuroevo.strategies.neat_reproduction:FastReproduction",
+    "FastSpeciesSet": "neuroevo.strategies.neat.speciation:FastSpeciesSet",
+    "FastGenome": "neuroevo.strategies.neat.genome:FastGenome",
+    "FastReproduction": "neuroevo.strategies.neat.reproduction:FastReproduction",
     # neat-python drop-in
-    "BatchedEvaluator": "neuroevo.neat_compat:BatchedEvaluator",
+    "BatchedEvaluator": "neuroevo.strategies.neat.compat:BatchedEvaluator",
     # reporting
-    "Reporter": "neuroevo.reporting.base:Reporter",
-    "GenerationStats": "neuroevo.reporting.base:GenerationStats",
+    "Reporter": "neuroevo.loop:Reporter",
+    "GenerationStats": "neuroevo.loop:GenerationStats",
     "StdOutReporter": "neuroevo.reporting.stdout:StdOutReporter",
     "ProgressBar": "neuroevo.reporting.progress:ProgressBar",
     "RunFolderReporter": "neuroevo.reporting.run_folder:RunFolderReporter",
@@ -80,7 +80,7 @@ _NAMES = {
     "save_checkpoint": "neuroevo.io.checkpoint:save_checkpoint",
     "load_checkpoint": "neuroevo.io.checkpoint:load_checkpoint",
     "load_neat_export": "neuroevo.io.neat_export:load_neat_export",
-    "resume": "neuroevo.io.resume:resume",
+    "resume": "neuroevo.run.resume:resume",
     "draw_genome": "neuroevo.viz.draw:draw_genome",
     # sub-packages
     "tasks": "neuroevo.tasks",
@@ -110,6 +110,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from neuroevo import envs, strategies, tasks, viz  # noqa: F401
     from neuroevo.compile.module import GenomeModule, compile_genome  # noqa: F401
     from neuroevo.compile.population import PopulationNetwork, compile_population  # noqa: F401
-    from neuroevo.config import load_config, load_experiment  # noqa: F401
+    from neuroevo.config import load_config  # noqa: F401
+    from neuroevo.run.experiment_file import load_experiment  # noqa: F401
     from neuroevo.loop import Result, evolve  # noqa: F401
-    from neuroevo.strategies.neat import NEAT  # noqa: F401
+    from neuroevo.strategies.neat.strategy import NEAT  # noqa: F401

@@ -10,7 +10,7 @@ import sys
 import neat
 import pytest
 
-from neuroevo.cli import main
+from neuroevo.run.cli import main
 from neuroevo.config import load_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def test_errors_are_one_line_exit_2(tmp_path, capsys, text, words):
 def test_entry_point_subprocess(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[experiment]\ngenerations = 1\n[tsk]\n")
-    proc = subprocess.run([sys.executable, "-m", "neuroevo.cli", "run", str(bad)],
+    proc = subprocess.run([sys.executable, "-m", "neuroevo.run.cli", "run", str(bad)],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "'tsk'" in proc.stderr
@@ -100,7 +100,7 @@ def test_run_folder_checkpoint_and_resume(tmp_path, capsys):
 def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path):
     import io
 
-    from neuroevo.cli import run_experiment
+    from neuroevo.run.cli import run_experiment
 
     class Terminal(io.StringIO):
         def isatty(self):

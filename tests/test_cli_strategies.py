@@ -14,8 +14,9 @@ import neat
 import pytest
 import torch
 
-from neuroevo.cli import main
-from neuroevo.config import load_config, load_experiment
+from neuroevo.run.cli import main
+from neuroevo.config import load_config
+from neuroevo.run.experiment_file import load_experiment
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64)

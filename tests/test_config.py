@@ -8,7 +8,8 @@ import re
 import neat
 import pytest
 
-from neuroevo.config import Experiment, load_config, load_experiment
+from neuroevo.config import load_config
+from neuroevo.run.experiment_file import Experiment, load_experiment
 from neuroevo.errors import ConfigError
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[1] / "configs"

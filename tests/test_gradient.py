@@ -9,7 +9,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.errors import ConfigError, StrategyError
-from neuroevo.strategies.params import load_flat_parameters
+from neuroevo.compile.params import load_flat_parameters
 
 CPU = torch.device("cpu")
 X = torch.randn(12, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)

@@ -11,7 +11,7 @@ import torch
 import neuroevo as ne
 from neuroevo.config import load_config
 from neuroevo.errors import ConfigError, TaskError
-from neuroevo.neat_compat import BatchedEvaluator
+from neuroevo.strategies.neat.compat import BatchedEvaluator
 from neuroevo.tasks.supervised import XOR
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[1] / "configs"

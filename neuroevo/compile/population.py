@@ -31,7 +31,7 @@ from neuroevo.compile.graph import (
     select_genomes,
 )
 from neuroevo.errors import TaskError
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.policy import BatchedPolicy
 
 
 class _Block(torch.nn.Module):

@@ -39,7 +39,7 @@ from neuroevo.compile.functions import activation, aggregation
 from neuroevo.compile.graph import flatten_population, required_nodes, runs
 from neuroevo.devices import resolve_device
 from neuroevo.errors import CompileError, TaskError
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.policy import BatchedPolicy
 
 Tensor = torch.Tensor
 

@@ -17,8 +17,6 @@ _NAMES = {
     "save_genome": "neuroevo.io.genome_json:save_genome",
     "load_genome": "neuroevo.io.genome_json:load_genome",
     "load_neat_export": "neuroevo.io.neat_export:load_neat_export",
-    "population_to_dict": "neuroevo.io.neat_state:population_to_dict",
-    "population_from_dict": "neuroevo.io.neat_state:population_from_dict",
     "save_checkpoint": "neuroevo.io.checkpoint:save_checkpoint",
     "load_checkpoint": "neuroevo.io.checkpoint:load_checkpoint",
     "atomic_write_bytes": "neuroevo.io.atomic:atomic_write_bytes",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from neuroevo._lazy import lazy_getattr
 
 _NAMES = {
-    "Reporter": "neuroevo.reporting.base:Reporter",
-    "GenerationStats": "neuroevo.reporting.base:GenerationStats",
+    "Reporter": "neuroevo.loop:Reporter",
+    "GenerationStats": "neuroevo.loop:GenerationStats",
     "StdOutReporter": "neuroevo.reporting.stdout:StdOutReporter",
     "ProgressBar": "neuroevo.reporting.progress:ProgressBar",
     "RunFolderReporter": "neuroevo.reporting.run_folder:RunFolderReporter",

@@ -15,7 +15,7 @@ generation has been told to the strategy, so an interruption in the middle of a
 generation resumes from the end of the previous one. Only the ``keep`` newest checkpoints
 are kept.
 
-The checkpoint holds what :func:`neuroevo.io.resume.resume` needs to rebuild and continue
+The checkpoint holds what :func:`neuroevo.run.resume.resume` needs to rebuild and continue
 the run: the experiment file and the neat-python INI it names (as text), the seed,
 device, dtype and the generations still to run.
 
@@ -38,7 +38,7 @@ from typing import Any
 from neuroevo.errors import CheckpointError
 from neuroevo.io.atomic import atomic_write_bytes
 from neuroevo.io.checkpoint import checkpoint_bytes
-from neuroevo.reporting.base import GenerationStats, Reporter
+from neuroevo.loop import GenerationStats, Reporter
 
 CHECKPOINT_DIR = "checkpoints"
 _NAME = re.compile(r"^gen-(\d+)\.ckpt$")
@@ -75,7 +75,7 @@ def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
         raise CheckpointError(f"{path}: cannot read the experiment file to checkpoint it: {e}"
                               ) from None
     files: dict[str, str] = {}
-    from neuroevo.config import load_experiment
+    from neuroevo.run.experiment_file import load_experiment
 
     exp = experiment if hasattr(experiment, "strategy_params") else load_experiment(path)
     for key, value in exp.strategy_params.items():

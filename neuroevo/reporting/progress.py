@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from neuroevo.reporting.base import GenerationStats, Reporter
+from neuroevo.loop import GenerationStats, Reporter
 
 
 class ProgressBar(Reporter):

@@ -45,7 +45,7 @@ import torch
 
 from neuroevo.errors import ConfigError
 from neuroevo.io.atomic import atomic_write_text
-from neuroevo.reporting.base import GenerationStats, Reporter
+from neuroevo.loop import GenerationStats, Reporter
 
 BASE_COLUMNS = ["generation", "best_fitness", "mean_fitness", "std_fitness",
                 "best_fitness_so_far", "evaluations", "seconds", "evaluations_per_second"]

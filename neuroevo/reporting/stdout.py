@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING
 
-from neuroevo.reporting.base import GenerationStats, Reporter
+from neuroevo.loop import GenerationStats, Reporter
 
 if TYPE_CHECKING:
     from neuroevo.loop import Result

@@ -32,7 +32,7 @@ from torch import nn
 
 from neuroevo.errors import CheckpointError, ConfigError, StrategyError
 from neuroevo.strategies.base import Strategy
-from neuroevo.strategies.params import (
+from neuroevo.compile.params import (
     ParameterPolicy,
     flatten_parameters,
     load_flat_parameters,
@@ -284,7 +284,7 @@ class VectorStrategy(Strategy):
         ``task`` from ``hidden`` (default ``[8]``), ``activation``, ``output_activation``;
         ``pop_size``, ``init_std``, ``bounds``; and the fields of ``Params``.
         """
-        from neuroevo.nets import MLP
+        from neuroevo.compile.nets import MLP
 
         p = {k: v for k, v in params.items() if k != "name"}
         hyper = {f.name for f in dataclasses.fields(cls.Params)}

@@ -22,9 +22,9 @@ _NAMES = {
     "Classification": "neuroevo.tasks.datasets:Classification",
     # control (neuroevo/tasks/control.py)
     "Control": "neuroevo.tasks.control:Control",
-    # registry: name -> task class, for experiment files (neuroevo/tasks/registry.py)
-    "make": "neuroevo.tasks.registry:make",
-    "register": "neuroevo.tasks.registry:register",
+    # aliases of the run layer's registry (neuroevo/run/task_registry.py), resolved on use
+    "make": "neuroevo.run.task_registry:make",
+    "register": "neuroevo.run.task_registry:register",
 }
 
 __getattr__ = lazy_getattr(__name__, _NAMES, globals())

@@ -6,7 +6,7 @@ import abc
 
 import torch
 
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.policy import BatchedPolicy
 
 
 class Task(abc.ABC):

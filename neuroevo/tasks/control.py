@@ -46,7 +46,7 @@ import torch
 
 from neuroevo.envs.base import VectorEnv
 from neuroevo.errors import TaskError
-from neuroevo.strategies.base import BatchedPolicy, policy_device_dtype
+from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.base import Task
 
 #: observation ranges (low, high) that ``obs_norm="auto"`` maps to [-1, 1]. gymnasium's

@@ -20,7 +20,7 @@ import math
 import torch
 
 from neuroevo.errors import ConfigError, TaskError
-from neuroevo.strategies.base import BatchedPolicy, policy_device_dtype
+from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.supervised import Supervised
 
 

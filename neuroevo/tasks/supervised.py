@@ -24,7 +24,7 @@ import itertools
 import torch
 
 from neuroevo.errors import ConfigError, TaskError
-from neuroevo.strategies.base import BatchedPolicy, policy_device_dtype
+from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.base import Task
 
 FITNESS_SHAPES = ("neat_xor", "sse", "mse")

@@ -18,8 +18,6 @@ _NAMES = {
     "plot_species": "neuroevo.viz.plots:plot_species",
     "plot_episode": "neuroevo.viz.plots:plot_episode",
     "plot_cartpole_frames": "neuroevo.viz.plots:plot_cartpole_frames",
-    "draw_command": "neuroevo.viz.commands:draw_command",
-    "plot_command": "neuroevo.viz.commands:plot_command",
 }
 
 __getattr__ = lazy_getattr(__name__, _NAMES, globals())

@@ -58,7 +58,7 @@ def test_quick_run_has_every_row_with_finite_numbers(compare, tmp_path):
 
 def test_full_budgets_equal_per_task(compare):
     """The experiment files of each task give every method the same number of evaluations."""
-    from neuroevo.config import load_experiment
+    from neuroevo.run.experiment_file import load_experiment
 
     for task in compare.TASKS:
         budgets = {}

@@ -14,7 +14,7 @@ from iohelpers import evolved_genomes, make_config
 from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
 from neuroevo.io.genome_json import genome_to_dict, load_genome
-from neuroevo.io.neat_state import population_from_dict, population_to_dict
+from neuroevo.strategies.neat.state import population_from_dict, population_to_dict
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

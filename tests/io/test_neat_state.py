@@ -11,7 +11,7 @@ import neat
 from iohelpers import make_config, xor_fitness
 from neuroevo.errors import CheckpointError
 from neuroevo.io.genome_json import genome_to_dict
-from neuroevo.io.neat_state import population_from_dict, population_to_dict
+from neuroevo.strategies.neat.state import population_from_dict, population_to_dict
 
 
 def _snapshot(pop):

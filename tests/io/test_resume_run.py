@@ -10,8 +10,8 @@ import pytest
 import neuroevo as ne
 from neuroevo.errors import CheckpointError
 from neuroevo.io.genome_json import genome_to_dict
-from neuroevo.io.resume import resume
-from neuroevo.reporting.base import Reporter
+from neuroevo.run.resume import resume
+from neuroevo.loop import Reporter
 from neuroevo.reporting.checkpointer import Checkpointer, list_checkpoints
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

@@ -3,7 +3,7 @@
 import torch
 
 import neuroevo as ne
-from neuroevo.cli import run_experiment
+from neuroevo.run.cli import run_experiment
 
 
 def test_recorded_episode_matches_the_rollout_score(tmp_path):

@@ -14,8 +14,8 @@ import neuroevo as ne
 from neuroevo.config import load_config
 from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.loop import evolve
-from neuroevo.strategies import registry
-from neuroevo.strategies.neat import NEAT
+from neuroevo.run import strategy_registry as registry
+from neuroevo.strategies.neat.strategy import NEAT
 from neuroevo.tasks.supervised import XOR
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"

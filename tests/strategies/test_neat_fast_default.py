@@ -4,8 +4,8 @@ import neat
 import torch
 
 import neuroevo as ne
-from neuroevo.strategies.neat_genome import FastGenome
-from neuroevo.strategies.neat_speciation import FastSpeciesSet
+from neuroevo.strategies.neat.genome import FastGenome
+from neuroevo.strategies.neat.speciation import FastSpeciesSet
 
 
 def test_fast_plugins_give_the_same_run_as_neat_python_types():
@@ -24,7 +24,7 @@ def test_fast_plugins_give_the_same_run_as_neat_python_types():
 
 
 def test_fast_reproduction_is_opt_in_and_evolves():
-    from neuroevo.strategies.neat_reproduction import FastReproduction
+    from neuroevo.strategies.neat.reproduction import FastReproduction
 
     assert ne.NEAT(ne.load_config("configs/xor.ini")).config.reproduction_type \
         is neat.DefaultReproduction

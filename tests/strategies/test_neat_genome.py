@@ -10,8 +10,8 @@ import neat
 import pytest
 from neat.genes import DefaultNodeGene
 
-from neuroevo.strategies.neat_genome import FastGenome
-from neuroevo.strategies.neat_speciation import FastSpeciesSet
+from neuroevo.strategies.neat.genome import FastGenome
+from neuroevo.strategies.neat.speciation import FastSpeciesSet
 from tests.strategies.test_neat_speciation import BASE, xor_fitness
 
 VARIANT = {  # every mutation path: string attributes, response, uniform init, single mutation

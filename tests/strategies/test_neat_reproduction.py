@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
-from neuroevo.io.neat_state import population_from_dict, population_to_dict
-from neuroevo.strategies.neat_genome import FastGenome
-from neuroevo.strategies.neat_reproduction import FastReproduction
-from neuroevo.strategies.neat_speciation import FastSpeciesSet
+from neuroevo.strategies.neat.state import population_from_dict, population_to_dict
+from neuroevo.strategies.neat.genome import FastGenome
+from neuroevo.strategies.neat.reproduction import FastReproduction
+from neuroevo.strategies.neat.speciation import FastSpeciesSet
 from tests.strategies.test_neat_speciation import BASE, xor_fitness
 
 P_MIN = 1e-3   # KS p-value below which two samples count as differently distributed

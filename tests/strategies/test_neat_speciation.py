@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from neat.species import DefaultSpeciesSet, Species
 
-from neuroevo.strategies import neat_speciation
-from neuroevo.strategies.neat_speciation import FastSpeciesSet, GeneTable
+from neuroevo.strategies.neat import speciation as neat_speciation
+from neuroevo.strategies.neat.speciation import FastSpeciesSet, GeneTable
 
 BASE = """
 [NEAT]

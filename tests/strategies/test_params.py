@@ -9,7 +9,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.errors import StrategyError, TaskError
-from neuroevo.strategies.params import (
+from neuroevo.compile.params import (
     ParameterPolicy,
     flatten_parameters,
     load_flat_parameters,

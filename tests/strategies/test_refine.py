@@ -9,7 +9,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.errors import ConfigError
-from neuroevo.strategies.refine import GradientRefinement
+from neuroevo.strategies.neat.refine import GradientRefinement
 
 from tests.compile.random_genomes import make_config, random_genomes
 
@@ -115,7 +115,7 @@ def test_lamarckian_neat_best_fitness_reproduces_in_neat_python():
 
 
 def test_refine_from_experiment_table(tmp_path):
-    from neuroevo.strategies.neat import NEAT
+    from neuroevo.strategies.neat.strategy import NEAT
 
     task = ne.tasks.XOR()
     s = NEAT.from_experiment({"config": "xor.ini", "refine": {"steps": 2, "mode": "baldwinian"}},

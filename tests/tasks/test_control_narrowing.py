@@ -3,7 +3,7 @@
 import torch
 
 import neuroevo as ne
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.policy import BatchedPolicy
 from tests.compile.random_genomes import make_config, random_genomes
 
 

@@ -9,7 +9,7 @@ from sklearn.metrics import accuracy_score, log_loss
 
 import neuroevo as ne
 from neuroevo.errors import ConfigError
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.policy import BatchedPolicy
 
 
 class Table(BatchedPolicy):

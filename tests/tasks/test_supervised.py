@@ -11,8 +11,8 @@ import torch
 from neuroevo.compile.population import compile_population
 from neuroevo.config import load_config
 from neuroevo.errors import ConfigError, TaskError
-from neuroevo.strategies.base import BatchedPolicy
-from neuroevo.tasks import registry
+from neuroevo.policy import BatchedPolicy
+from neuroevo.run import task_registry as registry
 from neuroevo.tasks.supervised import XOR, Parity, Supervised
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"

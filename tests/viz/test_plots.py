@@ -8,7 +8,7 @@ import struct
 import pytest
 import torch
 
-from neuroevo.reporting.base import GenerationStats
+from neuroevo.loop import GenerationStats
 from neuroevo.viz.plots import plot_cartpole_frames, plot_episode, plot_fitness, plot_species
 
 

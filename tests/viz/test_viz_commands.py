@@ -9,10 +9,10 @@ import pytest
 
 import neuroevo as ne
 from neuroevo.errors import CheckpointError, ConfigError
-from neuroevo.reporting.base import Reporter
+from neuroevo.loop import Reporter
 from neuroevo.reporting.checkpointer import Checkpointer
 from neuroevo.reporting.run_folder import RunFolderReporter
-from neuroevo.viz.commands import draw_command, plot_command, resume_command
+from neuroevo.run.commands import draw_command, plot_command, resume_command
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

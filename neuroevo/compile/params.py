@@ -8,7 +8,7 @@ A module's parameters are laid out end to end in the order of ``named_parameters
 Example::
 
     import neuroevo as ne
-    from neuroevo.strategies.params import ParameterPolicy, flatten_parameters
+    from neuroevo.compile.params import ParameterPolicy, flatten_parameters
 
     net = ne.MLP(2, [8], 1)
     theta = flatten_parameters(net)                  # [33]
@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from neuroevo.errors import StrategyError, TaskError
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.policy import BatchedPolicy
 
 
 @dataclasses.dataclass(frozen=True)

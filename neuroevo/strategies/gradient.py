@@ -47,7 +47,7 @@ from torch import nn
 
 from neuroevo.errors import CheckpointError, ConfigError, StrategyError
 from neuroevo.strategies.base import Strategy
-from neuroevo.strategies.params import (
+from neuroevo.compile.params import (
     ParameterPolicy,
     flatten_parameters,
     load_flat_parameters,
@@ -339,7 +339,7 @@ class GradientDescent(Strategy):
                         base_dir: pathlib.Path) -> GradientDescent:
         """Build from ``[strategy]``: ``hidden``, ``activation``, ``output_activation`` (an MLP
         sized for ``task``), ``restarts``, ``loss``, and the fields of :class:`GradientParams`."""
-        from neuroevo.nets import MLP
+        from neuroevo.compile.nets import MLP
 
         p = {k: v for k, v in params.items() if k != "name"}
         net_keys, own = ("hidden", "activation", "output_activation"), ("restarts", "loss")

@@ -25,7 +25,7 @@ it falls back to neat-python's own code, so it is always safe to use.
 Example::
 
     import neat
-    from neuroevo.strategies.neat_speciation import FastSpeciesSet
+    from neuroevo.strategies.neat.speciation import FastSpeciesSet
 
     config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction,
                          FastSpeciesSet, neat.DefaultStagnation, "xor.ini")

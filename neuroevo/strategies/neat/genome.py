@@ -27,7 +27,7 @@ the config uses other gene classes, both methods fall back to neat-python's code
 Example::
 
     import neat
-    from neuroevo.strategies.neat_genome import FastGenome
+    from neuroevo.strategies.neat.genome import FastGenome
 
     config = neat.Config(FastGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
                          neat.DefaultStagnation, "xor.ini")   # reads [DefaultGenome]

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from neuroevo.errors import ConfigError, TaskError
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.policy import BatchedPolicy
 from neuroevo.tasks.base import Task
 
 

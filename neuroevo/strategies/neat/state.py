@@ -25,7 +25,7 @@ elites -- is preserved.
 Example::
 
     import json, neat
-    from neuroevo.io.neat_state import population_to_dict, population_from_dict
+    from neuroevo.strategies.neat.state import population_to_dict, population_from_dict
     text = json.dumps(population_to_dict(pop))
     pop2 = population_from_dict(json.loads(text), config)   # also restores random's state
     pop2.run(eval_genomes, 10)

@@ -10,7 +10,7 @@ as the uninterrupted run would have (same genomes, same best fitness).
 
 Example::
 
-    from neuroevo.io.resume import resume
+    from neuroevo.run.resume import resume
     result = resume("runs/xor-seed1")          # or: neuroevo resume runs/xor-seed1
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 from neuroevo.errors import CheckpointError
 from neuroevo.io.atomic import atomic_write_text
 from neuroevo.io.checkpoint import Checkpoint, load_checkpoint
-from neuroevo.reporting.base import GenerationStats
+from neuroevo.loop import GenerationStats
 
 EXPERIMENT_DIR = "experiment"
 
@@ -91,11 +91,12 @@ def resume(
     """
     import torch
 
-    from neuroevo.config import load_experiment
-    from neuroevo.loop import evolve, resolve_device
+    from neuroevo.run.experiment_file import load_experiment
+    from neuroevo.devices import resolve_device
+    from neuroevo.loop import evolve
     from neuroevo.reporting.checkpointer import Checkpointer
-    from neuroevo.strategies import registry as strategies
-    from neuroevo.tasks import registry as tasks
+    from neuroevo.run import strategy_registry as strategies
+    from neuroevo.run import task_registry as tasks
 
     ckpt = load_checkpoint(checkpoint if checkpoint is not None else latest_checkpoint(run_dir))
     loop = ckpt.loop_state

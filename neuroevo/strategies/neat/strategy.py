@@ -33,8 +33,9 @@ import neat
 import torch
 
 from neuroevo.errors import ConfigError, StrategyError
-from neuroevo.strategies.base import BatchedPolicy, Strategy
-from neuroevo.strategies.collector import quiet_collector
+from neuroevo.policy import BatchedPolicy
+from neuroevo.strategies.base import Strategy
+from neuroevo.strategies.neat.runtime import quiet_collector
 
 _PARAMS = {
     "config": "path of the neat-python INI file, relative to the experiment file",
@@ -54,8 +55,8 @@ def _with_fast_plugins(config: neat.Config, *, fast: bool = True,
     in tests/strategies/test_neat_speciation.py and test_neat_genome.py); only where the
     config names exactly ``neat.DefaultSpeciesSet`` / ``neat.DefaultGenome`` are they swapped.
     """
-    from neuroevo.strategies.neat_genome import FastGenome
-    from neuroevo.strategies.neat_speciation import FastSpeciesSet
+    from neuroevo.strategies.neat.genome import FastGenome
+    from neuroevo.strategies.neat.speciation import FastSpeciesSet
 
     swap_species = fast and config.species_set_type is neat.DefaultSpeciesSet
     swap_genome = fast and config.genome_type is neat.DefaultGenome
@@ -68,7 +69,7 @@ def _with_fast_plugins(config: neat.Config, *, fast: bool = True,
     if swap_genome:
         config.genome_type = FastGenome
     if swap_repro:
-        from neuroevo.strategies.neat_reproduction import FastReproduction
+        from neuroevo.strategies.neat.reproduction import FastReproduction
 
         config.reproduction_type = FastReproduction
     return config
@@ -163,7 +164,7 @@ class NEAT(Strategy):
         config = load_config(pathlib.Path(base_dir) / params["config"])
         refine = params.get("refine")
         if refine is not None:
-            from neuroevo.strategies.refine import GradientRefinement
+            from neuroevo.strategies.neat.refine import GradientRefinement
 
             if not isinstance(refine, dict):
                 raise ConfigError(f"[strategy] refine: expected a table such as "
@@ -316,7 +317,7 @@ class NEAT(Strategy):
     def state_dict(self) -> dict[str, Any]:
         """JSON data: neat-python's whole population state (``random``'s included) and the best."""
         from neuroevo.io.genome_json import encode_float, genome_to_dict
-        from neuroevo.io.neat_state import population_to_dict
+        from neuroevo.strategies.neat.state import population_to_dict
 
         return {
             "strategy": self.name,
@@ -336,7 +337,7 @@ class NEAT(Strategy):
         """
         from neuroevo.errors import CheckpointError
         from neuroevo.io.genome_json import decode_float, genome_from_dict
-        from neuroevo.io.neat_state import population_from_dict
+        from neuroevo.strategies.neat.state import population_from_dict
 
         if not isinstance(state, dict) or state.get("strategy") != self.name:
             raise CheckpointError("NEAT.load_state_dict: not a NEAT state (no 'strategy': 'neat')")

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import torch
 
 from neuroevo.errors import ConfigError
-from neuroevo.strategies.base import BatchedPolicy
+from neuroevo.policy import BatchedPolicy
 
 MODES = ("lamarckian", "baldwinian")
 

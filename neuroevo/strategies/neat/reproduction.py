@@ -19,7 +19,7 @@ probabilities -- and does the attribute work for all children at once:
    each attribute from either parent with probability 1/2, and a connection disabled in
    either parent is disabled with probability 3/4. Matching is a ``searchsorted`` over all
    parents' genes;
-3. every attribute mutation (:mod:`neuroevo.strategies.neat_fastmutation`) on the arrays;
+3. every attribute mutation (:mod:`neuroevo.strategies.neat.mutation`) on the arrays;
 4. genomes and genes are built once, with the final values (plain ``DefaultNodeGene`` /
    ``DefaultConnectionGene`` with their usual attributes), then the structural mutations
    run on them. neat-python mutates attributes *after* the structural mutations, so the
@@ -31,7 +31,7 @@ probabilities -- and does the attribute work for all children at once:
 The random numbers come from a ``numpy.random.Generator`` seeded by one
 ``random.getrandbits(64)`` per generation, so a run seeded with
 ``neat.Population(config, seed=s)`` is reproducible and a checkpoint of ``random``'s state
-(:mod:`neuroevo.io.neat_state`) resumes it exactly. The draws differ from neat-python's, so
+(:mod:`neuroevo.strategies.neat.state`) resumes it exactly. The draws differ from neat-python's, so
 runs are statistically, not bit-for-bit, equal to neat-python's (see
 tests/strategies/test_neat_reproduction.py). Configs with other genome or gene classes fall
 back to neat-python's ``reproduce``, as do children whose fitter parent has a cycle in a
@@ -40,7 +40,7 @@ feed-forward config (those are made by the genome's own methods).
 Example::
 
     import neat
-    from neuroevo.strategies.neat_reproduction import FastReproduction
+    from neuroevo.strategies.neat.reproduction import FastReproduction
 
     config = neat.Config(neat.DefaultGenome, FastReproduction, neat.DefaultSpeciesSet,
                          neat.DefaultStagnation, "xor.ini")   # reads [DefaultReproduction]
@@ -48,7 +48,7 @@ Example::
 
 from __future__ import annotations
 
-from neuroevo.strategies.collector import quiet_collector
+from neuroevo.strategies.neat.runtime import quiet_collector
 import math
 import random
 import warnings
@@ -60,9 +60,9 @@ from neat.genome import DefaultGenome
 from neat.math_util import mean
 from neat.reproduction import DefaultReproduction
 
-from neuroevo.strategies.neat_fastmutation import (FloatSettings, mutate_bools,
+from neuroevo.strategies.neat.mutation import (FloatSettings, mutate_bools,
                                                    mutate_choices, mutate_floats)
-from neuroevo.strategies.neat_genome import FastGenome, _parent_acyclic, _supported
+from neuroevo.strategies.neat.genome import FastGenome, _parent_acyclic, _supported
 
 __all__ = ["FastReproduction"]
 
@@ -196,7 +196,7 @@ class FastReproduction(DefaultReproduction):
         """The next generation: neat-python's counts and rules, gene work vectorised."""
         if not _fast_path(config):
             return super().reproduce(config, species, pop_size, generation)
-        with quiet_collector():  # results unaffected; see neuroevo/strategies/collector.py
+        with quiet_collector():  # results unaffected; see neuroevo/strategies/neat/runtime.py
             return self._reproduce(config, species, pop_size, generation)
 
     def _reproduce(self, config: Any, species: Any, pop_size: int, generation: int) -> dict:

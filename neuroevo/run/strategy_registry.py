@@ -5,7 +5,7 @@ Each class builds itself from the experiment file's ``[strategy]`` table with
 
 Example::
 
-    from neuroevo.strategies import registry
+    from neuroevo.run import strategy_registry as registry
     strategy = registry.make("neat", {"config": "xor.ini"}, task=task, base_dir=Path("configs"))
 """
 
@@ -15,16 +15,16 @@ import pathlib
 from typing import Any
 
 from neuroevo.errors import ConfigError
-from neuroevo.tasks.registry import resolve
+from neuroevo.run.task_registry import resolve
 
 #: name -> ("module:Class", parameters added to the experiment file's)
 _REGISTRY: dict[str, tuple[str | type, dict[str, Any]]] = {
-    "neat": ("neuroevo.strategies.neat:NEAT", {}),
+    "neat": ("neuroevo.strategies.neat.strategy:NEAT", {}),
     "ga": ("neuroevo.strategies.ga:GA", {}),
     "pso": ("neuroevo.strategies.pso:PSO", {}),
     "sa": ("neuroevo.strategies.annealing:SimulatedAnnealing", {}),
-    "adam": ("neuroevo.gradient:GradientDescent", {"optimizer": "adam"}),
-    "sgd": ("neuroevo.gradient:GradientDescent", {"optimizer": "sgd"}),
+    "adam": ("neuroevo.strategies.gradient:GradientDescent", {"optimizer": "adam"}),
+    "sgd": ("neuroevo.strategies.gradient:GradientDescent", {"optimizer": "sgd"}),
 }
 
 
@@ -46,7 +46,7 @@ def make(name: str, params: dict[str, Any], *, task: Any, base_dir: str | pathli
     """Build the strategy ``name`` from an experiment file's ``[strategy]`` table."""
     if name not in _REGISTRY:
         raise ConfigError(f"unknown strategy {name!r}; known strategies: {', '.join(names())}. "
-                          "Add one with neuroevo.strategies.registry.register(name, 'module:Class')")
+                          "Add one with neuroevo.run.strategy_registry.register(name, 'module:Class')")
     target, fixed = _REGISTRY[name]
     cls = resolve(target, what="strategy", name=name)
     from_experiment = getattr(cls, "from_experiment", None)

@@ -1,7 +1,7 @@
 """``neuroevo draw | plot | resume``: functions behind the sub-commands, and their parsers.
 
 Each ``configure_*`` function adds a sub-command's arguments to an ``argparse`` parser and
-sets ``func`` (the convention of :data:`neuroevo.cli.COMMANDS`).
+sets ``func`` (the convention of :data:`neuroevo.run.cli.COMMANDS`).
 
 Example::
 
@@ -81,7 +81,7 @@ def resume_command(run_dir: str | os.PathLike[str], *, generations: int | None =
     Keeps the folder's statistics (``RunFolderReporter``) and checkpoints going.
     """
     from neuroevo.io.checkpoint import load_checkpoint
-    from neuroevo.io.resume import history_from_checkpoint, latest_checkpoint, resume
+    from neuroevo.run.resume import history_from_checkpoint, latest_checkpoint, resume
     from neuroevo.reporting.checkpointer import Checkpointer
     from neuroevo.reporting.run_folder import RunFolderReporter, read_run_history
 
@@ -105,7 +105,7 @@ def resume_command(run_dir: str | os.PathLike[str], *, generations: int | None =
                   reporters=reporters)
 
 
-# --- argparse wiring (neuroevo.cli.COMMANDS) -------------------------------------------------
+# --- argparse wiring (neuroevo.run.cli.COMMANDS) -------------------------------------------------
 
 
 def configure_draw(parser: argparse.ArgumentParser) -> None:

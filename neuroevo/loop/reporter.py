@@ -6,34 +6,12 @@ neat-python's ``BaseReporter``.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from neuroevo.loop import Result
+    from neuroevo.loop.result import GenerationStats, Result
     from neuroevo.strategies.base import Strategy
     from neuroevo.tasks.base import Task
-
-
-@dataclasses.dataclass(frozen=True)
-class GenerationStats:
-    """Figures of one generation, as reporters and ``Result.history`` see them."""
-
-    generation: int
-    best_fitness: float  # best of this generation
-    mean_fitness: float
-    std_fitness: float
-    best_fitness_so_far: float
-    evaluations: int  # cumulative fitness evaluations at the end of this generation
-    seconds: float  # wall time of this generation
-    evaluations_per_second: float
-    extra: dict[str, float] = dataclasses.field(default_factory=dict)  # e.g. {"species": 5}
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        extra = d.pop("extra")
-        d.update(extra)
-        return d
 
 
 class Reporter:

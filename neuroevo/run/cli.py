@@ -29,10 +29,10 @@ from neuroevo.errors import NeuroevoError
 
 #: sub-command -> ("module:function" that configures its parser, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("neuroevo.cli:configure_run", "run an experiment file (configs/*.toml)"),
-    "draw": ("neuroevo.viz.commands:configure_draw", "draw a genome (file or run folder) with graphviz"),
-    "plot": ("neuroevo.viz.commands:configure_plot", "plot a run folder's statistics"),
-    "resume": ("neuroevo.viz.commands:configure_resume", "continue a run from its newest checkpoint"),
+    "run": ("neuroevo.run.cli:configure_run", "run an experiment file (configs/*.toml)"),
+    "draw": ("neuroevo.run.commands:configure_draw", "draw a genome (file or run folder) with graphviz"),
+    "plot": ("neuroevo.run.commands:configure_plot", "plot a run folder's statistics"),
+    "resume": ("neuroevo.run.commands:configure_resume", "continue a run from its newest checkpoint"),
 }
 
 
@@ -71,12 +71,13 @@ def run_experiment(
     """
     import torch
 
-    from neuroevo.config import load_experiment
+    from neuroevo.run.experiment_file import load_experiment
     from neuroevo.io.atomic import atomic_write_text
-    from neuroevo.loop import evolve, resolve_device
+    from neuroevo.devices import resolve_device
+    from neuroevo.loop import evolve
     from neuroevo.reporting.stdout import StdOutReporter
-    from neuroevo.strategies import registry as strategies
-    from neuroevo.tasks import registry as tasks
+    from neuroevo.run import strategy_registry as strategies
+    from neuroevo.run import task_registry as tasks
 
     exp = load_experiment(path)
     seed = seed if seed is not None else (exp.seed if exp.seed is not None else 0)

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -22,34 +21,10 @@ import torch
 
 from neuroevo.devices import resolve_device
 from neuroevo.errors import TaskError
-from neuroevo.reporting.base import GenerationStats, Reporter
+from neuroevo.loop.reporter import Reporter
+from neuroevo.loop.result import GenerationStats, Result
 from neuroevo.strategies.base import Strategy
 from neuroevo.tasks.base import Task
-
-
-@dataclasses.dataclass
-class Result:
-    """What :func:`evolve` returns."""
-
-    best: Any  # best candidate seen (a neat-python genome, a parameter tensor ...)
-    best_fitness: float
-    solved: bool
-    generations: int  # generations evaluated
-    evaluations: int  # fitness evaluations in all
-    history: list[GenerationStats]
-    seconds: float
-    strategy: Strategy | None = None  # the strategy, to continue or inspect
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able summary (without the best candidate itself)."""
-        return {
-            "solved": self.solved,
-            "generations": self.generations,
-            "evaluations": self.evaluations,
-            "best_fitness": self.best_fitness,
-            "seconds": self.seconds,
-            "history": [s.to_dict() for s in self.history],
-        }
 
 
 def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor:

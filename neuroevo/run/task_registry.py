@@ -6,7 +6,7 @@ given the environment id as its first argument.
 
 Example::
 
-    from neuroevo.tasks import registry
+    from neuroevo.run import task_registry as registry
     task = registry.make("parity", n_bits=3)
     registry.register("my-task", "mypackage.tasks:MyTask")
     registry.make("cartpole", episodes=5)      # Control("CartPole-v1", episodes=5)

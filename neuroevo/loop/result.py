@@ -1,0 +1,55 @@
+"""What one generation and one run produce: GenerationStats and Result."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from neuroevo.strategies.base import Strategy
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerationStats:
+    """Figures of one generation, as reporters and ``Result.history`` see them."""
+
+    generation: int
+    best_fitness: float  # best of this generation
+    mean_fitness: float
+    std_fitness: float
+    best_fitness_so_far: float
+    evaluations: int  # cumulative fitness evaluations at the end of this generation
+    seconds: float  # wall time of this generation
+    evaluations_per_second: float
+    extra: dict[str, float] = dataclasses.field(default_factory=dict)  # e.g. {"species": 5}
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        extra = d.pop("extra")
+        d.update(extra)
+        return d
+
+
+@dataclasses.dataclass
+class Result:
+    """What :func:`evolve` returns."""
+
+    best: Any  # best candidate seen (a neat-python genome, a parameter tensor ...)
+    best_fitness: float
+    solved: bool
+    generations: int  # generations evaluated
+    evaluations: int  # fitness evaluations in all
+    history: list[GenerationStats]
+    seconds: float
+    strategy: Strategy | None = None  # the strategy, to continue or inspect
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary (without the best candidate itself)."""
+        return {
+            "solved": self.solved,
+            "generations": self.generations,
+            "evaluations": self.evaluations,
+            "best_fitness": self.best_fitness,
+            "seconds": self.seconds,
+            "history": [s.to_dict() for s in self.history],
+        }
