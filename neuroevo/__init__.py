@@ -103,14 +103,41 @@ __all__ = [
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_NAMES))
+    return sorted({*__all__, "__version__"})
 
 
-if TYPE_CHECKING:  # for type checkers and IDEs
+if TYPE_CHECKING:  # type checkers and IDEs see every lazy name at its real home
     from neuroevo import envs, strategies, tasks, viz  # noqa: F401
+    from neuroevo.compile.export import export_genome  # noqa: F401
     from neuroevo.compile.module import GenomeModule, compile_genome  # noqa: F401
+    from neuroevo.compile.nets import MLP  # noqa: F401
+    from neuroevo.compile.params import ParameterPolicy  # noqa: F401
     from neuroevo.compile.population import PopulationNetwork, compile_population  # noqa: F401
+    from neuroevo.compile.recurrent import (  # noqa: F401
+        RecurrentPopulationNetwork,
+        compile_recurrent,
+    )
     from neuroevo.config import load_config  # noqa: F401
-    from neuroevo.run.experiment_file import load_experiment  # noqa: F401
-    from neuroevo.loop import Result, evolve  # noqa: F401
+    from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint  # noqa: F401
+    from neuroevo.io.genome_json import load_genome, save_genome  # noqa: F401
+    from neuroevo.io.neat_export import load_neat_export  # noqa: F401
+    from neuroevo.loop import GenerationStats, Reporter, Result, evolve  # noqa: F401
+    from neuroevo.policy import BatchedPolicy  # noqa: F401
+    from neuroevo.reporting.checkpointer import Checkpointer  # noqa: F401
+    from neuroevo.reporting.progress import ProgressBar  # noqa: F401
+    from neuroevo.reporting.run_folder import RunFolderReporter  # noqa: F401
+    from neuroevo.reporting.stdout import StdOutReporter  # noqa: F401
+    from neuroevo.run.experiment_file import Experiment, load_experiment  # noqa: F401
+    from neuroevo.run.resume import resume  # noqa: F401
+    from neuroevo.strategies.annealing import SAParams, SimulatedAnnealing  # noqa: F401
+    from neuroevo.strategies.base import Strategy  # noqa: F401
+    from neuroevo.strategies.ga import GA, GAParams  # noqa: F401
+    from neuroevo.strategies.gradient import GradientDescent, GradientParams  # noqa: F401
+    from neuroevo.strategies.neat.compat import BatchedEvaluator  # noqa: F401
+    from neuroevo.strategies.neat.genome import FastGenome  # noqa: F401
+    from neuroevo.strategies.neat.refine import GradientRefinement  # noqa: F401
+    from neuroevo.strategies.neat.reproduction import FastReproduction  # noqa: F401
+    from neuroevo.strategies.neat.speciation import FastSpeciesSet  # noqa: F401
     from neuroevo.strategies.neat.strategy import NEAT  # noqa: F401
+    from neuroevo.strategies.pso import PSO, PSOParams  # noqa: F401
+    from neuroevo.viz.draw import draw_genome  # noqa: F401
