@@ -71,9 +71,9 @@ def test_early_stopping_freezes_networks_after_patience():
     gd = _setup(ne.GradientDescent(ne.MLP(3, [4], 1), inputs=X, targets=Y, loss=const, restarts=2,
                                    optimizer="sgd", lr=0.1, grad_noise=0.1, patience=3))
     _epochs(gd, 3)
-    assert not gd.stopped.any()
+    assert not gd.state.stopped.any()
     _epochs(gd, 1)  # epoch 1 set the best; epochs 2-4 did not improve
-    assert gd.stopped.all() and gd.info()["stopped"] == 2
+    assert gd.state.stopped.all() and gd.info()["stopped"] == 2
     frozen = gd.weights.detach().clone()
     _epochs(gd, 3)
     assert torch.equal(gd.weights.detach(), frozen)
@@ -86,7 +86,7 @@ def test_validation_split_and_minibatches():
     rows = {tuple(r.tolist()) for r in torch.cat([gd.val[0], gd.train[0]])}
     assert rows == {tuple(r.tolist()) for r in X}
     _epochs(gd, 4)
-    assert gd.step_count == 4 * 2  # ceil(9 / 5) steps per epoch
+    assert gd.state.step_count == 4 * 2  # ceil(9 / 5) steps per epoch
 
 
 def test_xor_solved_in_the_loop_with_one_evaluation_per_epoch():

@@ -34,7 +34,7 @@ import math
 
 import torch
 
-from neuroevo.errors import StrategyError
+from neuroevo.strategies.hyperparams import hyperparameter, validate
 from neuroevo.strategies.vector_base import VectorStrategy
 
 
@@ -42,50 +42,53 @@ from neuroevo.strategies.vector_base import VectorStrategy
 class SAParams:
     """Hyperparameters of :class:`SimulatedAnnealing`."""
 
-    sigma: float = 0.1
+    sigma: float = hyperparameter(0.1, gt=0)
     """Standard deviation of the Gaussian proposal, per coordinate."""
-    t0: float = 1.0
+    t0: float = hyperparameter(1.0, gt=0)
     """Initial temperature, in units of fitness (scale it to typical fitness differences)."""
-    schedule: str = "exponential"
+    schedule: str = hyperparameter("exponential", choices=("exponential", "linear", "logarithmic"))
     """"exponential", "linear" or "logarithmic"."""
-    alpha: float = 0.99
+    alpha: float = hyperparameter(0.99, gt=0, lt=1)
     """Exponential cooling factor per step. Kirkpatrick et al. (1983) used 0.9 per temperature
     level of many moves; with one move per level a slower factor is the usual choice."""
-    linear_steps: int = 1000
+    linear_steps: int = hyperparameter(1000, integer=True, ge=1)
     """Steps in which the linear schedule reaches zero (then ``t_min``)."""
-    t_min: float = 1e-8
+    t_min: float = hyperparameter(1e-8, gt=0)
     """Floor of the temperature (keeps the acceptance rule finite)."""
-    restart_after: int | None = None
+    restart_after: int | None = hyperparameter(None, integer=True, ge=1, none="never")
     """Restart a chain after this many steps without improving its own best; ``None`` = never."""
-    restart_from: str = "best"
+    restart_from: str = hyperparameter("best", choices=("best", "random"))
     """"best" (the best point of all chains) or "random" (a fresh initial draw)."""
-    adapt_every: int | None = 20
+    adapt_every: int | None = hyperparameter(20, integer=True, ge=1, none="fixed sigma")
     """Every this many steps, scale each chain's ``sigma`` towards an acceptance ratio of
     0.4-0.6 (Corana et al. 1987, N_s = 20); ``None`` keeps ``sigma`` fixed."""
-    adapt_c: float = 2.0
+    adapt_c: float = hyperparameter(2.0, gt=0)
     """Step-adjustment strength c of Corana et al. (1987)."""
 
     def __post_init__(self) -> None:
-        checks = [
-            (self.sigma > 0, "sigma", "> 0"),
-            (self.t0 > 0, "t0", "> 0"),
-            (self.schedule in ("exponential", "linear", "logarithmic"), "schedule",
-             "'exponential', 'linear' or 'logarithmic'"),
-            (0 < self.alpha < 1, "alpha", "in (0, 1)"),
-            (isinstance(self.linear_steps, int) and self.linear_steps >= 1, "linear_steps",
-             "an integer >= 1"),
-            (self.t_min > 0, "t_min", "> 0"),
-            (self.restart_after is None or (isinstance(self.restart_after, int)
-                                            and self.restart_after >= 1),
-             "restart_after", "an integer >= 1 or None"),
-            (self.restart_from in ("best", "random"), "restart_from", "'best' or 'random'"),
-            (self.adapt_every is None or (isinstance(self.adapt_every, int) and self.adapt_every >= 1),
-             "adapt_every", "an integer >= 1 or None"),
-            (self.adapt_c > 0, "adapt_c", "> 0"),
-        ]
-        for ok, key, want in checks:
-            if not ok:
-                raise StrategyError(f"SAParams.{key} must be {want}, got {getattr(self, key)!r}")
+        validate(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class SAState:
+    """The ``P`` chains."""
+
+    x: torch.Tensor
+    """Each chain's current point ``[P, n]``."""
+    fitness: torch.Tensor
+    """Its fitness ``[P]`` (``-inf``: not evaluated yet)."""
+    chain_best: torch.Tensor
+    """The best fitness the chain has reached since it (re)started ``[P]``."""
+    step: torch.Tensor
+    """Steps since the chain (re)started ``[P]`` (long); sets its temperature."""
+    stall: torch.Tensor
+    """Steps since ``chain_best`` last improved ``[P]`` (long)."""
+    accepts: torch.Tensor
+    """Accepted moves since ``sigma`` was last adapted ``[P]`` (long)."""
+    sigma: torch.Tensor
+    """Each chain's proposal width ``[P]``."""
+    accepted: torch.Tensor
+    """Whether the last proposal was accepted ``[P]`` (bool)."""
 
 
 def temperature(params: SAParams, step: torch.Tensor) -> torch.Tensor:
@@ -100,76 +103,71 @@ def temperature(params: SAParams, step: torch.Tensor) -> torch.Tensor:
     return t.clamp_min(params.t_min)
 
 
-class SimulatedAnnealing(VectorStrategy):
+class SimulatedAnnealing(VectorStrategy[SAState]):
     """Parallel-chain simulated annealing; see the module docstring."""
 
     name = "sa"
     Params = SAParams
     default_pop_size = 32
 
-    def _init(self, x0: torch.Tensor) -> torch.Tensor:
+    def _init(self, x0: torch.Tensor) -> SAState:
         P = self._pop_size
         zeros = torch.zeros(P, dtype=torch.long, device=self.device)
         inf = torch.full((P,), float("-inf"), device=self.device, dtype=self.dtype)
-        self.state = {"x": x0, "fitness": inf, "chain_best": inf.clone(), "step": zeros,
-                      "stall": zeros.clone(), "accepts": zeros.clone(),
-                      "sigma": torch.full((P,), self.params.sigma, device=self.device, dtype=self.dtype),
-                      "accepted": torch.zeros(P, dtype=torch.bool, device=self.device)}
-        return x0
+        return SAState(x=x0, fitness=inf, chain_best=inf.clone(), step=zeros, stall=zeros.clone(),
+                       accepts=zeros.clone(),
+                       sigma=torch.full((P,), self.params.sigma, device=self.device, dtype=self.dtype),
+                       accepted=torch.zeros(P, dtype=torch.bool, device=self.device))
 
-    def _propose(self) -> torch.Tensor:
-        x, f = self.state["x"], self.state["fitness"]
-        y = self.clip(x + self.state["sigma"][:, None] * self.randn(*x.shape))
-        return torch.where(torch.isfinite(f)[:, None], y, x)  # unevaluated chains: evaluate x
+    def _ask(self, state: SAState) -> tuple[torch.Tensor, SAState]:
+        x, f = state.x, state.fitness
+        y = self.clip(x + state.sigma[:, None] * self.randn(*x.shape))
+        return torch.where(torch.isfinite(f)[:, None], y, x), state  # unevaluated chains: evaluate x
 
-    def _tell(self, y: torch.Tensor, fy: torch.Tensor) -> torch.Tensor:
-        s, p = self.state, self.params
-        t = temperature(p, s["step"]).to(self.dtype)
-        evaluated = torch.isfinite(s["fitness"])  # -inf: chain's point not yet evaluated
-        log_accept = ((fy - s["fitness"]) / t).clamp(max=0.0)  # unevaluated: always accept
+    def _tell(self, s: SAState, y: torch.Tensor, fy: torch.Tensor) -> SAState:
+        p = self.params
+        t = temperature(p, s.step).to(self.dtype)
+        evaluated = torch.isfinite(s.fitness)  # -inf: chain's point not yet evaluated
+        log_accept = ((fy - s.fitness) / t).clamp(max=0.0)  # unevaluated: always accept
         accept = self.rand(fy.shape[0]) < torch.exp(log_accept)
-        s["x"] = torch.where(accept[:, None], y, s["x"])
-        s["fitness"] = torch.where(accept, fy, s["fitness"])
-        s["accepted"] = accept
-        s["step"] = s["step"] + 1
-        s["accepts"] = s["accepts"] + (accept & evaluated).long()
+        s = dataclasses.replace(
+            s, x=torch.where(accept[:, None], y, s.x), fitness=torch.where(accept, fy, s.fitness),
+            accepted=accept, step=s.step + 1, accepts=s.accepts + (accept & evaluated).long())
         if p.adapt_every is not None and self.generation % p.adapt_every == p.adapt_every - 1:
-            self._adapt_sigma()
-        improved = fy > s["chain_best"]
-        s["chain_best"] = torch.where(improved, fy, s["chain_best"])
-        s["stall"] = torch.where(improved, 0, s["stall"] + 1)
+            s = self._adapt_sigma(s)
+        improved = fy > s.chain_best
+        s = dataclasses.replace(s, chain_best=torch.where(improved, fy, s.chain_best),
+                                stall=torch.where(improved, 0, s.stall + 1))
         if p.restart_after is not None:
-            self._restart(s["stall"] >= p.restart_after)
-        return self._propose()
+            s = self._restart(s, s.stall >= p.restart_after)
+        return s
 
-    def _adapt_sigma(self) -> None:
+    def _adapt_sigma(self, s: SAState) -> SAState:
         """Corana et al. (1987), eq. for v_m: widen above 60 % acceptance, narrow below 40 %."""
-        s, c = self.state, self.params.adapt_c
-        a = s["accepts"].to(self.dtype) / self.params.adapt_every
+        c = self.params.adapt_c
+        a = s.accepts.to(self.dtype) / self.params.adapt_every
         wider = 1.0 + c * (a - 0.6) / 0.4
         narrower = 1.0 / (1.0 + c * (0.4 - a) / 0.4)
-        s["sigma"] = s["sigma"] * torch.where(a > 0.6, wider, torch.where(a < 0.4, narrower, 1.0))
-        s["accepts"] = torch.zeros_like(s["accepts"])
+        sigma = s.sigma * torch.where(a > 0.6, wider, torch.where(a < 0.4, narrower, 1.0))
+        return dataclasses.replace(s, sigma=sigma, accepts=torch.zeros_like(s.accepts))
 
-    def _restart(self, mask: torch.Tensor) -> None:
+    def _restart(self, s: SAState, mask: torch.Tensor) -> SAState:
         if not bool(mask.any()):
-            return
-        s = self.state
+            return s
         if self.params.restart_from == "best":
-            x_new = self.best.expand_as(s["x"])
-            f_new = torch.full_like(s["fitness"], self.best_fitness)
+            x_new = self.best.expand_as(s.x)
+            f_new = torch.full_like(s.fitness, self.best_fitness)
         else:  # a fresh point, evaluated unperturbed by the next ask
             x_new = self.sample_initial(self._pop_size)
-            f_new = torch.full_like(s["fitness"], float("-inf"))
-        s["x"] = torch.where(mask[:, None], x_new, s["x"])
-        s["fitness"] = torch.where(mask, f_new, s["fitness"])
-        s["chain_best"] = torch.where(mask, f_new, s["chain_best"])
-        s["step"] = torch.where(mask, 0, s["step"])
-        s["stall"] = torch.where(mask, 0, s["stall"])
+            f_new = torch.full_like(s.fitness, float("-inf"))
+        return dataclasses.replace(
+            s, x=torch.where(mask[:, None], x_new, s.x), fitness=torch.where(mask, f_new, s.fitness),
+            chain_best=torch.where(mask, f_new, s.chain_best), step=torch.where(mask, 0, s.step),
+            stall=torch.where(mask, 0, s.stall))
 
     def info(self) -> dict[str, float]:
-        if "step" not in self.state:
+        if self.state is None:
             return {}
-        t = temperature(self.params, self.state["step"])
+        t = temperature(self.params, self.state.step)
         return {"temperature": float(t.mean()),
-                "acceptance": float(self.state["accepted"].double().mean())}
+                "acceptance": float(self.state.accepted.double().mean())}

@@ -26,7 +26,7 @@ class Strategy(abc.ABC):
     :attr:`best` / :attr:`best_fitness` up to date (the best candidate seen so far, in
     whatever form the strategy's candidates take: a neat-python genome, a flat parameter
     tensor ...). ``info()`` adds strategy-specific numbers (species count ...) that
-    reporters show.
+    reporters show. :attr:`done` lets a strategy end the run early.
     """
 
     #: short name used in experiment files and reports ("neat", "ga", "pso", "sa", "adam")
@@ -34,6 +34,11 @@ class Strategy(abc.ABC):
 
     best: Any = None
     best_fitness: float = float("-inf")
+
+    #: True once the strategy has nothing left to do (every gradient restart early-stopped,
+    #: say); ``neuroevo.evolve`` checks it before each generation and ends the run when it is
+    #: true. False by default; a subclass sets it or overrides it with a property.
+    done: bool = False
 
     @abc.abstractmethod
     def setup(

@@ -1,8 +1,8 @@
 """Gradient-descent baselines that run in the same loop, on the same tasks, as evolution.
 
-:class:`GradientDescent` is a :class:`~neuroevo.strategies.base.Strategy` whose population is
-``restarts`` independently initialised copies of one module, trained in parallel (one
-vmapped forward/backward for all of them). Each generation of :func:`neuroevo.evolve`:
+:class:`GradientDescent` is a :class:`~neuroevo.strategies.vector_base.VectorStrategy` whose
+population is ``restarts`` independently initialised copies of one module, trained in
+parallel (one vmapped forward/backward for all of them). Each generation of :func:`neuroevo.evolve`:
 
 1. ``ask()`` returns the current weights as a batched policy; the task scores them (this is
    the fitness the reporters show and the best-so-far is chosen by);
@@ -38,21 +38,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import pathlib
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 
-from neuroevo.errors import CheckpointError, ConfigError, StrategyError
-from neuroevo.strategies.base import Strategy
-from neuroevo.compile.params import (
-    ParameterPolicy,
-    flatten_parameters,
-    load_flat_parameters,
-    reset_parameters,
-)
+from neuroevo.compile.params import ParameterPolicy, flatten_parameters, reset_parameters
+from neuroevo.errors import CheckpointError, StrategyError
+from neuroevo.strategies.hyperparams import Allowed, check, hyperparameter, validate
+from neuroevo.strategies.vector_base import VectorStrategy
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -74,73 +69,76 @@ LOSSES: dict[str, LossFn] = {"mse": mse_loss, "cross_entropy": cross_entropy_los
 class GradientParams:
     """Hyperparameters of :class:`GradientDescent`."""
 
-    optimizer: str = "adam"
+    optimizer: str = hyperparameter("adam", choices=("adam", "sgd"))
     """"adam" (Kingma & Ba 2015) or "sgd"."""
-    lr: float = 1e-2
+    lr: float = hyperparameter(1e-2, gt=0)
     """Learning rate (Adam's paper default is 1e-3; tiny networks train faster at 1e-2)."""
-    momentum: float = 0.0
+    momentum: float = hyperparameter(0.0, ge=0)
     """SGD momentum (Polyak 1964); ignored by Adam."""
-    weight_decay: float = 0.0
+    weight_decay: float = hyperparameter(0.0, ge=0)
     """L2 penalty coefficient."""
-    l1: float = 0.0
+    l1: float = hyperparameter(0.0, ge=0)
     """L1 penalty coefficient on all parameters."""
-    dropout: float = 0.0
+    dropout: float = hyperparameter(0.0, ge=0, lt=1)
     """Dropout probability on the MLP's hidden layers while training."""
-    grad_noise: float = 0.0
+    grad_noise: float = hyperparameter(0.0, ge=0)
     """eta of the annealed gradient noise (0: off); Neelakantan et al. use 0.01, 0.3 or 1.0."""
-    grad_noise_gamma: float = 0.55
+    grad_noise_gamma: float = hyperparameter(0.55, ge=0)
     """Decay exponent gamma of the gradient-noise variance (Neelakantan et al. 2015)."""
-    batch_size: int | None = None
+    batch_size: int | None = hyperparameter(None, integer=True, ge=1, none="full batch")
     """Cases per step; ``None``: full batch (one step per epoch)."""
-    patience: int | None = None
+    patience: int | None = hyperparameter(None, integer=True, ge=1, none="never stop")
     """Stop a network after this many epochs without improvement; ``None``: never."""
-    min_delta: float = 0.0
+    min_delta: float = hyperparameter(0.0)
     """Smallest loss decrease that counts as an improvement."""
-    validation_fraction: float = 0.0
+    validation_fraction: float = hyperparameter(0.0, ge=0, lt=1)
     """Share of the cases held out to monitor early stopping (0: monitor training loss)."""
 
     def __post_init__(self) -> None:
-        checks = [
-            (self.optimizer in ("adam", "sgd"), "optimizer", "'adam' or 'sgd'"),
-            (self.lr > 0, "lr", "> 0"),
-            (self.momentum >= 0 and self.weight_decay >= 0 and self.l1 >= 0, "momentum",
-             ">= 0 (and weight_decay, l1 >= 0)"),
-            (0 <= self.dropout < 1, "dropout", "in [0, 1)"),
-            (self.grad_noise >= 0 and self.grad_noise_gamma >= 0, "grad_noise", ">= 0"),
-            (self.batch_size is None or (isinstance(self.batch_size, int) and self.batch_size >= 1),
-             "batch_size", "an integer >= 1 or None"),
-            (self.patience is None or (isinstance(self.patience, int) and self.patience >= 1),
-             "patience", "an integer >= 1 or None"),
-            (0 <= self.validation_fraction < 1, "validation_fraction", "in [0, 1)"),
-        ]
-        for ok, key, want in checks:
-            if not ok:
-                raise StrategyError(f"GradientParams.{key} must be {want}, got {getattr(self, key)!r}")
+        validate(self)
 
 
-class GradientDescent(Strategy):
+@dataclasses.dataclass(frozen=True)
+class GradientState:
+    """Training progress of the ``R`` networks (their weights are the candidates)."""
+
+    train_loss: torch.Tensor
+    """Each network's mean training loss in the last epoch ``[R]`` (NaN before the first)."""
+    best_loss: torch.Tensor
+    """The lowest monitored (validation, else training) loss so far ``[R]``."""
+    bad_epochs: torch.Tensor
+    """Epochs since ``best_loss`` last improved ``[R]`` (long)."""
+    stopped: torch.Tensor
+    """Networks frozen by early stopping ``[R]`` (bool)."""
+    step_count: int
+    """Optimizer steps taken; anneals the gradient noise."""
+
+
+class GradientDescent(VectorStrategy[GradientState]):
     """``restarts`` copies of ``module`` trained by Adam or SGD, one epoch per generation.
 
     Data: ``task.inputs`` / ``task.targets`` (as :class:`neuroevo.tasks.Supervised` has), or
     ``inputs=`` / ``targets=``. Restart 0 starts from the module's own parameters; the others
     (all, with ``reset_module=True``) are re-drawn by PyTorch's initialisers from the seed.
+    ``weights`` is the trainable ``[R, n_params]`` tensor the optimizer steps; ``ask()``
+    returns a copy of it.
     """
 
     name = "gradient"
+    Params = GradientParams
+    default_pop_size = 1
+    min_pop_size = 1
+    pop_size_key = "restarts"
+    experiment_keys = ("restarts", "loss")
 
     def __init__(self, module: nn.Module, *, task: Any = None, inputs: torch.Tensor | None = None,
                  targets: torch.Tensor | None = None, loss: str | LossFn | None = None,
                  restarts: int = 1, params: GradientParams | None = None,
                  reset_module: bool = False, **overrides: Any) -> None:
-        fields = {f.name for f in dataclasses.fields(GradientParams)}
-        unknown = sorted(set(overrides) - fields)
-        if unknown:
-            raise StrategyError(f"GradientDescent got unknown hyperparameters {unknown}; valid "
-                                f"ones are {sorted(fields)}")
-        self.params = dataclasses.replace(params or GradientParams(), **overrides)
+        check(restarts, Allowed(integer=True, ge=1), "restarts")
+        super().__init__(module, pop_size=restarts, params=params, reset_module=reset_module,
+                         **overrides)
         self.name = self.params.optimizer  # "adam" / "sgd" in reports
-        if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 1:
-            raise StrategyError(f"restarts must be an integer >= 1, got {restarts!r}")
         if inputs is None and task is not None:
             inputs, targets = getattr(task, "inputs", None), getattr(task, "targets", None)
         if inputs is None or targets is None:
@@ -151,8 +149,6 @@ class GradientDescent(Strategy):
             raise StrategyError(f"dropout={self.params.dropout} needs a neuroevo.MLP (or a module "
                                 f"with a 'dropout' attribute); {type(module).__name__} has none")
         self.loss_fn = self._resolve_loss(loss, task)
-        self.module, self.restarts, self.reset_module = module, restarts, bool(reset_module)
-        self.best, self.best_fitness, self.generation = None, float("-inf"), 0
         self.weights: torch.Tensor | None = None
 
     def _resolve_loss(self, loss: str | LossFn | None, task: Any) -> LossFn:
@@ -173,33 +169,34 @@ class GradientDescent(Strategy):
         raise StrategyError("no loss: pass loss='mse', 'cross_entropy' or a callable")
 
     @property
-    def population_size(self) -> int:
-        return self.restarts
+    def restarts(self) -> int:
+        return self._pop_size
 
     def setup(self, *, num_inputs: int, num_outputs: int, seed: int | None,
               device: torch.device, dtype: torch.dtype) -> None:
         if self.inputs.shape[-1] != num_inputs or self.targets.shape[0] != self.inputs.shape[0]:
             raise StrategyError(f"data inputs {tuple(self.inputs.shape)} / targets "
                                 f"{tuple(self.targets.shape)} do not fit a task with {num_inputs} inputs")
-        self.device, self.dtype, self._io = torch.device(device), dtype, (num_inputs, num_outputs)
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(seed if seed is not None else int(torch.seed() % 2**62))
-        self.module = copy.deepcopy(self.module).to(device=self.device, dtype=dtype)
+        super().setup(num_inputs=num_inputs, num_outputs=num_outputs, seed=seed, device=device,
+                      dtype=dtype)
+
+    def _initial_population(self) -> torch.Tensor:
         rows = [flatten_parameters(self.module)]
-        for r in range(self.restarts):
+        for r in range(self._pop_size):
             if r > 0 or self.reset_module:
-                seed_r = int(torch.randint(2**62, (1,), generator=self.generator, device=self.device))
-                rows.append(flatten_parameters(reset_parameters(self.module, seed_r)))
-        rows = rows[1:] if self.reset_module else rows
-        self.weights = torch.stack(rows).requires_grad_(True)
+                rows.append(flatten_parameters(reset_parameters(self.module, self.draw_seed())))
+        return torch.stack(rows[1:] if self.reset_module else rows)
+
+    def _init(self, x0: torch.Tensor) -> GradientState:
         p = self.params
+        self.weights = x0.clone().requires_grad_(True)
         if p.optimizer == "adam":
             self.optimizer = torch.optim.Adam([self.weights], lr=p.lr, weight_decay=p.weight_decay)
         else:
             self.optimizer = torch.optim.SGD([self.weights], lr=p.lr, momentum=p.momentum,
                                              weight_decay=p.weight_decay)
-        x = self.inputs.to(self.device, dtype)
-        y = self.targets.to(self.device, dtype)
+        x = self.inputs.to(self.device, self.dtype)
+        y = self.targets.to(self.device, self.dtype)
         n_val = int(round(p.validation_fraction * x.shape[0]))
         if p.validation_fraction > 0 and not 1 <= n_val < x.shape[0]:
             raise StrategyError(f"validation_fraction={p.validation_fraction} of {x.shape[0]} "
@@ -207,153 +204,106 @@ class GradientDescent(Strategy):
         perm = torch.randperm(x.shape[0], generator=self.generator, device=self.device)
         self.val = (x[perm[:n_val]], y[perm[:n_val]]) if n_val else None
         self.train = (x[perm[n_val:]], y[perm[n_val:]]) if n_val else (x, y)
-        self.module.dropout = p.dropout if hasattr(self.module, "dropout") else 0.0
-        R = self.restarts
-        self.stopped = torch.zeros(R, dtype=torch.bool, device=self.device)
-        self.best_loss = torch.full((R,), float("inf"), device=self.device, dtype=dtype)
-        self.bad_epochs = torch.zeros(R, dtype=torch.long, device=self.device)
-        self.step_count, self.best, self.best_fitness, self.generation = 0, None, float("-inf"), 0
-        self.last_loss = float("nan")
+        if hasattr(self.module, "dropout"):
+            self.module.dropout = p.dropout
+        R, like = self._pop_size, dict(device=self.device, dtype=self.dtype)
+        return GradientState(train_loss=torch.full((R,), float("nan"), **like),
+                             best_loss=torch.full((R,), float("inf"), **like),
+                             bad_epochs=torch.zeros(R, dtype=torch.long, device=self.device),
+                             stopped=torch.zeros(R, dtype=torch.bool, device=self.device),
+                             step_count=0)
+
+    def _ask(self, state: GradientState) -> tuple[torch.Tensor, GradientState]:
+        return self.weights.detach().clone(), state
 
     def _policy(self, weights: torch.Tensor) -> ParameterPolicy:
         return ParameterPolicy(self.module, weights, num_inputs=self._io[0], num_outputs=self._io[1])
 
-    def ask(self) -> ParameterPolicy:
-        if self.weights is None:
-            raise StrategyError("GradientDescent is not set up: call setup(...) (evolve does)")
-        self.module.eval()
-        return self._policy(self.weights.detach())
+    def _tell(self, state: GradientState, x: torch.Tensor, fitness: torch.Tensor) -> GradientState:
+        """One epoch: one pass over the training data (the fitness only picks the best)."""
+        if bool(state.stopped.all()):
+            return state
+        xs, ys = self.train
+        bs = self.params.batch_size
+        if bs is None:  # full batch, in the task's order (a score-based loss relies on it)
+            order = torch.arange(xs.shape[0], device=self.device)
+            bs = xs.shape[0]
+        else:
+            order = torch.randperm(xs.shape[0], generator=self.generator, device=self.device)
+        step, losses = state.step_count, []
+        self.module.train()
+        try:
+            for idx in order.split(bs):
+                losses.append(self._step(xs[idx], ys[idx], state.stopped, step) * idx.numel())
+                step += 1
+        finally:
+            self.module.eval()
+        epoch_loss = torch.stack(losses).sum(0) / xs.shape[0]
+        state = dataclasses.replace(state, train_loss=epoch_loss, step_count=step)
+        return state if self.params.patience is None else self._early_stopping(state)
 
-    def _noise_seed(self) -> int:
-        return int(torch.randint(2**62, (1,), generator=self.generator, device=self.device))
-
-    def _step(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor, stopped: torch.Tensor,
+              step: int) -> torch.Tensor:
+        """One optimizer step on a mini-batch; networks in ``stopped`` keep their weights."""
         p = self.params
         self.optimizer.zero_grad(set_to_none=True)
         cuda = [self.device.index or 0] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda):  # dropout masks drawn from our generator
-            torch.manual_seed(self._noise_seed())
+            torch.manual_seed(self.draw_seed())
             losses = self.loss_fn(self._policy(self.weights)(xb), yb)
-        if not isinstance(losses, torch.Tensor) or losses.shape != (self.restarts,):
+        if not isinstance(losses, torch.Tensor) or losses.shape != (self._pop_size,):
             raise StrategyError(f"the loss returned {getattr(losses, 'shape', losses)!r}; it must "
-                                f"return one value per network, shape ({self.restarts},)")
+                                f"return one value per network, shape ({self._pop_size},)")
         total = losses.sum() + (p.l1 * self.weights.abs().sum() if p.l1 > 0 else 0.0)
         if not total.requires_grad:
             raise StrategyError("the loss is not differentiable (e.g. an accuracy fitness); pass "
                                 "loss='mse' or loss='cross_entropy'")
         total.backward()
         if p.grad_noise > 0:
-            std = (p.grad_noise / (1 + self.step_count) ** p.grad_noise_gamma) ** 0.5
-            self.weights.grad += std * torch.randn(self.weights.shape, generator=self.generator,
-                                                   device=self.device, dtype=self.dtype)
-        frozen = self.weights.detach()[self.stopped].clone()
+            std = (p.grad_noise / (1 + step) ** p.grad_noise_gamma) ** 0.5
+            self.weights.grad += std * self.randn(*self.weights.shape)
+        frozen = self.weights.detach()[stopped].clone()
         self.optimizer.step()
         with torch.no_grad():
-            self.weights[self.stopped] = frozen
-        self.step_count += 1
+            self.weights[stopped] = frozen
         return losses.detach()
 
-    def tell(self, fitness: torch.Tensor) -> None:
-        if self.weights is None:
-            raise StrategyError("GradientDescent is not set up: call setup(...) (evolve does)")
-        if not isinstance(fitness, torch.Tensor) or fitness.shape != (self.restarts,):
-            raise StrategyError(f"tell() expects fitness of shape ({self.restarts},), got "
-                                f"{getattr(fitness, 'shape', type(fitness).__name__)}")
-        i = int(torch.argmax(fitness))
-        if float(fitness[i]) > self.best_fitness:
-            self.best_fitness, self.best = float(fitness[i]), self.weights.detach()[i].clone()
-        self.generation += 1
-        if bool(self.stopped.all()):
-            return
-        x, y = self.train
-        bs = self.params.batch_size
-        if bs is None:  # full batch, in the task's order (a score-based loss relies on it)
-            order = torch.arange(x.shape[0], device=self.device)
-            bs = x.shape[0]
-        else:
-            order = torch.randperm(x.shape[0], generator=self.generator, device=self.device)
-        self.module.train()
-        losses = [self._step(x[idx], y[idx]) * idx.numel() for idx in order.split(bs)]
-        self.module.eval()
-        epoch_loss = torch.stack(losses).sum(0) / x.shape[0]
-        self.last_loss = float(epoch_loss.mean())
-        if self.params.patience is not None:
-            self._early_stopping(epoch_loss)
-
-    def _early_stopping(self, train_loss: torch.Tensor) -> None:
-        monitored = train_loss
+    def _early_stopping(self, state: GradientState) -> GradientState:
+        monitored = state.train_loss
         if self.val is not None:
             with torch.no_grad():
                 monitored = self.loss_fn(self._policy(self.weights.detach())(self.val[0]), self.val[1])
-        better = monitored < self.best_loss - self.params.min_delta
-        self.best_loss = torch.where(better, monitored, self.best_loss)
-        self.bad_epochs = torch.where(better, 0, self.bad_epochs + 1)
-        self.stopped |= self.bad_epochs >= self.params.patience
+        better = monitored < state.best_loss - self.params.min_delta
+        bad_epochs = torch.where(better, 0, state.bad_epochs + 1)
+        return dataclasses.replace(state, best_loss=torch.where(better, monitored, state.best_loss),
+                                   bad_epochs=bad_epochs,
+                                   stopped=state.stopped | (bad_epochs >= self.params.patience))
 
     @property
     def done(self) -> bool:
         """True once every restart has early-stopped; ``neuroevo.evolve`` then ends the run."""
-        return getattr(self, "weights", None) is not None and bool(self.stopped.all())
+        return self.state is not None and bool(self.state.stopped.all())
 
     def info(self) -> dict[str, float]:
-        return {"train_loss": self.last_loss, "stopped": float(self.stopped.sum())
-                if self.weights is not None else 0.0}
-
-    def best_module(self) -> nn.Module:
-        """A copy of the module carrying the best weights found so far."""
-        if self.best is None:
-            raise StrategyError("best_module() needs at least one tell()")
-        return load_flat_parameters(copy.deepcopy(self.module).eval(), self.best)
+        if self.state is None:
+            return {}
+        return {"train_loss": float(self.state.train_loss.mean()),
+                "stopped": float(self.state.stopped.sum())}
 
     def state_dict(self) -> dict[str, Any]:
-        if self.weights is None:
-            raise StrategyError("GradientDescent is not set up: nothing to save")
-        return {"name": self.name, "restarts": self.restarts, "generation": self.generation,
-                "step_count": self.step_count, "params": dataclasses.asdict(self.params),
-                "weights": self.weights.detach().clone(), "optimizer": copy.deepcopy(self.optimizer.state_dict()),
-                "best": None if self.best is None else self.best.clone(),
-                "best_fitness": self.best_fitness, "stopped": self.stopped.clone(),
-                "best_loss": self.best_loss.clone(), "bad_epochs": self.bad_epochs.clone(),
-                "generator": self.generator.get_state()}
+        return {**super().state_dict(), "optimizer": copy.deepcopy(self.optimizer.state_dict())}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        if self.weights is None:
-            raise StrategyError("set the strategy up (setup(...)) before load_state_dict")
-        if state.get("name") != self.name or state.get("restarts") != self.restarts or \
-                tuple(state["weights"].shape) != tuple(self.weights.shape):
-            raise CheckpointError("checkpoint is not from a GradientDescent with the same module "
-                                  f"and restarts={self.restarts}")
-        self.params = GradientParams(**state["params"])
+        super().load_state_dict(state)
         with torch.no_grad():
-            self.weights.copy_(state["weights"])
+            self.weights.copy_(self.candidates)
         self.optimizer.load_state_dict(state["optimizer"])
-        self.generation, self.step_count = int(state["generation"]), int(state["step_count"])
-        self.best_fitness = float(state["best_fitness"])
-        self.best = None if state["best"] is None else state["best"].to(self.device, self.dtype)
-        for k in ("stopped", "best_loss", "bad_epochs"):
-            setattr(self, k, state[k].to(self.device))
-        self.generator.set_state(state["generator"])
 
     @classmethod
-    def from_experiment(cls, params: dict[str, Any], *, task: Any,
-                        base_dir: pathlib.Path) -> GradientDescent:
-        """Build from ``[strategy]``: ``hidden``, ``activation``, ``output_activation`` (an MLP
-        sized for ``task``), ``restarts``, ``loss``, and the fields of :class:`GradientParams`."""
-        from neuroevo.compile.nets import MLP
+    def experiment_name(cls, params: dict[str, Any]) -> str:
+        """"adam" or "sgd": the registry names that fix ``optimizer``."""
+        return str(params.get("name", params.get("optimizer", GradientParams.optimizer)))
 
-        p = {k: v for k, v in params.items() if k != "name"}
-        net_keys, own = ("hidden", "activation", "output_activation"), ("restarts", "loss")
-        fields = {f.name for f in dataclasses.fields(GradientParams)}
-        unknown = sorted(set(p) - set(net_keys) - set(own) - fields)
-        if unknown:
-            raise ConfigError(f"[strategy] gradient: unknown keys {unknown}; valid keys are "
-                              f"{sorted(set(net_keys) | set(own) | fields)}")
-        net = {k: p.pop(k) for k in net_keys if k in p}
-        hidden = net.pop("hidden", [8])
-        if not isinstance(hidden, list):
-            raise ConfigError(f"[strategy] hidden must be a list of layer sizes, got {hidden!r}")
-        module = MLP(task.num_inputs, hidden, task.num_outputs, **net)
-        try:
-            return cls(module, task=task, reset_module=True, **p)
-        except (StrategyError, TypeError) as e:
-            raise ConfigError(f"[strategy] gradient: {e}") from e
+    @classmethod
+    def _experiment_arguments(cls, task: Any) -> dict[str, Any]:
+        return {"task": task}

@@ -31,7 +31,7 @@ import dataclasses
 
 import torch
 
-from neuroevo.errors import StrategyError
+from neuroevo.strategies.hyperparams import hyperparameter, validate
 from neuroevo.strategies.vector_base import VectorStrategy
 
 
@@ -39,43 +39,63 @@ from neuroevo.strategies.vector_base import VectorStrategy
 class PSOParams:
     """Hyperparameters of :class:`PSO`."""
 
-    w: float = 0.7298
+    w: float = hyperparameter(0.7298)
     """Inertia weight (Clerc & Kennedy 2002 constriction factor chi)."""
-    c1: float = 1.49618
+    c1: float = hyperparameter(1.49618, ge=0)
     """Cognitive acceleration, pull towards the particle's own best (chi * 2.05)."""
-    c2: float = 1.49618
+    c2: float = hyperparameter(1.49618, ge=0)
     """Social acceleration, pull towards the neighbourhood best (chi * 2.05)."""
-    topology: str = "global"
+    topology: str = hyperparameter("global", choices=("global", "ring"))
     """"global" (gbest, every particle sees the swarm's best) or "ring" (lbest)."""
-    neighbors: int = 1
+    neighbors: int = hyperparameter(1, integer=True, ge=1)
     """Ring radius k: particle i sees i-k .. i+k (k = 1 in Kennedy & Mendes 2002)."""
-    velocity_clamp: float | None = None
+    velocity_clamp: float | None = hyperparameter(None, gt=0, none="no clamping")
     """Largest |velocity| per coordinate; ``None`` = no clamping (constriction needs none)."""
 
     def __post_init__(self) -> None:
-        checks = [
-            (self.topology in ("global", "ring"), "topology", "'global' or 'ring'"),
-            (isinstance(self.neighbors, int) and self.neighbors >= 1, "neighbors", "an integer >= 1"),
-            (self.velocity_clamp is None or self.velocity_clamp > 0, "velocity_clamp", "> 0 or None"),
-            (self.c1 >= 0 and self.c2 >= 0, "c1", "c1 >= 0 and c2 >= 0"),
-        ]
-        for ok, key, want in checks:
-            if not ok:
-                raise StrategyError(f"PSOParams.{key} must be {want}, got {getattr(self, key)!r}")
+        validate(self)
 
 
-class PSO(VectorStrategy):
+@dataclasses.dataclass(frozen=True)
+class PSOState:
+    """The swarm."""
+
+    position: torch.Tensor
+    """Where each particle is, ``[P, n]`` (the candidates last asked for)."""
+    velocity: torch.Tensor
+    """Its velocity ``[P, n]``."""
+    pbest: torch.Tensor
+    """Its personal best position ``[P, n]``."""
+    pbest_fitness: torch.Tensor
+    """The fitness there ``[P]`` (``-inf`` before the first evaluation)."""
+
+
+class PSO(VectorStrategy[PSOState]):
     """Particle swarm with global-best or ring topology; see the module docstring."""
 
     name = "pso"
     Params = PSOParams
     default_pop_size = 50  # swarm size of Bratton & Kennedy (2007)
 
-    def _init(self, x0: torch.Tensor) -> torch.Tensor:
+    def _init(self, x0: torch.Tensor) -> PSOState:
         v0 = self._clamp_v((self.sample_initial(self._pop_size) - x0) / 2)
         inf = torch.full((self._pop_size,), float("-inf"), device=self.device, dtype=self.dtype)
-        self.state = {"velocity": v0, "pbest": x0.clone(), "pbest_fitness": inf}
-        return x0
+        return PSOState(position=x0, velocity=v0, pbest=x0.clone(), pbest_fitness=inf)
+
+    def _tell(self, state: PSOState, x: torch.Tensor, fitness: torch.Tensor) -> PSOState:
+        improved = fitness > state.pbest_fitness
+        return dataclasses.replace(
+            state, pbest=torch.where(improved[:, None], x, state.pbest),
+            pbest_fitness=torch.where(improved, fitness, state.pbest_fitness))
+
+    def _ask(self, state: PSOState) -> tuple[torch.Tensor, PSOState]:
+        p, x = self.params, state.position
+        nbest = self._neighbourhood_best(state.pbest, state.pbest_fitness)
+        r1, r2 = self.rand(*x.shape), self.rand(*x.shape)
+        v = p.w * state.velocity + p.c1 * r1 * (state.pbest - x) + p.c2 * r2 * (nbest - x)
+        v = self._clamp_v(v)
+        x = self.clip(x + v)
+        return x, dataclasses.replace(state, position=x, velocity=v)
 
     def _clamp_v(self, v: torch.Tensor) -> torch.Tensor:
         c = self.params.velocity_clamp
@@ -91,18 +111,7 @@ class PSO(VectorStrategy):
         best = ring.gather(1, pf[ring].argmax(dim=1, keepdim=True)).squeeze(1)
         return pbest[best]
 
-    def _tell(self, x: torch.Tensor, fitness: torch.Tensor) -> torch.Tensor:
-        s, p = self.state, self.params
-        improved = fitness > s["pbest_fitness"]
-        s["pbest"] = torch.where(improved[:, None], x, s["pbest"])
-        s["pbest_fitness"] = torch.where(improved, fitness, s["pbest_fitness"])
-        nbest = self._neighbourhood_best(s["pbest"], s["pbest_fitness"])
-        r1, r2 = self.rand(*x.shape), self.rand(*x.shape)
-        v = p.w * s["velocity"] + p.c1 * r1 * (s["pbest"] - x) + p.c2 * r2 * (nbest - x)
-        s["velocity"] = self._clamp_v(v)
-        return self.clip(x + s["velocity"])
-
     def info(self) -> dict[str, float]:
-        if "velocity" not in self.state:
+        if self.state is None:
             return {}
-        return {"mean_speed": float(self.state["velocity"].norm(dim=1).mean())}
+        return {"mean_speed": float(self.state.velocity.norm(dim=1).mean())}

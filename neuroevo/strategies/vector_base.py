@@ -1,9 +1,19 @@
-"""Shared work of the strategies that search flat parameter vectors (GA, PSO, SA).
+"""Shared work of the strategies that search flat parameter vectors (GA, PSO, SA, gradient).
 
-A subclass writes only its own ``_init`` (first candidates, state) and ``_tell`` (fitness of
-the candidates -> next candidates); this base keeps the best-so-far, the generation counter,
-the seeded ``torch.Generator``, bounds, the initial distribution, checkpoints and the
-experiment-file constructor (the evosax pattern). Two ways to drive a strategy:
+The evosax pattern (Lange 2023, "evosax: JAX-based evolution strategies", GECCO companion):
+a strategy's search state is a frozen dataclass of tensors, and a subclass writes only
+
+* ``_init(x0) -> State``: the state for the first candidates ``x0`` (a draw of the initial
+  distribution, evaluated first);
+* ``_tell(state, x, fitness) -> State``: learn from the fitness ``[P]`` of candidates ``x``;
+* ``_ask(state) -> (candidates, State)``: draw the next candidates ``[P, n]``.
+
+This base keeps the best-so-far, the generation counter, the seeded ``torch.Generator``,
+bounds, the initial distribution, checkpoints (the state's fields, found with
+``dataclasses.fields``) and the experiment-file constructor. :meth:`VectorStrategy.tell`
+calls ``_tell`` and then ``_ask`` at once, so :meth:`VectorStrategy.ask` draws nothing (it
+may be called any number of times) and a checkpoint holds the candidates to evaluate next.
+Two ways to drive a strategy:
 
 * over a torch module: ``ask()`` returns a :class:`ParameterPolicy` for any task;
 * over a raw objective: ``initialize(seed=...)``, then ``ask_params()`` -> ``[P, n]`` and
@@ -25,27 +35,42 @@ import copy
 import dataclasses
 import pathlib
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import torch
 from torch import nn
 
-from neuroevo.errors import CheckpointError, ConfigError, StrategyError
-from neuroevo.strategies.base import Strategy
 from neuroevo.compile.params import (
     ParameterPolicy,
     flatten_parameters,
     load_flat_parameters,
     reset_parameters,
 )
+from neuroevo.errors import CheckpointError, ConfigError, StrategyError
+from neuroevo.strategies.base import Strategy
+from neuroevo.strategies.hyperparams import Allowed, check
 
 #: experiment-file keys that describe the network (an ``neuroevo.MLP``) rather than the search
 NETWORK_KEYS = ("hidden", "activation", "output_activation")
-#: experiment-file keys every flat-vector strategy takes besides its hyperparameters
+#: experiment-file keys every flat-vector evolution strategy takes besides its hyperparameters
 COMMON_KEYS = ("pop_size", "init_std", "bounds")
 
+State = TypeVar("State")
 
-class VectorStrategy(Strategy):
+
+def seeded_generator(seed: int | None, device: torch.device) -> torch.Generator:
+    """A private generator on ``device`` seeded with ``seed``, or with fresh entropy when
+    ``seed`` is None (``Generator.seed()``: the operating system's random device), leaving
+    torch's global generator untouched."""
+    generator = torch.Generator(device=device)
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return generator
+
+
+class VectorStrategy(Strategy, Generic[State]):
     """Base of strategies whose population is a tensor ``[pop_size, num_params]``.
 
     Give either ``module`` (its parameters are searched; the initial population is the
@@ -60,6 +85,11 @@ class VectorStrategy(Strategy):
 
     Params: ClassVar[type]
     default_pop_size: ClassVar[int] = 64
+    #: smallest population; the key and word for it in checkpoints and error messages
+    min_pop_size: ClassVar[int] = 2
+    pop_size_key: ClassVar[str] = "pop_size"
+    #: experiment-file keys besides the network's and the hyperparameters
+    experiment_keys: ClassVar[tuple[str, ...]] = COMMON_KEYS
 
     def __init__(
         self,
@@ -78,13 +108,11 @@ class VectorStrategy(Strategy):
                 f"{type(self).__name__} needs exactly one of a module (e.g. neuroevo.MLP(2, [8], 1)) "
                 "or num_params=N for a raw objective"
             )
-        if num_params is not None and (not isinstance(num_params, int) or num_params < 1):
-            raise StrategyError(f"num_params must be a positive integer, got {num_params!r}")
+        if num_params is not None:
+            check(num_params, Allowed(integer=True, ge=1), "num_params")
         pop_size = self.default_pop_size if pop_size is None else pop_size
-        if isinstance(pop_size, bool) or not isinstance(pop_size, int) or pop_size < 2:
-            raise StrategyError(f"pop_size must be an integer >= 2, got {pop_size!r}")
-        if not float(init_std) > 0:
-            raise StrategyError(f"init_std must be > 0, got {init_std!r}")
+        check(pop_size, Allowed(integer=True, ge=self.min_pop_size), self.pop_size_key)
+        check(init_std, Allowed(gt=0), "init_std")
         if bounds is not None:
             if len(bounds) != 2 or not float(bounds[0]) < float(bounds[1]):
                 raise StrategyError(f"bounds must be (low, high) with low < high, got {bounds!r}")
@@ -109,17 +137,37 @@ class VectorStrategy(Strategy):
         self.best = None
         self.best_fitness = float("-inf")
         self.generation = 0
-        self.state: dict[str, torch.Tensor] = {}
+        #: the strategy's own search state (set up by ``initialize``)
+        self.state: State | None = None
+        #: the candidates ``ask`` returns, ``[pop_size, num_params]``
         self.candidates: torch.Tensor | None = None
 
     # --- subclass hooks -------------------------------------------------------------------
-    def _init(self, x0: torch.Tensor) -> torch.Tensor:
-        """Set up ``self.state`` from the initial sample ``x0`` and return the first candidates."""
+    def _init(self, x0: torch.Tensor) -> State:
+        """The state for the first candidates ``x0``, ``[P, n]``."""
         raise NotImplementedError
 
-    def _tell(self, x: torch.Tensor, fitness: torch.Tensor) -> torch.Tensor:
-        """Fitness ``[P]`` of candidates ``x`` -> the next candidates ``[P, n]``."""
+    def _tell(self, state: State, x: torch.Tensor, fitness: torch.Tensor) -> State:
+        """The state after candidates ``x`` scored ``fitness`` ``[P]``."""
         raise NotImplementedError
+
+    def _ask(self, state: State) -> tuple[torch.Tensor, State]:
+        """The next candidates ``[P, n]`` and the state that goes with them."""
+        raise NotImplementedError
+
+    def _initial_population(self) -> torch.Tensor:
+        """The first candidates: the module's parameters (re-drawn with ``reset_module``) or
+        zeros as the centre of :meth:`sample_initial`."""
+        if self.module is not None:
+            if self.reset_module:
+                reset_parameters(self.module, self.draw_seed())
+            self.center = flatten_parameters(self.module)
+        else:
+            self.center = torch.zeros(self._num_params, device=self.device, dtype=self.dtype)
+        if self.bounds is not None:
+            self.low = torch.full_like(self.center, self.bounds[0])
+            self.high = torch.full_like(self.center, self.bounds[1])
+        return self.sample_initial(self._pop_size)
 
     # --- set-up ---------------------------------------------------------------------------
     @property
@@ -152,21 +200,13 @@ class VectorStrategy(Strategy):
         """Draw the initial population (``setup`` calls this; call it yourself on a raw objective)."""
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(seed if seed is not None else int(torch.seed() % 2**62))
+        self.generator = seeded_generator(seed, self.device)
         if self.module is not None:
             self.module = copy.deepcopy(self.module).to(device=self.device, dtype=dtype).eval()
-            if self.reset_module:
-                seed_ = int(torch.randint(2**62, (1,), generator=self.generator, device=self.device))
-                reset_parameters(self.module, seed_)
-            self.center = flatten_parameters(self.module)
-        else:
-            self.center = torch.zeros(self._num_params, device=self.device, dtype=dtype)
-        if self.bounds is not None:
-            self.low = torch.full_like(self.center, self.bounds[0])
-            self.high = torch.full_like(self.center, self.bounds[1])
+        x0 = self._initial_population()
         self.best, self.best_fitness, self.generation = None, float("-inf"), 0
-        self.candidates = self._init(self.sample_initial(self._pop_size))
+        self.state = self._init(x0)
+        self.candidates = x0
 
     # --- helpers for subclasses -----------------------------------------------------------
     def randn(self, *shape: int) -> torch.Tensor:
@@ -174,6 +214,10 @@ class VectorStrategy(Strategy):
 
     def rand(self, *shape: int) -> torch.Tensor:
         return torch.rand(*shape, generator=self.generator, device=self.device, dtype=self.dtype)
+
+    def draw_seed(self) -> int:
+        """A seed for a random stream outside the generator (torch's initialisers, dropout)."""
+        return int(torch.randint(2**62, (1,), generator=self.generator, device=self.device))
 
     def sample_initial(self, k: int) -> torch.Tensor:
         """``k`` draws of the initial distribution (uniform in bounds, else Gaussian around the centre)."""
@@ -215,7 +259,8 @@ class VectorStrategy(Strategy):
         if float(fitness[i]) > self.best_fitness:
             self.best_fitness = float(fitness[i])
             self.best = x[i].clone()
-        self.candidates = self._tell(x, fitness)
+        state = self._tell(self.state, x, fitness)
+        self.candidates, self.state = self._ask(state)
         self.generation += 1
 
     def optimize(self, objective: Callable[[torch.Tensor], torch.Tensor], *, generations: int,
@@ -235,7 +280,7 @@ class VectorStrategy(Strategy):
         """A copy of the module carrying the best parameters found so far."""
         if self.module is None or self.best is None:
             raise StrategyError("best_module() needs a module and at least one tell()")
-        return load_flat_parameters(copy.deepcopy(self.module), self.best)
+        return load_flat_parameters(copy.deepcopy(self.module).eval(), self.best)
 
     # --- checkpoints ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -243,37 +288,45 @@ class VectorStrategy(Strategy):
         return {
             "name": self.name,
             "generation": self.generation,
-            "pop_size": self._pop_size,
+            self.pop_size_key: self._pop_size,
             "num_params": self._num_params,
             "params": dataclasses.asdict(self.params),
             "best_fitness": self.best_fitness,
             "best": None if self.best is None else self.best.clone(),
             "candidates": self.candidates.clone(),
-            "state": {k: v.clone() for k, v in self.state.items()},
+            "state": {f.name: _copy(getattr(self.state, f.name)) for f in dataclasses.fields(self.state)},
             "generator": self.generator.get_state(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a :meth:`state_dict` into a strategy already set up the same way."""
         self._require_setup()
-        for key, want in (("name", self.name), ("pop_size", self._pop_size),
-                          ("num_params", self._num_params)):
+        if state.get("name") != self.name:
+            raise CheckpointError(f"checkpoint is of strategy {state.get('name')!r}, not "
+                                  f"{self.name!r}; resume with the same strategy")
+        missing = sorted(set(self.state_dict()) - set(state))
+        if missing:
+            raise CheckpointError(f"checkpoint lacks {missing} that a {type(self).__name__} saves; "
+                                  "it was written by another version of neuroevo")
+        for key, want in ((self.pop_size_key, self._pop_size), ("num_params", self._num_params)):
             if state.get(key) != want:
                 raise CheckpointError(
                     f"checkpoint has {key}={state.get(key)!r} but this {type(self).__name__} has "
                     f"{want!r}; resume with the same strategy settings"
                 )
-        if set(state.get("state", {})) != set(self.state):
-            raise CheckpointError(f"checkpoint state keys {sorted(state.get('state', {}))} do not "
-                                  f"match {sorted(self.state)}")
+        fields = [f.name for f in dataclasses.fields(self.state)]
+        saved = state.get("state", {})
+        if set(saved) != set(fields):
+            raise CheckpointError(f"checkpoint state fields {sorted(saved)} do not match "
+                                  f"{type(self.state).__name__}'s {sorted(fields)}")
+        restored = {k: _restore(saved[k], getattr(self.state, k), k) for k in fields}
         self.params = self.Params(**state["params"])
         self.generation = int(state["generation"])
         self.best_fitness = float(state["best_fitness"])
         move = dict(device=self.device, dtype=self.dtype)
         self.best = None if state["best"] is None else state["best"].to(**move)
-        self.candidates = state["candidates"].to(**move)
-        self.state = {k: v.to(device=self.device, dtype=self.state[k].dtype)
-                      for k, v in state["state"].items()}
+        self.candidates = _restore(state["candidates"], self.candidates, "candidates")
+        self.state = type(self.state)(**restored)
         self.generator.set_state(state["generator"])
 
     # --- experiment files -----------------------------------------------------------------
@@ -282,27 +335,50 @@ class VectorStrategy(Strategy):
                         base_dir: pathlib.Path) -> VectorStrategy:
         """Build from an experiment file's ``[strategy]`` table: an ``neuroevo.MLP`` sized for
         ``task`` from ``hidden`` (default ``[8]``), ``activation``, ``output_activation``;
-        ``pop_size``, ``init_std``, ``bounds``; and the fields of ``Params``.
+        the keys in ``experiment_keys`` (``pop_size``, ``init_std``, ``bounds``); and the
+        fields of ``Params``. Errors name the table as ``[strategy] <name>``.
         """
         from neuroevo.compile.nets import MLP
 
+        label = cls.experiment_name(params)
         p = {k: v for k, v in params.items() if k != "name"}
-        hyper = {f.name for f in dataclasses.fields(cls.Params)}
-        unknown = sorted(set(p) - set(NETWORK_KEYS) - set(COMMON_KEYS) - hyper)
+        valid = set(NETWORK_KEYS) | set(cls.experiment_keys) | {f.name for f in dataclasses.fields(cls.Params)}
+        unknown = sorted(set(p) - valid)
         if unknown:
-            raise ConfigError(
-                f"[strategy] {cls.name}: unknown keys {unknown}; valid keys are "
-                f"{sorted(set(NETWORK_KEYS) | set(COMMON_KEYS) | hyper)}"
-            )
+            raise ConfigError(f"[strategy] {label}: unknown keys {unknown}; valid keys are {sorted(valid)}")
         net_kw = {k: p.pop(k) for k in NETWORK_KEYS if k in p}
-        net_kw.setdefault("hidden", [8])
-        if not isinstance(net_kw["hidden"], list):
-            raise ConfigError(f"[strategy] hidden must be a list of layer sizes, got {net_kw['hidden']!r}")
-        module = MLP(task.num_inputs, net_kw.pop("hidden"), task.num_outputs, **net_kw)
-        common = {k: p.pop(k) for k in COMMON_KEYS if k in p}
-        if "bounds" in common:
-            common["bounds"] = tuple(common["bounds"])
+        hidden = net_kw.pop("hidden", [8])
+        if not isinstance(hidden, list):
+            raise ConfigError(f"[strategy] {label}: hidden must be a list of layer sizes, got {hidden!r}")
+        module = MLP(task.num_inputs, hidden, task.num_outputs, **net_kw)
+        if "bounds" in p:
+            p["bounds"] = tuple(p["bounds"])
         try:
-            return cls(module, reset_module=True, **common, **p)
+            return cls(module, reset_module=True, **cls._experiment_arguments(task), **p)
         except (StrategyError, TypeError) as e:
-            raise ConfigError(f"[strategy] {cls.name}: {e}") from e
+            raise ConfigError(f"[strategy] {label}: {e}") from e
+
+    @classmethod
+    def experiment_name(cls, params: dict[str, Any]) -> str:
+        """The strategy's name in the experiment file (``params["name"]`` when given)."""
+        return str(params.get("name", cls.name))
+
+    @classmethod
+    def _experiment_arguments(cls, task: Any) -> dict[str, Any]:
+        """Constructor arguments taken from the task besides the module (none here)."""
+        return {}
+
+
+def _copy(value: Any) -> Any:
+    return value.clone() if isinstance(value, torch.Tensor) else value
+
+
+def _restore(value: Any, like: Any, name: str) -> Any:
+    """``value`` from a checkpoint, on ``like``'s device and in its dtype (or type)."""
+    if not isinstance(like, torch.Tensor):
+        return type(like)(value)
+    if not isinstance(value, torch.Tensor) or value.shape != like.shape:
+        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise CheckpointError(f"checkpoint {name} has shape {shape}, expected {tuple(like.shape)}; "
+                              "resume with the same strategy settings")
+    return value.to(device=like.device, dtype=like.dtype)

@@ -60,7 +60,7 @@ def test_metropolis_chains_sample_the_boltzmann_distribution():
     for _ in range(150):
         x = sa.ask_params()
         sa.tell(-0.5 * x[:, 0] ** 2)
-    xs = sa.state["x"][:, 0]
+    xs = sa.state.x[:, 0]
     assert abs(float(xs.mean())) < 0.05
     assert float(xs.var()) == pytest.approx(T, abs=0.05)
 
@@ -83,11 +83,11 @@ def test_zero_temperature_accepts_only_improvements():
     sa.initialize(seed=0, dtype=torch.float64)
     f = FUNCTIONS["sphere"][0]
     sa.tell(-f(sa.ask_params()))
-    prev = sa.state["fitness"].clone()
+    prev = sa.state.fitness.clone()
     y = sa.ask_params()
     fy = -f(y)
     sa.tell(fy)
-    assert torch.equal(sa.state["accepted"], fy > prev)
+    assert torch.equal(sa.state.accepted, fy > prev)
 
 
 def test_restart_from_best_and_from_random():
@@ -97,18 +97,18 @@ def test_restart_from_best_and_from_random():
     sa.initialize(seed=0, dtype=torch.float64)
     sa.tell(-f(sa.ask_params()))           # first evaluation always improves each chain
     sa.tell(-f(sa.ask_params()) - 1e6)     # nothing improves: every chain restarts at the best
-    assert torch.equal(sa.state["x"], sa.best.expand(6, 3))
-    assert torch.equal(sa.state["step"], torch.zeros(6, dtype=torch.long))
+    assert torch.equal(sa.state.x, sa.best.expand(6, 3))
+    assert torch.equal(sa.state.step, torch.zeros(6, dtype=torch.long))
 
     sr = ne.SimulatedAnnealing(num_params=3, pop_size=6, restart_after=1, restart_from="random",
                                bounds=(-1.0, 1.0), t0=1e-9, t_min=1e-300)
     sr.initialize(seed=0, dtype=torch.float64)
     sr.tell(-f(sr.ask_params()))
-    before = sr.state["x"].clone()
+    before = sr.state.x.clone()
     sr.tell(-f(sr.ask_params()) - 1e6)
-    assert torch.isneginf(sr.state["fitness"]).all()
-    assert not torch.equal(sr.state["x"], before)
-    assert torch.equal(sr.ask_params(), sr.state["x"])  # fresh points are evaluated unperturbed
+    assert torch.isneginf(sr.state.fitness).all()
+    assert not torch.equal(sr.state.x, before)
+    assert torch.equal(sr.ask_params(), sr.state.x)  # fresh points are evaluated unperturbed
 
 
 def test_step_size_adapts_towards_corana_acceptance_band():
@@ -117,7 +117,7 @@ def test_step_size_adapts_towards_corana_acceptance_band():
     f = FUNCTIONS["sphere"][0]
     for _ in range(100):
         sa.tell(-f(sa.ask_params()))
-    assert float(sa.state["sigma"].max()) < 5.0  # far too wide steps were narrowed
+    assert float(sa.state.sigma.max()) < 5.0  # far too wide steps were narrowed
 
 
 def test_bad_settings_raise():

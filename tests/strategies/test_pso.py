@@ -76,14 +76,14 @@ def test_velocity_clamp_and_bounds_hold():
         x = pso.ask_params()
         assert x.min() >= -1.0 and x.max() <= 1.0
         pso.tell(-(x - 0.9).pow(2).sum(1))
-        assert pso.state["velocity"].abs().max() <= 0.05 + 1e-7
+        assert pso.state.velocity.abs().max() <= 0.05 + 1e-7
 
 
 def test_first_step_follows_update_rule():
     """With c1 = c2 = 0 a particle moves by its inertia only: x1 = x0 + w * v0."""
     pso = ne.PSO(num_params=3, pop_size=4, w=0.5, c1=0.0, c2=0.0)
     pso.initialize(seed=1, dtype=torch.float64)
-    x0, v0 = pso.ask_params().clone(), pso.state["velocity"].clone()
+    x0, v0 = pso.ask_params().clone(), pso.state.velocity.clone()
     pso.tell(torch.zeros(4, dtype=torch.float64))
     torch.testing.assert_close(pso.ask_params(), x0 + 0.5 * v0)
 
