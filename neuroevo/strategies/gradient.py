@@ -100,7 +100,8 @@ class GradientParams:
 
 @dataclasses.dataclass(frozen=True)
 class GradientState:
-    """Training progress of the ``R`` networks (their weights are the candidates)."""
+    """Training progress of the ``R`` networks. Their weights are the candidates, and the
+    optimizer's moments live in ``torch.optim`` (both are checkpointed beside this state)."""
 
     train_loss: torch.Tensor
     """Each network's mean training loss in the last epoch ``[R]`` (NaN before the first)."""

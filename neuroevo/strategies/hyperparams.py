@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from typing import Any
 
 from neuroevo.errors import StrategyError
@@ -47,7 +48,8 @@ class Allowed:
             return self.none is not None
         if self.choices:
             return isinstance(value, str) and value in self.choices
-        if isinstance(value, bool) or not isinstance(value, int if self.integer else (int, float)):
+        kind = numbers.Integral if self.integer else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kind):
             return False
         if math.isnan(value):
             return False

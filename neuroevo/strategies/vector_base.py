@@ -59,9 +59,9 @@ State = TypeVar("State")
 
 
 def seeded_generator(seed: int | None, device: torch.device) -> torch.Generator:
-    """A private generator on ``device`` seeded with ``seed``, or with fresh entropy when
-    ``seed`` is None (``Generator.seed()``: the operating system's random device), leaving
-    torch's global generator untouched."""
+    """A private generator on ``device`` seeded with ``seed``, or, when ``seed`` is None, with
+    fresh entropy (``Generator.seed()``: ``std::random_device`` or the time), leaving torch's
+    global generator untouched (``torch.seed()`` would reseed it)."""
     generator = torch.Generator(device=device)
     if seed is None:
         generator.seed()
@@ -294,7 +294,8 @@ class VectorStrategy(Strategy, Generic[State]):
             "best_fitness": self.best_fitness,
             "best": None if self.best is None else self.best.clone(),
             "candidates": self.candidates.clone(),
-            "state": {f.name: _copy(getattr(self.state, f.name)) for f in dataclasses.fields(self.state)},
+            "state": {f.name: _copy(getattr(self.state, f.name))
+                      for f in dataclasses.fields(self.state)},
             "generator": self.generator.get_state(),
         }
 
@@ -315,12 +316,15 @@ class VectorStrategy(Strategy, Generic[State]):
                     f"{want!r}; resume with the same strategy settings"
                 )
         fields = [f.name for f in dataclasses.fields(self.state)]
-        saved = state.get("state", {})
+        saved = state["state"]
         if set(saved) != set(fields):
             raise CheckpointError(f"checkpoint state fields {sorted(saved)} do not match "
                                   f"{type(self.state).__name__}'s {sorted(fields)}")
         restored = {k: _restore(saved[k], getattr(self.state, k), k) for k in fields}
-        self.params = self.Params(**state["params"])
+        try:
+            self.params = self.Params(**state["params"])
+        except (TypeError, StrategyError) as e:
+            raise CheckpointError(f"checkpoint params do not fit {self.Params.__name__}: {e}") from e
         self.generation = int(state["generation"])
         self.best_fitness = float(state["best_fitness"])
         move = dict(device=self.device, dtype=self.dtype)
@@ -342,14 +346,17 @@ class VectorStrategy(Strategy, Generic[State]):
 
         label = cls.experiment_name(params)
         p = {k: v for k, v in params.items() if k != "name"}
-        valid = set(NETWORK_KEYS) | set(cls.experiment_keys) | {f.name for f in dataclasses.fields(cls.Params)}
+        hyper = {f.name for f in dataclasses.fields(cls.Params)}
+        valid = set(NETWORK_KEYS) | set(cls.experiment_keys) | hyper
         unknown = sorted(set(p) - valid)
         if unknown:
-            raise ConfigError(f"[strategy] {label}: unknown keys {unknown}; valid keys are {sorted(valid)}")
+            raise ConfigError(f"[strategy] {label}: unknown keys {unknown}; "
+                              f"valid keys are {sorted(valid)}")
         net_kw = {k: p.pop(k) for k in NETWORK_KEYS if k in p}
         hidden = net_kw.pop("hidden", [8])
         if not isinstance(hidden, list):
-            raise ConfigError(f"[strategy] {label}: hidden must be a list of layer sizes, got {hidden!r}")
+            raise ConfigError(f"[strategy] {label}: hidden must be a list of layer sizes, "
+                              f"got {hidden!r}")
         module = MLP(task.num_inputs, hidden, task.num_outputs, **net_kw)
         if "bounds" in p:
             p["bounds"] = tuple(p["bounds"])
