@@ -21,12 +21,12 @@ Other modules add environments with ``register("MyEnv-v0", "my.module:MyEnv")``.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from typing import Any
 
 import torch
 
+from neuroevo._lazy import is_target, resolve
 from neuroevo.envs.base import AutoresetMode, VectorEnv
 from neuroevo.errors import TaskError
 
@@ -53,7 +53,7 @@ def register(name: str, target: str, *, overwrite: bool = False) -> None:
     """
     if not isinstance(name, str) or not name or name.startswith(GYM_PREFIX):
         raise TaskError(f"register: bad environment name {name!r} (non-empty, not 'gym:...')")
-    if not isinstance(target, str) or ":" not in target:
+    if not is_target(target):
         raise TaskError(f"register {name!r}: target must be 'module:Class', got {target!r}")
     if name in _REGISTRY and _REGISTRY[name] != target and not overwrite:
         raise TaskError(
@@ -77,8 +77,8 @@ def env_class(name: str) -> type[VectorEnv]:
             f"Any gymnasium environment runs through the adapter: make('gym:{name}', ...) "
             "or make(name, ..., backend='gymnasium')"
         )
-    module_name, _, cls_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), cls_name)
+    return resolve(target, error=TaskError, what=f"environment {name!r}",
+                   instead="register it again with an importable target")
 
 
 def make(

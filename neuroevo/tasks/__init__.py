@@ -22,9 +22,9 @@ _NAMES = {
     "Classification": "neuroevo.tasks.datasets:Classification",
     # control (neuroevo/tasks/control.py)
     "Control": "neuroevo.tasks.control:Control",
-    # aliases of the run layer's registry (neuroevo/run/task_registry.py), resolved on use
-    "make": "neuroevo.run.task_registry:make",
-    "register": "neuroevo.run.task_registry:register",
+    # aliases of the run layer's registry (neuroevo/run/registry.py), resolved on use
+    "make": "neuroevo.run.registry:make_task",
+    "register": "neuroevo.run.registry:register_task",
 }
 
 __getattr__ = lazy_getattr(__name__, _NAMES, globals())

@@ -1,0 +1,73 @@
+"""One resolver for "module:attr" strings, one registry for task and strategy names."""
+
+from __future__ import annotations
+
+import pytest
+
+import neuroevo as ne
+from neuroevo import envs
+from neuroevo._lazy import resolve
+from neuroevo.errors import ConfigError, TaskError
+from neuroevo.run import registry, strategy_registry, task_registry
+from neuroevo.run.cli import COMMANDS
+from neuroevo.tasks.supervised import XOR
+
+
+def test_resolve_targets():
+    assert resolve("neuroevo.tasks.supervised:XOR") is XOR
+    assert resolve("neuroevo.envs") is envs
+    assert resolve(XOR) is XOR  # a class registered directly is kept as it is
+    with pytest.raises(ModuleNotFoundError):
+        resolve("neuroevo.no_such_module:X")
+    with pytest.raises(AttributeError):
+        resolve("neuroevo.tasks.supervised:NoSuchTask")
+
+
+@pytest.mark.parametrize("target,words", [
+    ("neuroevo.no_such_module:X", ["task 'demo' needs module 'neuroevo.no_such_module'",
+                                   "pip install", "pick another task"]),
+    ("neuroevo.tasks.supervised:NoSuchTask", ["task 'demo'", "'NoSuchTask'"]),
+    ("no colon:", ["task 'demo'", "not 'module:attr'"]),
+])
+def test_resolve_errors_are_one_line_in_the_callers_error(target, words):
+    with pytest.raises(ConfigError) as e:
+        resolve(target, error=ConfigError, what="task 'demo'", instead="pick another task")
+    assert "\n" not in str(e.value)
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_every_cli_command_and_public_name_resolves():
+    for target, _ in COMMANDS.values():
+        assert callable(resolve(target))
+    assert ne.tasks.make is registry.make_task and ne.tasks.register is registry.register_task
+
+
+def test_one_registry_behind_the_aliases():
+    assert task_registry._REGISTRY is registry.TASKS.entries
+    assert strategy_registry._REGISTRY is registry.STRATEGIES.entries
+    ne.tasks.register("parity4-alias-test", "neuroevo.tasks.supervised:Parity", 4)
+    try:
+        assert "parity4-alias-test" in task_registry.names()
+        assert task_registry.make("parity4-alias-test").num_inputs == 4
+    finally:
+        registry.TASKS.entries.pop("parity4-alias-test")
+    assert strategy_registry.names() == registry.strategy_names() == \
+        ["adam", "ga", "neat", "pso", "sa", "sgd"]
+
+
+def test_fixed_strategy_parameters_cannot_be_contradicted(tmp_path):
+    with pytest.raises(ConfigError, match="optimizer = 'sgd' contradicts name = 'adam'"):
+        registry.make_strategy("adam", {"optimizer": "sgd", "hidden": [4]}, task=XOR(),
+                               base_dir=tmp_path)
+
+
+def test_environment_registry_uses_the_resolver():
+    envs.register("Missing-v0", "neuroevo.envs.no_such_module:Env")
+    try:
+        with pytest.raises(TaskError, match="environment 'Missing-v0' needs module"):
+            envs.make("Missing-v0", 2)
+    finally:
+        envs._REGISTRY.pop("Missing-v0")
+    with pytest.raises(TaskError, match="module:Class"):
+        envs.register("Bad-v0", "no_colon")
