@@ -8,6 +8,6 @@ Example::
 
 from neuroevo.loop.evolve import evolve
 from neuroevo.loop.reporter import Reporter
-from neuroevo.loop.result import GenerationStats, Result
+from neuroevo.loop.result import GenerationStats, Result, RunStatus
 
-__all__ = ["GenerationStats", "Reporter", "Result", "evolve"]
+__all__ = ["GenerationStats", "Reporter", "Result", "RunStatus", "evolve"]

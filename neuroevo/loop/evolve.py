@@ -8,11 +8,15 @@
 4. reporters see the generation's statistics;
 5. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
    ``generations`` generations.
+
+However the run ends, reporters' ``on_end`` gets the :class:`Result` with its
+:class:`RunStatus` (finished, solved, interrupted, failed); an exception then propagates.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -22,7 +26,7 @@ import torch
 from neuroevo.devices import resolve_device
 from neuroevo.errors import TaskError
 from neuroevo.loop.reporter import Reporter
-from neuroevo.loop.result import GenerationStats, Result
+from neuroevo.loop.result import GenerationStats, Result, RunStatus
 from neuroevo.strategies.base import Strategy
 from neuroevo.tasks.base import Task
 
@@ -69,14 +73,17 @@ def evolve(
 
     ``setup=False`` continues a strategy that is already set up (after a resume);
     ``start_generation``/``start_evaluations`` carry the counters over. A strategy whose
-    ``done`` attribute becomes true (all gradient restarts early-stopped, say) ends the run.
+    :attr:`~neuroevo.strategies.base.Strategy.done` becomes true (all gradient restarts
+    early-stopped, say) ends the run.
+    ``seed=None`` draws a fresh seed from the operating system's entropy; torch's and
+    Python's global generators are left alone.
     """
     if not isinstance(generations, int) or generations < 0:
         raise ValueError(f"generations must be a non-negative integer, got {generations!r}")
     dev = resolve_device(device)
     # The task's random stream (episode starts ...) is reseeded from (seed, generation) every
     # generation, so a run resumed at generation g continues exactly as the original did.
-    base_seed = seed if seed is not None else int(torch.seed() % (2**62))
+    base_seed = seed if seed is not None else secrets.randbits(62)
     generator = torch.Generator(device="cpu")
     if setup:
         strategy.setup(
@@ -96,9 +103,10 @@ def evolve(
     generation = start_generation
     best_so_far = strategy.best_fitness
     result: Result | None = None
+    status = RunStatus.FAILED  # until the loop ends on its own
     try:
         for generation in range(start_generation, start_generation + generations):
-            if getattr(strategy, "done", False):  # e.g. every gradient restart early-stopped
+            if strategy.done:  # e.g. every gradient restart early-stopped
                 break
             t0 = time.perf_counter()
             generator.manual_seed((base_seed * 1_000_003 + generation) % (2**63))
@@ -133,6 +141,10 @@ def evolve(
                     r.on_solved(stats, strategy)
                 if stop_on_solve:
                     break
+        status = RunStatus.SOLVED if solved else RunStatus.FINISHED
+    except KeyboardInterrupt:
+        status = RunStatus.INTERRUPTED
+        raise
     finally:
         result = Result(
             best=strategy.best,
@@ -143,6 +155,7 @@ def evolve(
             history=history,
             seconds=time.perf_counter() - t_start,
             strategy=strategy,
+            status=status,
         )
         for r in reporters:
             r.on_end(result)

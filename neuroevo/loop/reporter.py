@@ -27,4 +27,6 @@ class Reporter:
         """When a candidate reaches the task's fitness threshold."""
 
     def on_end(self, result: Result) -> None:
-        """After the last generation, interruption included."""
+        """After the last generation, interruption included: ``result.status`` (a
+        :class:`~neuroevo.loop.result.RunStatus`) says whether the run finished, was solved,
+        interrupted (Ctrl-C) or failed."""

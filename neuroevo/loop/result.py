@@ -1,8 +1,9 @@
-"""What one generation and one run produce: GenerationStats and Result."""
+"""What one generation and one run produce: GenerationStats, RunStatus and Result."""
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,9 +31,27 @@ class GenerationStats:
         return d
 
 
+class RunStatus(str, enum.Enum):
+    """How a run ended; reporters read it as ``result.status`` in ``on_end``.
+
+    Only ``FINISHED`` and ``SOLVED`` runs ended after a complete generation: after
+    ``INTERRUPTED`` or ``FAILED`` the strategy may be in the middle of one.
+    """
+
+    FINISHED = "finished"  # generation limit reached, or the strategy is done; not solved
+    SOLVED = "solved"  # ended normally, a candidate reached the task's threshold
+    INTERRUPTED = "interrupted"  # KeyboardInterrupt (Ctrl-C), propagated to the caller
+    FAILED = "failed"  # any other exception, propagated to the caller
+
+    @property
+    def completed(self) -> bool:
+        """Whether the loop ended on its own (not by an exception)."""
+        return self in (RunStatus.FINISHED, RunStatus.SOLVED)
+
+
 @dataclasses.dataclass
 class Result:
-    """What :func:`evolve` returns."""
+    """What :func:`evolve` returns (and what reporters' ``on_end`` gets)."""
 
     best: Any  # best candidate seen (a neat-python genome, a parameter tensor ...)
     best_fitness: float
@@ -42,6 +61,7 @@ class Result:
     history: list[GenerationStats]
     seconds: float
     strategy: Strategy | None = None  # the strategy, to continue or inspect
+    status: RunStatus = RunStatus.FINISHED  # how the run ended
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (without the best candidate itself)."""
