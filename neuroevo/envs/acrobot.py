@@ -47,6 +47,7 @@ class Acrobot(VectorEnv):
     name = "Acrobot-v1"
     observation_size = 6
     state_size = 4
+    state_labels = ("theta1", "theta2", "theta1_dot", "theta2_dot")
     discrete = True
     num_actions = 3
     default_max_episode_steps = 500

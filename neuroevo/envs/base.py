@@ -99,6 +99,9 @@ class VectorEnv:
     name: ClassVar[str] = "env"
     observation_size: ClassVar[int]
     state_size: ClassVar[int]
+    #: names of the ``state_size`` columns of :attr:`state`, in gymnasium's layout (``None``:
+    #: unnamed; plots then say ``s0``, ``s1`` ...)
+    state_labels: ClassVar[tuple[str, ...] | None] = None
     discrete: ClassVar[bool]
     #: discrete environments: actions are integers in ``[0, num_actions)``
     num_actions: ClassVar[int | None] = None

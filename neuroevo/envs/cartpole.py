@@ -32,6 +32,7 @@ class CartPole(VectorEnv):
     name = "CartPole-v1"
     observation_size = 4
     state_size = 4
+    state_labels = ("x", "x_dot", "theta", "theta_dot")
     discrete = True
     num_actions = 2
     default_max_episode_steps = 500

@@ -39,6 +39,7 @@ class _MountainCarBase(VectorEnv):
 
     observation_size = 2
     state_size = 2
+    state_labels = ("position", "velocity")
     min_position = -1.2
     max_position = 0.6
     max_speed = 0.07

@@ -38,6 +38,7 @@ class Pendulum(VectorEnv):
     name = "Pendulum-v1"
     observation_size = 3
     state_size = 2
+    state_labels = ("theta", "theta_dot")
     discrete = False
     action_size = 1
     action_bounds = (-2.0, 2.0)

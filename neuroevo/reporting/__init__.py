@@ -13,10 +13,22 @@ from neuroevo._lazy import lazy_getattr
 _NAMES = {
     "Reporter": "neuroevo.loop:Reporter",
     "GenerationStats": "neuroevo.loop:GenerationStats",
+    "RunStatus": "neuroevo.loop:RunStatus",
+    # on screen
     "StdOutReporter": "neuroevo.reporting.stdout:StdOutReporter",
     "ProgressBar": "neuroevo.reporting.progress:ProgressBar",
-    "RunFolderReporter": "neuroevo.reporting.run_folder:RunFolderReporter",
+    # checkpoints
     "Checkpointer": "neuroevo.reporting.checkpointer:Checkpointer",
+    # the run folder: one file (or kind of file) each, and all of them composed
+    "CopyFiles": "neuroevo.reporting.copy_files:CopyFiles",
+    "StatsWriter": "neuroevo.reporting.stats:StatsWriter",
+    "BestGenomeWriter": "neuroevo.reporting.best_genome:BestGenomeWriter",
+    "GenomeDrawing": "neuroevo.reporting.drawing:GenomeDrawing",
+    "FitnessPlots": "neuroevo.reporting.fitness_plots:FitnessPlots",
+    "EpisodePlot": "neuroevo.reporting.episode:EpisodePlot",
+    "Summary": "neuroevo.reporting.summary:Summary",
+    "ReporterGroup": "neuroevo.reporting.group:ReporterGroup",
+    "RunFolderReporter": "neuroevo.reporting.run_folder:RunFolderReporter",
 }
 
 __getattr__ = lazy_getattr(__name__, _NAMES, globals())

@@ -1,0 +1,57 @@
+"""The best genome so far, as ``<out_dir>/best_genome.json`` (NEAT strategies only).
+
+Rewritten atomically whenever the strategy's best fitness improves, and at the end;
+:func:`neuroevo.load_genome` reads it back.
+
+Example::
+
+    from neuroevo.reporting.best_genome import BestGenomeWriter
+    ne.evolve(strategy, task, generations=300, reporters=[BestGenomeWriter("runs/xor")])
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from neuroevo.loop import GenerationStats, Reporter
+
+
+def genome_config(strategy: Any) -> Any:
+    """The neat-python genome config of a NEAT strategy (``None`` for other strategies)."""
+    return getattr(getattr(strategy, "config", None), "genome_config", None)
+
+
+class BestGenomeWriter(Reporter):
+    """Write ``best_genome.json`` whenever the best fitness improves (see the module doc)."""
+
+    def __init__(self, out_dir: str | os.PathLike[str]) -> None:
+        self.out_dir = Path(out_dir)
+        self._strategy: Any = None
+        self._best_saved = float("-inf")
+
+    def on_start(self, strategy: Any, task: Any, generations: int) -> None:
+        self._strategy = strategy
+
+    def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
+        if strategy.best_fitness > self._best_saved:
+            self._save(strategy)
+
+    def on_end(self, result: Any) -> None:
+        strategy = result.strategy or self._strategy
+        if strategy is not None and strategy.best_fitness > self._best_saved:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._save(strategy)
+
+    def _save(self, strategy: Any) -> None:
+        best = strategy.best
+        if best is None or not hasattr(best, "connections"):
+            return
+        from neuroevo.io.genome_json import save_genome
+
+        save_genome(best, self.out_dir / "best_genome.json", genome_config(strategy))
+        self._best_saved = strategy.best_fitness
+
+
+__all__ = ["BestGenomeWriter", "genome_config"]
