@@ -6,7 +6,7 @@ the snapshot is written to ``<out_dir>/checkpoints/gen-<G>.ckpt``, where ``G`` i
 generation to evaluate (as in neat-python's ``Checkpointer``). :meth:`on_end` -- called
 from ``evolve``'s ``finally`` block, so also on ``KeyboardInterrupt`` or an error --
 writes the final state when the run ended normally, and the last snapshot when it was
-interrupted (an exception is in flight). Between due generations a snapshot
+interrupted or failed (``result.status``). Between due generations a snapshot
 is taken only when the time since the last one is at least ``1/snapshot_overhead`` times
 what that one cost, so the bookkeeping costs at most about ``snapshot_overhead`` (10 %)
 of the run time; a resume from an older snapshot is just as exact, it only repeats a few
@@ -16,12 +16,15 @@ generation resumes from the end of the previous one. Only the ``keep`` newest ch
 are kept.
 
 The checkpoint holds what :func:`neuroevo.run.resume.resume` needs to rebuild and continue
-the run: the experiment file and the neat-python INI it names (as text), the seed,
+the run: the experiment file and the neat-python INI it names (as text: the snapshot the
+run layer builds with :func:`neuroevo.run.experiment_file.experiment_snapshot`), the seed,
 device, dtype and the generations still to run.
 
 Example::
 
-    ckpt = Checkpointer("runs/xor", every=10, experiment="configs/xor.toml", seed=1)
+    from neuroevo.run.experiment_file import experiment_snapshot
+    ckpt = Checkpointer("runs/xor", every=10, seed=1,
+                        experiment=experiment_snapshot("configs/xor.toml"))
     ne.evolve(strategy, task, generations=300, seed=1, reporters=[ckpt])
 """
 
@@ -30,15 +33,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from neuroevo.errors import CheckpointError
+from neuroevo.errors import ConfigError
 from neuroevo.io.atomic import atomic_write_bytes
 from neuroevo.io.checkpoint import checkpoint_bytes
-from neuroevo.loop import GenerationStats, Reporter
+from neuroevo.loop import GenerationStats, Reporter, Result
 
 CHECKPOINT_DIR = "checkpoints"
 _NAME = re.compile(r"^gen-(\d+)\.ckpt$")
@@ -58,41 +60,25 @@ def list_checkpoints(run_dir: str | os.PathLike[str]) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
-    """The experiment file and the files it names (``[strategy] config``), as text.
-
-    ``experiment`` is a path to a TOML experiment file, a ``neuroevo.config.Experiment``,
-    a snapshot returned earlier (kept as it is) or ``None``.
-    """
-    if experiment is None:
-        return None
-    if isinstance(experiment, dict) and "file" in experiment and "text" in experiment:
+def _check_snapshot(experiment: Any) -> dict[str, Any] | None:
+    if experiment is None or (isinstance(experiment, dict)
+                              and isinstance(experiment.get("file"), str)
+                              and isinstance(experiment.get("text"), str)):
         return experiment
-    path = Path(getattr(experiment, "path", experiment))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise CheckpointError(f"{path}: cannot read the experiment file to checkpoint it: {e}"
-                              ) from None
-    files: dict[str, str] = {}
-    from neuroevo.run.experiment_file import load_experiment
-
-    exp = experiment if hasattr(experiment, "strategy_params") else load_experiment(path)
-    for key, value in exp.strategy_params.items():
-        if isinstance(value, str) and (exp.base_dir / value).is_file():
-            files[value] = (exp.base_dir / value).read_text(encoding="utf-8")
-    for key, value in exp.task_params.items():
-        if isinstance(value, str) and (exp.base_dir / value).is_file():
-            files[value] = (exp.base_dir / value).read_text(encoding="utf-8")
-    return {"file": path.name, "text": text, "files": files}
+    raise ConfigError(
+        f"Checkpointer(experiment={experiment!r}): expected None or the snapshot of an "
+        "experiment file; pass experiment=neuroevo.run.experiment_file.experiment_snapshot(path)"
+    )
 
 
 class Checkpointer(Reporter):
     """Write resumable checkpoints (see the module docstring).
 
-    ``experiment``: the experiment file (path or ``Experiment``) the run was started from,
-    stored in each checkpoint so that ``neuroevo resume DIR`` can rebuild the task and the
-    strategy. ``seed``, ``device``, ``dtype``, ``stop_on_solve``: what ``evolve`` was given.
+    ``experiment``: the snapshot of the experiment file the run was started from
+    (``{"file": name, "text": ..., "files": {name: text}}``, built by
+    :func:`neuroevo.run.experiment_file.experiment_snapshot`), stored in each checkpoint so
+    that ``neuroevo resume DIR`` can rebuild the task and the strategy. ``seed``,
+    ``device``, ``dtype``, ``stop_on_solve``: what ``evolve`` was given.
     ``history``: statistics of earlier generations (after a resume).
     """
 
@@ -102,7 +88,7 @@ class Checkpointer(Reporter):
         *,
         every: int = 10,
         keep: int = 3,
-        experiment: Any = None,
+        experiment: dict[str, Any] | None = None,
         seed: int | None = None,
         device: str | None = None,
         dtype: str = "float32",
@@ -118,7 +104,7 @@ class Checkpointer(Reporter):
         self.out_dir = Path(out_dir)
         self.every = every
         self.keep = keep
-        self.experiment = experiment_snapshot(experiment)
+        self.experiment = _check_snapshot(experiment)
         self.run = {"seed": seed, "device": device, "dtype": dtype, "stop_on_solve": stop_on_solve}
         self.on_interrupt = on_interrupt
         self.snapshot_overhead = snapshot_overhead
@@ -169,13 +155,12 @@ class Checkpointer(Reporter):
     def on_solved(self, stats: GenerationStats, strategy: Any) -> None:
         self._solved = True
 
-    def on_end(self, result: Any) -> None:
-        # ``evolve`` calls this from its ``finally`` block: an exception in flight means the
-        # run was interrupted (maybe inside a generation), so only a snapshot taken after a
-        # completed generation is safe. Otherwise the strategy's current state is final.
-        interrupted = sys.exc_info()[0] is not None
+    def on_end(self, result: Result) -> None:
+        # A run interrupted or failed (maybe inside a generation) is saved from the last
+        # snapshot, taken after a completed generation. Otherwise the strategy's current
+        # state is final.
         last = self.history[-1] if self.history else None
-        if not interrupted and last is not None and result.strategy is not None and (
+        if result.status.completed and last is not None and result.strategy is not None and (
                 self._pending is None or self._pending[0] != last.generation + 1 or self._solved):
             self._pending = self._snapshot(last, result.strategy, solved=self._solved)
             self._last_written = -1
@@ -193,4 +178,4 @@ class Checkpointer(Reporter):
             old.unlink(missing_ok=True)
 
 
-__all__ = ["Checkpointer", "checkpoint_path", "list_checkpoints", "experiment_snapshot"]
+__all__ = ["Checkpointer", "checkpoint_path", "list_checkpoints"]

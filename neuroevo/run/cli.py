@@ -18,13 +18,12 @@ status 2.
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import pathlib
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from neuroevo._lazy import resolve
 from neuroevo.errors import NeuroevoError
 
 #: sub-command -> ("module:function" that configures its parser, one-line help)
@@ -39,12 +38,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def default_out_dir(experiment: str | pathlib.Path, seed: int) -> pathlib.Path:
     """``runs/<experiment-stem>-seed<S>`` (relative to the current folder)."""
     return pathlib.Path("runs") / f"{pathlib.Path(experiment).stem}-seed{seed}"
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, pathlib.Path):
-        return str(obj)
-    raise TypeError(f"not JSON-able: {type(obj).__name__}")
 
 
 def run_experiment(
@@ -64,82 +57,29 @@ def run_experiment(
     With ``extras`` (default) the folder also gets the run-folder files (statistics, plots,
     drawing, copies of the experiment files; :class:`~neuroevo.reporting.run_folder.RunFolderReporter`)
     and a checkpoint every ``checkpoint_every`` generations (0: none) for ``neuroevo resume``.
+    The task, the strategy and the reporters are built by :mod:`neuroevo.run.build`, as for
+    a resumed run.
 
     Example::
 
         result, folder = run_experiment("configs/xor.toml", seed=3, quiet=True)
     """
-    import torch
-
-    from neuroevo.run.experiment_file import load_experiment
-    from neuroevo.io.atomic import atomic_write_text
-    from neuroevo.devices import resolve_device
     from neuroevo.loop import evolve
-    from neuroevo.reporting.stdout import StdOutReporter
-    from neuroevo.run import strategy_registry as strategies
-    from neuroevo.run import task_registry as tasks
+    from neuroevo.run import build
+    from neuroevo.run.experiment_file import load_experiment
 
     exp = load_experiment(path)
     seed = seed if seed is not None else (exp.seed if exp.seed is not None else 0)
     gens = generations if generations is not None else exp.generations
-    dev = resolve_device(device if device is not None else exp.device)
-    dtype = {"float32": torch.float32, "float64": torch.float64}[exp.dtype]
-    task = tasks.make(exp.task, **exp.task_params)
-    strategy = strategies.make(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
+    setup = build.build(exp, seed=seed, device=device)
     folder = pathlib.Path(out) if out is not None else default_out_dir(path, seed)
-    out_stream = stream if stream is not None else sys.stdout
-    if quiet:
-        reporters: list[Any] = []
-    elif hasattr(out_stream, "isatty") and out_stream.isatty():  # a person is watching
-        from neuroevo.reporting.progress import ProgressBar
-
-        reporters = [ProgressBar(stream=out_stream)]
-    else:  # logs, pipes, CI: one line per generation
-        reporters = [StdOutReporter(stream=stream)]
+    reporters = build.display_reporters(quiet=quiet, stream=stream)
     if extras:
-        from neuroevo.reporting.run_folder import RunFolderReporter
-
-        files = [exp.path]
-        ini = exp.strategy_params.get("config")
-        if isinstance(ini, str) and (exp.base_dir / ini).is_file():
-            files.append(exp.base_dir / ini)
-        reporters.append(RunFolderReporter(folder, files=files))
-        if checkpoint_every > 0:
-            from neuroevo.reporting.checkpointer import Checkpointer
-
-            reporters.append(Checkpointer(folder, every=checkpoint_every, experiment=exp,
-                                          seed=seed, device=str(dev), dtype=exp.dtype,
-                                          stop_on_solve=exp.stop_on_solve))
-    result = evolve(strategy, task, generations=gens, seed=seed, device=dev, dtype=dtype,
-                    reporters=reporters, stop_on_solve=exp.stop_on_solve)
-    folder.mkdir(parents=True, exist_ok=True)
-    summary = {
-        "experiment": str(exp.path),
-        "task": exp.task,
-        "task_params": exp.task_params,
-        "strategy": exp.strategy,
-        "strategy_params": exp.strategy_params,
-        "seed": seed,
-        "device": str(dev),
-        "dtype": exp.dtype,
-        "generation_limit": gens,
-        "fitness_threshold": task.fitness_threshold,
-        "population_size": strategy.population_size,
-        **result.to_dict(),
-    }
-    atomic_write_text(folder / "result.json",
-                      json.dumps(summary, indent=1, default=_json_default) + "\n")
-    best = result.best
-    config = getattr(strategy, "config", None)
-    if best is not None and hasattr(best, "connections") and hasattr(best, "nodes"):
-        from neuroevo.io.genome_json import save_genome
-
-        save_genome(best, folder / "best_genome.json",
-                    getattr(config, "genome_config", None))
-    elif isinstance(best, torch.Tensor):
-        data = {"best_fitness": result.best_fitness,
-                "params": best.detach().double().cpu().reshape(-1).tolist()}
-        atomic_write_text(folder / "best_params.json", json.dumps(data) + "\n")
+        reporters += build.folder_reporters(folder, setup, checkpoint_every=checkpoint_every,
+                                            copy_files=build.experiment_files(exp))
+    result = evolve(setup.strategy, setup.task, generations=gens, reporters=reporters,
+                    **setup.evolve_kwargs())
+    build.write_results(folder, setup, result, generation_limit=gens)
     return result, folder
 
 
@@ -187,8 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuroevo", description="neuroevolution experiments")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (target, help_text) in COMMANDS.items():
-        module_name, _, func = target.partition(":")
-        configure = getattr(importlib.import_module(module_name), func)
+        configure = resolve(target)
         configure(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 

@@ -54,7 +54,7 @@ def draw_command(path: str | os.PathLike[str], *, config: str | os.PathLike[str]
 
 def plot_command(run_dir: str | os.PathLike[str]) -> list[Path]:
     """Re-draw a run folder's plots from ``stats.json`` / ``species.json``; returns the files."""
-    from neuroevo.reporting.run_folder import read_run_history
+    from neuroevo.reporting.stats import read_run_history
     from neuroevo.viz.plots import plot_fitness, plot_species
 
     folder = Path(run_dir)
@@ -78,31 +78,25 @@ def resume_command(run_dir: str | os.PathLike[str], *, generations: int | None =
                    checkpoint_every: int = 10) -> Any:
     """Continue a run from its newest checkpoint, writing into the same folder.
 
-    Keeps the folder's statistics (``RunFolderReporter``) and checkpoints going.
+    Keeps the folder's statistics and checkpoints going: the same run-folder reporters as
+    ``neuroevo run`` (:func:`neuroevo.run.build.folder_reporters`), continued from the
+    checkpoint's history.
     """
-    from neuroevo.io.checkpoint import load_checkpoint
-    from neuroevo.run.resume import history_from_checkpoint, latest_checkpoint, resume
-    from neuroevo.reporting.checkpointer import Checkpointer
-    from neuroevo.reporting.run_folder import RunFolderReporter, read_run_history
+    from neuroevo.reporting.stats import read_run_history
+    from neuroevo.run.build import folder_reporters
+    from neuroevo.run.resume import continue_run, load_resume_point
 
     folder = Path(run_dir)
-    ckpt = load_checkpoint(latest_checkpoint(folder))
-    loop = ckpt.loop_state
-    history = history_from_checkpoint(ckpt)
     _, species = read_run_history(folder)
-    reporters: list[Any] = [
-        Checkpointer(folder, every=checkpoint_every, experiment=ckpt.experiment,
-                     seed=loop.get("seed"),
-                     device=loop.get("device"), dtype=loop.get("dtype", "float32"),
-                     stop_on_solve=bool(loop.get("stop_on_solve", True)), history=history),
-        RunFolderReporter(folder, history=[h.to_dict() for h in history], species_history=species),
-    ]
+    point = load_resume_point(folder, generations=generations, device=device)
+    reporters: list[Any] = folder_reporters(
+        folder, point.setup, checkpoint_every=checkpoint_every,
+        snapshot=point.checkpoint.experiment, history=point.history, species_history=species)
     if not quiet:
         from neuroevo.reporting.progress import ProgressBar
 
         reporters.append(ProgressBar())
-    return resume(folder, checkpoint=ckpt.path, generations=generations, device=device,
-                  reporters=reporters)
+    return continue_run(point, reporters)
 
 
 # --- argparse wiring (neuroevo.run.cli.COMMANDS) -------------------------------------------------

@@ -1,4 +1,4 @@
-"""Read neuroevo experiment files (TOML), with errors that name the key.
+"""Experiment files (TOML): read them with errors that name the key, and carry them in checkpoints.
 
 :func:`load_experiment` reads a TOML experiment file (see ``configs/xor.toml``)::
 
@@ -6,20 +6,26 @@
     generations = 300      # at most this many generations
     seed = 1               # default seed (the CLI's --seed overrides it)
     [task]
-    name = "xor"           # neuroevo.run.task_registry name; other keys -> task kwargs
+    name = "xor"           # neuroevo.run.registry task name; other keys -> task kwargs
     [strategy]
-    name = "neat"          # neuroevo.run.strategy_registry name
+    name = "neat"          # neuroevo.run.registry strategy name
     config = "xor.ini"     # other keys -> Strategy.from_experiment(params, ...)
+
+A checkpoint carries the file and the files it names as text (:func:`experiment_snapshot`);
+:func:`materialize_experiment` writes them back into a run folder to rebuild the run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
 from typing import Any
 
 from neuroevo.config import PathLike, _hint
-from neuroevo.errors import ConfigError
+from neuroevo.errors import CheckpointError, ConfigError
+from neuroevo.io.atomic import atomic_write_text
+from neuroevo.reporting.copy_files import EXPERIMENT_DIR
 
 try:  # Python >= 3.11
     import tomllib
@@ -131,4 +137,53 @@ def load_experiment(path: PathLike) -> Experiment:
 
 _REQUIRED = object()
 
-__all__ = ["Experiment", "load_experiment"]
+def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
+    """The experiment file and the files it names (e.g. ``[strategy] config``), as text.
+
+    ``experiment`` is a path to a TOML experiment file, an :class:`Experiment`, a snapshot
+    returned earlier (kept as it is) or ``None``. The result is what
+    :class:`~neuroevo.reporting.checkpointer.Checkpointer` stores in each checkpoint::
+
+        {"file": "xor.toml", "text": "...", "files": {"xor.ini": "..."}}
+    """
+    if experiment is None:
+        return None
+    if isinstance(experiment, dict) and "file" in experiment and "text" in experiment:
+        return experiment
+    path = pathlib.Path(getattr(experiment, "path", experiment))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read the experiment file to checkpoint it: {e}"
+                              ) from None
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(path)
+    files: dict[str, str] = {}
+    for params in (exp.strategy_params, exp.task_params):
+        for value in params.values():
+            if isinstance(value, str) and (exp.base_dir / value).is_file():
+                files[value] = (exp.base_dir / value).read_text(encoding="utf-8")
+    return {"file": path.name, "text": text, "files": files}
+
+
+def materialize_experiment(snapshot: Any, run_dir: str | os.PathLike[str], *,
+                           source: Any = "checkpoint") -> pathlib.Path:
+    """Write a snapshot's experiment file and the files it names under ``run_dir/experiment``;
+    returns the experiment file's path. ``source`` names the checkpoint in errors."""
+    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("file"), str):
+        raise CheckpointError(f"{source}: the checkpoint holds no experiment file, so the run "
+                              "cannot be rebuilt; pass experiment=... to the Checkpointer, or "
+                              "restore the strategy yourself with load_checkpoint + "
+                              "strategy.load_state_dict")
+    folder = pathlib.Path(run_dir) / EXPERIMENT_DIR
+    root = folder.resolve()
+    for name, text in [(snapshot["file"], snapshot.get("text")),
+                       *dict(snapshot.get("files", {})).items()]:
+        target = (folder / str(name)).resolve()
+        if root not in target.parents or not isinstance(text, str):
+            raise CheckpointError(f"{source}: experiment file name {name!r} is invalid")
+        atomic_write_text(target, text)
+    return folder / snapshot["file"]
+
+
+__all__ = ["Experiment", "load_experiment", "experiment_snapshot", "materialize_experiment",
+           "EXPERIMENT_DIR"]

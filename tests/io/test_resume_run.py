@@ -10,6 +10,7 @@ import pytest
 import neuroevo as ne
 from neuroevo.errors import CheckpointError
 from neuroevo.io.genome_json import genome_to_dict
+from neuroevo.run.experiment_file import experiment_snapshot
 from neuroevo.run.resume import resume
 from neuroevo.loop import Reporter
 from neuroevo.reporting.checkpointer import Checkpointer, list_checkpoints
@@ -75,8 +76,8 @@ def test_resume_equals_uninterrupted(tmp_path, mode):
     expected = _fingerprint(_run(exp_path, []))
 
     run_dir = tmp_path / "run"
-    ckpt = Checkpointer(run_dir, every=2, experiment=exp_path, seed=4, device="cpu",
-                        stop_on_solve=False, snapshot_overhead=float("inf"))
+    ckpt = Checkpointer(run_dir, every=2, experiment=experiment_snapshot(exp_path), seed=4,
+                        device="cpu", stop_on_solve=False, snapshot_overhead=float("inf"))
     with pytest.raises(KeyboardInterrupt):
         if mode == "between_generations":
             _run(exp_path, [ckpt, Interrupt(at=3)])
@@ -105,8 +106,9 @@ def test_adaptive_snapshots_still_resume_exactly(tmp_path):
     exp_path = _experiment(tmp_path)
     expected = _fingerprint(_run(exp_path, []))
     run_dir = tmp_path / "run"
-    ckpt = Checkpointer(run_dir, every=100, experiment=exp_path, seed=4, device="cpu",
-                        stop_on_solve=False, snapshot_overhead=1e-9)  # first snapshot only
+    ckpt = Checkpointer(run_dir, every=100, experiment=experiment_snapshot(exp_path), seed=4,
+                        device="cpu", stop_on_solve=False,
+                        snapshot_overhead=1e-9)  # first snapshot only
     with pytest.raises(KeyboardInterrupt):
         _run(exp_path, [ckpt, Interrupt(at=4)])
     assert [p.name for p in list_checkpoints(run_dir)] == ["gen-000001.ckpt"]

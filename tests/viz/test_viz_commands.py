@@ -13,6 +13,7 @@ from neuroevo.loop import Reporter
 from neuroevo.reporting.checkpointer import Checkpointer
 from neuroevo.reporting.run_folder import RunFolderReporter
 from neuroevo.run.commands import draw_command, plot_command, resume_command
+from neuroevo.run.experiment_file import experiment_snapshot
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -36,8 +37,8 @@ def test_interrupt_then_resume_command_then_draw_and_plot(tmp_path):
     exp = _experiment(tmp_path)
     run = tmp_path / "run"
     strategy = ne.NEAT(ne.load_config(tmp_path / "xor.ini"), pop_size=30)
-    reporters = [Checkpointer(run, every=100, experiment=exp, seed=3, device="cpu",
-                              stop_on_solve=False, snapshot_overhead=float("inf")),
+    reporters = [Checkpointer(run, every=100, experiment=experiment_snapshot(exp), seed=3,
+                              device="cpu", stop_on_solve=False, snapshot_overhead=float("inf")),
                  RunFolderReporter(run, files=[exp, tmp_path / "xor.ini"]), Stop()]
     with pytest.raises(KeyboardInterrupt):
         ne.evolve(strategy, ne.tasks.XOR(), generations=5, seed=3, device="cpu",
