@@ -1,0 +1,178 @@
+"""The settings of a neat-python genome config, read once into plain data for the tensor engine.
+
+neat-python's genes carry their attributes as a list of attribute objects
+(``DefaultNodeGene._gene_attributes``: ``FloatAttribute('bias')``, ``FloatAttribute('response')``,
+``StringAttribute('activation')``, ``StringAttribute('aggregation')``,
+``FloatAttribute('time_constant')``; ``DefaultConnectionGene``: ``FloatAttribute('weight')``,
+``BoolAttribute('enabled')``), each reading its INI keys through ``*_name`` fields
+(``neat/attributes.py``). :class:`GeneSpec` reads those keys for one gene class, so the engine
+follows whatever attributes the config's gene classes declare, as long as they are of these
+three kinds. :class:`GenomeSpec` adds ``DefaultGenomeConfig``'s structural settings.
+
+Example::
+
+    spec = GenomeSpec.read(load_config("configs/xor.ini"))
+    spec.conns.floats[0].name, spec.feed_forward        # ('weight', True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import neat
+from neat.attributes import BoolAttribute, FloatAttribute, StringAttribute
+
+from neuroevo.errors import ConfigError
+from neuroevo.strategies.neat.mutation import FloatSettings
+
+_TRUE = ("1", "on", "yes", "true")
+_FALSE = ("0", "off", "no", "false")
+_RANDOM = ("random", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class BoolSettings:
+    """A ``BoolAttribute``'s settings (``neat.attributes.BoolAttribute``)."""
+
+    name: str
+    default: str          # "true", "false" or "random" (init_value's three cases)
+    mutate_rate: float
+    rate_to_true_add: float
+    rate_to_false_add: float
+
+    @classmethod
+    def read(cls, attr: Any, config: Any) -> BoolSettings:
+        default = str(getattr(config, attr.default_name)).lower()
+        kind = "true" if default in _TRUE else "false" if default in _FALSE else \
+            "random" if default in _RANDOM else None
+        if kind is None:
+            raise ConfigError(f"[DefaultGenome] {attr.default_name} = {default!r}: expected "
+                              "True, False or random")
+        return cls(attr.name, kind, float(getattr(config, attr.mutate_rate_name)),
+                   float(getattr(config, attr.rate_to_true_add_name)),
+                   float(getattr(config, attr.rate_to_false_add_name)))
+
+
+@dataclasses.dataclass(frozen=True)
+class ChoiceSettings:
+    """A ``StringAttribute``'s settings; values are held as codes into ``options``."""
+
+    name: str
+    options: tuple[str, ...]
+    default: int          # code of the default option, -1 for "random"/"none"
+    mutate_rate: float
+
+    @classmethod
+    def read(cls, attr: Any, config: Any) -> ChoiceSettings:
+        options = tuple(str(o) for o in getattr(config, attr.options_name))
+        default = str(getattr(config, attr.default_name))
+        if default.lower() in _RANDOM:
+            code = -1
+        elif default in options:
+            code = options.index(default)
+        else:
+            raise ConfigError(f"[DefaultGenome] {attr.default_name} = {default!r} is not one of "
+                              f"{attr.options_name} = {' '.join(options)}; add it there")
+        if not options:
+            raise ConfigError(f"[DefaultGenome] {attr.options_name} is empty; list at least one")
+        return cls(attr.name, options, code, float(getattr(config, attr.mutate_rate_name)))
+
+    def code(self, value: str) -> int:
+        """The code of ``value`` (a ConfigError naming the attribute if it is not an option)."""
+        try:
+            return self.options.index(value)
+        except ValueError:
+            raise ConfigError(f"a genome has {self.name} = {value!r}, which is not in "
+                              f"{self.name}_options ({' '.join(self.options)}); add it there"
+                              ) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneSpec:
+    """The attributes of one gene class, by kind, in the class's declaration order."""
+
+    floats: tuple[FloatSettings, ...]
+    bools: tuple[BoolSettings, ...]
+    choices: tuple[ChoiceSettings, ...]
+
+    @classmethod
+    def read(cls, gene_type: type, config: Any) -> GeneSpec:
+        floats, bools, choices = [], [], []
+        for attr in gene_type._gene_attributes:
+            if isinstance(attr, FloatAttribute):
+                floats.append(FloatSettings.read(attr, config))
+            elif isinstance(attr, BoolAttribute):
+                bools.append(BoolSettings.read(attr, config))
+            elif isinstance(attr, StringAttribute):
+                choices.append(ChoiceSettings.read(attr, config))
+            else:
+                raise ConfigError(
+                    f"engine='tensor': {gene_type.__name__} has attribute {attr.name!r} of type "
+                    f"{type(attr).__name__}; the tensor engine handles float, bool and string "
+                    "attributes only -- use the default engine for this gene class")
+        return cls(tuple(floats), tuple(bools), tuple(choices))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in (*self.floats, *self.bools, *self.choices))
+
+    def float_named(self, name: str) -> FloatSettings | None:
+        return next((s for s in self.floats if s.name == name), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class GenomeSpec:
+    """Everything the tensor engine reads from a ``neat.Config`` (genome and [NEAT] sections)."""
+
+    num_inputs: int
+    num_outputs: int
+    num_hidden: int
+    feed_forward: bool
+    initial_connection: str
+    connection_fraction: float | None
+    compatibility_disjoint_coefficient: float
+    compatibility_weight_coefficient: float
+    conn_add_prob: float
+    conn_delete_prob: float
+    node_add_prob: float
+    node_delete_prob: float
+    single_structural_mutation: bool
+    structural_mutation_surer: bool
+    nodes: GeneSpec
+    conns: GeneSpec
+
+    @classmethod
+    def read(cls, config: neat.Config) -> GenomeSpec:
+        """Read ``config.genome_config``; refuse configs the engine does not implement."""
+        gc = config.genome_config
+        if not issubclass(config.genome_type, neat.DefaultGenome):
+            raise ConfigError(f"engine='tensor' implements neat.DefaultGenome; the config names "
+                              f"{config.genome_type.__name__} -- use the default engine")
+        for want, got in ((neat.DefaultReproduction, config.reproduction_type),
+                          (neat.DefaultSpeciesSet, config.species_set_type),
+                          (neat.DefaultStagnation, config.stagnation_type)):
+            if not issubclass(got, want):
+                raise ConfigError(f"engine='tensor' implements {want.__name__}; the config names "
+                                  f"{got.__name__} -- use the default engine")
+        conns = GeneSpec.read(gc.connection_gene_type, gc)
+        if conns.float_named("weight") is None or "enabled" not in [b.name for b in conns.bools]:
+            raise ConfigError("engine='tensor': connection genes need a float 'weight' and a "
+                              "bool 'enabled' attribute, as neat.DefaultConnectionGene has")
+        return cls(
+            num_inputs=int(gc.num_inputs), num_outputs=int(gc.num_outputs),
+            num_hidden=int(gc.num_hidden), feed_forward=bool(gc.feed_forward),
+            initial_connection=str(gc.initial_connection),
+            connection_fraction=gc.connection_fraction,
+            compatibility_disjoint_coefficient=float(gc.compatibility_disjoint_coefficient),
+            compatibility_weight_coefficient=float(gc.compatibility_weight_coefficient),
+            conn_add_prob=float(gc.conn_add_prob), conn_delete_prob=float(gc.conn_delete_prob),
+            node_add_prob=float(gc.node_add_prob), node_delete_prob=float(gc.node_delete_prob),
+            single_structural_mutation=bool(gc.single_structural_mutation),
+            structural_mutation_surer=bool(gc.check_structural_mutation_surer()),
+            nodes=GeneSpec.read(gc.node_gene_type, gc),
+            conns=conns,
+        )
+
+
+__all__ = ["BoolSettings", "ChoiceSettings", "GeneSpec", "GenomeSpec"]
