@@ -1,12 +1,30 @@
 """Any gymnasium environment behind the :class:`~neuroevo.envs.base.VectorEnv` API.
 
-:class:`GymVectorEnv` runs ``num_envs`` copies of a gymnasium environment in a
-``gymnasium.vector.SyncVectorEnv`` (one Python process, environments stepped one after
-the other) and converts actions from and observations/rewards to torch tensors, so a
-task written for the vectorized torch environments also evaluates LunarLander,
-BipedalWalker (with ``pip install "gymnasium[box2d]"``) or any registered environment.
-It is as fast as gymnasium, not faster: the torch environments of this package are
-the fast path.
+:class:`GymVectorEnv` runs ``num_envs`` copies of a gymnasium environment (each built
+with ``gymnasium.make``, stepped one after the other in this process) and converts
+actions from and observations/rewards to torch tensors, so a task written for the
+vectorized torch environments also evaluates LunarLander, BipedalWalker (with
+``pip install "neuroevo[box2d]"``) or any registered environment. It is as fast as
+gymnasium, not faster: the torch environments of this package are the fast path.
+
+Autoreset modes:
+
+* ``"SameStep"`` (default, as the torch environments) and ``"NextStep"``: the copies run
+  in gymnasium's own ``gymnasium.vector.SyncVectorEnv``, so autoreset, the
+  ``final_obs``/``_final_obs`` info keys and the other info entries (gymnasium's numpy
+  arrays, unconverted) are gymnasium's own.
+* ``"Disabled"`` (what rollouts use): only the copies whose episode is still running are
+  stepped. A copy whose episode ended is not stepped again (gymnasium's ``SyncVectorEnv``
+  refuses to step it too); its row repeats the last observation and the final
+  ``terminated``/``truncated`` flags, with reward 0, until ``reset`` starts a new episode
+  there (``options={"reset_mask": m}`` resets only the rows of ``m``, and no other copy
+  is touched). ``info`` is empty. :meth:`select` keeps a subset of the copies. A rollout
+  therefore costs one gymnasium ``step`` per step of a running episode and one ``reset``
+  per episode, as a plain gymnasium loop does.
+
+``reset(seed=s)`` seeds copy ``i`` with ``s + i``; ``seed=[s_0, ..., s_{n-1}]`` gives each
+copy its own seed (gymnasium's vector convention), so an episode's start depends only on
+its seed, not on the other copies.
 
 Differences from the torch environments: there is no ``state`` attribute (gymnasium
 environments have no common state layout; reading it raises ``TaskError``), the
@@ -14,8 +32,7 @@ observation space must be a ``Box`` (flattened to ``[N, observation_size]``) and
 action space a ``Discrete`` (actions: integers ``[N]`` in ``[0, n)``, gymnasium's
 ``start`` offset added for you) or a ``Box`` (actions: floats ``[N, action_size]``,
 reshaped to the space's shape; clipping is the environment's own business, as in
-gymnasium). Autoreset modes and the ``final_obs``/``_final_obs`` info keys are
-gymnasium's own; other info entries are gymnasium's numpy arrays, unconverted.
+gymnasium).
 
 Example::
 
@@ -26,6 +43,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -44,8 +62,9 @@ class GymVectorEnv:
         num_envs: number of sub-environments.
         device, dtype: where and in which floating dtype observations and rewards go.
         seed: seeds sub-environment ``i`` with ``seed + i`` on the first ``reset``.
-        autoreset_mode: gymnasium's ``AutoresetMode`` (default ``"SameStep"``, as the torch
-            environments; gymnasium's own default is ``"NextStep"``).
+        autoreset_mode: ``"SameStep"`` (default, as the torch environments; gymnasium's
+            own default is ``"NextStep"``), ``"NextStep"`` or ``"Disabled"``; see the
+            module docstring.
         check_actions: check discrete actions are in range.
         **gym_kwargs: passed to ``gymnasium.make`` for every copy (``max_episode_steps`` ...).
     """
@@ -71,14 +90,19 @@ class GymVectorEnv:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TaskError(f"seed: expected an integer or None, got {seed!r}")
         self.autoreset_mode = AutoresetMode.parse(autoreset_mode)
+        self.gym_env: Any = None  # gymnasium's SyncVectorEnv (autoreset modes only)
         try:
-            self.gym_env = gymnasium.make_vec(
-                env_id,
-                num_envs=num_envs,
-                vectorization_mode="sync",
-                vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode(self.autoreset_mode.value)},
-                **gym_kwargs,
-            )
+            if self.autoreset_mode is AutoresetMode.DISABLED:
+                self.envs = [gymnasium.make(env_id, **gym_kwargs) for _ in range(num_envs)]
+            else:
+                self.gym_env = gymnasium.make_vec(
+                    env_id,
+                    num_envs=num_envs,
+                    vectorization_mode="sync",
+                    vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode(self.autoreset_mode.value)},
+                    **gym_kwargs,
+                )
+                self.envs = self.gym_env.envs
         except gymnasium.error.DependencyNotInstalled as exc:
             raise TaskError(f"gymnasium environment {env_id!r} needs a missing dependency: {exc}") from exc
         except gymnasium.error.Error as exc:
@@ -95,18 +119,25 @@ class GymVectorEnv:
         spec = gymnasium.spec(env_id)
         self.max_episode_steps: int | None = gym_kwargs.get("max_episode_steps", spec.max_episode_steps)
         self.reward_threshold: float | None = spec.reward_threshold
-        self.elapsed_steps = torch.zeros(num_envs, dtype=torch.long, device=self.device)
-        self._needs_reset = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
+        self._elapsed = np.zeros(num_envs, dtype=np.int64)
+        self._needs_reset = np.zeros(num_envs, dtype=bool)  # NextStep: restarts on the next step
+        # Disabled mode: the last observation, flags and whether each copy's episode runs
+        self._obs = np.zeros((num_envs, *self._obs_shape), dtype=self._obs_dtype)
+        self._terminated = np.zeros(num_envs, dtype=bool)
+        self._truncated = np.zeros(num_envs, dtype=bool)
+        self._live = np.zeros(num_envs, dtype=bool)
+        self._running: list[int] = []
 
     def _setup_spaces(self, spaces: Any) -> None:
-        obs_space = self.gym_env.single_observation_space
-        act_space = self.gym_env.single_action_space
+        obs_space = self.envs[0].observation_space
+        act_space = self.envs[0].action_space
         if not isinstance(obs_space, spaces.Box):
             raise TaskError(
                 f"{self.name}: observation space {obs_space} is not a Box; wrap the environment "
                 "(e.g. gymnasium.wrappers.FlattenObservation) before using it here"
             )
         self.observation_size = int(np.prod(obs_space.shape))
+        self._obs_shape, self._obs_dtype = obs_space.shape, obs_space.dtype
         self.discrete = isinstance(act_space, spaces.Discrete)
         if self.discrete:
             self.num_actions: int | None = int(act_space.n)
@@ -127,62 +158,147 @@ class GymVectorEnv:
     def state(self) -> torch.Tensor:
         raise TaskError(
             f"{self.name} through the gymnasium adapter has no batched `state`; read the "
-            "sub-environments through env.gym_env.envs[i].unwrapped"
+            "sub-environments through env.envs[i].unwrapped"
         )
 
-    def _obs(self, obs: Any) -> torch.Tensor:
-        obs = np.asarray(obs).reshape(self.num_envs, self.observation_size)
-        return torch.as_tensor(obs, device=self.device).to(self.dtype)
+    @property
+    def elapsed_steps(self) -> torch.Tensor:
+        """Steps of each copy's current episode, ``[N]`` (long)."""
+        return torch.as_tensor(self._elapsed.copy(), device=self.device)
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[torch.Tensor, dict[str, Any]]:
-        """gymnasium's ``reset``; ``seed`` (or the constructor's, on the first call) seeds env i with seed + i."""
+    def _tensor(self, array: np.ndarray) -> torch.Tensor:
+        """A torch copy of ``array`` in this env's dtype and device."""
+        return torch.tensor(array, dtype=self.dtype, device=self.device)
+
+    def _seeds(self, seed: Any) -> list[int | None]:
         if seed is None:
             seed, self._seed = self._seed, None
-        if options and "reset_mask" in options:
-            mask = torch.as_tensor(options["reset_mask"], device=self.device)
-            options = {**options, "reset_mask": mask.cpu().numpy()}
+        if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
+            return [None if seed is None else seed + i for i in range(self.num_envs)]
+        seeds = list(seed) if isinstance(seed, (list, tuple)) else None
+        if seeds is None or len(seeds) != self.num_envs or not all(
+            s is None or (isinstance(s, int) and not isinstance(s, bool)) for s in seeds
+        ):
+            raise TaskError(
+                f"reset seed: expected None, an integer or a list of {self.num_envs} integers "
+                f"(one per sub-environment), got {seed!r}"
+            )
+        return seeds
+
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[torch.Tensor, dict[str, Any]]:
+        """Start new episodes; ``seed`` (or the constructor's, on the first call): see the module docstring.
+
+        ``options={"reset_mask": m}`` (bool ``[N]``) resets only the copies where ``m`` is True.
+        """
+        seeds = self._seeds(seed)
+        options = dict(options or {})
+        if "reset_mask" in options:
+            mask = np.asarray(torch.as_tensor(options.pop("reset_mask")).cpu().numpy())
+            if mask.dtype != bool or mask.shape != (self.num_envs,):
+                raise TaskError(
+                    f"reset_mask: expected a bool array of shape [{self.num_envs}], "
+                    f"got {mask.dtype} {list(mask.shape)}"
+                )
         else:
-            mask = torch.ones(self.num_envs, dtype=torch.bool, device=self.device)
-        obs, info = self.gym_env.reset(seed=seed, options=options)
-        self.elapsed_steps = torch.where(mask, 0, self.elapsed_steps)
-        self._needs_reset = self._needs_reset & ~mask
-        return self._obs(obs), info
+            mask = np.ones(self.num_envs, dtype=bool)
+        self._elapsed[mask] = 0
+        self._needs_reset[mask] = False
+        if self.gym_env is not None:
+            if not mask.all():
+                options["reset_mask"] = mask
+            obs, info = self.gym_env.reset(seed=seeds, options=options or None)
+            return self._tensor(np.asarray(obs).reshape(self.num_envs, -1)), info
+        for i in np.flatnonzero(mask).tolist():
+            obs, _ = self.envs[i].reset(seed=seeds[i], options=options or None)
+            self._obs[i] = obs
+        self._terminated[mask] = self._truncated[mask] = False
+        self._live |= mask
+        self._running = np.flatnonzero(self._live).tolist()
+        return self._tensor(self._obs.reshape(self.num_envs, -1)), {}
+
+    def _actions(self, action: Any) -> Any:
+        """Actions as gymnasium takes them: Python ints (discrete) or arrays of the space's shape."""
+        action = prepare_action(self, action).cpu().numpy()
+        if self.discrete:
+            return action + self._action_start
+        return action.astype(self._action_dtype).reshape(self.num_envs, *self._action_shape)
 
     def step(
         self, action: Any
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, dict[str, Any]]:
-        """Step every copy; same shapes and autoreset rules as :meth:`VectorEnv.step`."""
-        action = prepare_action(self, action).cpu()
-        if self.discrete:
-            np_action = action.numpy() + self._action_start
-        else:
-            np_action = action.numpy().astype(self._action_dtype).reshape(self.num_envs, *self._action_shape)
-        obs, reward, terminated, truncated, info = self.gym_env.step(np_action)
-        obs = self._obs(obs)
-        reward = torch.as_tensor(np.asarray(reward), device=self.device).to(self.dtype)
-        terminated = torch.as_tensor(np.asarray(terminated, dtype=bool), device=self.device)
-        truncated = torch.as_tensor(np.asarray(truncated, dtype=bool), device=self.device)
-        done = terminated | truncated
+        """Step the copies; same shapes and autoreset rules as :meth:`VectorEnv.step`.
+
+        In ``"Disabled"`` mode only the copies whose episode is running are stepped.
+        """
+        actions = self._actions(action)
+        if self.gym_env is None:
+            return self._step_running(actions)
+        obs, reward, terminated, truncated, info = self.gym_env.step(actions)
+        obs = self._tensor(np.asarray(obs).reshape(self.num_envs, -1))
+        done = np.asarray(terminated, dtype=bool) | np.asarray(truncated, dtype=bool)
         if self.autoreset_mode is AutoresetMode.NEXT_STEP:
-            restarted = self._needs_reset
-            self.elapsed_steps = torch.where(restarted, 0, self.elapsed_steps + 1)
+            self._elapsed = np.where(self._needs_reset, 0, self._elapsed + 1)
             self._needs_reset = done
-        elif self.autoreset_mode is AutoresetMode.SAME_STEP:
-            self.elapsed_steps = torch.where(done, 0, self.elapsed_steps + 1)
-            finished = torch.as_tensor(info.get("_final_obs", np.zeros(self.num_envs, bool)), device=self.device)
+        else:  # SameStep
+            self._elapsed = np.where(done, 0, self._elapsed + 1)
+            finished = np.asarray(info.get("_final_obs", np.zeros(self.num_envs, bool)), dtype=bool)
             final = obs.clone()
-            for i in np.flatnonzero(finished.cpu().numpy()):  # only the few finished envs
+            for i in np.flatnonzero(finished):  # only the few finished envs
                 final[i] = torch.as_tensor(np.asarray(info["final_obs"][i]).reshape(-1)).to(final)
-            info = {**info, "final_obs": final, "_final_obs": finished}
-        else:
-            self.elapsed_steps = self.elapsed_steps + 1
-        return obs, reward, terminated, truncated, info
+            info = {**info, "final_obs": final, "_final_obs": torch.as_tensor(finished, device=self.device)}
+        return (obs, self._tensor(np.asarray(reward)), torch.as_tensor(np.asarray(terminated, dtype=bool), device=self.device),
+                torch.as_tensor(np.asarray(truncated, dtype=bool), device=self.device), info)
+
+    def _step_running(self, actions: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, dict]:
+        """Disabled mode: one gymnasium ``step`` per running copy, nothing for the others."""
+        if self.discrete:
+            actions = actions.tolist()
+        envs, obs, terminated, truncated = self.envs, self._obs, self._terminated, self._truncated
+        reward = np.zeros(self.num_envs, dtype=np.float64)
+        ended = False
+        for i in self._running:
+            o, r, term, trunc, _ = envs[i].step(actions[i])
+            obs[i] = o
+            reward[i] = r
+            if term or trunc:
+                terminated[i], truncated[i], ended = term, trunc, True
+        self._elapsed[self._running] += 1
+        if ended:
+            self._live &= ~(terminated | truncated)
+            self._running = np.flatnonzero(self._live).tolist()
+        device = self.device
+        return (self._tensor(obs.reshape(self.num_envs, -1)), self._tensor(reward), torch.tensor(terminated, device=device),
+                torch.tensor(truncated, device=device), {})
+
+    def select(self, rows: Any) -> GymVectorEnv:
+        """A view of only the copies ``rows`` (indices), in ``"Disabled"`` mode.
+
+        The view shares the gymnasium environments and carries over their last
+        observations, flags and step counts; rollouts use it to drop finished episodes.
+        """
+        if self.gym_env is not None:
+            raise TaskError(
+                f"{self.name}: select needs autoreset_mode='Disabled' (gymnasium's SyncVectorEnv "
+                f"cannot be split); this adapter runs in {self.autoreset_mode.value!r}"
+            )
+        idx = torch.as_tensor(rows).reshape(-1).cpu().numpy().astype(np.int64)
+        sub = copy.copy(self)
+        sub.envs = [self.envs[i] for i in idx.tolist()]
+        sub.num_envs = len(idx)
+        for name in ("_obs", "_terminated", "_truncated", "_live", "_elapsed", "_needs_reset"):
+            setattr(sub, name, getattr(self, name)[idx])
+        sub._running = np.flatnonzero(sub._live).tolist()
+        return sub
 
     def close(self) -> None:
         """Close gymnasium's environments."""
-        self.gym_env.close()
+        if self.gym_env is not None:
+            self.gym_env.close()
+        else:
+            for env in self.envs:
+                env.close()
 
     def __repr__(self) -> str:
         return (

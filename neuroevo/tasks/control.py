@@ -1,13 +1,14 @@
 """Control tasks: every candidate drives its own copies of an environment, all in lockstep.
 
 ``Control(env_name, episodes=E)`` builds one vectorized environment of ``P * E``
-sub-environments (``neuroevo.envs.make``), resets all of them with one seed drawn from
-the loop's generator, and steps them together: observations ``[P*E, obs]`` are viewed as
-``[P, E, obs]``, the batched policy returns ``[P, E, n_out]``, the outputs become actions.
-An episode that terminates or hits the time limit stops counting: finished rows are
-masked (torch environments run with autoreset disabled; gymnasium's, through the
-adapter, reset and their new episodes are ignored), so nothing of a following episode
-leaks into the fitness. The rollout stops when every episode is over (or after
+sub-environments (``neuroevo.envs.make``, autoreset disabled), starts every episode from
+one seed drawn from the loop's generator and the candidate's position (see
+:meth:`Control.episode_scores`: a slice of a population scores as in the whole), and
+steps them together (:func:`neuroevo.tasks.rollout.rollout`): observations ``[P*E, obs]``
+are viewed as ``[P, E, obs]``, the batched policy returns ``[P, E, n_out]``, the outputs
+become actions. An episode that terminates or hits the time limit stops counting (its
+row is masked; through the gymnasium adapter it is not stepped again), so nothing after
+its end reaches the fitness. The rollout stops when every episode is over (or after
 ``max_steps``). Fitness is the mean over the ``E`` episodes of the episode score: the
 return (sum of rewards) by default, or the environment's own score where it defines one
 (Gruau's anti-wiggle fitness for ``"DoublePoleNV-v0"``).
@@ -48,6 +49,7 @@ from neuroevo.envs.base import VectorEnv
 from neuroevo.errors import TaskError
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.base import Task
+from neuroevo.tasks.rollout import EpisodeReturn, rollout
 
 #: observation ranges (low, high) that ``obs_norm="auto"`` maps to [-1, 1]. gymnasium's
 #: bounds where finite; for CartPole's velocities (unbounded in gymnasium) typical ranges.
@@ -64,32 +66,6 @@ OBSERVATION_BOUNDS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 }
 
 ACTIONS = ("auto", "argmax", "sign", "scale", "raw")
-
-
-class EpisodeReturn:
-    """Episode tracker: the sum of the rewards of the steps that still count.
-
-    Trackers (this one, :class:`neuroevo.envs.double_pole.AntiWiggleFitness`) take
-    ``update(state=, reward=, counted=, alive=)`` after every lockstep step (``counted``:
-    the episode was running before the step; ``alive``: and is still running after it)
-    and give the episode scores ``[N]`` from ``result()``.
-    """
-
-    def __init__(self, num_envs: int, *, device: torch.device, dtype: torch.dtype) -> None:
-        self.total = torch.zeros(num_envs, device=device, dtype=dtype)
-
-    def update(self, *, reward: torch.Tensor, counted: torch.Tensor, **_: Any) -> None:
-        self.total += torch.where(counted, reward.to(self.total.dtype), 0.0)
-
-    def select(self, rows: torch.Tensor) -> EpisodeReturn:
-        """The tracker of the episodes ``rows`` only (for compacted rollouts)."""
-        sub = EpisodeReturn.__new__(EpisodeReturn)
-        sub.total = self.total[rows]
-        return sub
-
-    def result(self) -> torch.Tensor:
-        return self.total
-
 
 
 class Control(Task):
@@ -163,10 +139,11 @@ class Control(Task):
         self.dtype = dtype
         probe = make(env_name, 1, device="cpu", **self.env_kwargs)
         self.discrete = bool(probe.discrete)
-        # torch envs run with autoreset disabled (finished rows keep their final state);
-        # gymnasium's vector envs refuse to step finished copies, so they autoreset and the
-        # new episodes are masked out
-        self._autoreset = "Disabled" if isinstance(probe, VectorEnv) else "SameStep"
+        # both run with autoreset disabled: torch envs keep integrating finished rows (they are
+        # masked), the gymnasium adapter steps only the running episodes
+        self._gym = not isinstance(probe, VectorEnv)
+        # gymnasium environments are costly to build: a pool of them is cut to each evaluation's size
+        self._env_rebuild_on_resize = not self._gym
         self.num_inputs = int(probe.observation_size)
         horizon = max_steps if max_steps is not None else probe.max_episode_steps
         if horizon is None:
@@ -254,99 +231,91 @@ class Control(Task):
         return self.episodes
 
     def evaluate(
-        self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
+        self,
+        policy: BatchedPolicy,
+        *,
+        generator: torch.Generator | None = None,
+        candidates: Sequence[int] | torch.Tensor | None = None,
+        population_size: int | None = None,
     ) -> torch.Tensor:
-        """Fitness ``[P]``: the mean episode score of each candidate over ``episodes``."""
-        return self.episode_scores(policy, generator=generator).mean(1)
+        """Fitness ``[P]``: the mean episode score of each candidate over ``episodes``.
+
+        ``candidates``/``population_size``: see :meth:`episode_scores`.
+        """
+        return self.episode_scores(
+            policy, generator=generator, candidates=candidates, population_size=population_size
+        ).mean(1)
 
     @torch.no_grad()
     def episode_scores(
-        self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
+        self,
+        policy: BatchedPolicy,
+        *,
+        generator: torch.Generator | None = None,
+        candidates: Sequence[int] | torch.Tensor | None = None,
+        population_size: int | None = None,
     ) -> torch.Tensor:
-        """Episode scores ``[P, E]`` of every candidate (all episodes run in lockstep)."""
+        """Episode scores ``[P, E]`` of every candidate (all episodes run in lockstep).
+
+        One seed is drawn from ``generator`` (:attr:`last_seed`); episode ``j`` of the
+        candidate at position ``c`` of the population starts from it alone: through the
+        gymnasium adapter its environment is reset with seed ``last_seed + c * E + j``;
+        torch environments draw the initial states of the whole population (``N * E``
+        rows) from ``last_seed`` and take rows ``c * E + j``. To score a slice of a
+        population (in a worker), pass the positions of ``policy``'s candidates in the
+        population (``candidates``) and the population's size (``population_size``,
+        needed by torch environments); the scores equal those of the whole population's
+        evaluation with a generator in the same state.
+        """
         p, e = int(policy.num_candidates), self.episodes
-        n = p * e
+        ids = self._candidate_ids(p, candidates, population_size)
         pol_device, pol_dtype = policy_device_dtype(policy)
         device = self.device or pol_device
         dtype = self.dtype or pol_dtype
-        env = self._make_env(n, device, dtype)
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         self.last_seed = seed
-        obs, _ = env.reset(seed=seed)
-        if self.fitness == "return":
-            tracker = EpisodeReturn(n, device=device, dtype=dtype)
-        elif callable(self.fitness):
-            tracker = self.fitness(env)
-        elif hasattr(env, "make_fitness_tracker"):
-            tracker = env.make_fitness_tracker()
+        rows = (ids[:, None] * e + torch.arange(e)).flatten()  # the population's episode rows
+        if self._gym:
+            env = self._make_env(p * e, device, dtype)
+            obs, _ = env.reset(seed=(seed + rows).tolist())
         else:
-            tracker = EpisodeReturn(n, device=device, dtype=dtype)
-        has_state = isinstance(env, VectorEnv)
-        policy.reset()
-        act_map = self._action_mapper(device, dtype)
-        norm = self._normalizer(device, dtype)
-        active = torch.ones(n, dtype=torch.bool, device=device)
-        counted_steps = torch.zeros((), dtype=torch.long, device=device)
-        check_every = 1 if device.type == "cpu" else 16  # host syncs are costly on GPUs
-        # Genomes whose episodes have all ended stop costing anything: once at most half of
-        # those computed are still running, the network is narrowed to them (feed-forward
-        # population networks only: recurrent state cannot be narrowed) and, where the
-        # environment and the tracker can select rows, the environment batch shrinks too.
-        narrowable = callable(getattr(policy, "select", None)) and not policy.recurrent
-        compactable = narrowable and all(
-            callable(getattr(obj, "select", None)) for obj in (env, tracker))
-        live: torch.Tensor | None = None  # genomes computed (None: all)
-        live_policy = policy
-        p_cur = p  # genomes whose rows the environment still steps
-        rows: torch.Tensor | None = None  # compacted: the full-batch row of each env row
-        scores: torch.Tensor | None = None  # compacted: final scores of dropped rows
-        steps = 0
-        for steps in range(1, self.max_steps + 1):
-            x = norm(obs).to(pol_dtype)
-            x = torch.where(active[:, None], x, torch.zeros((), dtype=pol_dtype, device=device))
-            if live is None or compactable:
-                out = live_policy(x.view(p_cur, e, -1))
-            else:
-                part = live_policy(x.view(p, e, -1).index_select(0, live))
-                out = part.new_zeros(p, e, part.shape[-1]).index_copy_(0, live, part)
-            if steps == 1 and tuple(out.shape) != (p, e, self.num_outputs):
-                raise TaskError(
-                    f"Control({self.env_name!r}): the policy returned shape {list(out.shape)}; "
-                    f"expected [{p}, {e}, {self.num_outputs}] (candidates, episodes, outputs)"
-                )
-            obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(-1, out.shape[-1])))
-            alive = active & ~terminated
-            state = env.state if has_state else None  # the gymnasium adapter has none
-            tracker.update(state=state, reward=reward, counted=active, alive=alive)
-            counted_steps += active.sum()
-            active = alive & ~truncated
-            if steps % check_every == 0 and not bool(active.any()):
-                break
-            if narrowable and steps % 8 == 0:
-                running = active.view(p_cur, e).any(1).nonzero().flatten()
-                computed = p_cur if compactable else (p if live is None else len(live))
-                if 0 < len(running) <= computed // 2 and computed >= 16:
-                    if compactable:
-                        keep = (running[:, None] * e + torch.arange(e, device=device)).flatten()
-                        if scores is None:
-                            scores = tracker.result().clone()
-                            rows = torch.arange(n, device=device)
-                        else:
-                            scores[rows] = tracker.result()
-                        rows = rows[keep]
-                        env, tracker = env.select(keep), tracker.select(keep)
-                        obs, active = obs[keep], active[keep]
-                        live = running if live is None else live[running]
-                        p_cur = len(live)
-                    else:
-                        live = running
-                    live_policy = policy.select(live)
-        self.last_env_steps = int(counted_steps)
-        self.last_lockstep_steps = steps
-        if scores is not None:
-            scores[rows] = tracker.result()
-            return scores.reshape(p, e).to(pol_dtype)
-        return tracker.result().reshape(p, e).to(pol_dtype)
+            env = self._make_env(e * (p if candidates is None else population_size), device, dtype)
+            obs, _ = env.reset(seed=seed)
+            if candidates is not None:
+                env, obs = env.select(rows.to(device)), obs[rows.to(device)]
+        if self.fitness == "return" or (self.fitness is None and not hasattr(env, "make_fitness_tracker")):
+            tracker = EpisodeReturn(p * e, device=device, dtype=dtype)
+        else:
+            tracker = self.fitness(env) if callable(self.fitness) else env.make_fitness_tracker()
+        result = rollout(
+            env, policy, tracker, obs, episodes=e, max_steps=self.max_steps,
+            observe=self._normalizer(device, dtype), act=self._action_mapper(device, dtype),
+            num_outputs=self.num_outputs, name=self.env_name,
+        )
+        self.last_env_steps = result.env_steps
+        self.last_lockstep_steps = result.lockstep_steps
+        return result.scores
+
+    def _candidate_ids(self, p: int, candidates: Any, population_size: Any) -> torch.Tensor:
+        """Positions ``[P]`` of the policy's candidates in the population (default ``0..P-1``)."""
+        if candidates is None:
+            return torch.arange(p)
+        ids = torch.as_tensor(candidates).cpu().reshape(-1) if isinstance(
+            candidates, (torch.Tensor, Sequence, range)) else torch.zeros(0)
+        if len(ids) != p or ids.dtype.is_floating_point or ids.dtype == torch.bool or (
+                p and int(ids.min()) < 0) or len(ids.unique()) != p:
+            raise TaskError(f"Control candidates: expected {p} distinct non-negative integer "
+                            f"positions (one per candidate of the policy), got {candidates!r}")
+        if (population_size is not None or not self._gym) and (
+            isinstance(population_size, bool) or not isinstance(population_size, int)
+            or population_size <= int(ids.max())
+        ):
+            raise TaskError(
+                f"Control population_size: expected an integer above every candidate position "
+                f"(> {int(ids.max())}), got {population_size!r}; torch environments need it with "
+                "candidates= (they draw the initial states of the whole population)"
+            )
+        return ids.long()
 
     @torch.no_grad()
     def record_episode(self, policy: BatchedPolicy, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -382,18 +351,21 @@ class Control(Task):
         return torch.stack(states), torch.stack(rewards)
 
     def _make_env(self, n: int, device: torch.device, dtype: torch.dtype) -> Any:
+        """An environment of ``n`` rows, built once and reused (a larger one is cut to ``n``)."""
         env = self._env
-        if env is None or env.num_envs != n or env.device != device or env.dtype != dtype:
+        if env is None or env.num_envs < n or env.device != device or env.dtype != dtype or (
+            self._env_rebuild_on_resize and env.num_envs != n
+        ):
             from neuroevo.envs import make
 
             env = make(
                 self.env_name, n, device=device, dtype=dtype, max_episode_steps=self.max_steps,
-                autoreset_mode=self._autoreset, **self.env_kwargs,
+                autoreset_mode="Disabled", **self.env_kwargs,
             )
             if hasattr(env, "check_actions") and self.action != "raw":
                 env.check_actions = False  # actions come from argmax/threshold: in range
             self._env = env
-        return env
+        return env if env.num_envs == n else env.select(torch.arange(n, device=device))
 
     def _normalizer(self, device: torch.device, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
         if self._obs_bounds is None:

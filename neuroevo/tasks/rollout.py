@@ -1,0 +1,163 @@
+"""Lockstep rollouts: P candidates x E episodes stepped together, finished work dropped.
+
+:func:`rollout` runs the episodes of an environment that :class:`~neuroevo.tasks.control.Control`
+has already reset (``P * E`` rows, candidate ``p``'s episodes in rows ``p*E .. p*E+E-1``).
+At every step the observations ``[P*E, obs]`` are viewed as ``[P, E, obs]`` and go through
+the batched policy in one forward; its outputs become actions; the environment steps.
+An episode that terminates or hits the time limit stops counting: its row is masked (its
+observations are zeros to the policy, its rewards do not reach the tracker), and the
+rollout ends when every episode is over or after ``max_steps`` steps.
+
+Finished episodes cost little:
+
+* the gymnasium adapter (``autoreset_mode="Disabled"``) steps only the episodes still
+  running, so a finished episode costs no further gymnasium ``step`` and no ``reset``
+  (the torch environments keep integrating finished rows, a few tensor rows, until
+  compaction drops them);
+* once at most half of the candidates computed are still running (checked every 8
+  steps), the policy is narrowed to them (``policy.select``; feed-forward population
+  networks only: recurrent state cannot be narrowed) and, where the environment and the
+  tracker can select rows, the environment batch and the tracker shrink too
+  (``VectorEnv.select``, ``GymVectorEnv.select``).
+
+Narrowing and compaction change no score (tests/tasks/test_control_narrowing.py compares
+them with full-batch rollouts, exactly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from neuroevo.envs.base import VectorEnv
+from neuroevo.errors import TaskError
+from neuroevo.policy import BatchedPolicy, policy_device_dtype
+
+
+class EpisodeReturn:
+    """Episode tracker: the sum of the rewards of the steps that still count.
+
+    Trackers (this one, :class:`neuroevo.envs.double_pole.AntiWiggleFitness`, or any
+    object ``Control(fitness=...)`` builds) take
+    ``update(state=, reward=, counted=, alive=)`` after every lockstep step (``counted``:
+    the episode was running before the step; ``alive``: and is still running after it)
+    and give the episode scores ``[N]`` from ``result()``.
+    """
+
+    def __init__(self, num_envs: int, *, device: torch.device, dtype: torch.dtype) -> None:
+        self.total = torch.zeros(num_envs, device=device, dtype=dtype)
+
+    def update(self, *, reward: torch.Tensor, counted: torch.Tensor, **_: Any) -> None:
+        self.total += torch.where(counted, reward.to(self.total.dtype), 0.0)
+
+    def select(self, rows: torch.Tensor) -> EpisodeReturn:
+        """The tracker of the episodes ``rows`` only (for compacted rollouts)."""
+        sub = EpisodeReturn.__new__(EpisodeReturn)
+        sub.total = self.total[rows]
+        return sub
+
+    def result(self) -> torch.Tensor:
+        return self.total
+
+
+@dataclass(frozen=True)
+class RolloutResult:
+    """What one :func:`rollout` gives."""
+
+    #: episode scores ``[P, E]`` (the tracker's results) in the policy's dtype
+    scores: torch.Tensor
+    #: env steps that counted (steps of episodes still running)
+    env_steps: int
+    #: lockstep steps taken (the longest episode's length)
+    lockstep_steps: int
+
+
+@torch.no_grad()
+def rollout(
+    env: Any,
+    policy: BatchedPolicy,
+    tracker: Any,
+    obs: torch.Tensor,
+    *,
+    episodes: int,
+    max_steps: int,
+    observe: Callable[[torch.Tensor], torch.Tensor],
+    act: Callable[[torch.Tensor], torch.Tensor],
+    num_outputs: int,
+    name: str,
+) -> RolloutResult:
+    """Run ``policy``'s ``P x episodes`` episodes on ``env`` (just reset, first ``obs``).
+
+    ``observe`` maps observations to policy inputs (normalisation), ``act`` policy outputs
+    ``[rows, num_outputs]`` to actions; ``tracker`` takes ``update(state=, reward=,
+    counted=, alive=)`` after every step and gives the episode scores from ``result()``
+    (see :class:`EpisodeReturn`). ``name`` goes into errors.
+    """
+    p, e = int(policy.num_candidates), episodes
+    n = p * e
+    device = obs.device
+    pol_dtype = policy_device_dtype(policy)[1]
+    has_state = isinstance(env, VectorEnv)  # the gymnasium adapter has no batched state
+    policy.reset()
+    active = torch.ones(n, dtype=torch.bool, device=device)
+    counted_steps = torch.zeros((), dtype=torch.long, device=device)
+    check_every = 1 if device.type == "cpu" else 16  # host syncs are costly on GPUs
+    narrowable = callable(getattr(policy, "select", None)) and not policy.recurrent
+    compactable = narrowable and all(
+        callable(getattr(obj, "select", None)) for obj in (env, tracker))
+    live: torch.Tensor | None = None  # genomes computed (None: all)
+    live_policy = policy
+    p_cur = p  # genomes whose rows the environment still steps
+    rows: torch.Tensor | None = None  # compacted: the full-batch row of each env row
+    scores: torch.Tensor | None = None  # compacted: final scores of dropped rows
+    zero = torch.zeros((), dtype=pol_dtype, device=device)
+    steps = 0
+    for steps in range(1, max_steps + 1):
+        x = torch.where(active[:, None], observe(obs).to(pol_dtype), zero)
+        if live is None or compactable:
+            out = live_policy(x.view(p_cur, e, -1))
+        else:
+            part = live_policy(x.view(p, e, -1).index_select(0, live))
+            out = part.new_zeros(p, e, part.shape[-1]).index_copy_(0, live, part)
+        if steps == 1 and tuple(out.shape) != (p, e, num_outputs):
+            raise TaskError(
+                f"Control({name!r}): the policy returned shape {list(out.shape)}; "
+                f"expected [{p}, {e}, {num_outputs}] (candidates, episodes, outputs)"
+            )
+        obs, reward, terminated, truncated, _ = env.step(act(out.reshape(-1, out.shape[-1])))
+        alive = active & ~terminated
+        tracker.update(state=env.state if has_state else None, reward=reward, counted=active, alive=alive)
+        counted_steps += active.sum()
+        active = alive & ~truncated
+        if steps % check_every == 0 and not bool(active.any()):
+            break
+        if narrowable and steps % 8 == 0:
+            running = active.view(p_cur, e).any(1).nonzero().flatten()
+            computed = p_cur if compactable else (p if live is None else len(live))
+            if 0 < len(running) <= computed // 2 and computed >= 16:
+                if compactable:
+                    keep = (running[:, None] * e + torch.arange(e, device=device)).flatten()
+                    if scores is None:
+                        scores = tracker.result().clone()
+                        rows = torch.arange(n, device=device)
+                    else:
+                        scores[rows] = tracker.result()
+                    rows = rows[keep]
+                    env, tracker = env.select(keep), tracker.select(keep)
+                    obs, active = obs[keep], active[keep]
+                    live = running if live is None else live[running]
+                    p_cur = len(live)
+                else:
+                    live = running
+                live_policy = policy.select(live)
+    if scores is not None:
+        scores[rows] = tracker.result()
+    else:
+        scores = tracker.result()
+    return RolloutResult(scores.reshape(p, e).to(pol_dtype), int(counted_steps), steps)
+
+
+__all__ = ["EpisodeReturn", "RolloutResult", "rollout"]
