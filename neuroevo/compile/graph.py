@@ -51,6 +51,15 @@ class FlatPopulation:
     def num_nodes(self) -> int:
         return len(self.node_key)
 
+    def edge_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """[E] source and [E] destination key of each connection, as in the genome."""
+        in_keys = np.asarray(self.input_keys, dtype=np.int64)
+        src = self.edge_src
+        from_input = in_keys[-1 - src[src < 0]]
+        src_key = self.node_key[np.maximum(src, 0)] if self.num_nodes else src.copy()
+        src_key[src < 0] = from_input
+        return src_key, self.node_key[self.edge_dst]
+
     def output_nodes(self) -> np.ndarray:
         """[P, num_outputs] node index of each output (-1 where a genome lacks it)."""
         return _lookup(self, np.repeat(np.arange(self.num_genomes), len(self.output_keys)),
@@ -187,6 +196,32 @@ def flatten_population(genomes: Sequence, genome_config) -> FlatPopulation:
             f"{input_keys}); the genome does not match this genome_config (num_inputs?)"
         )
     return flat
+
+
+def write_genes(genomes: Sequence, genome_config, conns, nodes) -> None:
+    """Write trained values back into neat-python genes: the inverse of flattening.
+
+    ``conns = (genome, src_key, dst_key, weight)`` and ``nodes = (genome, key, bias,
+    response)`` are parallel arrays; ``genome`` holds positions in ``genomes``. Values are
+    clamped to the config's ``weight_/bias_/response_min_value`` .. ``max_value``, as
+    neat-python's own mutation keeps them (``neat.attributes.FloatAttribute.clamp``).
+    """
+    gc = genome_config
+    c_genome, src_key, dst_key, weight = conns
+    weight = np.clip(np.asarray(weight, dtype=np.float64), gc.weight_min_value,
+                     gc.weight_max_value)
+    for g, i, o, w in zip(np.asarray(c_genome).tolist(), np.asarray(src_key).tolist(),
+                          np.asarray(dst_key).tolist(), weight.tolist()):
+        genomes[g].connections[(i, o)].weight = w
+    n_genome, key, bias, response = nodes
+    bias = np.clip(np.asarray(bias, dtype=np.float64), gc.bias_min_value, gc.bias_max_value)
+    response = np.clip(np.asarray(response, dtype=np.float64), gc.response_min_value,
+                       gc.response_max_value)
+    for g, k, b, r in zip(np.asarray(n_genome).tolist(), np.asarray(key).tolist(),
+                          bias.tolist(), response.tolist()):
+        node = genomes[g].nodes[k]
+        node.bias = b
+        node.response = r
 
 
 def required_nodes(flat: FlatPopulation) -> np.ndarray:

@@ -9,8 +9,9 @@ every one of neat-python's activations (see ``neuroevo.compile.functions``).
 :meth:`GenomeModule.update_genome` writes the trained values back into the genes.
 
 Feed-forward genomes use the graph analysis of ``neuroevo.compile.graph`` (neat-python's
-``feed_forward_layers`` semantics) and evaluate one :class:`~neuroevo.compile.recurrent.Stage`
-per level; recurrent genomes reuse the recurrent population compiler with P = 1. This is
+``feed_forward_layers`` semantics) and the same blocks and kernel as the population
+(:mod:`neuroevo.compile.layout`, :mod:`neuroevo.compile.kernel`); recurrent genomes reuse
+the recurrent population compiler with P = 1. This is
 the Lamarckian step of "hybrid" neuroevolution: evolve the topology, train the weights,
 write them back (e.g. Chen & Alahakoon 2006, "NeuroEvolution of augmenting topologies with
 learning for data classification").
@@ -33,7 +34,9 @@ import numpy as np
 import torch
 
 from neuroevo.compile.graph import evaluation_levels, flatten_population, required_nodes
-from neuroevo.compile.recurrent import RecurrentPopulationNetwork, Stage
+from neuroevo.compile.kernel import FlatBlock
+from neuroevo.compile.layout import FEW_BLOCKS, plan_layout
+from neuroevo.compile.recurrent import RecurrentPopulationNetwork
 from neuroevo.errors import CompileError, TaskError
 from neuroevo.devices import resolve_device
 
@@ -41,11 +44,12 @@ Tensor = torch.Tensor
 
 
 class _FeedForward(torch.nn.Module):
-    """A feed-forward genome as one :class:`Stage` per evaluation level.
+    """A feed-forward genome as kernel blocks, level after level.
 
-    Value rows: 0 is the constant zero, then the ``n_in`` inputs, then each level's nodes
-    in the order its stage outputs them; each level appends its rows with ``torch.cat``
-    (no in-place writes, so autograd sees a plain graph and tracing/export is simple).
+    Value rows: 0 is the constant zero, then the ``n_in`` inputs, then the nodes in layout
+    order; each block appends its rows with ``torch.cat`` (no in-place writes, so autograd
+    sees a plain graph and tracing/export is simple). Parameters are three flat vectors:
+    ``weight`` per used connection, ``bias`` and ``response`` per evaluated node by level.
     """
 
     def __init__(self, genome: Any, genome_config: Any, dtype: torch.dtype) -> None:
@@ -55,35 +59,28 @@ class _FeedForward(torch.nn.Module):
         self.num_outputs = len(flat.output_keys)
         level = evaluation_levels(flat, required_nodes(flat))
         ev = np.flatnonzero(level >= 0)
-        ev = ev[np.argsort(level[ev], kind="stable")]
-        index = np.full(flat.num_nodes + 1, -1, np.int64)  # node -> parameter index
-        index[ev] = np.arange(len(ev))
+        ev = ev[np.argsort(level[ev], kind="stable")]  # parameter order of the nodes
         used = level[flat.edge_dst] >= 0  # enabled connections into evaluated nodes
-        src, dst = flat.edge_src[used], flat.edge_dst[used]
-        in_keys = np.asarray(flat.input_keys, np.int64)
+        src_key, dst_key = flat.edge_keys()
         self.node_key = flat.node_key[ev]
-        src_key = np.where(src < 0, in_keys[-1 - np.minimum(src, -1)] if n_in else src,
-                           flat.node_key[np.maximum(src, 0)])
-        self.conn_key = np.stack([src_key, flat.node_key[dst]], 1)
-        row = np.zeros(flat.num_nodes + 1, np.int64)  # node -> value row; 0: reads 0.0
-        next_row = 1 + n_in
-        stages = []
-        edge_param = np.arange(len(src))
-        for lvl in range(int(level.max()) + 1 if len(ev) else 0):
-            nodes = ev[level[ev] == lvl]
-            stage = Stage(flat.aggregation_names, flat.activation_names,
-                          flat.aggregation[nodes], flat.activation[nodes], index[nodes])
-            row[nodes] = next_row + stage.out_pos
-            local = np.full(flat.num_nodes, -1, np.int64)
-            local[nodes] = np.arange(len(nodes))
-            mine = level[dst] == lvl
-            s = src[mine]
-            slot = np.where(s < 0, 1 + (-1 - s), row[np.maximum(s, 0)])
-            stage.set_edges(local[dst[mine]], slot, edge_param[mine])
-            stages.append(stage)
-            next_row += len(nodes)
-        self.stages = torch.nn.ModuleList(stages)
-        self.register_buffer("out_row", torch.from_numpy(row[flat.output_nodes()[0]]),
+        self.conn_key = np.stack([src_key[used], dst_key[used]], 1)
+        node_param = np.full(flat.num_nodes, -1, np.int64)
+        node_param[ev] = np.arange(len(ev))
+        edge_param = np.full(len(used), -1, np.int64)
+        edge_param[used] = np.arange(int(used.sum()))
+        layout = plan_layout(level, flat.aggregation, flat.activation, flat.edge_dst,
+                             FEW_BLOCKS)
+        row = np.where(layout.position >= 0, 1 + n_in + layout.position, 0)  # 0: reads 0.0
+        src = flat.edge_src
+        src_row = np.where(src < 0, 1 + (-1 - src), row[np.maximum(src, 0)])
+        self.blocks = torch.nn.ModuleList(
+            FlatBlock(plan, plan.pad(src_row), edge_param,
+                      node_param[layout.order[plan.start : plan.stop]],
+                      flat.aggregation_names, flat.activation_names)
+            for plan in layout.blocks
+        )
+        out = flat.output_nodes()[0]
+        self.register_buffer("out_row", torch.from_numpy(np.where(out >= 0, row[out], 0)),
                              persistent=False)
         as_t = lambda a: torch.nn.Parameter(torch.as_tensor(a, dtype=dtype))  # noqa: E731
         self.weight = as_t(flat.edge_weight[used])
@@ -92,9 +89,9 @@ class _FeedForward(torch.nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         values = torch.cat([x.new_zeros(1, x.shape[0]), x.t()])
-        for stage in self.stages:
-            b, r = stage.node_params(self.bias, self.response)
-            values = torch.cat([values, stage(values, stage.padded_weights(self.weight), b, r)])
+        for block in self.blocks:
+            new = block(values, block.params(self.weight, self.bias, self.response))
+            values = torch.cat([values, new])
         return values[self.out_row].t()
 
 

@@ -13,11 +13,11 @@ hidden node whose connections are all disabled -- stays 0.0 forever. Inputs are 
 the current step, nodes at the previous one.
 
 Here the evaluated nodes of all P genomes form one state tensor ``[N, B]`` (node-major).
-One step is a single :class:`Stage`: gather the previous values along padded incoming-edge
-index matrices, weight them, aggregate per aggregation group and activate per activation
-group (nodes are sorted so that every group is a contiguous slice), with no per-genome Python
-loop. Only nodes that reach an output through enabled connections are evaluated: neat-python
-computes more, but no output ever reads them.
+One step evaluates them all as a single level of blocks (:mod:`neuroevo.compile.layout`),
+each running the kernel (:func:`neuroevo.compile.kernel.evaluate_nodes`) on the rows
+``[0; inputs; previous state]``, with no per-genome Python loop. Only nodes that reach an
+output through enabled connections are evaluated: neat-python computes more, but no output
+ever reads them.
 
 Example::
 
@@ -35,106 +35,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from neuroevo.compile.functions import activation, aggregation
-from neuroevo.compile.graph import flatten_population, required_nodes, runs
+from neuroevo.compile.graph import flatten_population, required_nodes, write_genes
+from neuroevo.compile.kernel import FlatBlock
+from neuroevo.compile.layout import FEW_BLOCKS, plan_layout
 from neuroevo.devices import resolve_device
 from neuroevo.errors import CompileError, TaskError
 from neuroevo.policy import BatchedPolicy
 
 Tensor = torch.Tensor
-
-
-class Stage(torch.nn.Module):
-    """One gather -> weight -> aggregate -> bias/response -> activate pass over many nodes.
-
-    Built from flat numpy arrays describing the stage's ``N`` nodes and their incoming edges.
-    ``forward(values [M, B], weights, bias, response)`` returns the ``N`` new values
-    ``[N, B]`` in *output order* (nodes sorted by activation, see :attr:`out_pos`); ``values``
-    row 0 must be 0.0 (padded slots read it). ``weights[g]`` is the ``[n_g, K_g]`` padded
-    weight matrix of aggregation group ``g`` (see :meth:`padded_weights`), ``bias`` and
-    ``response`` are in aggregation order (see :meth:`node_params`). ``node_param[i]`` is the
-    index of node ``i``'s bias/response in the caller's vectors (default: ``i``).
-    """
-
-    def __init__(
-        self,
-        agg_names: Sequence[str],
-        act_names: Sequence[str],
-        node_agg: np.ndarray,
-        node_act: np.ndarray,
-        node_param: np.ndarray | None = None,
-    ) -> None:
-        super().__init__()
-        n = len(node_agg)
-        self.num_nodes = n
-        # only the functions this stage uses (CompileError naming the fix when unknown)
-        self._agg_fns = {int(c): aggregation(agg_names[c]) for c in np.unique(node_agg)}
-        self._act_fns = {int(c): activation(act_names[c]) for c in np.unique(node_act)}
-        agg_order = np.lexsort((node_act, node_agg)).astype(np.int64)  # by agg, then act
-        act_order = np.argsort(node_act, kind="stable").astype(np.int64)
-        self.agg_pos = np.empty(n, np.int64)
-        self.agg_pos[agg_order] = np.arange(n)
-        #: position of each node (in the caller's numbering) in this stage's output
-        self.out_pos = np.empty(n, np.int64)
-        self.out_pos[act_order] = np.arange(n)
-        # index of each node's bias/response in the caller's vectors, in aggregation order
-        node_param = np.arange(n) if node_param is None else np.asarray(node_param, np.int64)
-        self.register_buffer(
-            "node_param", torch.from_numpy(node_param[agg_order]), persistent=False
-        )
-        self.agg_groups = runs(node_agg[agg_order])  # [(code, start, stop)]
-        self.act_groups = runs(node_act[act_order])
-        self.register_buffer("perm", torch.from_numpy(self.agg_pos[act_order]), persistent=False)
-
-    def set_edges(self, target: np.ndarray, source_slot: np.ndarray, param: np.ndarray) -> None:
-        """Incoming edges, in neat-python's link order per target.
-
-        ``target``: node index (caller's numbering) of each edge; ``source_slot``: row of
-        ``values`` it reads; ``param``: index of its weight in the flat weight vector.
-        """
-        n = self.num_nodes
-        t = self.agg_pos[target]
-        order = np.argsort(t, kind="stable")  # stable: keeps the link order per node
-        t, src, par = t[order], source_slot[order], param[order]
-        counts = np.bincount(t, minlength=n)
-        starts = np.cumsum(counts) - counts
-        rank = np.arange(len(t)) - starts[t]
-        self._num_groups = len(self.agg_groups)
-        for g, (_, s, e) in enumerate(self.agg_groups):
-            k = max(1, int(counts[s:e].max()) if e > s else 1)
-            sel = (t >= s) & (t < e)
-            idx = np.zeros((e - s, k), np.int64)
-            pidx = np.full((e - s, k), -1, np.int64)
-            idx[t[sel] - s, rank[sel]] = src[sel]
-            pidx[t[sel] - s, rank[sel]] = par[sel]
-            self.register_buffer(f"idx{g}", torch.from_numpy(idx), persistent=False)
-            self.register_buffer(f"pidx{g}", torch.from_numpy(pidx), persistent=False)
-            self.register_buffer(f"mask{g}", torch.from_numpy(pidx >= 0), persistent=False)
-
-    def padded_weights(self, weight: Tensor) -> list[Tensor]:
-        """Scatter a flat weight vector ``[E]`` into each group's ``[n_g, K_g]`` matrix."""
-        ext = torch.cat([weight, weight.new_zeros(1)])  # index -1 -> the padding 0.0
-        return [ext[getattr(self, f"pidx{g}")] for g in range(self._num_groups)]
-
-    def node_params(self, bias: Tensor, response: Tensor) -> tuple[Tensor, Tensor]:
-        """This stage's bias and response, in aggregation order, from the caller's vectors."""
-        return bias[self.node_param], response[self.node_param]
-
-    def forward(
-        self, values: Tensor, weights: list[Tensor], bias: Tensor, response: Tensor
-    ) -> Tensor:
-        if self.num_nodes == 0:
-            return values.new_zeros(0, values.shape[1])
-        zs = []
-        for g, (_, s, e) in enumerate(self.agg_groups):
-            idx: Tensor = getattr(self, f"idx{g}")
-            v = values[idx] * weights[g].unsqueeze(-1)  # [n_g, K_g, B]
-            zs.append(self._agg_fns[self.agg_groups[g][0]](v, getattr(self, f"mask{g}")))
-        z = zs[0] if len(zs) == 1 else torch.cat(zs)
-        z = bias.unsqueeze(-1) + response.unsqueeze(-1) * z  # neat: bias + response * s
-        z = z[self.perm]
-        outs = [self._act_fns[code](z[s:e]) for code, s, e in self.act_groups]
-        return outs[0] if len(outs) == 1 else torch.cat(outs)
 
 
 class RecurrentPopulationNetwork(BatchedPolicy):
@@ -173,22 +81,43 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         self.num_inputs = len(genome_config.input_keys)
         self.num_outputs = len(genome_config.output_keys)
         self.dtype = dtype
-        plan = _plan(genomes, genome_config)
-        # which genes the parameter vectors hold: node (genome, key), connection (genome, key)
-        self.node_genome, self.node_key = plan["node_genome"], plan["node_key"]
-        self.conn_genome = plan["conn_genome"]
-        self.conn_key = np.stack([plan["conn_src_key"], plan["conn_dst_key"]], 1)
-        n_fixed = 1 + self.num_candidates * self.num_inputs  # zero row + input rows
-        self.stage = Stage(plan["agg_names"], plan["act_names"], plan["node_agg"], plan["node_act"])
-        src_node = plan["src_node"]
-        row = np.append(self.stage.out_pos, -1)  # [-1]: no evaluated node
-        slot = np.where(src_node >= 0, n_fixed + row[src_node], plan["src_fixed"])
-        self.stage.set_edges(plan["tgt"], slot, np.arange(len(slot)))
-        out_node = plan["out_node"]  # [P, n_out], -1: stays 0.0
-        out_slot = 1 + row[out_node]  # 0: the zero row
-        self.register_buffer("out_slot", torch.from_numpy(out_slot.reshape(-1)), persistent=False)
+        flat = flatten_population(genomes, genome_config)
+        p, n_in = self.num_candidates, self.num_inputs
+        # evaluated: required nodes with an enabled incoming connection; the rest stay 0.0
+        has_input = np.zeros(flat.num_nodes, bool)
+        has_input[flat.edge_dst] = True
+        evaluated = required_nodes(flat) & has_input
+        # the parameter vectors: evaluated nodes and the connections into them, in flat order
+        ev = np.flatnonzero(evaluated)
+        used = evaluated[flat.edge_dst]
+        src_key, dst_key = flat.edge_keys()
+        self.node_genome, self.node_key = flat.node_genome[ev], flat.node_key[ev]
+        self.conn_genome = flat.edge_genome[used]
+        self.conn_key = np.stack([src_key[used], dst_key[used]], 1)
+        node_param = np.full(flat.num_nodes, -1, np.int64)
+        node_param[ev] = np.arange(len(ev))
+        edge_param = np.full(len(used), -1, np.int64)
+        edge_param[used] = np.arange(int(used.sum()))
+        # one level: every node reads the rows [0 (zero); P * n_in inputs; previous state]
+        layout = plan_layout(np.where(evaluated, 0, -1), flat.aggregation, flat.activation,
+                             flat.edge_dst, FEW_BLOCKS)
+        self.num_nodes = len(layout.order)
+        state_row = np.where(layout.position >= 0, 1 + p * n_in + layout.position, 0)
+        src = flat.edge_src
+        src_row = np.where(src < 0, 1 + flat.edge_genome * n_in + (-1 - src),
+                           state_row[np.maximum(src, 0)])
+        self.blocks = torch.nn.ModuleList(
+            FlatBlock(plan, plan.pad(src_row), edge_param,
+                      node_param[layout.order[plan.start : plan.stop]],
+                      flat.aggregation_names, flat.activation_names)
+            for plan in layout.blocks
+        )
+        out_node = flat.output_nodes().reshape(-1)  # -1: the genome lacks it
+        out_slot = 1 + np.where(out_node >= 0, layout.position[np.maximum(out_node, 0)], -1)
+        self.register_buffer("out_slot", torch.from_numpy(out_slot), persistent=False)  # 0: 0.0
         as_t = lambda a: torch.as_tensor(a, dtype=dtype)  # noqa: E731
-        weight, bias, response = as_t(plan["weight"]), as_t(plan["bias"]), as_t(plan["response"])
+        weight = as_t(flat.edge_weight[used])
+        bias, response = as_t(flat.bias[ev]), as_t(flat.response[ev])
         self.trainable = trainable
         if trainable:
             self.weight = torch.nn.Parameter(weight)
@@ -203,10 +132,9 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         if not trainable:  # parameters are fixed: pad them once
             self._fixed = self._params()
 
-    def _params(self) -> tuple[list[Tensor], Tensor, Tensor]:
-        w = self.stage.padded_weights(self.weight)
-        b, r = self.stage.node_params(self.bias, self.response)
-        return w, b, r
+    def _params(self) -> list[tuple[Tensor, Tensor, Tensor]]:
+        """Each block's share of the weight, bias and response vectors."""
+        return [block.params(self.weight, self.bias, self.response) for block in self.blocks]
 
     def _apply(self, fn, recurse=True):  # keep the cached padded parameters on the device
         out = super()._apply(fn, recurse)
@@ -224,7 +152,7 @@ class RecurrentPopulationNetwork(BatchedPolicy):
 
     def initial_state(self, batch_size: int) -> Tensor:
         """The all-zero state ``[N, batch_size]``."""
-        return torch.zeros(self.stage.num_nodes, batch_size, dtype=self.dtype, device=self.device)
+        return torch.zeros(self.num_nodes, batch_size, dtype=self.dtype, device=self.device)
 
     def input_rows(self, x: Tensor) -> Tensor:
         """Check ``x`` and lay it out as the ``[P * n_in, B]`` input rows."""
@@ -242,9 +170,11 @@ class RecurrentPopulationNetwork(BatchedPolicy):
     def step(self, rows: Tensor, state: Tensor) -> tuple[Tensor, Tensor]:
         """One ``activate`` from explicit state: ``(rows [P*n_in, B], state [N, B])`` ->
         ``(outputs [P, B, n_out], new state [N, B])``."""
-        w, b, r = self._fixed if not self.trainable else self._params()
+        params = self._fixed if not self.trainable else self._params()
         zero = rows.new_zeros(1, rows.shape[1])
-        new = self.stage(torch.cat([zero, rows, state]), w, b, r)
+        values = torch.cat([zero, rows, state])
+        parts = [block(values, prm) for block, prm in zip(self.blocks, params)]
+        new = parts[0] if len(parts) == 1 else torch.cat([state[:0], *parts])
         out = torch.cat([zero, new])[self.out_slot]  # [P * n_out, B]
         out = out.view(self.num_candidates, self.num_outputs, -1).permute(0, 2, 1)
         return out, new
@@ -263,46 +193,28 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         out, self._state = self.step(rows, state)
         return out
 
+    def write_back(self, genomes: Sequence[Any], genome_config: Any) -> None:
+        """Write this network's (trained) weights, biases and responses into ``genomes``.
+
+        As :meth:`PopulationNetwork.write_back <neuroevo.compile.population.PopulationNetwork.write_back>`:
+        ``genomes`` are those it was compiled from, in the same order; values are clamped
+        to the config's ``*_min_value`` .. ``*_max_value``; genes the network does not
+        evaluate keep their values.
+        """
+        if len(genomes) != self.num_candidates:
+            raise CompileError(f"write_back: got {len(genomes)} genomes, compiled from "
+                               f"{self.num_candidates}; pass the same list, in the same order")
+        as_np = lambda t: t.detach().cpu().double().numpy()  # noqa: E731
+        write_genes(
+            genomes, genome_config,
+            (self.conn_genome, self.conn_key[:, 0], self.conn_key[:, 1], as_np(self.weight)),
+            (self.node_genome, self.node_key, as_np(self.bias), as_np(self.response)),
+        )
+
     def extra_repr(self) -> str:
         return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
-                f"outputs={self.num_outputs}, nodes={self.stage.num_nodes}, "
+                f"outputs={self.num_outputs}, nodes={self.num_nodes}, "
                 f"connections={len(self.conn_genome)}")
-
-
-def _plan(genomes: Sequence[Any], genome_config: Any) -> dict[str, Any]:
-    """The evaluated nodes and their links, for all genomes at once (vectorised numpy)."""
-    flat = flatten_population(genomes, genome_config)
-    n_in = len(flat.input_keys)
-    has_input = np.zeros(flat.num_nodes, bool)
-    has_input[flat.edge_dst] = True
-    evaluated = required_nodes(flat) & has_input
-    ev = np.flatnonzero(evaluated)
-    index = np.full(flat.num_nodes + 1, -1, np.int64)  # node -> evaluated index; [-1] -> -1
-    index[ev] = np.arange(len(ev))
-    used = evaluated[flat.edge_dst]
-    src, dst, genome = flat.edge_src[used], flat.edge_dst[used], flat.edge_genome[used]
-    is_input = src < 0
-    in_keys = np.asarray(flat.input_keys, np.int64)
-    return {
-        "agg_names": flat.aggregation_names,
-        "act_names": flat.activation_names,
-        "node_genome": flat.node_genome[ev],
-        "node_key": flat.node_key[ev],
-        "node_agg": flat.aggregation[ev],
-        "node_act": flat.activation[ev],
-        "bias": flat.bias[ev],
-        "response": flat.response[ev],
-        "conn_genome": genome,
-        "conn_src_key": np.where(is_input, in_keys[-1 - np.minimum(src, -1)] if n_in else src,
-                                 flat.node_key[np.maximum(src, 0)]),
-        "conn_dst_key": flat.node_key[dst],
-        "tgt": index[dst],
-        # node sources: evaluated index, or -1 (an input, or a node that always reads 0.0)
-        "src_node": np.where(is_input, -1, index[np.maximum(src, 0)]),
-        "src_fixed": np.where(is_input, 1 + genome * n_in + (-1 - src), 0),
-        "weight": flat.edge_weight[used],
-        "out_node": index[flat.output_nodes()],  # [P, n_out], -1: stays 0.0
-    }
 
 
 def compile_recurrent(
@@ -311,19 +223,23 @@ def compile_recurrent(
     *,
     device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
+    trainable: bool = False,
 ) -> RecurrentPopulationNetwork:
     """Compile neat-python genomes into one stateful batched recurrent network.
 
     Step by step equal to ``neat.nn.RecurrentNetwork.create(g, config).activate(x)`` for every
     genome (see the module docstring for the exact semantics). ``device=None`` picks CUDA
-    when available.
+    when available. ``trainable=True`` makes the weights, biases and responses
+    ``nn.Parameter`` s (backpropagation through time over the steps since ``reset()``);
+    ``net.write_back(genomes, genome_config)`` copies them into the genes.
 
     Example::
 
         net = compile_recurrent(list(population.population.values()), config.genome_config)
         y = net(torch.zeros(8, config.genome_config.num_inputs))   # [P, 8, n_out]
     """
-    return RecurrentPopulationNetwork(genomes, genome_config, device=device, dtype=dtype)
+    return RecurrentPopulationNetwork(genomes, genome_config, device=device, dtype=dtype,
+                                      trainable=trainable)
 
 
-__all__ = ["RecurrentPopulationNetwork", "Stage", "compile_recurrent"]
+__all__ = ["RecurrentPopulationNetwork", "compile_recurrent"]

@@ -216,3 +216,79 @@ def test_cuda_matches_cpu(config, genomes):
         assert torch.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
     moved = compile_recurrent(genomes[:5], config.genome_config, dtype=F64, device="cpu").to("cuda")
     assert moved(torch.zeros(2, 3, dtype=F64, device="cuda")).device.type == "cuda"
+
+
+SMOOTH = ["sigmoid", "tanh", "identity", "gauss", "softplus", "sin"]
+
+
+def _neat_steps(genome, config, xs):
+    """Sum of every output of neat-python's RecurrentNetwork over the steps ``xs``."""
+    net = neat.nn.RecurrentNetwork.create(genome, config)
+    return sum(sum(net.activate(x)) for x in xs)
+
+
+def test_trainable_recurrent_population_gradients_equal_neat_finite_differences():
+    # compile_population(recurrent=True, trainable=True) once dropped ``trainable``
+    import neuroevo as ne
+
+    config = make_config(num_inputs=2, num_outputs=1, activations=SMOOTH,
+                         aggregations=["sum", "mean", "product"])
+    genomes = random_recurrent_genomes(config, 12, seed=4, mutations=10)
+    net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=F64,
+                                recurrent=True, trainable=True)
+    assert net.trainable
+    assert [p.requires_grad for p in net.parameters()] == [True, True, True]
+    rng = random.Random(2)
+    xs = [[rng.uniform(-1, 1) for _ in range(2)] for _ in range(3)]
+    net.reset()
+    sum(net(torch.tensor([x], dtype=F64)).sum() for x in xs).backward()
+    eps, checked = 1e-6, 0
+    for i in range(0, len(net.weight), 3):
+        g, key = int(net.conn_genome[i]), tuple(int(k) for k in net.conn_key[i])
+        conn = genomes[g].connections[key]
+        w0 = conn.weight
+        conn.weight = w0 + eps
+        up = _neat_steps(genomes[g], config, xs)
+        conn.weight = w0 - eps
+        down = _neat_steps(genomes[g], config, xs)
+        conn.weight = w0
+        assert net.weight.grad[i].item() == pytest.approx((up - down) / (2 * eps),
+                                                          rel=1e-4, abs=1e-6), (g, key)
+        checked += 1
+    for j in range(0, len(net.bias), 3):
+        node = genomes[int(net.node_genome[j])].nodes[int(net.node_key[j])]
+        b0 = node.bias
+        node.bias = b0 + eps
+        up = _neat_steps(genomes[int(net.node_genome[j])], config, xs)
+        node.bias = b0 - eps
+        down = _neat_steps(genomes[int(net.node_genome[j])], config, xs)
+        node.bias = b0
+        assert net.bias.grad[j].item() == pytest.approx((up - down) / (2 * eps),
+                                                        rel=1e-4, abs=1e-6)
+        checked += 1
+    assert checked >= 10
+
+
+def test_recurrent_write_back_makes_neat_python_reproduce_the_net(config):
+    genomes = random_recurrent_genomes(config, 30, seed=6, mutations=10)
+    net = compile_recurrent(genomes, config.genome_config, device="cpu", dtype=F64,
+                            trainable=True)
+    gc = config.genome_config
+    with torch.no_grad():  # "training": new values, one beyond the config's bound
+        net.weight.add_(0.25)
+        net.bias.sub_(0.1)
+        net.response.mul_(1.1)
+        net.weight[0] = 100.0
+    net.write_back(genomes, gc)
+    g0 = genomes[int(net.conn_genome[0])]
+    assert g0.connections[tuple(int(k) for k in net.conn_key[0])].weight == gc.weight_max_value
+    with torch.no_grad():  # the genes hold clamped values; so must the net compared below
+        net.weight.clamp_(gc.weight_min_value, gc.weight_max_value)
+        net.bias.clamp_(gc.bias_min_value, gc.bias_max_value)
+        net.response.clamp_(gc.response_min_value, gc.response_max_value)
+    rng = random.Random(5)
+    inputs = [[[rng.uniform(-2, 2) for _ in range(3)] for _ in range(2)] for _ in range(4)]
+    with torch.no_grad():
+        assert _run_and_compare(config, genomes, inputs, per_genome=False, net=net) > 100
+    with pytest.raises(CompileError, match="same list"):
+        net.write_back(genomes[:3], gc)
