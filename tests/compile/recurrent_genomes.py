@@ -6,7 +6,7 @@ nodes draw every activation and aggregation at random, so the population has cyc
 self-loops, disabled connections, dangling and deleted nodes. A few extra edits that
 mutation alone makes rare are added on top (explicit self-loops, all-disabled nodes).
 neat-python draws from the global ``random`` module, which :func:`random_recurrent_genomes`
-seeds.
+seeds and then restores.
 """
 
 from __future__ import annotations
@@ -53,19 +53,27 @@ def make_config(
 def random_recurrent_genomes(
     config: neat.Config, count: int, *, seed: int, mutations: int = 12, extras: bool = True
 ) -> list[neat.DefaultGenome]:
-    """``count`` genomes, each configured anew and mutated ``0..mutations`` times."""
+    """``count`` genomes, each configured anew and mutated ``0..mutations`` times.
+
+    neat-python draws from the global ``random`` module: it is seeded here and restored
+    afterwards, so callers' own random streams are left as they were.
+    """
+    state = random.getstate()
     random.seed(seed)
-    gc = config.genome_config
-    genomes = []
-    for key in range(count):
-        g = config.genome_type(key)
-        g.configure_new(gc)
-        for _ in range(random.randint(0, mutations)):
-            g.mutate(gc)
-        if extras:
-            _extra_edits(g, gc)
-        genomes.append(g)
-    return genomes
+    try:
+        gc = config.genome_config
+        genomes = []
+        for key in range(count):
+            g = config.genome_type(key)
+            g.configure_new(gc)
+            for _ in range(random.randint(0, mutations)):
+                g.mutate(gc)
+            if extras:
+                _extra_edits(g, gc)
+            genomes.append(g)
+        return genomes
+    finally:
+        random.setstate(state)
 
 
 def _extra_edits(g: neat.DefaultGenome, gc) -> None:
