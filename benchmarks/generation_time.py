@@ -41,6 +41,7 @@ import neat
 import torch
 
 from neuroevo.compile.population import compile_population
+from neuroevo.config import PluginConfig
 from neuroevo.strategies.neat.genome import FastGenome
 from neuroevo.strategies.neat.runtime import quiet_collector
 from neuroevo.strategies.neat.reproduction import FastReproduction
@@ -132,14 +133,14 @@ def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
         types = (FastGenome, neat.DefaultReproduction, FastSpeciesSet)
     else:
         types = (FastGenome, FastReproduction, FastSpeciesSet)
-    config = neat.Config(*types, neat.DefaultStagnation, str(config_path))
+    config = PluginConfig(*types, neat.DefaultStagnation, str(config_path))  # Fast*: [Default*]
     config.pop_size = pop_size
     config.no_fitness_termination = True
     clock = _Clock(now)
     population = neat.Population(config, seed=seed)
     population.add_reporter(clock)
     reproduce, speciate = population.reproduction.reproduce, population.species.speciate
-    if arm != "neat-python":  # as neuroevo.NEAT.tell does: collector paused, then frozen
+    if arm != "neat-python":  # as neuroevo.NEAT.tell does: collector paused, objects promoted
         reproduce, speciate = _quiet(reproduce), _quiet(speciate)
     population.reproduction.reproduce = clock.timed("reproduction", reproduce)
     population.species.speciate = clock.timed("speciation", speciate)

@@ -6,12 +6,27 @@ names the file, the section and the key and says what is expected -- never a nea
 traceback. It also checks what neat-python leaves to run time (``pop_size >= 2``, known
 activation and aggregation names, probabilities in ``[0, 1]`` ...).
 
+``fitness_criterion`` (``max``, ``min`` or ``mean``) is what neat-python 2.0 makes of it
+(``neat/population.py``): the statistic of a generation's fitness values that is compared
+with ``fitness_threshold`` to declare a solution (``found_solution``, and the end of
+``Population.run``). It is never the direction of optimisation: neat-python -- selection,
+elites, stagnation, the best genome -- and every neuroevo strategy always maximise fitness
+(tasks return larger-is-better fitness). ``min`` therefore means "every genome of the
+generation reaches the threshold", not "minimise the fitness"; to minimise a loss, return its
+negative.
+
+neat-python finds a plug-in's settings in the INI section named after the class
+(``type.__name__``). A plug-in that reads another class's section says so with a
+``config_section`` attribute (neuroevo's ``FastGenome`` reads ``[DefaultGenome]``);
+:class:`PluginConfig` and :func:`load_config` honour it.
+
 Experiment files (TOML) are read by :mod:`neuroevo.run.experiment_file`.
 """
 
 from __future__ import annotations
 
 import configparser
+import copy
 import difflib
 import pathlib
 import re
@@ -84,7 +99,8 @@ def _check_neat_section(path: pathlib.Path, items: Mapping[str, str]) -> None:
     if crit not in _FITNESS_CRITERIA:
         raise ConfigError(
             f"{_where(path, 'NEAT', 'fitness_criterion')}: expected one of "
-            f"{', '.join(_FITNESS_CRITERIA)}, got {crit!r}"
+            f"{', '.join(_FITNESS_CRITERIA)} (the statistic of a generation's fitness that must "
+            f"reach fitness_threshold; fitness is always maximised), got {crit!r}"
         )
 
 
@@ -216,6 +232,82 @@ def _check_class_values(path: pathlib.Path, section: str, cfg: Any) -> None:
             )
 
 
+# --- plug-in types and their INI sections -------------------------------------------------
+
+
+def config_section(plugin_type: type) -> str:
+    """The INI section a neat-python plug-in type reads its settings from.
+
+    Its ``config_section`` attribute when it has one, else its class name (neat-python's
+    own rule, ``neat/config.py``).
+
+    Example::
+
+        config_section(neat.DefaultGenome)      # 'DefaultGenome'
+        config_section(neuroevo.FastGenome)     # 'DefaultGenome'
+    """
+    return getattr(plugin_type, "config_section", None) or plugin_type.__name__
+
+
+_ROLES = ("genome_type", "reproduction_type", "species_set_type", "stagnation_type")
+
+
+class _Section:
+    """What ``neat.Config`` uses of a plug-in type while it reads or writes its section."""
+
+    def __init__(self, plugin_type: type) -> None:
+        self.__name__ = config_section(plugin_type)
+        self.parse_config = plugin_type.parse_config
+        self.write_config = plugin_type.write_config
+
+
+class PluginConfig(neat.Config):
+    """A ``neat.Config`` that finds each plug-in's settings in its :func:`config_section`.
+
+    ``neat.Config`` reads ``[type.__name__]``; this subclass reads ``[config_section(type)]``
+    and ``save`` writes that section name, so a plug-in such as ``FastGenome`` (settings of
+    ``[DefaultGenome]``) works with neat-python INI files under its own class name.
+    Everything else is ``neat.Config``'s: same arguments, same attributes.
+
+    Example::
+
+        config = PluginConfig(FastGenome, neat.DefaultReproduction, FastSpeciesSet,
+                              neat.DefaultStagnation, "xor.ini")
+        config.genome_type is FastGenome         # True; settings from [DefaultGenome]
+    """
+
+    def __init__(self, genome_type: type, reproduction_type: type, species_set_type: type,
+                 stagnation_type: type, filename: str, config_information: Any = None) -> None:
+        types = (genome_type, reproduction_type, species_set_type, stagnation_type)
+        super().__init__(*(_Section(t) for t in types), filename, config_information)
+        for role, t in zip(_ROLES, types):
+            setattr(self, role, t)
+
+    @classmethod
+    def with_types(cls, config: neat.Config, **types: type) -> PluginConfig:
+        """A shallow copy of ``config`` with some plug-in types replaced (``genome_type=...``).
+
+        The parsed settings are kept as they are, so a replacement must read the same
+        section with the same ``parse_config`` as the type it replaces.
+        """
+        unknown = sorted(set(types) - set(_ROLES))
+        if unknown:
+            raise ConfigError(f"PluginConfig.with_types: unknown role(s) {unknown}; "
+                              f"expected some of {', '.join(_ROLES)}")
+        new = cls.__new__(cls)
+        new.__dict__.update(config.__dict__)
+        for role, t in types.items():
+            setattr(new, role, t)
+        return new
+
+    def save(self, filename: str) -> None:
+        """Write the config as ``neat.Config.save`` does, each section under its INI name."""
+        view = copy.copy(self)
+        for role in _ROLES:
+            setattr(view, role, _Section(getattr(self, role)))
+        neat.Config.save(view, filename)
+
+
 def load_config(
     path: PathLike,
     *,
@@ -228,7 +320,8 @@ def load_config(
 
     The types default to neat-python's ``DefaultGenome``, ``DefaultReproduction``,
     ``DefaultSpeciesSet`` and ``DefaultStagnation`` (pass your own as neat-python's
-    plug-in points). Any problem raises :class:`~neuroevo.errors.ConfigError` naming the
+    plug-in points; each reads its :func:`config_section`, and the result is a
+    :class:`PluginConfig` when one of them reads another class's section). Any problem raises :class:`~neuroevo.errors.ConfigError` naming the
     file, the section and the key.
 
     Example::
@@ -254,7 +347,8 @@ def load_config(
         detail = " ".join(str(e).split())
         raise ConfigError(f"{p}: not a valid INI file: {detail}") from None
 
-    sections = ["NEAT"] + [t.__name__ for t in types.values()]
+    names = {role: config_section(t) for role, t in types.items()}
+    sections = ["NEAT"] + list(names.values())
     for s in sections:
         if not parser.has_section(s):
             raise ConfigError(
@@ -270,25 +364,27 @@ def load_config(
 
     neat_items = dict(parser.items("NEAT"))
     _check_neat_section(p, neat_items)
-    gname = types["genome"].__name__
+    gname = names["genome"]
     _precheck_genome(p, gname, dict(parser.items(gname)))
 
     # neat-python parses each type's section with its own parse_config; run them one by one
     # so that a failure is attributed to its section.
     parsed: dict[str, Any] = {}
     for role, t in types.items():
-        items = dict(parser.items(t.__name__))
+        items = dict(parser.items(names[role]))
         try:
             parsed[role] = t.parse_config(dict(items))
         except Exception as e:  # neat-python raises bare Exception, RuntimeError, ...
-            raise _translate(p, t.__name__, e, items) from None
+            raise _translate(p, names[role], e, items) from None
         if role == "genome":
-            _check_genome_values(p, t.__name__, parsed[role], items)
+            _check_genome_values(p, names[role], parsed[role], items)
         else:
-            _check_class_values(p, t.__name__, parsed[role])
+            _check_class_values(p, names[role], parsed[role])
 
+    renamed = any(name != types[role].__name__ for role, name in names.items())
+    config_type = PluginConfig if renamed else neat.Config
     try:
-        config = neat.Config(types["genome"], types["reproduction"], types["species_set"],
+        config = config_type(types["genome"], types["reproduction"], types["species_set"],
                              types["stagnation"], str(p))
     except Exception as e:  # anything the checks above did not foresee
         raise ConfigError(f"{p}: neat-python rejected the file: {e}") from None
@@ -297,4 +393,4 @@ def load_config(
     return config
 
 
-__all__ = ["load_config"]
+__all__ = ["load_config", "config_section", "PluginConfig"]

@@ -10,6 +10,7 @@ import neat
 import pytest
 from neat.genes import DefaultNodeGene
 
+from neuroevo.config import PluginConfig
 from neuroevo.strategies.neat.genome import FastGenome
 from neuroevo.strategies.neat.speciation import FastSpeciesSet
 from tests.strategies.test_neat_speciation import BASE, xor_fitness
@@ -43,8 +44,8 @@ def snapshot(population):
 
 
 def run(path, genome_type, species_set, seed, generations=10):
-    config = neat.Config(genome_type, neat.DefaultReproduction, species_set,
-                         neat.DefaultStagnation, path)
+    config = PluginConfig(genome_type, neat.DefaultReproduction, species_set,
+                          neat.DefaultStagnation, path)
     p = neat.Population(config, seed=seed)
     history = []
 
@@ -99,8 +100,8 @@ def test_crossover_of_a_cyclic_parent_rejects_the_same_genes(tmp_path, collide):
     path = config_file(tmp_path, variant=False)
     children = []
     for genome_type in (neat.DefaultGenome, FastGenome):
-        config = neat.Config(genome_type, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                             neat.DefaultStagnation, path)
+        config = PluginConfig(genome_type, neat.DefaultReproduction, neat.DefaultSpeciesSet,
+                              neat.DefaultStagnation, path)
         gc = config.genome_config
         random.seed(11)
         p1 = _genome(genome_type, 1, gc, [(-1, 1), (1, 2), (2, 1), (2, 0), (-2, 2)])
@@ -124,8 +125,8 @@ def test_falls_back_for_other_gene_classes(tmp_path):
     path = config_file(tmp_path, variant=True)
     results = []
     for genome_type in (neat.DefaultGenome, FastGenome):
-        config = neat.Config(genome_type, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                             neat.DefaultStagnation, path)
+        config = PluginConfig(genome_type, neat.DefaultReproduction, neat.DefaultSpeciesSet,
+                              neat.DefaultStagnation, path)
         gc = config.genome_config
         gc.node_gene_type = OtherNode
         gc.innovation_tracker = neat.InnovationTracker()
@@ -142,8 +143,8 @@ def test_falls_back_for_other_gene_classes(tmp_path):
 
 
 def test_reads_neat_pythons_section_and_pickles(tmp_path):
-    config = neat.Config(FastGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                         neat.DefaultStagnation, config_file(tmp_path, variant=False))
+    config = PluginConfig(FastGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
+                          neat.DefaultStagnation, config_file(tmp_path, variant=False))
     assert config.genome_config.num_inputs == 2
     p = neat.Population(config, seed=0)
     genome = next(iter(p.population.values()))

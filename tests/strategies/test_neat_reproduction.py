@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
+from neuroevo.config import PluginConfig
 from neuroevo.strategies.neat.state import population_from_dict, population_to_dict
 from neuroevo.strategies.neat.genome import FastGenome
 from neuroevo.strategies.neat.reproduction import FastReproduction
@@ -35,7 +36,7 @@ def config(tmp_path, *, repro=FastReproduction, genome=neat.DefaultGenome,
         text = text.replace(old, new)
     path = tmp_path / f"r{abs(hash((pop, threshold, edits)))}.ini"
     path.write_text(text)
-    return neat.Config(genome, repro, species, neat.DefaultStagnation, str(path))
+    return PluginConfig(genome, repro, species, neat.DefaultStagnation, str(path))
 
 
 def evolved(cfg: neat.Config, seed: int, generations: int) -> neat.Population:
@@ -60,7 +61,7 @@ def reproduce_both(p: neat.Population, seed: int = 0) -> tuple:
 
 def test_reads_neat_pythons_section(tmp_path):
     cfg = config(tmp_path, edits=(("elitism = 2", "elitism = 3"),))
-    assert FastReproduction.__name__ == "DefaultReproduction"
+    assert FastReproduction.__name__ == "FastReproduction"      # its own name, honestly
     assert cfg.reproduction_config.elitism == 3
     assert isinstance(neat.Population(cfg, seed=0).reproduction, neat.DefaultReproduction)
 
@@ -228,8 +229,7 @@ def test_runs_with_neat_plugins_and_is_reproducible(tmp_path, genome, species):
 
 def test_other_genome_classes_fall_back_to_neat_python(tmp_path):
     class MyGenome(neat.DefaultGenome):
-        pass
-    MyGenome.__name__ = "DefaultGenome"
+        config_section = "DefaultGenome"
 
     def run(repro):
         p = neat.Population(config(tmp_path, repro=repro, genome=MyGenome, pop=50), seed=4)
@@ -274,8 +274,8 @@ def test_xor_solve_rate_comparable_to_neat_python():
         for repro in (neat.DefaultReproduction, FastReproduction):
             wins = 0
             for seed in range(8):
-                cfg = neat.Config(FastGenome, repro, FastSpeciesSet, neat.DefaultStagnation,
-                                  str(path))
+                cfg = PluginConfig(FastGenome, repro, FastSpeciesSet, neat.DefaultStagnation,
+                                   str(path))
                 p = neat.Population(cfg, seed=seed)
                 best = p.run(xor_fitness, 120)
                 wins += best.fitness >= cfg.fitness_threshold

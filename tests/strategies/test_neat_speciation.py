@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from neat.species import DefaultSpeciesSet, Species
 
+from neuroevo.config import PluginConfig
 from neuroevo.strategies.neat import speciation as neat_speciation
 from neuroevo.strategies.neat.speciation import FastSpeciesSet, GeneTable
 
@@ -90,8 +91,8 @@ def make_config(tmp_path, species_set=DefaultSpeciesSet, genome=neat.DefaultGeno
     path.write_text(BASE.format(pop=pop, threshold=threshold, act_rate=0.1 if varied else 0.0,
                                 agg_rate=0.1 if varied else 0.0,
                                 resp_rate=0.2 if varied else 0.0))
-    return neat.Config(genome, neat.DefaultReproduction, species_set,
-                       neat.DefaultStagnation, str(path))
+    return PluginConfig(genome, neat.DefaultReproduction, species_set,
+                        neat.DefaultStagnation, str(path))
 
 
 class _Messages(neat.reporting.BaseReporter):
@@ -245,10 +246,11 @@ def test_distance_ties_resolve_like_neat_python(evolved):
 
 def test_falls_back_to_neat_python_for_a_custom_distance(tmp_path, monkeypatch):
     class OtherGenome(neat.DefaultGenome):
+        config_section = "DefaultGenome"
+
         def distance(self, other, config):
             return abs(len(self.connections) - len(other.connections)) * 1.0
 
-    OtherGenome.__name__ = "DefaultGenome"
     config = make_config(tmp_path, genome=OtherGenome, threshold=0.5)
     p, snapshots = evolve(config, 4, seed=0)
 

@@ -25,10 +25,11 @@ it falls back to neat-python's own code, so it is always safe to use.
 Example::
 
     import neat
+    from neuroevo.config import PluginConfig
     from neuroevo.strategies.neat.speciation import FastSpeciesSet
 
-    config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction,
-                         FastSpeciesSet, neat.DefaultStagnation, "xor.ini")
+    config = PluginConfig(neat.DefaultGenome, neat.DefaultReproduction,
+                          FastSpeciesSet, neat.DefaultStagnation, "xor.ini")
     population = neat.Population(config, seed=1)   # speciates 10,000 genomes in ~10 ms
 """
 
@@ -204,16 +205,20 @@ class _PairLog:
 class FastSpeciesSet(DefaultSpeciesSet):
     """neat-python's ``DefaultSpeciesSet`` with numpy genome distances (identical species).
 
-    Use it as the ``species_set_type`` of a ``neat.Config``. neat-python reads a plug-in's
-    settings from the INI section named after the class (``type.__name__``); this class
-    answers to the name ``DefaultSpeciesSet``, so existing neat-python INI files work
-    unchanged and ``config.save()`` writes files plain neat-python reads back.
+    Use it as the ``species_set_type`` of a config. Its settings are neat-python's
+    ``DefaultSpeciesSet`` settings, so it reads the INI section ``[DefaultSpeciesSet]``
+    (``config_section``; :class:`neuroevo.config.PluginConfig` and
+    :func:`neuroevo.load_config` honour it): existing neat-python INI files work unchanged
+    and ``config.save()`` writes files plain neat-python reads back.
 
     Example::
 
-        config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction,
-                             FastSpeciesSet, neat.DefaultStagnation, "xor.ini")
+        config = PluginConfig(neat.DefaultGenome, neat.DefaultReproduction,
+                              FastSpeciesSet, neat.DefaultStagnation, "xor.ini")
     """
+
+    #: the INI section holding this plug-in's settings (see neuroevo.config.config_section)
+    config_section = "DefaultSpeciesSet"
 
     def speciate(self, config: Any, population: dict, generation: int) -> None:
         """Place genomes into species exactly as ``DefaultSpeciesSet.speciate`` does."""
@@ -325,6 +330,3 @@ class FastSpeciesSet(DefaultSpeciesSet):
                 self.genome_to_species[gid] = sid
             s.update(population[keys[new_reps[sid]]], {gid: population[gid] for gid in gids})
 
-
-# neat.Config and config.save() name the INI section after ``__name__``: keep neat-python's.
-FastSpeciesSet.__name__ = "DefaultSpeciesSet"
