@@ -64,7 +64,10 @@ class BatchedEvaluator:
         self.recurrent = recurrent
         self.inputs = None if inputs is None else torch.as_tensor(inputs, dtype=dtype).to(self.device)
         self.generator = torch.Generator(device="cpu")
-        self.generator.manual_seed(seed if seed is not None else torch.seed())
+        if seed is None:
+            self.generator.seed()   # fresh entropy for this generator; torch's global one untouched
+        else:
+            self.generator.manual_seed(seed)
         self.evaluations = 0
         self.seconds = 0.0
 

@@ -9,11 +9,20 @@ order:
 
 1. ``start_generation`` (in :meth:`NEAT.ask`), then the fitness is written to each genome;
 2. ``post_evaluate``; the best genome so far is kept (a deep copy);
-3. ``found_solution`` when neat's own ``fitness_criterion``/``fitness_threshold`` is met
-   (the loop's stopping rule is the task's threshold; this is for neat-python reporters);
+3. ``found_solution`` when neat's own ``fitness_criterion``/``fitness_threshold`` is met:
+   ``max``/``min``/``mean`` of the generation's fitness >= ``fitness_threshold``, as
+   ``Population.run`` tests it (the loop's stopping rule is the task's threshold; this is
+   for neat-python reporters). Fitness is always maximised, whatever the criterion, as in
+   neat-python 2.0 (see :mod:`neuroevo.config`);
 4. ``reproduce``; on complete extinction, ``complete_extinction`` then a new population
    (``reset_on_extinction = True``) or :class:`~neuroevo.errors.StrategyError`;
 5. ``speciate``, ``end_generation``, ``generation += 1``.
+
+neat-python draws from the global ``random`` module; each strategy has its own stream
+(:class:`~neuroevo.strategies.neat.runtime.NeatRuntime`), swapped in only while its
+``setup``/``ask``/``tell``/state methods run, and its own copy of the genome config (which
+holds neat-python's hidden-node counter), so two strategies in one process, or user code
+that uses ``random``, do not disturb each other.
 
 Example::
 
@@ -32,10 +41,11 @@ from typing import Any
 import neat
 import torch
 
+from neuroevo.config import PluginConfig, config_section
 from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.base import Strategy
-from neuroevo.strategies.neat.runtime import quiet_collector
+from neuroevo.strategies.neat.runtime import NeatRuntime, quiet_collector
 
 _PARAMS = {
     "config": "path of the neat-python INI file, relative to the experiment file",
@@ -47,31 +57,34 @@ _PARAMS = {
 }
 
 
-def _with_fast_plugins(config: neat.Config, *, fast: bool = True,
-                       fast_reproduction: bool = False) -> neat.Config:
-    """A copy of ``config`` using FastSpeciesSet / FastGenome where it names neat's defaults.
+def _own_config(config: neat.Config, *, fast: bool = True,
+                fast_reproduction: bool = False) -> neat.Config:
+    """The strategy's own copy of ``config``, with the fast plug-ins where it names neat's defaults.
 
-    Both give the same results as neat-python's classes for the same random state (tested
-    in tests/strategies/test_neat_speciation.py and test_neat_genome.py); only where the
-    config names exactly ``neat.DefaultSpeciesSet`` / ``neat.DefaultGenome`` are they swapped.
+    FastSpeciesSet / FastGenome give the same results as neat-python's classes for the same
+    random state (tested in tests/strategies/test_neat_speciation.py and
+    test_neat_genome.py); only where the config names exactly ``neat.DefaultSpeciesSet`` /
+    ``neat.DefaultGenome`` (``neat.DefaultReproduction`` with ``fast_reproduction``) are they
+    swapped. The genome config is copied too: neat-python keeps the run's hidden-node
+    counter on it.
     """
     from neuroevo.strategies.neat.genome import FastGenome
+    from neuroevo.strategies.neat.reproduction import FastReproduction
     from neuroevo.strategies.neat.speciation import FastSpeciesSet
 
-    swap_species = fast and config.species_set_type is neat.DefaultSpeciesSet
-    swap_genome = fast and config.genome_type is neat.DefaultGenome
-    swap_repro = fast_reproduction and config.reproduction_type is neat.DefaultReproduction
-    if not (swap_species or swap_genome or swap_repro):
-        return config
-    config = copy.copy(config)
-    if swap_species:
-        config.species_set_type = FastSpeciesSet
-    if swap_genome:
-        config.genome_type = FastGenome
-    if swap_repro:
-        from neuroevo.strategies.neat.reproduction import FastReproduction
-
-        config.reproduction_type = FastReproduction
+    swaps = {}
+    if fast and config.species_set_type is neat.DefaultSpeciesSet:
+        swaps["species_set_type"] = FastSpeciesSet
+    if fast and config.genome_type is neat.DefaultGenome:
+        swaps["genome_type"] = FastGenome
+    if fast_reproduction and config.reproduction_type is neat.DefaultReproduction:
+        swaps["reproduction_type"] = FastReproduction
+    config = PluginConfig.with_types(config, **swaps) if swaps else copy.copy(config)
+    # a plain copy: DefaultGenomeConfig's __getstate__ would advance the caller's counter
+    genome_config = object.__new__(type(config.genome_config))
+    genome_config.__dict__.update(config.genome_config.__dict__)
+    genome_config.node_indexer = None
+    config.genome_config = genome_config
     return config
 
 
@@ -122,12 +135,12 @@ class NEAT(Strategy):
                 f"NEAT(config=...): expected a neat.Config or an INI path, got {type(config).__name__}; "
                 "load one with neuroevo.load_config(path)"
             )
+        if pop_size is not None and (not isinstance(pop_size, int) or isinstance(pop_size, bool)
+                                     or pop_size < 2):
+            raise ConfigError(f"NEAT: pop_size must be an integer >= 2, got {pop_size!r}")
+        config = _own_config(config, fast=fast, fast_reproduction=fast_reproduction)
         if pop_size is not None:
-            if not isinstance(pop_size, int) or isinstance(pop_size, bool) or pop_size < 2:
-                raise ConfigError(f"NEAT: pop_size must be an integer >= 2, got {pop_size!r}")
-            config = copy.copy(config)  # leave the caller's config as it is
-            config.pop_size = pop_size
-        config = _with_fast_plugins(config, fast=fast, fast_reproduction=fast_reproduction)
+            config.pop_size = pop_size   # on the strategy's copy; the caller's stays as it is
         if refine is not None and not callable(getattr(refine, "refine", None)):
             raise ConfigError(
                 f"NEAT(refine=...): expected a neuroevo.GradientRefinement, got {refine!r}")
@@ -145,6 +158,7 @@ class NEAT(Strategy):
         self._device = torch.device("cpu")
         self._dtype = torch.float32
         self._asked = False
+        self._runtime = NeatRuntime()
 
     # --- construction from an experiment file -------------------------------------------
 
@@ -199,7 +213,7 @@ class NEAT(Strategy):
             if want != have:
                 raise ConfigError(
                     f"the task has {want} {what[4:]} but the neat-python config has "
-                    f"[{self.config.genome_type.__name__}] {what} = {have}; set {what} = {want} "
+                    f"[{config_section(self.config.genome_type)}] {what} = {have}; set {what} = {want} "
                     "in the INI file"
                 )
         # neat-python 2.0 keeps the hidden-node counter on the config; a fresh run starts it
@@ -207,7 +221,9 @@ class NEAT(Strategy):
         gc.node_indexer = None
         self._device = torch.device(device)
         self._dtype = dtype
-        self.population = neat.Population(self.config, seed=seed)
+        self._runtime.seed(seed)
+        with self._runtime.own_random():   # neat-python seeds and draws from `random`
+            self.population = neat.Population(self.config, seed=seed)
         for r in self.neat_reporters:
             self.population.add_reporter(r)
         self.best = None
@@ -222,9 +238,13 @@ class NEAT(Strategy):
 
     def ask(self) -> BatchedPolicy:
         """All genomes of the current generation (dict order) as one compiled module."""
+        pop = self._pop()
+        with self._runtime.own_random():   # reporters and refinement see the run's stream
+            return self._ask(pop)
+
+    def _ask(self, pop: neat.Population) -> BatchedPolicy:
         from neuroevo.compile.population import compile_population
 
-        pop = self._pop()
         if not self._asked:
             pop.reporters.start_generation(pop.generation)
             self._asked = True
@@ -246,6 +266,10 @@ class NEAT(Strategy):
                 f"NEAT.tell got {len(values)} fitness values for {len(self.genomes)} genomes; "
                 "pass one value per candidate of the last ask()"
             )
+        with self._runtime.own_random():   # neat-python draws from `random`: the run's own
+            self._tell(pop, values)
+
+    def _tell(self, pop: neat.Population, values: list[float]) -> None:
         for g, f in zip(self.genomes, values):
             g.fitness = float(f)
         best = max(self.genomes, key=lambda g: g.fitness)  # first of equals, as neat-python
@@ -276,7 +300,7 @@ class NEAT(Strategy):
                     f"NEAT: every species went extinct in generation {pop.generation} "
                     "(all were stagnant). Set reset_on_extinction = True in [NEAT] to start a "
                     "new population instead, or raise species_elitism / max_stagnation in "
-                    f"[{self.config.stagnation_type.__name__}]"
+                    f"[{config_section(self.config.stagnation_type)}]"
                 )
             pop.population = pop.reproduction.create_new(
                 self.config.genome_type, self.config.genome_config, self.config.pop_size)
@@ -315,13 +339,16 @@ class NEAT(Strategy):
         return {"species": float(len(self._pop().species.species))}
 
     def state_dict(self) -> dict[str, Any]:
-        """JSON data: neat-python's whole population state (``random``'s included) and the best."""
+        """JSON data: neat-python's whole population state (this run's ``random`` stream
+        included) and the best."""
         from neuroevo.io.genome_json import encode_float, genome_to_dict
         from neuroevo.strategies.neat.state import population_to_dict
 
+        with self._runtime.own_random():   # population_to_dict saves random.getstate()
+            population = population_to_dict(self._pop())
         return {
             "strategy": self.name,
-            "population": population_to_dict(self._pop()),
+            "population": population,
             "best": None if self.best is None else genome_to_dict(self.best),
             "best_fitness": encode_float(self.best_fitness),
         }
@@ -341,7 +368,8 @@ class NEAT(Strategy):
 
         if not isinstance(state, dict) or state.get("strategy") != self.name:
             raise CheckpointError("NEAT.load_state_dict: not a NEAT state (no 'strategy': 'neat')")
-        pop = population_from_dict(state.get("population"), self.config)
+        with self._runtime.own_random():   # restores the saved stream as this run's own
+            pop = population_from_dict(state.get("population"), self.config)
         for r in self.neat_reporters:
             pop.add_reporter(r)
         self.population = pop
