@@ -127,6 +127,7 @@ class GymVectorEnv:
         self._truncated = np.zeros(num_envs, dtype=bool)
         self._live = np.zeros(num_envs, dtype=bool)
         self._running: list[int] = []
+        self._started = False
 
     def _setup_spaces(self, spaces: Any) -> None:
         obs_space = self.envs[0].observation_space
@@ -214,6 +215,7 @@ class GymVectorEnv:
             obs, _ = self.envs[i].reset(seed=seeds[i], options=options or None)
             self._obs[i] = obs
         self._terminated[mask] = self._truncated[mask] = False
+        self._started = True
         self._live |= mask
         self._running = np.flatnonzero(self._live).tolist()
         return self._tensor(self._obs.reshape(self.num_envs, -1)), {}
@@ -253,6 +255,8 @@ class GymVectorEnv:
 
     def _step_running(self, actions: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, dict]:
         """Disabled mode: one gymnasium ``step`` per running copy, nothing for the others."""
+        if not self._started:
+            raise TaskError(f"{self.name}: call reset() before step() (autoreset_mode='Disabled')")
         if self.discrete:
             actions = actions.tolist()
         envs, obs, terminated, truncated = self.envs, self._obs, self._terminated, self._truncated

@@ -84,3 +84,87 @@ def test_adapter_errors():
         make("gym:NoSuchEnv-v0", 2)
     with pytest.raises(TaskError, match="backend"):
         make("CartPole-v1", 2, backend="jax")
+
+
+# ----------------------------------------------------------------------------- Disabled mode
+def _count_calls(env):
+    """Count gymnasium step/reset calls per copy of the adapter ``env``."""
+    counts = {"step": [0] * env.num_envs, "reset": [0] * env.num_envs}
+    for i, sub in enumerate(env.envs):
+        for name in ("step", "reset"):
+            def counted(*a, _f=getattr(sub, name), _i=i, _name=name, **kw):
+                counts[_name][_i] += 1
+                return _f(*a, **kw)
+            setattr(sub, name, counted)
+    return counts
+
+
+def _plain_episode(env_id, seed, actions, **kwargs):
+    """Observations, rewards and flags of one plain gymnasium episode under ``actions[t]``."""
+    env = gymnasium.make(env_id, **kwargs)
+    obs, _ = env.reset(seed=seed)
+    out = [(obs, 0.0, False, False)]
+    for a in actions:
+        obs, r, term, trunc, _ = env.step(a)
+        out.append((obs, r, term, trunc))
+        if term or trunc:
+            return out
+    return out
+
+
+def test_disabled_mode_steps_and_resets_only_what_episodes_need():
+    n, seeds = 5, [11, 3, 40, 7, 25]
+    env = make("gym:CartPole-v1", n, device="cpu", dtype=torch.float64, autoreset_mode="Disabled")
+    counts = _count_calls(env)
+    obs, info = env.reset(seed=seeds)
+    assert info == {} and counts["reset"] == [1] * n
+    rng = np.random.default_rng(0)
+    plan = (rng.random((200, n)) < np.linspace(0.1, 0.9, n)).astype(np.int64)  # different lengths
+    want = [_plain_episode("CartPole-v1", seeds[i], plan[:, i].tolist()) for i in range(n)]
+    np.testing.assert_array_equal(obs.numpy(), np.array([w[0][0] for w in want]))
+    lengths = [len(w) - 1 for w in want]
+    for t in range(1, max(lengths) + 3):  # two steps past the longest episode
+        obs, reward, term, trunc, _ = env.step(torch.as_tensor(plan[t - 1]))
+        for i, w in enumerate(want):
+            k = min(t, lengths[i])  # a finished copy repeats its last row, with reward 0
+            np.testing.assert_array_equal(obs[i].numpy(), w[k][0])
+            assert reward[i].item() == (w[t][1] if t <= lengths[i] else 0.0)
+            assert (term[i].item(), trunc[i].item()) == (w[k][2], w[k][3])
+        assert env.elapsed_steps.tolist() == [min(t, m) for m in lengths]
+    assert counts["step"] == lengths and counts["reset"] == [1] * n  # no autoreset, no extra step
+    assert len(set(lengths)) > 2
+
+
+def test_disabled_mode_reset_mask_and_select():
+    env = make("gym:Acrobot-v1", 4, device="cpu", dtype=torch.float64, autoreset_mode="Disabled")
+    counts = _count_calls(env)
+    env.reset(seed=[1, 2, 3, 4])
+    obs, _ = env.reset(seed=[9, 9, 9, 9], options={"reset_mask": torch.tensor([False, True, False, True])})
+    assert counts["reset"] == [1, 2, 1, 2]
+    fresh, _ = gymnasium.make("Acrobot-v1").reset(seed=9)
+    np.testing.assert_array_equal(obs[1].numpy(), fresh)
+    np.testing.assert_array_equal(obs[3].numpy(), fresh)
+    a = torch.tensor([0, 1, 2, 1])
+    env.step(a)
+    sub = env.select(torch.tensor([3, 0]))  # a view of copies 3 and 0, in that order
+    assert sub.num_envs == 2 and sub.envs == [env.envs[3], env.envs[0]]
+    obs, reward, *_ = sub.step(torch.tensor([2, 0]))
+    ref = gymnasium.make("Acrobot-v1")
+    ref.reset(seed=9)
+    ref.step(1)
+    r_obs, r_reward, *_ = ref.step(2)
+    np.testing.assert_array_equal(obs[0].numpy(), r_obs)
+    assert reward[0].item() == r_reward and counts["step"] == [2, 1, 1, 2]
+    assert sub.elapsed_steps.tolist() == [2, 2]
+
+
+def test_disabled_mode_errors():
+    env = make("gym:CartPole-v1", 3, device="cpu", autoreset_mode="Disabled")
+    with pytest.raises(TaskError, match=r"call reset\(\) before step\(\)"):
+        env.step(torch.zeros(3, dtype=torch.long))
+    with pytest.raises(TaskError, match="list of 3 integers"):
+        env.reset(seed=[1, 2])
+    with pytest.raises(TaskError, match="reset_mask"):
+        env.reset(options={"reset_mask": torch.ones(2, dtype=torch.bool)})
+    with pytest.raises(TaskError, match="select needs autoreset_mode='Disabled'"):
+        make("gym:CartPole-v1", 3, device="cpu").select(torch.tensor([0]))
