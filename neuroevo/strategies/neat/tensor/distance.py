@@ -10,12 +10,19 @@ genes matched by key (node id; connection ``(in, out)``)::
 diff| + [activation differs] + [aggregation differs])`` and
 ``DefaultConnectionGene.distance`` is ``c_weight * (|weight diff| + [enabled differs])``: the
 sum of absolute differences of the float attributes plus one per differing bool or string
-attribute, which is what :func:`_genes` computes for whatever attributes the gene classes
+attribute, which is what this module computes for whatever attributes the gene classes
 declare. The result is the node part plus the connection part. Only the order of the
 floating-point additions differs from neat-python's.
+
+Speciation compares one genome with the whole population many times, so
+:func:`pack` first lists every gene of the population without padding and leaves out the
+attributes that hold one value everywhere (a fixed response, a single activation option
+...), which add nothing to any distance; :func:`distance_to_one` then works on that list.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import torch
 
@@ -25,55 +32,107 @@ from neuroevo.strategies.neat.tensor.spec import GeneSpec, GenomeSpec
 Tensor = torch.Tensor
 
 
-def _genes(a_key: Tensor, a_cols: dict[str, Tensor], b: GeneTable, spec: GeneSpec,
-           c_weight: float, c_disjoint: float, n_a: Tensor) -> Tensor:
-    """Distance of gene sets: ``a`` one sorted row ``[K]`` (against every row of ``b``) or
-    rows ``[P, K]`` (row by row); ``b`` rows ``[P, K']``."""
-    b_valid = b.valid()
-    idx = torch.searchsorted(a_key, b.key).clamp_(max=a_key.shape[-1] - 1)
-    if a_key.dim() == 1:
-        take = lambda t: t[idx]   # noqa: E731
-    else:
-        take = lambda t: t.gather(1, idx)   # noqa: E731
-    matched = b_valid & (take(a_key) == b.key)
+@dataclasses.dataclass
+class PackedGenes:
+    """The genes of one kind of P genomes as flat lists (no padding)."""
+
+    key: Tensor                  # [G] gene keys
+    row: Tensor                  # [G] genome of each gene
+    floats: dict[str, Tensor]    # [G] float attributes that vary
+    others: dict[str, Tensor]    # [G] bool / string attributes that vary
+    count: Tensor                # [P] genes per genome
+
+
+@dataclasses.dataclass
+class Packed:
+    """:func:`pack`'s result: node and connection genes of a population."""
+
+    nodes: PackedGenes
+    conns: PackedGenes
+    size: int
+
+
+def _varies(col: Tensor, valid: Tensor, also: list[tuple[Tensor, Tensor]]) -> bool:
+    if not bool(valid.any()):
+        return False
+    first = col[valid][0]
+    return any(bool(((c != first) & v).any()) for c, v in [(col, valid), *also])
+
+
+def _pack_table(t: GeneTable, spec: GeneSpec, others: list[GeneTable]) -> PackedGenes:
+    valid = t.valid()
+    rows = torch.arange(t.rows, device=t.key.device)[:, None].expand_as(t.key)[valid]
+
+    def keep(name: str) -> bool:
+        return _varies(t.cols[name], valid, [(o.cols[name], o.valid()) for o in others])
+    return PackedGenes(
+        t.key[valid], rows,
+        {s.name: t.cols[s.name][valid] for s in spec.floats if keep(s.name)},
+        {s.name: t.cols[s.name][valid] for s in (*spec.bools, *spec.choices) if keep(s.name)},
+        valid.sum(1))
+
+
+def pack(pop: Genomes, spec: GenomeSpec, others: list[Genomes] = ()) -> Packed:
+    """The genes of ``pop``, for :func:`distance_to_one` against ``pop`` or ``others``
+    (attributes left out only if they also hold the same value in ``others``)."""
+    return Packed(_pack_table(pop.nodes, spec.nodes, [o.nodes for o in others]),
+                  _pack_table(pop.conns, spec.conns, [o.conns for o in others]), len(pop))
+
+
+def _part(key: Tensor, cols: dict[str, Tensor], n: Tensor, genes: PackedGenes, size: int,
+          c_weight: float, c_disjoint: float) -> Tensor:
+    """Distance of one sorted gene row (``key``, ``cols``) to each genome of ``genes``."""
+    idx = torch.searchsorted(key, genes.key).clamp_(max=key.shape[0] - 1)
+    matched = key[idx] == genes.key
     hom = None
-    for s in spec.floats:
-        term = (take(a_cols[s.name]) - b.cols[s.name]).abs()
+    for name, v in genes.floats.items():
+        term = (cols[name][idx] - v).abs()
         hom = term if hom is None else hom + term
-    for s in (*spec.bools, *spec.choices):
-        term = take(a_cols[s.name]) != b.cols[s.name]
-        hom = term.to(b.cols[spec.floats[0].name].dtype) if hom is None else hom + term
-    n_b = b_valid.sum(1)
-    n_match = matched.sum(1)
-    total = n_a + n_b - 2 * n_match
-    homologous = c_weight * (hom * matched).sum(1) if hom is not None else 0.0
-    largest = torch.maximum(torch.as_tensor(n_a, device=n_b.device), n_b)
-    d = (homologous + c_disjoint * total) / largest.clamp(min=1)
-    return torch.where(largest > 0, d, torch.zeros_like(d))
+    for name, v in genes.others.items():
+        term = cols[name][idx] != v
+        hom = term.double() if hom is None else hom + term
+    dev = genes.key.device
+    n_match = torch.zeros(size, dtype=torch.int64, device=dev).index_add_(
+        0, genes.row, matched.long())
+    total = n + genes.count - 2 * n_match
+    d = c_disjoint * total.double()
+    if hom is not None:
+        d = d.index_add_(0, genes.row, c_weight * torch.where(matched, hom.double(), 0.0))
+    largest = torch.maximum(n, genes.count)
+    return torch.where(largest > 0, d / largest.clamp(min=1), 0.0)
 
 
-def distance_to_one(one: Genomes, many: Genomes, spec: GenomeSpec) -> Tensor:
-    """[P] distance from the single genome ``one`` (a 1-row Genomes) to each genome of ``many``."""
+def distance_to_one(one: Genomes, packed: Packed, spec: GenomeSpec) -> Tensor:
+    """[P] (float64) distance from the single genome ``one`` to each genome packed."""
     cw, cd = spec.compatibility_weight_coefficient, spec.compatibility_disjoint_coefficient
     out = None
-    for table, other, gene_spec in ((one.nodes, many.nodes, spec.nodes),
-                                    (one.conns, many.conns, spec.conns)):
-        n_a = table.valid()[0].sum()
-        part = _genes(table.key[0], {n: c[0] for n, c in table.cols.items()}, other,
-                      gene_spec, cw, cd, n_a)
+    for table, genes in ((one.nodes, packed.nodes), (one.conns, packed.conns)):
+        n = table.valid()[0].sum()
+        part = _part(table.key[0], {c: v[0] for c, v in table.cols.items()}, n, genes,
+                     packed.size, cw, cd)
         out = part if out is None else out + part
     return out
 
 
 def distance_pairs(a: Genomes, b: Genomes, spec: GenomeSpec) -> Tensor:
-    """[P] distance between row i of ``a`` and row i of ``b``."""
+    """[P] (float64) distance between row i of ``a`` and row i of ``b``."""
     cw, cd = spec.compatibility_weight_coefficient, spec.compatibility_disjoint_coefficient
     out = None
-    for table, other, gene_spec in ((a.nodes, b.nodes, spec.nodes),
-                                    (a.conns, b.conns, spec.conns)):
-        part = _genes(table.key, table.cols, other, gene_spec, cw, cd, table.count())
+    for ta, tb, gs in ((a.nodes, b.nodes, spec.nodes), (a.conns, b.conns, spec.conns)):
+        idx = torch.searchsorted(ta.key, tb.key).clamp_(max=ta.width - 1)
+        matched = tb.valid() & (ta.key.gather(1, idx) == tb.key)
+        hom = torch.zeros(tb.key.shape, dtype=torch.float64, device=tb.key.device)
+        for s in gs.floats:
+            hom += (ta.cols[s.name].gather(1, idx) - tb.cols[s.name]).abs().double()
+        for s in (*gs.bools, *gs.choices):
+            hom += ta.cols[s.name].gather(1, idx) != tb.cols[s.name]
+        n_a, n_b = ta.count(), tb.count()
+        total = n_a + n_b - 2 * matched.sum(1)
+        d = cw * torch.where(matched, hom, 0.0).sum(1) + cd * total
+        largest = torch.maximum(n_a, n_b)
+        part = torch.where(largest > 0, d / largest.clamp(min=1), 0.0)
         out = part if out is None else out + part
     return out
 
 
-__all__ = ["distance_to_one", "distance_pairs"]
+__all__ = ["Packed", "PackedGenes", "pack", "distance_to_one", "distance_pairs"]

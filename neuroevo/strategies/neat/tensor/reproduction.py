@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from neuroevo.errors import StrategyError
 from neuroevo.strategies.neat.tensor.genes import Genomes
 from neuroevo.strategies.neat.tensor.speciation import SpeciesTable
 from neuroevo.strategies.neat.tensor.stagnation import species_fitness, update
@@ -49,6 +50,11 @@ def spawn_counts(config: Any, adjusted: list[float], sizes: list[int]) -> list[i
     rc = config.reproduction_config
     min_size = max(rc.min_species_size, rc.elitism)
     repro = config.reproduction_type
+    if len(sizes) * min_size > config.pop_size:
+        raise StrategyError(
+            f"NEAT: {len(sizes)} species need at least {min_size} genomes each "
+            f"(max(min_species_size, elitism) in [DefaultReproduction]) but pop_size is "
+            f"{config.pop_size}; raise pop_size or compatibility_threshold, or lower those")
     spawn = repro.compute_spawn(adjusted, sizes, config.pop_size, min_size)
     return repro._adjust_spawn_exact(None, spawn, config.pop_size, min_size)
 

@@ -24,7 +24,7 @@ import dataclasses
 import torch
 
 from neuroevo.errors import StrategyError
-from neuroevo.strategies.neat.tensor.distance import distance_to_one
+from neuroevo.strategies.neat.tensor.distance import distance_to_one, pack
 from neuroevo.strategies.neat.tensor.genes import Genomes
 from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 
@@ -65,12 +65,13 @@ def speciate(table: SpeciesTable, pop: Genomes, spec: GenomeSpec, threshold: flo
     rank[torch.argsort(pop.gid)] = torch.arange(p, device=dev)
     inf = torch.tensor(float("inf"), dtype=torch.float64, device=dev)
     taken = torch.zeros(p, dtype=torch.bool, device=dev)
+    packed = pack(pop, spec, [table.reps] if table.reps is not None else [])
     rep_rows = []
     for s in range(len(table)):                      # step 1: new representatives
         if bool(taken.all()):
             raise StrategyError(f"NEAT tensor engine: {len(table)} species but only {p} "
                                 "genomes to represent them; raise pop_size")
-        d = torch.where(taken, inf, distance_to_one(table.reps.take([s]), pop, spec).double())
+        d = torch.where(taken, inf, distance_to_one(table.reps.take([s]), packed, spec))
         closest = (d == d.min()) & ~taken
         row = torch.where(closest, rank, p).argmin()
         taken[row] = True
@@ -80,7 +81,7 @@ def speciate(table: SpeciesTable, pop: Genomes, spec: GenomeSpec, threshold: flo
 
     def join(row: Tensor, s: int, later_only: bool) -> None:
         nonlocal best_d, species
-        d = distance_to_one(pop.take(row.view(1)), pop, spec).double()
+        d = distance_to_one(pop.take(row.view(1)), packed, spec)
         better = (d < threshold) & (d < best_d)
         if later_only:
             better &= rank > rank[row]

@@ -1,0 +1,86 @@
+"""The tensor engine's genomes against neat-python: conversion both ways and the compiled
+network against ``neat.nn.FeedForwardNetwork`` of the converted genomes."""
+
+from __future__ import annotations
+
+import neat
+import numpy as np
+import pytest
+import torch
+
+from neuroevo.errors import CompileError
+from neuroevo.strategies.neat.tensor import TensorNEAT
+from neuroevo.strategies.neat.tensor.compile import compile_genomes
+from neuroevo.strategies.neat.tensor.convert import from_neat, to_neat
+
+from .helpers import make_config, random_genomes, spec_of
+
+
+def neat_outputs(genomes, config, xs):
+    nets = [neat.nn.FeedForwardNetwork.create(g, config) for g in genomes]
+    return np.asarray([[net.activate(list(x)) for x in xs] for net in nets])
+
+
+def assert_close(got: torch.Tensor, ref: np.ndarray) -> None:
+    got = got.detach().cpu().double().numpy()
+    ok = np.isclose(got, ref, rtol=1e-6, atol=1e-9) | (np.isinf(got) & (got == ref))
+    bad = np.argwhere(~ok)
+    assert not len(bad), f"{len(bad)} mismatches, first at {tuple(bad[0])}: " \
+                         f"{got[tuple(bad[0])]!r} vs neat-python {ref[tuple(bad[0])]!r}"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_round_trip_keeps_every_gene(tmp_path, seed):
+    config = make_config(tmp_path, hidden=seed)
+    genomes = random_genomes(config, 60, seed=seed)
+    back = to_neat(from_neat(genomes, config, dtype=torch.float64), range(60), config)
+    for g, h in zip(genomes, back):
+        assert h.key == g.key and type(h) is type(g)
+        assert sorted(g.nodes) == list(h.nodes)
+        assert sorted(g.connections) == list(h.connections)
+        for k, ng in g.nodes.items():
+            assert str(ng) == str(h.nodes[k])
+        for k, cg in g.connections.items():
+            assert str(cg) == str(h.connections[k])     # includes the innovation number
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_tensors_equal_neat_python_networks(tmp_path, seed):
+    config = make_config(tmp_path, hidden=seed % 3)
+    genomes = random_genomes(config, 100, seed=10 + seed)
+    pop = from_neat(genomes, config, dtype=torch.float64)
+    net = compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
+                          dtype=torch.float64)
+    xs = np.random.default_rng(seed).uniform(-2, 2, size=(9, 3))
+    ref = neat_outputs(to_neat(pop, range(len(genomes)), config), config, xs)
+    assert_close(net(torch.tensor(xs)), ref)
+    per = torch.tensor(xs).expand(len(genomes), -1, -1).contiguous()
+    assert_close(net(per), ref)
+
+
+def test_evolved_population_compiles_as_neat_python(tmp_path):
+    """Genomes grown by the engine's own mutations (deep, pruned, partly disabled)."""
+    config = make_config(tmp_path, hidden=1)
+    config.species_set_config.compatibility_threshold = 30.0   # a few species, not 80
+    s = TensorNEAT(config, pop_size=80, dtype=torch.float64)
+    s.initialize(seed=3, device="cpu")
+    rng = torch.Generator().manual_seed(0)
+    for _ in range(6):
+        s.ask()
+        s.tell(torch.rand(s.population_size, generator=rng))
+    net = s.to("cpu", torch.float64).ask()
+    xs = np.random.default_rng(1).uniform(-2, 2, size=(5, 3))
+    genomes = s.genomes()
+    assert max(len(g.nodes) for g in genomes) > 4                 # structure did grow
+    assert_close(net(torch.tensor(xs)), neat_outputs(genomes, config, xs))
+
+
+def test_connection_to_a_missing_node_is_a_compile_error(tmp_path):
+    config = make_config(tmp_path, hidden=0, initial_connection="full_direct")
+    genomes = random_genomes(config, 2, seed=0, max_mutations=0)
+    pop = from_neat(genomes, config)
+    pop.nodes.key[0, 0] = 7          # output node 0 renamed: its connections dangle
+    pop = pop.compact()
+    with pytest.raises(CompileError, match="does not have"):
+        compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
+                        dtype=torch.float32)
