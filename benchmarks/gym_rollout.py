@@ -71,7 +71,7 @@ def genome_config(num_inputs: int, num_outputs: int, pop_size: int) -> neat.Conf
 def run_neat_python(genomes, config, env, seeds: list[int]) -> dict:
     """neat-python's serial loop: one genome, one episode at a time."""
     steps, returns = 0, []
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for genome, seed in zip(genomes, seeds):
         net = neat.nn.FeedForwardNetwork.create(genome, config)
         obs, _ = env.reset(seed=seed)
@@ -83,15 +83,17 @@ def run_neat_python(genomes, config, env, seeds: list[int]) -> dict:
             if terminated or truncated:
                 break
         returns.append(total)
-    return dict(seconds=time.perf_counter() - t0, steps=steps, returns=returns)
+    return dict(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0,
+                steps=steps, returns=returns)
 
 
 def run_neuroevo(genomes, config, task: Control, seed: int, dtype: torch.dtype) -> dict:
     """compile_population + Control.evaluate: all episodes in one rollout."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=dtype)
     returns = task.evaluate(net, generator=torch.Generator().manual_seed(seed))
-    return dict(seconds=time.perf_counter() - t0, steps=task.last_env_steps,
+    return dict(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0,
+                steps=task.last_env_steps,
                 lockstep=task.last_lockstep_steps, returns=returns.double().tolist(),
                 seed=task.last_seed)
 
@@ -115,28 +117,32 @@ def main(argv: list[str] | None = None) -> dict:
     n_in, n_out = int(np.prod(env.observation_space.shape)), int(env.action_space.n)
     config = genome_config(n_in, n_out, args.genomes)
     genomes = list(neat.Population(config, seed=args.seed).population.values())[: args.genomes]
-    task = Control("gym:" + args.env, episodes=1, device="cpu")
-
-    first = run_neuroevo(genomes, config, task, args.seed, torch.float32)  # builds the env pool
+    # one task per dtype, as in a run (a task rebuilds its environments for another dtype)
+    task32, task64 = (Control("gym:" + args.env, episodes=1, device="cpu") for _ in range(2))
+    first = run_neuroevo(genomes, config, task32, args.seed, torch.float32)  # builds the env pool
+    run_neuroevo(genomes, config, task64, args.seed, torch.float64)
     seeds = [first["seed"] + i for i in range(len(genomes))]  # the adapter's episode seeds
     ref, ours64, ours32 = [], [], []
     for _ in range(args.repeats):
         ref.append(run_neat_python(genomes, config, env, seeds))
-        ours64.append(run_neuroevo(genomes, config, task, args.seed, torch.float64))
-        ours32.append(run_neuroevo(genomes, config, task, args.seed, torch.float32))
+        ours64.append(run_neuroevo(genomes, config, task64, args.seed, torch.float64))
+        ours32.append(run_neuroevo(genomes, config, task32, args.seed, torch.float32))
     equal = float(np.mean(np.array(ours64[0]["returns"]) == np.array(ref[0]["returns"])))
 
     def summary(runs: list[dict]) -> dict:
         seconds = [r["seconds"] for r in runs]
         median = statistics.median(seconds)
+        cpu = [r["cpu_seconds"] for r in runs]
         return {"seconds_median": median, "seconds_all": seconds, "env_steps": runs[0]["steps"],
-                "env_steps_per_second": runs[0]["steps"] / median}
+                "env_steps_per_second": runs[0]["steps"] / median,
+                "cpu_seconds_median": statistics.median(cpu), "cpu_seconds_all": cpu}
 
     theirs = summary(ref)
     mine = {"float64": summary(ours64), "float32": summary(ours32)}
     for key, runs in (("float64", ours64), ("float32", ours32)):
         mine[key]["lockstep_steps"] = runs[0]["lockstep"]
         mine[key]["speedup_vs_neat_python_serial"] = theirs["seconds_median"] / mine[key]["seconds_median"]
+        mine[key]["cpu_time_ratio"] = theirs["cpu_seconds_median"] / mine[key]["cpu_seconds_median"]
     result = {
         "benchmark": "gym_rollout",
         "env": args.env,
@@ -155,24 +161,27 @@ def main(argv: list[str] | None = None) -> dict:
         "returns_equal_fraction_float64": equal,
     }
 
-    def row(name: str, s: dict, ratio: str) -> str:
+    def row(name: str, s: dict, ratio: str, cpu_ratio: str) -> str:
         spread = f"{min(s['seconds_all']):.2f}-{max(s['seconds_all']):.2f}"
-        return (f"| {name} | {s['seconds_median']:.2f} s ({spread}) | {s['env_steps']:,} "
-                f"| {s['env_steps_per_second']:,.0f} | {ratio} |")
+        return (f"| {name} | {s['seconds_median']:.2f} s ({spread}) | {ratio} "
+                f"| {s['cpu_seconds_median']:.2f} s | {cpu_ratio} | {s['env_steps']:,} "
+                f"| {s['env_steps_per_second']:,.0f} |")
 
     lines = [
         f"{args.env}: {len(genomes)} generation-0 NEAT genomes x 1 episode, the same episode seeds; "
         f"one process, {torch.get_num_threads()} torch thread(s); median of {args.repeats} "
-        f"runs (range in brackets); neuroevo's time includes compile_population",
+        f"runs (range in brackets); neuroevo's time includes compile_population. CPU time "
+        f"(process time) counts only this process's own work: steadier than wall time on a "
+        f"shared machine",
         "",
-        "| contender | time | env steps | env steps/s | vs neat-python serial |",
-        "|---|---:|---:|---:|---:|",
-        row("neat-python, serial loop", theirs, "1x"),
+        "| contender | time | vs neat-python serial | CPU time | CPU time ratio | env steps | env steps/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        row("neat-python, serial loop", theirs, "1x", "1x"),
     ]
     for key, note in (("float64", "same episodes as neat-python"), ("float32", "default dtype")):
         s = mine[key]
         lines.append(row(f"neuroevo `Control(\"gym:{args.env}\")`, {key} ({note})", s,
-                         f"**{s['speedup_vs_neat_python_serial']:.2f}x**"))
+                         f"**{s['speedup_vs_neat_python_serial']:.2f}x**", f"{s['cpu_time_ratio']:.2f}x"))
     lines += [
         "",
         f"Returns equal to neat-python's, neuroevo in float64: {equal:.0%} of the episodes (float32 "

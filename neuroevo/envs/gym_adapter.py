@@ -189,7 +189,7 @@ class GymVectorEnv:
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[torch.Tensor, dict[str, Any]]:
-        """Start new episodes; ``seed`` (or the constructor's, on the first call): see the module docstring.
+        """Start new episodes; ``seed`` (or the constructor's, first call): see the module docstring.
 
         ``options={"reset_mask": m}`` (bool ``[N]``) resets only the copies where ``m`` is True.
         """
@@ -250,10 +250,11 @@ class GymVectorEnv:
             for i in np.flatnonzero(finished):  # only the few finished envs
                 final[i] = torch.as_tensor(np.asarray(info["final_obs"][i]).reshape(-1)).to(final)
             info = {**info, "final_obs": final, "_final_obs": torch.as_tensor(finished, device=self.device)}
-        return (obs, self._tensor(np.asarray(reward)), torch.as_tensor(np.asarray(terminated, dtype=bool), device=self.device),
-                torch.as_tensor(np.asarray(truncated, dtype=bool), device=self.device), info)
+        terminated, truncated = (torch.as_tensor(np.asarray(flag, dtype=bool), device=self.device)
+                                 for flag in (terminated, truncated))
+        return obs, self._tensor(np.asarray(reward)), terminated, truncated, info
 
-    def _step_running(self, actions: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, dict]:
+    def _step_running(self, actions: Any) -> tuple[torch.Tensor, ...]:
         """Disabled mode: one gymnasium ``step`` per running copy, nothing for the others."""
         if not self._started:
             raise TaskError(f"{self.name}: call reset() before step() (autoreset_mode='Disabled')")
@@ -272,9 +273,9 @@ class GymVectorEnv:
         if ended:
             self._live &= ~(terminated | truncated)
             self._running = np.flatnonzero(self._live).tolist()
-        device = self.device
-        return (self._tensor(obs.reshape(self.num_envs, -1)), self._tensor(reward), torch.tensor(terminated, device=device),
-                torch.tensor(truncated, device=device), {})
+        obs_t, reward_t = self._tensor(obs.reshape(self.num_envs, -1)), self._tensor(reward)
+        return (obs_t, reward_t, torch.tensor(terminated, device=self.device),
+                torch.tensor(truncated, device=self.device), {})
 
     def select(self, rows: Any) -> GymVectorEnv:
         """A view of only the copies ``rows`` (indices), in ``"Disabled"`` mode.

@@ -257,15 +257,14 @@ class Control(Task):
     ) -> torch.Tensor:
         """Episode scores ``[P, E]`` of every candidate (all episodes run in lockstep).
 
-        One seed is drawn from ``generator`` (:attr:`last_seed`); episode ``j`` of the
-        candidate at position ``c`` of the population starts from it alone: through the
-        gymnasium adapter its environment is reset with seed ``last_seed + c * E + j``;
-        torch environments draw the initial states of the whole population (``N * E``
-        rows) from ``last_seed`` and take rows ``c * E + j``. To score a slice of a
-        population (in a worker), pass the positions of ``policy``'s candidates in the
-        population (``candidates``) and the population's size (``population_size``,
-        needed by torch environments); the scores equal those of the whole population's
-        evaluation with a generator in the same state.
+        Episode ``j`` of the candidate at position ``c`` of a population of ``N`` starts from
+        a seed drawn from ``generator`` (:attr:`last_seed`), ``c`` and ``j`` only: the
+        gymnasium adapter resets its environment with seed ``last_seed + c * E + j``; torch
+        environments draw ``N * E`` initial states from ``last_seed`` and take row
+        ``c * E + j``. So a slice of a population (``policy`` holds the candidates at
+        positions ``candidates`` of a population of ``population_size``, which torch
+        environments need) scores as in the whole population's evaluation, for a generator
+        in the same state.
         """
         p, e = int(policy.num_candidates), self.episodes
         ids = self._candidate_ids(p, candidates, population_size)
@@ -283,10 +282,12 @@ class Control(Task):
             obs, _ = env.reset(seed=seed)
             if candidates is not None:
                 env, obs = env.select(rows.to(device)), obs[rows.to(device)]
-        if self.fitness == "return" or (self.fitness is None and not hasattr(env, "make_fitness_tracker")):
-            tracker = EpisodeReturn(p * e, device=device, dtype=dtype)
+        if callable(self.fitness):
+            tracker = self.fitness(env)
+        elif self.fitness is None and hasattr(env, "make_fitness_tracker"):
+            tracker = env.make_fitness_tracker()
         else:
-            tracker = self.fitness(env) if callable(self.fitness) else env.make_fitness_tracker()
+            tracker = EpisodeReturn(p * e, device=device, dtype=dtype)
         result = rollout(
             env, policy, tracker, obs, episodes=e, max_steps=self.max_steps,
             observe=self._normalizer(device, dtype), act=self._action_mapper(device, dtype),
