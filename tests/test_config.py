@@ -215,3 +215,80 @@ def test_experiment_extra_keys_go_to_task_and_strategy(tmp_path):
     assert exp.task_params == {"n_bits": 3}
     assert exp.strategy_params == {"config": "x.ini", "pop_size": 40}
     assert exp.seed is None and exp.device is None
+
+
+# --- plug-in types that read another class's section (config_section, PluginConfig) -------
+
+
+def _fast_types():
+    from neuroevo.strategies.neat.genome import FastGenome
+    from neuroevo.strategies.neat.reproduction import FastReproduction
+    from neuroevo.strategies.neat.speciation import FastSpeciesSet
+
+    return FastGenome, FastReproduction, FastSpeciesSet
+
+
+def test_plugin_config_reads_neat_pythons_sections_under_honest_names(tmp_path):
+    from neuroevo.config import PluginConfig, config_section
+
+    genome, repro, species = _fast_types()
+    assert [t.__name__ for t in (genome, repro, species)] == \
+        ["FastGenome", "FastReproduction", "FastSpeciesSet"]
+    assert [config_section(t) for t in (genome, repro, species, neat.DefaultStagnation)] == \
+        ["DefaultGenome", "DefaultReproduction", "DefaultSpeciesSet", "DefaultStagnation"]
+    with pytest.raises(Exception, match="FastGenome"):    # neat-python looks for [FastGenome]
+        neat.Config(genome, repro, species, neat.DefaultStagnation, str(XOR_INI))
+    ours = PluginConfig(genome, repro, species, neat.DefaultStagnation, str(XOR_INI))
+    ref = _neat_config(XOR_INI)
+    assert (ours.genome_type, ours.reproduction_type, ours.species_set_type) == \
+        (genome, repro, species)
+    assert _params(ours.genome_config) == _params(ref.genome_config)
+    for part in ("species_set_config", "stagnation_config", "reproduction_config"):
+        assert _params(getattr(ours, part)) == _params(getattr(ref, part))
+
+    saved, ref_saved = tmp_path / "saved.ini", tmp_path / "ref.ini"
+    ours.save(str(saved))
+    ref.save(str(ref_saved))
+    assert saved.read_text() == ref_saved.read_text()   # the file neat-python itself writes
+    assert _neat_config(saved).reproduction_config.elitism == ref.reproduction_config.elitism
+
+
+def test_load_config_honours_config_section():
+    from neuroevo.config import PluginConfig
+
+    genome, repro, species = _fast_types()
+    cfg = load_config(XOR_INI, genome_type=genome, reproduction_type=repro,
+                      species_set_type=species)
+    assert isinstance(cfg, PluginConfig) and isinstance(cfg, neat.Config)
+    assert cfg.genome_type is genome and cfg.genome_config.num_inputs == 2
+    assert type(load_config(XOR_INI)) is neat.Config     # default types: neat-python's class
+
+    class MyGenome(neat.DefaultGenome):                  # a user's plug-in, its own section
+        pass
+    with pytest.raises(ConfigError, match=r"\[MyGenome\]: missing section"):
+        load_config(XOR_INI, genome_type=MyGenome)
+    MyGenome.config_section = "DefaultGenome"
+    assert load_config(XOR_INI, genome_type=MyGenome).genome_type is MyGenome
+
+
+def test_plugin_config_with_types_copies_and_checks_roles():
+    from neuroevo.config import PluginConfig
+
+    genome, _, _ = _fast_types()
+    base = load_config(XOR_INI)
+    swapped = PluginConfig.with_types(base, genome_type=genome)
+    assert swapped.genome_type is genome and base.genome_type is neat.DefaultGenome
+    assert swapped.genome_config is base.genome_config
+    with pytest.raises(ConfigError, match="genome_typ"):
+        PluginConfig.with_types(base, genome_typ=genome)
+
+
+def test_fitness_criterion_error_says_what_it_means():
+    """neat-python 2.0's fitness_criterion is a termination statistic, never a direction."""
+    text = XOR_INI.read_text().replace("fitness_criterion      = max",
+                                       "fitness_criterion      = minimise")
+    path = pathlib.Path(__import__("tempfile").mkdtemp()) / "c.ini"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="always maximised.*got 'minimise'"):
+        load_config(path)
+    assert load_config(XOR_INI).fitness_criterion == "max"

@@ -94,5 +94,17 @@ def test_bad_fitness_and_arguments():
         BatchedEvaluator(XOR(), inputs=torch.zeros(4, 2))
 
 
+def test_unseeded_evaluator_leaves_torchs_global_generator_alone():
+    """seed=None draws fresh entropy for the evaluator's own generator (torch.seed() reseeded
+    the global one); a seed gives the evaluator the stream manual_seed(seed) gives."""
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    a, b = BatchedEvaluator(XOR(), device="cpu"), BatchedEvaluator(XOR(), device="cpu")
+    assert torch.equal(torch.get_rng_state(), before)
+    assert a.generator.initial_seed() != b.generator.initial_seed()
+    seeded = BatchedEvaluator(XOR(), device="cpu", seed=5)
+    assert torch.equal(seeded.generator.get_state(), torch.Generator().manual_seed(5).get_state())
+
+
 def test_public_name():
     assert ne.BatchedEvaluator is BatchedEvaluator

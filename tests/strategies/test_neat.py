@@ -93,6 +93,43 @@ def test_generations_equal_neat_python_population_run():
     assert s.info() == {"species": float(len(ref.species.species))}
 
 
+def _solution_run(tmp_path, criterion: str, *, ours: bool) -> list:
+    """Reporter events up to found_solution, fitness = genome key (it grows every generation)."""
+    config = _config(tmp_path, fitness_criterion=criterion, fitness_threshold=400.0)
+    rec = Recorder()
+    if not ours:
+        pop = neat.Population(config, seed=3)
+        pop.add_reporter(rec)
+        pop.run(lambda genomes, cfg: [setattr(g, "fitness", float(k)) for k, g in genomes], 10)
+        return rec.events
+    s = NEAT(config, reporters=[rec])
+    s.setup(num_inputs=2, num_outputs=1, seed=3, device=CPU, dtype=torch.float32)
+    while not any(e[0] == "solution" for e in rec.events) and s.generation < 10:
+        s.ask()
+        s.tell(torch.tensor([float(g.key) for g in s.genomes], dtype=torch.float64))
+    return rec.events[:[e[0] for e in rec.events].index("solution") + 1]
+
+
+@pytest.mark.parametrize("criterion", ["max", "min", "mean"])
+def test_fitness_criterion_is_neat_pythons_termination_statistic(tmp_path, criterion):
+    """neat-python 2.0 (population.py) compares criterion(fitness) with fitness_threshold and
+    maximises fitness whatever the criterion: NEAT reports the solution in the same
+    generation, with the same genomes, best genome and species, as Population.run."""
+    ref = _solution_run(tmp_path, criterion, ours=False)
+    assert ref[-1][0] == "solution"
+    assert _solution_run(tmp_path, criterion, ours=True) == ref
+
+
+def test_fitness_criterion_min_waits_for_every_genome_and_still_maximises(tmp_path):
+    events = {c: _solution_run(tmp_path, c, ours=True) for c in ("max", "min")}
+    for criterion, ev in events.items():
+        keys = [e[1] for e in ev if e[0] == "post_evaluate"]   # fitness = key, per generation
+        stat = {"max": max, "min": min}[criterion]
+        assert stat(keys[-1]) >= 400 and all(stat(k) < 400 for k in keys[:-1])
+        assert ev[-1][2] == max(keys[-1])       # the best genome is the fittest, under min too
+    assert events["min"][-1][1] > events["max"][-1][1]   # min fires in a later generation
+
+
 def test_ask_compiles_every_genome_like_feed_forward_network():
     s = NEAT(_config())
     s.setup(num_inputs=2, num_outputs=1, seed=0, device=CPU, dtype=torch.float64)
