@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import statistics
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    load_before = os.getloadavg()[0]
     if args.quick:
         args.genomes, args.repeats = 20, 1
     env = gymnasium.make(args.env)
@@ -154,6 +156,8 @@ def main(argv: list[str] | None = None) -> dict:
         "gymnasium": gymnasium.__version__,
         "machine": platform.platform(),
         "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "load_average_1min": [load_before, os.getloadavg()[0]],
         "mean_episode_length": theirs["env_steps"] / len(genomes),
         "neat_python_serial": theirs,
         "neuroevo_one_process": mine,
@@ -187,7 +191,9 @@ def main(argv: list[str] | None = None) -> dict:
         f"Returns equal to neat-python's, neuroevo in float64: {equal:.0%} of the episodes (float32 "
         f"rounding changes some argmax choices, hence other episodes and step counts). Longest "
         f"episode: {mine['float64']['lockstep_steps']} steps. neuroevo's first call, which builds "
-        f"its {len(genomes)} environments: {first['seconds']:.2f} s.",
+        f"its {len(genomes)} environments: {first['seconds']:.2f} s. Machine: {os.cpu_count()} "
+        f"cores, 1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after "
+        "(above ~1, other processes shared the cores and wall times are noisy).",
     ]
     table = "\n".join(lines)
     print(table)
