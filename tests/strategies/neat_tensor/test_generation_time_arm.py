@@ -1,0 +1,26 @@
+"""Smoke test of ``benchmarks/generation_time.py --engine tensor`` on a tiny population."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_generation_time_tensor_quick(tmp_path):
+    spec = importlib.util.spec_from_file_location("generation_time",
+                                                  ROOT / "benchmarks" / "generation_time.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--quick", "--engine", "tensor", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "generation_time-tensor-quick.json").read_text())
+    (row,) = saved["rows"]
+    assert row == json.loads(json.dumps(result["rows"][0]))
+    tensor = row["tensor"]
+    assert tensor["generations_timed"] == 2 and tensor["species"] >= 1
+    assert all(tensor[p] > 0 for p in ("reproduction", "speciation", "compile", "evaluation",
+                                       "total", "setup"))
+    assert row["ratio_tensor"]["total"] == row["neat-python"]["total"] / tensor["total"]
+    assert "| **ratio (tensor)** |" in (tmp_path / "generation_time-tensor-quick.md").read_text()
