@@ -1,96 +1,245 @@
-"""A generation's batched network, built straight from the population tensors.
+"""A generation's batched network, planned from the population tensors on their device.
 
-``compile_population`` reads neat-python genomes into a
-:class:`~neuroevo.compile.graph.FlatPopulation` (one Python loop over genes) and builds a
-:class:`~neuroevo.compile.population.PopulationNetwork` from it. :func:`flat_population` builds
-the same ``FlatPopulation`` from the tensors with a few tensor operations -- valid nodes in
-key order, enabled connections in ``(in, out)`` order, end points found by
-``torch.searchsorted`` in each row's sorted node keys -- so the network is the one
-``compile_population`` would build from :func:`~neuroevo.strategies.neat.tensor.convert.to_neat`'s
-genomes, run by the same kernel, with the same outputs (tests/strategies/neat_tensor).
+``compile_population`` reads neat-python genomes into flat numpy arrays and plans blocks in
+numpy (:mod:`neuroevo.compile.graph`, :mod:`neuroevo.compile.layout`). Here the same plan is
+made from the padded gene tables with tensor operations, on the engine's device, and run by
+the same kernel (:func:`neuroevo.compile.kernel.evaluate_nodes`):
 
-Recurrent configs (``feed_forward = False``) are compiled through neat-python genomes
-(``compile_population(..., recurrent=True)``): correct, but with a per-genome loop.
+* required nodes (``neat.graphs.required_for_output``: outputs and every node an enabled
+  connection leads from into a required node) and evaluation levels (Kahn's algorithm: level
+  0 needs no other node; a node comes one level after the last node feeding it; nodes on a
+  cycle and downstream of one are never evaluated, and an output among them reads 0.0), as
+  :mod:`neuroevo.compile.graph` defines them;
+* blocks: nodes ordered by level, in-degree bucket (0, 1, 2, 4 ...; neighbouring buckets of a
+  level merged when padding costs less than another block, as
+  ``neuroevo.compile.layout.merge_buckets`` does), aggregation and activation; each
+  connection fills the slot given by its rank among its node's inputs in the genome's
+  connection order (``(in, out)`` order, as :func:`~.convert.to_neat` lists them).
+
+Outputs equal ``neat.nn.FeedForwardNetwork`` of the converted genomes
+(tests/strategies/neat_tensor/test_compile_convert.py). Recurrent configs
+(``feed_forward = False``) go through neat-python genomes and
+``compile_population(..., recurrent=True)``: correct, with a per-genome loop.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 
-from neuroevo.compile.graph import FlatPopulation
-from neuroevo.compile.population import PopulationNetwork, compile_population
-from neuroevo.errors import CompileError
+from neuroevo.compile.functions import activation, aggregation
+from neuroevo.compile.kernel import evaluate_nodes
+from neuroevo.errors import CompileError, TaskError
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.neat.tensor.genes import Genomes, conn_ends
 from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 
 Tensor = torch.Tensor
+#: a block's fixed cost in padded input slots (kernel launches), for merging buckets
+BLOCK_OVERHEAD = 256
 
 
-def _np(t: Tensor, dtype=np.int64) -> np.ndarray:
-    return t.cpu().numpy().astype(dtype, copy=False)
+def _scatter_any(shape_like: Tensor, index: Tensor, hit: Tensor) -> Tensor:
+    """[P, N] bool: entries ``index`` (per row) that some true ``hit`` points at."""
+    out = torch.zeros(shape_like.shape, dtype=torch.int8, device=index.device)
+    return out.scatter_reduce_(1, index, hit.to(torch.int8), "amax").bool()
 
 
-def flat_population(genomes: Genomes, spec: GenomeSpec) -> FlatPopulation:
-    """The :class:`FlatPopulation` of all genomes, without neat-python objects."""
-    nodes, conns = genomes.nodes, genomes.conns
-    p = len(genomes)
-    n_valid = nodes.valid()
-    count = n_valid.sum(1)
-    offset = torch.cumsum(count, 0) - count           # flat index of each row's first node
-    node_row = torch.arange(p, device=genomes.device)[:, None].expand_as(nodes.key)[n_valid]
-
-    edge = conns.valid() & conns.cols["enabled"]
+def levels(g: Genomes, spec: GenomeSpec) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """[P, N] evaluation level of each node slot (-1: not evaluated), and per connection slot
+    its source slot, destination slot and whether it is an enabled connection."""
+    nodes, conns = g.nodes, g.conns
+    width = nodes.width
     ins, outs = conn_ends(conns.key)
-
-    def node_index(keys: Tensor) -> tuple[Tensor, Tensor]:
-        slot = torch.searchsorted(nodes.key, keys).clamp_(max=nodes.width - 1)
-        found = nodes.key.gather(1, slot) == keys
-        return offset[:, None] + slot, found
-
-    dst, dst_ok = node_index(outs)
-    src, src_ok = node_index(ins)
-    src = torch.where(ins < 0, ins, src)             # inputs: -1 - position == their key
-    bad = edge & ~(dst_ok & (src_ok | (ins < 0)))
-    if bool(bad.any()):
-        r, c = (int(x) for x in bad.nonzero()[0])
-        raise CompileError(f"genome {int(genomes.gid[r])}: enabled connection "
+    edge = conns.valid() & conns.cols["enabled"]
+    src = torch.searchsorted(nodes.key, ins).clamp_(max=width - 1)
+    dst = torch.searchsorted(nodes.key, outs).clamp_(max=width - 1)
+    from_input = ins < 0
+    ok = (nodes.key.gather(1, dst) == outs) & (from_input | (nodes.key.gather(1, src) == ins))
+    if bool((edge & ~ok).any()):
+        r, c = (int(x) for x in (edge & ~ok).nonzero()[0])
+        raise CompileError(f"genome {int(g.gid[r])}: enabled connection "
                            f"({int(ins[r, c])}, {int(outs[r, c])}) between nodes it does not have")
-    edge_row = torch.arange(p, device=genomes.device)[:, None].expand_as(conns.key)[edge]
-    choice = {s.name: s.options for s in spec.nodes.choices}
-    return FlatPopulation(
-        num_genomes=p,
-        input_keys=[-i - 1 for i in range(spec.num_inputs)],
-        output_keys=list(range(spec.num_outputs)),
-        node_genome=_np(node_row),
-        node_key=_np(nodes.key[n_valid]),
-        bias=_np(nodes.cols["bias"][n_valid], np.float64),
-        response=_np(nodes.cols["response"][n_valid], np.float64),
-        activation=_np(nodes.cols["activation"][n_valid]),
-        aggregation=_np(nodes.cols["aggregation"][n_valid]),
-        activation_names=list(choice["activation"]),
-        aggregation_names=list(choice["aggregation"]),
-        edge_genome=_np(edge_row),
-        edge_src=_np(src[edge]),
-        edge_dst=_np(dst[edge]),
-        edge_weight=_np(conns.cols["weight"][edge], np.float64),
-    )
+    from_node = edge & ~from_input
+    required = nodes.valid() & (nodes.key < spec.num_outputs)
+    while True:
+        grow = from_node & required.gather(1, dst) & ~required.gather(1, src)
+        if not bool(grow.any()):
+            break
+        required |= _scatter_any(required, src, grow)
+    live = from_node & required.gather(1, dst)
+    indeg = torch.zeros(nodes.key.shape, dtype=torch.int32, device=src.device)
+    indeg.scatter_add_(1, dst, live.int())
+    level = torch.full(nodes.key.shape, -1, dtype=torch.int64, device=src.device)
+    frontier = required & (indeg == 0)
+    t = 0
+    while bool(frontier.any()):
+        level[frontier] = t
+        hit = (frontier.gather(1, src) & live).int()
+        dec = torch.zeros_like(indeg).scatter_add_(1, dst, hit)
+        indeg -= dec
+        frontier = (dec > 0) & (indeg == 0) & (level < 0)
+        t += 1
+    return level, src, dst, edge
+
+
+def _merge(level_bucket: list[tuple[int, int, int]]) -> dict[tuple[int, int], int]:
+    """(level, bucket) -> the bucket whose width its block uses (``merge_buckets``)."""
+    out: dict[tuple[int, int], int] = {}
+    group: list[tuple[int, int]] = []
+    cur_d = cur_k = 0
+    prev_level = None
+    for lv, k, d in level_bucket:   # sorted by level, then bucket
+        if group and lv == prev_level and \
+                (cur_d + d) * k <= cur_d * cur_k + d * k + BLOCK_OVERHEAD:
+            cur_d, cur_k = cur_d + d, k
+        else:
+            for key in group:
+                out[key] = cur_k
+            group, cur_d, cur_k = [], d, k
+        group.append((lv, k))
+        prev_level = lv
+    for key in group:
+        out[key] = cur_k
+    return out
+
+
+class TensorPolicy(BatchedPolicy):
+    """P feed-forward genomes as one policy: ``[B, n_in]`` or ``[P, B, n_in]`` -> ``[P, B, n_out]``."""
+
+    recurrent = False
+
+    def __init__(self, genomes: Genomes, spec: GenomeSpec, *, device: torch.device,
+                 dtype: torch.dtype) -> None:
+        super().__init__()
+        self.genomes, self.spec = genomes, spec
+        self.num_candidates = len(genomes)
+        self.num_inputs, self.num_outputs = spec.num_inputs, spec.num_outputs
+        self.dtype, self.device = dtype, torch.device(device)
+        self._build(genomes, spec)
+
+    def _build(self, g: Genomes, spec: GenomeSpec) -> None:
+        level, src, dst, edge = levels(g, spec)
+        nodes, conns, n_in = g.nodes, g.conns, spec.num_inputs
+        evaluated = level >= 0
+        used = edge & evaluated.gather(1, dst)
+        deg = torch.zeros_like(level).scatter_add_(1, dst, used.long())
+        bucket = torch.where(deg > 0, 2 ** torch.ceil(torch.log2(deg.clamp(min=1).double())),
+                             0).long()
+        p_idx, n_idx = evaluated.nonzero(as_tuple=True)
+        lv, bk = level[p_idx, n_idx], bucket[p_idx, n_idx]
+        codes, counts = torch.unique(lv * (1 << 32) + bk, return_counts=True)
+        pairs = list(zip((codes >> 32).tolist(), (codes & ((1 << 32) - 1)).tolist()))
+        merged = _merge([(a, b, n) for (a, b), n in zip(pairs, counts.tolist())])
+        lut = torch.tensor([merged[ab] for ab in pairs], dtype=torch.int64, device=lv.device)
+        bk = lut[torch.searchsorted(codes, lv * (1 << 32) + bk)]
+        agg = nodes.cols["aggregation"][p_idx, n_idx].long()
+        act = nodes.cols["activation"][p_idx, n_idx].long()
+        order = torch.argsort(((lv * (1 << 20) + bk) * (1 << 10) + agg) * (1 << 10) + act)
+        p_idx, n_idx, lv, bk, agg, act = (t[order] for t in (p_idx, n_idx, lv, bk, agg, act))
+        row_of = torch.zeros_like(level)
+        row_of[p_idx, n_idx] = 1 + torch.arange(p_idx.numel(), device=level.device)
+        self.input_row = 1 + p_idx.numel()
+
+        # connections into evaluated nodes, ordered by their node's row, then genome order
+        e_p, e_c = used.nonzero(as_tuple=True)
+        e_row = row_of[e_p, dst[e_p, e_c]]
+        e_order = torch.argsort(e_row, stable=True)
+        e_p, e_c, e_row = e_p[e_order], e_c[e_order], e_row[e_order]
+        slot = torch.arange(e_row.numel(), device=e_row.device) - \
+            torch.searchsorted(e_row, e_row)
+        ins = conn_ends(conns.key[e_p, e_c])[0]
+        pos = (-1 - ins).clamp(min=0)
+        node_src = row_of[e_p, src[e_p, e_c]]
+        src_shared = torch.where(ins < 0, self.input_row + pos, node_src)
+        src_per = torch.where(ins < 0, self.input_row + e_p * n_in + pos, node_src)
+        weight = conns.cols["weight"][e_p, e_c]
+
+        choices = {s.name: s.options for s in spec.nodes.choices}
+        dev, dt = self.device, self.dtype
+        key = lv * (1 << 32) + bk
+        cut = torch.unique_consecutive(key, return_counts=True)[1].tolist()
+        self.blocks = []
+        start = 0
+        for d in cut:
+            r0, r1 = 1 + start, 1 + start + d
+            lo, hi = torch.searchsorted(e_row, torch.tensor([r0, r1], device=e_row.device)
+                                        ).tolist()
+            k = int(slot[lo:hi].max()) + 1 if hi > lo else 0
+            rr, ss = e_row[lo:hi] - r0, slot[lo:hi]
+            mats = []
+            for values, fill in ((src_shared, 0), (src_per, 0), (weight, 0.0)):
+                m = torch.full((d, k), fill, dtype=values.dtype, device=values.device)
+                m[rr, ss] = values[lo:hi]
+                mats.append(m)
+            mask = torch.zeros((d, k), dtype=torch.bool, device=rr.device)
+            mask[rr, ss] = True
+            pn = (p_idx[start:start + d], n_idx[start:start + d])
+            runs = []
+            for codes, names, lookup in ((agg[start:start + d], choices["aggregation"], aggregation),
+                                         (act[start:start + d], choices["activation"], activation)):
+                vals, cnt = torch.unique_consecutive(codes, return_counts=True)
+                ends = torch.cumsum(cnt, 0).tolist()
+                runs.append([(lookup(names[v]), e - c, e) for v, c, e in
+                             zip(vals.tolist(), cnt.tolist(), ends)])
+            self.blocks.append((
+                r0, mats[0].to(dev), mats[1].to(dev), mats[2].to(dev, dt), mask.to(dev),
+                nodes.cols["bias"][pn].to(dev, dt), nodes.cols["response"][pn].to(dev, dt),
+                runs[0], runs[1]))
+            start += d
+        out_slots = torch.arange(spec.num_outputs, device=level.device)
+        if not bool((nodes.key[:, :spec.num_outputs] == out_slots).all()):
+            raise CompileError("a genome lacks one of its output nodes 0 .. num_outputs - 1")
+        self.out_rows = row_of[:, :spec.num_outputs].reshape(-1).to(dev)
+
+    def forward(self, x: Tensor) -> Tensor:
+        p, n_in = self.num_candidates, self.num_inputs
+        if x.dim() == 2 and x.shape[1] == n_in:
+            per_genome, b, inputs = False, x.shape[0], x.t()
+        elif x.dim() == 3 and x.shape[0] == p and x.shape[2] == n_in:
+            per_genome, b = True, x.shape[1]
+            inputs = x.permute(0, 2, 1).reshape(p * n_in, b)
+        else:
+            raise TaskError(f"population network got inputs of shape {tuple(x.shape)}; expected "
+                            f"[B, {n_in}] (the same inputs for every genome) or [{p}, B, {n_in}] "
+                            "(one batch per genome)")
+        values = torch.empty(self.input_row + inputs.shape[0], b, dtype=self.dtype,
+                             device=self.device)
+        values[0].zero_()
+        values[self.input_row:] = inputs
+        for r0, shared, per, weight, mask, bias, response, aggs, acts in self.blocks:
+            evaluate_nodes(values, per if per_genome else shared, weight, mask, bias, response,
+                           aggs, acts, out=values[r0:r0 + len(bias)])
+        out = values.index_select(0, self.out_rows).view(p, self.num_outputs, b)
+        return out.transpose(1, 2)
+
+    def select(self, positions: Sequence[int] | Tensor) -> TensorPolicy:
+        """A policy of only the genomes at ``positions`` (rollouts drop finished genomes)."""
+        idx = torch.as_tensor(positions, device=self.genomes.device).long().reshape(-1)
+        if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= self.num_candidates:
+            raise ValueError(f"select: positions must be in [0, {self.num_candidates})")
+        return TensorPolicy(self.genomes.take(idx), self.spec, device=self.device,
+                            dtype=self.dtype)
+
+    def extra_repr(self) -> str:
+        return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
+                f"outputs={self.num_outputs}, nodes={self.input_row - 1}, "
+                f"blocks={len(self.blocks)}")
 
 
 def compile_genomes(genomes: Genomes, spec: GenomeSpec, config: Any, *,
                     device: torch.device, dtype: torch.dtype) -> BatchedPolicy:
-    """The batched policy of every genome, in row order: ``[B, n_in]`` or ``[P, B, n_in]``
-    -> ``[P, B, n_out]``."""
+    """The batched policy of every genome, in row order."""
     if not spec.feed_forward:
+        from neuroevo.compile.population import compile_population
         from neuroevo.strategies.neat.tensor.convert import to_neat
 
         rows = torch.arange(len(genomes), device=genomes.device)
         return compile_population(to_neat(genomes, rows, config), config.genome_config,
                                   device=device, dtype=dtype, recurrent=True)
-    return PopulationNetwork(flat_population(genomes, spec), device=device, dtype=dtype)
+    return TensorPolicy(genomes, spec, device=device, dtype=dtype)
 
 
-__all__ = ["flat_population", "compile_genomes"]
+__all__ = ["TensorPolicy", "compile_genomes", "levels"]
