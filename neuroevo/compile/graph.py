@@ -20,7 +20,8 @@ The semantics are neat-python's (``neat.graphs.required_for_output`` and
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -98,30 +99,100 @@ def select_genomes(flat: FlatPopulation, genomes: np.ndarray) -> FlatPopulation:
     )
 
 
-def _code(genome: np.ndarray, key: np.ndarray, offset: int, stride: int) -> np.ndarray:
-    return genome * stride + (key - offset)
-
-
 def _lookup(flat: FlatPopulation, genome: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """Node index of (genome, key) pairs, -1 where there is no such node."""
+    """Node index of (genome, key) pairs, -1 where there is no such node.
+
+    Keys are replaced by their rank among all keys involved before they are combined with
+    the genome index, so any int64 keys work (no ``key - min_key`` that overflows when
+    keys lie near 2**62 and -1 alike).
+    """
     if flat.num_nodes == 0:
         return np.full(len(key), -1, dtype=np.int64)
-    lo = min(int(flat.node_key.min()), int(key.min()) if len(key) else 0)
-    hi = max(int(flat.node_key.max()), int(key.max()) if len(key) else 0)
-    stride = hi - lo + 1
-    codes = _code(flat.node_genome, flat.node_key, lo, stride)
+    n = flat.num_nodes
+    uniq, rank = np.unique(np.concatenate([flat.node_key, key]), return_inverse=True)
+    stride = len(uniq)  # at most N + len(key): genome * stride + rank fits easily
+    codes = flat.node_genome * stride + rank[:n]
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
-    q = _code(genome, key, lo, stride)
+    q = genome * stride + rank[n:]
     pos = np.searchsorted(sorted_codes, q).clip(max=len(sorted_codes) - 1)
     found = sorted_codes[pos] == q
     return np.where(found, order[pos], -1)
 
 
-def flatten_population(genomes: Sequence, genome_config) -> FlatPopulation:
-    """Read the genes of ``genomes`` (neat-python genomes) into a :class:`FlatPopulation`."""
+def check_genome_config(genome_config: Any, caller: str) -> None:
+    """CompileError naming the fix when ``genome_config`` is not a neat-python genome config."""
+    if hasattr(genome_config, "input_keys") and hasattr(genome_config, "output_keys"):
+        return
+    if hasattr(genome_config, "genome_config"):
+        raise CompileError(f"{caller}: got a {type(genome_config).__name__} (the whole "
+                           "neat-python config); pass config.genome_config")
+    raise CompileError(f"{caller}: expected a neat-python genome config (config.genome_config), "
+                       f"got {type(genome_config).__name__}")
+
+
+def _is_genome(g: Any) -> bool:
+    return hasattr(g, "nodes") and hasattr(g, "connections")
+
+
+def genome_list(genomes: Any, caller: str) -> list:
+    """``genomes`` as a list of genomes: neat-python genomes, or the ``(genome_id, genome)``
+    pairs neat-python hands a fitness function (``eval_genomes(genomes, config)``)."""
+    if isinstance(genomes, Mapping):
+        raise CompileError(f"{caller}: got a dict of genomes; pass a list, e.g. "
+                           "list(population.population.values())")
+    if _is_genome(genomes):
+        raise CompileError(f"{caller}: got one genome; pass a list of genomes ([genome])")
+    try:
+        items = list(genomes)
+    except TypeError:
+        raise CompileError(f"{caller}: expected a list of neat-python genomes, got "
+                           f"{type(genomes).__name__}") from None
+    out = []
+    for i, g in enumerate(items):
+        if isinstance(g, tuple) and len(g) == 2 and _is_genome(g[1]):
+            g = g[1]  # neat-python's (genome_id, genome)
+        elif not _is_genome(g):
+            raise CompileError(f"{caller}: item {i} is a {type(g).__name__}, not a neat-python "
+                               "genome (or a (genome_id, genome) pair); pass a list of genomes")
+        out.append(g)
+    return out
+
+
+def _array(values: list, dtype: type, what: str, genomes: Sequence, counts: list[int]
+           ) -> np.ndarray:
+    """``np.asarray(values, dtype)``; a value that does not fit raises CompileError naming it.
+
+    ``counts[g]`` is how many of ``values`` genome ``g`` contributed (to name it).
+    """
+    try:
+        return np.asarray(values, dtype=dtype)
+    except (OverflowError, TypeError, ValueError):
+        pass
+    for i, v in enumerate(values):
+        try:
+            np.asarray(v, dtype=dtype)
+        except (OverflowError, TypeError, ValueError):
+            g = int(np.searchsorted(np.cumsum(counts), i, side="right"))
+            kind = "an integer in [-2**63, 2**63)" if dtype is np.int64 else "a float64 number"
+            raise CompileError(
+                f"genome {getattr(genomes[g], 'key', g)!r} (position {g}): {what} {v!r} is not "
+                f"{kind}; neuroevo compiles genes whose keys and values fit these ranges"
+            ) from None
+    raise CompileError(f"{what}: values do not fit {np.dtype(dtype).name}")  # not reached
+
+
+def flatten_population(genomes: Sequence, genome_config, caller: str = "compile_population"
+                       ) -> FlatPopulation:
+    """Read the genes of ``genomes`` into a :class:`FlatPopulation`.
+
+    ``genomes``: neat-python genomes, or neat-python's ``(genome_id, genome)`` pairs (see
+    :func:`genome_list`). ``caller`` names the public function in error messages.
+    """
+    check_genome_config(genome_config, caller)
+    genomes = genome_list(genomes, caller)
     if len(genomes) == 0:
-        raise CompileError("compile_population got an empty list of genomes; pass at least one")
+        raise CompileError(f"{caller} got an empty list of genomes; pass at least one")
     input_keys = list(genome_config.input_keys)
     output_keys = list(genome_config.output_keys)
     act_ids: dict[str, int] = {}
@@ -164,9 +235,9 @@ def flatten_population(genomes: Sequence, genome_config) -> FlatPopulation:
         input_keys=input_keys,
         output_keys=output_keys,
         node_genome=np.repeat(np.arange(p, dtype=i64), n_nodes),
-        node_key=np.asarray(keys, dtype=i64),
-        bias=np.asarray(bias, dtype=np.float64),
-        response=np.asarray(resp, dtype=np.float64),
+        node_key=_array(keys, i64, "node key", genomes, n_nodes),
+        bias=_array(bias, np.float64, "bias", genomes, n_nodes),
+        response=_array(resp, np.float64, "response", genomes, n_nodes),
         activation=np.asarray(acts, dtype=i64),
         aggregation=np.asarray(aggs, dtype=i64),
         activation_names=list(act_ids),
@@ -174,10 +245,10 @@ def flatten_population(genomes: Sequence, genome_config) -> FlatPopulation:
         edge_genome=np.repeat(np.arange(p, dtype=i64), n_edges),
         edge_src=np.empty(0, dtype=i64),
         edge_dst=np.empty(0, dtype=i64),
-        edge_weight=np.asarray(e_w, dtype=np.float64),
+        edge_weight=_array(e_w, np.float64, "connection weight", genomes, n_edges),
     )
-    src_key = np.asarray(e_in, dtype=i64)
-    dst_key = np.asarray(e_out, dtype=i64)
+    src_key = _array(e_in, i64, "connection source key", genomes, n_edges)
+    dst_key = _array(e_out, i64, "connection target key", genomes, n_edges)
     flat.edge_dst = _lookup(flat, flat.edge_genome, dst_key)
     # inputs: position in input_keys; other sources: node index
     in_sorted = np.argsort(np.asarray(input_keys, dtype=i64))
@@ -207,6 +278,7 @@ def write_genes(genomes: Sequence, genome_config, conns, nodes) -> None:
     neat-python's own mutation keeps them (``neat.attributes.FloatAttribute.clamp``).
     """
     gc = genome_config
+    genomes = genome_list(genomes, "write_back")
     c_genome, src_key, dst_key, weight = conns
     weight = np.clip(np.asarray(weight, dtype=np.float64), gc.weight_min_value,
                      gc.weight_max_value)

@@ -33,7 +33,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from neuroevo.compile.graph import evaluation_levels, flatten_population, required_nodes
+from neuroevo.compile.graph import (
+    check_genome_config,
+    evaluation_levels,
+    flatten_population,
+    genome_list,
+    required_nodes,
+)
 from neuroevo.compile.kernel import FlatBlock
 from neuroevo.compile.layout import FEW_BLOCKS, plan_layout
 from neuroevo.compile.recurrent import RecurrentPopulationNetwork
@@ -54,7 +60,7 @@ class _FeedForward(torch.nn.Module):
 
     def __init__(self, genome: Any, genome_config: Any, dtype: torch.dtype) -> None:
         super().__init__()
-        flat = flatten_population([genome], genome_config)
+        flat = flatten_population([genome], genome_config, "compile_genome")
         self.num_inputs = n_in = len(flat.input_keys)
         self.num_outputs = len(flat.output_keys)
         level = evaluation_levels(flat, required_nodes(flat))
@@ -119,6 +125,11 @@ class GenomeModule(torch.nn.Module):
         recurrent: bool = False,
     ) -> None:
         super().__init__()
+        check_genome_config(genome_config, "compile_genome")
+        if isinstance(genome, tuple) and len(genome) == 2:
+            raise CompileError("compile_genome: got a (genome_id, genome) pair; pass the genome "
+                               "itself (pair[1])")
+        (genome,) = genome_list([genome], "compile_genome")
         device = resolve_device(device)
         self.recurrent = recurrent
         self.dtype = dtype

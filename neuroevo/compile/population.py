@@ -23,8 +23,10 @@ import torch
 
 from neuroevo.compile.graph import (
     FlatPopulation,
+    check_genome_config,
     evaluation_levels,
     flatten_population,
+    genome_list,
     required_nodes,
     select_genomes,
     write_genes,
@@ -260,9 +262,16 @@ def compile_population(
     ``trainable=True`` makes every weight, bias and response an ``nn.Parameter`` (one
     backward pass trains all genomes at once; ``net.write_back(genomes, genome_config)``
     copies the values into the genes).
+
+    ``genomes`` may also be the ``(genome_id, genome)`` pairs neat-python passes to a
+    fitness function, so ``eval_genomes(genomes, config)`` can hand them on unchanged;
+    the outputs follow their order. ``genome_config`` is ``config.genome_config``, not the
+    whole ``neat.Config`` (a ``CompileError`` says so).
     """
     from neuroevo.devices import resolve_device
 
+    check_genome_config(genome_config, "compile_population")
+    genomes = genome_list(genomes, "compile_population")
     dev = resolve_device(device)
     if recurrent:
         return compile_recurrent(genomes, genome_config, device=dev, dtype=dtype,

@@ -35,7 +35,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from neuroevo.compile.graph import flatten_population, required_nodes, write_genes
+from neuroevo.compile.graph import (
+    check_genome_config,
+    flatten_population,
+    genome_list,
+    required_nodes,
+    write_genes,
+)
 from neuroevo.compile.kernel import FlatBlock
 from neuroevo.compile.layout import FEW_BLOCKS, plan_layout
 from neuroevo.devices import resolve_device
@@ -73,7 +79,8 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         trainable: bool = False,
     ) -> None:
         super().__init__()
-        genomes = list(genomes)
+        check_genome_config(genome_config, "compile_recurrent")
+        genomes = genome_list(genomes, "compile_recurrent")
         if not genomes:
             raise CompileError("compile_recurrent: got no genomes; pass a non-empty list")
         device = resolve_device(device)
@@ -81,7 +88,7 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         self.num_inputs = len(genome_config.input_keys)
         self.num_outputs = len(genome_config.output_keys)
         self.dtype = dtype
-        flat = flatten_population(genomes, genome_config)
+        flat = flatten_population(genomes, genome_config, "compile_recurrent")
         p, n_in = self.num_candidates, self.num_inputs
         # evaluated: required nodes with an enabled incoming connection; the rest stay 0.0
         has_input = np.zeros(flat.num_nodes, bool)
