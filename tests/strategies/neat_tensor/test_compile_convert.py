@@ -84,3 +84,26 @@ def test_connection_to_a_missing_node_is_a_compile_error(tmp_path):
     with pytest.raises(CompileError, match="does not have"):
         compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
                         dtype=torch.float32)
+
+
+def test_fixed_attributes_are_filled_in_and_checked(tmp_path):
+    """xor.ini pins response (1.0), time_constant, activation and aggregation: the engine
+    stores no tensor for them, yet converted genomes and networks carry their values."""
+    import neuroevo as ne
+    from neuroevo.errors import ConfigError
+
+    config = ne.load_config("configs/xor.ini")
+    s = TensorNEAT(config, pop_size=60)
+    s.initialize(seed=0, device="cpu")
+    for _ in range(5):
+        s.tell(torch.rand(60, generator=torch.Generator().manual_seed(len(s.species))))
+    assert set(s.population.nodes.cols) == {"bias"}
+    genomes = s.genomes()
+    assert {(n.response, n.activation, n.aggregation, n.time_constant)
+            for g in genomes for n in g.nodes.values()} == {(1.0, "sigmoid", "sum", 1.0)}
+    xs = np.random.default_rng(2).uniform(-2, 2, size=(6, 2))
+    assert_close(s.ask()(torch.tensor(xs, dtype=torch.float32)),
+                 neat_outputs(genomes, config, xs))
+    genomes[0].nodes[0].response = 2.0
+    with pytest.raises(ConfigError, match="fixes response at 1.0"):
+        from_neat(genomes, config)

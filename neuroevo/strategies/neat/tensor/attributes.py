@@ -71,12 +71,16 @@ def mutate_float(v: Tensor, s: FloatSettings, gen) -> Tensor:
     if s.mutate_rate <= 0 and s.replace_rate <= 0:
         return v
     r = _rand(v.shape, gen, v.dtype, v.device)
-    perturbed = v + s.mutate_power * torch.randn(v.shape, generator=gen, dtype=v.dtype,
-                                                 device=v.device)
-    out = torch.where(r < s.mutate_rate, perturbed.clamp_(s.min_value, s.max_value), v)
+    out = v
+    if s.mutate_rate > 0:
+        perturbed = v + s.mutate_power * torch.randn(v.shape, generator=gen, dtype=v.dtype,
+                                                     device=v.device)
+        out = torch.where(r < s.mutate_rate, perturbed.clamp_(s.min_value, s.max_value), v)
     if s.replace_rate > 0:
         replace = (r >= s.mutate_rate) & (r < s.replace_rate + s.mutate_rate)
-        out = torch.where(replace, init_float(s, v.shape, gen, v.dtype, v.device), out)
+        n = int(replace.sum())
+        if n:
+            out = out.masked_scatter(replace, init_float(s, (n,), gen, v.dtype, v.device))
     return out
 
 
@@ -85,9 +89,11 @@ def mutate_bool(v: Tensor, s: BoolSettings, gen) -> Tensor:
     if s.mutate_rate + max(s.rate_to_true_add, s.rate_to_false_add) <= 0:
         return v
     rate = s.mutate_rate + torch.where(v, s.rate_to_false_add, s.rate_to_true_add)
-    r = _rand(v.shape, gen, torch.float32, v.device)
-    coin = _rand(v.shape, gen, torch.float32, v.device) < 0.5
-    return torch.where((rate > 0) & (r < rate), coin, v)
+    hit = (rate > 0) & (_rand(v.shape, gen, torch.float32, v.device) < rate)
+    n = int(hit.sum())
+    if not n:
+        return v
+    return v.masked_scatter(hit, _rand((n,), gen, torch.float32, v.device) < 0.5)
 
 
 def mutate_choice(v: Tensor, s: ChoiceSettings, gen) -> Tensor:
@@ -95,30 +101,38 @@ def mutate_choice(v: Tensor, s: ChoiceSettings, gen) -> Tensor:
     if s.mutate_rate <= 0:
         return v
     hit = _rand(v.shape, gen, torch.float32, v.device) < s.mutate_rate
-    pick = torch.randint(len(s.options), v.shape, generator=gen, device=v.device,
-                         dtype=torch.int16)
-    return torch.where(hit, pick, v)
+    n = int(hit.sum())
+    if not n:
+        return v
+    pick = torch.randint(len(s.options), (n,), generator=gen, device=v.device, dtype=v.dtype)
+    return v.masked_scatter(hit, pick)
 
 
-def mutate_genes(cols: dict[str, Tensor], spec: GeneSpec, gen) -> None:
-    """``BaseGene.mutate`` on every gene of a table's columns (in place of the dict entries)."""
-    for s in spec.floats:
-        cols[s.name] = mutate_float(cols[s.name], s, gen)
-    for s in spec.bools:
-        cols[s.name] = mutate_bool(cols[s.name], s, gen)
-    for s in spec.choices:
-        cols[s.name] = mutate_choice(cols[s.name], s, gen)
+def mutate_genes(cols: dict[str, Tensor], spec: GeneSpec, valid: Tensor, gen) -> None:
+    """``BaseGene.mutate`` on every gene where ``valid`` (the dict's tensors are replaced)."""
+    for settings, fn in ((spec.floats, mutate_float), (spec.bools, mutate_bool),
+                         (spec.choices, mutate_choice)):
+        for s in settings:
+            col = cols[s.name]
+            values = col[valid]
+            new = fn(values, s, gen)
+            if new is not values:
+                cols[s.name] = col.masked_scatter(valid, new)
 
 
 def cross_genes(first: dict[str, Tensor], second: dict[str, Tensor], matched: Tensor,
                 spec: GeneSpec, gen) -> dict[str, Tensor]:
     """``BaseGene.crossover``: where ``matched``, each attribute from ``first`` with
-    probability 1/2 (``random() > 0.5``) else from ``second``; elsewhere ``first``'s."""
+    probability 1/2 (``random() > 0.5``) else from ``second``; elsewhere ``first``'s.
+    (Coins are drawn only where the parents' values differ: elsewhere either gives the same.)"""
     out = dict(first)
     for name in spec.names:
-        a = first[name]
-        from_second = matched & (_rand(a.shape, gen, torch.float32, a.device) <= 0.5)
-        out[name] = torch.where(from_second, second[name], a)
+        a, b = first[name], second[name]
+        differ = matched & (a != b)
+        n = int(differ.sum())
+        if n:
+            coins = _rand((n,), gen, torch.float32, a.device) <= 0.5
+            out[name] = torch.where(differ.masked_scatter(differ, coins), b, a)
     return out
 
 

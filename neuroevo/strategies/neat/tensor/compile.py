@@ -135,8 +135,8 @@ class TensorPolicy(BatchedPolicy):
         merged = _merge([(a, b, n) for (a, b), n in zip(pairs, counts.tolist())])
         lut = torch.tensor([merged[ab] for ab in pairs], dtype=torch.int64, device=lv.device)
         bk = lut[torch.searchsorted(codes, lv * (1 << 32) + bk)]
-        agg = nodes.cols["aggregation"][p_idx, n_idx].long()
-        act = nodes.cols["activation"][p_idx, n_idx].long()
+        agg, act = (self._node_values(nodes, name, (p_idx, n_idx)).long()
+                    for name in ("aggregation", "activation"))
         order = torch.argsort(((lv * (1 << 20) + bk) * (1 << 10) + agg) * (1 << 10) + act)
         p_idx, n_idx, lv, bk, agg, act = (t[order] for t in (p_idx, n_idx, lv, bk, agg, act))
         row_of = torch.zeros_like(level)
@@ -157,7 +157,7 @@ class TensorPolicy(BatchedPolicy):
         src_per = torch.where(ins < 0, self.input_row + e_p * n_in + pos, node_src)
         weight = conns.cols["weight"][e_p, e_c]
 
-        choices = {s.name: s.options for s in spec.nodes.choices}
+        choices = {n: spec.nodes.choice_names(n) for n in ("aggregation", "activation")}
         dev, dt = self.device, self.dtype
         key = lv * (1 << 32) + bk
         cut = torch.unique_consecutive(key, return_counts=True)[1].tolist()
@@ -186,13 +186,23 @@ class TensorPolicy(BatchedPolicy):
                              zip(vals.tolist(), cnt.tolist(), ends)])
             self.blocks.append((
                 r0, mats[0].to(dev), mats[1].to(dev), mats[2].to(dev, dt), mask.to(dev),
-                nodes.cols["bias"][pn].to(dev, dt), nodes.cols["response"][pn].to(dev, dt),
+                self._node_values(nodes, "bias", pn).to(dev, dt),
+                self._node_values(nodes, "response", pn).to(dev, dt),
                 runs[0], runs[1]))
             start += d
         out_slots = torch.arange(spec.num_outputs, device=level.device)
         if not bool((nodes.key[:, :spec.num_outputs] == out_slots).all()):
             raise CompileError("a genome lacks one of its output nodes 0 .. num_outputs - 1")
         self.out_rows = row_of[:, :spec.num_outputs].reshape(-1).to(dev)
+
+    def _node_values(self, nodes, name: str, at: tuple[Tensor, Tensor]) -> Tensor:
+        """A node attribute at the slots ``at``: its column, or its fixed value (code 0 for
+        a fixed string attribute, see :meth:`GeneSpec.choice_names`)."""
+        if name in nodes.cols:
+            return nodes.cols[name][at]
+        value = dict(self.spec.nodes.fixed)[name]
+        return torch.full(at[0].shape, 0 if isinstance(value, str) else float(value),
+                          device=at[0].device, dtype=torch.float64)
 
     def forward(self, x: Tensor) -> Tensor:
         p, n_in = self.num_candidates, self.num_inputs

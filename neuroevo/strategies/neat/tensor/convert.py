@@ -40,6 +40,8 @@ def _set_attributes(gene: Any, spec: GeneSpec, cols: dict[str, list], r: int, k:
         setattr(gene, s.name, bool(cols[s.name][r][k]))
     for s in spec.choices:
         setattr(gene, s.name, s.options[cols[s.name][r][k]])
+    for name, value in spec.fixed:
+        setattr(gene, name, value)
 
 
 def to_neat(genomes: Genomes, rows: Sequence[int] | Tensor, config: Any,
@@ -106,6 +108,13 @@ def _gene_rows(genes: list[list[Any]], spec: GeneSpec, keys: list[list[int]],
         for s in spec.choices:
             cols[s.name][r, :n] = torch.tensor([s.code(getattr(g, s.name)) for g in row_genes],
                                                dtype=torch.int16)
+        for name, value in spec.fixed:
+            bad = next((g for g in row_genes if getattr(g, name) != value), None)
+            if bad is not None:
+                raise ConfigError(
+                    f"gene {bad.key} has {name} = {getattr(bad, name)!r}, but the config fixes "
+                    f"{name} at {value!r} (no spread at init, no mutation), so engine='tensor' "
+                    f"stores it once; change the genome, or let {name} vary in the INI file")
         for name, values in extra.items():
             cols[name][r, :n] = torch.tensor(values[r], dtype=torch.int64)
     cols = {n: (c.to(dtype) if c.is_floating_point() else c).to(device) for n, c in cols.items()}

@@ -27,25 +27,25 @@ from neuroevo.strategies.neat.tensor.spec import GeneSpec, GenomeSpec
 Tensor = torch.Tensor
 
 
-def _align(first: GeneTable, second: GeneTable) -> tuple[Tensor, dict[str, Tensor]]:
-    """For each gene of ``first``: does ``second``'s row hold its key, and ``second``'s
-    columns gathered at that key."""
-    idx = torch.searchsorted(second.key, first.key).clamp_(max=second.width - 1)
-    matched = first.valid() & (second.key.gather(1, idx) == first.key)
-    return matched, {n: c.gather(1, idx) for n, c in second.cols.items()}
-
-
-def _cross(first: GeneTable, second: GeneTable, spec: GeneSpec, gen,
+def _cross(first: GeneTable, pop: GeneTable, rows: Tensor, spec: GeneSpec, gen,
            by_innovation: bool) -> GeneTable:
-    matched, other = _align(first, second)
+    """``first`` (the fitter parents' genes) crossed with ``pop``'s rows ``rows``."""
+    keys = pop.key[rows]
+    idx = torch.searchsorted(keys, first.key).clamp_(max=pop.width - 1)
+    matched = first.valid() & (keys.gather(1, idx) == first.key)
+    flat = rows[:, None] * pop.width + idx               # torch.take: one 1-d gather each
+    other = {n: torch.take(pop.cols[n], flat) for n in (*spec.names, "innovation")
+             if n in pop.cols}
     if by_innovation:
         matched &= other["innovation"] == first.cols["innovation"]
     cols = cross_genes(first.cols, other, matched, spec, gen)
     if "enabled" in first.cols:   # the 75% disable rule of BaseGene.crossover
-        either_off = ~first.cols["enabled"] | ~other["enabled"]
-        r = torch.rand(first.key.shape, generator=gen, device=first.key.device)
-        cols["enabled"] = cols["enabled"] & ~(matched & either_off & (r < 0.75))
-    return GeneTable(first.key.clone(), cols)
+        rule = matched & (~first.cols["enabled"] | ~other["enabled"])
+        n = int(rule.sum())
+        if n:
+            off = rule.masked_scatter(rule, torch.rand(n, generator=gen, device=rule.device) < 0.75)
+            cols["enabled"] = cols["enabled"] & ~off
+    return GeneTable(first.key, cols)
 
 
 def crossover(pop: Genomes, fitness: Tensor, genome1: Tensor, genome2: Tensor,
@@ -55,9 +55,9 @@ def crossover(pop: Genomes, fitness: Tensor, genome1: Tensor, genome2: Tensor,
     first_fitter = fitness[genome1] > fitness[genome2]
     parent1 = torch.where(first_fitter, genome1, genome2)
     parent2 = torch.where(first_fitter, genome2, genome1)
-    a, b = pop.take(parent1), pop.take(parent2)
-    return Genomes(a.gid, _cross(a.nodes, b.nodes, spec.nodes, gen, by_innovation=False),
-                   _cross(a.conns, b.conns, spec.conns, gen, by_innovation=True))
+    a = pop.take(parent1)
+    return Genomes(a.gid, _cross(a.nodes, pop.nodes, parent2, spec.nodes, gen, False),
+                   _cross(a.conns, pop.conns, parent2, spec.conns, gen, True))
 
 
 __all__ = ["crossover"]

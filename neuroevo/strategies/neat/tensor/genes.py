@@ -88,6 +88,23 @@ class GeneTable:
         key, order = key[:, :width].contiguous(), order[:, :width]
         return GeneTable(key, {n: c.gather(1, order) for n, c in self.cols.items()})
 
+    def sort_rows(self, rows: Tensor) -> None:
+        """Sort the genes of ``rows`` by key, in place (padding and holes go last)."""
+        if rows.numel() == 0:
+            return
+        key, order = torch.sort(self.key[rows], dim=1, stable=True)
+        self.key[rows] = key
+        for c in self.cols.values():
+            c[rows] = c[rows].gather(1, order)
+
+    def trim(self) -> GeneTable:
+        """The width cut to the largest row (rows must have no holes)."""
+        width = max(int(self.count().max()) if self.rows else 0, 1)
+        if width >= self.width:
+            return self
+        return GeneTable(self.key[:, :width].contiguous(),
+                         {n: c[:, :width].contiguous() for n, c in self.cols.items()})
+
     def append(self, rows: Tensor, key: Tensor, values: dict[str, Tensor]) -> GeneTable:
         """Add one gene to each row in ``rows`` (distinct) after its last gene.
 
@@ -106,17 +123,21 @@ class GeneTable:
                 col[rows, pos] = _filler(col)
         return table
 
-    def delete(self, mask: Tensor) -> None:
-        """Remove the genes where ``mask [P, K]`` is true (leaves holes: compact afterwards)."""
-        self.key.masked_fill_(mask, PAD)
-
     @staticmethod
-    def cat(tables: list[GeneTable]) -> GeneTable:
-        """Rows of all ``tables`` (same columns), widened to the widest."""
-        width = max(t.width for t in tables)
-        tables = [t.widen(width) for t in tables]
-        return GeneTable(torch.cat([t.key for t in tables]),
-                         {n: torch.cat([t.cols[n] for t in tables]) for n in tables[0].cols})
+    def place(parts: list[tuple[GeneTable, Tensor]], rows: int) -> GeneTable:
+        """A table of ``rows`` rows: the rows of each part at its positions (covering all)."""
+        width = max(t.width for t, _ in parts)
+        parts = [(t.widen(width), pos) for t, pos in parts]
+        first = parts[0][0]
+
+        def build(get) -> Tensor:
+            like = get(first)
+            out = like.new_empty((rows, width))
+            for t, pos in parts:
+                out[pos] = get(t)
+            return out
+        return GeneTable(build(lambda t: t.key), {n: build(lambda t, n=n: t.cols[n])
+                                                  for n in first.cols})
 
 
 @dataclasses.dataclass
@@ -141,10 +162,13 @@ class Genomes:
         return Genomes(self.gid, self.nodes.compact(), self.conns.compact())
 
     @staticmethod
-    def cat(parts: list[Genomes]) -> Genomes:
-        return Genomes(torch.cat([g.gid for g in parts]),
-                       GeneTable.cat([g.nodes for g in parts]),
-                       GeneTable.cat([g.conns for g in parts]))
+    def place(parts: list[tuple[Genomes, Tensor]], rows: int) -> Genomes:
+        """``rows`` genomes: those of each part at its positions (covering every row once)."""
+        gid = parts[0][0].gid.new_empty(rows)
+        for g, pos in parts:
+            gid[pos] = g.gid
+        return Genomes(gid, GeneTable.place([(g.nodes, pos) for g, pos in parts], rows),
+                       GeneTable.place([(g.conns, pos) for g, pos in parts], rows))
 
     def sizes(self) -> tuple[Tensor, Tensor]:
         """[P] node counts and [P] enabled-connection counts (``DefaultGenome.size``)."""

@@ -125,7 +125,11 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
 def assemble(pop: Genomes, p: Plan, children: Genomes, first_gid: int) -> Genomes:
     """The new population: elites and children (new ids from ``first_gid``), in plan order."""
     children.gid = first_gid + torch.arange(len(children), device=pop.device)
-    return Genomes.cat([pop.take(p.elites), children]).take(p.order)
+    n_elite = p.elites.numel()
+    position = torch.empty_like(p.order)
+    position[p.order] = torch.arange(p.order.numel(), device=p.order.device)
+    return Genomes.place([(pop.take(p.elites), position[:n_elite]),
+                          (children, position[n_elite:])], p.order.numel())
 
 
 __all__ = ["Plan", "spawn_counts", "plan", "assemble"]

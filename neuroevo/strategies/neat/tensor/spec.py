@@ -88,37 +88,81 @@ class ChoiceSettings:
                               ) from None
 
 
+#: attributes the structural mutations set themselves (``mutate_add_node``: bias 0.0, weights
+#: 1.0 and the split one's, enabled True / False): never constant, whatever the INI says
+WRITTEN_BY_MUTATIONS = frozenset({"bias", "weight", "enabled"})
+
+
+def _fixed_value(s: FloatSettings | BoolSettings | ChoiceSettings) -> Any:
+    """The one value an attribute can ever hold under these settings, else ``None``."""
+    if isinstance(s, FloatSettings):
+        if s.uniform:
+            lo = max(s.min_value, s.init_mean - 2 * s.init_stdev)
+            hi = min(s.max_value, s.init_mean + 2 * s.init_stdev)
+            value = lo if lo == hi else None
+        else:
+            value = min(max(s.init_mean, s.min_value), s.max_value) if s.init_stdev == 0 else None
+        return value if value is not None and (s.mutate_rate <= 0 or s.mutate_power == 0) \
+            else None
+    if isinstance(s, BoolSettings):
+        moves = s.mutate_rate + max(s.rate_to_true_add, s.rate_to_false_add) > 0
+        return None if moves or s.default == "random" else s.default == "true"
+    if len(s.options) == 1:
+        return s.options[0]
+    return s.options[s.default] if s.mutate_rate <= 0 and s.default >= 0 else None
+
+
 @dataclasses.dataclass(frozen=True)
 class GeneSpec:
-    """The attributes of one gene class, by kind, in the class's declaration order."""
+    """The attributes of one gene class, by kind, in the class's declaration order.
+
+    ``floats``, ``bools`` and ``choices`` are the attributes that can vary; ``fixed`` holds
+    those the settings pin to one value (e.g. ``response_init_stdev = 0`` with
+    ``response_mutate_rate = 0``, or a single activation option), as ``(name, value)``: the
+    engine stores no tensor for them.
+    """
 
     floats: tuple[FloatSettings, ...]
     bools: tuple[BoolSettings, ...]
     choices: tuple[ChoiceSettings, ...]
+    fixed: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def read(cls, gene_type: type, config: Any) -> GeneSpec:
-        floats, bools, choices = [], [], []
+        floats, bools, choices, fixed = [], [], [], []
         for attr in gene_type._gene_attributes:
             if isinstance(attr, FloatAttribute):
-                floats.append(FloatSettings.read(attr, config))
+                s, kind = FloatSettings.read(attr, config), floats
             elif isinstance(attr, BoolAttribute):
-                bools.append(BoolSettings.read(attr, config))
+                s, kind = BoolSettings.read(attr, config), bools
             elif isinstance(attr, StringAttribute):
-                choices.append(ChoiceSettings.read(attr, config))
+                s, kind = ChoiceSettings.read(attr, config), choices
             else:
                 raise ConfigError(
                     f"engine='tensor': {gene_type.__name__} has attribute {attr.name!r} of type "
                     f"{type(attr).__name__}; the tensor engine handles float, bool and string "
                     "attributes only -- use the default engine for this gene class")
-        return cls(tuple(floats), tuple(bools), tuple(choices))
+            value = None if attr.name in WRITTEN_BY_MUTATIONS else _fixed_value(s)
+            if value is None:
+                kind.append(s)
+            else:
+                fixed.append((attr.name, value))
+        return cls(tuple(floats), tuple(bools), tuple(choices), tuple(fixed))
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The attributes that vary (those with a tensor)."""
         return tuple(s.name for s in (*self.floats, *self.bools, *self.choices))
 
     def float_named(self, name: str) -> FloatSettings | None:
         return next((s for s in self.floats if s.name == name), None)
+
+    def choice_names(self, name: str) -> tuple[str, ...]:
+        """The option names a string attribute's codes index (one name when it is fixed)."""
+        fixed = dict(self.fixed)
+        if name in fixed:
+            return (fixed[name],)
+        return next(s.options for s in self.choices if s.name == name)
 
 
 @dataclasses.dataclass(frozen=True)

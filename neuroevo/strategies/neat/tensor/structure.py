@@ -119,7 +119,9 @@ class Mutator:
         ins, outs = conn_ends(g.conns.key[rows])
         touch = (ins == key[:, None]) | (outs == key[:, None])
         g.conns.key[rows] = g.conns.key[rows].masked_fill(touch, PAD)
-        return g.compact()
+        g.nodes.sort_rows(rows)          # no holes: genes first, padding last
+        g.conns.sort_rows(rows)
+        return g
 
     def add_connection(self, g: Genomes, rows: Tensor) -> Genomes:
         if rows.numel() == 0:
@@ -155,10 +157,13 @@ class Mutator:
         if rows.numel() == 0:
             return g
         g.conns.key[rows, _pick(count, self.gen)] = PAD
-        return Genomes(g.gid, g.nodes, g.conns.compact())
+        g.conns.sort_rows(rows)
+        return g
 
     def mutate(self, g: Genomes) -> Genomes:
-        """``DefaultGenome.mutate`` of every genome of ``g`` (compact; modified in place)."""
+        """``DefaultGenome.mutate`` of every genome of ``g`` (compact, rows sorted; modified
+        in place). Between operators rows stay without holes (deletions re-sort their rows);
+        at the end every row is sorted again and the width trimmed."""
         s, n = self.spec, len(g)
         probs = (s.node_add_prob, s.node_delete_prob, s.conn_add_prob, s.conn_delete_prob)
         ops = (self.add_node, self.delete_node, self.add_connection, self.delete_connection)
@@ -176,9 +181,12 @@ class Mutator:
                      for p in probs]
         for op, mask in zip(ops, which):
             g = op(g, mask.nonzero()[:, 0])
-        mutate_genes(g.conns.cols, s.conns, self.gen)
-        mutate_genes(g.nodes.cols, s.nodes, self.gen)
-        return g.compact()
+        mutate_genes(g.conns.cols, s.conns, g.conns.valid(), self.gen)
+        mutate_genes(g.nodes.cols, s.nodes, g.nodes.valid(), self.gen)
+        # node keys stay sorted (new ids are the largest); appended connections do not
+        unsorted = (g.conns.key[:, 1:] < g.conns.key[:, :-1]).any(1).nonzero()[:, 0]
+        g.conns.sort_rows(unsorted)
+        return Genomes(g.gid, g.nodes.trim(), g.conns.trim())
 
 
 __all__ = ["Mutator"]
