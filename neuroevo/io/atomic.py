@@ -6,6 +6,12 @@ destination with :func:`os.replace`, which POSIX and Windows both perform atomic
 (a reader sees the old file or the new one, never a mix). The folder is ``fsync``-ed
 too where the platform allows, so the rename itself survives a power cut.
 
+A process killed between creating the temporary file and the rename (``SIGKILL``, a power
+cut) leaves the temporary file behind. Temporary files are named
+``.<name>.neuroevo-<pid>-<random>.tmp`` so that :func:`remove_stale_temporaries` can
+tell them from anything else in the folder and from a live writer's (``neuroevo run`` and
+``neuroevo resume`` call it on the run folder when they start).
+
 Example::
 
     from neuroevo.io.atomic import atomic_write_text
@@ -16,8 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
+
+#: what marks a temporary file of :func:`atomic_write_bytes`: ``.<name>.neuroevo-<pid>-<random>.tmp``
+_TEMP = re.compile(r"^\..+\.neuroevo-(\d+)-[A-Za-z0-9_]+\.tmp$")
 
 
 def _umask() -> int:
@@ -37,7 +47,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.neuroevo-{os.getpid()}-",
+                                    suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -59,6 +70,41 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
     return atomic_write_bytes(path, text.encode(encoding))
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` (other than this one) is running; POSIX only (elsewhere no
+    writer is assumed to share the folder)."""
+    if pid == os.getpid() or os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: existence check only
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files :func:`atomic_write_bytes` left in ``folder`` when its
+    process was killed mid-write (not those of a process still running); returns them.
+
+    Example::
+
+        remove_stale_temporaries("runs/xor/checkpoints")   # [] when nothing was left
+    """
+    d = Path(folder)
+    if not d.is_dir():
+        return []
+    removed = []
+    for p in d.iterdir():
+        m = _TEMP.match(p.name)
+        if m and p.is_file() and not _alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
 def _fsync_dir(folder: Path) -> None:
     """Persist a rename in ``folder`` (a no-op where folders cannot be opened, e.g. Windows)."""
     flags = getattr(os, "O_DIRECTORY", None)
@@ -76,4 +122,4 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "remove_stale_temporaries"]

@@ -234,6 +234,18 @@ def _nonneg_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
+def _use_earlier(p: Path) -> str:
+    """The fix for a damaged checkpoint: the command that resumes from the one before it
+    (checkpoint names sort by generation: ``gen-000010.ckpt``)."""
+    try:
+        earlier = sorted(q for q in p.parent.glob("*.ckpt") if q.name < p.name)
+    except OSError:
+        earlier = []
+    if not earlier:
+        return f"there is no earlier checkpoint in {p.parent}, so start the run again"
+    return f"use an earlier checkpoint with `neuroevo resume --from {earlier[-1]}`"
+
+
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Read and verify a checkpoint written by :func:`save_checkpoint`.
 
@@ -272,14 +284,13 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     if not (_nonneg_int(n) and _nonneg_int(m) and isinstance(digest, str)):
         raise CheckpointError(f"{p}: checkpoint header is corrupted (sizes)")
     if raw[len(MAGIC):end] != _header_line(n, m, digest):
-        raise CheckpointError(f"{p}: checkpoint header is corrupted; use an earlier checkpoint")
+        raise CheckpointError(f"{p}: checkpoint header is corrupted; {_use_earlier(p)}")
     payload = raw[end + 1:]
     if len(payload) != n + m:
         raise CheckpointError(f"{p}: checkpoint is truncated or has trailing data ({len(payload)} "
-                              f"payload bytes, expected {n + m}); use an earlier checkpoint")
+                              f"payload bytes, expected {n + m}); {_use_earlier(p)}")
     if hashlib.sha256(payload).hexdigest() != digest:
-        raise CheckpointError(f"{p}: checkpoint is corrupted (SHA-256 mismatch); use an earlier "
-                              "checkpoint")
+        raise CheckpointError(f"{p}: checkpoint is corrupted (SHA-256 mismatch); {_use_earlier(p)}")
     try:
         doc = json.loads(payload[:n].decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:

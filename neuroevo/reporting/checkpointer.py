@@ -12,8 +12,21 @@ what that one cost, so the bookkeeping costs at most about ``snapshot_overhead``
 of the run time; a resume from an older snapshot is just as exact, it only repeats a few
 generations. A snapshot is taken only after a
 generation has been told to the strategy, so an interruption in the middle of a
-generation resumes from the end of the previous one. Only the ``keep`` newest checkpoints
-are kept.
+generation resumes from the end of the previous one; one taken at :meth:`on_start` (the
+state the run starts from) covers an interruption during the first generation. Only the
+``keep`` newest checkpoints are kept.
+
+A checkpoint of the generation that solves the task records ``solved=True`` even when it
+is written before the loop calls :meth:`on_solved` (same rule as :func:`neuroevo.evolve`:
+the generation's best fitness reaches ``task.fitness_threshold``), so a run killed right
+after it is not continued for one generation more.
+
+Ctrl-C: every write runs with SIGINT deferred (main thread only), so a second Ctrl-C while
+the checkpoint is saved does not lose it; it takes effect (``KeyboardInterrupt``) once the
+file is complete. With ``stream`` set, an interrupted or failed run says
+``saving checkpoint <file> ... (please wait)`` there first. Put the Checkpointer first in
+the reporters, so that it saves before anything slow (plots, drawings) runs. Temporary
+files that a killed write left in ``checkpoints/`` are removed at :meth:`on_start`.
 
 The checkpoint holds what :func:`neuroevo.run.resume.resume` needs to rebuild and continue
 the run: the experiment file and the neat-python INI it names (as text: the snapshot the
@@ -31,14 +44,17 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
+import signal
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from neuroevo.errors import ConfigError
-from neuroevo.io.atomic import atomic_write_bytes
+from neuroevo.io.atomic import atomic_write_bytes, remove_stale_temporaries
 from neuroevo.io.checkpoint import checkpoint_bytes
 from neuroevo.loop import GenerationStats, Reporter, Result
 
@@ -71,6 +87,34 @@ def _check_snapshot(experiment: Any) -> dict[str, Any] | None:
     )
 
 
+class DeferInterrupts:
+    """Context manager: SIGINT (Ctrl-C) while inside is held back and raised as
+    ``KeyboardInterrupt`` on leaving, so the work inside is never cut in half. A no-op
+    outside the main thread, where Python cannot set signal handlers."""
+
+    def __init__(self) -> None:
+        self.pressed = 0
+        self._old: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.pressed += 1
+
+    def __enter__(self) -> DeferInterrupts:
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._old = signal.signal(signal.SIGINT, self._handler)
+            except (ValueError, OSError):  # pragma: no cover - e.g. an embedded interpreter
+                self._old = None
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+            self._old = None
+            if self.pressed and exc[0] is None:
+                raise KeyboardInterrupt
+
+
 class Checkpointer(Reporter):
     """Write resumable checkpoints (see the module docstring).
 
@@ -79,7 +123,8 @@ class Checkpointer(Reporter):
     :func:`neuroevo.run.experiment_file.experiment_snapshot`), stored in each checkpoint so
     that ``neuroevo resume DIR`` can rebuild the task and the strategy. ``seed``,
     ``device``, ``dtype``, ``stop_on_solve``: what ``evolve`` was given.
-    ``history``: statistics of earlier generations (after a resume).
+    ``history``: statistics of earlier generations (after a resume). ``stream``: where an
+    interrupted run says that it is saving (``None``: silent).
     """
 
     def __init__(
@@ -96,6 +141,7 @@ class Checkpointer(Reporter):
         on_interrupt: bool = True,
         snapshot_overhead: float = 0.1,
         history: list[GenerationStats] | None = None,
+        stream: IO[str] | None = None,
     ) -> None:
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
             raise ValueError(f"Checkpointer: every must be an integer >= 1, got {every!r}")
@@ -117,17 +163,30 @@ class Checkpointer(Reporter):
         self._pending: tuple[int, bytes] | None = None
         self._solved = False
         self._last_written = -1
+        self._threshold: float | None = None
+        self.stream = stream
 
     def on_start(self, strategy: Any, task: Any, generations: int) -> None:
         self._generations = generations
         self._done = 0
         self._task = getattr(task, "name", type(task).__name__)
+        self._threshold = getattr(task, "fitness_threshold", None)
+        remove_stale_temporaries(self.out_dir / CHECKPOINT_DIR)
+        # the state the run starts from (not counted in the snapshot-overhead budget)
+        start = self.history[-1] if self.history else None
+        self._pending = self._encode(strategy, next_generation=len(self.history),
+                                     evaluations=start.evaluations if start else 0,
+                                     solved=self._solved)
 
     def _snapshot(self, stats: GenerationStats, strategy: Any, solved: bool) -> tuple[int, bytes]:
-        next_generation = stats.generation + 1
+        return self._encode(strategy, next_generation=stats.generation + 1,
+                            evaluations=stats.evaluations, solved=solved)
+
+    def _encode(self, strategy: Any, *, next_generation: int, evaluations: int,
+                solved: bool) -> tuple[int, bytes]:
         loop_state = {
             "next_generation": next_generation,
-            "evaluations": stats.evaluations,
+            "evaluations": evaluations,
             "generations_left": self._generations - self._done,
             "solved": solved,
             "strategy": getattr(strategy, "name", type(strategy).__name__),
@@ -142,6 +201,9 @@ class Checkpointer(Reporter):
     def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
         self.history.append(stats)
         self._done += 1
+        best, threshold = stats.best_fitness, self._threshold
+        if threshold is not None and not math.isnan(best) and best >= threshold:
+            self._solved = True  # evolve's rule; on_solved comes after this hook
         due = (stats.generation + 1) % self.every == 0
         now = time.perf_counter()
         cheap = now - self._snap_time >= self._snap_cost / self.snapshot_overhead
@@ -165,17 +227,25 @@ class Checkpointer(Reporter):
             self._pending = self._snapshot(last, result.strategy, solved=self._solved)
             self._last_written = -1
         if self._pending is not None and self._pending[0] != self._last_written:
-            self._write()
+            with DeferInterrupts():  # from the message on: a Ctrl-C now waits for the file
+                if self.stream is not None and not result.status.completed:
+                    target = checkpoint_path(self.out_dir, self._pending[0])
+                    isatty = getattr(self.stream, "isatty", None)
+                    new_line = "\n" if isatty is not None and isatty() else ""  # after a bar
+                    print(f"{new_line}{result.status.value}: saving checkpoint {target} ... "
+                          "(please wait)", file=self.stream, flush=True)
+                self._write()
 
     def _write(self) -> None:
         assert self._pending is not None  # internal invariant, not user input
         next_generation, data = self._pending
-        path = atomic_write_bytes(checkpoint_path(self.out_dir, next_generation), data)
-        self._last_written = next_generation
-        if path not in self.written:
-            self.written.append(path)
-        for old in list_checkpoints(self.out_dir)[:-self.keep]:
-            old.unlink(missing_ok=True)
+        with DeferInterrupts():
+            path = atomic_write_bytes(checkpoint_path(self.out_dir, next_generation), data)
+            self._last_written = next_generation
+            if path not in self.written:
+                self.written.append(path)
+            for old in list_checkpoints(self.out_dir)[:-self.keep]:
+                old.unlink(missing_ok=True)
 
 
-__all__ = ["Checkpointer", "checkpoint_path", "list_checkpoints"]
+__all__ = ["Checkpointer", "DeferInterrupts", "checkpoint_path", "list_checkpoints"]

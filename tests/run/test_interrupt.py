@@ -1,0 +1,72 @@
+"""Ctrl-C twice: the second press, while the checkpoint is being saved, does not lose it.
+
+The run is a real ``neuroevo run`` process sent SIGINT twice. Its checkpoint writes are
+slowed down by one second (a slow disk), so that the second SIGINT surely arrives while
+the checkpoint is written: after the screen says "saving checkpoint ... (please wait)".
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neuroevo.io.checkpoint import load_checkpoint
+from neuroevo.reporting.checkpointer import list_checkpoints
+from neuroevo.run.resume import resume
+from neuroevo.run.resume import resume
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SLOW_DISK = """
+import sys, time
+import neuroevo.reporting.checkpointer as checkpointer
+real = checkpointer.atomic_write_bytes
+def slow(path, data):
+    time.sleep(1.0)
+    return real(path, data)
+checkpointer.atomic_write_bytes = slow
+from neuroevo.run.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_two_ctrl_c_leave_a_resumable_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    endless = tmp_path / "xor_ga.toml"  # goes on after solving, until interrupted
+    endless.write_text((ROOT / "configs" / "xor_ga.toml").read_text().replace(
+        "[experiment]", "[experiment]\nstop_on_solve = false"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_DISK, "run", str(endless),
+         "--generations", "100000", "--checkpoint-every", "100000", "--device", "cpu",
+         "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        for line in proc.stdout:  # one line per generation (not a terminal)
+            if line.startswith("gen") and int(line.split()[1]) >= 2:
+                break
+        proc.send_signal(signal.SIGINT)
+        said = []
+        for line in proc.stderr:
+            said.append(line)
+            if "saving checkpoint" in line:
+                break
+        assert "(please wait)" in said[-1], said
+        proc.send_signal(signal.SIGINT)  # while the checkpoint is written
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert f"continue with `neuroevo resume {out}`" in rest and "Traceback" not in rest
+    saved = list_checkpoints(out)
+    assert len(saved) == 1 and not list((out / "checkpoints").glob("*.tmp"))
+    ckpt = load_checkpoint(saved[0])
+    assert ckpt.loop_state["next_generation"] >= 3
+    # and the run goes on from there
+    result = resume(out, generations=2)
+    assert result.generations == ckpt.loop_state["next_generation"] + 2
+    assert list_checkpoints(out)[-1].name == f"gen-{result.generations:06d}.ckpt"
