@@ -3,8 +3,8 @@
 ::
 
     <out_dir>/
-      stats.csv, stats.json     one row per generation        (reporting/stats.py)
-      species.json              NEAT: species sizes per generation
+      stats.csv, stats.jsonl    one row per generation, appended (reporting/stats.py)
+      species.jsonl             NEAT: species sizes per generation, appended
       best_genome.json          NEAT: the best genome so far  (reporting/best_genome.py)
       best_genome.svg           its drawing                   (reporting/drawing.py)
       fitness.png               best / mean +/- std / best so far per generation
@@ -15,9 +15,10 @@
       summary.md                what ran, the outcome, the files (reporting/summary.py)
       experiment/               copies of the experiment and INI files (reporting/copy_files.py)
 
-Files are rewritten atomically, so a crash or an interruption never leaves a broken one;
-the statistics are written every ``write_every`` generations and at the end, the
-drawing, the plots and the summary at the end (``on_end`` also runs on interruption).
+Whole files are written atomically, so a crash or an interruption never leaves a broken
+one; the statistics are appended every ``write_every`` generations and at the end (a
+half-written last line is skipped when they are read back), the drawing, the plots and the
+summary are written at the end (``on_end`` also runs on interruption).
 Each file is the job of one small reporter; :class:`RunFolderReporter` runs them one
 after the other, the summary last, to list what the others wrote.
 

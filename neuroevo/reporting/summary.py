@@ -21,7 +21,9 @@ from neuroevo.loop import Reporter, RunStatus
 from neuroevo.reporting.stats import StatsWriter
 
 #: files a run folder may hold, in the order the summary lists them
-FILES = (("best_genome.json", "best genome (`neuroevo.load_genome`)"),
+FILES = (("result.json", "what ran and how it ended, with the history"),
+         ("best_genome.json", "best genome (`neuroevo.load_genome`)"),
+         ("best_params.json", "best parameter vector"),
          ("best_genome.svg", "drawing of the best genome"),
          ("best_genome.gv", "DOT source of the drawing (install graphviz)"),
          ("fitness.png", "fitness per generation"),
@@ -30,7 +32,9 @@ FILES = (("best_genome.json", "best genome (`neuroevo.load_genome`)"),
          ("episode.png", "one episode of the best controller"),
          ("episode_frames.png", "its cart-pole poses"),
          ("stats.csv", "per-generation statistics"),
-         ("species.json", "species sizes per generation"))
+         ("stats.jsonl", "the same, one JSON object per generation"),
+         ("species.jsonl", "species sizes per generation"),
+         ("checkpoints", "checkpoints for `neuroevo resume`"))
 
 
 class Summary(Reporter):
@@ -48,15 +52,21 @@ class Summary(Reporter):
         self._strategy: Any = None
         self._task: Any = None
         self._generations = 0
+        self._first: int | None = None  # first generation of this session (after a resume: > 0)
 
     def on_start(self, strategy: Any, task: Any, generations: int) -> None:
         self._strategy, self._task, self._generations = strategy, task, generations
+        self._first = None
+
+    def on_generation(self, stats: Any, strategy: Any) -> None:
+        if self._first is None:
+            self._first = stats.generation
 
     def outcome(self, result: Any) -> str:
         """The outcome line: solved, stopped early (and why), or not solved."""
         rows = self.stats.rows
         last = rows[-1] if rows else {}
-        planned = (rows[0]["generation"] if rows else 0) + self._generations
+        planned = (self._first if self._first is not None else 0) + self._generations
         status = getattr(result, "status", RunStatus.FINISHED)
         if result.solved:
             return f"**solved** in generation {last.get('generation', '?')}"

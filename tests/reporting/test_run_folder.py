@@ -44,13 +44,13 @@ def test_stats_files_match_history(run):
         assert int(r["generation"]) == s.generation
         assert float(r["best_fitness"]) == s.best_fitness
         assert float(r["species"]) == s.extra["species"]
-    js = json.loads((out / "stats.json").read_text())
+    js = [json.loads(line) for line in (out / "stats.jsonl").read_text().splitlines()]
     assert [j["mean_fitness"] for j in js] == [s.mean_fitness for s in result.history]
 
 
 def test_species_sizes_sum_to_population(run):
     out, result, _, _ = run
-    species = json.loads((out / "species.json").read_text())
+    species = [json.loads(line) for line in (out / "species.jsonl").read_text().splitlines()]
     assert [r["generation"] for r in species] == list(range(7))
     for r in species:
         assert sum(r["sizes"].values()) == 50
