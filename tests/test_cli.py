@@ -91,7 +91,7 @@ def test_run_folder_checkpoint_and_resume(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", str(XOR_TOML), "--seed", "2", "--generations", "3", "--quiet",
                  "--checkpoint-every", "1", "--out", str(out), "--device", "cpu"]) == 0
-    assert (out / "stats.json").is_file() and (out / "experiment" / "xor.ini").is_file()
+    assert (out / "stats.jsonl").is_file() and (out / "experiment" / "xor.ini").is_file()
     assert any((out / "checkpoints").iterdir())
     assert main(["resume", str(out), "--generations", "2", "--quiet", "--device", "cpu"]) == 0
     assert "generations" in capsys.readouterr().out

@@ -3,38 +3,41 @@
 :func:`build` turns a loaded :class:`~neuroevo.run.experiment_file.Experiment` plus the
 run's seed, device and dtype into a :class:`Setup`: the task and the strategy (through the
 one registry, :mod:`neuroevo.run.registry`) and the arguments of
-:func:`neuroevo.evolve`. The reporters a run folder gets (:func:`folder_reporters`),
-what is shown on screen (:func:`display_reporters`) and the result files
-(:func:`write_results`) are composed here too, so that ``neuroevo run``
+:func:`neuroevo.evolve`. Everything that can be checked before a run writes anything is
+checked here: the device (:func:`usable_device`: ``tpu``, or ``cuda`` on a CPU build of
+torch, is one line naming the fix), the task and strategy parameters, and the strategy
+against the task (:meth:`Setup.prepare`). The reporters a run folder gets
+(:func:`folder_reporters`), what is shown on screen (:func:`display_reporters`) and the
+result files (:mod:`neuroevo.run.results`) are composed here too, so that ``neuroevo run``
 (:func:`neuroevo.run.cli.run_experiment`) and ``neuroevo resume``
-(:mod:`neuroevo.run.resume`) cannot drift apart.
+(:mod:`neuroevo.run.commands`) cannot drift apart.
 
 Example::
 
     exp = load_experiment("configs/xor.toml")
     setup = build(exp, seed=1, device="cpu")
-    result = evolve(setup.strategy, setup.task, generations=exp.generations,
+    setup.prepare()
+    result = evolve(setup.strategy, setup.task, generations=exp.generations, setup=False,
                     reporters=folder_reporters("runs/xor", setup), **setup.evolve_kwargs())
-    write_results("runs/xor", setup, result, generation_limit=exp.generations)
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import pathlib
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 import torch
 
 from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError
-from neuroevo.io.atomic import atomic_write_text
-from neuroevo.loop import GenerationStats, Reporter, Result
+from neuroevo.loop import GenerationStats, Reporter
+from neuroevo.run import registry
 from neuroevo.run.experiment_file import Experiment, experiment_snapshot
 from neuroevo.run.registry import make_strategy, make_task
+from neuroevo.run.results import ResultFiles, write_results
 
 #: dtype names of experiment files and checkpoints -> torch dtypes
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -64,6 +67,48 @@ class Setup:
         return {"seed": self.seed, "device": self.device, "dtype": self.dtype,
                 "stop_on_solve": self.stop_on_solve}
 
+    def prepare(self) -> None:
+        """Set the strategy up for the task (what :func:`neuroevo.evolve` does first), so
+        that a strategy that does not fit the task fails before anything is written; then
+        call ``evolve(..., setup=False)``."""
+        self.strategy.setup(num_inputs=self.task.num_inputs, num_outputs=self.task.num_outputs,
+                            seed=self.seed, device=self.device, dtype=self.dtype)
+
+
+def usable_device(spec: str | torch.device | None, *, source: str = "--device") -> torch.device:
+    """``spec`` as a torch device this process can use; ``None``: CUDA when available.
+
+    :class:`~neuroevo.errors.ConfigError` names ``source`` (``--device``, the experiment
+    file's key, the checkpoint) and the fix for a device torch does not know (``tpu``), a
+    CUDA device on a build or machine without CUDA, or a CUDA index beyond the devices.
+    """
+    if spec is None:
+        return resolve_device(None)
+    try:
+        dev = torch.device(spec)
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(f"{source} {spec!r}: not a torch device; use cpu, cuda, cuda:N "
+                          "or mps") from None
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            why = ("this torch is a CPU-only build" if torch.version.cuda is None
+                   else "no CUDA GPU is visible")
+            raise ConfigError(f"{source} {spec!r}: {why}; use --device cpu (or install a CUDA "
+                              "build of torch on a machine with a GPU)")
+        count = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= count:
+            raise ConfigError(f"{source} {spec!r}: there are {count} CUDA device(s); use "
+                              f"cuda:0 ... cuda:{count - 1}")
+        return dev
+    if dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ConfigError(f"{source} {spec!r}: MPS is not available here; use --device cpu")
+        return dev
+    raise ConfigError(f"{source} {spec!r}: neuroevo runs on cpu, cuda or mps; use one of those")
+
 
 def build(
     exp: Experiment,
@@ -73,14 +118,18 @@ def build(
     dtype: str | None = None,
     stop_on_solve: bool | None = None,
     device_label: Any = "resolved",
+    device_source: str = "--device",
 ) -> Setup:
     """Build the task and the strategy of ``exp``; ``None`` takes the file's value.
 
     ``device`` defaults to the file's ``device`` (then CUDA when available), ``dtype`` and
     ``stop_on_solve`` to the file's. ``device_label`` is the device checkpoints record
-    (default ``"resolved"``: the resolved device, as a string).
+    (default ``"resolved"``: the resolved device, as a string); ``device_source`` what
+    errors call ``device`` (the file's key when ``device`` is ``None``).
     """
-    dev = resolve_device(device if device is not None else exp.device)
+    if device is None:
+        device, device_source = exp.device, f"{exp.path} [experiment] device ="
+    dev = usable_device(device, source=device_source)
     dtype_name = dtype if dtype is not None else exp.dtype
     if dtype_name not in DTYPES:
         raise ConfigError(f"dtype {dtype_name!r}: expected one of {sorted(DTYPES)}")
@@ -117,19 +166,34 @@ def experiment_files(exp: Experiment) -> list[pathlib.Path]:
     return files
 
 
+def run_snapshot(setup: Setup) -> dict[str, Any]:
+    """What checkpoints store to rebuild the run: the experiment file and the files it names
+    (:func:`~neuroevo.run.experiment_file.experiment_snapshot`), plus the ``"module:attr"``
+    of a task or strategy registered from Python (:func:`neuroevo.run.registry.describe`)."""
+    snap = dict(experiment_snapshot(setup.experiment) or {})
+    exp = setup.experiment
+    registered = {kind: info for kind, name in (("task", exp.task), ("strategy", exp.strategy))
+                  if (info := registry.describe(kind, name)) is not None}
+    if registered:
+        snap["registered"] = registered
+    return snap
+
+
 def checkpointer(folder: str | pathlib.Path, setup: Setup, *, every: int,
                  snapshot: dict[str, Any] | None = None,
-                 history: Sequence[GenerationStats] = ()) -> Reporter:
+                 history: Sequence[GenerationStats] = (),
+                 stream: IO[str] | None = None) -> Reporter:
     """A :class:`~neuroevo.reporting.checkpointer.Checkpointer` of the run ``setup`` into
-    ``folder``; ``snapshot`` (default: the setup's experiment file, read now) is the
-    experiment stored in each checkpoint, ``history`` the earlier generations' statistics."""
+    ``folder``; ``snapshot`` (default: :func:`run_snapshot`, read now) is the experiment stored
+    in each checkpoint, ``history`` the earlier generations' statistics, ``stream`` where an
+    interrupted run says it is saving."""
     from neuroevo.reporting.checkpointer import Checkpointer
 
     return Checkpointer(
         folder, every=every,
-        experiment=snapshot if snapshot is not None else experiment_snapshot(setup.experiment),
+        experiment=snapshot if snapshot is not None else run_snapshot(setup),
         seed=setup.seed, device=setup.device_label, dtype=setup.dtype_name,
-        stop_on_solve=setup.stop_on_solve, history=list(history))
+        stop_on_solve=setup.stop_on_solve, history=list(history), stream=stream)
 
 
 def folder_reporters(
@@ -141,67 +205,34 @@ def folder_reporters(
     copy_files: Sequence[str | pathlib.Path] = (),
     history: Sequence[GenerationStats] = (),
     species_history: Sequence[dict[str, Any]] = (),
+    generation_limit: int | None = None,
+    stream: IO[str] | None = None,
+    display: Sequence[Reporter] = (),
 ) -> list[Reporter]:
     """The reporters of a run folder: checkpoints (every ``checkpoint_every`` generations;
-    0: none) and the run-folder files (statistics, best genome, drawing, plots, summary).
+    0: none), the result files (when ``generation_limit`` is given: :mod:`~neuroevo.run.results`)
+    and the run-folder files (statistics, best genome, drawing, plots, summary).
 
-    ``snapshot``: the experiment stored in checkpoints (default: the setup's experiment
-    file read now). ``history``/``species_history``: earlier generations, after a resume.
-    The checkpointer comes first, so that its final checkpoint is written before the slow
-    drawing and plots.
+    ``snapshot``: the experiment stored in checkpoints (default: :func:`run_snapshot`,
+    read now). ``history``/``species_history``: earlier generations, after a resume. ``stream``:
+    where an interrupted run says it is saving its checkpoint. ``display``: the reporters
+    that show the run (:func:`display_reporters`). The checkpointer comes first, then the
+    result files and the display, so that all are done before the slow drawing and plots.
     """
     from neuroevo.reporting.run_folder import RunFolderReporter
 
     reporters: list[Reporter] = []
     if checkpoint_every > 0:
         reporters.append(checkpointer(folder, setup, every=checkpoint_every, snapshot=snapshot,
-                                      history=history))
+                                      history=history, stream=stream))
+    if generation_limit is not None:
+        reporters.append(ResultFiles(folder, setup, generation_limit=generation_limit))
+    reporters += display
     reporters.append(RunFolderReporter(folder, files=copy_files,
                                        history=[h.to_dict() for h in history],
                                        species_history=species_history))
     return reporters
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, pathlib.Path):
-        return str(obj)
-    raise TypeError(f"not JSON-able: {type(obj).__name__}")
-
-
-def write_results(folder: str | pathlib.Path, setup: Setup, result: Result, *,
-                  generation_limit: int) -> None:
-    """``result.json`` (what ran and how it ended, with the history) and the best candidate:
-    ``best_genome.json`` (NEAT) or ``best_params.json`` (flat parameter vectors)."""
-    folder = pathlib.Path(folder)
-    exp, strategy = setup.experiment, setup.strategy
-    folder.mkdir(parents=True, exist_ok=True)
-    summary = {
-        "experiment": str(exp.path),
-        "task": exp.task,
-        "task_params": exp.task_params,
-        "strategy": exp.strategy,
-        "strategy_params": exp.strategy_params,
-        "seed": setup.seed,
-        "device": str(setup.device),
-        "dtype": setup.dtype_name,
-        "generation_limit": generation_limit,
-        "fitness_threshold": setup.task.fitness_threshold,
-        "population_size": strategy.population_size,
-        **result.to_dict(),
-    }
-    atomic_write_text(folder / "result.json",
-                      json.dumps(summary, indent=1, default=_json_default) + "\n")
-    best = result.best
-    if best is not None and hasattr(best, "connections") and hasattr(best, "nodes"):
-        from neuroevo.io.genome_json import save_genome
-
-        config = getattr(strategy, "config", None)
-        save_genome(best, folder / "best_genome.json", getattr(config, "genome_config", None))
-    elif isinstance(best, torch.Tensor):
-        data = {"best_fitness": result.best_fitness,
-                "params": best.detach().double().cpu().reshape(-1).tolist()}
-        atomic_write_text(folder / "best_params.json", json.dumps(data) + "\n")
-
-
 __all__ = ["DTYPES", "Setup", "build", "checkpointer", "display_reporters",
-           "experiment_files", "folder_reporters", "write_results"]
+           "experiment_files", "folder_reporters", "run_snapshot", "usable_device", "write_results"]

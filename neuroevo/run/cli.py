@@ -2,17 +2,24 @@
 
 ::
 
-    neuroevo run configs/xor.toml [--seed S] [--out DIR] [--generations N] [--quiet] [--device D]
+    neuroevo run configs/xor.toml [--seed S] [--out DIR] [--overwrite] [--generations N]
+                                  [--quiet] [--device D] [--checkpoint-every N] [--no-extras]
+    neuroevo --version
 
 ``run`` writes ``DIR/result.json`` (solved, generations, evaluations, best fitness, seed,
-strategy, task, seconds, per-generation history) and ``DIR/best_genome.json`` (NEAT) or
-``DIR/best_params.json`` (strategies over flat parameter vectors). The default ``DIR`` is
-``runs/<experiment-stem>-seed<S>``.
+strategy, task, seconds, status, per-generation history) and ``DIR/best_genome.json``
+(NEAT) or ``DIR/best_params.json`` (strategies over flat parameter vectors). The default
+``DIR`` is ``runs/<experiment-stem>-seed<S>``. A ``DIR`` that already holds something is
+refused (:mod:`neuroevo.run.folder`); ``--overwrite`` replaces an earlier run there.
+Everything is checked (the folder, the experiment, the device, the task, the strategy
+against the task) before anything is written, so a run that cannot start leaves the
+folder as it was.
 
 Sub-commands are listed in :data:`COMMANDS` as ``"module:function"``; the function gets
 the sub-command's ``argparse`` parser, adds its arguments and sets ``func``. Any
-:class:`~neuroevo.errors.NeuroevoError` ends the command with one line on stderr and exit
-status 2.
+:class:`~neuroevo.errors.NeuroevoError`, and a missing optional package, ends the command
+with one line on stderr and exit status 2; Ctrl-C with exit status 130, after the
+checkpoint is saved.
 """
 
 from __future__ import annotations
@@ -51,14 +58,17 @@ def run_experiment(
     stream: Any = None,
     extras: bool = True,
     checkpoint_every: int = 10,
+    overwrite: bool = False,
 ) -> tuple[Any, pathlib.Path]:
     """Run the experiment file ``path`` and write its results; returns ``(Result, out_dir)``.
 
     With ``extras`` (default) the folder also gets the run-folder files (statistics, plots,
     drawing, copies of the experiment files; :class:`~neuroevo.reporting.run_folder.RunFolderReporter`)
     and a checkpoint every ``checkpoint_every`` generations (0: none) for ``neuroevo resume``.
-    The task, the strategy and the reporters are built by :mod:`neuroevo.run.build`, as for
-    a resumed run.
+    ``out`` must not hold anything yet, unless ``overwrite`` (then an earlier run there is
+    replaced; :mod:`neuroevo.run.folder`). The task, the strategy and the reporters are
+    built by :mod:`neuroevo.run.build`, as for a resumed run, and checked before anything
+    is written.
 
     Example::
 
@@ -67,27 +77,58 @@ def run_experiment(
     from neuroevo.loop import evolve
     from neuroevo.run import build
     from neuroevo.run.experiment_file import load_experiment
+    from neuroevo.run.folder import check_out_folder, prepare_out_folder
+    from neuroevo.run.results import write_results
 
     exp = load_experiment(path)
     seed = seed if seed is not None else (exp.seed if exp.seed is not None else 0)
     gens = generations if generations is not None else exp.generations
-    setup = build.build(exp, seed=seed, device=device)
     folder = pathlib.Path(out) if out is not None else default_out_dir(path, seed)
-    reporters = build.display_reporters(quiet=quiet, stream=stream)
+    check_out_folder(folder, overwrite=overwrite)
+    # everything that can fail before the first generation, before anything is written
+    setup = build.build(exp, seed=seed, device=device)
+    setup.prepare()
+    display = build.display_reporters(quiet=quiet, stream=stream)
+    reporters = display
     if extras:
-        reporters += build.folder_reporters(folder, setup, checkpoint_every=checkpoint_every,
-                                            copy_files=build.experiment_files(exp))
+        snapshot = build.run_snapshot(setup) if checkpoint_every > 0 else None
+        reporters = build.folder_reporters(
+            folder, setup, checkpoint_every=checkpoint_every, snapshot=snapshot,
+            copy_files=build.experiment_files(exp), generation_limit=gens, display=display,
+            stream=None if quiet else sys.stderr)
+    prepare_out_folder(folder, overwrite=overwrite)
     result = evolve(setup.strategy, setup.task, generations=gens, reporters=reporters,
-                    **setup.evolve_kwargs())
-    build.write_results(folder, setup, result, generation_limit=gens)
+                    setup=False, **setup.evolve_kwargs())
+    if not extras:
+        write_results(folder, setup, result, generation_limit=gens)
     return result, folder
 
 
+def _out_folder(args: argparse.Namespace) -> pathlib.Path:
+    """The output folder ``neuroevo run`` uses with these arguments."""
+    if args.out is not None:
+        return pathlib.Path(args.out)
+    from neuroevo.run.experiment_file import load_experiment
+
+    seed = args.seed if args.seed is not None else load_experiment(args.experiment).seed
+    return default_out_dir(args.experiment, seed if seed is not None else 0)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    result, folder = run_experiment(args.experiment, seed=args.seed, out=args.out,
-                                    generations=args.generations, device=args.device,
-                                    quiet=args.quiet, extras=not args.no_extras,
-                                    checkpoint_every=args.checkpoint_every)
+    try:
+        result, folder = run_experiment(args.experiment, seed=args.seed, out=args.out,
+                                        generations=args.generations, device=args.device,
+                                        quiet=args.quiet, extras=not args.no_extras,
+                                        checkpoint_every=args.checkpoint_every,
+                                        overwrite=args.overwrite)
+    except KeyboardInterrupt:
+        from neuroevo.reporting.checkpointer import list_checkpoints
+
+        folder = _out_folder(args)
+        fix = (f"continue with `neuroevo resume {folder}`" if list_checkpoints(folder)
+               else "no checkpoint was saved")
+        print(f"neuroevo run: interrupted; {fix}", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(f"results in {folder}")
     return 0
@@ -109,7 +150,10 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_non_negative, default=None,
                         help="random seed (default: the file's, else 0)")
     parser.add_argument("--out", default=None,
-                        help="output folder (default: runs/<experiment>-seed<S>)")
+                        help="output folder, new or empty (default: runs/<experiment>-seed<S>)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run already in the output folder (its files are "
+                        "deleted once the new run has been checked)")
     parser.add_argument("--generations", type=_non_negative, default=None,
                         help="generation limit (default: the file's)")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA if available)")
@@ -124,7 +168,10 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``neuroevo`` argument parser with every sub-command of :data:`COMMANDS`."""
+    from neuroevo import __version__
+
     parser = argparse.ArgumentParser(prog="neuroevo", description="neuroevolution experiments")
+    parser.add_argument("--version", action="version", version=f"neuroevo {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (target, help_text) in COMMANDS.items():
         configure = resolve(target)
@@ -139,6 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except NeuroevoError as e:
         print(f"neuroevo {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    except ImportError as e:  # an optional package; the commands name the extra where they can
+        print(f"neuroevo {args.command}: {e}; install the extra that provides it "
+              "(pip install 'neuroevo[viz]', 'neuroevo[gym]' or 'neuroevo[box2d]')",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"neuroevo {args.command}: interrupted", file=sys.stderr)

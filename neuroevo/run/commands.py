@@ -3,21 +3,33 @@
 Each ``configure_*`` function adds a sub-command's arguments to an ``argparse`` parser and
 sets ``func`` (the convention of :data:`neuroevo.run.cli.COMMANDS`).
 
+``draw`` and ``plot`` need the ``viz`` extra (graphviz, matplotlib); without it they end
+in one line saying what to install.
+
 Example::
 
     draw_command("runs/xor-seed1")                 # -> runs/xor-seed1/best_genome.svg
     plot_command("runs/xor-seed1")                 # -> fitness.png, species.png ...
     resume_command("runs/xor-seed1")               # continue from the newest checkpoint
+    resume_command(checkpoint="runs/xor-seed1/checkpoints/gen-000010.ckpt")  # an earlier one
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from neuroevo.errors import CheckpointError, ConfigError
+
+
+def _needs_viz(command: str, error: ImportError) -> ConfigError:
+    """The one-line error of ``draw``/``plot`` when the ``viz`` extra is missing."""
+    missing = getattr(error, "name", None) or str(error)
+    return ConfigError(f"neuroevo {command} needs the viz extra ({missing} cannot be imported); "
+                       "install it with: pip install 'neuroevo[viz]'")
 
 
 def _find_ini(run_dir: Path) -> Path:
@@ -38,7 +50,11 @@ def draw_command(path: str | os.PathLike[str], *, config: str | os.PathLike[str]
     """
     from neuroevo.config import load_config
     from neuroevo.io.genome_json import load_genome
-    from neuroevo.viz.draw import render, draw_genome
+
+    try:
+        from neuroevo.viz.draw import draw_genome, render
+    except ImportError as e:
+        raise _needs_viz("draw", e) from None
 
     p = Path(path)
     genome_file = p / "best_genome.json" if p.is_dir() else p
@@ -53,14 +69,19 @@ def draw_command(path: str | os.PathLike[str], *, config: str | os.PathLike[str]
 
 
 def plot_command(run_dir: str | os.PathLike[str]) -> list[Path]:
-    """Re-draw a run folder's plots from ``stats.json`` / ``species.json``; returns the files."""
+    """Re-draw a run folder's plots from ``stats.jsonl`` / ``species.jsonl`` (or the
+    ``stats.json``/``species.json`` of earlier versions); returns the files."""
     from neuroevo.reporting.stats import read_run_history
-    from neuroevo.viz.plots import plot_fitness, plot_species
 
+    try:
+        from neuroevo.viz.plots import plot_fitness, plot_species
+    except ImportError as e:
+        raise _needs_viz("plot", e) from None
     folder = Path(run_dir)
     stats, species = read_run_history(folder)
     if not stats:
-        raise CheckpointError(f"{folder}: no stats.json; run with a RunFolderReporter first")
+        raise CheckpointError(f"{folder}: no stats.jsonl (nor stats.json); run with a "
+                              "RunFolderReporter first")
     written = [folder / "fitness.png", folder / "fitness_evaluations.png"]
     try:
         plot_fitness(stats, filename=written[0])
@@ -69,34 +90,108 @@ def plot_command(run_dir: str | os.PathLike[str]) -> list[Path]:
             written.append(folder / "species.png")
             plot_species(species, filename=written[2])
     except (KeyError, TypeError, ValueError) as e:
-        raise CheckpointError(f"{folder}: stats.json/species.json malformed ({e!r})") from None
+        raise CheckpointError(f"{folder}: stats/species files malformed ({e!r})") from None
     return written
 
 
-def resume_command(run_dir: str | os.PathLike[str], *, generations: int | None = None,
-                   device: str | None = None, quiet: bool = False,
-                   checkpoint_every: int = 10) -> Any:
-    """Continue a run from its newest checkpoint, writing into the same folder.
+def resume_paths(run_dir: str | os.PathLike[str] | None,
+                 checkpoint: str | os.PathLike[str] | None) -> tuple[Path, Path | None]:
+    """``(run folder, checkpoint or None)`` of ``neuroevo resume [RUN_DIR] [--from CKPT]``:
+    without ``RUN_DIR`` the folder is the one holding ``CKPT``'s ``checkpoints/``."""
+    from neuroevo.reporting.checkpointer import CHECKPOINT_DIR
 
-    Keeps the folder's statistics and checkpoints going: the same run-folder reporters as
-    ``neuroevo run`` (:func:`neuroevo.run.build.folder_reporters`), continued from the
-    checkpoint's history.
-    """
+    ckpt = Path(checkpoint) if checkpoint is not None else None
+    if run_dir is not None:
+        folder = Path(run_dir)
+        if not folder.is_dir():
+            raise CheckpointError(f"{folder}: no such run folder; pass the folder `neuroevo run` "
+                                  "wrote (or --from CHECKPOINT)")
+        return folder, ckpt
+    if ckpt is None:
+        raise CheckpointError("neuroevo resume: name the run folder (neuroevo resume RUN_DIR) "
+                              "or a checkpoint (neuroevo resume --from CHECKPOINT)")
+    if ckpt.parent.name != CHECKPOINT_DIR:
+        raise CheckpointError(f"--from {ckpt}: not in a run folder's {CHECKPOINT_DIR}/; name "
+                              "the folder to write into: neuroevo resume RUN_DIR --from "
+                              f"{ckpt}")
+    return ckpt.parent.parent, ckpt
+
+
+def _finish_files(folder: Path, point: Any) -> None:
+    """Write the result files and the summary of a finished run when they are missing (a
+    run killed after its last checkpoint)."""
+    from neuroevo.reporting.stats import StatsWriter
+    from neuroevo.reporting.summary import Summary
+    from neuroevo.run.results import write_results
+
+    result = point.finished_result()
+    if not (folder / "result.json").is_file():
+        write_results(folder, point.setup, result, generation_limit=point.generation_limit)
+    if not (folder / "summary.md").is_file():
+        summary = Summary(folder, StatsWriter(folder, history=[h.to_dict() for h in point.history]))
+        summary.on_start(point.setup.strategy, point.setup.task, 0)
+        summary.on_end(result)
+
+
+def open_resume(run_dir: str | os.PathLike[str] | None = None, *,
+                checkpoint: str | os.PathLike[str] | None = None,
+                generations: int | None = None, device: str | None = None,
+                allow_import: bool = False) -> tuple[Path, Any]:
+    """``(run folder, ResumePoint)`` of ``neuroevo resume``: the checkpoint read, the run
+    rebuilt and its strategy restored (:func:`neuroevo.run.resume.load_resume_point`)."""
+    from neuroevo.run.resume import load_resume_point
+
+    folder, ckpt = resume_paths(run_dir, checkpoint)
+    return folder, load_resume_point(folder, checkpoint=ckpt, generations=generations,
+                                     device=device, allow_import=allow_import)
+
+
+def continue_in_folder(folder: Path, point: Any, *, quiet: bool = False,
+                       checkpoint_every: int = 10, stream: IO[str] | None = None) -> Any:
+    """Run what is left of ``point`` with every reporter of ``neuroevo run`` writing into
+    ``folder``; checkpoints after ``point``'s are dropped first, stale temporary files
+    removed."""
+    from neuroevo.io.atomic import remove_stale_temporaries
     from neuroevo.reporting.stats import read_run_history
-    from neuroevo.run.build import folder_reporters
-    from neuroevo.run.resume import continue_run, load_resume_point
+    from neuroevo.run.build import display_reporters, folder_reporters
+    from neuroevo.run.resume import continue_run, discard_newer_checkpoints
 
-    folder = Path(run_dir)
+    remove_stale_temporaries(folder)
+    discard_newer_checkpoints(folder, point.checkpoint)
     _, species = read_run_history(folder)
-    point = load_resume_point(folder, generations=generations, device=device)
-    reporters: list[Any] = folder_reporters(
+    say = None if quiet else (stream if stream is not None else sys.stderr)
+    reporters = folder_reporters(
         folder, point.setup, checkpoint_every=checkpoint_every,
-        snapshot=point.checkpoint.experiment, history=point.history, species_history=species)
-    if not quiet:
-        from neuroevo.reporting.progress import ProgressBar
-
-        reporters.append(ProgressBar())
+        snapshot=point.checkpoint.experiment, history=point.history, species_history=species,
+        generation_limit=point.generation_limit, stream=say,
+        display=display_reporters(quiet=quiet, stream=stream))
     return continue_run(point, reporters)
+
+
+def resume_command(run_dir: str | os.PathLike[str] | None = None, *,
+                   checkpoint: str | os.PathLike[str] | None = None,
+                   generations: int | None = None, device: str | None = None,
+                   quiet: bool = False, checkpoint_every: int = 10,
+                   allow_import: bool = False, stream: IO[str] | None = None) -> Any:
+    """Continue a run from its newest checkpoint (or ``checkpoint``), writing into its folder
+    everything ``neuroevo run`` writes: checkpoints, ``result.json``, the best genome or
+    parameters, statistics, pictures, summary (:func:`neuroevo.run.build.folder_reporters`,
+    continued from the checkpoint's history). Returns the :class:`neuroevo.Result` of the
+    whole run.
+
+    A run that already finished (its generation limit reached, or solved with
+    ``stop_on_solve``) is not run again: its files stay as they are (the missing ones of a
+    run killed at the very end are written) and its result is returned as the checkpoint
+    holds it; pass ``generations`` to run more anyway. ``stream``: where the display and an
+    interruption go (default stdout and stderr; ``quiet``: nowhere).
+    """
+    folder, point = open_resume(run_dir, checkpoint=checkpoint, generations=generations,
+                                device=device, allow_import=allow_import)
+    if point.finished and generations is None:
+        _finish_files(folder, point)
+        return point.finished_result()
+    return continue_in_folder(folder, point, quiet=quiet, checkpoint_every=checkpoint_every,
+                              stream=stream)
 
 
 # --- argparse wiring (neuroevo.run.cli.COMMANDS) -------------------------------------------------
@@ -123,7 +218,7 @@ def configure_draw(parser: argparse.ArgumentParser) -> None:
 
 def configure_plot(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``neuroevo plot RUN_DIR``."""
-    parser.add_argument("run_dir", help="a run folder with stats.json")
+    parser.add_argument("run_dir", help="a run folder with stats.jsonl")
 
     def run(args: argparse.Namespace) -> int:
         for p in plot_command(args.run_dir):
@@ -134,16 +229,40 @@ def configure_plot(parser: argparse.ArgumentParser) -> None:
 
 
 def configure_resume(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``neuroevo resume RUN_DIR``."""
-    parser.add_argument("run_dir", help="a run folder with checkpoints/")
+    """Arguments of ``neuroevo resume [RUN_DIR] [--from CHECKPOINT]``."""
+    parser.add_argument("run_dir", nargs="?", default=None,
+                        help="a run folder with checkpoints/ (default with --from: the folder "
+                        "holding the checkpoint)")
+    parser.add_argument("--from", dest="checkpoint", default=None, metavar="CHECKPOINT",
+                        help="resume from this checkpoint file instead of the newest (newer "
+                        "ones are then dropped)")
     parser.add_argument("--generations", type=int, default=None,
                         help="generations to run (default: those left)")
     parser.add_argument("--device", default=None, help="cpu, cuda ... (default: the run's)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--allow-import", action="store_true",
+                        help="import a task or strategy registered from Python, as the "
+                        "checkpoint names it (only for checkpoints you trust)")
 
     def run(args: argparse.Namespace) -> int:
-        result = resume_command(args.run_dir, generations=args.generations, device=args.device,
-                                quiet=args.quiet)
+        folder, point = open_resume(args.run_dir, checkpoint=args.checkpoint,
+                                    generations=args.generations, device=args.device,
+                                    allow_import=args.allow_import)
+        if point.finished and args.generations is None:
+            _finish_files(folder, point)
+            how = (f"solved in generation {point.history[-1].generation}"
+                   if point.solved and point.history else
+                   "solved" if point.solved else "reached its generation limit")
+            print(f"{folder}: the run already finished ({how}, best fitness "
+                  f"{point.setup.strategy.best_fitness:.6g}); nothing to resume. To run more "
+                  f"generations: neuroevo resume {folder} --generations N")
+            return 0
+        try:
+            result = continue_in_folder(folder, point, quiet=args.quiet)
+        except KeyboardInterrupt:
+            print(f"neuroevo resume: interrupted; continue with `neuroevo resume {folder}`",
+                  file=sys.stderr)
+            return 130
         print(f"{'solved' if result.solved else 'not solved'}: best fitness "
               f"{result.best_fitness:.6g} after {result.generations} generations")
         return 0
@@ -151,5 +270,5 @@ def configure_resume(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=run)
 
 
-__all__ = ["draw_command", "plot_command", "resume_command", "configure_draw",
-           "configure_plot", "configure_resume"]
+__all__ = ["draw_command", "plot_command", "resume_command", "resume_paths", "open_resume",
+           "continue_in_folder", "configure_draw", "configure_plot", "configure_resume"]

@@ -11,8 +11,11 @@
     name = "neat"          # neuroevo.run.registry strategy name
     config = "xor.ini"     # other keys -> Strategy.from_experiment(params, ...)
 
-A checkpoint carries the file and the files it names as text (:func:`experiment_snapshot`);
-:func:`materialize_experiment` writes them back into a run folder to rebuild the run.
+A checkpoint carries the file and the files it names as text (:func:`experiment_snapshot`),
+each under a plain file name of its own (``config = "../shared/xor.ini"`` is stored as
+``xor.ini``, with the mapping back); :func:`experiment_from_snapshot` writes them into a
+run folder's ``experiment/`` and reads the experiment back with its file names mapped to
+the copies there, to rebuild the run.
 """
 
 from __future__ import annotations
@@ -137,14 +140,27 @@ def load_experiment(path: PathLike) -> Experiment:
 
 _REQUIRED = object()
 
+def _safe_name(value: str, taken: set[str]) -> str:
+    """A plain file name for the file ``value`` names: its own name, numbered when taken."""
+    base = pathlib.PurePath(value).name or "file"
+    name, i = base, 1
+    while name in taken:
+        i += 1
+        name = f"{i}-{base}"
+    return name
+
+
 def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
     """The experiment file and the files it names (e.g. ``[strategy] config``), as text.
 
     ``experiment`` is a path to a TOML experiment file, an :class:`Experiment`, a snapshot
     returned earlier (kept as it is) or ``None``. The result is what
-    :class:`~neuroevo.reporting.checkpointer.Checkpointer` stores in each checkpoint::
+    :class:`~neuroevo.reporting.checkpointer.Checkpointer` stores in each checkpoint; each
+    named file is stored under a plain name, and ``paths`` maps the value written in the
+    experiment file to it::
 
-        {"file": "xor.toml", "text": "...", "files": {"xor.ini": "..."}}
+        {"file": "xor.toml", "text": "...", "files": {"xor.ini": "..."},
+         "paths": {"../shared/xor.ini": "xor.ini"}}
     """
     if experiment is None:
         return None
@@ -158,11 +174,18 @@ def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
                               ) from None
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(path)
     files: dict[str, str] = {}
+    paths: dict[str, str] = {}
     for params in (exp.strategy_params, exp.task_params):
         for value in params.values():
-            if isinstance(value, str) and (exp.base_dir / value).is_file():
-                files[value] = (exp.base_dir / value).read_text(encoding="utf-8")
-    return {"file": path.name, "text": text, "files": files}
+            if isinstance(value, str) and value not in paths and (exp.base_dir / value).is_file():
+                safe = _safe_name(value, set(files) | {path.name})
+                try:
+                    files[safe] = (exp.base_dir / value).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as e:
+                    raise CheckpointError(f"{exp.base_dir / value}: cannot read the file the "
+                                          f"experiment names to checkpoint it: {e}") from None
+                paths[value] = safe
+    return {"file": path.name, "text": text, "files": files, "paths": paths}
 
 
 def materialize_experiment(snapshot: Any, run_dir: str | os.PathLike[str], *,
@@ -174,10 +197,12 @@ def materialize_experiment(snapshot: Any, run_dir: str | os.PathLike[str], *,
                               "cannot be rebuilt; pass experiment=... to the Checkpointer, or "
                               "restore the strategy yourself with load_checkpoint + "
                               "strategy.load_state_dict")
+    files = snapshot.get("files", {})
+    if not isinstance(files, dict):
+        raise CheckpointError(f"{source}: the experiment's files are malformed")
     folder = pathlib.Path(run_dir) / EXPERIMENT_DIR
     root = folder.resolve()
-    for name, text in [(snapshot["file"], snapshot.get("text")),
-                       *dict(snapshot.get("files", {})).items()]:
+    for name, text in [(snapshot["file"], snapshot.get("text")), *files.items()]:
         target = (folder / str(name)).resolve()
         if root not in target.parents or not isinstance(text, str):
             raise CheckpointError(f"{source}: experiment file name {name!r} is invalid")
@@ -185,5 +210,24 @@ def materialize_experiment(snapshot: Any, run_dir: str | os.PathLike[str], *,
     return folder / snapshot["file"]
 
 
+def experiment_from_snapshot(snapshot: Any, run_dir: str | os.PathLike[str], *,
+                             source: Any = "checkpoint") -> Experiment:
+    """Write the snapshot's files into ``run_dir/experiment`` (:func:`materialize_experiment`)
+    and load the experiment from there, the file names it holds mapped to the copies."""
+    path = materialize_experiment(snapshot, run_dir, source=source)
+    exp = load_experiment(path)
+    paths = snapshot.get("paths", {})
+    files = snapshot.get("files", {})
+    if not isinstance(paths, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v in files for k, v in paths.items()):
+        raise CheckpointError(f"{source}: the experiment's file names are malformed: {paths!r}")
+
+    def remap(params: dict[str, Any]) -> dict[str, Any]:
+        return {k: paths.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
+
+    return dataclasses.replace(exp, task_params=remap(exp.task_params),
+                               strategy_params=remap(exp.strategy_params))
+
+
 __all__ = ["Experiment", "load_experiment", "experiment_snapshot", "materialize_experiment",
-           "EXPERIMENT_DIR"]
+           "experiment_from_snapshot", "EXPERIMENT_DIR"]

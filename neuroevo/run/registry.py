@@ -6,6 +6,10 @@ Entries are classes or ``"module:Class"`` strings, imported on first use (so tha
 * A **task** is built as ``Class(*args, **params)``: ``args`` are fixed when the name is
   registered (control tasks are one class, ``neuroevo.tasks.control:Control``, given the
   environment id first), ``params`` are the ``[task]`` table's other keys.
+* Any gymnasium environment is a task without registering it: ``name = "gym:<id>"``
+  (``"gym:LunarLander-v3"``) builds ``Control("gym:<id>", **params)``, the environment
+  run through neuroevo's gymnasium adapter. (``name = "control"`` with an ``env`` key is
+  not a form: it is refused with a message pointing to ``gym:<id>``.)
 * A **strategy** builds itself from the ``[strategy]`` table with
   ``Class.from_experiment(params, task=task, base_dir=folder_of_the_file)``; ``fixed``
   parameters registered with the name are added (``adam`` is ``GradientDescent`` with
@@ -19,6 +23,11 @@ Example::
     strategy = registry.make_strategy("neat", {"config": "xor.ini"}, task=task,
                                       base_dir=Path("configs"))
     registry.register_task("my-task", "mypackage.tasks:MyTask")   # = neuroevo.tasks.register
+
+A checkpoint of a run whose task or strategy was registered from Python stores what the
+name was registered to (:func:`describe`); :func:`restore` registers it again when the run
+is resumed in a new process -- only when asked to, since importing a module named in a
+file runs its code.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ import pathlib
 from typing import Any
 
 from neuroevo._lazy import is_target, resolve
-from neuroevo.errors import ConfigError, NeuroevoError
+from neuroevo.errors import CheckpointError, ConfigError, NeuroevoError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +83,7 @@ class Registry:
 
 
 _CONTROL = "neuroevo.tasks.control:Control"
+GYM_PREFIX = "gym:"  # = neuroevo.envs.GYM_PREFIX (not imported: envs would pull in torch envs)
 
 TASKS = Registry("task", {
     "xor": Entry("neuroevo.tasks.supervised:XOR"),
@@ -98,6 +108,10 @@ STRATEGIES = Registry("strategy", {
     "adam": Entry("neuroevo.strategies.gradient:GradientDescent", fixed={"optimizer": "adam"}),
     "sgd": Entry("neuroevo.strategies.gradient:GradientDescent", fixed={"optimizer": "sgd"}),
 }, how_to_add="neuroevo.run.registry.register_strategy(name, 'module:Class')")
+
+#: the names neuroevo itself registers (the others were registered from Python)
+BUILTIN = {"task": dict(TASKS.entries), "strategy": dict(STRATEGIES.entries)}
+_REGISTRIES = {"task": TASKS, "strategy": STRATEGIES}
 
 
 def construct(cls: Any, args: tuple[Any, ...], params: dict[str, Any], *, what: str,
@@ -132,6 +146,19 @@ def make_task(name: str, **params: Any) -> Any:
 
         task = make_task("xor")                  # neuroevo.tasks.XOR()
     """
+    if isinstance(name, str) and name.startswith(GYM_PREFIX) and name not in TASKS.entries:
+        if len(name) == len(GYM_PREFIX):
+            raise ConfigError(f"task {name!r}: name a gymnasium environment after 'gym:', "
+                              "e.g. \"gym:LunarLander-v3\"")
+        cls = resolve(_CONTROL, error=ConfigError, what=f"task {name!r}")
+        return construct(cls, (name,), params, what="task", name=name)
+    if name == "control" and name not in TASKS.entries:
+        env = params.get("env")
+        example = env if isinstance(env, str) and env.startswith(GYM_PREFIX) else (
+            f"gym:{env}" if isinstance(env, str) and env else "gym:LunarLander-v3")
+        raise ConfigError(f"[task] name = \"control\": name the environment itself, "
+                          f"name = \"{example}\" (any gymnasium id after gym:), and remove the "
+                          "env key; or use a built-in task such as \"cartpole\"")
     cls, entry = TASKS.lookup(name)
     return construct(cls, entry.args, {**entry.fixed, **params}, what="task", name=name)
 
@@ -161,9 +188,74 @@ def register_strategy(name: str, target: str | type, **fixed: Any) -> None:
     STRATEGIES.register(name, target, **fixed)
 
 
+def _target_text(target: str | type) -> str | None:
+    """``"module:attr"`` naming ``target``, or ``None`` when a new process could not import
+    it (a class defined in ``__main__`` or inside a function)."""
+    if isinstance(target, str):
+        return target
+    module, qualname = getattr(target, "__module__", None), getattr(target, "__qualname__", "")
+    if not module or module == "__main__" or "<locals>" in qualname:
+        return None
+    return f"{module}:{qualname}"
+
+
+def _plain(values: Any) -> bool:
+    """Whether ``values`` is JSON data a checkpoint can hold (and give back unchanged)."""
+    if isinstance(values, (str, int, float, bool)) or values is None:
+        return True
+    if isinstance(values, (list, tuple)):
+        return all(_plain(v) for v in values)
+    if isinstance(values, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in values.items())
+    return False
+
+
+def describe(kind: str, name: str) -> dict[str, Any] | None:
+    """What task or strategy ``name`` is registered to, for a checkpoint; ``None`` for the
+    names neuroevo registers itself (and ``gym:`` names).
+
+    ``{"name": ..., "target": "module:attr" or None, "args": [...], "fixed": {...},
+    "defined_in": module}``.
+    """
+    entry = _REGISTRIES[kind].entries.get(name)
+    if entry is None or BUILTIN[kind].get(name) == entry:
+        return None
+    storable = _plain(list(entry.args)) and _plain(entry.fixed)
+    return {"name": name, "target": _target_text(entry.target) if storable else None,
+            "args": list(entry.args) if storable else [],
+            "fixed": dict(entry.fixed) if storable else {},
+            "defined_in": getattr(entry.target, "__module__", str(entry.target).split(":")[0])}
+
+
+def restore(kind: str, info: Any, *, allow_import: bool, source: str) -> None:
+    """Register ``info`` (from :func:`describe`, read from the checkpoint ``source``) again
+    when its name is not registered in this process. Without ``allow_import`` this is a
+    :class:`~neuroevo.errors.ConfigError` saying how (register it, or allow the import)."""
+    ok = (isinstance(info, dict) and isinstance(info.get("name"), str)
+          and (info.get("target") is None or is_target(info.get("target")))
+          and isinstance(info.get("args", []), list) and isinstance(info.get("fixed", {}), dict))
+    if not ok:
+        raise CheckpointError(f"{source}: the registered {kind} entry is malformed: {info!r}")
+    name, target = info["name"], info.get("target")
+    if name in _REGISTRIES[kind].entries:
+        return  # registered again in this process: that registration wins
+    register = f"neuroevo.run.registry.register_{kind}({name!r}, {target or 'Class'!r})"
+    if target is None:
+        raise ConfigError(f"{kind} {name!r} was registered from Python with a class that a new "
+                          f"process cannot import (defined in {info.get('defined_in')}); call "
+                          f"{register} before resuming (neuroevo.run.resume.resume(DIR))")
+    if not allow_import:
+        raise ConfigError(f"{kind} {name!r} was registered from Python as {target!r} when the "
+                          f"run started; call {register} before resume(DIR), or resume with "
+                          "`neuroevo resume DIR --allow-import` to import it (only for "
+                          "checkpoints you trust)")
+    _REGISTRIES[kind].register(name, target, *info.get("args", []), **info.get("fixed", {}))
+
+
 task_names = TASKS.names
 strategy_names = STRATEGIES.names
 
-__all__ = ["Entry", "Registry", "TASKS", "STRATEGIES", "construct", "make_task",
+__all__ = ["Entry", "Registry", "TASKS", "STRATEGIES", "BUILTIN", "GYM_PREFIX", "construct",
+           "describe", "restore", "make_task",
            "make_strategy", "register_task", "register_strategy", "task_names",
            "strategy_names"]

@@ -1,4 +1,4 @@
-"""Resume an interrupted run from its newest checkpoint.
+"""Resume an interrupted run from its newest checkpoint (or an earlier one).
 
 :func:`resume` reads ``<run_dir>/checkpoints/gen-*.ckpt`` (written by
 :class:`neuroevo.reporting.checkpointer.Checkpointer`), writes the experiment file and the
@@ -8,6 +8,12 @@ strategy's state (for NEAT: neat-python's population, species, innovation tracke
 ``random``'s state) and runs the generations that were left, with the same seed. For a
 task whose evaluation is deterministic the resumed run ends exactly as the uninterrupted
 run would have (same genomes, same best fitness).
+
+A task or strategy registered from Python is registered again from the ``"module:attr"``
+the checkpoint stores only with ``allow_import=True`` (importing a module runs its code);
+otherwise the error says how to register it first. Resuming from a checkpoint older than
+the newest (``checkpoint=``) drops the newer ones (:func:`discard_newer_checkpoints`):
+the run goes on from the older one, and they would be taken for its continuation.
 
 Example::
 
@@ -24,7 +30,7 @@ from typing import Any
 
 from neuroevo.errors import CheckpointError
 from neuroevo.io.checkpoint import Checkpoint, load_checkpoint
-from neuroevo.loop import GenerationStats, Result
+from neuroevo.loop import GenerationStats, Reporter, Result, RunStatus
 from neuroevo.run.build import DTYPES, Setup
 
 
@@ -68,6 +74,21 @@ class ResumePoint:
     evaluations: int
     generations_left: int
     solved: bool  # solved before the checkpoint
+    generation_limit: int = 0  # the run's limit, counted from generation 0
+
+    @property
+    def finished(self) -> bool:
+        """Whether nothing is left to run (limit reached, or solved with stop_on_solve)."""
+        return self.generations_left == 0
+
+    def finished_result(self) -> Result:
+        """The run's :class:`~neuroevo.Result` as the checkpoint holds it (no generation run)."""
+        strategy = self.setup.strategy
+        return Result(best=strategy.best, best_fitness=float(strategy.best_fitness),
+                      solved=self.solved, generations=self.next_generation,
+                      evaluations=self.evaluations, history=list(self.history), seconds=0.0,
+                      strategy=strategy,
+                      status=RunStatus.SOLVED if self.solved else RunStatus.FINISHED)
 
 
 def load_resume_point(
@@ -76,19 +97,29 @@ def load_resume_point(
     checkpoint: str | os.PathLike[str] | None = None,
     generations: int | None = None,
     device: str | None = None,
+    allow_import: bool = False,
 ) -> ResumePoint:
     """Read the newest checkpoint of ``run_dir`` (or ``checkpoint``), rebuild the task and
     the strategy and restore the strategy's state. ``generations`` overrides the
-    generations left; ``device`` the run's device."""
+    generations left; ``device`` the run's device; ``allow_import`` lets a task or
+    strategy registered from Python be imported from the ``"module:attr"`` the checkpoint
+    stores (see the module doc)."""
+    from neuroevo.run import registry
     from neuroevo.run.build import build
-    from neuroevo.run.experiment_file import load_experiment
+    from neuroevo.run.experiment_file import experiment_from_snapshot
 
     ckpt = load_checkpoint(checkpoint if checkpoint is not None else latest_checkpoint(run_dir))
     loop = ckpt.loop_state
     if not isinstance(loop, dict):
         raise CheckpointError(f"{ckpt.path}: loop state is malformed")
     history = history_from_checkpoint(ckpt)
-    exp = load_experiment(materialize_experiment(ckpt, run_dir))
+    exp = experiment_from_snapshot(ckpt.experiment, run_dir, source=ckpt.path)
+    registered = ckpt.experiment.get("registered", {})
+    if not isinstance(registered, dict):
+        raise CheckpointError(f"{ckpt.path}: the registered names are malformed")
+    for kind in ("task", "strategy"):
+        if kind in registered:
+            registry.restore(kind, registered[kind], allow_import=allow_import, source=ckpt.path)
     dtype_name = loop.get("dtype", "float32")
     if dtype_name not in DTYPES:
         raise CheckpointError(f"{ckpt.path}: unknown dtype {dtype_name!r} in the loop state")
@@ -103,15 +134,45 @@ def load_resume_point(
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             raise CheckpointError(f"{ckpt.path}: loop state {name} = {v!r} is invalid")
 
+    stored_left = loop.get("generations_left", 0)
+    limit = next_generation + (stored_left if isinstance(stored_left, int) else 0)
+
+    source = ("--device" if device is not None
+              else f"{ckpt.path}: the run's device (choose another with --device)")
     setup = build(exp, seed=loop.get("seed"),
                   device=device if device is not None else loop.get("device"),
-                  dtype=dtype_name, stop_on_solve=stop_on_solve, device_label=loop.get("device"))
-    setup.strategy.setup(num_inputs=setup.task.num_inputs, num_outputs=setup.task.num_outputs,
-                         seed=setup.seed, device=setup.device, dtype=setup.dtype)
+                  dtype=dtype_name, stop_on_solve=stop_on_solve, device_label=loop.get("device"),
+                  device_source=source)
+    setup.prepare()
     setup.strategy.load_state_dict(ckpt.strategy_state)
     return ResumePoint(checkpoint=ckpt, setup=setup, history=history,
                        next_generation=next_generation, evaluations=evaluations,
-                       generations_left=left, solved=bool(loop.get("solved")))
+                       generations_left=left, solved=bool(loop.get("solved")),
+                       generation_limit=limit if generations is None else next_generation + left)
+
+
+class EarlierGenerations(Reporter):
+    """Put the generations before the checkpoint into the result before any other reporter
+    sees it (first in the list): the history, and whether the run was solved already."""
+
+    def __init__(self, point: ResumePoint) -> None:
+        self.point = point
+
+    def on_end(self, result: Result) -> None:
+        result.history[:0] = self.point.history
+        result.solved = result.solved or self.point.solved
+
+
+def discard_newer_checkpoints(run_dir: str | os.PathLike[str], checkpoint: Checkpoint) -> list[Path]:
+    """Delete the checkpoints of ``run_dir`` after ``checkpoint`` (a resume from an earlier
+    one continues the run from there; the newer ones would be taken for its continuation)."""
+    from neuroevo.reporting.checkpointer import checkpoint_path, list_checkpoints
+
+    own = checkpoint_path(run_dir, checkpoint.loop_state["next_generation"])
+    newer = [p for p in list_checkpoints(run_dir) if p.name > own.name]
+    for p in newer:
+        p.unlink(missing_ok=True)
+    return newer
 
 
 def continue_run(point: ResumePoint, reporters: list[Any]) -> Result:
@@ -119,12 +180,10 @@ def continue_run(point: ResumePoint, reporters: list[Any]) -> Result:
     from neuroevo.loop import evolve
 
     setup = point.setup
-    result = evolve(setup.strategy, setup.task, generations=point.generations_left,
-                    reporters=reporters, setup=False, start_generation=point.next_generation,
-                    start_evaluations=point.evaluations, **setup.evolve_kwargs())
-    result.history = point.history + result.history
-    result.solved = result.solved or point.solved
-    return result
+    return evolve(setup.strategy, setup.task, generations=point.generations_left,
+                  reporters=[EarlierGenerations(point), *reporters], setup=False,
+                  start_generation=point.next_generation, start_evaluations=point.evaluations,
+                  **setup.evolve_kwargs())
 
 
 def resume(
@@ -135,6 +194,7 @@ def resume(
     reporters: list[Any] | None = None,
     device: str | None = None,
     checkpoint_every: int = 10,
+    allow_import: bool = False,
 ) -> Result:
     """Continue the run in ``run_dir`` from its newest checkpoint (or ``checkpoint``).
 
@@ -151,7 +211,7 @@ def resume(
     from neuroevo.run.build import checkpointer
 
     point = load_resume_point(run_dir, checkpoint=checkpoint, generations=generations,
-                              device=device)
+                              device=device, allow_import=allow_import)
     if reporters is None:
         reporters = [checkpointer(run_dir, point.setup, every=checkpoint_every,
                                   history=point.history)]
@@ -159,4 +219,5 @@ def resume(
 
 
 __all__ = ["resume", "load_resume_point", "continue_run", "ResumePoint", "latest_checkpoint",
-           "materialize_experiment", "history_from_checkpoint"]
+           "materialize_experiment", "history_from_checkpoint", "EarlierGenerations",
+           "discard_newer_checkpoints"]
