@@ -17,7 +17,9 @@ a resume. The attribute list is read from the gene classes (``_gene_attributes``
 custom gene types with extra attributes round-trip too.
 
 Loading validates everything and raises :class:`neuroevo.CheckpointError` naming the file,
-the field and the fix. Loading never executes code.
+the field and the fix -- also for numbers out of range: integers (keys, innovation numbers)
+must fit int64, numbers must fit float64 (a 400-digit integer or ``1e400`` as a weight is
+refused, not turned into an ``OverflowError`` or ``inf``). Loading never executes code.
 
 Example::
 
@@ -39,6 +41,15 @@ from neat.attributes import BoolAttribute, FloatAttribute, IntegerAttribute, Str
 
 from neuroevo.errors import CheckpointError
 from neuroevo.io.atomic import atomic_write_text
+from neuroevo.io.json_values import (
+    check_float_range,
+    check_int64,
+    is_int,
+    is_number,
+    parse_json_bytes,
+    read_json_file,
+    short,
+)
 
 FORMAT = "neuroevo.genome"
 VERSION = 1
@@ -124,20 +135,13 @@ def genome_to_dict(genome: Any, genome_config: Any = None) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- decoding
 
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def decode_float(v: Any, where: str) -> float | int | None:
     """Inverse of :func:`encode_float`; anything else raises :class:`CheckpointError`."""
-    if v is None or _is_int(v):
+    if v is None or is_int(v):
+        check_float_range(v, where)
         return v
     if isinstance(v, float):
+        check_float_range(v, where)
         return v
     if isinstance(v, str) and v in ("inf", "-inf", "nan"):
         return float(v)
@@ -153,13 +157,14 @@ def _need(d: dict[str, Any], field: str, where: str) -> Any:
 
 def _check_attr(attr: Any, value: Any, where: str, genome_config: Any) -> Any:
     if isinstance(attr, FloatAttribute):
-        if not _is_number(value) or not math.isfinite(value):
+        if not is_number(value):
+            raise CheckpointError(f"{where}: expected a finite number, got {short(value)}")
+        check_float_range(value, where)
+        if not math.isfinite(value):
             raise CheckpointError(f"{where}: expected a finite number, got {value!r}")
         return float(value)
     if isinstance(attr, IntegerAttribute):
-        if not _is_int(value):
-            raise CheckpointError(f"{where}: expected an integer, got {value!r}")
-        return value
+        return check_int64(value, where)
     if isinstance(attr, BoolAttribute):
         if not isinstance(value, bool):
             raise CheckpointError(f"{where}: expected true or false, got {value!r}")
@@ -212,19 +217,20 @@ def genome_from_dict(
                               "neuroevo genome file (neat-python network exports are read by "
                               "neuroevo.io.neat_export.load_neat_export)")
     version = d.get("version")
-    if not _is_int(version) or version > VERSION or version < 1:
-        raise CheckpointError(f"{source}: unsupported version {version!r} (this neuroevo reads "
+    if not is_int(version) or version > VERSION or version < 1:
+        raise CheckpointError(f"{source}: unsupported version {short(version)} (this neuroevo reads "
                               f"up to {VERSION}); upgrade neuroevo to read it")
     key = _need(d, "key", source)
-    if key is not None and not _is_int(key):
-        raise CheckpointError(f"{source}: key: expected an integer, got {key!r}")
+    if key is not None:
+        check_int64(key, f"{source}: key")
     fitness = decode_float(_need(d, "fitness", source), f"{source}: fitness")
     for field, expected in (("num_inputs", genome_config.num_inputs),
                             ("num_outputs", genome_config.num_outputs)):
         if field in d and d[field] != expected:
             raise CheckpointError(
-                f"{source}: {field}: the genome has {d[field]!r} but the config has {expected}; "
-                f"load it with the config it was evolved with (set {field} = {d[field]!r})"
+                f"{source}: {field}: the genome has {short(d[field])} but the config has "
+                f"{expected}; load it with the config it was evolved with (set {field} = "
+                f"{short(d[field])})"
             )
     input_keys = set(genome_config.input_keys)
     output_keys = list(genome_config.output_keys)
@@ -245,9 +251,7 @@ def genome_from_dict(
         where = f"{source}: nodes[{idx}]"
         if not isinstance(entry, dict):
             raise CheckpointError(f"{where}: expected an object, got {entry!r}")
-        nk = _need(entry, "key", where)
-        if not _is_int(nk):
-            raise CheckpointError(f"{where}.key: expected an integer, got {nk!r}")
+        nk = check_int64(_need(entry, "key", where), f"{where}.key")
         if nk in input_keys or nk < 0:
             raise CheckpointError(f"{where}.key: {nk} is an input key (negative); input pins have "
                                   "no node gene, remove this node")
@@ -282,8 +286,10 @@ def genome_from_dict(
         if not isinstance(entry, dict):
             raise CheckpointError(f"{where}: expected an object, got {entry!r}")
         i, o = _need(entry, "in", where), _need(entry, "out", where)
-        if not _is_int(i) or not _is_int(o):
-            raise CheckpointError(f"{where}: in/out must be integers, got {i!r} -> {o!r}")
+        if not is_int(i) or not is_int(o):
+            raise CheckpointError(f"{where}: in/out must be integers, got {short(i)} -> {short(o)}")
+        check_int64(i, f"{where}.in")
+        check_int64(o, f"{where}.out")
         if i < 0 and i not in input_keys:
             raise CheckpointError(
                 f"{where}.in: input key {i} does not exist: the config has num_inputs = "
@@ -303,9 +309,7 @@ def genome_from_dict(
             raise CheckpointError(f"{where}: unknown fields {sorted(extra)} for "
                                   f"{conn_type.__name__}; the genome was saved with another gene type")
         if "innovation" in entry:
-            inn = entry["innovation"]
-            if not _is_int(inn):
-                raise CheckpointError(f"{where}.innovation: expected an integer, got {inn!r}")
+            inn = check_int64(entry["innovation"], f"{where}.innovation")
             cg = conn_type((i, o), innovation=inn)
         elif needs_innovation:
             raise CheckpointError(f"{where}: missing field 'innovation' (neat-python 2.x "
@@ -333,36 +337,6 @@ def save_genome(genome: Any, path: str | os.PathLike[str], genome_config: Any = 
     return atomic_write_text(path, text + "\n")
 
 
-def read_json_file(path: str | os.PathLike[str], what: str = "file") -> Any:
-    """Read and parse a JSON file; any failure becomes :class:`CheckpointError` naming it."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise CheckpointError(f"{p}: no such {what}; check the path") from None
-    except OSError as e:
-        raise CheckpointError(f"{p}: cannot read {what}: {e}") from None
-    return parse_json_bytes(raw, str(p), what)
-
-
-def parse_json_bytes(raw: bytes, source: str, what: str = "file") -> Any:
-    """Parse UTF-8 JSON bytes; failures become :class:`CheckpointError` naming ``source``."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise CheckpointError(f"{source}: not a UTF-8 JSON {what} ({e.reason} at byte "
-                              f"{e.start}); the file is corrupted") from None
-    if not text.strip():
-        raise CheckpointError(f"{source}: the {what} is empty (truncated?)")
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise CheckpointError(f"{source}: JSON nested too deeply; the {what} is corrupted") from None
-    except ValueError as e:  # JSONDecodeError and int-size limits
-        raise CheckpointError(f"{source}: not valid JSON ({e}); the {what} is truncated or "
-                              "corrupted") from None
-
-
 def load_genome(path: str | os.PathLike[str], genome_config: Any, *,
                 genome_type: type = neat.DefaultGenome) -> Any:
     """Read a genome written by :func:`save_genome`, validated against ``genome_config``.
@@ -377,4 +351,5 @@ def load_genome(path: str | os.PathLike[str], genome_config: Any, *,
     return genome_from_dict(d, genome_config, genome_type=genome_type, source=str(path))
 
 
-__all__ = ["genome_to_dict", "genome_from_dict", "save_genome", "load_genome"]
+__all__ = ["genome_to_dict", "genome_from_dict", "save_genome", "load_genome",
+           "read_json_file", "parse_json_bytes"]

@@ -27,7 +27,7 @@ from typing import Any
 import neat
 
 from neuroevo.errors import CheckpointError
-from neuroevo.io.genome_json import read_json_file
+from neuroevo.io.json_values import check_float_range, check_int64, read_json_file, short
 
 SUPPORTED_FORMATS = ("1.0",)
 SUPPORTED_TYPES = ("feedforward", "recurrent")
@@ -74,15 +74,16 @@ def minimal_genome_config(num_inputs: int, num_outputs: int, *,
 
 
 def _num(v: Any, where: str) -> float:
+    """A number of the export: neat-python writes floats (``Infinity``/``NaN`` included, as
+    Python's ``json`` does); integers and literals beyond float64 are refused by name."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise CheckpointError(f"{where}: expected a number, got {v!r}")
+        raise CheckpointError(f"{where}: expected a number, got {short(v)}")
+    check_float_range(v, where)
     return float(v)
 
 
 def _int(v: Any, where: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise CheckpointError(f"{where}: expected an integer, got {v!r}")
-    return v
+    return check_int64(v, where)
 
 
 def _function(entry: dict[str, Any], kind: str, known: set[str], where: str) -> str:
@@ -122,8 +123,10 @@ def neat_export_to_genome(data: Any, genome_config: Any = None, *,
         raise CheckpointError(f"{source}: missing 'topology'")
     n_in = _int(topo.get("num_inputs"), f"{source}: topology.num_inputs")
     n_out = _int(topo.get("num_outputs"), f"{source}: topology.num_outputs")
-    if topo.get("input_keys") != [-i - 1 for i in range(n_in)] or \
-            topo.get("output_keys") != list(range(n_out)):
+    in_keys, out_keys = topo.get("input_keys"), topo.get("output_keys")
+    if not isinstance(in_keys, list) or not isinstance(out_keys, list) or \
+            (len(in_keys), len(out_keys)) != (n_in, n_out) or \
+            in_keys != [-i - 1 for i in range(n_in)] or out_keys != list(range(n_out)):
         raise CheckpointError(f"{source}: topology: input_keys/output_keys do not follow "
                               "neat-python's convention (-1..-n and 0..m-1)")
     if genome_config is None:
@@ -137,10 +140,13 @@ def neat_export_to_genome(data: Any, genome_config: Any = None, *,
     acts = set(genome_config.activation_defs.functions)
     aggs = set(genome_config.aggregation_function_defs.functions)
 
-    genome = neat.DefaultGenome(data.get("metadata", {}).get("genome_id")
-                                if isinstance(data.get("metadata"), dict) else None)
-    if not isinstance(genome.key, int) or isinstance(genome.key, bool):
-        genome.key = 0
+    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    genome_id = meta.get("genome_id")
+    if genome_id is not None and not isinstance(genome_id, bool) and isinstance(genome_id, int):
+        check_int64(genome_id, f"{source}: metadata.genome_id")
+    else:
+        genome_id = 0
+    genome = neat.DefaultGenome(genome_id)
     nodes = data.get("nodes")
     if not isinstance(nodes, list):
         raise CheckpointError(f"{source}: 'nodes' must be a list")
@@ -185,10 +191,9 @@ def neat_export_to_genome(data: Any, genome_config: Any = None, *,
         cg.weight = _num(entry.get("weight"), f"{where}.weight")
         cg.enabled = enabled
         genome.connections[(i, o)] = cg
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     fitness = meta.get("fitness")
     if isinstance(fitness, (int, float)) and not isinstance(fitness, bool):
-        genome.fitness = float(fitness)
+        genome.fitness = _num(fitness, f"{source}: metadata.fitness")
     return NeatExport(genome=genome, genome_config=genome_config, network_type=ntype,
                       metadata=dict(meta))
 

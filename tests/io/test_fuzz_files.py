@@ -150,3 +150,61 @@ def test_load_config_damaged_valid_ini(tmp_path, data):
         load_config(path)
     except ConfigError:
         pass
+
+
+def _numeric_paths(doc, prefix=()):
+    """Paths to every number (not bool) in a JSON document."""
+    if isinstance(doc, dict):
+        items = doc.items()
+    elif isinstance(doc, list):
+        items = enumerate(doc)
+    else:
+        return [prefix] if isinstance(doc, (int, float)) and not isinstance(doc, bool) else []
+    return [p for k, v in items for p in _numeric_paths(v, prefix + (k,))]
+
+
+HUGE_NUMBER = st.one_of(
+    st.integers(19, 400).map(lambda k: 10**k), st.integers(19, 400).map(lambda k: -(10**k)),
+    st.sampled_from([2**63, -(2**63) - 1, 2**64]),
+    st.sampled_from(["1e400", "-1e400", "1e309"]),  # float literals beyond float64
+)
+
+
+def _put_huge(doc, data) -> str:
+    """``doc`` as JSON text with one of its numbers replaced by a huge one."""
+    path = data.draw(st.sampled_from(_numeric_paths(doc)))
+    value = data.draw(HUGE_NUMBER)
+    target = doc
+    for k in path[:-1]:
+        target = target[k]
+    target[path[-1]] = "@@HUGE@@"
+    return json.dumps(doc).replace('"@@HUGE@@"', str(value))
+
+
+@FUZZ
+@given(data=st.data())
+def test_huge_numbers_in_genome_file(files, cfg, tmp_path, data):
+    """Any number of a genome file beyond int64/float64: CheckpointError, never OverflowError."""
+    path = tmp_path / "g.json"
+    path.write_text(_put_huge(json.loads(files[1]), data))
+    try:
+        load_genome(path, cfg.genome_config)
+    except CheckpointError as e:
+        assert str(path) in str(e) and "\n" not in str(e)
+
+
+@FUZZ
+@given(data=st.data())
+def test_huge_numbers_in_neat_export(cfg, tmp_path, data):
+    from neat.export import export_network_json
+
+    from neuroevo.io.neat_export import load_neat_export
+    genome = evolved_genomes(cfg, generations=1)[0]
+    net = neat.nn.FeedForwardNetwork.create(genome, cfg)
+    doc = json.loads(export_network_json(net, metadata={"genome_id": 3, "fitness": 1.5}))
+    path = tmp_path / "n.json"
+    path.write_text(_put_huge(doc, data))
+    try:
+        load_neat_export(path)
+    except CheckpointError as e:
+        assert str(path) in str(e) and "\n" not in str(e)

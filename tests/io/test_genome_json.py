@@ -140,3 +140,45 @@ def test_custom_activation_needs_registration(cfg, genomes, tmp_path):
     cfg2.genome_config.add_activation("my_act", lambda z: 2.0 * z)
     g = genome_from_dict(d, cfg2.genome_config)
     assert g.nodes[d["nodes"][0]["key"]].activation == "my_act"
+
+
+HUGE = 10**400  # a 400-digit integer: json reads it, float() overflows
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d: d["connections"][0].update(weight=HUGE), "connections[0].weight"),
+        (lambda d: d["connections"][0].update(weight=-HUGE), "connections[0].weight"),
+        (lambda d: d["nodes"][0].update(bias=HUGE), "nodes[0].bias"),
+        (lambda d: d["nodes"][0].update(response=HUGE), "nodes[0].response"),
+        (lambda d: d["nodes"][0].update(time_constant=HUGE), "nodes[0].time_constant"),
+        (lambda d: d.update(fitness=HUGE), "fitness"),
+        (lambda d: d.update(key=2**63), "key"),
+        (lambda d: d["nodes"][0].update(key=2**64), "nodes[0].key"),
+        (lambda d: d["connections"][0].update({"in": -(2**63) - 1}), "connections[0].in"),
+        (lambda d: d["connections"][0].update(out=HUGE), "connections[0].out"),
+        (lambda d: d["connections"][0].update(innovation=2**63), "connections[0].innovation"),
+    ],
+)
+def test_values_beyond_int64_and_float64_name_file_gene_and_field(cfg, genomes, tmp_path, mutate,
+                                                                   field):
+    d = _valid(cfg, genomes)
+    mutate(d)
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(d))
+    with pytest.raises(CheckpointError) as e:
+        load_genome(path, cfg.genome_config)
+    msg = str(e.value)
+    assert msg.startswith(f"{path}: {field}:") and "range" in msg and "\n" not in msg, msg
+    assert len(msg) < 300, msg  # the 400 digits are shortened
+
+
+def test_float_literal_beyond_float64_is_named_not_read_as_inf(cfg, genomes, tmp_path):
+    d = _valid(cfg, genomes)
+    d["connections"][0]["weight"] = 0.123
+    path = tmp_path / "inf.json"
+    path.write_text(json.dumps(d).replace("0.123", "1e400", 1))
+    with pytest.raises(CheckpointError, match=r"connections\[0\].weight: 1e400 is beyond the "
+                                              r"float64 range"):
+        load_genome(path, cfg.genome_config)

@@ -90,3 +90,44 @@ def test_errors(cfg, genomes, tmp_path):
     path.write_text(json.dumps(data)[:40])
     with pytest.raises(CheckpointError, match="e.json"):
         load_neat_export(path)
+
+
+@pytest.mark.parametrize(("edit", "field"), [
+    (lambda d: d["connections"][0].update(weight=10**400), "connections[0].weight"),
+    (lambda d: _hidden_or_output(d).update(bias=-(10**400)), ".bias"),
+    (lambda d: _hidden_or_output(d).update(response=10**400), ".response"),
+    (lambda d: _hidden_or_output(d).update(id=2**63), ".id"),
+    (lambda d: d["connections"][0].update({"from": -(2**64)}), "connections[0].from"),
+    (lambda d: d["topology"].update(num_inputs=2**63), "topology.num_inputs"),
+    (lambda d: d["topology"].update(num_inputs=10**9), "topology"),  # no billion-key list built
+    (lambda d: d["metadata"].update(genome_id=2**70), "metadata.genome_id"),
+    (lambda d: d["metadata"].update(fitness=10**400), "metadata.fitness"),
+])
+def test_values_beyond_int64_and_float64_are_refused(cfg, genomes, tmp_path, edit, field):
+    net = neat.nn.FeedForwardNetwork.create(genomes[0], cfg)
+    data = json.loads(export_network_json(net, metadata={"genome_id": 1, "fitness": 0.5}))
+    edit(data)
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CheckpointError) as e:
+        load_neat_export(path, cfg.genome_config)
+    msg = str(e.value)
+    assert msg.startswith(f"{path}: ") and field in msg and "\n" not in msg and len(msg) < 300
+
+
+def test_float_literal_beyond_float64_is_refused_but_infinity_is_read(cfg, genomes, tmp_path):
+    net = neat.nn.FeedForwardNetwork.create(genomes[0], cfg)
+    data = json.loads(export_network_json(net))
+    data["connections"][0]["weight"] = 0.123
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(data).replace("0.123", "-1e999", 1))
+    with pytest.raises(CheckpointError, match=r"connections\[0\].weight: -1e999 is beyond"):
+        load_neat_export(path, cfg.genome_config)
+    data["connections"][0]["weight"] = float("inf")  # neat-python writes this as Infinity
+    path.write_text(json.dumps(data))
+    assert load_neat_export(path, cfg.genome_config).genome.connections[
+        (data["connections"][0]["from"], data["connections"][0]["to"])].weight == float("inf")
+
+
+def _hidden_or_output(data):
+    return next(n for n in data["nodes"] if n["type"] != "input")
