@@ -121,3 +121,12 @@ def test_vectorised_bools_and_choices_follow_neat_pythons_rates(gc):
     codes = mutate_choices(np.zeros(n, dtype=np.int64), s.activation, np.arange(3), rng)
     p = s.activation.mutate_rate * 2 / 3                   # changed: hit and another option
     assert abs(np.mean(codes != 0) - p) < 5 * np.sqrt(p * (1 - p) / n)
+
+
+def test_choice_codes_name_the_attribute_when_a_value_is_not_an_option(gc):
+    from neuroevo.errors import ConfigError
+
+    s = MutationSettings.of(gc).activation
+    assert [s.code(v) for v in ("sigmoid", "tanh", "relu")] == [0, 1, 2]
+    with pytest.raises(ConfigError, match="activation = 'gauss'.*activation_options"):
+        s.code("gauss")

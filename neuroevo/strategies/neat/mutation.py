@@ -148,6 +148,15 @@ class ChoiceSettings:
                               f"{attr.options_name} = {' '.join(options)}; add it there")
         return cls(attr.name, options, code, float(getattr(config, attr.mutate_rate_name)))
 
+    def code(self, value: str) -> int:
+        """The index of ``value`` in ``options`` (a ConfigError naming the attribute if absent)."""
+        try:
+            return self.options.index(value)
+        except ValueError:
+            raise ConfigError(f"a genome has {self.name} = {value!r}, which is not in "
+                              f"{self.name}_options ({' '.join(self.options)}); add it there"
+                              ) from None
+
 
 def _names(attr: Any) -> list[str]:
     """The config keys of one attribute (``weight_mutate_rate`` ...)."""

@@ -15,7 +15,8 @@ resumed run continues *exactly* as the uninterrupted one would have:
   neat-python 2.0);
 * the generation counter and the best genome so far;
 * Python's ``random.getstate()``: neat-python draws every random number from the global
-  ``random`` module.
+  ``random`` module (:class:`~neuroevo.strategies.neat.strategy.NEAT` saves and restores
+  inside its own stream's block, so there it is the run's own stream; see runtime.py).
 
 Genomes referenced from several places (species members, representatives, the best
 genome) are stored once and referenced by key when they are the very object held in the
