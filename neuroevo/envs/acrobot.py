@@ -48,6 +48,9 @@ class Acrobot(VectorEnv):
     observation_size = 6
     state_size = 4
     state_labels = ("theta1", "theta2", "theta1_dot", "theta2_dot")
+    observation_labels = ("cos theta1", "sin theta1", "cos theta2", "sin theta2",
+                          "theta1_dot", "theta2_dot")
+    action_labels = ("torque -1", "torque 0", "torque +1")  # gymnasium: action - 1 N m
     discrete = True
     num_actions = 3
     default_max_episode_steps = 500

@@ -102,6 +102,12 @@ class VectorEnv:
     #: names of the ``state_size`` columns of :attr:`state`, in gymnasium's layout (``None``:
     #: unnamed; plots then say ``s0``, ``s1`` ...)
     state_labels: ClassVar[tuple[str, ...] | None] = None
+    #: names of the ``observation_size`` observation columns, in gymnasium's order (``None``:
+    #: unnamed); the task's input names, drawn on genome drawings
+    observation_labels: ClassVar[tuple[str, ...] | None] = None
+    #: discrete: a name per action ``0 .. num_actions - 1``; continuous: a name per action
+    #: column (``action_size``); gymnasium's documented meanings. ``None``: unnamed
+    action_labels: ClassVar[tuple[str, ...] | None] = None
     discrete: ClassVar[bool]
     #: discrete environments: actions are integers in ``[0, num_actions)``
     num_actions: ClassVar[int | None] = None

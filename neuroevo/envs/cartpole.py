@@ -33,6 +33,8 @@ class CartPole(VectorEnv):
     observation_size = 4
     state_size = 4
     state_labels = ("x", "x_dot", "theta", "theta_dot")
+    observation_labels = ("x", "x_dot", "theta", "theta_dot")  # the observation is the state
+    action_labels = ("push left", "push right")  # gymnasium: 0 pushes left, 1 pushes right
     discrete = True
     num_actions = 2
     default_max_episode_steps = 500

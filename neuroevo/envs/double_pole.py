@@ -269,6 +269,14 @@ class DoublePole(VectorEnv):
     name: ClassVar[str] = "DoublePole-v0"
     observation_size: ClassVar[int] = 6
     state_size: ClassVar[int] = 6
+    #: the state layout of :func:`derivatives`: cart, long pole (1 m), short pole (0.1 m)
+    state_labels: ClassVar[tuple[str, ...] | None] = (
+        "x", "x_dot", "theta1", "theta1_dot", "theta2", "theta2_dot")
+    #: the observed state columns, scaled as in NEAT (:data:`OBS_SCALE`)
+    observation_labels: ClassVar[tuple[str, ...] | None] = (
+        "x", "x_dot", "theta1", "theta1_dot", "theta2", "theta2_dot")
+    #: the force on the cart, in units of 10 N
+    action_labels: ClassVar[tuple[str, ...] | None] = ("force",)
     discrete: ClassVar[bool] = False
     action_size: ClassVar[int | None] = 1
     action_bounds: ClassVar[tuple[float, float] | None] = (-1.0, 1.0)
@@ -349,6 +357,7 @@ class DoublePoleNV(DoublePole):
 
     name: ClassVar[str] = "DoublePoleNV-v0"
     observation_size: ClassVar[int] = 3
+    observation_labels: ClassVar[tuple[str, ...] | None] = ("x", "theta1", "theta2")
     default_max_episode_steps: ClassVar[int | None] = 1000
     solved_at_horizon: ClassVar[bool] = False
     _observed: ClassVar[tuple[int, ...]] = (0, 2, 4)

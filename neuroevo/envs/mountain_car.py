@@ -40,6 +40,7 @@ class _MountainCarBase(VectorEnv):
     observation_size = 2
     state_size = 2
     state_labels = ("position", "velocity")
+    observation_labels = ("position", "velocity")  # the observation is the state
     min_position = -1.2
     max_position = 0.6
     max_speed = 0.07
@@ -77,6 +78,7 @@ class MountainCar(_MountainCarBase):
     name = "MountainCar-v0"
     discrete = True
     num_actions = 3
+    action_labels = ("push left", "no push", "push right")  # force 0.001 * (action - 1)
     default_max_episode_steps = 200
     reward_threshold = -110.0
     force = 0.001
@@ -95,6 +97,7 @@ class MountainCarContinuous(_MountainCarBase):
     discrete = False
     action_size = 1
     action_bounds = (-1.0, 1.0)
+    action_labels = ("force",)
     default_max_episode_steps = 999
     reward_threshold = 90.0
     goal_position = 0.45  # 0.5 in MountainCar-v0

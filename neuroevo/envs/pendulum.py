@@ -39,6 +39,8 @@ class Pendulum(VectorEnv):
     observation_size = 3
     state_size = 2
     state_labels = ("theta", "theta_dot")
+    observation_labels = ("cos theta", "sin theta", "theta_dot")
+    action_labels = ("torque",)
     discrete = False
     action_size = 1
     action_bounds = (-2.0, 2.0)
