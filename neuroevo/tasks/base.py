@@ -15,6 +15,7 @@ class Task(abc.ABC):
     ``evaluate(policy)`` runs every candidate of ``policy`` (one batched forward, or
     lockstep rollouts) and returns fitness ``[P]`` (float, larger is better, finite).
     ``fitness_threshold`` marks a candidate as a solution (``None``: never solved).
+    ``input_names``/``output_names`` name the network's inputs and outputs for pictures.
     """
 
     #: short name used in experiment files ("xor", "parity", "cartpole" ...)
@@ -22,6 +23,10 @@ class Task(abc.ABC):
     num_inputs: int
     num_outputs: int
     fitness_threshold: float | None = None
+    #: a name per input and per output, in order (``None``: unnamed); genome drawings label
+    #: input ``-1 - i`` with ``input_names[i]`` and output ``j`` with ``output_names[j]``
+    input_names: tuple[str, ...] | None = None
+    output_names: tuple[str, ...] | None = None
 
     @abc.abstractmethod
     def evaluate(

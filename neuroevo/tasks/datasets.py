@@ -47,7 +47,8 @@ class Spirals(Supervised):
         x1 = torch.stack([radius * torch.sin(angle), radius * torch.cos(angle)], 1) / 6.5
         x = torch.cat([x1, -x1])
         y = torch.cat([torch.ones(n, 1), torch.zeros(n, 1)]).to(torch.float64)
-        super().__init__(x, y, fitness="mse", threshold=-threshold_mse, name="spirals")
+        super().__init__(x, y, fitness="mse", threshold=-threshold_mse, name="spirals",
+                         input_names=("x", "y"), output_names=("first spiral",))
 
     def accuracy(self, policy: BatchedPolicy) -> torch.Tensor:
         """Fraction of points on the right side of 0.5, per candidate ``[P]``."""
@@ -81,7 +82,7 @@ class Regression(Supervised):
         t = torch.linspace(lo, hi, points, dtype=torch.float64)
         x = (2 * (t - lo) / (hi - lo) - 1)[:, None]
         super().__init__(x, fn(t)[:, None], fitness="mse", threshold=-threshold_mse,
-                         name="regression")
+                         name="regression", input_names=("x",), output_names=(f"{function}(x)",))
         self.function = function
 
 
@@ -96,7 +97,9 @@ def _load(name: str):
         raise ConfigError(f"classification: dataset {name!r} is unknown; use one of "
                           f"{sorted(loaders)}")
     d = loaders[name]()
-    return torch.tensor(d.data, dtype=torch.float64), torch.tensor(d.target, dtype=torch.long)
+    names = ([str(s) for s in d.feature_names], [str(s) for s in d.target_names])
+    x, labels = torch.tensor(d.data, dtype=torch.float64), torch.tensor(d.target, dtype=torch.long)
+    return x, labels, names
 
 
 class Classification(Supervised):
@@ -119,7 +122,7 @@ class Classification(Supervised):
         if not 0.0 <= test_fraction < 1.0:
             raise ConfigError(f"classification: test_fraction must be in [0, 1), "
                               f"got {test_fraction!r}")
-        x, labels = _load(dataset)
+        x, labels, (features, classes) = _load(dataset)
         g = torch.Generator().manual_seed(seed)
         perm = torch.randperm(len(x), generator=g)
         n_test = int(round(len(x) * test_fraction))
@@ -129,7 +132,7 @@ class Classification(Supervised):
         k = int(labels.max()) + 1
         onehot = torch.nn.functional.one_hot(labels, k).to(torch.float64)
         super().__init__(x[train], onehot[train], fitness="mse", threshold=threshold,
-                         name="classification")
+                         name="classification", input_names=features, output_names=classes)
         self.dataset = dataset
         self.class_fitness = fitness
         self.labels = labels[train]

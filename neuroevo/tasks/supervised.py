@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import torch
 
@@ -30,14 +31,24 @@ from neuroevo.tasks.base import Task
 FITNESS_SHAPES = ("neat_xor", "sse", "mse")
 
 
+def _names(task: str, what: str, names: Sequence[str] | None, n: int) -> tuple[str, ...] | None:
+    """``names`` as a tuple of ``n`` strings (``None`` stays ``None``)."""
+    if names is None:
+        return None
+    if isinstance(names, str) or len(names) != n or not all(isinstance(s, str) for s in names):
+        raise TaskError(f"{task}: {what} must be {n} strings (one per column), got {names!r}")
+    return tuple(names)
+
 
 class Supervised(Task):
     """Score candidates on fixed ``inputs [B, n_in]`` against ``targets [B, n_out]``.
 
     ``fitness`` is one of ``"neat_xor"`` (``B - SSE``), ``"sse"`` (``-SSE``) or ``"mse"``
     (``-MSE``); ``threshold`` is the fitness at which a candidate counts as a solution
-    (``None``: never). Non-finite outputs (an ``exp`` node overflowing, say) get the lowest
-    finite fitness of the population, so that neat-python's fitness sharing stays finite.
+    (``None``: never). ``input_names``/``output_names`` name the columns of ``inputs`` and
+    ``targets`` (for genome drawings; default unnamed). Non-finite outputs (an ``exp`` node
+    overflowing, say) get the lowest finite fitness of the population, so that neat-python's
+    fitness sharing stays finite.
 
     Example::
 
@@ -53,6 +64,8 @@ class Supervised(Task):
         fitness: str = "mse",
         threshold: float | None = None,
         name: str = "supervised",
+        input_names: Sequence[str] | None = None,
+        output_names: Sequence[str] | None = None,
     ) -> None:
         inputs = torch.as_tensor(inputs)
         targets = torch.as_tensor(targets)
@@ -72,6 +85,8 @@ class Supervised(Task):
         self.num_outputs = int(targets.shape[1])
         self.fitness = fitness
         self.fitness_threshold = None if threshold is None else float(threshold)
+        self.input_names = _names(name, "input_names", input_names, self.num_inputs)
+        self.output_names = _names(name, "output_names", output_names, self.num_outputs)
         self._cache: dict[tuple[torch.device, torch.dtype], tuple[torch.Tensor, torch.Tensor]] = {}
 
     def _data(self, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,7 +149,8 @@ class XOR(Supervised):
     def __init__(self, *, threshold: float = 3.9) -> None:
         x = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
         y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
-        super().__init__(x, y, fitness="neat_xor", threshold=threshold, name="xor")
+        super().__init__(x, y, fitness="neat_xor", threshold=threshold, name="xor",
+                         input_names=("a", "b"), output_names=("a xor b",))
 
 
 class Parity(Supervised):
@@ -158,7 +174,8 @@ class Parity(Supervised):
         n = len(cases)
         super().__init__(x, y, fitness="neat_xor",
                          threshold=n * 0.975 if threshold is None else threshold,
-                         name="parity")
+                         name="parity", input_names=[f"bit {i + 1}" for i in range(n_bits)],
+                         output_names=("parity",))
         self.n_bits = n_bits
 
 
