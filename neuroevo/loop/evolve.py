@@ -16,6 +16,7 @@ However the run ends, reporters' ``on_end`` gets the :class:`Result` with its
 from __future__ import annotations
 
 import math
+import numbers
 import secrets
 import time
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from typing import Any
 import torch
 
 from neuroevo.devices import resolve_device
-from neuroevo.errors import TaskError
+from neuroevo.errors import ConfigError, StrategyError, TaskError
 from neuroevo.loop.reporter import Reporter
 from neuroevo.loop.result import GenerationStats, Result, RunStatus
 from neuroevo.strategies.base import Strategy
@@ -46,6 +47,33 @@ def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor
             "clamp or penalise such outputs inside the task (e.g. torch.nan_to_num)"
         )
     return fitness
+
+
+def _check_arguments(strategy: Any, task: Any, generations: Any, seed: Any) -> int | None:
+    """One error naming the fix for the common mistakes; returns ``seed`` as an int."""
+    if isinstance(strategy, Task) or isinstance(task, Strategy):
+        raise StrategyError(f"evolve: got the task {type(strategy).__name__} where the strategy "
+                            "goes; pass the strategy first: evolve(strategy, task, ...)")
+    for obj, kind, methods, err, example in (
+            (strategy, "strategy", ("ask", "tell"), StrategyError, "ne.NEAT(config)"),
+            (task, "task", ("evaluate",), TaskError, "ne.tasks.XOR()")):
+        if isinstance(obj, type):
+            raise err(f"evolve: the {kind} is the class {obj.__name__}, not an instance; pass "
+                      f"{obj.__name__}(...) (e.g. {example})")
+        missing = [m for m in methods if not callable(getattr(obj, m, None))]
+        if missing:
+            raise err(f"evolve: the {kind} {type(obj).__name__} has no {'/'.join(missing)}(); "
+                      f"pass a {kind} object (e.g. {example})")
+    if isinstance(generations, bool) or not isinstance(generations, numbers.Integral) or \
+            generations < 0:
+        raise ConfigError(f"evolve: generations must be a non-negative integer, got "
+                          f"{generations!r}")
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ConfigError(f"evolve: seed must be an integer or None, got {seed!r} "
+                          f"({type(seed).__name__}); e.g. seed=1")
+    return int(seed)
 
 
 def evolve(
@@ -77,9 +105,13 @@ def evolve(
     early-stopped, say) ends the run.
     ``seed=None`` draws a fresh seed from the operating system's entropy; torch's and
     Python's global generators are left alone.
+
+    Mistakes end in one error naming the fix before anything runs: a strategy or task
+    class instead of an instance (``StrategyError`` / ``TaskError``), the two swapped, a
+    seed or generation count that is not an integer (``ConfigError``).
     """
-    if not isinstance(generations, int) or generations < 0:
-        raise ValueError(f"generations must be a non-negative integer, got {generations!r}")
+    seed = _check_arguments(strategy, task, generations, seed)
+    generations = int(generations)
     dev = resolve_device(device)
     # The task's random stream (episode starts ...) is reseeded from (seed, generation) every
     # generation, so a run resumed at generation g continues exactly as the original did.
