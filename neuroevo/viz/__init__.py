@@ -15,7 +15,7 @@ _NAMES = {
     "draw_genome": "neuroevo.viz.draw:draw_genome",
     "DotMissingWarning": "neuroevo.viz.draw:DotMissingWarning",
     "plot_fitness": "neuroevo.viz.plots:plot_fitness",
-    "plot_species": "neuroevo.viz.plots:plot_species",
+    "plot_species": "neuroevo.viz.species_plot:plot_species",
     "plot_episode": "neuroevo.viz.plots:plot_episode",
     "plot_cartpole_frames": "neuroevo.viz.plots:plot_cartpole_frames",
 }

@@ -6,106 +6,117 @@ the Agg canvas).
 
 * :func:`plot_fitness` -- best, mean and mean +/- std of the fitness per generation, or
   against the cumulative number of fitness evaluations (``x="evaluations"``), with the
-  best-so-far curve;
-* :func:`plot_species` -- species sizes per generation as a stack plot (the data
-  :class:`neuroevo.reporting.run_folder.RunFolderReporter` records in ``species.json``);
-* :func:`plot_episode` -- state traces of one control episode;
+  best-so-far curve and the task's threshold;
+* :func:`plot_species` -- species sizes per generation, stacked
+  (:mod:`neuroevo.viz.species_plot`, imported here too);
+* :func:`plot_episode` -- state traces, actions and rewards of one control episode;
 * :func:`plot_cartpole_frames` -- a film strip of cart-pole poses (gymnasium's state layout
   ``[x, x_dot, theta, theta_dot]``, pole half-length 0.5 as in gymnasium's CartPole).
+
+The fitness plot reads at a glance from 1 to 10,000 generations: the x ticks are integers;
+a run of one generation shows markers and an error bar; a history longer than
+``max_points`` is thinned to about that many points per line (the best fitness of each
+stretch of generations, its mean of means and of deviations, the best so far at its end).
 
 ``history`` is a list of :class:`neuroevo.GenerationStats` or of their ``to_dict()``.
 
 Example::
 
     from neuroevo.viz.plots import plot_fitness
-    plot_fitness(result.history, filename="fitness.png")
+    plot_fitness(result.history, threshold=3.9, title="xor · neat", filename="fitness.png")
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import matplotlib
-import matplotlib.patches
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from neuroevo.io.atomic import atomic_write_bytes
+from neuroevo.viz.figure import MAX_POINTS, integer_axis, save_figure
+from neuroevo.viz.species_plot import plot_species, species_colours
+
+#: a history of at most this many points gets markers on the best-fitness line
+MARKERS_UP_TO = 60
 
 
 def _rows(history: Sequence[Any]) -> list[Mapping[str, Any]]:
-    rows = []
-    for h in history:
-        rows.append(h.to_dict() if hasattr(h, "to_dict") else h)
-    return rows
+    return [h.to_dict() if hasattr(h, "to_dict") else h for h in history]
 
 
-def save_figure(fig: Figure, filename: str | os.PathLike[str], dpi: int = 110) -> Path:
-    """Save ``fig`` atomically (format from the suffix, PNG by default) and close it."""
-    import io
+def _num(v: Any) -> float:
+    """A plotted value: ``None`` (a non-finite number in ``stats.json``) becomes NaN."""
+    return math.nan if v is None else float(v)
 
-    path = Path(filename)
-    fmt = path.suffix.lstrip(".") or "png"
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
-    return atomic_write_bytes(path, buf.getvalue())
+
+def _nanmax(values: Iterable[float]) -> float:
+    """The largest value that is not NaN (NaN when all are)."""
+    return max((v for v in values if not math.isnan(v)), default=math.nan)
+
+
+def _bins(n: int, max_points: int) -> list[range]:
+    """``n`` rows cut into consecutive stretches, at most about ``max_points`` of them."""
+    step = max(1, math.ceil(n / max(1, max_points)))
+    return [range(i, min(i + step, n)) for i in range(0, n, step)]
 
 
 def plot_fitness(history: Sequence[Any], *, x: str = "generation", title: str | None = None,
+                 threshold: float | None = None, max_points: int = MAX_POINTS,
                  filename: str | os.PathLike[str] | None = None) -> Figure:
     """Best / mean +/- std / best-so-far fitness against generations or evaluations.
 
+    ``threshold``: the task's fitness threshold, drawn as a horizontal line (``None``: none).
+    "best" (this generation's best, red, on top, with markers for short runs) is drawn over
+    "best so far" (a wide pale step line), so both stay visible where they coincide.
+
     Example::
 
-        plot_fitness(result.history, x="evaluations", filename="fitness_evals.png")
+        plot_fitness(result.history, x="evaluations", threshold=475.0,
+                     title="CartPole-v1 · neat", filename="fitness_evals.png")
     """
     if x not in ("generation", "evaluations"):
         raise ValueError(f"plot_fitness: x must be 'generation' or 'evaluations', got {x!r}")
     rows = _rows(history)
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.subplots()
+    xs: list[float] = []
     if rows:
-        xs = [r[x] for r in rows]
-        mean = [r["mean_fitness"] for r in rows]
-        std = [r["std_fitness"] for r in rows]
-        ax.fill_between(xs, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)],
-                        color="#1f77b4", alpha=0.2, linewidth=0, label="mean ± std")
-        ax.plot(xs, mean, color="#1f77b4", label="mean")
-        ax.plot(xs, [r["best_fitness"] for r in rows], color="#d62728", label="best")
-        ax.plot(xs, [r["best_fitness_so_far"] for r in rows], color="black", linestyle="--",
-                linewidth=1, label="best so far")
-        ax.legend(loc="lower right", fontsize=8)
+        bins = _bins(len(rows), max_points)
+        xs = [int(rows[b[-1]][x]) for b in bins]
+        best = [_nanmax(_num(rows[i]["best_fitness"]) for i in b) for b in bins]
+        so_far = [_num(rows[b[-1]]["best_fitness_so_far"]) for b in bins]
+        mean = [sum(_num(rows[i]["mean_fitness"]) for i in b) / len(b) for b in bins]
+        std = [sum(_num(rows[i]["std_fitness"]) for i in b) / len(b) for b in bins]
+        thin = len(xs) > 500
+        marker = "o" if len(xs) <= MARKERS_UP_TO else None
+        if len(xs) > 1:
+            ax.fill_between(xs, [m - s for m, s in zip(mean, std)],
+                            [m + s for m, s in zip(mean, std)], color="#1f77b4", alpha=0.2,
+                            linewidth=0, label="mean ± std", zorder=1)
+        else:  # one generation: the deviation as an error bar
+            ax.errorbar(xs, mean, yerr=std, color="#1f77b4", alpha=0.5, capsize=6,
+                        linestyle="none", label="mean ± std", zorder=1)
+        ax.plot(xs, mean, color="#1f77b4", linewidth=0.8 if thin else 1.3, marker=marker,
+                markersize=3, label="mean", zorder=2)
+        ax.plot(xs, so_far, color="black", alpha=0.35, linewidth=4.0, drawstyle="steps-post",
+                solid_capstyle="butt", marker="s" if len(xs) == 1 else None, markersize=10,
+                label="best so far", zorder=3)
+        ax.plot(xs, best, color="#d62728", linewidth=0.8 if thin else 1.3, marker=marker,
+                markersize=4, label="best", zorder=4)
+    if threshold is not None and math.isfinite(threshold):
+        ax.axhline(threshold, color="#2ca02c", linestyle="--", linewidth=1.2, zorder=5,
+                   label=f"threshold ({threshold:g})")
+    if ax.get_lines() or ax.collections:
+        ax.legend(loc="best", fontsize=8)
+    integer_axis(ax, rows[0][x] if rows else None, rows[-1][x] if rows else None)
     ax.set_xlabel("generation" if x == "generation" else "fitness evaluations")
     ax.set_ylabel("fitness")
     ax.grid(alpha=0.3)
     ax.set_title(title or "fitness")
-    if filename is not None:
-        save_figure(fig, filename)
-    return fig
-
-
-def plot_species(species_history: Sequence[Mapping[str, Any]], *, title: str | None = None,
-                 filename: str | os.PathLike[str] | None = None) -> Figure:
-    """Stack plot of species sizes: ``[{"generation": g, "sizes": {species_id: n}}, ...]``.
-
-    Example::
-
-        plot_species(json.load(open("run/species.json")), filename="species.png")
-    """
-    gens = [int(r["generation"]) for r in species_history]
-    ids = sorted({int(k) for r in species_history for k in r["sizes"]})
-    curves = [[int(dict(r["sizes"]).get(str(s), dict(r["sizes"]).get(s, 0)))
-               for r in species_history] for s in ids]
-    fig = Figure(figsize=(6.4, 4.0))
-    ax = fig.subplots()
-    if gens and ids:
-        ax.stackplot(gens, curves, linewidth=0.3, edgecolor="white")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("genomes per species")
-    ax.set_title(title or f"species ({len(ids)} in all)")
-    ax.grid(alpha=0.3)
     if filename is not None:
         save_figure(fig, filename)
     return fig
@@ -117,32 +128,77 @@ def _as_rows(states: Any) -> list[list[float]]:
     return [list(map(float, s)) for s in states]
 
 
+def _action_panel(ax: Any, t: Sequence[float], actions: Any,
+                  action_labels: Sequence[str] | None) -> None:
+    """Actions as steps: action ``i`` holds from step ``i`` to step ``i + 1``."""
+    discrete = (not actions.dtype.is_floating_point) if hasattr(actions, "dtype") else all(
+        isinstance(a, int) for a in actions)
+    rows = _as_rows(actions.reshape(len(actions), -1) if hasattr(actions, "reshape")
+                    else [a if isinstance(a, (list, tuple)) else [a] for a in actions])
+    xs = list(t[:len(rows) + 1])  # t has a time for every step and the one after the last
+    names = list(action_labels) if action_labels is not None else []
+    for j in range(len(rows[0]) if rows else 0):
+        ys = [r[j] for r in rows]
+        ax.plot(xs, ys + ys[-1:], drawstyle="steps-post", color="#9467bd", linewidth=1,
+                label=names[j] if not discrete and j < len(names) else None)
+    if discrete:
+        count = max(len(names), int(max((r[0] for r in rows), default=0)) + 1)
+        ax.set_yticks(range(count))
+        ax.set_yticklabels([names[i] if i < len(names) else str(i) for i in range(count)],
+                           fontsize=7)
+        ax.set_ylim(-0.5, count - 0.5)
+        ax.set_ylabel("action")
+    elif rows and len(rows[0]) == 1:
+        ax.set_ylabel(f"action: {names[0]}" if names else "action")
+    else:
+        ax.set_ylabel("action")
+        if names:
+            ax.legend(fontsize=7, loc="upper right")
+    ax.grid(alpha=0.3)
+
+
 def plot_episode(states: Any, *, labels: Sequence[str] | None = None, dt: float | None = None,
-                 rewards: Any = None, title: str | None = None,
+                 rewards: Any = None, actions: Any = None,
+                 action_labels: Sequence[str] | None = None, title: str | None = None,
                  filename: str | os.PathLike[str] | None = None) -> Figure:
-    """One subplot per state variable over time (``states``: ``[T, k]`` tensor or list).
+    """One subplot per state variable over time, then the actions and the rewards.
+
+    ``states``: ``[T + 1, k]`` (or ``[T, k]``) tensor or list, named by ``labels`` (default
+    ``s0``, ``s1`` ...). ``actions``: ``[T]`` integers (discrete; the y ticks are named by
+    ``action_labels``) or ``[T]``/``[T, a]`` floats (continuous; a trace per column named by
+    ``action_labels``), drawn as steps: action ``i`` holds from step ``i`` to ``i + 1``.
+    ``rewards``: ``[T]``.
 
     Example::
 
         plot_episode(states, labels=["x", "x_dot", "theta", "theta_dot"], dt=0.02,
+                     actions=actions, action_labels=["push left", "push right"],
                      filename="episode.png")
     """
     rows = _as_rows(states)
     k = len(rows[0]) if rows else 0
     labels = list(labels) if labels is not None else [f"s{i}" for i in range(k)]
-    n = k + (1 if rewards is not None else 0)
-    fig = Figure(figsize=(6.4, 1.4 * max(n, 1) + 0.6))
-    axes = fig.subplots(max(n, 1), 1, sharex=True, squeeze=False)
-    t = [i * dt for i in range(len(rows))] if dt else list(range(len(rows)))
+    has_actions = actions is not None and len(actions) > 0
+    n = k + int(has_actions) + int(rewards is not None)
+    fig = Figure(figsize=(6.4, 1.3 * max(n, 1) + 0.6), layout="constrained")
+    axes = fig.subplots(max(n, 1), 1, sharex=True, squeeze=False)[:, 0]
+    steps = max(len(rows), len(actions) + 1 if has_actions else 0)
+    t = [i * dt for i in range(steps)] if dt else list(range(steps))
     for i in range(k):
-        axes[i, 0].plot(t, [r[i] for r in rows], linewidth=1)
-        axes[i, 0].set_ylabel(labels[i] if i < len(labels) else f"s{i}")
-        axes[i, 0].grid(alpha=0.3)
+        axes[i].plot(t[:len(rows)], [r[i] for r in rows], linewidth=1)
+        axes[i].set_ylabel(labels[i] if i < len(labels) else f"s{i}")
+        axes[i].grid(alpha=0.3)
+    if has_actions:
+        _action_panel(axes[k], t, actions, action_labels)
     if rewards is not None:
         rw = rewards.detach().cpu().double().tolist() if hasattr(rewards, "detach") else rewards
-        axes[k, 0].plot(t[:len(rw)], rw, color="#2ca02c", linewidth=1)
-        axes[k, 0].set_ylabel("reward")
-    axes[-1, 0].set_xlabel("time [s]" if dt else "step")
+        axes[-1].plot(t[:len(rw)], rw, color="#2ca02c", linewidth=1)
+        axes[-1].set_ylabel("reward")
+        axes[-1].grid(alpha=0.3)
+    if not dt:
+        axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[-1].set_xlabel("time [s]" if dt else "step")
+    fig.align_ylabels(list(axes))
     fig.suptitle(title or f"episode ({len(rows)} steps)")
     if filename is not None:
         save_figure(fig, filename)
@@ -160,7 +216,7 @@ def plot_cartpole_frames(states: Any, *, every: int = 10, pole_length: float = 1
 
         plot_cartpole_frames(states, every=20, filename="cartpole.png")
     """
-    import math
+    import matplotlib.patches
 
     rows = _as_rows(states)[::max(1, every)]
     fig = Figure(figsize=(7.0, 2.6))
@@ -185,4 +241,5 @@ def plot_cartpole_frames(states: Any, *, every: int = 10, pole_length: float = 1
     return fig
 
 
-__all__ = ["plot_fitness", "plot_species", "plot_episode", "plot_cartpole_frames", "save_figure"]
+__all__ = ["plot_fitness", "plot_species", "plot_episode", "plot_cartpole_frames", "save_figure",
+           "species_colours", "MAX_POINTS", "MARKERS_UP_TO"]

@@ -23,7 +23,7 @@ def _parse(path):
         if title is None:
             continue
         text = " ".join(t.text or "" for t in g.iter(f"{SVG}text"))
-        if g.get("class") == "node":
+        if g.get("class") == "node" and title.text != "legend":  # the key, not a genome node
             nodes[title.text] = text
         elif g.get("class") == "edge":
             path_el = next(g.iter(f"{SVG}path"))

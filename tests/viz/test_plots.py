@@ -48,7 +48,8 @@ def test_species_plot(tmp_path):
             for g in range(10)]
     fig = plot_species(hist, filename=tmp_path / "s.png")
     _png_size(tmp_path / "s.png")
-    assert len(fig.axes[0].collections) == 3  # one band per species
+    bands = [path for c in fig.axes[0].collections for path in c.get_paths()]
+    assert len(bands) == 3  # one band per species
 
 
 def test_episode_and_cartpole(tmp_path):
