@@ -1,8 +1,9 @@
 """A drawing of the best genome at the end of a run: ``<out_dir>/best_genome.svg``.
 
-Drawn with graphviz (:func:`neuroevo.viz.draw.draw_genome`); when the ``dot`` program is
-missing the DOT source ``best_genome.gv`` is written instead and a note says so, and
-without the graphviz Python package a note says what to install.
+Drawn with graphviz (:func:`neuroevo.viz.draw.draw_genome`), its inputs and outputs named
+after the task (:func:`task_io_names`); when the ``dot`` program is missing the DOT source
+``best_genome.gv`` is written instead and a note says so, and without the graphviz Python
+package a note says what to install.
 
 Example::
 
@@ -15,18 +16,46 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from neuroevo.loop import Reporter
 from neuroevo.reporting.best_genome import genome_config
+from neuroevo.reporting.episode import env_class_of
+
+
+def task_io_names(task: Any) -> tuple[Sequence[str] | None, Sequence[str] | None]:
+    """``(input names, output names)`` of a task, ``None`` where it has none.
+
+    A task's own ``input_names``/``output_names`` come first. A control task without them
+    is named by its environment class: ``observation_labels`` for the inputs, and
+    ``action_labels`` for the outputs when there is one output per label (``argmax`` on a
+    discrete environment, or one output per action column of a continuous one).
+
+    Example::
+
+        task_io_names(ne.tasks.XOR())      # (("a", "b"), ("a xor b",))
+    """
+    inputs = getattr(task, "input_names", None)
+    outputs = getattr(task, "output_names", None)
+    env = env_class_of(task)
+    if env is not None:
+        if inputs is None:
+            inputs = getattr(env, "observation_labels", None)
+        labels = getattr(env, "action_labels", None)
+        if outputs is None and labels is not None \
+                and len(labels) == getattr(task, "num_outputs", -1):
+            outputs = labels
+    return inputs, outputs
 
 
 class GenomeDrawing(Reporter):
     """Draw the best genome at the end of the run (NEAT strategies only).
 
-    ``node_names``: labels (``{-1: "x", 0: "y"}``). ``notes``: a list that gets a line for
-    each thing that could not be drawn (shared with the run folder's summary).
+    ``node_names``: labels (``{-1: "x", 0: "y"}``); default: the task's input and output
+    names (:func:`task_io_names`). ``notes``: a list that gets a line for each thing that
+    could not be drawn (shared with the run folder's summary).
     """
 
     def __init__(self, out_dir: str | os.PathLike[str], *,
@@ -35,9 +64,10 @@ class GenomeDrawing(Reporter):
         self.node_names = node_names
         self.notes = notes if notes is not None else []
         self._strategy: Any = None
+        self._task: Any = None
 
     def on_start(self, strategy: Any, task: Any, generations: int) -> None:
-        self._strategy = strategy
+        self._strategy, self._task = strategy, task
 
     def on_end(self, result: Any) -> None:
         strategy = result.strategy or self._strategy
@@ -46,15 +76,17 @@ class GenomeDrawing(Reporter):
         if best is None or gc is None or not hasattr(best, "connections"):
             return
         try:
-            from neuroevo.viz.draw import DotMissingWarning, draw_genome
+            from neuroevo.viz.draw import DotMissingWarning, draw_genome, io_names
         except ImportError as e:  # graphviz (Python) not installed
             self.notes.append(f"no drawing: {e} (pip install 'neuroevo[viz]')")
             return
+        names = self.node_names
+        if names is None:
+            names = io_names(gc, *task_io_names(self._task))
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DotMissingWarning)
-            draw_genome(best, gc, node_names=self.node_names,
-                        filename=self.out_dir / "best_genome.svg")
+            draw_genome(best, gc, node_names=names, filename=self.out_dir / "best_genome.svg")
         for w in caught:
             if issubclass(w.category, DotMissingWarning):
                 self.notes.append(str(w.message))
@@ -62,4 +94,4 @@ class GenomeDrawing(Reporter):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-__all__ = ["GenomeDrawing"]
+__all__ = ["GenomeDrawing", "task_io_names"]

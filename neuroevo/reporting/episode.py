@@ -1,9 +1,11 @@
 """For control tasks: one episode of the best genome, drawn at the end of a run.
 
 ``episode.png`` shows the environment's state over the episode (one trace per state
-variable, named by the environment class's ``state_labels``) and the reward;
-``episode_frames.png`` shows the cart-pole poses for CartPole. The episode is recorded by
-the task's ``record_episode`` with the best genome compiled in float64 on the CPU.
+variable, named by the environment class's ``state_labels``), the action taken at each
+step (named by its ``action_labels``) and the reward; ``episode_frames.png`` shows the
+cart-pole poses for CartPole. The episode is recorded by the task's ``record_episode``
+with the best genome compiled in float64 on the CPU; the network's outputs are recorded
+on the way and turned into actions by the task's own output-to-action mapping.
 
 Example::
 
@@ -22,17 +24,52 @@ import torch
 
 from neuroevo.errors import NeuroevoError
 from neuroevo.loop import Reporter
+from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.reporting.best_genome import genome_config
 
 
-def _env_class(task: Any) -> Any:
+def env_class_of(task: Any) -> Any:
     """The vectorized environment class of a control task (``None`` when there is none)."""
     from neuroevo.envs import env_class
 
-    try:
-        return env_class(getattr(task, "env_name", ""))
-    except NeuroevoError:  # a gymnasium environment through the adapter, or no environment
+    name = getattr(task, "env_name", None)
+    if not isinstance(name, str):
         return None
+    try:
+        return env_class(name)
+    except NeuroevoError:  # a gymnasium environment through the adapter
+        return None
+
+
+class OutputRecorder(BatchedPolicy):
+    """A policy that runs ``policy`` and keeps each call's outputs in :attr:`outputs`."""
+
+    def __init__(self, policy: BatchedPolicy) -> None:
+        super().__init__()
+        self.policy = policy
+        self.num_candidates = policy.num_candidates
+        self.num_inputs = getattr(policy, "num_inputs", None)
+        self.num_outputs = getattr(policy, "num_outputs", None)
+        self.recurrent = getattr(policy, "recurrent", False)
+        self.device, self.dtype = policy_device_dtype(policy)
+        self.outputs: list[torch.Tensor] = []
+
+    def reset(self) -> None:
+        self.policy.reset()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.policy(x)
+        self.outputs.append(out.detach().clone())
+        return out
+
+
+def _actions(task: Any, recorder: OutputRecorder, steps: int) -> torch.Tensor | None:
+    """The actions of the recorded outputs, through the task's output-to-action mapping."""
+    mapper = getattr(task, "_action_mapper", None)
+    if not callable(mapper) or len(recorder.outputs) < steps or steps == 0:
+        return None
+    to_action = mapper(recorder.device, recorder.dtype)
+    return torch.stack([to_action(out.reshape(1, -1))[0] for out in recorder.outputs[:steps]])
 
 
 class EpisodePlot(Reporter):
@@ -58,28 +95,35 @@ class EpisodePlot(Reporter):
                 or not hasattr(best, "connections"):
             return
         try:
-            from neuroevo.viz.plots import plot_cartpole_frames, plot_episode
+            from neuroevo.viz import plots
         except ImportError:  # matplotlib not installed; FitnessPlots notes it
             return
         from neuroevo.compile.population import compile_population
         from neuroevo.envs.cartpole import CartPole
 
         try:
-            net = compile_population([best], gc, device="cpu", dtype=torch.float64,
-                                     recurrent=not gc.feed_forward)
+            net = OutputRecorder(compile_population([best], gc, device="cpu",
+                                                    dtype=torch.float64,
+                                                    recurrent=not gc.feed_forward))
             states, rewards = task.record_episode(net, seed=0)
         except NeuroevoError as e:
             self.notes.append(f"no episode plot: {e}")
             return
-        env = _env_class(task)
+        env = env_class_of(task)
         labels = getattr(env, "state_labels", None)
+        action_labels = getattr(env, "action_labels", None)
+        name = getattr(task, "name", "episode")
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        plot_episode(states, labels=list(labels) if labels is not None else None, rewards=rewards,
-                     title=f"best genome, one episode ({len(rewards)} steps)",
-                     filename=self.out_dir / "episode.png")
+        plots.plot_episode(
+            states, labels=list(labels) if labels is not None else None, rewards=rewards,
+            actions=_actions(task, net, len(rewards)),
+            action_labels=list(action_labels) if action_labels is not None else None,
+            title=f"{name}: best genome, one episode ({len(rewards)} steps, "
+                  f"return {float(rewards.sum()):.6g})",
+            filename=self.out_dir / "episode.png")
         if env is not None and issubclass(env, CartPole):
-            plot_cartpole_frames(states, every=max(1, len(rewards) // 25),
-                                 filename=self.out_dir / "episode_frames.png")
+            plots.plot_cartpole_frames(states, every=max(1, len(rewards) // 25),
+                                       filename=self.out_dir / "episode_frames.png")
 
 
-__all__ = ["EpisodePlot"]
+__all__ = ["EpisodePlot", "OutputRecorder", "env_class_of"]
