@@ -52,8 +52,11 @@ def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor
 def _check_arguments(strategy: Any, task: Any, generations: Any, seed: Any) -> int | None:
     """One error naming the fix for the common mistakes; returns ``seed`` as an int."""
     if isinstance(strategy, Task) or isinstance(task, Strategy):
-        raise StrategyError(f"evolve: got the task {type(strategy).__name__} where the strategy "
-                            "goes; pass the strategy first: evolve(strategy, task, ...)")
+        what = (f"the task {type(strategy).__name__} where the strategy goes"
+                if isinstance(strategy, Task) else
+                f"the strategy {type(task).__name__} where the task goes")
+        raise StrategyError(f"evolve: got {what}; pass the strategy first: "
+                            "evolve(strategy, task, ...)")
     for obj, kind, methods, err, example in (
             (strategy, "strategy", ("ask", "tell"), StrategyError, "ne.NEAT(config)"),
             (task, "task", ("evaluate",), TaskError, "ne.tasks.XOR()")):
