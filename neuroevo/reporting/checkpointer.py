@@ -172,11 +172,13 @@ class Checkpointer(Reporter):
         self._task = getattr(task, "name", type(task).__name__)
         self._threshold = getattr(task, "fitness_threshold", None)
         remove_stale_temporaries(self.out_dir / CHECKPOINT_DIR)
-        # the state the run starts from (not counted in the snapshot-overhead budget)
+        # the state the run starts from (not counted in the snapshot-overhead budget), when
+        # the strategy's own generation counter (if it has one) agrees with the history
         start = self.history[-1] if self.history else None
-        self._pending = self._encode(strategy, next_generation=len(self.history),
-                                     evaluations=start.evaluations if start else 0,
-                                     solved=self._solved)
+        if getattr(strategy, "generation", len(self.history)) == len(self.history):
+            self._pending = self._encode(strategy, next_generation=len(self.history),
+                                         evaluations=start.evaluations if start else 0,
+                                         solved=self._solved)
 
     def _snapshot(self, stats: GenerationStats, strategy: Any, solved: bool) -> tuple[int, bytes]:
         return self._encode(strategy, next_generation=stats.generation + 1,
