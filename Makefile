@@ -20,7 +20,7 @@ $(VENV)/.ready: pyproject.toml
 setup: $(VENV)/.ready
 
 xor: setup
-	$(VENV)/bin/neuroevo run configs/xor.toml --out runs/xor
+	$(VENV)/bin/neuroevo run configs/xor.toml --out runs/xor --overwrite
 
 test: setup
 	$(VENV)/bin/lint-imports

@@ -46,6 +46,7 @@ _NAMES = {
     # the loop
     "evolve": "neuroevo.loop:evolve",
     "Result": "neuroevo.loop:Result",
+    "RunStatus": "neuroevo.loop:RunStatus",
     # strategies
     "Strategy": "neuroevo.strategies.base:Strategy",
     "BatchedPolicy": "neuroevo.policy:BatchedPolicy",
@@ -121,7 +122,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see every lazy name at its real home
     from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint  # noqa: F401
     from neuroevo.io.genome_json import load_genome, save_genome  # noqa: F401
     from neuroevo.io.neat_export import load_neat_export  # noqa: F401
-    from neuroevo.loop import GenerationStats, Reporter, Result, evolve  # noqa: F401
+    from neuroevo.loop import GenerationStats, Reporter, Result, RunStatus, evolve  # noqa: F401
     from neuroevo.policy import BatchedPolicy  # noqa: F401
     from neuroevo.reporting.checkpointer import Checkpointer  # noqa: F401
     from neuroevo.reporting.progress import ProgressBar  # noqa: F401
