@@ -63,26 +63,52 @@ def levels(g: Genomes, spec: GenomeSpec) -> tuple[Tensor, Tensor, Tensor, Tensor
         raise CompileError(f"genome {int(g.gid[r])}: enabled connection "
                            f"({int(ins[r, c])}, {int(outs[r, c])}) between nodes it does not have")
     from_node = edge & ~from_input
-    required = nodes.valid() & (nodes.key < spec.num_outputs)
-    while True:
-        grow = from_node & required.gather(1, dst) & ~required.gather(1, src)
-        if not bool(grow.any()):
-            break
-        required |= _scatter_any(required, src, grow)
+    required = _required(nodes.valid() & (nodes.key < spec.num_outputs), src, dst, from_node)
     live = from_node & required.gather(1, dst)
-    indeg = torch.zeros(nodes.key.shape, dtype=torch.int32, device=src.device)
+    return _kahn(required, src, dst, live), src, dst, edge
+
+
+def _shrink(act: Tensor, rows: Tensor, *ts: Tensor) -> tuple[Tensor, ...]:
+    return (rows[act], *(t[act] for t in ts))
+
+
+def _required(required: Tensor, src: Tensor, dst: Tensor, from_node: Tensor) -> Tensor:
+    """``required_for_output`` for every row: grow backwards from the outputs, each pass
+    only over the rows that grew in the last one."""
+    rows = torch.arange(required.shape[0], device=required.device)
+    req, s, d, f = required, src, dst, from_node
+    while True:
+        grow = f & req.gather(1, d) & ~req.gather(1, s)
+        act = grow.any(1)
+        if not bool(act.any()):
+            break
+        req = req | _scatter_any(req, s, grow)
+        required[rows] = req
+        rows, req, s, d, f = _shrink(act, rows, req, s, d, f)
+    return required
+
+
+def _kahn(required: Tensor, src: Tensor, dst: Tensor, live: Tensor) -> Tensor:
+    """Evaluation level of each required node (Kahn's algorithm, all rows at once; each pass
+    only over the rows whose frontier is not empty)."""
+    indeg = torch.zeros(required.shape, dtype=torch.int32, device=src.device)
     indeg.scatter_add_(1, dst, live.int())
-    level = torch.full(nodes.key.shape, -1, dtype=torch.int64, device=src.device)
-    frontier = required & (indeg == 0)
+    level = torch.full(required.shape, -1, dtype=torch.int64, device=src.device)
+    rows = torch.arange(required.shape[0], device=required.device)
+    frontier, lv, deg, s, d, lo = required & (indeg == 0), level, indeg, src, dst, live
     t = 0
-    while bool(frontier.any()):
-        level[frontier] = t
-        hit = (frontier.gather(1, src) & live).int()
-        dec = torch.zeros_like(indeg).scatter_add_(1, dst, hit)
-        indeg -= dec
-        frontier = (dec > 0) & (indeg == 0) & (level < 0)
+    while True:
+        lv = torch.where(frontier, t, lv)
+        hit = (frontier.gather(1, s) & lo).int()
+        dec = torch.zeros_like(deg).scatter_add_(1, d, hit)
+        deg = deg - dec
+        frontier = (dec > 0) & (deg == 0) & (lv < 0)
+        level[rows] = lv
+        act = frontier.any(1)
+        if not bool(act.any()):
+            return level
+        rows, frontier, lv, deg, s, d, lo = _shrink(act, rows, frontier, lv, deg, s, d, lo)
         t += 1
-    return level, src, dst, edge
 
 
 def _merge(level_bucket: list[tuple[int, int, int]]) -> dict[tuple[int, int], int]:

@@ -45,14 +45,14 @@ def genomes_state(g: Genomes) -> dict[str, Any]:
     return {"gid": g.gid, "nodes": _table_state(g.nodes), "conns": _table_state(g.conns)}
 
 
-def genomes_from_state(d: Any, where: str, device, expect: GeneTable | None = None) -> Genomes:
+def genomes_from_state(d: Any, where: str, device) -> Genomes:
     """A :class:`Genomes` from :func:`genomes_state`'s output."""
     if not isinstance(d, dict) or not isinstance(d.get("gid"), Tensor) or d["gid"].dim() != 1:
         raise CheckpointError(f"{where}: missing the genome ids ('gid', a 1-d tensor)")
     rows = d["gid"].shape[0]
-    g = Genomes(d["gid"].to(device), _table_from(d.get("nodes"), f"{where}.nodes", rows, device),
-                _table_from(d.get("conns"), f"{where}.conns", rows, device))
-    return g
+    return Genomes(d["gid"].to(device),
+                   _table_from(d.get("nodes"), f"{where}.nodes", rows, device),
+                   _table_from(d.get("conns"), f"{where}.conns", rows, device))
 
 
 def species_state(t: SpeciesTable) -> dict[str, Any]:
