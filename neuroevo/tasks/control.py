@@ -28,7 +28,11 @@ Outputs to actions (``action=``):
 
 ``obs_norm="auto"`` maps observations from the ranges in :data:`OBSERVATION_BOUNDS`
 (gymnasium's observation-space bounds; typical ranges where gymnasium says infinite) to
-``[-1, 1]``; ``(low, high)`` sequences give the ranges yourself.
+``[-1, 1]``; ``(low, high)`` sequences give the ranges yourself. For unbounded
+observations, ``normalize_observations=True`` feeds ``(obs - mean) / std`` with the running
+statistics of all observations seen so far (:mod:`neuroevo.tasks.normalize`): frozen during
+an evaluation, updated after it, and part of :meth:`Control.state_dict` (so a checkpoint
+that stores the task's state resumes exactly).
 
 Example::
 
@@ -39,7 +43,6 @@ Example::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,21 +52,8 @@ from neuroevo.envs.base import VectorEnv
 from neuroevo.errors import TaskError
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.base import Task
+from neuroevo.tasks.normalize import OBSERVATION_BOUNDS, CandidateMoments, ObservationMap, RunningNorm
 from neuroevo.tasks.rollout import EpisodeReturn, rollout
-
-#: observation ranges (low, high) that ``obs_norm="auto"`` maps to [-1, 1]. gymnasium's
-#: bounds where finite; for CartPole's velocities (unbounded in gymnasium) typical ranges.
-OBSERVATION_BOUNDS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    "CartPole-v1": ((-2.4, -3.0, -0.2095, -3.5), (2.4, 3.0, 0.2095, 3.5)),
-    "Acrobot-v1": ((-1, -1, -1, -1, -4 * math.pi, -9 * math.pi),
-                   (1, 1, 1, 1, 4 * math.pi, 9 * math.pi)),
-    "MountainCar-v0": ((-1.2, -0.07), (0.6, 0.07)),
-    "MountainCarContinuous-v0": ((-1.2, -0.07), (0.6, 0.07)),
-    "Pendulum-v1": ((-1.0, -1.0, -8.0), (1.0, 1.0, 8.0)),
-    # the double pole observations are already scaled as in NEAT's code
-    "DoublePole-v0": ((-1.0,) * 6, (1.0,) * 6),
-    "DoublePoleNV-v0": ((-1.0,) * 3, (1.0,) * 3),
-}
 
 ACTIONS = ("auto", "argmax", "sign", "scale", "raw")
 
@@ -79,6 +69,8 @@ class Control(Task):
         action: how outputs become actions: "auto", "argmax", "sign", "scale", "raw".
         output_range: the range of the policy's outputs for "scale" and "sign".
         obs_norm: None, "auto" or ``(low, high)`` sequences; maps observations to [-1, 1].
+        normalize_observations: feed running-mean/variance normalised observations
+            (:attr:`observation_stats`, updated after every evaluation); not with ``obs_norm``.
         env_kwargs: keyword arguments for the environment (``make(name, ..., **env_kwargs)``).
         fitness: None (the environment's own episode score if it has one, else the
             return), "return", or a callable ``(env) -> tracker`` (see
@@ -103,6 +95,7 @@ class Control(Task):
         action: str = "auto",
         output_range: Sequence[float] = (0.0, 1.0),
         obs_norm: str | Sequence[Sequence[float]] | None = None,
+        normalize_observations: bool = False,
         env_kwargs: dict[str, Any] | None = None,
         fitness: str | Callable[[Any], Any] | None = None,
         fitness_threshold: float | None | str = "default",
@@ -152,7 +145,9 @@ class Control(Task):
             )
         self.max_steps = int(horizon)
         self._setup_actions(probe, action, output_range)
-        self._setup_obs_norm(obs_norm)
+        #: observations -> policy inputs (identity, fixed ranges or running statistics)
+        self.observations = ObservationMap(env_name, self.num_inputs, obs_norm=obs_norm,
+                                           running=normalize_observations)
         if fitness_threshold == "default":
             if getattr(probe, "solved_at_horizon", False) and fitness is None:
                 fitness_threshold = float(self.max_steps)
@@ -203,28 +198,6 @@ class Control(Task):
             self._action_low = probe.action_low.double()
             self._action_high = probe.action_high.double()
         self.action = action
-
-    def _setup_obs_norm(self, obs_norm: Any) -> None:
-        if obs_norm is None:
-            self._obs_bounds = None
-            return
-        if obs_norm == "auto":
-            if self.env_name not in OBSERVATION_BOUNDS:
-                raise TaskError(
-                    f"Control obs_norm='auto': no known observation ranges for {self.env_name!r} "
-                    f"(known: {sorted(OBSERVATION_BOUNDS)}); pass obs_norm=(low, high)"
-                )
-            obs_norm = OBSERVATION_BOUNDS[self.env_name]
-        try:
-            low, high = (torch.tensor(v, dtype=torch.float64).reshape(-1) for v in obs_norm)
-        except (TypeError, ValueError, RuntimeError):
-            raise TaskError(f"Control obs_norm: expected None, 'auto' or (low, high), got {obs_norm!r}") from None
-        if low.numel() != self.num_inputs or high.numel() != self.num_inputs or not bool((high > low).all()):
-            raise TaskError(
-                f"Control obs_norm: low and high need {self.num_inputs} values each with "
-                f"high > low, got {obs_norm!r}"
-            )
-        self._obs_bounds = (low, high)
 
     # ------------------------------------------------------------------ evaluation
     def evaluations_per_candidate(self) -> int:
@@ -288,11 +261,15 @@ class Control(Task):
             tracker = env.make_fitness_tracker()
         else:
             tracker = EpisodeReturn(p * e, device=device, dtype=dtype)
+        moments = self.observations.collector(p, e, device)
         result = rollout(
             env, policy, tracker, obs, episodes=e, max_steps=self.max_steps,
             observe=self._normalizer(device, dtype), act=self._action_mapper(device, dtype),
             num_outputs=self.num_outputs, name=self.env_name,
+            on_observation=None if moments is None else moments.add,
         )
+        if moments is not None:
+            self.observations.update(moments)
         self.last_env_steps = result.env_steps
         self.last_lockstep_steps = result.lockstep_steps
         return result.scores
@@ -368,12 +345,28 @@ class Control(Task):
             self._env = env
         return env if env.num_envs == n else env.select(torch.arange(n, device=device))
 
+    @property
+    def observation_stats(self) -> RunningNorm | None:
+        """Running observation statistics (``normalize_observations=True``), else ``None``."""
+        return self.observations.stats
+
+    @property
+    def last_observation_moments(self) -> CandidateMoments | None:
+        """Per-candidate sums of the last evaluation's observations (already merged). A backend
+        that evaluates slices elsewhere merges theirs, ``CandidateMoments.cat`` in candidate
+        order, into the driver's task with ``task.observations.update(moments)``."""
+        return self.observations.last_moments
+
+    def state_dict(self) -> dict[str, Any]:
+        """The task's state for checkpoints: the observation statistics, if any."""
+        return self.observations.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s output."""
+        self.observations.load_state_dict(state)
+
     def _normalizer(self, device: torch.device, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
-        if self._obs_bounds is None:
-            return lambda obs: obs
-        low, high = (b.to(device=device, dtype=dtype) for b in self._obs_bounds)
-        scale = 2.0 / (high - low)
-        return lambda obs: (obs - low) * scale - 1.0
+        return self.observations.observer(device, dtype)
 
     def _action_mapper(self, device: torch.device, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
         lo, hi = self.output_range

@@ -88,13 +88,17 @@ def rollout(
     act: Callable[[torch.Tensor], torch.Tensor],
     num_outputs: int,
     name: str,
+    on_observation: Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], None] | None = None,
 ) -> RolloutResult:
     """Run ``policy``'s ``P x episodes`` episodes on ``env`` (just reset, first ``obs``).
 
     ``observe`` maps observations to policy inputs (normalisation), ``act`` policy outputs
     ``[rows, num_outputs]`` to actions; ``tracker`` takes ``update(state=, reward=,
     counted=, alive=)`` after every step and gives the episode scores from ``result()``
-    (see :class:`EpisodeReturn`). ``name`` goes into errors.
+    (see :class:`EpisodeReturn`). ``name`` goes into errors. ``on_observation(obs, active,
+    rows)``, if given, sees every step's raw observations with the running episodes
+    (``rows``: the full-batch row of each row once the batch is compacted, else ``None``);
+    :class:`~neuroevo.tasks.normalize.CandidateMoments` collects statistics with it.
     """
     p, e = int(policy.num_candidates), episodes
     n = p * e
@@ -116,6 +120,8 @@ def rollout(
     zero = torch.zeros((), dtype=pol_dtype, device=device)
     steps = 0
     for steps in range(1, max_steps + 1):
+        if on_observation is not None:
+            on_observation(obs, active, rows)
         x = torch.where(active[:, None], observe(obs).to(pol_dtype), zero)
         if live is None or compactable:
             out = live_policy(x.view(p_cur, e, -1))
