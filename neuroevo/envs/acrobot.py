@@ -35,9 +35,18 @@ PI = math.pi
 
 
 def _wrap(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
-    """gymnasium's ``wrap``: shift by whole periods ``high - low`` into ``[low, high]``."""
+    """gymnasium's ``wrap``: shift by whole periods ``high - low`` into ``[low, high]``.
+
+    gymnasium subtracts one period at a time (``while x > high: x = x - diff``); so do the
+    first two shifts here, bit for bit; any further periods (beyond every state tested) are
+    removed at once.
+    """
     diff = high - low
+    for _ in range(2):
+        x = torch.where(x > high, x - diff, x)
     x = x - diff * torch.clamp(torch.ceil((x - high) / diff), min=0)
+    for _ in range(2):
+        x = torch.where(x < low, x + diff, x)
     return x + diff * torch.clamp(torch.ceil((low - x) / diff), min=0)
 
 
@@ -101,6 +110,7 @@ class Acrobot(VectorEnv):
         return torch.stack((dtheta1, dtheta2, ddtheta1, ddtheta2), dim=-1)
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        state = self._wide(state)  # gymnasium appends the torque: a float64 state from here on
         torque = torch.tensor(self.AVAIL_TORQUE, dtype=state.dtype, device=state.device)[action]
         dt, dt2 = self.dt, self.dt / 2.0
         k1 = self._dsdt(state, torque)

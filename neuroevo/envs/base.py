@@ -6,7 +6,7 @@ tensors on any device, with the shape of API of gymnasium's vector environments
 info)``). A subclass describes only the physics of one environment, batched:
 
 * ``_sample_initial_state(n, generator) -> state [n, k]``
-* ``_dynamics(state, action) -> new_state``
+* ``_dynamics(state, action) -> new_state`` (in gymnasium's precision, see below)
 * ``_observation(state) -> obs``
 * ``_terminated(state) -> bool [n]``
 * ``_reward(state, action, new_state, terminated) -> reward [n]``
@@ -31,6 +31,13 @@ chosen with the ``autoreset_mode`` argument:
 
 Time limits follow gymnasium's ``TimeLimit`` wrapper: ``truncated`` is True on the step
 where the episode's step count reaches ``max_episode_steps`` (both flags can be True).
+
+Precision: gymnasium's classic-control environments keep float64 states (MountainCarContinuous
+float32) and return float32 observations. ``_dynamics`` computes as gymnasium does, in float64
+(:meth:`VectorEnv._wide`) whatever ``dtype`` is; termination, reward and observation are
+taken from that result, then the state is rounded to ``dtype`` (:meth:`VectorEnv._store`).
+So with ``dtype=torch.float32`` one step equals gymnasium's bit for bit from the same state
+(tests/envs/test_float32_gymnasium.py), and with float64 to rounding error.
 
 Randomness: each environment object owns one ``torch.Generator`` on its device, seeded
 from ``seed`` (or from ``reset(seed=...)``); initial states of all sub-environments are
@@ -84,8 +91,10 @@ class VectorEnv:
     Args:
         num_envs: number of sub-environments ``N`` (>= 1).
         device: torch device; ``None`` = CUDA when available, else CPU.
-        dtype: floating dtype of states, observations and rewards. Use ``torch.float64``
-            to reproduce gymnasium's numpy dynamics to rounding error.
+        dtype: floating dtype of states, observations and rewards. A step is computed in
+            gymnasium's precision and rounded to it: with ``torch.float32`` it equals
+            gymnasium's step (fed float32 actions) bit for bit, with ``torch.float64`` to
+            rounding error; float64 keeps a trajectory close to gymnasium's for longer.
         seed: seed of the environment's ``torch.Generator`` (``None``: fresh entropy).
         max_episode_steps: time limit (gymnasium's ``TimeLimit``); defaults to the value
             gymnasium registers for the environment; ``None`` or 0 disables it.
@@ -184,8 +193,21 @@ class VectorEnv:
         raise NotImplementedError
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        """Next states ``[N, state_size]`` after applying ``action`` (already checked/clipped)."""
+        """Next states ``[N, state_size]`` after applying ``action`` (in ``dtype``, unclipped).
+
+        May return a wider dtype than ``dtype`` (gymnasium's float64); :meth:`step` takes
+        termination, reward and observation from it, then keeps :meth:`_store` of it.
+        """
         raise NotImplementedError
+
+    def _store(self, new_state: torch.Tensor) -> torch.Tensor:
+        """The state kept after a step: ``new_state`` in ``dtype`` (gymnasium rounds
+        MountainCarContinuous's state to float32, which overrides this)."""
+        return new_state.to(self.dtype)
+
+    def _wide(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` in float64, gymnasium's precision (unchanged on devices without float64)."""
+        return x if self.device.type == "mps" else x.to(torch.float64)
 
     def _observation(self, state: torch.Tensor) -> torch.Tensor:
         """Observations ``[N, observation_size]`` of ``state`` (default: the state itself)."""
@@ -279,9 +301,11 @@ class VectorEnv:
         """
         action = self._prepare_action(action)
         old = self._state
-        new = self._dynamics(old, action)
-        terminated = self._terminated(new)
-        reward = self._reward(old, action, new, terminated).to(self.dtype)
+        wide = self._dynamics(old, action)  # gymnasium's precision; termination etc. from it
+        terminated = self._terminated(wide)
+        reward = self._reward(old, action, wide, terminated).to(self.dtype)
+        new_obs = self._observation(wide).to(self.dtype)
+        new = self._store(wide)
         self.elapsed_steps += 1
         if self.max_episode_steps is not None:
             truncated = self.elapsed_steps >= self.max_episode_steps
@@ -298,17 +322,17 @@ class VectorEnv:
             self._state = new
             self._reset_where(restart)
             self._needs_reset = terminated | truncated
-            obs = self._observation(self._state)
+            obs = torch.where(restart[:, None], self._observation(self._state), new_obs)
         elif mode is AutoresetMode.SAME_STEP:
             self._state = new
             done = terminated | truncated
-            info["final_obs"] = self._observation(new)
+            info["final_obs"] = new_obs
             info["_final_obs"] = done
             self._reset_where(done)
-            obs = self._observation(self._state)
+            obs = torch.where(done[:, None], self._observation(self._state), new_obs)
         else:
             self._state = new
-            obs = self._observation(new)
+            obs = new_obs
         return obs, reward, terminated, truncated, info
 
     def _reset_where(self, mask: torch.Tensor) -> None:

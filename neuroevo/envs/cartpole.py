@@ -59,6 +59,8 @@ class CartPole(VectorEnv):
         return self._uniform(n, 4, -0.05, 0.05, generator)
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        # gymnasium's state is float64 whatever the observations' float32 (see envs/base.py)
+        state = self._wide(state)
         x, x_dot, theta, theta_dot = state.unbind(-1)
         force = torch.where(action == 1, self.force_mag, -self.force_mag).to(state.dtype)
         costheta, sintheta = torch.cos(theta), torch.sin(theta)

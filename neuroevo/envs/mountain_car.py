@@ -15,8 +15,15 @@ State (= observation): ``[position, velocity]``.
 * ``MountainCarContinuous``: actions ``[N, 1]``, the force clipped to [-1, 1]; reward
   ``100`` on reaching the goal (position 0.45) minus ``0.1 * action**2`` of the
   *unclipped* action, as gymnasium. gymnasium stores this environment's state as float32
-  after every step; so does this one (termination is tested just after rounding, where
-  gymnasium tests just before: they can differ only within float32 rounding of the goal).
+  after every step; so does this one (termination is tested before the rounding, as there).
+
+Precision, as gymnasium (see ``envs/base.py``): MountainCar-v0 computes in float64 and
+rounds. MountainCarContinuous-v0 with ``dtype=torch.float32`` repeats the float32
+arithmetic gymnasium does on its float32 state and float32 action under NumPy's promotion
+rules (``3 * position`` in float32, ``math.cos`` in float64, ``force * power - t`` in float32
+unless the force was clipped to Python's ``+-1.0``, the sum with the velocity in float32;
+:meth:`MountainCarContinuous._float32_velocity`); with ``torch.float64`` it computes in
+float64 (gymnasium's first step after a reset, whose state is still float64) and rounds.
 
 Example::
 
@@ -58,10 +65,15 @@ class _MountainCarBase(VectorEnv):
     def _force(self, action: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         raise NotImplementedError
 
+    def _velocity(self, position: torch.Tensor, velocity: torch.Tensor, action: torch.Tensor
+                  ) -> torch.Tensor:
+        """The velocity before its clip, from the state's position and velocity."""
+        accel = self._force(action, position.dtype) - self.gravity * torch.cos(3 * position)
+        return velocity + accel
+
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        position, velocity = state.unbind(-1)
-        accel = self._force(action, state.dtype) - self.gravity * torch.cos(3 * position)
-        velocity = velocity + accel
+        position, velocity = self._wide(state).unbind(-1)
+        velocity = self._velocity(position, velocity, action)
         velocity = velocity.clamp(-self.max_speed, self.max_speed)
         position = (position + velocity).clamp(self.min_position, self.max_position)
         stopped = (position <= self.min_position) & (velocity < 0)  # hit the left wall
@@ -108,8 +120,39 @@ class MountainCarContinuous(_MountainCarBase):
         return action[:, 0].clamp(low, high) * self.power
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        return super()._dynamics(state, action).to(torch.float32).to(state.dtype)
+        if state.dtype != torch.float32:
+            return super()._dynamics(state, action)  # float64 throughout, rounded by _store
+        position, velocity = state.unbind(-1)  # gymnasium's float32 state
+        velocity = self._float32_velocity(position, velocity, action[:, 0])
+        velocity = velocity.clamp(-self.max_speed, self.max_speed)  # float32 bounds, as NumPy
+        position = (position + velocity).clamp(self.min_position, self.max_position)
+        stopped = (position <= self.min_position) & (velocity < 0)
+        velocity = torch.where(stopped, torch.zeros_like(velocity), velocity)
+        return torch.stack((position, velocity), dim=-1)
+
+    def _float32_velocity(self, position: torch.Tensor, velocity: torch.Tensor,
+                          action: torch.Tensor) -> torch.Tensor:
+        """gymnasium's ``velocity += force * self.power - 0.0025 * math.cos(3 * position)``
+        on a float32 state and action, operation by operation.
+
+        ``force = min(max(action, -1.0), 1.0)`` is the float32 action, or Python's float
+        ``+-1.0`` where it clips; a float32 operand turns the Python float of the other side
+        into float32 (NumPy 2's promotion), a Python float on both sides stays float64.
+        """
+        t = self.gravity * torch.cos(self._wide(3 * position))  # 3 * position in float32
+        clipped = (action > 1.0) | (action < -1.0)
+        inside = action * self.power - t.to(torch.float32)  # float32 throughout
+        outside = torch.where(action > 0, 1.0, -1.0).to(t.dtype) * self.power - t  # float64
+        return velocity + torch.where(clipped, outside.to(torch.float32), inside)
+
+    def _store(self, new_state: torch.Tensor) -> torch.Tensor:
+        return new_state.to(torch.float32).to(self.dtype)  # gymnasium keeps float32
+
+    def _observation(self, state: torch.Tensor) -> torch.Tensor:
+        return state.to(torch.float32).to(self.dtype)  # gymnasium returns its float32 state
 
     def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
-        return 100.0 * terminated.to(self.dtype) - 0.1 * action[:, 0].square()
+        # 100.0 - math.pow(action, 2) * 0.1: float64, from the float32 action
+        a = self._wide(action[:, 0])
+        return 100.0 * terminated.to(a.dtype) - a.square() * 0.1
 

@@ -61,7 +61,9 @@ class Pendulum(VectorEnv):
         return u * torch.tensor([math.pi, 1.0], dtype=self.dtype, device=self.device)
 
     def _dynamics(self, state: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        th, thdot = state.unbind(-1)
+        # gymnasium: a float64 state; the torque stays in the action's dtype (float32 from its
+        # float32 action space), so ``3.0 * u`` is a float32 product, promoted when added
+        th, thdot = self._wide(state).unbind(-1)
         u = action[:, 0].clamp(-self.max_torque, self.max_torque)
         g, m, l, dt = self.g, self.m, self.l, self.dt
         newthdot = thdot + (3 * g / (2 * l) * torch.sin(th) + 3.0 / (m * l**2) * u) * dt
@@ -73,6 +75,6 @@ class Pendulum(VectorEnv):
         return torch.stack((th.cos(), th.sin(), thdot), dim=-1)
 
     def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
-        th, thdot = state.unbind(-1)
+        th, thdot = self._wide(state).unbind(-1)
         u = action[:, 0].clamp(-self.max_torque, self.max_torque)
-        return -(angle_normalize(th) ** 2 + 0.1 * thdot**2 + 0.001 * u**2)
+        return -(angle_normalize(th) ** 2 + 0.1 * thdot**2 + 0.001 * u**2)  # u**2: float32
