@@ -107,3 +107,19 @@ def test_fixed_attributes_are_filled_in_and_checked(tmp_path):
     genomes[0].nodes[0].response = 2.0
     with pytest.raises(ConfigError, match="fixes response at 1.0"):
         from_neat(genomes, config)
+
+
+def test_select_keeps_the_chosen_genomes(tmp_path):
+    """Rollouts narrow a policy to the genomes still running (``policy.select``)."""
+    config = make_config(tmp_path, hidden=1)
+    genomes = random_genomes(config, 30, seed=7)
+    pop = from_neat(genomes, config, dtype=torch.float64)
+    net = compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
+                          dtype=torch.float64)
+    xs = torch.tensor(np.random.default_rng(3).uniform(-2, 2, size=(4, 3)))
+    keep = [17, 2, 29]
+    torch.testing.assert_close(net.select(keep)(xs), net(xs)[keep], rtol=0, atol=0)
+    per = xs.expand(3, -1, -1).contiguous()
+    torch.testing.assert_close(net.select(keep)(per), net(xs)[keep], rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="positions"):
+        net.select([30])

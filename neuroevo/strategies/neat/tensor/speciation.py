@@ -14,7 +14,9 @@ Batched, step 2 becomes: distances of every genome to every representative of st
 none, the lowest-id such genome founds a species, and every genome with a higher id that is
 closer to it than to its current choice (and than the threshold) moves to it. A genome's
 choice is then the one neat-python's loop makes, since it sees exactly the representatives
-founded by lower ids. There is one pass over the population per species, old or new.
+founded by lower ids. Each pass computes one genome's distance to every genome
+(:func:`~.distance.distance_to_one` on the population's packed genes): two per existing
+species (step 1, step 2) and one per new species.
 """
 
 from __future__ import annotations
