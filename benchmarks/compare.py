@@ -61,8 +61,7 @@ import neat  # noqa: E402
 
 from neuroevo.run.experiment_file import Experiment, load_experiment  # noqa: E402
 from neuroevo.loop import evolve  # noqa: E402
-from neuroevo.run import strategy_registry as strategies  # noqa: E402
-from neuroevo.run import task_registry as tasks  # noqa: E402
+from neuroevo.run import registry  # noqa: E402
 from neuroevo.tasks.base import Task  # noqa: E402
 
 TASKS = ("xor", "parity3", "spirals", "regression", "iris", "cartpole")
@@ -113,8 +112,8 @@ def _build(exp: Experiment, quick: bool) -> tuple[Any, Any]:
     params = dict(exp.task_params)
     if quick and exp.task in ("cartpole",):
         params["max_steps"] = QUICK_MAX_STEPS
-    task = tasks.make(exp.task, **params)
-    strategy = strategies.make(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
+    task = registry.make_task(exp.task, **params)
+    strategy = registry.make_strategy(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
     return task, strategy
 
 
@@ -427,7 +426,7 @@ def _main(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any
             b, gens, per_gen = budgets[method]
             runs = [run_one(exp, seed, budget=b, generations=gens, quick=args.quick)
                     for seed in range(args.seeds)]
-            thr = tasks.make(exp.task, **exp.task_params).fitness_threshold
+            thr = registry.make_task(exp.task, **exp.task_params).fitness_threshold
             report["thresholds"][task_name] = thr
             row = {"task": task_name, "method": method, "budget": b, "generations": gens,
                    "evaluations_per_generation": per_gen,

@@ -50,12 +50,11 @@ PAPER = {"markov": 3600, "nv": 33184}
 
 def build(experiment: str):
     """Task, strategy and generation limit of an experiment file (as ``neuroevo run``)."""
-    from neuroevo.run import strategy_registry as strategies
-    from neuroevo.run import task_registry as tasks
+    from neuroevo.run import registry
 
     exp = ne.load_experiment(ROOT / "configs" / experiment)
-    task = tasks.make(exp.task, **exp.task_params)
-    strategy = strategies.make(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
+    task = registry.make_task(exp.task, **exp.task_params)
+    strategy = registry.make_strategy(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
     return task, strategy, exp.generations
 
 

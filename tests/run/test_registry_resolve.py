@@ -8,7 +8,7 @@ import neuroevo as ne
 from neuroevo import envs
 from neuroevo._lazy import resolve
 from neuroevo.errors import ConfigError, TaskError
-from neuroevo.run import registry, strategy_registry, task_registry
+from neuroevo.run import registry
 from neuroevo.run.cli import COMMANDS
 from neuroevo.tasks.supervised import XOR
 
@@ -43,17 +43,14 @@ def test_every_cli_command_and_public_name_resolves():
     assert ne.tasks.make is registry.make_task and ne.tasks.register is registry.register_task
 
 
-def test_one_registry_behind_the_aliases():
-    assert task_registry._REGISTRY is registry.TASKS.entries
-    assert strategy_registry._REGISTRY is registry.STRATEGIES.entries
+def test_one_registry_for_tasks_and_strategies():
     ne.tasks.register("parity4-alias-test", "neuroevo.tasks.supervised:Parity", 4)
     try:
-        assert "parity4-alias-test" in task_registry.names()
-        assert task_registry.make("parity4-alias-test").num_inputs == 4
+        assert "parity4-alias-test" in registry.TASKS.names()
+        assert registry.make_task("parity4-alias-test").num_inputs == 4
     finally:
         registry.TASKS.entries.pop("parity4-alias-test")
-    assert strategy_registry.names() == registry.strategy_names() == \
-        ["adam", "ga", "neat", "pso", "sa", "sgd"]
+    assert registry.strategy_names() == ["adam", "ga", "neat", "pso", "sa", "sgd"]
 
 
 def test_fixed_strategy_parameters_cannot_be_contradicted(tmp_path):

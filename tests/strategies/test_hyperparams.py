@@ -9,7 +9,7 @@ import pytest
 
 import neuroevo as ne
 from neuroevo.errors import ConfigError, StrategyError
-from neuroevo.run import strategy_registry as registry
+from neuroevo.run import registry
 from neuroevo.strategies.annealing import SAParams
 from neuroevo.strategies.ga import GAParams
 from neuroevo.strategies.gradient import GradientParams
@@ -110,6 +110,6 @@ def test_single_values_use_the_same_rules():
 def test_experiment_file_errors_name_the_strategy_the_file_names(name, table, words):
     """The gradient strategies said "[strategy] gradient" whatever the file said."""
     with pytest.raises(ConfigError) as info:
-        registry.make(name, table, task=ne.tasks.XOR(), base_dir=".")
+        registry.make_strategy(name, table, task=ne.tasks.XOR(), base_dir=".")
     assert str(info.value).startswith(f"[strategy] {name}: "), str(info.value)
     assert words in str(info.value)

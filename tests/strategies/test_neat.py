@@ -14,7 +14,7 @@ import neuroevo as ne
 from neuroevo.config import load_config
 from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.loop import evolve
-from neuroevo.run import strategy_registry as registry
+from neuroevo.run import registry
 from neuroevo.strategies.neat.strategy import NEAT
 from neuroevo.tasks.supervised import XOR
 
@@ -241,17 +241,17 @@ def test_state_dict_round_trip_continues_identically():
 
 
 def test_from_experiment_and_registry(tmp_path):
-    s = registry.make("neat", {"config": "xor.ini", "pop_size": 40}, task=XOR(), base_dir=CONFIGS)
+    s = registry.make_strategy("neat", {"config": "xor.ini", "pop_size": 40}, task=XOR(), base_dir=CONFIGS)
     assert isinstance(s, NEAT) and s.config.pop_size == 40
     assert load_config(CONFIGS / "xor.ini").pop_size == 150
     with pytest.raises(ConfigError, match="pop_sise"):
-        registry.make("neat", {"config": "xor.ini", "pop_sise": 40}, task=XOR(), base_dir=CONFIGS)
+        registry.make_strategy("neat", {"config": "xor.ini", "pop_sise": 40}, task=XOR(), base_dir=CONFIGS)
     with pytest.raises(ConfigError, match="config"):
-        registry.make("neat", {}, task=XOR(), base_dir=CONFIGS)
+        registry.make_strategy("neat", {}, task=XOR(), base_dir=CONFIGS)
     with pytest.raises(ConfigError, match="no such neat-python config file"):
-        registry.make("neat", {"config": "nope.ini"}, task=XOR(), base_dir=CONFIGS)
+        registry.make_strategy("neat", {"config": "nope.ini"}, task=XOR(), base_dir=CONFIGS)
     with pytest.raises(ConfigError, match="unknown strategy 'neet'.*neat"):
-        registry.make("neet", {}, task=XOR(), base_dir=CONFIGS)
+        registry.make_strategy("neet", {}, task=XOR(), base_dir=CONFIGS)
     with pytest.raises(ConfigError, match="pop_size"):
         NEAT(_config(), pop_size=1)
 

@@ -11,7 +11,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
-from neuroevo.run import strategy_registry as registry
+from neuroevo.run import registry
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"
 
@@ -28,7 +28,7 @@ TABLES = {
 
 def _names():
     out = []
-    for name in registry.names():
+    for name in registry.strategy_names():
         if name == "neat" and importlib.util.find_spec("neuroevo.strategies.neat.strategy") is None:
             out.append(pytest.param(name, marks=pytest.mark.skip(reason="neuroevo.strategies.neat.strategy "
                                                                         "is not written yet")))
@@ -42,7 +42,7 @@ def _names():
 @pytest.mark.parametrize("name", _names())
 def test_every_strategy_improves_on_xor(name):
     task = ne.tasks.XOR()
-    strategy = registry.make(name, dict(TABLES[name]), task=task, base_dir=CONFIGS)
+    strategy = registry.make_strategy(name, dict(TABLES[name]), task=task, base_dir=CONFIGS)
     generations = 100 if name == "neat" else 30  # NEAT grows structure first; it needs longer
     result = ne.evolve(strategy, task, generations=generations, seed=1, device="cpu")
     first = result.history[0].best_fitness
@@ -55,7 +55,7 @@ def test_resume_from_checkpoint_file_continues_identically(name, tmp_path):
     task = ne.tasks.XOR()
 
     def fresh():
-        return registry.make(name, dict(TABLES[name]), task=task, base_dir=CONFIGS)
+        return registry.make_strategy(name, dict(TABLES[name]), task=task, base_dir=CONFIGS)
 
     a = fresh()
     ne.evolve(a, task, generations=5, seed=3, device="cpu", dtype=torch.float64, stop_on_solve=False)
@@ -78,7 +78,7 @@ def test_same_seed_same_run_other_seed_other_run(name):
     task = ne.tasks.XOR()
 
     def run(seed):
-        s = registry.make(name, dict(TABLES[name]), task=task, base_dir=CONFIGS)
+        s = registry.make_strategy(name, dict(TABLES[name]), task=task, base_dir=CONFIGS)
         r = ne.evolve(s, task, generations=5, seed=seed, device="cpu", stop_on_solve=False)
         return [h.best_fitness for h in r.history]
 

@@ -12,7 +12,7 @@ from neuroevo.compile.population import compile_population
 from neuroevo.config import load_config
 from neuroevo.errors import ConfigError, TaskError
 from neuroevo.policy import BatchedPolicy
-from neuroevo.run import task_registry as registry
+from neuroevo.run import registry
 from neuroevo.tasks.supervised import XOR, Parity, Supervised
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"
@@ -124,27 +124,27 @@ def test_non_finite_outputs_get_the_lowest_finite_fitness():
 
 
 def test_registry_make_and_errors():
-    assert isinstance(registry.make("xor"), XOR)
-    assert registry.make("parity", n_bits=4).num_inputs == 4
+    assert isinstance(registry.make_task("xor"), XOR)
+    assert registry.make_task("parity", n_bits=4).num_inputs == 4
     with pytest.raises(ConfigError, match="unknown task 'xro'.*xor"):
-        registry.make("xro")
+        registry.make_task("xro")
     with pytest.raises(ConfigError, match="task 'parity'.*bits.*n_bits"):
-        registry.make("parity", bits=3)
+        registry.make_task("parity", bits=3)
     with pytest.raises(ConfigError, match="n_bits"):
-        registry.make("parity", n_bits="3")
+        registry.make_task("parity", n_bits="3")
 
 
 def test_registry_register_and_positional_args():
-    registry.register("parity5-test", "neuroevo.tasks.supervised:Parity", 5)
+    registry.register_task("parity5-test", "neuroevo.tasks.supervised:Parity", 5)
     try:
-        assert registry.make("parity5-test").num_inputs == 5
+        assert registry.make_task("parity5-test").num_inputs == 5
     finally:
-        registry._REGISTRY.pop("parity5-test")
+        registry.TASKS.entries.pop("parity5-test")
     with pytest.raises(ConfigError, match="module:Class"):
-        registry.register("x", "no_colon")
-    registry.register("missing-module-test", "neuroevo.does_not_exist:Task")
+        registry.register_task("x", "no_colon")
+    registry.register_task("missing-module-test", "neuroevo.does_not_exist:Task")
     try:
         with pytest.raises(ConfigError, match="neuroevo.does_not_exist"):
-            registry.make("missing-module-test")
+            registry.make_task("missing-module-test")
     finally:
-        registry._REGISTRY.pop("missing-module-test")
+        registry.TASKS.entries.pop("missing-module-test")
