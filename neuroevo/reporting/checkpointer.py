@@ -31,7 +31,8 @@ files that a killed write left in ``checkpoints/`` are removed at :meth:`on_star
 The checkpoint holds what :func:`neuroevo.run.resume.resume` needs to rebuild and continue
 the run: the experiment file and the neat-python INI it names (as text: the snapshot the
 run layer builds with :func:`neuroevo.run.experiment_file.experiment_snapshot`), the seed,
-device, dtype and the generations still to run.
+device, dtype and the generations still to run, and the task's own state when it has one
+(``task.state_dict()``: running observation statistics, say).
 
 Example::
 
@@ -170,6 +171,7 @@ class Checkpointer(Reporter):
         self._generations = generations
         self._done = 0
         self._task = getattr(task, "name", type(task).__name__)
+        self._task_state = getattr(task, "state_dict", None)
         self._threshold = getattr(task, "fitness_threshold", None)
         remove_stale_temporaries(self.out_dir / CHECKPOINT_DIR)
         # the state the run starts from (not counted in the snapshot-overhead budget), when
@@ -196,6 +198,8 @@ class Checkpointer(Reporter):
             "history": [dataclasses.asdict(s) for s in self.history],
             **self.run,
         }
+        if self._task_state is not None:  # e.g. running observation statistics
+            loop_state["task_state"] = self._task_state()
         data = checkpoint_bytes(strategy_state=strategy.state_dict(), loop_state=loop_state,
                                 experiment=self.experiment)
         return next_generation, data

@@ -145,6 +145,13 @@ def load_resume_point(
                   device_source=source)
     setup.prepare()
     setup.strategy.load_state_dict(ckpt.strategy_state)
+    if "task_state" in loop:
+        load_task_state = getattr(setup.task, "load_state_dict", None)
+        if load_task_state is None:
+            raise CheckpointError(f"{ckpt.path}: the checkpoint holds a task state, but task "
+                                  f"{exp.task!r} has no load_state_dict; resume with the task "
+                                  "the run used")
+        load_task_state(loop["task_state"])
     return ResumePoint(checkpoint=ckpt, setup=setup, history=history,
                        next_generation=next_generation, evaluations=evaluations,
                        generations_left=left, solved=bool(loop.get("solved")),
