@@ -17,6 +17,11 @@ from torch.nn import functional as F
 
 from neuroevo.errors import ConfigError
 
+def identity(x: torch.Tensor) -> torch.Tensor:
+    """The identity (a named function, so that an MLP pickles for worker processes)."""
+    return x
+
+
 #: Activation names accepted by :class:`MLP`, mapped to torch functions.
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "tanh": torch.tanh,
@@ -25,7 +30,7 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "elu": F.elu,
     "gelu": F.gelu,
     "softplus": F.softplus,
-    "identity": lambda x: x,
+    "identity": identity,
 }
 
 

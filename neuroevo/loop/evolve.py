@@ -3,7 +3,9 @@
 ``evolve`` knows nothing of NEAT, PSO or any task. Each generation:
 
 1. ``policy = strategy.ask()`` -- the whole population as one batched policy;
-2. ``fitness = task.evaluate(policy)`` -- one batched evaluation, tensor ``[P]``;
+2. ``fitness = task.evaluate(policy)`` -- one batched evaluation, tensor ``[P]``; with
+   ``workers=N`` the population is evaluated in slices on worker processes or Ray actors
+   (:mod:`neuroevo.parallel`), with the same result;
 3. ``strategy.tell(fitness)`` -- selection and variation;
 4. reporters see the generation's statistics;
 5. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
@@ -28,6 +30,8 @@ from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError, StrategyError, TaskError
 from neuroevo.loop.reporter import Reporter
 from neuroevo.loop.result import GenerationStats, Result, RunStatus
+from neuroevo.parallel.backend import Backend
+from neuroevo.parallel.make import make_backend
 from neuroevo.strategies.base import Strategy
 from neuroevo.tasks.base import Task
 
@@ -92,6 +96,9 @@ def evolve(
     setup: bool = True,
     start_generation: int = 0,
     start_evaluations: int = 0,
+    workers: int | None = None,
+    backend: str | Backend | None = None,
+    address: str | None = None,
 ) -> Result:
     """Run ``strategy`` on ``task`` for at most ``generations`` generations.
 
@@ -112,10 +119,23 @@ def evolve(
     Mistakes end in one error naming the fix before anything runs: a strategy or task
     class instead of an instance (``StrategyError`` / ``TaskError``), the two swapped, a
     seed or generation count that is not an integer (``ConfigError``).
+
+    Parallel evaluation, with the same result as in one process for the same seed:
+    ``workers=N`` evaluates the population in N slices on worker processes
+    (``backend="process"``, the default with ``workers``) or Ray actors (``backend="ray"``;
+    ``address=None`` starts a local Ray, ``"auto"`` or ``"ray://host:10001"`` joins a
+    cluster). ``backend`` may also be a :class:`neuroevo.parallel.Backend` object, which
+    the caller closes (one object serves several runs with the same workers); a backend
+    made from the keywords is closed when the run ends. Example::
+
+        result = ne.evolve(ne.NEAT(cfg), ne.tasks.Control("gym:LunarLander-v3"),
+                           generations=100, seed=1, workers=2)
     """
     seed = _check_arguments(strategy, task, generations, seed)
     generations = int(generations)
     dev = resolve_device(device)
+    evaluator = make_backend(workers=workers, backend=backend, address=address)
+    owned = evaluator is not backend
     # The task's random stream (episode starts ...) is reseeded from (seed, generation) every
     # generation, so a run resumed at generation g continues exactly as the original did.
     base_seed = seed if seed is not None else secrets.randbits(62)
@@ -140,6 +160,7 @@ def evolve(
     result: Result | None = None
     status = RunStatus.FAILED  # until the loop ends on its own
     try:
+        evaluator.open(task)  # worker backends: start the workers, send the task once
         for generation in range(start_generation, start_generation + generations):
             if strategy.done:  # e.g. every gradient restart early-stopped
                 break
@@ -147,7 +168,7 @@ def evolve(
             generator.manual_seed((base_seed * 1_000_003 + generation) % (2**63))
             policy = strategy.ask()
             size = policy.num_candidates
-            fitness = task.evaluate(policy, generator=generator)
+            fitness = evaluator.evaluate(strategy, policy, generator)
             fitness = _check_fitness(fitness, size, task).detach()
             strategy.tell(fitness)
             evaluations += size * task.evaluations_per_candidate()
@@ -181,6 +202,8 @@ def evolve(
         status = RunStatus.INTERRUPTED
         raise
     finally:
+        if owned:
+            evaluator.close()
         result = Result(
             best=strategy.best,
             best_fitness=float(strategy.best_fitness),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 
 import torch
 
@@ -30,9 +31,25 @@ class Task(abc.ABC):
 
     @abc.abstractmethod
     def evaluate(
-        self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
+        self,
+        policy: BatchedPolicy,
+        *,
+        generator: torch.Generator | None = None,
+        candidates: Sequence[int] | torch.Tensor | None = None,
+        population_size: int | None = None,
     ) -> torch.Tensor:
-        """Fitness ``[P]`` of every candidate of ``policy``."""
+        """Fitness ``[P]`` of every candidate of ``policy``.
+
+        ``policy`` may hold a slice of a population: ``candidates`` are its candidates'
+        positions in the population and ``population_size`` the population's size (default:
+        the whole population, positions ``0..P-1``). A slice must score exactly as in the
+        whole population's evaluation, for a ``generator`` in the same state: whatever is
+        random per candidate (episode starts ...) is drawn from the generator and the
+        candidate's position, never its place in the slice. Parallel backends
+        (:mod:`neuroevo.parallel`) evaluate slices in workers this way. A task whose scores
+        do not depend on position (a supervised data set: the same cases for everyone) may
+        ignore both, or leave them out of its signature.
+        """
 
     def evaluations_per_candidate(self) -> int:
         """How many fitness evaluations one call of :meth:`evaluate` counts per candidate."""

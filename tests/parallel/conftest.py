@@ -1,4 +1,5 @@
-"""One local Ray per test session (``ray.init(num_cpus=2)``), shared by every Ray test."""
+"""Shared fixtures of the parallel tests: one local Ray per test session
+(``ray.init(num_cpus=2)``), and one pool of two worker processes, reused by every test."""
 
 from __future__ import annotations
 
@@ -14,3 +15,13 @@ def ray_session():
                  configure_logging=False)
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def process_backend():
+    """Two worker processes, started once (spawning them costs seconds) and reused."""
+    from neuroevo.parallel.processes import ProcessBackend
+
+    backend = ProcessBackend(workers=2)
+    yield backend
+    backend.close()

@@ -1,0 +1,258 @@
+"""One island: a whole strategy evolving on its own task, exchanging migrants now and then.
+
+An island runs the loop of :func:`neuroevo.evolve` itself (this layer sits below the loop):
+each generation ``policy = strategy.ask()``, ``fitness = task.evaluate(policy)``, then --
+every ``interval`` generations -- migrants out and in (:mod:`neuroevo.parallel.migration`),
+then ``strategy.tell(fitness)``. The task's generator is reseeded every generation from
+(island seed, generation), as ``evolve`` does, and the island seed from (run seed, island
+index) (numpy's ``SeedSequence``), so an island's run depends only on the run seed, its
+index and the migrants it receives.
+
+Two ways to drive it:
+
+* asynchronously, :meth:`Island.run`: the island goes at its own pace; at a migration
+  generation it pushes its emigrants to the pool and takes whatever is there, in one call
+  that never waits for another island; every generation it tells the pool its progress and
+  learns whether the run should stop;
+* synchronously, :meth:`Island.advance` then :meth:`Island.complete`: the driver runs every
+  island up to the same migration generation, routes the migrants in island order, and
+  completes the generation -- the same run for the same seed, every time.
+
+Checkpoints: every ``checkpoint_every`` generations and at the end, the island writes
+``<checkpoint_dir>/island-<i>.ckpt`` (:func:`neuroevo.io.checkpoint.save_checkpoint`:
+JSON and tensors, never pickle) with its strategy's ``state_dict``, its task's state (the
+observation statistics of a normalising control task), its counters and history. A resumed
+island continues from there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import pathlib
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from neuroevo.errors import CheckpointError, TaskError
+from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
+from neuroevo.parallel.migration import emigrants, immigrate
+
+FORMAT = "neuroevo.island"
+
+
+@dataclasses.dataclass(frozen=True)
+class IslandSettings:
+    """What every island of a run shares (see :class:`~neuroevo.parallel.islands.Islands`)."""
+
+    islands: int
+    interval: int
+    migrants: int
+    seed: int
+    topology: str = "ring"
+    asynchronous: bool = True
+    stop_on_solve: bool = True
+    checkpoint_dir: str | None = None
+    checkpoint_every: int | None = None
+    device: str = "cpu"
+    dtype: str = "float32"
+
+    def island_seed(self, index: int) -> int:
+        """The seed of island ``index``: numpy's SeedSequence over (run seed, index)."""
+        state = np.random.SeedSequence([self.seed, index]).generate_state(1, np.uint64)[0]
+        return int(state) % 2**62
+
+    def checkpoint_path(self, index: int) -> pathlib.Path | None:
+        if self.checkpoint_dir is None:
+            return None
+        return pathlib.Path(self.checkpoint_dir) / f"island-{index}.ckpt"
+
+    def shared(self) -> dict[str, Any]:
+        """The settings a resumed island must agree with."""
+        return {"islands": self.islands, "interval": self.interval, "migrants": self.migrants,
+                "seed": self.seed, "topology": self.topology}
+
+
+@dataclasses.dataclass(frozen=True)
+class IslandGeneration:
+    """Figures of one island generation (``Result.history`` of an island)."""
+
+    island: int
+    generation: int
+    best_fitness: float  # best of this generation (immigrants included)
+    mean_fitness: float
+    best_fitness_so_far: float
+    evaluations: int  # cumulative, immigrants' re-evaluations included
+    immigrants: int  # migrants received in this generation
+    seconds: float  # wall time of this generation
+    elapsed: float  # seconds since this island started running (in this session)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Island:
+    """Island ``index`` of a run: ``strategy`` on ``task`` under ``settings``."""
+
+    def __init__(self, index: int, strategy: Any, task: Any, settings: IslandSettings) -> None:
+        self.index, self.strategy, self.task, self.settings = index, strategy, task, settings
+        self.seed = settings.island_seed(index)
+        self.device = torch.device(settings.device)
+        self.dtype = getattr(torch, settings.dtype)
+        self.generation = 0
+        self.evaluations = 0
+        self.solved = False
+        self.history: list[IslandGeneration] = []
+        self._pending: torch.Tensor | None = None
+        self._started = time.perf_counter()
+        self._t0 = self._started
+
+    # --- set-up and checkpoints ---------------------------------------------------------
+    def setup(self, *, resume: bool = False) -> None:
+        """Set the strategy up; with ``resume``, load the island's checkpoint if it has one."""
+        self.strategy.setup(num_inputs=self.task.num_inputs, num_outputs=self.task.num_outputs,
+                            seed=self.seed, device=self.device, dtype=self.dtype)
+        self._started = time.perf_counter()
+        path = self.settings.checkpoint_path(self.index)
+        if resume and path is not None and path.exists():
+            self.load(path)
+
+    def state_dict(self) -> dict[str, Any]:
+        task_state = self.task.state_dict() if callable(getattr(self.task, "state_dict", None)) else None
+        return {"format": FORMAT, "island": self.index, "settings": self.settings.shared(),
+                "generation": self.generation, "evaluations": self.evaluations,
+                "solved": self.solved, "task": task_state,
+                "history": [h.to_dict() for h in self.history]}
+
+    def save(self) -> pathlib.Path | None:
+        path = self.settings.checkpoint_path(self.index)
+        if path is None:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return save_checkpoint(path, strategy_state=self.strategy.state_dict(),
+                               loop_state=self.state_dict(), experiment=None)
+
+    def load(self, path: str | pathlib.Path) -> None:
+        ckpt = load_checkpoint(path)
+        loop = ckpt.loop_state
+        if not isinstance(loop, dict) or loop.get("format") != FORMAT or loop.get("island") != self.index:
+            raise CheckpointError(f"{path}: not the checkpoint of island {self.index}")
+        if loop.get("settings") != self.settings.shared():
+            raise CheckpointError(
+                f"{path}: saved with island settings {loop.get('settings')}, this run has "
+                f"{self.settings.shared()}; resume with the same islands, interval, migrants, "
+                "seed and topology")
+        self.strategy.load_state_dict(ckpt.strategy_state)
+        if loop.get("task") is not None:
+            self.task.load_state_dict(loop["task"])
+        self.generation, self.evaluations = int(loop["generation"]), int(loop["evaluations"])
+        self.solved = bool(loop["solved"])
+        self.history = [IslandGeneration(**h) for h in loop["history"]]
+
+    # --- one generation -----------------------------------------------------------------
+    def _generator(self) -> torch.Generator:
+        """The task's random stream for this generation (as ``evolve`` seeds it)."""
+        g = torch.Generator(device="cpu")
+        return g.manual_seed((self.seed * 1_000_003 + self.generation) % (2**63))
+
+    def migration_due(self) -> bool:
+        return self.settings.migrants > 0 and (self.generation + 1) % self.settings.interval == 0
+
+    def evaluate(self) -> torch.Tensor:
+        """Ask and evaluate this generation (not yet told)."""
+        self._t0 = time.perf_counter()
+        policy = self.strategy.ask()
+        fitness = self.task.evaluate(policy, generator=self._generator()).detach()
+        self.evaluations += policy.num_candidates * self.task.evaluations_per_candidate()
+        if fitness.shape != (policy.num_candidates,) or not bool(torch.isfinite(fitness).all()):
+            raise TaskError(f"island {self.index}: task {self.task.name!r} returned fitness of shape "
+                            f"{tuple(fitness.shape)} or with NaN/inf; it must give one finite "
+                            f"value per candidate ({policy.num_candidates})")
+        return fitness
+
+    def emigrants(self, fitness: torch.Tensor) -> list[dict[str, Any]]:
+        return emigrants(self.strategy, fitness, self.settings.migrants, island=self.index,
+                         generation=self.generation)
+
+    def finish(self, fitness: torch.Tensor, immigrants: list[dict[str, Any]]) -> None:
+        """Take the immigrants in, tell the strategy, record the generation, checkpoint."""
+        if immigrants:
+            fitness = immigrate(self.strategy, self.task, fitness, immigrants,
+                                generator=self._generator(), device=self.device, dtype=self.dtype)
+            self.evaluations += len(immigrants) * self.task.evaluations_per_candidate()
+        self.strategy.tell(fitness)
+        f = fitness.double().cpu()
+        gen_best = float(f.max())
+        now = time.perf_counter()
+        self.history.append(IslandGeneration(
+            island=self.index, generation=self.generation, best_fitness=gen_best,
+            mean_fitness=float(f.mean()), best_fitness_so_far=float(self.strategy.best_fitness),
+            evaluations=self.evaluations, immigrants=len(immigrants), seconds=now - self._t0,
+            elapsed=now - self._started))
+        threshold = self.task.fitness_threshold
+        if threshold is not None and not math.isnan(gen_best) and gen_best >= threshold:
+            self.solved = True
+        self.generation += 1
+        every = self.settings.checkpoint_every
+        if every is not None and self.generation % every == 0:
+            self.save()
+
+    def _stop(self) -> bool:
+        return self.solved and self.settings.stop_on_solve
+
+    # --- asynchronous ---------------------------------------------------------------------
+    def run(self, generations: int, pool: Any) -> dict[str, Any]:
+        """Evolve until ``generations`` generations are done (counting those of a resumed
+        checkpoint), a solution stops the run, or the pool says stop; never waits for
+        another island. ``pool`` has :class:`~neuroevo.parallel.migration.MigrantPool`'s
+        ``exchange``, ``poll``, ``request_stop`` and ``save`` methods."""
+        self._started = time.perf_counter()
+        while self.generation < generations and not self._stop():
+            if pool.poll(self.index, self.generation, self.strategy.best_fitness):
+                break
+            fitness = self.evaluate()
+            immigrants = []
+            if self.migration_due():
+                immigrants = pool.exchange(self.index, self.generation, self.emigrants(fitness))
+            self.finish(fitness, immigrants)
+            every = self.settings.checkpoint_every
+            if every is not None and self.generation % every == 0:
+                pool.save(self.settings.checkpoint_dir)
+            if self._stop():
+                pool.request_stop()
+        pool.poll(self.index, self.generation, self.strategy.best_fitness)
+        self.save()
+        return self.summary()
+
+    # --- synchronous ----------------------------------------------------------------------
+    def advance(self, generations: int) -> list[dict[str, Any]] | None:
+        """Run to the next migration generation and evaluate it (returns its emigrants; the
+        driver then calls :meth:`complete`), or to the end of the run (returns ``None``)."""
+        if self._pending is not None:
+            raise RuntimeError(f"island {self.index}: complete() the pending generation first")
+        while self.generation < generations and not self._stop():
+            fitness = self.evaluate()
+            if self.migration_due():
+                self._pending = fitness
+                return self.emigrants(fitness)
+            self.finish(fitness, [])
+        return None
+
+    def complete(self, immigrants: list[dict[str, Any]]) -> None:
+        """Finish the generation :meth:`advance` stopped at, with ``immigrants``."""
+        fitness, self._pending = self._pending, None
+        if fitness is None:
+            raise RuntimeError(f"island {self.index}: no pending generation to complete")
+        self.finish(fitness, immigrants)
+
+    def summary(self) -> dict[str, Any]:
+        """What the driver collects: counters, the best candidate and the history."""
+        return {"island": self.index, "generations": self.generation,
+                "evaluations": self.evaluations, "solved": self.solved,
+                "best": self.strategy.best, "best_fitness": float(self.strategy.best_fitness),
+                "history": list(self.history)}
+
+
+__all__ = ["Island", "IslandGeneration", "IslandSettings"]

@@ -1,0 +1,153 @@
+"""Ray actors: the same slices as worker processes, on one machine or a cluster.
+
+:class:`RayBackend` connects to Ray when it is first opened -- a local Ray it starts itself
+(``address=None``; shut down again by :meth:`~RayBackend.close`), the cluster this machine
+belongs to (``"auto"``), or any address ``ray.init`` takes (``"ray://head:10001"``) -- or
+uses the Ray already initialised in this process. It starts ``workers`` actors (default:
+one per CPU of the cluster), each holding one CPU. The run's set-up goes once into Ray's
+object store (``ray.put``) and every actor reads it from there; each generation every actor
+gets one slice as a small message (:mod:`neuroevo.parallel.slices`). An actor that dies
+(its process killed, its node lost) is replaced by a new one and its slice re-run on
+whichever actor is free first (:mod:`neuroevo.parallel.pool`): the run ends with the same
+result.
+
+On a cluster, every node needs neuroevo and the task's packages installed (or a
+``runtime_env``: pass ``init_kwargs={"runtime_env": {...}}``).
+
+Example::
+
+    import neuroevo as ne
+    result = ne.evolve(strategy, task, generations=50, seed=1, backend="ray",
+                       address="auto")                           # the cluster's CPUs
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neuroevo.errors import ConfigError
+from neuroevo.parallel.backend import RAY_INSTALL
+from neuroevo.parallel.pool import Event, Pool
+from neuroevo.parallel.slices import JOB, SETUP, SliceRunner, decode_answer
+from neuroevo.parallel.workers import WorkerBackend
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or ConfigError saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError(RAY_INSTALL) from None
+    return ray
+
+
+class SliceActor:
+    """A Ray actor around a :class:`~neuroevo.parallel.slices.SliceRunner`."""
+
+    def __init__(self) -> None:
+        self.runner = SliceRunner()
+
+    def handle(self, tag: bytes, blob: bytes) -> bytes:
+        return self.runner.handle(tag, blob)
+
+    def pid(self) -> int:
+        import os
+
+        return os.getpid()
+
+
+class RayPool(Pool):
+    """``size`` Ray actors; the set-up through the object store."""
+
+    def __init__(self, size: int, ray: Any) -> None:
+        super().__init__(size)
+        self._ray = ray
+        self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(SliceActor)
+        self.actors: list[Any] = [None] * size
+        self._pending: dict[Any, int] = {}  # object ref -> worker
+        self._setup_ref: Any = None
+        self._setup_blob: bytes | None = None
+
+    def _start(self, worker: int) -> None:
+        self.actors[worker] = self._actor_class.remote()
+
+    def _call(self, worker: int, tag: bytes, blob: Any) -> None:
+        self._pending[self.actors[worker].handle.remote(tag, blob)] = worker
+
+    def _send_setup(self, worker: int, blob: bytes) -> None:
+        if self._setup_ref is None or self._setup_blob is not blob:
+            self._setup_ref, self._setup_blob = self._ray.put(blob), blob
+        self._call(worker, SETUP, self._setup_ref)  # the actor reads it from the object store
+
+    def _send_job(self, worker: int, blob: bytes) -> None:
+        self._call(worker, JOB, blob)
+
+    def _wait(self) -> Event:
+        ray = self._ray
+        [ref], _ = ray.wait(list(self._pending), num_returns=1)
+        worker = self._pending.pop(ref)
+        try:
+            answer = ray.get(ref)
+        except ray.exceptions.RayError:  # the actor died (killed, its node lost ...)
+            for r in [r for r, w in self._pending.items() if w == worker]:
+                del self._pending[r]  # its other calls fail too; it is replaced
+            return Event(worker, "died")
+        return decode_answer(worker, answer)
+
+    def _stop(self, worker: int) -> None:
+        actor = self.actors[worker]
+        if actor is None:
+            return
+        for r in [r for r, w in self._pending.items() if w == worker]:
+            del self._pending[r]
+        try:
+            self._ray.kill(actor, no_restart=True)
+        except Exception:  # already gone
+            pass
+        self.actors[worker] = None
+
+
+class RayBackend(WorkerBackend):
+    """``workers`` Ray actors (default: one per CPU of the cluster); see the module."""
+
+    name = "ray"
+
+    def __init__(self, workers: int | None = None, *, address: str | None = None,
+                 threads: int = 1, init_kwargs: dict[str, Any] | None = None) -> None:
+        self._ray = import_ray()
+        super().__init__(workers or 0, threads=threads)
+        self.address = address
+        self.init_kwargs = dict(init_kwargs or {})
+        self._owns_ray = False
+
+    def _make_pool(self) -> RayPool:
+        ray = self._ray
+        if not ray.is_initialized():
+            kwargs = dict(include_dashboard=False, configure_logging=False)
+            kwargs.update(self.init_kwargs)
+            ray.init(address=self.address, **kwargs)
+            self._owns_ray = True
+        if not self.workers:
+            self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        pool = RayPool(self.workers, ray)
+        pool.start()
+        return pool
+
+    def actor_pids(self) -> list[int]:
+        """The actors' process ids (tests kill one)."""
+        pool = self._pool
+        if not isinstance(pool, RayPool):
+            return []
+        return self._ray.get([a.pid.remote() for a in pool.actors])
+
+    def close(self) -> None:
+        super().close()
+        if self._owns_ray:
+            self._ray.shutdown()
+            self._owns_ray = False
+
+    def __repr__(self) -> str:
+        return f"RayBackend(workers={self.workers}, address={self.address!r})"
+
+
+__all__ = ["RayBackend", "RayPool", "SliceActor", "import_ray"]

@@ -1,0 +1,154 @@
+"""What worker processes and Ray actors do alike in the driver: one generation in slices.
+
+:meth:`WorkerBackend.evaluate`:
+
+1. describes the candidates as data (:func:`neuroevo.parallel.candidates.describe`); the
+   first time in a run, or when the shared part changed, the set-up (task + shared part)
+   goes to every worker, once;
+2. splits the population into one slice per worker (:mod:`neuroevo.parallel.balance`);
+3. sends each slice its rows, positions and the generator's seed, and collects the results
+   (:func:`neuroevo.parallel.pool.run_jobs`: a lost worker's slice is re-run elsewhere);
+4. writes each slice's fitness at its positions, on the policy's device, leaves the
+   generator as the task left it, and merges what the task learnt from the slices
+   (:mod:`neuroevo.parallel.taskstate`).
+
+What went over the wire is kept in :attr:`WorkerBackend.last` (:class:`GenerationTransfer`)
+for benchmarks.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import pickle
+from typing import Any
+
+import numpy as np
+import torch
+
+from neuroevo.errors import StrategyError, TaskError
+from neuroevo.parallel.backend import Backend
+from neuroevo.parallel.balance import EpisodeCosts
+from neuroevo.parallel.candidates import describe, shared_for_transport
+from neuroevo.parallel.pool import Pool, SliceTiming, run_jobs
+from neuroevo.parallel.slices import Setup, SliceJob, SliceResult, dumps, generator_token
+from neuroevo.parallel.taskstate import merge_feedback, task_state
+from neuroevo.policy import BatchedPolicy, policy_device_dtype
+from neuroevo.strategies.base import Strategy
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerationTransfer:
+    """What one generation sent and received, and how its slices went."""
+
+    bytes_setup: int  # the set-up's size (sent to each worker once per run, not this generation)
+    bytes_sent: int  # every slice's message
+    bytes_received: int  # every result
+    slices: list[SliceTiming]
+    results: list[SliceResult]
+
+    def overhead_seconds(self) -> list[float]:
+        """Per slice: the driver's wait for it minus the task's own evaluation time
+        (transport, unpickling, compiling the slice, and waiting for a free worker)."""
+        evaluate = {r.index: r.seconds_evaluate for r in self.results}
+        return [t.latency - evaluate[t.index] for t in self.slices]
+
+
+class WorkerBackend(Backend):
+    """A backend of ``workers`` workers, each evaluating one slice per generation."""
+
+    #: a slice that lost this many workers ends the run with BackendError
+    max_attempts = 3
+
+    def __init__(self, workers: int, *, threads: int = 1) -> None:
+        self.workers = workers
+        self.threads = threads
+        self._pool: Pool | None = None
+        self._task: Any = None
+        self._run = 0
+        self._serial = 0
+        self._shared_key: Any = None
+        self._bytes_setup = 0
+        self._costs = EpisodeCosts()
+        self.last: GenerationTransfer | None = None
+
+    @abc.abstractmethod
+    def _make_pool(self) -> Pool:
+        """The started pool of ``self.workers`` workers."""
+
+    def open(self, task: Any) -> None:
+        """Start the workers (first run only) and begin a run on ``task``."""
+        try:
+            pickle.dumps(task, protocol=5)
+        except Exception as e:
+            raise TaskError(
+                f"backend {self.name!r} sends the task to its workers, but {task!r} cannot be "
+                f"pickled ({type(e).__name__}: {e}); define the task's class and functions at "
+                "module level, or run in one process (workers=None)") from None
+        if self._pool is None:
+            self._pool = self._make_pool()
+        self._task = task
+        self._run += 1
+        self._shared_key = None
+        self._costs = EpisodeCosts()
+
+    def evaluate(self, strategy: Strategy, policy: BatchedPolicy,
+                 generator: torch.Generator | None) -> torch.Tensor:
+        if self._pool is None or self._task is None:
+            raise RuntimeError(f"{type(self).__name__}.evaluate before open(task)")
+        pool = self._pool
+        cands = describe(strategy, policy, backend=self.name)
+        if cands.shared_key != self._shared_key:
+            shared = shared_for_transport(cands.shared)
+            try:
+                blob = dumps(Setup(self._run, self._task, shared, self.threads))
+            except Exception as e:
+                raise StrategyError(
+                    f"backend {self.name!r} sends the strategy's network template to its "
+                    f"workers, but it cannot be pickled ({type(e).__name__}: {e}); use "
+                    "functions and classes defined at module level (no lambdas), or run in "
+                    "one process (workers=None)") from None
+            pool.set_setup(blob)
+            self._shared_key, self._bytes_setup = cands.shared_key, len(blob)
+        p = cands.num_candidates
+        slices = self._costs.split(cands.sizes, cands.keys, self.workers)
+        device, dtype = policy_device_dtype(policy)
+        token = generator_token(generator)
+        state = task_state(self._task)
+        jobs = []
+        for i, positions in enumerate(slices):
+            self._serial += 1
+            jobs.append(dumps(SliceJob(
+                run=self._run, serial=self._serial, index=i, positions=positions,
+                population_size=p, generator=token, rows=cands.rows.select(positions),
+                device=str(device), dtype=str(dtype).removeprefix("torch."),
+                want_generator=i == 0, task_state=state)))
+        blobs, timings = run_jobs(pool, jobs, max_attempts=self.max_attempts)
+        results: list[SliceResult] = [pickle.loads(b) for b in blobs]
+        fitness = self._assemble(results, slices, p)
+        if generator is not None and results[0].generator_state is not None:
+            generator.set_state(torch.frombuffer(bytearray(results[0].generator_state),
+                                                 dtype=torch.uint8))
+        merge_feedback(self._task, [r.feedback for r in results], slices)
+        self._costs.record(cands.keys, slices, [r.env_steps for r in results])
+        self.last = GenerationTransfer(self._bytes_setup, sum(len(j) for j in jobs),
+                                       sum(len(b) for b in blobs), timings, results)
+        return fitness.to(device)
+
+    @staticmethod
+    def _assemble(results: list[SliceResult], slices: list[np.ndarray], p: int) -> torch.Tensor:
+        """The population's fitness ``[P]``: each slice's values at its positions."""
+        parts = [r.fitness.tensor() for r in results]
+        out = torch.empty(p, dtype=parts[0].dtype)
+        for f, positions in zip(parts, slices):
+            out[torch.from_numpy(positions)] = f
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        self._task = None
+
+
+__all__ = ["GenerationTransfer", "WorkerBackend"]
