@@ -105,6 +105,8 @@ def test_errors_name_the_fix(tmp_path):
     s.initialize(seed=0, device="cpu")
     with pytest.raises(StrategyError, match="one value per candidate"):
         s.tell(torch.zeros(3))
+    with pytest.raises(StrategyError, match="NaN"):
+        s.tell(torch.full((s.population_size,), float("nan")))
     with pytest.raises(ConfigError, match="pop_size"):
         TensorNEAT(XOR_INI, pop_size=1)
     with pytest.raises(CheckpointError, match="neat-tensor"):

@@ -160,6 +160,9 @@ class TensorNEAT(Strategy):
         if f.shape[0] != len(pop):
             raise StrategyError(f"TensorNEAT.tell got {f.shape[0]} fitness values for {len(pop)} "
                                 "genomes; pass one value per candidate of the last ask()")
+        if not bool(torch.isfinite(f).all()):
+            raise StrategyError("TensorNEAT.tell got NaN or infinite fitness; clamp or penalise "
+                                "such values in the fitness function (e.g. torch.nan_to_num)")
         i = int(torch.argmax(f))                       # first of equals, as neat-python
         if float(f[i]) > self.best_fitness:
             self.best_fitness = float(f[i])
