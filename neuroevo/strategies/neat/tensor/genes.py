@@ -64,9 +64,10 @@ class GeneTable:
     def valid(self) -> Tensor:
         return self.key != PAD
 
-    def count(self) -> Tensor:
-        """[P] number of genes per row."""
-        return self.valid().sum(1)
+    def count(self, rows: Tensor | None = None) -> Tensor:
+        """[P] number of genes per row (or [R] of the given rows)."""
+        key = self.key if rows is None else self.key[rows]
+        return (key != PAD).sum(1)
 
     def take(self, idx: Tensor) -> GeneTable:
         """The rows ``idx`` (copies)."""
@@ -113,7 +114,7 @@ class GeneTable:
         """
         if rows.numel() == 0:
             return self
-        pos = self.valid()[rows].sum(1)
+        pos = self.count(rows)
         table = self.widen(int(pos.max()) + 1)
         table.key[rows, pos] = key
         for name, col in table.cols.items():

@@ -28,7 +28,7 @@ import torch
 from neuroevo.errors import StrategyError
 from neuroevo.strategies.neat.tensor.genes import Genomes
 from neuroevo.strategies.neat.tensor.speciation import SpeciesTable
-from neuroevo.strategies.neat.tensor.stagnation import species_fitness, update
+from neuroevo.strategies.neat.tensor.stagnation import rank_members, species_fitness, update
 
 Tensor = torch.Tensor
 
@@ -65,7 +65,9 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
     n_species = len(table)
     sc, rc = config.stagnation_config, config.reproduction_config
     fitness = fitness.double()
-    stats = species_fitness(fitness, species, n_species, sc.species_fitness_func).tolist()
+    ranked = rank_members(fitness, species, gid)       # by species, then (fitness, id) desc
+    stats = species_fitness(fitness, species, n_species, sc.species_fitness_func,
+                            ranked).tolist()
     result = update(table, stats, generation, sc.max_stagnation, sc.species_elitism)
     remaining = [i for i, stagnant in result if not stagnant]
     if not remaining:
@@ -85,10 +87,6 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
     spawn = spawn_counts(config, [table.adjusted_fitness[i] for i in remaining],
                          [sizes[i] for i in remaining])
 
-    # members ranked: by species position, then descending (fitness, genome id)
-    ranked = torch.argsort(gid, descending=True)
-    ranked = ranked[torch.argsort(fitness[ranked], descending=True, stable=True)]
-    ranked = ranked[torch.argsort(species[ranked], stable=True)]
     start = (torch.cumsum(size, 0) - size).tolist()
 
     elite_rows, n_elite, n_child, pool, first = [], [], [], [], []

@@ -10,7 +10,8 @@ species is stagnant when ``generation - last_improved >= max_stagnation`` while 
 ``species_elitism`` fittest.
 
 :func:`species_fitness` computes the per-species statistic for all species at once on the
-device (one sort of the population); :func:`update` is neat-python's loop over the species.
+device, from the members ranked once (:func:`rank_members`, which reproduction uses too);
+:func:`update` is neat-python's loop over the species.
 """
 
 from __future__ import annotations
@@ -25,32 +26,42 @@ from neuroevo.strategies.neat.tensor.speciation import SpeciesTable
 Tensor = torch.Tensor
 
 
-def grouped(fitness: Tensor, species: Tensor, n_species: int) -> tuple[Tensor, Tensor, Tensor]:
-    """Fitness sorted ascending within species (species in position order), each species'
-    start in that order, and its size."""
-    order = torch.argsort(fitness, stable=True)
-    order = order[torch.argsort(species[order], stable=True)]
+def rank_members(fitness: Tensor, species: Tensor, gid: Tensor) -> Tensor:
+    """Rows grouped by species position, each group by descending ``(fitness, genome id)``
+    (``DefaultReproduction.reproduce``'s member order)."""
+    ranked = torch.argsort(gid, descending=True)
+    ranked = ranked[torch.argsort(fitness[ranked], descending=True, stable=True)]
+    return ranked[torch.argsort(species[ranked], stable=True)]
+
+
+def species_fitness(fitness: Tensor, species: Tensor, n_species: int, func: str,
+                    ranked: Tensor | None = None) -> Tensor:
+    """[S] ``species_fitness_func`` of each species' members (float64); ``ranked``:
+    :func:`rank_members`'s order when already known."""
+    fitness = fitness.double()
+    if ranked is None:
+        ranked = rank_members(fitness, species, torch.zeros_like(species))
+    f = fitness[ranked]                                  # descending within each species
     size = torch.bincount(species, minlength=n_species)
-    return fitness[order], torch.cumsum(size, 0) - size, size
+    start = torch.cumsum(size, 0) - size
+    last = start + size - 1
 
-
-def species_fitness(fitness: Tensor, species: Tensor, n_species: int, func: str) -> Tensor:
-    """[S] ``species_fitness_func`` of each species' members (float64)."""
-    f, start, size = grouped(fitness.double(), species, n_species)
+    def ascending(i: Tensor) -> Tensor:                  # i-th smallest of each species
+        return f[last - i]
     mean = torch.zeros(n_species, dtype=torch.float64, device=f.device).index_add_(
-        0, species, fitness.double()) / size.clamp(min=1)
+        0, species, fitness) / size.clamp(min=1)
     if func == "max":
-        return f[start + size - 1]
-    if func == "min":
         return f[start]
+    if func == "min":
+        return f[last]
     if func == "mean":
         return mean
     if func == "median":
-        return f[start + size // 2]
+        return ascending(size // 2)
     if func == "median2":
         half = size // 2
-        odd = f[start + half]
-        even = (f[start + (half - 1).clamp(min=0)] + f[start + half.clamp(max=size - 1)]) / 2
+        odd = ascending(half)
+        even = (ascending((half - 1).clamp(min=0)) + ascending(torch.minimum(half, size - 1))) / 2
         return torch.where(size <= 2, mean, torch.where(size % 2 == 1, odd, even))
     raise ConfigError(f"[DefaultStagnation] species_fitness_func = {func!r}: expected max, min, "
                       "mean, median or median2")
@@ -82,4 +93,4 @@ def update(table: SpeciesTable, fitness: list[float], generation: int, max_stagn
     return result
 
 
-__all__ = ["grouped", "species_fitness", "update"]
+__all__ = ["rank_members", "species_fitness", "update"]

@@ -81,7 +81,7 @@ class Mutator:
         return init_genes(self.spec.conns, (n,), self.gen, self.dtype, self.tracker.device)
 
     def add_node(self, g: Genomes, rows: Tensor) -> Genomes:
-        count = g.conns.count()[rows]
+        count = g.conns.count(rows)
         if self.spec.structural_mutation_surer:
             g = self.add_connection(g, rows[count == 0])
         rows, count = rows[count > 0], count[count > 0]
@@ -108,7 +108,8 @@ class Mutator:
         return Genomes(g.gid, nodes, conns)
 
     def delete_node(self, g: Genomes, rows: Tensor) -> Genomes:
-        hidden = g.nodes.valid()[rows] & (g.nodes.key[rows] >= self.spec.num_outputs)
+        keys = g.nodes.key[rows]
+        hidden = (keys != PAD) & (keys >= self.spec.num_outputs)
         count = hidden.sum(1)
         rows, hidden, count = rows[count > 0], hidden[count > 0], count[count > 0]
         if rows.numel() == 0:
@@ -128,10 +129,12 @@ class Mutator:
             return g
         n_in = self.spec.num_inputs
         nodes = g.nodes
-        out_key = nodes.key[rows, _pick(nodes.count()[rows], self.gen)]
-        hidden = nodes.valid()[rows] & (nodes.key[rows] >= self.spec.num_outputs)
+        keys = nodes.key[rows]
+        valid = keys != PAD
+        out_key = keys.gather(1, _pick(valid.sum(1), self.gen)[:, None])[:, 0]
+        hidden = valid & (keys >= self.spec.num_outputs)
         r = _pick(hidden.sum(1) + n_in, self.gen)
-        hidden_key = nodes.key[rows, _nth(hidden, (r - n_in).clamp(min=0))]
+        hidden_key = keys.gather(1, _nth(hidden, (r - n_in).clamp(min=0))[:, None])[:, 0]
         in_key = torch.where(r < n_in, -1 - r, hidden_key)
         code = conn_code(in_key, out_key)
         same = g.conns.key[rows] == code[:, None]
@@ -152,7 +155,7 @@ class Mutator:
         return Genomes(g.gid, nodes, g.conns.append(rows, code, cols))
 
     def delete_connection(self, g: Genomes, rows: Tensor) -> Genomes:
-        count = g.conns.count()[rows]
+        count = g.conns.count(rows)
         rows, count = rows[count > 0], count[count > 0]
         if rows.numel() == 0:
             return g
