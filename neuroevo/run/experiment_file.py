@@ -10,6 +10,10 @@
     [strategy]
     name = "neat"          # neuroevo.run.registry strategy name
     config = "xor.ini"     # other keys -> Strategy.from_experiment(params, ...)
+    [parallel]             # optional: evaluate the population on workers (same result)
+    workers = 2            # worker processes or Ray actors (--workers overrides it)
+    backend = "process"    # "serial", "process" or "ray" (--backend)
+    address = "auto"       # Ray only: a cluster's address (--address)
 
 A checkpoint carries the file and the files it names as text (:func:`experiment_snapshot`),
 each under a plain file name of its own (``config = "../shared/xor.ini"`` is stored as
@@ -50,6 +54,10 @@ class Experiment:
     task_params: dict[str, Any]
     strategy: str
     strategy_params: dict[str, Any]
+    #: [parallel]: evolve's workers, backend and address (None: not set)
+    workers: int | None = None
+    backend: str | None = None
+    address: str | None = None
 
     @property
     def base_dir(self) -> pathlib.Path:
@@ -98,11 +106,11 @@ def load_experiment(path: PathLike) -> Experiment:
             data = tomllib.load(f)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{p}: not a valid TOML file: {e}") from None
-    allowed = ("experiment", "task", "strategy")
+    allowed = ("experiment", "task", "strategy", "parallel")
     for key in data:
         if key not in allowed:
             raise ConfigError(f"{p}: unknown top-level table or key {key!r}{_hint(key, list(allowed))}; "
-                              "expected only [experiment], [task] and [strategy]")
+                              "expected only [experiment], [task], [strategy] and [parallel]")
     exp = _table(p, data, "experiment")
     for key in exp:
         if key not in _EXPERIMENT_KEYS:
@@ -124,6 +132,7 @@ def load_experiment(path: PathLike) -> Experiment:
 
     task = _table(p, data, "task")
     strategy = _table(p, data, "strategy")
+    parallel = _parallel(p, data.get("parallel", {}))
     return Experiment(
         path=p,
         generations=get("generations", lambda v: is_int(v) and v >= 1, _REQUIRED),
@@ -135,10 +144,36 @@ def load_experiment(path: PathLike) -> Experiment:
         task_params=task,
         strategy=_name(p, strategy, "strategy"),
         strategy_params=strategy,
+        **parallel,
     )
 
 
 _REQUIRED = object()
+
+_PARALLEL_KEYS = {
+    "workers": "an integer >= 1: worker processes or Ray actors (--workers overrides it)",
+    "backend": '"serial", "process" or "ray" (default "process" with workers)',
+    "address": 'a string: the Ray cluster to join ("auto" or "ray://host:10001"; Ray only)',
+}
+
+
+def _parallel(path: pathlib.Path, table: Any) -> dict[str, Any]:
+    """The optional [parallel] table: workers, backend, address (checked as values here;
+    together by :func:`neuroevo.parallel.make_backend` when the run is built)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path} parallel: expected a table [parallel], got {table!r}")
+    checks = {"workers": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+              "backend": lambda v: v in ("serial", "process", "ray"),
+              "address": lambda v: isinstance(v, str) and bool(v)}
+    for key, value in table.items():
+        if key not in _PARALLEL_KEYS:
+            raise ConfigError(f"{path} [parallel] {key}: unknown key"
+                              f"{_hint(key, list(_PARALLEL_KEYS))}; known keys: "
+                              f"{', '.join(_PARALLEL_KEYS)}")
+        if not checks[key](value):
+            raise ConfigError(f"{path} [parallel] {key}: expected {_PARALLEL_KEYS[key]}, "
+                              f"got {value!r}")
+    return {key: table.get(key) for key in _PARALLEL_KEYS}
 
 def _safe_name(value: str, taken: set[str]) -> str:
     """A plain file name for the file ``value`` names: its own name, numbered when taken."""
