@@ -34,6 +34,7 @@ import torch
 from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError
 from neuroevo.loop import GenerationStats, Reporter
+from neuroevo.parallel.make import make_backend
 from neuroevo.run import registry
 from neuroevo.run.experiment_file import Experiment, experiment_snapshot
 from neuroevo.run.registry import make_strategy, make_task
@@ -56,6 +57,10 @@ class Setup:
     stop_on_solve: bool
     #: the device as checkpoints record it (a resumed run keeps the original run's)
     device_label: str | None = None
+    #: parallel evaluation (evolve's workers, backend, address; None: one process)
+    workers: int | None = None
+    backend: str | None = None
+    address: str | None = None
 
     @property
     def dtype(self) -> torch.dtype:
@@ -65,7 +70,8 @@ class Setup:
         """Keyword arguments of :func:`neuroevo.evolve` (besides strategy, task, generations
         and reporters)."""
         return {"seed": self.seed, "device": self.device, "dtype": self.dtype,
-                "stop_on_solve": self.stop_on_solve}
+                "stop_on_solve": self.stop_on_solve, "workers": self.workers,
+                "backend": self.backend, "address": self.address}
 
     def prepare(self) -> None:
         """Set the strategy up for the task (what :func:`neuroevo.evolve` does first), so
@@ -119,13 +125,19 @@ def build(
     stop_on_solve: bool | None = None,
     device_label: Any = "resolved",
     device_source: str = "--device",
+    workers: int | None = None,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> Setup:
     """Build the task and the strategy of ``exp``; ``None`` takes the file's value.
 
     ``device`` defaults to the file's ``device`` (then CUDA when available), ``dtype`` and
     ``stop_on_solve`` to the file's. ``device_label`` is the device checkpoints record
     (default ``"resolved"``: the resolved device, as a string); ``device_source`` what
-    errors call ``device`` (the file's key when ``device`` is ``None``).
+    errors call ``device`` (the file's key when ``device`` is ``None``). ``workers``,
+    ``backend`` and ``address`` (``--workers`` ...) override the file's ``[parallel]`` keys
+    one by one, and are checked together here (``backend = "ray"`` without Ray installed
+    says how to install it).
     """
     if device is None:
         device, device_source = exp.device, f"{exp.path} [experiment] device ="
@@ -133,12 +145,19 @@ def build(
     dtype_name = dtype if dtype is not None else exp.dtype
     if dtype_name not in DTYPES:
         raise ConfigError(f"dtype {dtype_name!r}: expected one of {sorted(DTYPES)}")
+    parallel = {"workers": exp.workers if workers is None else workers,
+                "backend": exp.backend if backend is None else backend,
+                "address": exp.address if address is None else address}
+    if backend == "serial":  # --backend serial: one process, whatever the file's [parallel]
+        parallel.update(workers=workers, address=address)
+    make_backend(**parallel)  # checks the combination (a backend starts nothing until opened)
     task = make_task(exp.task, **exp.task_params)
     strategy = make_strategy(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
     return Setup(experiment=exp, task=task, strategy=strategy, seed=seed, device=dev,
                  dtype_name=dtype_name,
                  stop_on_solve=exp.stop_on_solve if stop_on_solve is None else stop_on_solve,
-                 device_label=str(dev) if device_label == "resolved" else device_label)
+                 device_label=str(dev) if device_label == "resolved" else device_label,
+                 **parallel)
 
 
 def display_reporters(*, quiet: bool, stream: Any = None) -> list[Reporter]:

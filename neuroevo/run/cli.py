@@ -59,6 +59,9 @@ def run_experiment(
     extras: bool = True,
     checkpoint_every: int = 10,
     overwrite: bool = False,
+    workers: int | None = None,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> tuple[Any, pathlib.Path]:
     """Run the experiment file ``path`` and write its results; returns ``(Result, out_dir)``.
 
@@ -68,7 +71,9 @@ def run_experiment(
     ``out`` must not hold anything yet, unless ``overwrite`` (then an earlier run there is
     replaced; :mod:`neuroevo.run.folder`). The task, the strategy and the reporters are
     built by :mod:`neuroevo.run.build`, as for a resumed run, and checked before anything
-    is written.
+    is written. ``workers``/``backend``/``address`` evaluate the population on worker
+    processes or Ray actors (default: the file's ``[parallel]`` table, else one process);
+    the result is the same.
 
     Example::
 
@@ -86,7 +91,8 @@ def run_experiment(
     folder = pathlib.Path(out) if out is not None else default_out_dir(path, seed)
     check_out_folder(folder, overwrite=overwrite)
     # everything that can fail before the first generation, before anything is written
-    setup = build.build(exp, seed=seed, device=device)
+    setup = build.build(exp, seed=seed, device=device, workers=workers, backend=backend,
+                        address=address)
     setup.prepare()
     display = build.display_reporters(quiet=quiet, stream=stream)
     reporters = display
@@ -120,7 +126,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                         generations=args.generations, device=args.device,
                                         quiet=args.quiet, extras=not args.no_extras,
                                         checkpoint_every=args.checkpoint_every,
-                                        overwrite=args.overwrite)
+                                        overwrite=args.overwrite, workers=args.workers,
+                                        backend=args.backend, address=args.address)
     except KeyboardInterrupt:
         from neuroevo.reporting.checkpointer import list_checkpoints
 
@@ -163,7 +170,28 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-extras", action="store_true",
                         help="write only result.json and the best genome (no statistics, "
                         "plots, drawing or checkpoints)")
+    add_parallel_arguments(parser)
     parser.set_defaults(func=_cmd_run)
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def add_parallel_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--workers``, ``--backend``, ``--address`` (of ``run`` and ``resume``)."""
+    parser.add_argument("--workers", type=_positive, default=None, metavar="N",
+                        help="evaluate the population on N worker processes (or Ray actors); "
+                        "same result as one process (default: the file's [parallel])")
+    parser.add_argument("--backend", choices=("serial", "process", "ray"), default=None,
+                        help="where to evaluate: serial (this process), process (worker "
+                        "processes, the default with --workers) or ray")
+    parser.add_argument("--address", default=None,
+                        help='Ray cluster to join ("auto", "ray://host:10001"); '
+                        "default: a local Ray")
 
 
 def build_parser() -> argparse.ArgumentParser:
