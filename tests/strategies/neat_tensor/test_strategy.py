@@ -115,3 +115,37 @@ def test_errors_name_the_fix(tmp_path):
     cfg.genome_type = type("MyGenome", (), {})
     with pytest.raises(ConfigError, match="default engine"):
         TensorNEAT(cfg)
+
+
+def test_best_genome_draws_and_exports_as_neat_python_computes_it(tmp_path):
+    from neuroevo.viz.draw import draw_genome
+
+    cfg = ne.load_config(XOR_INI)
+    s = TensorNEAT(cfg, pop_size=100)
+    result = ne.evolve(s, ne.tasks.XOR(), generations=15, seed=4, device="cpu")
+    best = result.best
+    dot = draw_genome(best, cfg)
+    for key, cg in best.connections.items():
+        if cg.enabled:
+            assert f"{key[0]} -> {key[1]}" in dot.source
+    info = ne.export_genome(best, cfg.genome_config, tmp_path / "best.pt")
+    module = torch.jit.load(str(info.path))
+    xs = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    net = neat.nn.FeedForwardNetwork.create(best, cfg)
+    want = torch.tensor([net.activate(x.tolist()) for x in xs])
+    torch.testing.assert_close(module(xs).double(), want.double(), atol=1e-6, rtol=1e-6)
+
+
+def test_recurrent_configs_run(tmp_path):
+    cfg = neat_config(tmp_path, {"DefaultGenome": {"feed_forward": False},
+                                 "DefaultSpeciesSet": {"compatibility_threshold": 1e3},
+                                 "NEAT": {"pop_size": 30}})
+    s = TensorNEAT(cfg, dtype=torch.float64)
+    s.initialize(seed=0, device="cpu")
+    for _ in range(3):
+        policy = s.ask()
+        assert policy.recurrent
+        out = policy(torch.zeros(5, cfg.genome_config.num_inputs))
+        assert out.shape == (30, 5, cfg.genome_config.num_outputs)
+        s.tell(out.sum(dim=(1, 2)).nan_to_num())
+    assert any((i, o) == (o, i) for g in s.genomes() for (i, o) in g.connections)  # self loops
