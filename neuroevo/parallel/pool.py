@@ -52,8 +52,8 @@ class Pool(abc.ABC):
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._setup: bytes | None = None
-        self._starting = set(range(size))  # set-up sent, not yet acknowledged
+        self._setups: list[bytes] = []  # the run's set-up messages, in order
+        self._unacked = dict.fromkeys(range(size), 0)  # set-up messages not yet acknowledged
         self._busy: dict[int, tuple[int, float]] = {}  # worker -> (job index, time sent)
 
     # --- what a subclass provides -----------------------------------------------------
@@ -80,15 +80,20 @@ class Pool(abc.ABC):
         for w in range(self.size):
             self._start(w)
 
-    def set_setup(self, blob: bytes) -> None:
-        """Send the run's set-up to every worker, and later to each replacement."""
-        self._setup = blob
+    def add_setup(self, blob: bytes, *, new_run: bool = False) -> None:
+        """Send a set-up message to every worker (``new_run``: the first of a run, which
+        replaces the earlier run's); replacements get them all, in order."""
+        if new_run:
+            self._setups = []
+        self._setups.append(blob)
         for w in range(self.size):
-            self._starting.add(w)
+            self._unacked[w] += 1
             self._send_setup(w, blob)
 
     def available(self) -> list[int]:
-        return [w for w in range(self.size) if w not in self._starting and w not in self._busy]
+        if not self._setups:
+            return []
+        return [w for w in range(self.size) if not self._unacked[w] and w not in self._busy]
 
     def submit(self, worker: int, index: int, blob: bytes) -> None:
         self._busy[worker] = (index, time.perf_counter())
@@ -98,20 +103,34 @@ class Pool(abc.ABC):
         """The next event, the job index the worker held (None: none) and its latency."""
         event = self._wait()
         if event.kind == "ready":  # answered after any job sent before the set-up
-            self._starting.discard(event.worker)
+            self._unacked[event.worker] -= 1
             return event, None, 0.0
         held, sent = self._busy.pop(event.worker, (None, time.perf_counter()))
         if event.kind == "died":
             self.replace(event.worker)
         return event, held, time.perf_counter() - sent
 
+    def wait_ready(self, *, max_deaths: int) -> None:
+        """Block until every worker has taken the set-up (a failing set-up is raised)."""
+        deaths = 0
+        while any(self._unacked.values()):
+            event, held, _ = self.next_event()
+            if event.kind == "error" and held is None:  # the set-up failed (else: a stale job)
+                raise_worker_error(event.payload)
+            if event.kind == "died":
+                deaths += 1
+                if deaths > max_deaths:
+                    raise BackendError(
+                        f"workers keep dying while they start ({deaths} so far); run once with "
+                        "backend='serial' to see the task's own error")
+
     def replace(self, worker: int) -> None:
         self._busy.pop(worker, None)
         self._stop(worker)
         self._start(worker)
-        self._starting.add(worker)
-        if self._setup is not None:
-            self._send_setup(worker, self._setup)
+        self._unacked[worker] = len(self._setups)
+        for blob in self._setups:
+            self._send_setup(worker, blob)
 
     def close(self) -> None:
         for w in range(self.size):
@@ -153,8 +172,8 @@ def run_jobs(pool: Pool, jobs: list[bytes], *, max_attempts: int = 3
             running[w] = i
         event, held, latency = pool.next_event()
         i = running.pop(event.worker, None)
-        if event.kind == "error":
-            raise_worker_error(event.payload)
+        if event.kind == "error" and (i is not None or held is None):  # this call's job, or
+            raise_worker_error(event.payload)  # a set-up; not a job of an abandoned call
         elif event.kind == "died":
             if i is None:
                 idle_deaths += 1

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from neuroevo.errors import ConfigError
-from neuroevo.parallel.backend import RAY_INSTALL
+from neuroevo.parallel.backend import RAY_INSTALL, BackendError
 from neuroevo.parallel.pool import Event, Pool
 from neuroevo.parallel.slices import JOB, SETUP, SliceRunner, decode_answer
 from neuroevo.parallel.workers import WorkerBackend
@@ -59,14 +59,16 @@ class SliceActor:
 class RayPool(Pool):
     """``size`` Ray actors; the set-up through the object store."""
 
+    #: seconds to wait for the first actor to start before giving up
+    start_timeout = 300.0
+
     def __init__(self, size: int, ray: Any) -> None:
         super().__init__(size)
         self._ray = ray
         self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(SliceActor)
         self.actors: list[Any] = [None] * size
         self._pending: dict[Any, int] = {}  # object ref -> worker
-        self._setup_ref: Any = None
-        self._setup_blob: bytes | None = None
+        self._refs: dict[int, tuple[bytes, Any]] = {}  # id(set-up blob) -> (blob, its ref)
 
     def _start(self, worker: int) -> None:
         self.actors[worker] = self._actor_class.remote()
@@ -75,16 +77,30 @@ class RayPool(Pool):
         self._pending[self.actors[worker].handle.remote(tag, blob)] = worker
 
     def _send_setup(self, worker: int, blob: bytes) -> None:
-        if self._setup_ref is None or self._setup_blob is not blob:
-            self._setup_ref, self._setup_blob = self._ray.put(blob), blob
-        self._call(worker, SETUP, self._setup_ref)  # the actor reads it from the object store
+        if id(blob) not in self._refs:  # into the object store once, read by every actor
+            live = {id(b) for b in self._setups}
+            self._refs = {k: v for k, v in self._refs.items() if k in live}
+            self._refs[id(blob)] = (blob, self._ray.put(blob))
+        self._call(worker, SETUP, self._refs[id(blob)][1])
 
     def _send_job(self, worker: int, blob: bytes) -> None:
         self._call(worker, JOB, blob)
 
     def _wait(self) -> Event:
         ray = self._ray
-        [ref], _ = ray.wait(list(self._pending), num_returns=1)
+        waited = 0.0
+        while True:
+            ready, _ = ray.wait(list(self._pending), num_returns=1, timeout=10.0)
+            if ready:
+                break
+            waited += 10.0
+            if waited >= self.start_timeout and all(self._unacked.values()):
+                free = ray.available_resources().get("CPU", 0)
+                raise BackendError(
+                    f"no Ray actor has started in {waited:.0f} s: each of the {self.size} "
+                    f"needs 1 CPU and the cluster has {free:g} free; use fewer workers or "
+                    "free the cluster's CPUs")
+        [ref] = ready
         worker = self._pending.pop(ref)
         try:
             answer = ray.get(ref)

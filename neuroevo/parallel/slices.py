@@ -5,8 +5,9 @@ its own objects: the same bytes go down a pipe to a worker process or into Ray's
 store, so both backends send exactly what is counted here. (Pickle is fine between a driver
 and the workers it started; user files are never unpickled.)
 
-* :class:`Setup`, once per run: the task, the candidates' shared part
-  (:mod:`neuroevo.parallel.candidates`) and the worker's torch thread count.
+* :class:`Setup`, once per run: the task and the worker's torch thread count; then
+  :class:`Shared`, with the first generation: the candidates' shared part (genome config or
+  module template, :mod:`neuroevo.parallel.candidates`).
 * :class:`SliceJob`, once per slice: the slice's candidates as arrays, their positions in
   the population, the population's size, the generator (its seed when it was just seeded,
   as the loop does every generation, else its whole state), device and dtype, and the
@@ -49,12 +50,20 @@ def dumps(obj: Any) -> bytes:
 
 @dataclasses.dataclass(frozen=True)
 class Setup:
-    """Sent once per run (and to a worker that replaces a lost one)."""
+    """Sent once per run, when the backend is opened (and to a worker that replaces one)."""
 
     run: int
     task: Any
-    shared: Any
     threads: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Shared:
+    """The candidates' shared part, sent with the run's first generation (and again only if
+    it changes)."""
+
+    run: int
+    shared: Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,13 +175,18 @@ class SliceRunner:
         self._positions = False
         self._placed: dict[str, Any] = {}
 
-    def setup(self, blob: bytes) -> int:
-        setup: Setup = pickle.loads(blob)
-        torch.set_num_threads(setup.threads)
-        self.run, self.task, self.shared = setup.run, setup.task, setup.shared
-        self._positions = _takes_positions(self.task)
+    def setup(self, blob: bytes) -> None:
+        message: Setup | Shared = pickle.loads(blob)
+        if isinstance(message, Setup):
+            torch.set_num_threads(message.threads)
+            self.run, self.task, self.shared = message.run, message.task, None
+            self._positions = _takes_positions(self.task)
+        elif message.run != self.run:
+            raise RuntimeError(f"shared data of run {message.run} sent to a worker set up for "
+                               f"run {self.run}")  # the driver's bug, not the user's
+        else:
+            self.shared = message.shared
         self._placed = {}
-        return setup.run
 
     def evaluate(self, blob: bytes) -> bytes:
         t0 = time.perf_counter()
@@ -216,5 +230,5 @@ class SliceRunner:
         return dumps(result)
 
 
-__all__ = ["DONE", "ERROR", "JOB", "READY", "SETUP", "STOP", "Setup", "SliceJob", "SliceResult", "SliceRunner", "decode_answer", "dumps", "generator_from",
+__all__ = ["DONE", "ERROR", "JOB", "READY", "SETUP", "STOP", "Setup", "SliceJob", "SliceResult", "Shared", "SliceRunner", "decode_answer", "dumps", "generator_from",
            "generator_token"]

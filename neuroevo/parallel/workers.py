@@ -3,8 +3,8 @@
 :meth:`WorkerBackend.evaluate`:
 
 1. describes the candidates as data (:func:`neuroevo.parallel.candidates.describe`); the
-   first time in a run, or when the shared part changed, the set-up (task + shared part)
-   goes to every worker, once;
+   first time in a run (or when it changed) the shared part goes to every worker, once (the
+   task went when the backend was opened);
 2. splits the population into one slice per worker (:mod:`neuroevo.parallel.balance`);
 3. sends each slice its rows, positions and the generator's seed, and collects the results
    (:func:`neuroevo.parallel.pool.run_jobs`: a lost worker's slice is re-run elsewhere);
@@ -31,7 +31,14 @@ from neuroevo.parallel.backend import Backend
 from neuroevo.parallel.balance import EpisodeCosts
 from neuroevo.parallel.candidates import describe, shared_for_transport
 from neuroevo.parallel.pool import Pool, SliceTiming, run_jobs
-from neuroevo.parallel.slices import Setup, SliceJob, SliceResult, dumps, generator_token
+from neuroevo.parallel.slices import (
+    Setup,
+    Shared,
+    SliceJob,
+    SliceResult,
+    dumps,
+    generator_token,
+)
 from neuroevo.parallel.taskstate import merge_feedback, task_state
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.strategies.base import Strategy
@@ -41,7 +48,7 @@ from neuroevo.strategies.base import Strategy
 class GenerationTransfer:
     """What one generation sent and received, and how its slices went."""
 
-    bytes_setup: int  # the set-up's size (sent to each worker once per run, not this generation)
+    bytes_setup: int  # task + shared part (sent to each worker once per run, not per generation)
     bytes_sent: int  # every slice's message
     bytes_received: int  # every result
     slices: list[SliceTiming]
@@ -77,9 +84,11 @@ class WorkerBackend(Backend):
         """The started pool of ``self.workers`` workers."""
 
     def open(self, task: Any) -> None:
-        """Start the workers (first run only) and begin a run on ``task``."""
+        """Start the workers (first run only), send them ``task`` and wait until every one
+        has it (so that the first generation's time counts no start-up)."""
+        self._run += 1
         try:
-            pickle.dumps(task, protocol=5)
+            blob = dumps(Setup(self._run, task, self.threads))
         except Exception as e:
             raise TaskError(
                 f"backend {self.name!r} sends the task to its workers, but {task!r} cannot be "
@@ -88,9 +97,11 @@ class WorkerBackend(Backend):
         if self._pool is None:
             self._pool = self._make_pool()
         self._task = task
-        self._run += 1
         self._shared_key = None
+        self._bytes_setup = len(blob)
         self._costs = EpisodeCosts()
+        self._pool.add_setup(blob, new_run=True)
+        self._pool.wait_ready(max_deaths=self.max_attempts * self.workers)
 
     def evaluate(self, strategy: Strategy, policy: BatchedPolicy,
                  generator: torch.Generator | None) -> torch.Tensor:
@@ -101,15 +112,16 @@ class WorkerBackend(Backend):
         if cands.shared_key != self._shared_key:
             shared = shared_for_transport(cands.shared)
             try:
-                blob = dumps(Setup(self._run, self._task, shared, self.threads))
+                blob = dumps(Shared(self._run, shared))
             except Exception as e:
                 raise StrategyError(
                     f"backend {self.name!r} sends the strategy's network template to its "
                     f"workers, but it cannot be pickled ({type(e).__name__}: {e}); use "
                     "functions and classes defined at module level (no lambdas), or run in "
                     "one process (workers=None)") from None
-            pool.set_setup(blob)
-            self._shared_key, self._bytes_setup = cands.shared_key, len(blob)
+            pool.add_setup(blob)
+            self._shared_key = cands.shared_key
+            self._bytes_setup += len(blob)
         p = cands.num_candidates
         slices = self._costs.split(cands.sizes, cands.keys, self.workers)
         device, dtype = policy_device_dtype(policy)

@@ -1,0 +1,111 @@
+"""`neuroevo run --workers 2 --backend process|ray` writes the serial run's result.json, for
+NEAT and for GA; the [parallel] table of experiment files; one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from neuroevo.errors import ConfigError
+from neuroevo.run.build import build
+from neuroevo.run.cli import main
+from neuroevo.run.experiment_file import load_experiment
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPERIMENTS = {
+    "neat": f"""[task]
+name = "gym:CartPole-v1"
+episodes = 2
+[strategy]
+name = "neat"
+config = "{ROOT / 'configs' / 'cartpole.ini'}"
+pop_size = 16
+""",
+    "ga": """[task]
+name = "cartpole"
+episodes = 2
+[strategy]
+name = "ga"
+hidden = [6]
+pop_size = 12
+""",
+}
+
+
+def experiment(tmp_path: Path, kind: str, extra: str = "") -> Path:
+    path = tmp_path / f"{kind}.toml"
+    path.write_text("[experiment]\ngenerations = 3\nseed = 1\ndevice = \"cpu\"\n"
+                    + EXPERIMENTS[kind] + extra)
+    return path
+
+
+def run(path: Path, out: Path, *args: str) -> dict:
+    assert main(["run", str(path), "--out", str(out), "--quiet", "--no-extras", *args]) == 0
+    result = json.loads((out / "result.json").read_text())
+    for row in [result, *result["history"]]:  # wall times differ, nothing else may
+        row.pop("seconds"), row.pop("evaluations_per_second", None)
+    return result
+
+
+_serial: dict[str, dict] = {}
+
+
+def serial(tmp_path_factory, kind: str) -> dict:
+    if kind not in _serial:
+        folder = tmp_path_factory.mktemp(f"serial-{kind}")
+        _serial[kind] = run(experiment(folder, kind), folder / "out")
+    return _serial[kind]
+
+
+@pytest.mark.parametrize("kind", ["neat", "ga"])
+def test_worker_processes_write_the_serial_result(tmp_path, tmp_path_factory, kind):
+    want = serial(tmp_path_factory, kind)
+    got = run(experiment(tmp_path, kind), tmp_path / "out", "--workers", "2",
+              "--backend", "process")
+    got["experiment"] = want["experiment"]
+    assert got == want and want["generations"] == 3 and want["evaluations"] > 0
+
+
+@pytest.mark.parametrize("kind", ["neat", "ga"])
+def test_ray_writes_the_serial_result(tmp_path, tmp_path_factory, ray_session, kind):
+    want = serial(tmp_path_factory, kind)
+    got = run(experiment(tmp_path, kind), tmp_path / "out", "--workers", "2", "--backend", "ray")
+    got["experiment"] = want["experiment"]
+    assert got == want
+
+
+def test_the_parallel_table_and_its_overrides(tmp_path):
+    path = experiment(tmp_path, "neat", '[parallel]\nworkers = 3\nbackend = "process"\n')
+    exp = load_experiment(path)
+    assert (exp.workers, exp.backend, exp.address) == (3, "process", None)
+    setup = build(exp, seed=1)
+    kwargs = setup.evolve_kwargs()
+    assert (kwargs["workers"], kwargs["backend"], kwargs["address"]) == (3, "process", None)
+    assert build(exp, seed=1, workers=2).workers == 2
+    serial_setup = build(exp, seed=1, backend="serial")  # --backend serial: one process
+    assert (serial_setup.workers, serial_setup.backend) == (None, "serial")
+
+
+@pytest.mark.parametrize("table, match", [
+    ("workers = 0", r"\[parallel\] workers: expected an integer >= 1"),
+    ('backend = "threads"', r"\[parallel\] backend: expected \"serial\", \"process\" or \"ray\""),
+    ("wokers = 2", r"\[parallel\] wokers: unknown key.*workers"),
+    ('address = "auto"', "address='auto' is for backend 'ray'"),
+])
+def test_bad_parallel_tables_name_the_key(tmp_path, table, match):
+    path = experiment(tmp_path, "neat", f"[parallel]\n{table}\n")
+    with pytest.raises(ConfigError, match=match):
+        build(load_experiment(path), seed=1)
+
+
+def test_ray_missing_is_one_line_with_the_install_command(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    code = main(["run", str(experiment(tmp_path, "neat")), "--out", str(tmp_path / "out"),
+                 "--quiet", "--backend", "ray"])
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "out").exists()
+    assert err == ('neuroevo run: ConfigError: backend "ray" needs Ray: '
+                   'pip install "neuroevo[ray]"\n')
