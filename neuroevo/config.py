@@ -362,16 +362,16 @@ def load_config(
                 f"{', '.join('[' + x + ']' for x in sections)}"
             )
 
-    neat_items = dict(parser.items("NEAT"))
+    neat_items = _items(parser, p, "NEAT")
     _check_neat_section(p, neat_items)
     gname = names["genome"]
-    _precheck_genome(p, gname, dict(parser.items(gname)))
+    _precheck_genome(p, gname, _items(parser, p, gname))
 
     # neat-python parses each type's section with its own parse_config; run them one by one
     # so that a failure is attributed to its section.
     parsed: dict[str, Any] = {}
     for role, t in types.items():
-        items = dict(parser.items(names[role]))
+        items = _items(parser, p, names[role])
         try:
             parsed[role] = t.parse_config(dict(items))
         except Exception as e:  # neat-python raises bare Exception, RuntimeError, ...
@@ -391,6 +391,15 @@ def load_config(
     if config.pop_size < 2:
         raise ConfigError(f"{_where(p, 'NEAT', 'pop_size')}: expected an integer >= 2, got {config.pop_size}")
     return config
+
+
+def _items(parser: configparser.ConfigParser, p: pathlib.Path, section: str) -> dict[str, str]:
+    """A section's values; a stray ``%`` (configparser's interpolation) is a ConfigError."""
+    try:
+        return dict(parser.items(section))
+    except configparser.InterpolationError as e:
+        detail = " ".join(str(e).split())
+        raise ConfigError(f"{p} [{section}]: {detail}; write a literal % as %%") from None
 
 
 __all__ = ["load_config", "config_section", "PluginConfig"]

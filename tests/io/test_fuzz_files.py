@@ -208,3 +208,17 @@ def test_huge_numbers_in_neat_export(cfg, tmp_path, data):
         load_neat_export(path)
     except CheckpointError as e:
         assert str(path) in str(e) and "\n" not in str(e)
+
+
+def test_load_config_percent_sign_is_a_config_error(tmp_path):
+    """configparser reads ``%`` as interpolation: found by the fuzz test above."""
+    from iohelpers import INI, ALL_ACTIVATIONS
+    from neuroevo.config import load_config
+    text = INI.format(num_inputs=2, num_outputs=1, num_hidden=0, pop_size=10,
+                      activations=ALL_ACTIVATIONS, act_rate=0.1, compat=2.0, max_stag=5,
+                      threshold=3.9, no_term=False)
+    path = tmp_path / "p.ini"
+    path.write_text(text.replace("= 10\n", "= 10 % 1\n", 1))
+    assert "% 1" in path.read_text()
+    with pytest.raises(ConfigError, match=r"p.ini \[NEAT\]: .*write a literal % as %%"):
+        load_config(path)
