@@ -13,7 +13,11 @@
 
 Everything per genome is batched: one sort ranks every species' members, the parent picks
 are two uniform tensors, crossover and mutation run on all children together. Only the
-per-species arithmetic (a few numbers per species) is Python, as in neat-python.
+per-species arithmetic (a few numbers per species) is Python, as in neat-python. Where the
+batched form differs: the random draws (all first parents, then all second parents, from a
+``torch.Generator``, instead of ``random.choice`` twice per child), and the species' mean
+fitness is summed in another order (exact for fitness values whose sums are exact, e.g.
+integers; otherwise equal to rounding, which can only matter to a spawn count on a .5 tie).
 """
 
 from __future__ import annotations
