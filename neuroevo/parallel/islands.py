@@ -26,7 +26,7 @@ solves the task (``stop_on_solve``): asynchronous islands then stop at their nex
 (``result``) an asynchronous run. With ``checkpoint_dir`` each island saves itself every
 ``checkpoint_every`` generations and at the end (``island-<i>.ckpt``), and the migrant pool
 with it (``pool.ckpt``); ``run(generations, resume=True)`` continues every island from its
-own checkpoint up to ``generations``. A synchronous run resumed from checkpoints of one
+own checkpoint up to ``generations``, in either mode (the files are the same). A synchronous run resumed from checkpoints of one
 generation (as every completed or checkpointed synchronous run leaves them) continues
 exactly as the uninterrupted run would have.
 
@@ -165,6 +165,8 @@ class IslandRun:
         self._result: IslandResult | None = None
         s = islands.settings
         self.pool = MigrantPool(s.islands, topology=s.topology, size=s.migrants)
+        if resume and not self.asynchronous:
+            self.pool.load(s.checkpoint_dir)  # migrants an earlier run left undelivered
         if islands.backend == "local":
             self._local = [Island(i, st, tk, s) for i, (st, tk) in
                            enumerate(zip(islands.strategies, islands.tasks))]
@@ -242,6 +244,7 @@ class IslandRun:
                     self._local[i].complete(incoming[i])
             else:
                 self._ray.get([self._actors[i].complete.remote(incoming[i]) for i in waiting])
+        pool.save(self.islands.settings.checkpoint_dir)
         if self.islands.backend == "local":
             return self._finish_local()
         return self._call("finish_run", [()] * n)

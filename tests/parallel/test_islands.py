@@ -94,5 +94,5 @@ def test_bad_arguments_say_what_to_do(tmp_path):
     with pytest.raises(ConfigError, match="migration_interval"):
         Islands([pso], xor, migration_interval=0)
     pso_islands(checkpoint_dir=tmp_path).run(2)
-    with pytest.raises(CheckpointError, match="same islands"):
+    with pytest.raises(CheckpointError, match="with the same island"):
         pso_islands(checkpoint_dir=tmp_path, migrants=1).run(4, resume=True)

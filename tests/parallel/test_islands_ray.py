@@ -46,23 +46,23 @@ def test_neat_islands_evolve_asynchronously_and_exchange_genomes(ray_session):
     assert result.best_fitness == pytest.approx(4 - sse, abs=1e-5)
 
 
-def test_a_slow_island_does_not_stall_the_others_and_the_run_resumes(ray_session, tmp_path):
-    # island 2 takes 0.5 s per generation; islands 0 and 1 take milliseconds
-    tasks = [ne.tasks.XOR(), ne.tasks.XOR(), SlowXOR(0.5)]
+def test_a_slow_island_does_not_stall_the_other_and_the_run_resumes(ray_session, tmp_path):
+    # island 1 takes 0.5 s per generation; island 0 takes milliseconds
     settings = dict(migration_interval=2, migrants=1, seed=5, stop_on_solve=False,
                     checkpoint_dir=tmp_path, checkpoint_every=4)
-    run = Islands(pso(3), tasks, **settings).start(40)
-    assert run.wait([0, 1], timeout=300) == [0, 1]  # both fast islands done ...
-    slow_done = run.progress().get(2, 0)
+    run = Islands(pso(2), [ne.tasks.XOR(), SlowXOR(0.5)], **settings).start(40)
+    assert run.wait([0], timeout=300) == [0]  # the fast island is done ...
+    slow_done = run.progress().get(1, 0)
     assert slow_done < 20  # ... while the slow one has done few (it needs 20 s for 40)
     run.stop()
     first = run.result()
-    assert first.generations[:2] == [40, 40] and first.generations[2] < 40
-    fast_received = [sum(g.immigrants for g in h) for h in first.histories[:2]]
-    assert fast_received[1] > 0  # island 1's source is the fast island 0: it kept receiving
-    # resume all three (now at full speed): each continues from its own checkpoint
-    resumed = Islands(pso(3), ne.tasks.XOR(), **settings).run(44, resume=True)
-    assert resumed.generations == [44, 44, 44]
+    assert first.generations[0] == 40 and first.generations[1] < 40
+    assert [g.generation for g in first.histories[0]] == list(range(40))
+    # resume both, each from its own checkpoint (here in this process, synchronously: the
+    # checkpoints are the same in both modes; test_islands.py resumes synchronous runs)
+    resumed = Islands(pso(2), ne.tasks.XOR(), asynchronous=False, backend="local",
+                      **settings).run(44, resume=True)
+    assert resumed.generations == [44, 44]
     for old, new in zip(first.histories, resumed.histories):
         assert [g.generation for g in new] == list(range(44))
         assert [g.best_fitness for g in new[: len(old)]] == [g.best_fitness for g in old]
