@@ -129,8 +129,11 @@ class GeneTable:
         weight, enabled = zip(*conn_rows) if conn_rows else ((), ())
         pairs = np.fromiter(chain.from_iterable(conn_keys), dtype=np.int64,
                             count=2 * len(conn_keys)).reshape(-1, 2)
-        span = int(pairs[:, 1].max() - pairs[:, 1].min()) + 1 if len(pairs) else 1
-        self.conn_key, self.n_conn_keys = _dense_ids(pairs[:, 0] * span + pairs[:, 1])
+        # Each end is ranked first, so the combined code stays below (number of genes)**2
+        # whatever the node keys (keys near 2**62 overflowed `in * span + out`).
+        ins, n_ins = _dense_ids(pairs[:, 0])
+        outs, n_outs = _dense_ids(pairs[:, 1])
+        self.conn_key, self.n_conn_keys = _dense_ids(ins * max(n_outs, 1) + outs)
         self.conn_weight = np.array(weight, dtype=np.float64)
         self.conn_enabled = np.array(enabled, dtype=bool)
 
