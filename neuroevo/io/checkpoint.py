@@ -12,7 +12,10 @@ The JSON document is ``{"created": ..., "strategy": ..., "loop": ..., "experimen
 Values may be JSON data, tuples, dicts with non-string keys, non-finite floats,
 ``torch.dtype`` and tensors (stored in the tensor block); anything else is refused at save
 time with the path of the offending value. A truncated or altered file fails the length
-or SHA-256 check and raises :class:`neuroevo.CheckpointError`. Files are written with
+or SHA-256 check and raises :class:`neuroevo.CheckpointError`; so does a crafted file with a
+valid checksum whose markers (``{"__tensor__": ...}``, ``{"__tuple__": ...}`` ...) are of the
+wrong form, naming the marker's place (``strategy.state.velocity``). What the values mean is
+checked by each state loader (:mod:`neuroevo.io.state_checks`). Files are written with
 :func:`neuroevo.io.atomic.atomic_write_bytes` (temporary file, fsync, rename).
 
 Example::
@@ -144,40 +147,70 @@ class _Encoder:
         raise _Unsaveable(obj)
 
 
-def _decode(obj: Any, tensors: dict[str, torch.Tensor], where: str) -> Any:
-    if isinstance(obj, list):
-        return [_decode(v, tensors, where) for v in obj]
-    if not isinstance(obj, dict):
-        return obj
-    if len(obj) == 1:
-        (tag, value), = obj.items()
+class _Decoder:
+    """Inverse of :class:`_Encoder`: JSON data with markers back to tuples, tensors, ... A
+    marker of the wrong form raises :class:`CheckpointError` naming the file (``source``) and
+    the marker's place, the keys from the document's root (``strategy.state.velocity``)."""
+
+    def __init__(self, tensors: dict[str, torch.Tensor], source: str) -> None:
+        self.tensors = tensors
+        self.source = source
+
+    def __call__(self, obj: Any, path: tuple[str | int, ...]) -> Any:
+        if isinstance(obj, list):
+            return [self(v, (*path, i)) for i, v in enumerate(obj)]
+        if not isinstance(obj, dict):
+            return obj
+        if len(obj) == 1:
+            (tag, value), = obj.items()
+            if tag in _TAGS:
+                return self._marker(tag, value, path)
+        return {k: self(v, (*path, k)) for k, v in obj.items()}
+
+    def _error(self, path: tuple[str | int, ...], what: str) -> CheckpointError:
+        where = ""
+        for key in path:
+            where += f"[{key}]" if isinstance(key, int) else (f".{key}" if where else key)
+        return CheckpointError(f"{self.source}: {where}: {what}")
+
+    def _marker(self, tag: str, value: Any, path: tuple[str | int, ...]) -> Any:
+        """The value of a one-key marker object ``{tag: value}``."""
         if tag == "__tensor__":
-            if value not in tensors:
-                raise CheckpointError(f"{where}: tensor {value!r} missing from the tensor block")
-            return tensors[value]
+            if type(value) is not str or value not in self.tensors:
+                raise self._error(path, f"tensor {_short(value)} is missing from the tensor block")
+            return self.tensors[value]
         if tag == "__float__":
-            if value not in ("inf", "-inf", "nan"):
-                raise CheckpointError(f"{where}: bad float {value!r}")
+            if type(value) is not str or value not in ("inf", "-inf", "nan"):
+                raise self._error(path, f"bad float {_short(value)} (expected 'inf', '-inf' or "
+                                        "'nan')")
             return float(value)
-        if tag == "__tuple__":
-            return tuple(_decode(v, tensors, where) for v in value)
         if tag == "__dtype__":
-            dt = getattr(torch, str(value), None)
+            dt = getattr(torch, value, None) if type(value) is str else None
             if not isinstance(dt, torch.dtype):
-                raise CheckpointError(f"{where}: unknown dtype {value!r}")
+                raise self._error(path, f"unknown dtype {_short(value)}")
             return dt
-        if tag == "__items__":
-            out = {}
-            for pair in value:
-                if not isinstance(pair, list) or len(pair) != 2:
-                    raise CheckpointError(f"{where}: bad dict entry {pair!r}")
-                k = _decode(pair[0], tensors, where)
-                try:
-                    out[k] = _decode(pair[1], tensors, where)
-                except TypeError:
-                    raise CheckpointError(f"{where}: unhashable dict key {k!r}") from None
-            return out
-    return {k: _decode(v, tensors, where) for k, v in obj.items()}
+        if type(value) is not list:
+            raise self._error(path, f"{tag} holds {_short(value)}, expected a list")
+        if tag == "__tuple__":
+            return tuple(self(v, (*path, i)) for i, v in enumerate(value))
+        out = {}  # __items__: [[key, value], ...]
+        for i, pair in enumerate(value):
+            if type(pair) is not list or len(pair) != 2:
+                raise self._error((*path, i), f"bad dict entry {_short(pair)} (expected "
+                                              "[key, value])")
+            k = self(pair[0], (*path, i, 0))
+            try:
+                hash(k)
+            except TypeError:
+                raise self._error((*path, i), f"unhashable dict key {_short(k)}") from None
+            out[k] = self(pair[1], (*path, i, 1))
+        return out
+
+
+def _short(v: Any) -> str:
+    """``repr(v)`` on one line, cut to its ends when long."""
+    r = " ".join(repr(v).split())
+    return r if len(r) <= 60 else f"{r[:40]}...{r[-12:]}"
 
 
 # --------------------------------------------------------------------------- files
@@ -199,10 +232,23 @@ def checkpoint_bytes(*, strategy_state: Any, loop_state: Any, experiment: Any) -
         "loop": enc(loop_state, "loop_state"),
         "experiment": enc(experiment, "experiment"),
     }
-    body = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    if enc.tensors:
+    return document_bytes(doc, enc.tensors)
+
+
+def document_bytes(document: dict[str, Any], tensors: dict[str, torch.Tensor]) -> bytes:
+    """A checkpoint file's bytes around an encoded document (JSON data whose tensors, tuples,
+    ... are markers such as ``{"__tensor__": "t0"}``) and its tensor block: magic line, header
+    with sizes and SHA-256, payload. :func:`read_document` is the inverse.
+
+    Example::
+
+        document, tensors = read_document("a.ckpt")
+        Path("b.ckpt").write_bytes(document_bytes(document, tensors))
+    """
+    body = json.dumps(document, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    if tensors:
         buf = io.BytesIO()
-        torch.save(enc.tensors, buf)
+        torch.save(tensors, buf)
         tensor_block = buf.getvalue()
     else:
         tensor_block = b""
@@ -250,13 +296,38 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     """Read and verify a checkpoint written by :func:`save_checkpoint`.
 
     Raises :class:`CheckpointError` naming the file when it is missing, truncated,
-    corrupted or of another format.
+    corrupted or of another format, or holds a marker of the wrong form (naming its place).
 
     Example::
 
         ckpt = load_checkpoint("run/checkpoints/gen-000010.ckpt")
         ckpt.loop_state["next_generation"]
     """
+    p = Path(path)
+    return decode_document(*read_document(p), path=p)
+
+
+def decode_document(document: dict[str, Any], tensors: dict[str, torch.Tensor], *,
+                    path: str | os.PathLike[str]) -> Checkpoint:
+    """The :class:`Checkpoint` a document and tensor block (:func:`read_document`) hold, its
+    markers decoded; :class:`CheckpointError` names ``path`` and the place of a marker of
+    the wrong form."""
+    p = Path(path)
+    if not isinstance(document, dict) or not {"strategy", "loop", "experiment"} <= set(document):
+        raise CheckpointError(f"{p}: checkpoint document lacks strategy/loop/experiment")
+    decode = _Decoder(tensors, str(p))
+    try:
+        return Checkpoint(path=p, created=str(document.get("created", "")),
+                          strategy_state=decode(document["strategy"], ("strategy",)),
+                          loop_state=decode(document["loop"], ("loop",)),
+                          experiment=decode(document["experiment"], ("experiment",)))
+    except RecursionError:  # json.loads read it, but decoding takes a frame more per level
+        raise CheckpointError(f"{p}: checkpoint JSON is nested too deeply") from None
+
+
+def read_document(path: str | os.PathLike[str]) -> tuple[Any, dict[str, torch.Tensor]]:
+    """The document (JSON data, markers not decoded) and tensor block of a checkpoint file,
+    its header and SHA-256 verified; :class:`CheckpointError` as :func:`load_checkpoint`."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -304,16 +375,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         if not isinstance(tensors, dict) or not all(isinstance(t, torch.Tensor)
                                                     for t in tensors.values()):
             raise CheckpointError(f"{p}: checkpoint tensor block is not a dict of tensors")
-    if not isinstance(doc, dict) or not {"strategy", "loop", "experiment"} <= set(doc):
-        raise CheckpointError(f"{p}: checkpoint document lacks strategy/loop/experiment")
-    where = str(p)
-    return Checkpoint(
-        path=p,
-        created=str(doc.get("created", "")),
-        strategy_state=_decode(doc["strategy"], tensors, f"{where}: strategy"),
-        loop_state=_decode(doc["loop"], tensors, f"{where}: loop"),
-        experiment=_decode(doc["experiment"], tensors, f"{where}: experiment"),
-    )
+    return doc, tensors
 
 
-__all__ = ["Checkpoint", "checkpoint_bytes", "save_checkpoint", "load_checkpoint"]
+__all__ = ["Checkpoint", "checkpoint_bytes", "decode_document", "document_bytes",
+           "load_checkpoint", "read_document", "save_checkpoint"]

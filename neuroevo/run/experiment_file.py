@@ -255,7 +255,8 @@ def experiment_from_snapshot(snapshot: Any, run_dir: str | os.PathLike[str], *,
     files = snapshot.get("files", {})
     if not isinstance(paths, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and v in files for k, v in paths.items()):
-        raise CheckpointError(f"{source}: the experiment's file names are malformed: {paths!r}")
+        raise CheckpointError(f"{source}: the experiment's file names are malformed: "
+                              f"{' '.join(repr(paths).split())[:200]}")
 
     def remap(params: dict[str, Any]) -> dict[str, Any]:
         return {k: paths.get(v, v) if isinstance(v, str) else v for k, v in params.items()}

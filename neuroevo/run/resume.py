@@ -28,10 +28,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from neuroevo.errors import CheckpointError
+import torch
+
+from neuroevo.errors import CheckpointError, ConfigError
+from neuroevo.io import state_checks as sc
 from neuroevo.io.checkpoint import Checkpoint, load_checkpoint
 from neuroevo.loop import GenerationStats, Reporter, Result, RunStatus
-from neuroevo.run.build import DTYPES, Setup
+from neuroevo.run.build import DTYPES, Setup, usable_device
 
 
 def latest_checkpoint(run_dir: str | os.PathLike[str]) -> Path:
@@ -46,13 +49,29 @@ def latest_checkpoint(run_dir: str | os.PathLike[str]) -> Path:
 
 
 def history_from_checkpoint(ckpt: Checkpoint) -> list[GenerationStats]:
-    """The per-generation statistics stored in a checkpoint."""
+    """The per-generation statistics stored in a checkpoint, each field checked."""
+    where = f"{ckpt.path}: loop.history"
+    rows = sc.field(ckpt.loop_state, "history", f"{ckpt.path}: loop", [])
+    if not isinstance(rows, list):
+        raise CheckpointError(f"{where}: expected a list, got {sc.describe(rows)}")
+    fields = {f.name: f for f in dataclasses.fields(GenerationStats)}
     out = []
-    for i, h in enumerate(ckpt.loop_state.get("history", [])):
-        try:
-            out.append(GenerationStats(**h))
-        except TypeError as e:
-            raise CheckpointError(f"{ckpt.path}: loop history[{i}] is malformed: {e}") from None
+    for i, row in enumerate(rows):
+        w = f"{where}[{i}]"
+        unknown = sorted(map(str, set(sc.expect_dict(row, w)) - set(fields)))
+        if unknown:
+            raise CheckpointError(f"{w}: unknown fields {unknown}")
+        values: dict[str, Any] = {}
+        for name, f in fields.items():
+            if name == "extra":
+                extra = sc.expect_dict(row.get("extra", {}), f"{w}.extra")
+                values[name] = {str(k): sc.check_float(v, f"{w}.extra.{k}")
+                                for k, v in extra.items()}
+            elif f.type == "int":
+                values[name] = sc.get_int(row, name, w, ge=0)
+            else:
+                values[name] = sc.get_float(row, name, w)
+        out.append(GenerationStats(**values))
     return out
 
 
@@ -109,53 +128,99 @@ def load_resume_point(
     from neuroevo.run.experiment_file import experiment_from_snapshot
 
     ckpt = load_checkpoint(checkpoint if checkpoint is not None else latest_checkpoint(run_dir))
-    loop = ckpt.loop_state
-    if not isinstance(loop, dict):
-        raise CheckpointError(f"{ckpt.path}: loop state is malformed")
+    loop = LoopState.read(ckpt)
     history = history_from_checkpoint(ckpt)
-    exp = experiment_from_snapshot(ckpt.experiment, run_dir, source=ckpt.path)
+    try:
+        exp = experiment_from_snapshot(ckpt.experiment, run_dir, source=ckpt.path)
+    except ConfigError as e:  # the experiment file is the checkpoint's copy
+        raise CheckpointError(f"{ckpt.path}: the experiment file stored in it does not load: "
+                              f"{e}") from None
     registered = ckpt.experiment.get("registered", {})
     if not isinstance(registered, dict):
         raise CheckpointError(f"{ckpt.path}: the registered names are malformed")
     for kind in ("task", "strategy"):
         if kind in registered:
             registry.restore(kind, registered[kind], allow_import=allow_import, source=ckpt.path)
-    dtype_name = loop.get("dtype", "float32")
-    if dtype_name not in DTYPES:
-        raise CheckpointError(f"{ckpt.path}: unknown dtype {dtype_name!r} in the loop state")
-    left = loop.get("generations_left", 0) if generations is None else generations
-    stop_on_solve = bool(loop.get("stop_on_solve", True))
-    if loop.get("solved") and stop_on_solve and generations is None:
+    left = loop.generations_left if generations is None else generations
+    if loop.solved and loop.stop_on_solve and generations is None:
         left = 0
-    next_generation = loop.get("next_generation")
-    evaluations = loop.get("evaluations")
-    for name, v in (("next_generation", next_generation), ("evaluations", evaluations),
-                    ("generations_left", left)):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise CheckpointError(f"{ckpt.path}: loop state {name} = {v!r} is invalid")
-
-    stored_left = loop.get("generations_left", 0)
-    limit = next_generation + (stored_left if isinstance(stored_left, int) else 0)
+    if not isinstance(left, int) or isinstance(left, bool) or left < 0:
+        raise ConfigError(f"generations = {left!r}: expected an integer >= 0")
 
     source = ("--device" if device is not None
               else f"{ckpt.path}: the run's device (choose another with --device)")
-    setup = build(exp, seed=loop.get("seed"),
-                  device=device if device is not None else loop.get("device"),
-                  dtype=dtype_name, stop_on_solve=stop_on_solve, device_label=loop.get("device"),
-                  device_source=source)
+    dev = usable_device(device if device is not None else loop.device, source=source)
+    try:
+        setup = build(exp, seed=loop.seed, device=dev, dtype=loop.dtype,
+                      stop_on_solve=loop.stop_on_solve, device_label=loop.device)
+    except ConfigError as e:  # the experiment and the INI file are the checkpoint's copies
+        raise CheckpointError(f"{ckpt.path}: the run stored in it cannot be rebuilt here: "
+                              f"{e}") from None
     setup.prepare()
-    setup.strategy.load_state_dict(ckpt.strategy_state)
-    if "task_state" in loop:
-        load_task_state = getattr(setup.task, "load_state_dict", None)
-        if load_task_state is None:
-            raise CheckpointError(f"{ckpt.path}: the checkpoint holds a task state, but task "
-                                  f"{exp.task!r} has no load_state_dict; resume with the task "
-                                  "the run used")
-        load_task_state(loop["task_state"])
+    try:
+        setup.strategy.load_state_dict(ckpt.strategy_state)
+        if loop.has_task_state:
+            load_task_state = getattr(setup.task, "load_state_dict", None)
+            if load_task_state is None:
+                raise CheckpointError(f"the checkpoint holds a task state, but task {exp.task!r} "
+                                      "has no load_state_dict; resume with the task the run used")
+            load_task_state(loop.task_state)
+    except CheckpointError as e:  # the state loaders name the field; add the file
+        raise CheckpointError(f"{ckpt.path}: {e}") from None
     return ResumePoint(checkpoint=ckpt, setup=setup, history=history,
-                       next_generation=next_generation, evaluations=evaluations,
-                       generations_left=left, solved=bool(loop.get("solved")),
-                       generation_limit=limit if generations is None else next_generation + left)
+                       next_generation=loop.next_generation, evaluations=loop.evaluations,
+                       generations_left=left, solved=loop.solved,
+                       generation_limit=loop.next_generation + (loop.generations_left
+                                                                if generations is None else left))
+
+
+@dataclasses.dataclass(frozen=True)
+class LoopState:
+    """The loop's part of a checkpoint (written by
+    :class:`~neuroevo.reporting.checkpointer.Checkpointer`), each field checked."""
+
+    next_generation: int
+    evaluations: int
+    generations_left: int
+    seed: int | None
+    device: str | None
+    dtype: str
+    stop_on_solve: bool
+    solved: bool
+    has_task_state: bool
+    task_state: Any
+
+    @classmethod
+    def read(cls, ckpt: Checkpoint) -> LoopState:
+        """The loop state of ``ckpt``; :class:`CheckpointError` naming the file and the field."""
+        w = f"{ckpt.path}: loop"
+        loop = sc.expect_dict(ckpt.loop_state, w)
+        seed, device = loop.get("seed"), loop.get("device")
+        if seed is not None:
+            sc.check_int(seed, f"{w}.seed")
+        if device is not None and not _is_device_name(device):
+            raise CheckpointError(f"{w}.device: expected a device name such as 'cpu', got "
+                                  f"{sc.describe(device)}")
+        dtype = loop.get("dtype", "float32")
+        if not isinstance(dtype, str) or dtype not in DTYPES:
+            raise CheckpointError(f"{w}.dtype: expected one of {sorted(DTYPES)}, got "
+                                  f"{sc.describe(dtype)}")
+        return cls(next_generation=sc.get_int(loop, "next_generation", w, ge=0),
+                   evaluations=sc.get_int(loop, "evaluations", w, ge=0),
+                   generations_left=sc.check_int(loop.get("generations_left", 0),
+                                                 f"{w}.generations_left", ge=0),
+                   seed=seed, device=device, dtype=dtype,
+                   stop_on_solve=sc.get_bool(loop, "stop_on_solve", w, True),
+                   solved=sc.get_bool(loop, "solved", w, False),
+                   has_task_state="task_state" in loop, task_state=loop.get("task_state"))
+
+
+def _is_device_name(v: Any) -> bool:
+    """Whether ``v`` names a torch device (``"cpu"``, ``"cuda:1"``), available here or not."""
+    try:
+        return isinstance(v, str) and isinstance(torch.device(v), torch.device)
+    except (RuntimeError, ValueError):
+        return False
 
 
 class EarlierGenerations(Reporter):

@@ -46,6 +46,7 @@ from torch import nn
 
 from neuroevo.compile.params import ParameterPolicy, flatten_parameters, reset_parameters
 from neuroevo.errors import CheckpointError, StrategyError
+from neuroevo.io import state_checks as sc
 from neuroevo.strategies.hyperparams import Allowed, check, hyperparameter, validate
 from neuroevo.strategies.vector_base import VectorStrategy
 
@@ -295,10 +296,19 @@ class GradientDescent(VectorStrategy[GradientState]):
         return {**super().state_dict(), "optimizer": copy.deepcopy(self.optimizer.state_dict())}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s output, the optimizer's moments included; a state
+        that does not fit raises :class:`CheckpointError` naming the field, and changes nothing."""
+        name = sc.field(sc.field(state, "params", "strategy"), "optimizer", "strategy.params")
+        if name != self.params.optimizer:
+            raise CheckpointError(f"strategy.params.optimizer: the checkpoint's optimizer is "
+                                  f"{sc.describe(name)}, this strategy's "
+                                  f"{self.params.optimizer!r}; resume with the same strategy")
+        optimizer = _optimizer_state(sc.field(state, "optimizer", "strategy"), self.optimizer,
+                                     "strategy.optimizer")
         super().load_state_dict(state)
         with torch.no_grad():
             self.weights.copy_(self.candidates)
-        self.optimizer.load_state_dict(state["optimizer"])
+        self.optimizer.load_state_dict(optimizer)
 
     @classmethod
     def experiment_name(cls, params: dict[str, Any]) -> str:
@@ -308,3 +318,75 @@ class GradientDescent(VectorStrategy[GradientState]):
     @classmethod
     def _experiment_arguments(cls, task: Any) -> dict[str, Any]:
         return {"task": task}
+
+
+#: the per-parameter state each optimizer keeps (``torch.optim.Adam``: the step count and the
+#: two moments; ``SGD``: the momentum buffer, ``None`` without momentum)
+_PARAMETER_STATE = {torch.optim.Adam: ("step", "exp_avg", "exp_avg_sq"),
+                    torch.optim.SGD: ("momentum_buffer",)}
+
+
+def _optimizer_state(saved: Any, optimizer: torch.optim.Optimizer, where: str) -> dict[str, Any]:
+    """``saved`` checked as a ``state_dict()`` of ``optimizer``: its parameter groups name the
+    same parameters, with the same flags (``amsgrad``, ``nesterov``, ``capturable`` ...:
+    fixed by the hyperparameters) and numbers that torch's constructor accepts (a setting
+    missing from the checkpoint is taken from ``optimizer``); its per-parameter state holds
+    a step count >= 0 and floating-point tensors shaped like the parameters."""
+    own = optimizer.state_dict()
+    groups = sc.field(saved, "param_groups", where)
+    if not isinstance(groups, list) or len(groups) != len(own["param_groups"]):
+        raise CheckpointError(f"{where}.param_groups: expected a list of "
+                              f"{len(own['param_groups'])} group(s), got {sc.describe(groups)}")
+    checked = []
+    for i, (group, mine) in enumerate(zip(groups, own["param_groups"])):
+        w = f"{where}.param_groups[{i}]"
+        ids = sc.field(group, "params", w)
+        if type(ids) is not list or not all(type(i) is int for i in ids) or ids != mine["params"]:
+            raise CheckpointError(f"{w}.params: expected {mine['params']}, got {sc.describe(ids)}")
+        for key, value in group.items():
+            like = mine.get(key)
+            flag = like is None or isinstance(like, bool)
+            if key != "params" and (key not in mine or (value is not like if flag else not (
+                    sc.is_scalar_data(value) and _same_kind(value, like)))):
+                raise CheckpointError(f"{w}.{key}: expected {'' if flag else 'a value like '}"
+                                      f"{sc.describe(like)}, got {sc.describe(value)}")
+        settings = {**mine, **group}
+        try:  # torch's own checks of the numbers (0 <= beta < 1, lr >= 0, ...)
+            type(optimizer)([torch.zeros(1)], **{k: v for k, v in settings.items()
+                                                 if k != "params"})
+        except ValueError as e:
+            raise CheckpointError(f"{w}: {e}") from None
+        checked.append(settings)
+    params = {i: p for mine, g in zip(own["param_groups"], optimizer.param_groups)
+              for i, p in zip(mine["params"], g["params"])}
+    per_param = sc.expect_dict(sc.field(saved, "state", where), f"{where}.state")
+    keys = _PARAMETER_STATE[type(optimizer)]
+    for i, entry in per_param.items():
+        w = f"{where}.state[{sc.describe(i)}]"
+        if i not in params:
+            raise CheckpointError(f"{w}: no such parameter (the optimizer has {sorted(params)})")
+        if set(sc.expect_dict(entry, w)) != set(keys):
+            raise CheckpointError(f"{w}: expected the fields {list(keys)}, got "
+                                  f"{sorted(map(str, entry))}")
+        for key in keys:
+            v = entry[key]
+            if key == "step":
+                ok = not isinstance(v, torch.Tensor) or (v.numel() == 1 and v.is_floating_point())
+                step = sc.check_float(v.item() if ok and isinstance(v, torch.Tensor) else v,
+                                      f"{w}.step")
+                if not step >= 0:
+                    raise CheckpointError(f"{w}.step: expected a count >= 0, got {step}")
+            elif v is not None or key != "momentum_buffer":
+                sc.check_tensor(v, f"{w}.{key}", like=params[i].detach())
+    return {"state": per_param, "param_groups": checked}
+
+
+def _same_kind(value: Any, like: Any) -> bool:
+    """Whether an optimizer setting ``value`` is of the kind of ``like``: numbers for numbers,
+    tuples of as many numbers for tuples (Adam's ``betas``)."""
+    if isinstance(like, tuple):
+        return (isinstance(value, tuple) and len(value) == len(like)
+                and all(map(_same_kind, value, like)))
+    if isinstance(like, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return type(value) is type(like)

@@ -47,6 +47,7 @@ from neuroevo.compile.params import (
     reset_parameters,
 )
 from neuroevo.errors import CheckpointError, ConfigError, StrategyError
+from neuroevo.io import state_checks as sc
 from neuroevo.strategies.base import Strategy
 from neuroevo.strategies.hyperparams import Allowed, check
 
@@ -300,38 +301,46 @@ class VectorStrategy(Strategy, Generic[State]):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict` into a strategy already set up the same way."""
+        """Restore a :meth:`state_dict` into a strategy already set up the same way. A state
+        that does not fit raises :class:`CheckpointError` naming the field, and changes nothing."""
         self._require_setup()
-        if state.get("name") != self.name:
-            raise CheckpointError(f"checkpoint is of strategy {state.get('name')!r}, not "
-                                  f"{self.name!r}; resume with the same strategy")
+        w, cls = "strategy", type(self).__name__
+        if sc.field(state, "name", w, None) != self.name:
+            raise CheckpointError(f"checkpoint is of strategy {sc.describe(state.get('name'))}, "
+                                  f"not {self.name!r}; resume with the same strategy")
         missing = sorted(set(self.state_dict()) - set(state))
         if missing:
-            raise CheckpointError(f"checkpoint lacks {missing} that a {type(self).__name__} saves; "
+            raise CheckpointError(f"checkpoint lacks {missing} that a {cls} saves; "
                                   "it was written by another version of neuroevo")
         for key, want in ((self.pop_size_key, self._pop_size), ("num_params", self._num_params)):
-            if state.get(key) != want:
-                raise CheckpointError(
-                    f"checkpoint has {key}={state.get(key)!r} but this {type(self).__name__} has "
-                    f"{want!r}; resume with the same strategy settings"
-                )
+            if sc.get_int(state, key, w) != want:
+                raise CheckpointError(f"checkpoint has {key}={state[key]!r} but this {cls} has "
+                                      f"{want!r}; resume with the same strategy settings")
         fields = [f.name for f in dataclasses.fields(self.state)]
-        saved = state["state"]
+        saved = sc.expect_dict(state["state"], f"{w}.state")
         if set(saved) != set(fields):
-            raise CheckpointError(f"checkpoint state fields {sorted(saved)} do not match "
+            raise CheckpointError(f"{w}.state: fields {sorted(map(str, saved))} do not match "
                                   f"{type(self.state).__name__}'s {sorted(fields)}")
-        restored = {k: _restore(saved[k], getattr(self.state, k), k) for k in fields}
+        restored = {k: sc.check_like(saved[k], getattr(self.state, k), f"{w}.state.{k}")
+                    for k in fields}
+        params = sc.expect_dict(state["params"], f"{w}.params")
+        for k, v in params.items():
+            if not sc.is_scalar_data(v):
+                raise CheckpointError(f"{w}.params.{k}: expected a number, string or list, "
+                                      f"got {sc.describe(v)}")
         try:
-            self.params = self.Params(**state["params"])
+            params = self.Params(**params)
         except (TypeError, StrategyError) as e:
-            raise CheckpointError(f"checkpoint params do not fit {self.Params.__name__}: {e}") from e
-        self.generation = int(state["generation"])
-        self.best_fitness = float(state["best_fitness"])
-        move = dict(device=self.device, dtype=self.dtype)
-        self.best = None if state["best"] is None else state["best"].to(**move)
-        self.candidates = _restore(state["candidates"], self.candidates, "candidates")
+            raise CheckpointError(f"{w}.params do not fit {self.Params.__name__}: {e}") from None
+        generation = sc.get_int(state, "generation", w, ge=0)
+        best_fitness = sc.get_float(state, "best_fitness", w)
+        best = sc.get_tensor(state, "best", w, like=self.candidates[0], optional=True)
+        candidates = sc.get_tensor(state, "candidates", w, like=self.candidates)
+        generator = sc.restored_generator(state["generator"], f"{w}.generator", like=self.generator)
+        self.params, self.generation, self.best_fitness = params, generation, best_fitness
+        self.best, self.candidates = best, candidates
         self.state = type(self.state)(**restored)
-        self.generator.set_state(state["generator"])
+        self.generator.set_state(generator.get_state())
 
     # --- experiment files -----------------------------------------------------------------
     @classmethod
@@ -378,14 +387,3 @@ class VectorStrategy(Strategy, Generic[State]):
 
 def _copy(value: Any) -> Any:
     return value.clone() if isinstance(value, torch.Tensor) else value
-
-
-def _restore(value: Any, like: Any, name: str) -> Any:
-    """``value`` from a checkpoint, on ``like``'s device and in its dtype (or type)."""
-    if not isinstance(like, torch.Tensor):
-        return type(like)(value)
-    if not isinstance(value, torch.Tensor) or value.shape != like.shape:
-        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-        raise CheckpointError(f"checkpoint {name} has shape {shape}, expected {tuple(like.shape)}; "
-                              "resume with the same strategy settings")
-    return value.to(device=like.device, dtype=like.dtype)

@@ -18,6 +18,12 @@ resumed run continues *exactly* as the uninterrupted one would have:
   ``random`` module (:class:`~neuroevo.strategies.neat.strategy.NEAT` saves and restores
   inside its own stream's block, so there it is the run's own stream; see runtime.py).
 
+Loading checks the state as a whole before it touches the config: types and int64 ranges,
+species that partition the population (as neat-python's ``speciate`` leaves them), and
+counters beyond the ids in use. A crafted or inconsistent state raises
+:class:`~neuroevo.CheckpointError` naming the field, not an error deep inside neat-python at
+the next generation.
+
 Genomes referenced from several places (species members, representatives, the best
 genome) are stored once and referenced by key when they are the very object held in the
 population, so that object identity -- which neat-python relies on when it re-evaluates
@@ -44,6 +50,7 @@ from neat.innovation import InnovationTracker
 from neat.species import Species
 
 from neuroevo.errors import CheckpointError
+from neuroevo.io import state_checks as sc
 from neuroevo.io.genome_json import decode_float, encode_float, genome_from_dict, genome_to_dict
 
 FORMAT = "neuroevo.neat_population"
@@ -88,24 +95,27 @@ def random_state_from_json(data: Any, where: str) -> tuple:
     return state
 
 
-def _get(d: Any, key: str, types: type | tuple[type, ...], where: str) -> Any:
-    if not isinstance(d, dict):
-        raise CheckpointError(f"{where}: expected an object, got {type(d).__name__}")
-    if key not in d:
-        raise CheckpointError(f"{where}: missing field {key!r}; the checkpoint is incomplete")
-    v = d[key]
-    if isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
-        raise CheckpointError(f"{where}.{key}: expected {types}, got {v!r}")
+def _get(d: Any, key: str, types: type, where: str) -> Any:
+    """``d[key]``, an integer in int64's range (``types`` is ``int``) or a ``types``."""
+    v = sc.field(d, key, where)
+    if types is int:
+        return sc.check_int(v, f"{where}.{key}")
     if not isinstance(v, types):
-        raise CheckpointError(f"{where}.{key}: expected {getattr(types, '__name__', types)}, "
-                              f"got {type(v).__name__}")
+        raise CheckpointError(f"{where}.{key}: expected a {types.__name__}, got {sc.describe(v)}")
     return v
 
 
 def _int_or_none(v: Any, where: str) -> int | None:
-    if v is None or (isinstance(v, int) and not isinstance(v, bool)):
-        return v
-    raise CheckpointError(f"{where}: expected an integer or null, got {v!r}")
+    return None if v is None else sc.check_int(v, where)
+
+
+def _is_int64(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and sc.is_scalar_data(v)
+
+
+def _int_pair(pair: Any) -> bool:
+    """Whether ``pair`` is ``[int, int]`` (int64)."""
+    return isinstance(pair, list) and len(pair) == 2 and all(map(_is_int64, pair))
 
 
 # --------------------------------------------------------------------------- saving
@@ -201,17 +211,19 @@ def population_from_dict(d: Any, config: neat.Config, *, restore_random: bool = 
     if not population:
         raise CheckpointError(f"{where}: genomes: the population is empty")
 
-    def deref(r: Any, w: str) -> Any:
-        if r is None:
+    def deref(r: Any, w: str, *, optional: bool = False) -> Any:
+        if r is None and optional:
             return None
         if isinstance(r, dict) and "ref" in r:
             k = r["ref"]
             if not isinstance(k, int) or isinstance(k, bool) or k not in population:
-                raise CheckpointError(f"{w}: reference to genome {k!r} not in the population")
+                raise CheckpointError(f"{w}: reference to genome {sc.describe(k)} not in the "
+                                      "population")
             return population[k]
         if isinstance(r, dict) and "genome" in r:
             return genome_from_dict(r["genome"], gc, genome_type=gtype, source=w)
-        raise CheckpointError(f"{w}: expected {{'ref': key}} or {{'genome': ...}}, got {r!r}")
+        raise CheckpointError(f"{w}: expected {{'ref': key}} or {{'genome': ...}}, got "
+                              f"{sc.describe(r)}")
 
     species_set = config.species_set_type(config.species_set_config, None)
     for j, sd in enumerate(_get(d, "species", list, where)):
@@ -224,49 +236,110 @@ def population_from_dict(d: Any, config: neat.Config, *, restore_random: bool = 
         s.members = {m.key: m for m in members}
         s.fitness = decode_float(sd.get("fitness"), f"{w}.fitness")
         s.adjusted_fitness = decode_float(sd.get("adjusted_fitness"), f"{w}.adjusted_fitness")
-        s.fitness_history = [decode_float(f, f"{w}.fitness_history")
+        s.fitness_history = [sc.check_float(decode_float(f, f"{w}.fitness_history"),
+                                            f"{w}.fitness_history")
                              for f in _get(sd, "fitness_history", list, w)]
         species_set.species[sid] = s
-    nxt = _int_or_none(d.get("species_indexer"), f"{where}.species_indexer")
-    species_set.indexer = count(nxt) if nxt is not None else species_set.indexer
     g2s = {}
     for pair in _get(d, "genome_to_species", list, where):
-        if not (isinstance(pair, list) and len(pair) == 2
-                and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)):
-            raise CheckpointError(f"{where}.genome_to_species: bad entry {pair!r}")
+        if not _int_pair(pair):
+            raise CheckpointError(f"{where}.genome_to_species: bad entry {sc.describe(pair)} "
+                                  "(expected [genome key, species key])")
         g2s[pair[0]] = pair[1]
+    _check_species(population, species_set.species, g2s, where)
     species_set.genome_to_species = g2s
+    ancestors = {}
+    for pair in _get(d, "ancestors", list, where):
+        if not (isinstance(pair, list) and len(pair) == 2 and _is_int64(pair[0])
+                and isinstance(pair[1], list) and all(map(_is_int64, pair[1]))):
+            raise CheckpointError(f"{where}.ancestors: bad entry {sc.describe(pair)} "
+                                  "(expected [genome key, [parent keys]])")
+        ancestors[pair[0]] = tuple(pair[1])
+    tracker = _tracker(d.get("innovation_tracker"), f"{where}.innovation_tracker")
+    indexers = {name: _int_or_none(d.get(name), f"{where}.{name}")
+                for name in ("species_indexer", "genome_indexer", "node_indexer")}
+    _check_counters(population, species_set.species, tracker, indexers, where)
+    best = deref(d.get("best_genome"), f"{where}.best_genome", optional=True)
+    rstate = random_state_from_json(d.get("random_state"), where)
 
+    # everything checked: build the population (this sets up the config's trackers)
+    if indexers["species_indexer"] is not None:
+        species_set.indexer = count(indexers["species_indexer"])
     pop = neat.Population(config, initial_state=(population, species_set, generation))
     repro = pop.reproduction
-    nxt = _int_or_none(d.get("genome_indexer"), f"{where}.genome_indexer")
-    if nxt is not None:
-        repro.genome_indexer = count(nxt)
+    if indexers["genome_indexer"] is not None:
+        repro.genome_indexer = count(indexers["genome_indexer"])
     if hasattr(repro, "ancestors"):
-        anc = {}
-        for pair in _get(d, "ancestors", list, where):
-            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], int)
-                    and isinstance(pair[1], list)):
-                raise CheckpointError(f"{where}.ancestors: bad entry {pair!r}")
-            anc[pair[0]] = tuple(pair[1])
-        repro.ancestors = anc
-    td = d.get("innovation_tracker")
-    if td is not None:
-        w = f"{where}.innovation_tracker"
-        tracker = InnovationTracker(_get(td, "global_counter", int, w))
-        for entry in _get(td, "generation_innovations", list, w):
-            if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[2], str)):
-                raise CheckpointError(f"{w}: bad entry {entry!r}")
-            tracker.generation_innovations[(entry[0], entry[1], entry[2])] = entry[3]
+        repro.ancestors = ancestors
+    if tracker is not None:
         repro.innovation_tracker = tracker
         gc.innovation_tracker = tracker
-    nxt = _int_or_none(d.get("node_indexer"), f"{where}.node_indexer")
+    nxt = indexers["node_indexer"]
     gc.node_indexer = count(nxt) if nxt is not None else None
-    pop.best_genome = deref(d.get("best_genome"), f"{where}.best_genome")
-    rstate = random_state_from_json(d.get("random_state"), where)
+    pop.best_genome = best
     if restore_random:
         random.setstate(rstate)
     return pop
+
+
+def _tracker(td: Any, w: str) -> InnovationTracker | None:
+    """The innovation tracker of :func:`population_to_dict`'s ``innovation_tracker``."""
+    if td is None:
+        return None
+    tracker = InnovationTracker(sc.check_int(sc.field(td, "global_counter", w),
+                                             f"{w}.global_counter", ge=0))
+    for entry in _get(td, "generation_innovations", list, w):
+        if not (isinstance(entry, list) and len(entry) == 4 and _int_pair(entry[:2])
+                and isinstance(entry[2], str) and _is_int64(entry[3])
+                and 0 < entry[3] <= tracker.global_counter):
+            raise CheckpointError(f"{w}.generation_innovations: bad entry {sc.describe(entry)} "
+                                  "(expected [in node, out node, mutation type, innovation "
+                                  "number <= global_counter])")
+        tracker.generation_innovations[(entry[0], entry[1], entry[2])] = entry[3]
+    return tracker
+
+
+def _check_species(population: dict[int, Any], species: dict[int, Species],
+                   genome_to_species: dict[int, int], where: str) -> None:
+    """The species partition the population, as neat-python's ``speciate`` leaves them
+    (between generations): each has members, each genome is a member of exactly one, and
+    ``genome_to_species`` says which."""
+    owner: dict[int, int] = {}
+    for sid, s in species.items():
+        if not s.members:
+            raise CheckpointError(f"{where}: species {sid} has no members")
+        for key, m in s.members.items():
+            if population.get(key) is not m or key in owner:
+                raise CheckpointError(f"{where}: species {sid}: member {key} is not a genome of "
+                                      "the population or is in two species")
+            owner[key] = sid
+    if set(owner) != set(population):
+        missing = sorted(set(population) - set(owner))[:5]
+        raise CheckpointError(f"{where}: species: genomes {missing} are in no species")
+    if genome_to_species != owner:
+        raise CheckpointError(f"{where}.genome_to_species: does not match the species' members")
+
+
+def _check_counters(population: dict[int, Any], species: dict[int, Species],
+                    tracker: InnovationTracker | None, indexers: dict[str, int | None],
+                    where: str) -> None:
+    """The counters that hand out new ids are beyond the ids in use (neat-python hands them
+    out in increasing order; a smaller one would give two genes, genomes or species one id)."""
+    in_use = {
+        "species_indexer": max(species, default=None),
+        "genome_indexer": max(population),
+        "node_indexer": max((k for g in population.values() for k in g.nodes), default=None),
+    }
+    for name, nxt in indexers.items():
+        if nxt is not None and in_use[name] is not None and nxt <= in_use[name]:
+            raise CheckpointError(f"{where}.{name}: the next id {nxt} is not beyond the largest "
+                                  f"in use, {in_use[name]}")
+    if tracker is not None:
+        used = max((c.innovation for g in population.values() for c in g.connections.values()
+                    if isinstance(getattr(c, "innovation", None), int)), default=0)
+        if tracker.global_counter < used:
+            raise CheckpointError(f"{where}.innovation_tracker.global_counter: "
+                                  f"{tracker.global_counter} is below innovation {used}, in use")
 
 
 __all__ = ["population_to_dict", "population_from_dict"]
