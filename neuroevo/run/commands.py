@@ -41,18 +41,61 @@ def _find_ini(run_dir: Path) -> Path:
     return found[0]
 
 
+def _run_experiment(folder: Path) -> Any:
+    """The experiment of the run in ``folder``, from the copy in ``<folder>/experiment/``
+    (beside the INI it names); ``None`` when there is none or it does not load."""
+    from neuroevo.errors import NeuroevoError
+    from neuroevo.run.experiment_file import load_experiment
+
+    copies = folder / "experiment"
+    found = sorted(copies.glob("*.toml")) if copies.is_dir() else []
+    if len(found) != 1:
+        return None
+    try:
+        return load_experiment(found[0])
+    except NeuroevoError:
+        return None
+
+
+def _run_objects(folder: Path, *, strategy: bool) -> tuple[Any, Any]:
+    """``(task, strategy)`` of the run in ``folder``, built from its experiment as the run
+    built them (the strategy only when asked); ``None`` for what cannot be built here (no
+    experiment copy, a task registered from Python in another process, a missing extra)."""
+    from neuroevo.errors import NeuroevoError
+    from neuroevo.run.registry import make_strategy, make_task
+
+    exp = _run_experiment(folder)
+    if exp is None:
+        return None, None
+    try:
+        task = make_task(exp.task, **exp.task_params)
+    except NeuroevoError:
+        return None, None
+    if not strategy:
+        return task, None
+    try:
+        return task, make_strategy(exp.strategy, exp.strategy_params, task=task,
+                                   base_dir=exp.base_dir)
+    except NeuroevoError:
+        return task, None
+
+
 def draw_command(path: str | os.PathLike[str], *, config: str | os.PathLike[str] | None = None,
                  out: str | os.PathLike[str] | None = None, fmt: str = "svg",
                  show_disabled: bool = False, prune: bool = True) -> Path:
     """Draw a genome file, or a run folder's ``best_genome.json``; returns the file written.
 
     The neat-python INI file is ``config``, else the one copied into ``<run>/experiment/``.
+    Inputs and outputs are named after the run's task (rebuilt from ``<run>/experiment/``,
+    as the run's own drawing names them: :func:`neuroevo.reporting.drawing.task_io_names`);
+    without it, by their keys.
     """
     from neuroevo.config import load_config
     from neuroevo.io.genome_json import load_genome
 
     try:
-        from neuroevo.viz.draw import draw_genome, render
+        from neuroevo.reporting.drawing import task_io_names
+        from neuroevo.viz.draw import draw_genome, io_names, render
     except ImportError as e:
         raise _needs_viz("draw", e) from None
 
@@ -63,14 +106,43 @@ def draw_command(path: str | os.PathLike[str], *, config: str | os.PathLike[str]
     ini = Path(config) if config is not None else _find_ini(genome_file.parent)
     cfg = load_config(ini)
     genome = load_genome(genome_file, cfg.genome_config)
-    dot = draw_genome(genome, cfg, prune=prune, show_disabled=show_disabled, fmt=fmt)
+    task, _ = _run_objects(genome_file.parent, strategy=False)
+    names = None if task is None else io_names(cfg.genome_config, *task_io_names(task))
+    dot = draw_genome(genome, cfg, node_names=names, prune=prune, show_disabled=show_disabled,
+                      fmt=fmt)
     target = Path(out) if out is not None else genome_file.with_suffix(f".{fmt}")
     return render(dot, target, fmt)
 
 
+def _plot_labels(folder: Path) -> tuple[str | None, float | None]:
+    """``(title, threshold)`` of a run folder's plots, as
+    :class:`~neuroevo.reporting.fitness_plots.FitnessPlots` drew them: the task and the
+    strategy rebuilt from ``<run>/experiment/``; else the names and the threshold
+    ``result.json`` records; else none."""
+    from neuroevo.io.json_values import read_json_file
+    from neuroevo.reporting.fitness_plots import plot_title
+
+    task, strategy = _run_objects(folder, strategy=True)
+    if task is not None and strategy is not None:
+        return plot_title(task, strategy), getattr(task, "fitness_threshold", None)
+    try:
+        result = read_json_file(folder / "result.json", "result file")
+    except CheckpointError:
+        return None, None
+    if not isinstance(result, dict):
+        return None, None
+    names = result.get("task"), result.get("strategy")
+    threshold = result.get("fitness_threshold")
+    return (" · ".join(names) if all(isinstance(n, str) for n in names) else None,
+            float(threshold) if isinstance(threshold, (int, float))
+            and not isinstance(threshold, bool) else None)
+
+
 def plot_command(run_dir: str | os.PathLike[str]) -> list[Path]:
     """Re-draw a run folder's plots from ``stats.jsonl`` / ``species.jsonl`` (or the
-    ``stats.json``/``species.json`` of earlier versions); returns the files."""
+    ``stats.json``/``species.json`` of earlier versions) as the run drew them: titled with
+    the task and the strategy, the task's threshold drawn, the species over the generations
+    of the statistics (:func:`_plot_labels`); returns the files."""
     from neuroevo.reporting.stats import read_run_history
 
     try:
@@ -82,13 +154,16 @@ def plot_command(run_dir: str | os.PathLike[str]) -> list[Path]:
     if not stats:
         raise CheckpointError(f"{folder}: no stats.jsonl (nor stats.json); run with a "
                               "RunFolderReporter first")
+    title, threshold = _plot_labels(folder)
     written = [folder / "fitness.png", folder / "fitness_evaluations.png"]
     try:
-        plot_fitness(stats, filename=written[0])
-        plot_fitness(stats, x="evaluations", filename=written[1])
+        plot_fitness(stats, title=title or "fitness", threshold=threshold, filename=written[0])
+        plot_fitness(stats, x="evaluations", title=title or "fitness", threshold=threshold,
+                     filename=written[1])
         if species:
             written.append(folder / "species.png")
-            plot_species(species, filename=written[2])
+            plot_species(species, generations=[r["generation"] for r in stats],
+                         title=f"species: {title}" if title else None, filename=written[2])
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"{folder}: stats/species files malformed ({e!r})") from None
     return written
