@@ -211,14 +211,15 @@ def _finish_files(folder: Path, point: Any) -> None:
 def open_resume(run_dir: str | os.PathLike[str] | None = None, *,
                 checkpoint: str | os.PathLike[str] | None = None,
                 generations: int | None = None, device: str | None = None,
-                allow_import: bool = False) -> tuple[Path, Any]:
+                allow_import: bool = False, **parallel: Any) -> tuple[Path, Any]:
     """``(run folder, ResumePoint)`` of ``neuroevo resume``: the checkpoint read, the run
-    rebuilt and its strategy restored (:func:`neuroevo.run.resume.load_resume_point`)."""
+    rebuilt and its strategy restored (:func:`neuroevo.run.resume.load_resume_point`;
+    ``parallel``: its ``workers``, ``backend``, ``address``)."""
     from neuroevo.run.resume import load_resume_point
 
     folder, ckpt = resume_paths(run_dir, checkpoint)
     return folder, load_resume_point(folder, checkpoint=ckpt, generations=generations,
-                                     device=device, allow_import=allow_import)
+                                     device=device, allow_import=allow_import, **parallel)
 
 
 def continue_in_folder(folder: Path, point: Any, *, quiet: bool = False,
@@ -247,7 +248,9 @@ def resume_command(run_dir: str | os.PathLike[str] | None = None, *,
                    checkpoint: str | os.PathLike[str] | None = None,
                    generations: int | None = None, device: str | None = None,
                    quiet: bool = False, checkpoint_every: int = 10,
-                   allow_import: bool = False, stream: IO[str] | None = None) -> Any:
+                   allow_import: bool = False, stream: IO[str] | None = None,
+                   workers: int | None = None, backend: str | None = None,
+                   address: str | None = None) -> Any:
     """Continue a run from its newest checkpoint (or ``checkpoint``), writing into its folder
     everything ``neuroevo run`` writes: checkpoints, ``result.json``, the best genome or
     parameters, statistics, pictures, summary (:func:`neuroevo.run.build.folder_reporters`,
@@ -258,10 +261,12 @@ def resume_command(run_dir: str | os.PathLike[str] | None = None, *,
     ``stop_on_solve``) is not run again: its files stay as they are (the missing ones of a
     run killed at the very end are written) and its result is returned as the checkpoint
     holds it; pass ``generations`` to run more anyway. ``stream``: where the display and an
-    interruption go (default stdout and stderr; ``quiet``: nowhere).
+    interruption go (default stdout and stderr; ``quiet``: nowhere). ``workers``,
+    ``backend``, ``address``: evaluate on worker processes or Ray (the same result).
     """
     folder, point = open_resume(run_dir, checkpoint=checkpoint, generations=generations,
-                                device=device, allow_import=allow_import)
+                                device=device, allow_import=allow_import, workers=workers,
+                                backend=backend, address=address)
     if point.finished and generations is None:
         _finish_files(folder, point)
         return point.finished_result()
@@ -318,11 +323,15 @@ def configure_resume(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-import", action="store_true",
                         help="import a task or strategy registered from Python, as the "
                         "checkpoint names it (only for checkpoints you trust)")
+    from neuroevo.run.cli import add_parallel_arguments
+
+    add_parallel_arguments(parser)
 
     def run(args: argparse.Namespace) -> int:
         folder, point = open_resume(args.run_dir, checkpoint=args.checkpoint,
                                     generations=args.generations, device=args.device,
-                                    allow_import=args.allow_import)
+                                    allow_import=args.allow_import, workers=args.workers,
+                                    backend=args.backend, address=args.address)
         if point.finished and args.generations is None:
             _finish_files(folder, point)
             how = (f"solved in generation {point.history[-1].generation}"

@@ -34,6 +34,7 @@ from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.io import state_checks as sc
 from neuroevo.io.checkpoint import Checkpoint, load_checkpoint
 from neuroevo.loop import GenerationStats, Reporter, Result, RunStatus
+from neuroevo.parallel.make import make_backend
 from neuroevo.run.build import DTYPES, Setup, usable_device
 
 
@@ -117,12 +118,16 @@ def load_resume_point(
     generations: int | None = None,
     device: str | None = None,
     allow_import: bool = False,
+    workers: int | None = None,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> ResumePoint:
     """Read the newest checkpoint of ``run_dir`` (or ``checkpoint``), rebuild the task and
     the strategy and restore the strategy's state. ``generations`` overrides the
     generations left; ``device`` the run's device; ``allow_import`` lets a task or
     strategy registered from Python be imported from the ``"module:attr"`` the checkpoint
-    stores (see the module doc)."""
+    stores (see the module doc). ``workers``/``backend``/``address`` override the
+    experiment's ``[parallel]`` settings (the result does not depend on them)."""
     from neuroevo.run import registry
     from neuroevo.run.build import build
     from neuroevo.run.experiment_file import experiment_from_snapshot
@@ -150,9 +155,12 @@ def load_resume_point(
     source = ("--device" if device is not None
               else f"{ckpt.path}: the run's device (choose another with --device)")
     dev = usable_device(device if device is not None else loop.device, source=source)
+    if (workers, backend, address) != (None, None, None):  # as given (Ray installed ...)
+        make_backend(workers=workers, backend=backend, address=address)
     try:
         setup = build(exp, seed=loop.seed, device=dev, dtype=loop.dtype,
-                      stop_on_solve=loop.stop_on_solve, device_label=loop.device)
+                      stop_on_solve=loop.stop_on_solve, device_label=loop.device,
+                      workers=workers, backend=backend, address=address)
     except ConfigError as e:  # the experiment and the INI file are the checkpoint's copies
         raise CheckpointError(f"{ckpt.path}: the run stored in it cannot be rebuilt here: "
                               f"{e}") from None
@@ -267,10 +275,14 @@ def resume(
     device: str | None = None,
     checkpoint_every: int = 10,
     allow_import: bool = False,
+    workers: int | None = None,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> Result:
     """Continue the run in ``run_dir`` from its newest checkpoint (or ``checkpoint``).
 
-    ``generations`` overrides the generations left. ``reporters`` default to a
+    ``generations`` overrides the generations left; ``workers``/``backend``/``address``
+    evaluate on worker processes or Ray (the same result). ``reporters`` default to a
     :class:`~neuroevo.reporting.checkpointer.Checkpointer` that goes on checkpointing into
     ``run_dir``. Returns the :class:`neuroevo.Result`, whose ``history`` includes the
     generations run before the interruption.
@@ -283,7 +295,8 @@ def resume(
     from neuroevo.run.build import checkpointer
 
     point = load_resume_point(run_dir, checkpoint=checkpoint, generations=generations,
-                              device=device, allow_import=allow_import)
+                              device=device, allow_import=allow_import, workers=workers,
+                              backend=backend, address=address)
     if reporters is None:
         reporters = [checkpointer(run_dir, point.setup, every=checkpoint_every,
                                   history=point.history)]

@@ -109,3 +109,26 @@ def test_ray_missing_is_one_line_with_the_install_command(tmp_path, monkeypatch,
     assert code == 2 and not (tmp_path / "out").exists()
     assert err == ('neuroevo run: ConfigError: backend "ray" needs Ray: '
                    'pip install "neuroevo[ray]"\n')
+
+
+def test_resume_with_workers_continues_as_the_serial_run(tmp_path, monkeypatch):
+    from neuroevo.parallel.processes import ProcessBackend
+
+    out = tmp_path / "out"
+    path = experiment(tmp_path, "neat")
+    assert main(["run", str(path), "--out", str(out), "--quiet", "--checkpoint-every", "1"]) == 0
+    want = json.loads((out / "result.json").read_text())
+    checkpoints = sorted((out / "checkpoints").iterdir())
+    assert len(checkpoints) == 3
+    opened = []
+    monkeypatch.setattr(ProcessBackend, "open", lambda self, task, _open=ProcessBackend.open: (
+        opened.append(self.workers), _open(self, task))[1])
+    assert main(["resume", "--from", str(checkpoints[0]), "--quiet", "--workers", "2",
+                 "--backend", "process"]) == 0
+    got = json.loads((out / "result.json").read_text())
+    assert opened == [2]  # generations 1 and 2 ran on two worker processes
+    for row in [want, got, *want["history"], *got["history"]]:
+        row.pop("seconds"), row.pop("evaluations_per_second", None)
+    for key in ("experiment", "strategy_params"):  # a resumed run reads the folder's copies
+        want.pop(key), got.pop(key)
+    assert got == want and len(got["history"]) == 3
