@@ -21,6 +21,9 @@ and its lines of the report; add a section by appending one):
    (a) pays the per-slice overhead once per generation.
 3. **projection** -- throughput on 16, 64 and 512 cores from the measured costs (the model
    is written out in the report).
+4. **runs** -- ``neuroevo run configs/lunarlander.toml`` (NEAT) and a GA experiment on the
+   same task, serial and with ``--workers N --backend process`` / ``ray``: the same
+   result.json (generations, evaluations, best fitness, every generation's statistics).
 
     python benchmarks/parallel_scaling.py                # 200 genomes, 5 repeats, N = 1, 2
     python benchmarks/parallel_scaling.py --repeats 2 --no-ray
@@ -367,8 +370,63 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
     return out, lines
 
 
+def section_runs(ctx: dict) -> tuple[dict, list[str]]:
+    """`neuroevo run` serial, --workers N --backend process and ray: the same result.json."""
+    import tempfile
+
+    from neuroevo.run.cli import main as neuroevo
+
+    n, gens, folder = max(ctx["workers"]), ctx["run_generations"], Path(tempfile.mkdtemp())
+    task = (f'[task]\nname = "gym:{ENV_ID}"\nepisodes = {1 if ctx["quick"] else 3}\n'
+            'action = "argmax"\n')
+    ini = ROOT / "configs" / ("cartpole.ini" if ctx["quick"] else "lunarlander.ini")
+    files = {"neat": ROOT / "configs" / "lunarlander.toml", "ga": folder / "ga.toml"}
+    if ctx["quick"]:
+        files["neat"] = folder / "neat.toml"
+        files["neat"].write_text(f'[experiment]\ngenerations = 1\ndevice = "cpu"\n{task}'
+                                 f'[strategy]\nname = "neat"\nconfig = "{ini}"\npop_size = 20\n')
+    files["ga"].write_text(f'[experiment]\ngenerations = 1\ndevice = "cpu"\n{task}[strategy]\n'
+                           f'name = "ga"\nhidden = [8]\npop_size = {20 if ctx["quick"] else 64}\n')
+    backends = [("serial", []), ("process", ["--workers", str(n), "--backend", "process"])]
+    if ctx["ray"]:
+        backends.append(("ray", ["--workers", str(n), "--backend", "ray"]))
+    out, lines = {}, []
+    for kind, path in files.items():
+        results = {}
+        for name, extra in backends:
+            target = folder / f"{kind}-{name}"
+            t0 = time.perf_counter()
+            code = neuroevo(["run", str(path), "--seed", str(ctx["seed"] + 1), "--generations",
+                             str(gens), "--out", str(target), "--quiet", "--no-extras", *extra])
+            seconds = time.perf_counter() - t0
+            r = json.loads((target / "result.json").read_text()) if code == 0 else {}
+            results[name] = {k: r.get(k) for k in ("generations", "evaluations", "best_fitness")}
+            results[name].update(seconds=seconds, history=[
+                {k: v for k, v in h.items() if k not in ("seconds", "evaluations_per_second")}
+                for h in r.get("history", [])])
+        same = all(results[b] | {"seconds": 0} == results["serial"] | {"seconds": 0}
+                   for b in results)
+        out[kind] = {"identical_results": same, **{
+            b: {k: v for k, v in r.items() if k != "history"} for b, r in results.items()}}
+        want = results["serial"]
+        lines.append(f"| {kind.upper()}: `neuroevo run {path.name} --seed {ctx['seed'] + 1} "
+                     f"--generations {gens}` | {want['generations']} | {want['evaluations']:,} | "
+                     f"{want['best_fitness']:.2f} | "
+                     + " / ".join(f"{r['seconds']:.1f} s" for r in results.values())
+                     + f" | {'yes' if same else '**NO**'} |")
+    return out, [
+        f"### `neuroevo run` on {ENV_ID}: serial, --workers {n} --backend process"
+        + (" and ray" if ctx["ray"] else ""),
+        "",
+        "| run | generations | evaluations | best fitness | time: " + " / ".join(
+            b for b, _ in backends) + " | result.json identical (history included) |",
+        "|---|---:|---:|---:|---:|---|",
+        *lines,
+    ]
+
+
 SECTIONS = [("generation", section_generation), ("transport", section_transport),
-            ("projection", section_projection)]
+            ("projection", section_projection), ("runs", section_runs)]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -379,12 +437,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-ray", action="store_true", help="skip the Ray rows")
+    ap.add_argument("--run-generations", type=int, default=2,
+                    help="generations of the `neuroevo run` comparison (quick: 1)")
     ap.add_argument("--quick", action="store_true", help="CartPole-v1, 20 genomes, 1 repeat")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     if args.quick:
-        ENV_ID, args.genomes, args.repeats = "CartPole-v1", 20, 1
+        ENV_ID, args.genomes, args.repeats, args.run_generations = "CartPole-v1", 20, 1, 1
     load_before = os.getloadavg()[0]
     env = gymnasium.make(ENV_ID)
     n_in, n_out = int(np.prod(env.observation_space.shape)), int(env.action_space.n)
@@ -403,6 +463,7 @@ def main(argv: list[str] | None = None) -> dict:
     ctx = dict(genomes=genomes, config=config, num_inputs=n_in, workers=args.workers,
                seeds=[probe.last_seed + i for i in range(len(genomes))], seed=args.seed,
                repeats=args.repeats, ray=not args.no_ray, quick=args.quick,
+               run_generations=args.run_generations,
                env_step_seconds=(time.perf_counter() - t0) / k)
     result: dict = {"benchmark": "parallel_scaling", "env": ENV_ID, "genomes": len(genomes),
                     "repeats": args.repeats, "workers": args.workers}

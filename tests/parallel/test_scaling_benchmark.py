@@ -31,5 +31,8 @@ def test_parallel_scaling_quick(tmp_path):
     assert two["bytes_sent"] > 0 and two["slice_overhead_seconds_median"] > 0
     assert set(saved["transport"]) >= {"pipes_1", "pipes_2", "design_b_seconds_per_generation"}
     assert set(saved["projection"]["strong_env_steps_per_second"]) == {"1", "2", "16", "64", "512"}
+    for kind in ("neat", "ga"):  # `neuroevo run` with --workers 2 writes the serial result
+        assert saved["runs"][kind]["identical_results"] is True
+        assert saved["runs"][kind]["process"]["evaluations"] == 20
     report = (tmp_path / "parallel_scaling-quick.md").read_text()
     assert "| neat-python ParallelEvaluator(2) |" in report and "T(n) = t_d" in report
