@@ -149,3 +149,39 @@ def test_recurrent_configs_run(tmp_path):
         assert out.shape == (30, 5, cfg.genome_config.num_outputs)
         s.tell(out.sum(dim=(1, 2)).nan_to_num())
     assert any((i, o) == (o, i) for g in s.genomes() for (i, o) in g.connections)  # self loops
+
+
+def test_crafted_states_are_checkpoint_errors_and_change_nothing():
+    s = TensorNEAT(XOR_INI, pop_size=40)
+    s.initialize(seed=3, device="cpu")
+    run(s, 2)
+    good = s.state_dict()
+
+    def broken(edit):
+        state = {**good, "population": {**good["population"],
+                                        "nodes": dict(good["population"]["nodes"]),
+                                        "conns": dict(good["population"]["conns"])},
+                 "tracker": dict(good["tracker"])}
+        edit(state)
+        return state
+
+    cases = {
+        "population.nodes.key": lambda st: st["population"]["nodes"].update(
+            key=st["population"]["nodes"]["key"].flip(1)),
+        "columns": lambda st: st["population"]["conns"].pop("col.weight"),
+        "population.gid": lambda st: st["population"].update(gid=st["population"]["gid"][:3]),
+        "member_species": lambda st: st.update(member_species=st["member_species"] + 99),
+        "tracker": lambda st: st["tracker"].update(global_counter=0),
+        "generator": lambda st: st.update(generator=torch.zeros(3)),
+        "strategy.generation": lambda st: st.update(generation=-1),
+        "missing field": lambda st: st.pop("species"),
+    }
+    other = TensorNEAT(XOR_INI, pop_size=40)
+    other.initialize(seed=9, device="cpu")
+    before = other.state_dict()
+    for name, edit in cases.items():
+        with pytest.raises(CheckpointError):
+            other.load_state_dict(broken(edit))
+        assert torch.equal(other.population.gid, before["population"]["gid"]), name
+    other.load_state_dict(good)
+    same_population(other, s)

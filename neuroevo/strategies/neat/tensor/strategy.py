@@ -233,30 +233,56 @@ class TensorNEAT(Strategy):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`'s output; the run continues exactly as it would have."""
-        if not isinstance(state, dict) or state.get("strategy") != self.name:
-            raise CheckpointError(f"TensorNEAT.load_state_dict: not a {self.name!r} state")
-        dev = self.device
-        pop = st.genomes_from_state(state.get("population"), "population", dev)
-        species = st.species_from_state(state.get("species"), "species", dev)
-        member = state.get("member_species")
-        if not isinstance(member, Tensor) or member.shape != (len(pop),):
-            raise CheckpointError("state member_species: expected one species per genome")
-        self.tracker = InnovationTracker(next_node_key=0, device=dev)
-        self.tracker.load(state["tracker"])
-        self.generator = torch.Generator(device=dev)
-        try:
-            self.generator.set_state(state["generator"])
-        except (RuntimeError, TypeError) as e:
-            raise CheckpointError(f"state generator: cannot restore the random state on {dev} "
-                                  f"({e}); resume on the device the run used") from None
+        """Restore :meth:`state_dict`'s output; the run continues exactly as it would have.
+
+        Every value is checked first (:mod:`.state`); a state that does not fit this config
+        raises :class:`~neuroevo.errors.CheckpointError` and changes nothing.
+        """
+        from neuroevo.io.state_checks import expect_dict, field, get_float, get_int, \
+            restored_generator
+
+        where = "strategy"
+        state = expect_dict(state, where)
+        if state.get("strategy") != self.name:
+            raise CheckpointError(f"TensorNEAT.load_state_dict: not a {self.name!r} state "
+                                  f"(strategy {state.get('strategy')!r})")
+        dev, dt = self.device, self.gene_dtype
+        pop = st.genomes_from_state(field(state, "population", where), f"{where}.population",
+                                    self.spec, dt, dev)
+        species = st.species_from_state(field(state, "species", where), f"{where}.species",
+                                        self.spec, dt, dev)
+        member = field(state, "member_species", where)
+        if not isinstance(member, Tensor) or member.dtype != torch.int64 or \
+                member.shape != (len(pop),) or bool(((member < 0) | (member >= len(species))).any()) \
+                or torch.bincount(member, minlength=len(species)).min() < 1:
+            raise CheckpointError(f"{where}.member_species: expected each genome's species "
+                                  f"(0 .. {len(species) - 1}, none empty), got "
+                                  f"{type(member).__name__}")
+        tracker = st.tracker_from_state(field(state, "tracker", where), f"{where}.tracker", dev)
+        genomes = [pop] + ([species.reps] if species.reps is not None else [])
+        top_node = max(int(g.nodes.key[g.nodes.valid()].max()) for g in genomes)
+        top_innov = max(int(g.conns.cols["innovation"][g.conns.valid()].max())
+                        if bool(g.conns.valid().any()) else 0 for g in genomes)
+        if tracker.next_node_key <= top_node or tracker.global_counter < top_innov:
+            raise CheckpointError(f"{where}.tracker: counters (next node {tracker.next_node_key}, "
+                                  f"innovation {tracker.global_counter}) behind the ids in use "
+                                  f"(node {top_node}, innovation {top_innov})")
+        generator = restored_generator(field(state, "generator", where), f"{where}.generator",
+                                       like=torch.Generator(device=dev))
+        generation = get_int(state, "generation", where, ge=0)
+        next_gid = get_int(state, "next_gid", where, ge=int(pop.gid.max()) + 1)
+        best_fitness = get_float(state, "best_fitness", where)
+        best = field(state, "best", where)
+        best_row = None if best is None else st.genomes_from_state(best, f"{where}.best",
+                                                                  self.spec, dt, dev)
+        if best_row is not None and len(best_row) != 1:
+            raise CheckpointError(f"{where}.best: expected one genome, got {len(best_row)}")
+        # all checked: now change the strategy
         self.population, self.species, self.member_species = pop, species, member.to(dev)
-        self.generation, self.next_gid = int(state["generation"]), int(state["next_gid"])
-        best = state.get("best")
-        self._best_row = None if best is None else st.genomes_from_state(best, "best", dev)
-        self.best_fitness = float(state["best_fitness"])
-        self.best = None if self._best_row is None else to_neat(self._best_row, [0],
-                                                                self.config)[0]
+        self.tracker, self.generator = tracker, generator
+        self.generation, self.next_gid = generation, next_gid
+        self._best_row, self.best_fitness = best_row, best_fitness
+        self.best = None if best_row is None else to_neat(best_row, [0], self.config)[0]
         if self.best is not None:
             self.best.fitness = self.best_fitness
 
