@@ -195,6 +195,8 @@ class IslandRun:
 
     def wait(self, islands: Sequence[int], timeout: float | None = None) -> list[int]:
         """Wait until the given islands have finished (asynchronous runs); the finished ones."""
+        if not self.asynchronous:
+            raise ConfigError("IslandRun.wait: a synchronous run runs in result(); call that")
         refs = [self._refs[i] for i in islands]
         done, _ = self._ray.wait(refs, num_returns=len(refs), timeout=timeout)
         return [i for i in islands if self._refs[i] in done]

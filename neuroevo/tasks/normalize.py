@@ -8,9 +8,9 @@ Two ways :class:`~neuroevo.tasks.control.Control` maps observations to policy in
   variance of every observation the policies have seen (:class:`RunningNorm`), for
   environments whose observations are unbounded or of unknown scale (BipedalWalker,
   MuJoCo). This is what EvoTorch's ``GymNE(observation_normalization=True)`` does
-  (nnaisense/evotorch, ``neuroevolution/gymne.py`` and ``net/runningstat.py``, after
-  Salimans et al. 2017, "Evolution strategies as a scalable alternative to reinforcement
-  learning", arXiv:1703.03864, which normalised MuJoCo observations the same way), with
+  (nnaisense/evotorch, ``neuroevolution/gymne.py`` and ``net/runningstat.py``, adapted
+  from OpenAI's evolution-strategies-starter, the code of Salimans et al. 2017, "Evolution
+  strategies as a scalable alternative to reinforcement learning", arXiv:1703.03864), with
   two differences, both so that a fitness does not depend on how the population is split
   between workers:
 
