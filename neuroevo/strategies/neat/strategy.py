@@ -54,7 +54,10 @@ _PARAMS = {
     "fast": "true (default) to use neuroevo's identical, faster speciation and genome plug-ins",
     "fast_reproduction": "true to vectorise reproduction's gene mutations (same offspring "
                          "counts, statistically equal gene values; fastest at large pop_size)",
+    "engine": '"neat-python" (default: neat-python\'s genetics on Python objects) or "tensor" '
+              "(the whole generation as tensor operations on the strategy's device)",
 }
+ENGINES = ("neat-python", "tensor")
 
 
 def _own_config(config: neat.Config, *, fast: bool = True,
@@ -116,10 +119,27 @@ class NEAT(Strategy):
 
     name = "neat"
 
+    def __new__(cls, config: Any = None, *, engine: str = "neat-python", **kwargs: Any) -> Any:
+        """``engine="tensor"`` returns a :class:`~neuroevo.strategies.neat.tensor.TensorNEAT`
+        (same INI, same algorithm, the population as tensors); its keywords are ``pop_size``,
+        ``device``, ``dtype``, ``seed``."""
+        if engine not in ENGINES:
+            raise ConfigError(f"NEAT(engine={engine!r}): expected one of {', '.join(ENGINES)}")
+        if engine == "neat-python":
+            return super().__new__(cls)
+        python_only = sorted(set(kwargs) & {"reporters", "refine", "fast", "fast_reproduction"})
+        if python_only:
+            raise ConfigError(f"NEAT(engine='tensor'): {', '.join(python_only)} belong to the "
+                              "neat-python engine; drop them or use engine='neat-python'")
+        from neuroevo.strategies.neat.tensor import TensorNEAT
+
+        return TensorNEAT(config, **kwargs)
+
     def __init__(
         self,
         config: neat.Config | str | pathlib.Path,
         *,
+        engine: str = "neat-python",
         pop_size: int | None = None,
         reporters: list[Any] | tuple[Any, ...] = (),
         refine: Any = None,
@@ -188,6 +208,15 @@ class NEAT(Strategy):
             except TypeError as e:
                 raise ConfigError(f"[strategy.refine] {e}; known keys: steps, lr, optimizer, "
                                   "mode") from None
+        engine = params.get("engine", "neat-python")
+        if engine not in ENGINES:
+            raise ConfigError(f"[strategy] engine: expected {_PARAMS['engine']}, got {engine!r}")
+        if engine == "tensor":
+            extra = sorted(set(params) - {"config", "pop_size", "engine"})
+            if extra:
+                raise ConfigError(f"[strategy] {', '.join(extra)}: not used by engine = "
+                                  '"tensor"; drop them or use engine = "neat-python"')
+            return cls(config, engine="tensor", pop_size=params.get("pop_size"))
         flags = {}
         for key, default in (("fast", True), ("fast_reproduction", False)):
             flags[key] = params.get(key, default)
