@@ -133,6 +133,8 @@ def section_generation(ctx: dict) -> tuple[dict, list[str]]:
                  configure_logging=False)
         for n in ns:
             backends[f"neuroevo, {n} Ray actor{'s' if n > 1 else ''}"] = RayBackend(workers=n)
+    ctx["cleanup"] += [pe.close for pe in evaluators.values()]
+    ctx["cleanup"] += [b.close for b in backends.values()]
     fitness: dict[str, torch.Tensor] = {}
     for name, backend in backends.items():
         task = Control("gym:" + ENV_ID, episodes=1, device="cpu")
@@ -151,13 +153,18 @@ def section_generation(ctx: dict) -> tuple[dict, list[str]]:
         ctx.setdefault("first_generation_seconds", {})[name] = time.perf_counter() - t0
         contenders[name] = generation
     runs: dict[str, list] = {name: [] for name in contenders}
+    step_seconds = []
     for _ in range(ctx["repeats"]):
+        step_seconds.append(gymnasium_step_seconds(env))  # for the projection's model
         for name, fn in contenders.items():
             t0 = time.perf_counter()
             out = fn() or {}
             runs[name].append((time.perf_counter() - t0, out))
+    ctx["env_step_seconds"] = statistics.median(step_seconds)
     for pe in evaluators.values():
         pe.close()
+    for backend in backends.values():  # frees the Ray CPUs the runs section needs
+        backend.close()
     steps = runs["neuroevo, one process"][0][1]["steps"]
     ctx.update(lengths=lengths, steps=steps)
     reference = fitness["neuroevo, one process"]
@@ -188,7 +195,7 @@ def section_generation(ctx: dict) -> tuple[dict, list[str]]:
             "yes" if fig["fitness_identical_to_one_process"] else "**NO**")
         rows.append(f"| {name} | {sec:.2f} s | **{base / sec:.2f}x** | {n_steps / sec:,.0f} | "
                     f"{extra or '- | -'} | {same or '-'} |")
-    ctx["backends"], ctx["figures"] = backends, figures
+    ctx["figures"] = figures
     serial_one = figures["neuroevo, one process"]["seconds_median"]
     ctx["compile_seconds"] = min(_time(lambda: ne.compile_population(
         genomes, config.genome_config, device="cpu")) for _ in range(5))
@@ -210,6 +217,17 @@ def section_generation(ctx: dict) -> tuple[dict, list[str]]:
         *rows,
     ]
     return figures, lines
+
+
+def gymnasium_step_seconds(env, steps: int = 2000) -> float:
+    """Seconds per ``env.step`` (action 0, reset when an episode ends, seeds as the run's)."""
+    env.reset(seed=0)
+    t0 = time.perf_counter()
+    for i in range(steps):
+        _, _, terminated, truncated, _ = env.step(0)
+        if terminated or truncated:
+            env.reset(seed=i)
+    return (time.perf_counter() - t0) / steps
 
 
 def process_name(n: int) -> str:
@@ -352,7 +370,7 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
         f"collecting: generation time minus the slowest slice's wait, N = {n_hi}), "
         f"`c` = {1e3 * c:.2f} ms more per slice, the per-slice overhead `o` = {1e3 * o:.1f} ms, "
         "a slice of k genomes' work `w(k) = e S k / P + f L(k)` (`e` = "
-        f"{1e6 * e:.0f} us per gymnasium step, `S` = {steps:,} steps per generation, `f` = "
+        f"{1e6 * e:.0f} us per gymnasium step (timed between the runs), `S` = {steps:,} steps per generation, `f` = "
         f"{1e6 * f:.0f} us per lockstep step for the slice's batched forward and bookkeeping "
         "(from the one-process time), `L(k)` the expected longest of k episodes drawn from "
         f"this generation's episode lengths: L(1) = {expected_longest(lengths, 1):.0f}, "
@@ -453,18 +471,10 @@ def main(argv: list[str] | None = None) -> dict:
     probe = Control("gym:" + ENV_ID, episodes=1, device="cpu")
     probe.evaluate(ne.compile_population(genomes[:1], config.genome_config, device="cpu"),
                    generator=torch.Generator().manual_seed(args.seed))
-    env.reset(seed=0)
-    t0, k = time.perf_counter(), 0
-    while time.perf_counter() - t0 < 0.5:
-        _, _, term, trunc, _ = env.step(env.action_space.sample())
-        k += 1
-        if term or trunc:
-            env.reset()
     ctx = dict(genomes=genomes, config=config, num_inputs=n_in, workers=args.workers,
                seeds=[probe.last_seed + i for i in range(len(genomes))], seed=args.seed,
                repeats=args.repeats, ray=not args.no_ray, quick=args.quick,
-               run_generations=args.run_generations,
-               env_step_seconds=(time.perf_counter() - t0) / k)
+               run_generations=args.run_generations, cleanup=[])
     result: dict = {"benchmark": "parallel_scaling", "env": ENV_ID, "genomes": len(genomes),
                     "repeats": args.repeats, "workers": args.workers}
     report: list[str] = []
@@ -476,8 +486,8 @@ def main(argv: list[str] | None = None) -> dict:
             result[key] = figures
             report += [*lines, ""]
     finally:
-        for backend in ctx.get("backends", {}).values():
-            backend.close()
+        for close in ctx["cleanup"]:  # a section that failed half-way leaves no workers
+            close()
         if ctx["ray"] and "ray" in sys.modules and sys.modules["ray"].is_initialized():
             sys.modules["ray"].shutdown()
     result.update(first_generation_seconds=ctx.get("first_generation_seconds"),
