@@ -316,6 +316,25 @@ def section_transport(ctx: dict) -> tuple[dict, list[str]]:
     return out, lines
 
 
+def driver_seconds_per_slice(ctx: dict, repeats: int = 200) -> float:
+    """The driver's fixed cost of one more slice: a one-genome job pickled, a result unpickled."""
+    import pickle
+
+    from neuroevo.parallel.candidates import TensorRows
+    from neuroevo.parallel.genomes import pack_genomes
+    from neuroevo.parallel.slices import SliceJob, SliceResult, dumps
+
+    packed, one = pack_genomes(ctx["genomes"]), np.array([0])
+    result = dumps(SliceResult(1, 0, TensorRows.of(torch.zeros(1)), 100, 0.1, 0.1, None, None))
+    t0 = time.perf_counter()
+    for i in range(repeats):
+        dumps(SliceJob(run=1, serial=i, index=i, positions=one, population_size=len(packed.key),
+                       generator=("seed", 1), rows=packed.select(one), device="cpu",
+                       dtype="float32", want_generator=False, task_state=None))
+        pickle.loads(result)
+    return (time.perf_counter() - t0) / repeats
+
+
 def expected_longest(lengths: list[int], k: int) -> float:
     """E[max of k episode lengths] drawn from the measured ones (with replacement)."""
     x = np.sort(np.asarray(lengths, dtype=np.float64))
@@ -335,7 +354,7 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
     n_hi = max(procs)
     o = procs[n_hi]["slice_overhead_seconds_median"]
     t_d = procs[n_hi]["driver_seconds_median"]
-    c = max(0.0, (t_d - procs[min(procs)]["driver_seconds_median"]) / max(1, n_hi - min(procs)))
+    c = driver_seconds_per_slice(ctx)
     rows_bytes = procs[n_hi]["bytes_sent"]
     per_slice_bytes = procs[n_hi]["bytes_received"] / n_hi + 300
     bw = 1.25e9  # assumed 10 Gbit/s between machines
@@ -368,7 +387,8 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
         "`T(n) = t_d + c n + o + w(ceil(P/n)) + B(n)/bw`, with the driver's own work "
         f"`t_d` = {1e3 * t_d:.0f} ms (compiling as `NEAT.ask` does, packing, splitting, "
         f"collecting: generation time minus the slowest slice's wait, N = {n_hi}), "
-        f"`c` = {1e3 * c:.2f} ms more per slice, the per-slice overhead `o` = {1e3 * o:.1f} ms, "
+        f"`c` = {1e3 * c:.2f} ms more per slice (a one-genome slice's message built and its "
+        f"result read, timed apart), the per-slice overhead `o` = {1e3 * o:.1f} ms, "
         "a slice of k genomes' work `w(k) = e S k / P + f L(k)` (`e` = "
         f"{1e6 * e:.0f} us per gymnasium step (timed between the runs), `S` = {steps:,} steps per generation, `f` = "
         f"{1e6 * f:.0f} us per lockstep step for the slice's batched forward and bookkeeping "
