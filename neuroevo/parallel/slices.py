@@ -90,6 +90,7 @@ class SliceResult:
     fitness: TensorRows  # [k], the task's dtype
     env_steps: int | None
     seconds_evaluate: float  # task.evaluate only
+    cpu_seconds_evaluate: float  # the worker's CPU time in task.evaluate
     seconds_total: float  # unpickling, compiling and evaluating
     generator_state: bytes | None
     feedback: Any  # what the driver's task learns from the slice (taskstate.py)
@@ -205,9 +206,9 @@ class SliceRunner:
         if self._positions:
             kwargs = dict(candidates=torch.from_numpy(job.positions),
                           population_size=job.population_size)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         fitness = self.task.evaluate(policy, generator=generator, **kwargs)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         k = len(job.positions)
         if not isinstance(fitness, torch.Tensor) or fitness.shape != (k,):
             shape = tuple(fitness.shape) if isinstance(fitness, torch.Tensor) else \
@@ -224,7 +225,8 @@ class SliceRunner:
             serial=job.serial, index=job.index,
             fitness=TensorRows.of(fitness),
             env_steps=int(steps) if isinstance(steps, int) else None,
-            seconds_evaluate=t2 - t1, seconds_total=time.perf_counter() - t0,
+            seconds_evaluate=t2 - t1, cpu_seconds_evaluate=c2 - c1,
+            seconds_total=time.perf_counter() - t0,
             generator_state=state, feedback=slice_feedback(self.task),
         )
         return dumps(result)
