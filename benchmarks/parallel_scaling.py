@@ -375,9 +375,9 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
     def w(k: int, pop: int, total_steps: float) -> float:
         return e * total_steps * k / pop + f * expected_longest(lengths, k)
 
-    def t_strong(n: int) -> float:
-        k = -(-p // min(n, p))
-        return t_d + c * n + o + w(k, p, steps) + (rows_bytes + n * per_slice_bytes) / bw
+    def t_strong(n: int) -> float:  # at most P slices: the other cores idle
+        m = min(n, p)
+        return t_d + c * m + o + w(-(-p // m), p, steps) + (rows_bytes + m * per_slice_bytes) / bw
 
     def t_weak(n: int) -> float:  # 100 genomes per worker, costs per genome as measured
         pop = 100 * n
