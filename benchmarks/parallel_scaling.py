@@ -416,7 +416,8 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
         "|---:|---:|---:|---:|",
         *[f"| {n} | {out['strong_env_steps_per_second'][n]:,.0f} | "
           f"{out['weak_env_steps_per_second'][n]:,.0f} | "
-          f"{out['measured_env_steps_per_second'].get(n, float('nan')):,.0f} |" for n in cores],
+          + (f"{out['measured_env_steps_per_second'][n]:,.0f} |"
+             if n in out["measured_env_steps_per_second"] else "- |") for n in cores],
     ]
     return out, lines
 
