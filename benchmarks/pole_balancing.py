@@ -46,6 +46,7 @@ from neuroevo.tasks.control import Control
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = {"markov": 3600, "nv": 33184}
+ENGINE = {"name": "neat-python"}  # --engine: which NEAT engine build() asks for
 
 
 def build(experiment: str):
@@ -54,7 +55,10 @@ def build(experiment: str):
 
     exp = ne.load_experiment(ROOT / "configs" / experiment)
     task = registry.make_task(exp.task, **exp.task_params)
-    strategy = registry.make_strategy(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
+    params = dict(exp.strategy_params)
+    if ENGINE["name"] != "neat-python":
+        params["engine"] = ENGINE["name"]
+    strategy = registry.make_strategy(exp.strategy, params, task=task, base_dir=exp.base_dir)
     return task, strategy, exp.generations
 
 
@@ -149,8 +153,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--budget-minutes", type=float, default=None,
                     help="start no new seed after this many minutes")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--engine", choices=["neat-python", "tensor"], default="neat-python",
+                    help="NEAT engine (markov and nv; cartpole runs its experiment file as is)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
+    ENGINE["name"] = args.engine
     if args.first_seed < 0:
         ap.error(f"--first-seed {args.first_seed}: seeds start at 0; pass 0 or more")
     runs: list[dict[str, Any]] = []
@@ -165,6 +172,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(run), flush=True)
     summary = summarize(args.experiment, runs)
     result = {"benchmark": f"pole_balancing_{args.experiment}", "device": args.device,
+              "engine": args.engine,
               "torch": torch.__version__, "machine": platform.platform(),
               "torch_threads": torch.get_num_threads(), "summary": summary, "runs": runs,
               "seconds": time.perf_counter() - t0}
@@ -173,7 +181,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return "-" if v is None else f"{v:,.0f}"
 
     table = "\n".join([
-        f"NEAT on {args.experiment}: {summary['seeds']} seeds ({args.device}, "
+        f"NEAT ({args.engine} engine) on {args.experiment}: {summary['seeds']} seeds ({args.device}, "
         f"{result['seconds'] / 60:.1f} min)",
         "",
         "| | mean evaluations | median | min | max | failures |",
@@ -186,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ]).rstrip()
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"pole_balancing_{args.experiment}"
+    stem = f"pole_balancing_{args.experiment}" + ("" if args.engine == "neat-python" else f"-{args.engine}")
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.out / f"{stem}.md").write_text(table + "\n")
     return result

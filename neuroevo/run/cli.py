@@ -192,6 +192,10 @@ def add_parallel_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--address", default=None,
                         help='Ray cluster to join ("auto", "ray://host:10001"); '
                         "default: a local Ray")
+    parser.add_argument("--threads", type=_positive, default=1, metavar="T",
+                        help="torch threads in this process (default 1: a generation's tensors "
+                        "are small, and a second thread stalls whenever another process holds a "
+                        "core; benchmarks/cli_threads.py measures it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neuroevo`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)  # the command owns its process; the library never sets it
     try:
         return int(args.func(args) or 0)
     except NeuroevoError as e:
