@@ -22,7 +22,7 @@ def test_engine_tensor_gives_the_tensor_strategy_and_the_default_stays_neat_pyth
 
 
 def test_unknown_engine_and_python_only_options_are_refused_with_the_fix():
-    with pytest.raises(ne.ConfigError, match="expected one of neat-python, tensor"):
+    with pytest.raises(ne.ConfigError, match="expected one of neat-python, tensor, got .gpu."):
         ne.NEAT(CONFIGS / "xor.ini", engine="gpu")
     with pytest.raises(ne.ConfigError, match="fast_reproduction belong to the neat-python engine"):
         ne.NEAT(CONFIGS / "xor.ini", engine="tensor", fast_reproduction=True)

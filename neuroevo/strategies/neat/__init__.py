@@ -15,4 +15,6 @@
   confined to the strategy's calls;
 - ``state.py``: the population as JSON-able data for checkpoints;
 - ``compat.py``: :class:`BatchedEvaluator`, a fitness function for neat-python's own loop.
+- ``engines.py``: ``engine="tensor"`` -> ``tensor/``, the whole generation as tensor
+  operations on the strategy's device (:class:`~neuroevo.strategies.neat.tensor.TensorNEAT`).
 """

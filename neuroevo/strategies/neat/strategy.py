@@ -45,6 +45,7 @@ from neuroevo.config import PluginConfig, config_section
 from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.base import Strategy
+from neuroevo.strategies.neat.engines import check_engine, tensor_engine, tensor_engine_from_experiment
 from neuroevo.strategies.neat.runtime import NeatRuntime, quiet_collector
 
 _PARAMS = {
@@ -54,10 +55,8 @@ _PARAMS = {
     "fast": "true (default) to use neuroevo's identical, faster speciation and genome plug-ins",
     "fast_reproduction": "true to vectorise reproduction's gene mutations (same offspring "
                          "counts, statistically equal gene values; fastest at large pop_size)",
-    "engine": '"neat-python" (default: neat-python\'s genetics on Python objects) or "tensor" '
-              "(the whole generation as tensor operations on the strategy's device)",
+    "engine": '"neat-python" (default) or "tensor" (the generation as tensor operations)',
 }
-ENGINES = ("neat-python", "tensor")
 
 
 def _own_config(config: neat.Config, *, fast: bool = True,
@@ -121,19 +120,10 @@ class NEAT(Strategy):
 
     def __new__(cls, config: Any = None, *, engine: str = "neat-python", **kwargs: Any) -> Any:
         """``engine="tensor"`` returns a :class:`~neuroevo.strategies.neat.tensor.TensorNEAT`
-        (same INI, same algorithm, the population as tensors); its keywords are ``pop_size``,
-        ``device``, ``dtype``, ``seed``."""
-        if engine not in ENGINES:
-            raise ConfigError(f"NEAT(engine={engine!r}): expected one of {', '.join(ENGINES)}")
-        if engine == "neat-python":
+        (same INI, same algorithm, the population as tensors; see :mod:`.engines`)."""
+        if check_engine(engine, "NEAT(engine=...)") == "neat-python":
             return super().__new__(cls)
-        python_only = sorted(set(kwargs) & {"reporters", "refine", "fast", "fast_reproduction"})
-        if python_only:
-            raise ConfigError(f"NEAT(engine='tensor'): {', '.join(python_only)} belong to the "
-                              "neat-python engine; drop them or use engine='neat-python'")
-        from neuroevo.strategies.neat.tensor import TensorNEAT
-
-        return TensorNEAT(config, **kwargs)
+        return tensor_engine(config, kwargs)
 
     def __init__(
         self,
@@ -208,15 +198,8 @@ class NEAT(Strategy):
             except TypeError as e:
                 raise ConfigError(f"[strategy.refine] {e}; known keys: steps, lr, optimizer, "
                                   "mode") from None
-        engine = params.get("engine", "neat-python")
-        if engine not in ENGINES:
-            raise ConfigError(f"[strategy] engine: expected {_PARAMS['engine']}, got {engine!r}")
-        if engine == "tensor":
-            extra = sorted(set(params) - {"config", "pop_size", "engine"})
-            if extra:
-                raise ConfigError(f"[strategy] {', '.join(extra)}: not used by engine = "
-                                  '"tensor"; drop them or use engine = "neat-python"')
-            return cls(config, engine="tensor", pop_size=params.get("pop_size"))
+        if check_engine(params.get("engine", "neat-python"), "[strategy] engine") == "tensor":
+            return tensor_engine_from_experiment(config, params)
         flags = {}
         for key, default in (("fast", True), ("fast_reproduction", False)):
             flags[key] = params.get(key, default)
