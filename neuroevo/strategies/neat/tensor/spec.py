@@ -24,69 +24,7 @@ import neat
 from neat.attributes import BoolAttribute, FloatAttribute, StringAttribute
 
 from neuroevo.errors import ConfigError
-from neuroevo.strategies.neat.mutation import FloatSettings
-
-_TRUE = ("1", "on", "yes", "true")
-_FALSE = ("0", "off", "no", "false")
-_RANDOM = ("random", "none")
-
-
-@dataclasses.dataclass(frozen=True)
-class BoolSettings:
-    """A ``BoolAttribute``'s settings (``neat.attributes.BoolAttribute``)."""
-
-    name: str
-    default: str          # "true", "false" or "random" (init_value's three cases)
-    mutate_rate: float
-    rate_to_true_add: float
-    rate_to_false_add: float
-
-    @classmethod
-    def read(cls, attr: Any, config: Any) -> BoolSettings:
-        default = str(getattr(config, attr.default_name)).lower()
-        kind = "true" if default in _TRUE else "false" if default in _FALSE else \
-            "random" if default in _RANDOM else None
-        if kind is None:
-            raise ConfigError(f"[DefaultGenome] {attr.default_name} = {default!r}: expected "
-                              "True, False or random")
-        return cls(attr.name, kind, float(getattr(config, attr.mutate_rate_name)),
-                   float(getattr(config, attr.rate_to_true_add_name)),
-                   float(getattr(config, attr.rate_to_false_add_name)))
-
-
-@dataclasses.dataclass(frozen=True)
-class ChoiceSettings:
-    """A ``StringAttribute``'s settings; values are held as codes into ``options``."""
-
-    name: str
-    options: tuple[str, ...]
-    default: int          # code of the default option, -1 for "random"/"none"
-    mutate_rate: float
-
-    @classmethod
-    def read(cls, attr: Any, config: Any) -> ChoiceSettings:
-        options = tuple(str(o) for o in getattr(config, attr.options_name))
-        default = str(getattr(config, attr.default_name))
-        if default.lower() in _RANDOM:
-            code = -1
-        elif default in options:
-            code = options.index(default)
-        else:
-            raise ConfigError(f"[DefaultGenome] {attr.default_name} = {default!r} is not one of "
-                              f"{attr.options_name} = {' '.join(options)}; add it there")
-        if not options:
-            raise ConfigError(f"[DefaultGenome] {attr.options_name} is empty; list at least one")
-        return cls(attr.name, options, code, float(getattr(config, attr.mutate_rate_name)))
-
-    def code(self, value: str) -> int:
-        """The code of ``value`` (a ConfigError naming the attribute if it is not an option)."""
-        try:
-            return self.options.index(value)
-        except ValueError:
-            raise ConfigError(f"a genome has {self.name} = {value!r}, which is not in "
-                              f"{self.name}_options ({' '.join(self.options)}); add it there"
-                              ) from None
-
+from neuroevo.strategies.neat.mutation import BoolSettings, ChoiceSettings, FloatSettings
 
 #: attributes the structural mutations set themselves (``mutate_add_node``: bias 0.0, weights
 #: 1.0 and the split one's, enabled True / False): never constant, whatever the INI says
