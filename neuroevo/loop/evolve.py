@@ -6,9 +6,11 @@
 2. ``fitness = task.evaluate(policy)`` -- one batched evaluation, tensor ``[P]``; with
    ``workers=N`` the population is evaluated in slices on worker processes or Ray actors
    (:mod:`neuroevo.parallel`), with the same result;
-3. ``strategy.tell(fitness)`` -- selection and variation;
-4. reporters see the generation's statistics;
-5. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
+3. if the task sets ``solve_episodes``, candidates at its threshold are measured again on
+   that many fresh episodes and the mean replaces their fitness (:mod:`neuroevo.loop.confirm`);
+4. ``strategy.tell(fitness)`` -- selection and variation;
+5. reporters see the generation's statistics;
+6. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
    ``generations`` generations.
 
 However the run ends, reporters' ``on_end`` gets the :class:`Result` with its
@@ -28,6 +30,7 @@ import torch
 
 from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError, StrategyError, TaskError
+from neuroevo.loop.confirm import confirm_solutions, confirmation_seed
 from neuroevo.loop.reporter import Reporter
 from neuroevo.loop.result import GenerationStats, Result, RunStatus
 from neuroevo.parallel.backend import Backend
@@ -170,8 +173,16 @@ def evolve(
             size = policy.num_candidates
             fitness = evaluator.evaluate(strategy, policy, generator)
             fitness = _check_fitness(fitness, size, task).detach()
+            threshold = task.fitness_threshold
+            confirmation = None
+            if threshold is not None:
+                fitness, confirmation = confirm_solutions(
+                    strategy, task, policy, fitness, threshold,
+                    confirmation_seed(base_seed, generation))
             strategy.tell(fitness)
             evaluations += size * task.evaluations_per_candidate()
+            if confirmation is not None:
+                evaluations += confirmation.evaluations
             dt = time.perf_counter() - t0
             f = fitness.double().cpu()
             gen_best = float(f.max())
@@ -185,12 +196,13 @@ def evolve(
                 evaluations=evaluations,
                 seconds=dt,
                 evaluations_per_second=size * task.evaluations_per_candidate() / max(dt, 1e-12),
-                extra=dict(strategy.info()),
+                extra=dict(strategy.info()) | ({} if confirmation is None else {
+                    "confirmed": len(confirmation.positions),
+                    "confirmed_best": max(confirmation.scores)}),
             )
             history.append(stats)
             for r in reporters:
                 r.on_generation(stats, strategy)
-            threshold = task.fitness_threshold
             if threshold is not None and gen_best >= threshold and not math.isnan(gen_best):
                 solved = True
                 for r in reporters:

@@ -13,6 +13,14 @@ its end reaches the fitness. The rollout stops when every episode is over (or af
 return (sum of rewards) by default, or the environment's own score where it defines one
 (Gruau's anti-wiggle fitness for ``"DoublePoleNV-v0"``).
 
+A few episodes make a noisy estimate: among 150 candidates, one will average above the
+threshold over 3 episodes by luck. ``solve_episodes=K`` asks for proof: a candidate that
+reaches ``fitness_threshold`` is measured again over ``K`` fresh episodes
+(:meth:`Control.confirm`, called by the loop) and that mean replaces its fitness, so the
+task is solved only by a mean over ``K`` episodes. ``solve_episodes=100`` is the usual
+definition of "solved" for gymnasium's tasks (LunarLander-v3: a mean return of 200 over
+100 consecutive episodes).
+
 Outputs to actions (``action=``):
 
 * ``"argmax"`` (discrete): one output per action, the largest wins (ties: the first).
@@ -78,6 +86,8 @@ class Control(Task):
         fitness_threshold: a candidate with this fitness solves the task; default
             the environment's (gymnasium's ``reward_threshold``; for the double pole with
             velocities, balancing for all ``max_steps``).
+        solve_episodes: confirm a candidate at the threshold over this many fresh
+            episodes before the task counts as solved (default: no confirmation).
         device, dtype: where the environment runs; default the policy's.
 
     Example::
@@ -99,13 +109,15 @@ class Control(Task):
         env_kwargs: dict[str, Any] | None = None,
         fitness: str | Callable[[Any], Any] | None = None,
         fitness_threshold: float | None | str = "default",
+        solve_episodes: int | None = None,
         device: str | torch.device | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         from neuroevo.envs import make
 
-        for key, value, low in (("episodes", episodes, 1), ("max_steps", max_steps, 1)):
-            if value is None and key == "max_steps":
+        for key, value, low in (("episodes", episodes, 1), ("max_steps", max_steps, 1),
+                                ("solve_episodes", solve_episodes, 1)):
+            if value is None and key != "episodes":
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise TaskError(f"Control {key}: expected a positive integer, got {value!r}")
@@ -120,6 +132,7 @@ class Control(Task):
         self.env_name = env_name
         self.name = env_name
         self.episodes = episodes
+        self.solve_episodes = solve_episodes
         self.env_kwargs = dict(env_kwargs or {})
         for reserved in ("max_episode_steps", "autoreset_mode", "num_envs", "seed"):
             if reserved in self.env_kwargs:
@@ -239,13 +252,32 @@ class Control(Task):
         environments need) scores as in the whole population's evaluation, for a generator
         in the same state.
         """
-        p, e = int(policy.num_candidates), self.episodes
+        return self._scores(policy, self.episodes, generator, candidates, population_size,
+                            learn=True)
+
+    @torch.no_grad()
+    def confirm(self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
+                ) -> torch.Tensor:
+        """Mean score ``[P]`` of each candidate of ``policy`` over ``solve_episodes`` fresh
+        episodes (started from seeds drawn from ``generator``, as in :meth:`episode_scores`
+        with ``E = solve_episodes``); running observation statistics are used, not updated.
+
+        The loop calls it for the candidates that reach ``fitness_threshold`` when
+        ``solve_episodes`` is set (:func:`neuroevo.loop.confirm.confirm_solutions`).
+        """
+        episodes = self.solve_episodes or self.episodes
+        return self._scores(policy, episodes, generator, None, None, learn=False).mean(1)
+
+    def _scores(self, policy: BatchedPolicy, e: int, generator: torch.Generator | None,
+                candidates: Any, population_size: Any, *, learn: bool) -> torch.Tensor:
+        p = int(policy.num_candidates)
         ids = self._candidate_ids(p, candidates, population_size)
         pol_device, pol_dtype = policy_device_dtype(policy)
         device = self.device or pol_device
         dtype = self.dtype or pol_dtype
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-        self.last_seed = seed
+        if learn:
+            self.last_seed = seed
         rows = (ids[:, None] * e + torch.arange(e)).flatten()  # the population's episode rows
         if self._gym:
             env = self._make_env(p * e, device, dtype)
@@ -261,7 +293,7 @@ class Control(Task):
             tracker = env.make_fitness_tracker()
         else:
             tracker = EpisodeReturn(p * e, device=device, dtype=dtype)
-        moments = self.observations.collector(p, e, device)
+        moments = self.observations.collector(p, e, device) if learn else None
         result = rollout(
             env, policy, tracker, obs, episodes=e, max_steps=self.max_steps,
             observe=self._normalizer(device, dtype), act=self._action_mapper(device, dtype),
@@ -270,8 +302,9 @@ class Control(Task):
         )
         if moments is not None:
             self.observations.update(moments)
-        self.last_env_steps = result.env_steps
-        self.last_lockstep_steps = result.lockstep_steps
+        if learn:
+            self.last_env_steps = result.env_steps
+            self.last_lockstep_steps = result.lockstep_steps
         return result.scores
 
     def _candidate_ids(self, p: int, candidates: Any, population_size: Any) -> torch.Tensor:
@@ -387,7 +420,8 @@ class Control(Task):
     def __repr__(self) -> str:
         return (
             f"Control({self.env_name!r}, episodes={self.episodes}, max_steps={self.max_steps}, "
-            f"action={self.action!r})"
+            f"action={self.action!r}"
+            + (f", solve_episodes={self.solve_episodes})" if self.solve_episodes else ")")
         )
 
 

@@ -1,0 +1,217 @@
+"""LunarLander-v3 solved by the shipped config: how often, after how many evaluations, how long.
+
+"Solved" is gymnasium's definition: a mean return of at least 200 over 100 fresh episodes.
+Two implementations run the same NEAT config (``configs/lunarlander.ini``) and the same rule:
+
+* **neuroevo**: ``neuroevo run configs/lunarlander.toml --seed S`` (through
+  :func:`neuroevo.run.cli.run_experiment`, one process, one torch thread). Each genome
+  plays ``[task] episodes`` episodes with fresh start states every generation; a genome
+  whose mean reaches 200 is played again over ``solve_episodes = 100`` fresh episodes and
+  that mean replaces its fitness (:mod:`neuroevo.loop.confirm`); the run is solved when a
+  replaced fitness is still 200 or more.
+* **neat-python**: ``neat.Population.run`` with a serial ``eval_genomes`` that does the same
+  with ``neat.nn.FeedForwardNetwork`` and one ``gymnasium.make("LunarLander-v3")``
+  (argmax of the outputs), the loop a neat-python user writes.
+
+After either run, the winning genome is played by neat-python's ``FeedForwardNetwork`` on
+gymnasium's environment for 100 more episodes that no run has seen (seeds 10**9 + 1000 S + i):
+an independent re-test with reference code, quoted next to the run's own confirmation.
+
+Evaluations count every episode played (training and confirmation). Wall time is the run's
+own clock; runs are started two at a time on the 2-core machine (one core each), so each
+shares the machine with one other run, and neat-python seed S runs beside neuroevo seed S.
+
+Usage::
+
+    python benchmarks/lunarlander_solve.py run --impl neuroevo --seed 1
+    python benchmarks/lunarlander_solve.py run --impl neat-python --seed 1
+    python benchmarks/lunarlander_solve.py summary      # table of every seed run so far
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import neuroevo as ne  # noqa: E402
+from neuroevo.run.cli import run_experiment  # noqa: E402
+
+EXPERIMENT = ROOT / "configs" / "lunarlander.toml"
+INI = ROOT / "configs" / "lunarlander.ini"
+RESULTS = ROOT / "benchmarks" / "results"
+PER_SEED = RESULTS / "lunarlander_solve"
+ENV_ID = "LunarLander-v3"
+THRESHOLD = 200.0
+RETEST_EPISODES = 100
+
+
+def play(net, env, seeds) -> list[float]:
+    """Returns of ``net`` (neat-python network) on ``env``, one episode per seed."""
+    returns = []
+    for s in seeds:
+        obs, _ = env.reset(seed=int(s))
+        total, done = 0.0, False
+        while not done:
+            action = int(np.argmax(net.activate(obs)))
+            obs, reward, terminated, truncated, _ = env.step(action)
+            total += float(reward)
+            done = terminated or truncated
+        returns.append(total)
+    return returns
+
+
+def retest(genome, config, seed: int) -> float:
+    """Mean return over 100 unseen episodes, played by neat-python and gymnasium only."""
+    import gymnasium
+    import neat
+
+    env = gymnasium.make(ENV_ID)
+    net = neat.nn.FeedForwardNetwork.create(genome, config)
+    return statistics.fmean(play(net, env, [10**9 + 1000 * seed + i
+                                            for i in range(RETEST_EPISODES)]))
+
+
+def run_neuroevo(seed: int, generations: int | None) -> dict:
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        result, out = run_experiment(EXPERIMENT, seed=seed, out=pathlib.Path(tmp) / "run",
+                                     quiet=True, device="cpu", extras=False,
+                                     generations=generations)
+        config = ne.load_config(INI)
+        genome = ne.load_genome(out / "best_genome.json", config.genome_config)
+    confirmed = [h.extra.get("confirmed_best") for h in result.history if "confirmed" in h.extra]
+    return {"solved": result.solved, "generations": result.generations,
+            "evaluations": result.evaluations, "seconds": result.seconds,
+            "best_fitness": result.best_fitness, "confirmations": len(confirmed),
+            "retest_mean": retest(genome, config, seed)}
+
+
+def run_neat_python(seed: int, generations: int | None) -> dict:
+    import gymnasium
+    import neat
+    import tomllib
+
+    task = tomllib.loads(EXPERIMENT.read_text())["task"]
+    episodes, solve_episodes = int(task["episodes"]), int(task["solve_episodes"])
+    generations = generations or int(tomllib.loads(EXPERIMENT.read_text())["experiment"]
+                                     ["generations"])
+    config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
+                         neat.DefaultStagnation, str(INI))
+    random.seed(seed)
+    env = gymnasium.make(ENV_ID)
+    episode_seeds = random.Random(seed * 7919 + 17)  # fresh start states every generation
+    counter = {"evaluations": 0, "confirmations": 0}
+
+    def eval_genomes(genomes, config):
+        nets = []
+        for _, genome in genomes:
+            net = neat.nn.FeedForwardNetwork.create(genome, config)
+            seeds = [episode_seeds.randrange(2**31) for _ in range(episodes)]
+            genome.fitness = statistics.fmean(play(net, env, seeds))
+            nets.append(net)
+            counter["evaluations"] += episodes
+        for (_, genome), net in zip(genomes, nets):
+            if genome.fitness >= THRESHOLD:  # the same proof neuroevo asks for
+                seeds = [episode_seeds.randrange(2**31) for _ in range(solve_episodes)]
+                genome.fitness = statistics.fmean(play(net, env, seeds))
+                counter["evaluations"] += solve_episodes
+                counter["confirmations"] += 1
+
+    population = neat.Population(config)
+    t0 = time.perf_counter()
+    winner = population.run(eval_genomes, generations)
+    seconds = time.perf_counter() - t0
+    best = max(population.population.values(), key=lambda g: g.fitness or -1e9)
+    solved = best.fitness is not None and best.fitness >= THRESHOLD
+    genome = best if solved else winner
+    return {"solved": bool(solved), "generations": population.generation,
+            "evaluations": counter["evaluations"], "seconds": seconds,
+            "best_fitness": float(winner.fitness), "confirmations": counter["confirmations"],
+            "retest_mean": retest(genome, config, seed)}
+
+
+def summarize(rows: list[dict]) -> dict:
+    solved = [r for r in rows if r["solved"]]
+    return {
+        "runs": len(rows), "solved": len(solved),
+        "retest_at_least_200": sum(r["retest_mean"] >= THRESHOLD for r in solved),
+        "median_evaluations": statistics.median(r["evaluations"] for r in solved) if solved else None,
+        "median_generations": statistics.median(r["generations"] for r in solved) if solved else None,
+        "median_seconds": statistics.median(r["seconds"] for r in solved) if solved else None,
+        "median_seconds_per_generation": statistics.median(
+            r["seconds"] / max(r["generations"], 1) for r in rows) if rows else None,
+    }
+
+
+def markdown(results: dict) -> str:
+    lines = ["# LunarLander-v3 solved by configs/lunarlander.toml", "",
+             f"Machine: {results['machine']}. Solved = a mean return of 200 or more over 100 "
+             "fresh episodes, checked inside the run (see benchmarks/lunarlander_solve.py); "
+             "re-test = the winner played by neat-python's FeedForwardNetwork on gymnasium "
+             "for 100 other unseen episodes. Runs went two at a time (one core each).", "",
+             "| implementation | solved | re-test >= 200 | median evaluations | "
+             "median generations | median wall time | median s / generation |",
+             "|---|---|---|---|---|---|---|"]
+    fmt = (lambda v, f="{:,.0f}": "-" if v is None else f.format(v))
+    for impl, r in results["implementations"].items():
+        s = r["summary"]
+        lines.append(f"| {impl} | {s['solved']}/{s['runs']} | {s['retest_at_least_200']}/"
+                     f"{s['solved']} | {fmt(s['median_evaluations'])} | "
+                     f"{fmt(s['median_generations'])} | {fmt(s['median_seconds'], '{:,.0f} s')} | "
+                     f"{fmt(s['median_seconds_per_generation'], '{:.2f}')} |")
+    for impl, r in results["implementations"].items():
+        lines += ["", f"## {impl}", "", "| seed | solved | generations | evaluations | wall time "
+                  "| confirmations | re-test mean |", "|---|---|---|---|---|---|---|"]
+        for row in r["rows"]:
+            lines.append(f"| {row['seed']} | {row['solved']} | {row['generations']} | "
+                         f"{row['evaluations']:,} | {row['seconds']:,.0f} s | "
+                         f"{row['confirmations']} | {row['retest_mean']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one seed and save its row")
+    run.add_argument("--impl", choices=("neuroevo", "neat-python"), required=True)
+    run.add_argument("--seed", type=int, required=True)
+    run.add_argument("--generations", type=int, default=None,
+                     help="generation limit (default: the experiment file's)")
+    sub.add_parser("summary", help="collect the saved rows into the results table")
+    args = parser.parse_args()
+    if args.command == "run":
+        fn = run_neuroevo if args.impl == "neuroevo" else run_neat_python
+        row = {"seed": args.seed, **fn(args.seed, args.generations)}
+        PER_SEED.mkdir(parents=True, exist_ok=True)
+        (PER_SEED / f"{args.impl}-seed{args.seed}.json").write_text(json.dumps(row, indent=1))
+        print(json.dumps(row))
+        return
+    results = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
+                          f"{torch.get_num_threads()} torch threads available, Python "
+                          f"{platform.python_version()}, torch {torch.__version__}",
+               "implementations": {}}
+    for impl in ("neuroevo", "neat-python"):
+        rows = sorted((json.loads(p.read_text()) for p in PER_SEED.glob(f"{impl}-seed*.json")),
+                      key=lambda r: r["seed"])
+        if rows:
+            results["implementations"][impl] = {"summary": summarize(rows), "rows": rows}
+    (RESULTS / "lunarlander_solve.json").write_text(json.dumps(results, indent=1))
+    (RESULTS / "lunarlander_solve.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()

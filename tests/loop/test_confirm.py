@@ -1,0 +1,110 @@
+"""Solutions proved on fresh episodes (``solve_episodes``): the confirmed means equal plain
+gymnasium episodes played by neat-python's networks, and the loop counts a task as solved
+only by a confirmed mean."""
+
+from __future__ import annotations
+
+import gymnasium
+import neat
+import numpy as np
+import pytest
+import torch
+
+import neuroevo as ne
+from neuroevo.errors import TaskError
+from neuroevo.loop.confirm import confirm_solutions
+from neuroevo.tasks.control import Control
+from tests.loop.stubs import Climb, Score
+from tests.tasks.test_control_gym import plain_gymnasium_return
+
+CARTPOLE_INI = "configs/cartpole.ini"
+
+
+def neat_python_mean(genome, config, env_id, seeds):
+    net = neat.nn.FeedForwardNetwork.create(genome, config)
+    act = (lambda obs: int(np.argmax(net.activate(obs))))
+    return float(np.mean([plain_gymnasium_return(env_id, s, act)[0] for s in seeds]))
+
+
+def first_seed(seed):
+    """The episode seed Control draws from a generator seeded with ``seed``."""
+    return int(torch.randint(0, 2**31 - 1, (1,), generator=torch.Generator().manual_seed(seed)))
+
+
+def test_control_confirm_equals_neat_python_on_gymnasium_lunarlander():
+    config = ne.load_config("configs/lunarlander.ini")
+    strategy = ne.NEAT(config)
+    strategy.setup(num_inputs=8, num_outputs=4, seed=3, device=torch.device("cpu"),
+                   dtype=torch.float64)
+    genomes = strategy.genomes[:3]
+    policy = ne.compile_population(genomes, config.genome_config, dtype=torch.float64)
+    task = Control("gym:LunarLander-v3", episodes=2, solve_episodes=4)
+    scores = task.confirm(policy, generator=torch.Generator().manual_seed(11))
+    s = first_seed(11)
+    want = [neat_python_mean(g, config, "LunarLander-v3", [s + i * 4 + j for j in range(4)])
+            for i, g in enumerate(genomes)]
+    assert scores.tolist() == pytest.approx(want, rel=1e-9, abs=1e-9)
+    assert task.last_seed is None  # a confirmation is not an evaluation
+
+
+def test_confirm_solutions_replays_the_chosen_neat_genomes():
+    """The loop rebuilds only the genomes at the threshold, best first, and their fitness
+    becomes the mean over solve_episodes fresh episodes, as neat-python + gymnasium play them."""
+    config = ne.load_config(CARTPOLE_INI)
+    strategy = ne.NEAT(config)
+    strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
+                   dtype=torch.float64)
+    policy = strategy.ask()
+    size = policy.num_candidates
+    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=3, fitness_threshold=100.0)
+    fitness = torch.full((size,), 50.0, dtype=torch.float64)
+    fitness[[4, 17, 9]] = torch.tensor([120.0, 300.0, 100.0], dtype=torch.float64)
+    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 100.0, seed=5)
+    assert confirmation.positions == [17, 4, 9]  # best training fitness first
+    s = first_seed(5)
+    want = [neat_python_mean(strategy.genomes[pos], config, "CartPole-v1",
+                             [s + i * 3 + j for j in range(3)])
+            for i, pos in enumerate(confirmation.positions)]
+    assert confirmation.scores == pytest.approx(want, rel=1e-9)
+    assert new[[17, 4, 9]].tolist() == pytest.approx(want, rel=1e-9)
+    others = [i for i in range(size) if i not in (4, 9, 17)]
+    assert torch.equal(new[others], fitness[others])
+    assert confirmation.evaluations == 9
+
+
+class ProvedScore(Score):
+    """Training fitness overstates the truth by 2 (a lucky estimate); ``confirm`` gives the
+    truth, the candidate's output minus 2."""
+
+    def __init__(self, threshold, solve_episodes):
+        super().__init__(threshold)
+        self.solve_episodes = solve_episodes
+
+    def confirm(self, policy, *, generator=None):
+        return policy(torch.zeros(2, 1))[:, 0, 0] - 2.0
+
+
+def test_loop_is_solved_only_by_a_confirmed_mean():
+    # Climb's candidates output [g, g + 0.5, g + 1] in generation g. Training fitness reaches
+    # 3 in generation 2, the truth (output - 2) only in generation 4.
+    plain = ne.evolve(Climb(), Score(threshold=3.0), generations=10, seed=0)
+    assert plain.solved and plain.generations == 3
+    proved = ne.evolve(Climb(), ProvedScore(3.0, solve_episodes=10), generations=10, seed=0)
+    assert proved.solved and proved.generations == 5
+    assert proved.best_fitness == 3.0  # generation 4's best output, 5, minus 2
+    # Climb's policy cannot be cut into slices: all 3 candidates are re-run, 10 episodes each,
+    # in generations 2, 3 and 4
+    assert proved.evaluations == 5 * 3 + 3 * 3 * 10
+    assert [h.extra.get("confirmed") for h in proved.history] == [None, None, 1, 3, 3]
+    assert [h.best_fitness for h in proved.history] == [1.0, 2.0, 2.5, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "100"])
+def test_control_rejects_bad_solve_episodes(bad):
+    with pytest.raises(TaskError, match="solve_episodes: expected a positive integer"):
+        Control("CartPole-v1", solve_episodes=bad)
+
+
+def test_gymnasium_cartpole_is_what_the_reference_plays():
+    # the reference above plays gymnasium's own CartPole-v1 (500-step limit)
+    assert gymnasium.spec("CartPole-v1").max_episode_steps == 500
