@@ -21,6 +21,12 @@ task is solved only by a mean over ``K`` episodes. ``solve_episodes=100`` is the
 definition of "solved" for gymnasium's tasks (LunarLander-v3: a mean return of 200 over
 100 consecutive episodes).
 
+``same_starts=True`` gives every candidate of a generation the same ``E`` start states
+(fresh ones each generation): common random numbers, so that a difference in fitness comes
+from the policies rather than from one candidate drawing easier episodes than another; the
+variance of a comparison drops by twice the covariance of the paired scores (Law &
+Kelton, *Simulation Modeling and Analysis*, on common random numbers).
+
 Outputs to actions (``action=``):
 
 * ``"argmax"`` (discrete): one output per action, the largest wins (ties: the first).
@@ -88,6 +94,8 @@ class Control(Task):
             velocities, balancing for all ``max_steps``).
         solve_episodes: confirm a candidate at the threshold over this many fresh
             episodes before the task counts as solved (default: no confirmation).
+        same_starts: every candidate plays the same ``E`` start states in a generation
+            (common random numbers), fresh ones each generation; default: its own.
         device, dtype: where the environment runs; default the policy's.
 
     Example::
@@ -110,6 +118,7 @@ class Control(Task):
         fitness: str | Callable[[Any], Any] | None = None,
         fitness_threshold: float | None | str = "default",
         solve_episodes: int | None = None,
+        same_starts: bool = False,
         device: str | torch.device | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -133,6 +142,9 @@ class Control(Task):
         self.name = env_name
         self.episodes = episodes
         self.solve_episodes = solve_episodes
+        if not isinstance(same_starts, bool):
+            raise TaskError(f"Control same_starts: expected true or false, got {same_starts!r}")
+        self.same_starts = same_starts
         self.env_kwargs = dict(env_kwargs or {})
         for reserved in ("max_episode_steps", "autoreset_mode", "num_envs", "seed"):
             if reserved in self.env_kwargs:
@@ -250,7 +262,8 @@ class Control(Task):
         ``c * E + j``. So a slice of a population (``policy`` holds the candidates at
         positions ``candidates`` of a population of ``population_size``, which torch
         environments need) scores as in the whole population's evaluation, for a generator
-        in the same state.
+        in the same state. With ``same_starts``, ``c * E`` is left out: every candidate plays
+        episodes ``0..E-1`` of the draw.
         """
         return self._scores(policy, self.episodes, generator, candidates, population_size,
                             learn=True)
@@ -278,14 +291,18 @@ class Control(Task):
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         if learn:
             self.last_seed = seed
-        rows = (ids[:, None] * e + torch.arange(e)).flatten()  # the population's episode rows
+        if self.same_starts:  # every candidate plays episodes 0..E-1 of the draw
+            rows = torch.arange(e).repeat(p)
+        else:  # the population's episode rows
+            rows = (ids[:, None] * e + torch.arange(e)).flatten()
         if self._gym:
             env = self._make_env(p * e, device, dtype)
             obs, _ = env.reset(seed=(seed + rows).tolist())
         else:
-            env = self._make_env(e * (p if candidates is None else population_size), device, dtype)
+            n = e if self.same_starts else e * (p if candidates is None else population_size)
+            env = self._make_env(n, device, dtype)
             obs, _ = env.reset(seed=seed)
-            if candidates is not None:
+            if candidates is not None or self.same_starts:
                 env, obs = env.select(rows.to(device)), obs[rows.to(device)]
         if callable(self.fitness):
             tracker = self.fitness(env)

@@ -132,3 +132,50 @@ def test_a_slice_of_neat_genomes_scores_as_in_the_whole(tmp_path):
 def test_bad_candidates(env_name, kwargs, match):
     with pytest.raises(TaskError, match=match):
         Control(env_name).evaluate(random_policy(3, 4, 2, seed=0), **kwargs)
+
+
+def test_same_starts_gives_every_candidate_the_same_gymnasium_episodes():
+    """Common random numbers: episode j of every candidate starts from seed last_seed + j."""
+    p, e = 5, 3
+    policy = random_policy(p, 4, 2, seed=9)
+    task = Control("gym:CartPole-v1", episodes=e, same_starts=True)
+    scores = task.episode_scores(policy, generator=torch.Generator().manual_seed(4))
+    want = [[plain_gymnasium_return("CartPole-v1", task.last_seed + j,
+                                    lambda o, i=i: int(policy.np(i, o.astype(np.float64)).argmax()))[0]
+             for j in range(e)] for i in range(p)]
+    assert scores.tolist() == want
+    # a slice plays the same episodes, whatever its positions
+    idx = [4, 1]
+    part = task.episode_scores(sub_policy(policy, idx), candidates=idx, population_size=p,
+                               generator=torch.Generator().manual_seed(4))
+    assert part.tolist() == scores[idx].tolist()
+
+
+@pytest.mark.parametrize("env_name", ["CartPole-v1", "Pendulum-v1"])
+def test_same_starts_on_torch_environments(env_name):
+    """The same initial state for episode j of every candidate; equal policies score equally
+    wherever they sit, and a slice scores as in the whole."""
+    n_in, n_out = (4, 2) if env_name == "CartPole-v1" else (3, 1)
+    squash = torch.tanh if n_out == 1 else None
+    kw = dict(output_range=(-1, 1), max_steps=50) if n_out == 1 else {}
+    p, e = 6, 2
+    base = random_policy(p, n_in, n_out, seed=3)
+    weight, bias = base.weight.detach().clone(), base.bias.detach().clone()
+    weight[4], bias[4] = weight[1], bias[1]  # candidates 1 and 4 are the same policy
+    policy = LinearPolicy(weight, bias, squash)
+    task = Control(env_name, episodes=e, same_starts=True, **kw)
+    scores = task.episode_scores(policy, generator=torch.Generator().manual_seed(2))
+    assert scores[1].tolist() == scores[4].tolist()
+    plain = Control(env_name, episodes=e, **kw).episode_scores(
+        policy, generator=torch.Generator().manual_seed(2))
+    assert plain[1].tolist() != plain[4].tolist()  # own start states: the twins differ
+    idx = [5, 0, 3]
+    part = task.episode_scores(sub_policy(policy, idx), candidates=idx, population_size=p,
+                               generator=torch.Generator().manual_seed(2))
+    assert part.tolist() == scores[idx].tolist()
+
+
+@pytest.mark.parametrize("bad", [1, "yes", None])
+def test_same_starts_must_be_a_bool(bad):
+    with pytest.raises(TaskError, match="same_starts: expected true or false"):
+        Control("CartPole-v1", same_starts=bad)
