@@ -121,12 +121,11 @@ def gradient_part(args) -> dict:
                    "seconds": r.seconds} for name, r in out.items()}
 
 
-def markdown(result: dict) -> str:
-    isl = result["islands"]
-    lines = [f"# Islands and local SGD ({result['machine']})", "",
-             f"{result['args']['islands']} NEAT islands x {result['args']['pop']} genomes, XOR, "
-             f"{result['args']['generations']} generations, the last slowed by "
-             f"{result['args']['delay']} s per generation.", "",
+def islands_lines(isl: dict, args: dict) -> list[str]:
+    """The island table (``islands_part``'s figures) as Markdown lines."""
+    lines = [f"{args['islands']} NEAT islands x {args['pop']} genomes, XOR, "
+             f"{args['generations']} generations, the last slowed by "
+             f"{args['delay']} s per generation.", "",
              "| run | generations per island | generations/s per island | immigrants |",
              "|---|---|---|---|",
              f"| evolve (one island, this process) | {isl['evolve']['generations']} | "
@@ -144,6 +143,12 @@ def markdown(result: dict) -> str:
                   f"{', '.join(f'{x:.2f}' for x in ratios)}; the slow island had done "
                   f"{isl['slow_island_generations_when_fast_done']} generations when they "
                   "finished."]
+    return lines
+
+
+def markdown(result: dict) -> str:
+    lines = [f"# Islands and local SGD ({result['machine']})", "",
+             *islands_lines(result["islands"], result["args"])]
     lines += ["", f"Local SGD: MLP(1, [32], 1) on Regression('sine'), Adam, "
               f"{result['args']['steps']} steps per worker, 2 workers.", "",
               "| run | final MSE | weight averagings | samples | seconds |", "|---|---|---|---|---|"]
@@ -153,7 +158,8 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> dict:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line (``[]``: the defaults; ``["--quick"]``: the smoke settings)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--islands", type=int, default=3)
     p.add_argument("--pop", type=int, default=150)
@@ -168,6 +174,11 @@ def main(argv: list[str] | None = None) -> dict:
     if args.quick:
         args.islands, args.pop, args.generations, args.interval = 2, 20, 6, 2
         args.delay, args.steps = 0.05, 20
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                          f"load {os.getloadavg()[0]:.1f}, torch {torch.__version__}",
               "args": vars(args), "islands": islands_part(args), "gradient": gradient_part(args)}

@@ -24,6 +24,8 @@ and its lines of the report; add a section by appending one):
 4. **runs** -- ``neuroevo run configs/lunarlander.toml`` (NEAT) and a GA experiment on the
    same task, serial and with ``--workers N --backend process`` / ``ray``: the same
    result.json (generations, evaluations, best fitness, every generation's statistics).
+5. **islands** -- NEAT islands on Ray with one slowed down, asynchronous and synchronous,
+   against one island in ``neuroevo.evolve`` (the island part of ``benchmarks/islands.py``).
 
     python benchmarks/parallel_scaling.py                # 200 genomes, 5 repeats, N = 1, 2
     python benchmarks/parallel_scaling.py --repeats 2 --no-ray
@@ -477,8 +479,21 @@ def section_runs(ctx: dict) -> tuple[dict, list[str]]:
     ]
 
 
+def section_islands(ctx: dict) -> tuple[dict, list[str]]:
+    """Asynchronous islands with one slowed down against the synchronous loop: the island
+    part of ``benchmarks/islands.py`` with its default settings (``--quick``: its smoke ones)."""
+    import islands  # benchmarks/islands.py, beside this file
+
+    args = islands.parse_args((["--quick"] if ctx["quick"] else [])
+                              + ([] if ctx["ray"] else ["--no-ray"]))
+    figures = islands.islands_part(args)
+    return figures, ["## Islands: a slowed island against the synchronous loop", "",
+                     *islands.islands_lines(figures, vars(args))]
+
+
 SECTIONS = [("generation", section_generation), ("transport", section_transport),
-            ("projection", section_projection), ("runs", section_runs)]
+            ("projection", section_projection), ("runs", section_runs),
+            ("islands", section_islands)]
 
 
 def main(argv: list[str] | None = None) -> dict:
