@@ -4,15 +4,23 @@ the threshold before the run counts as solved.
 A fitness from a few noisy episodes overstates the best candidates: among 150 genomes, some
 average 200 on LunarLander over 3 episodes by luck. Gymnasium's definition of "solved" is a
 mean return at the threshold over 100 consecutive episodes. So, when a task sets
-``solve_episodes``, every candidate of a generation whose fitness reaches the threshold is
-run again over that many fresh episodes (:meth:`neuroevo.tasks.Control.confirm`), and that
-mean replaces its fitness before the strategy sees it: a better estimate of the same
-quantity. The generation solves the task only if a replaced fitness still reaches the
-threshold.
+``solve_episodes = K``, every candidate of a generation whose fitness reaches the threshold
+is measured again on fresh episodes (:meth:`neuroevo.tasks.Control.confirm`), in a race of
+two heats (the idea of racing: Maron & Moore, "Hoeffding races", NIPS 1993):
+
+1. each plays ``ceil(K / 5)`` fresh episodes; one whose mean there falls below the threshold
+   is out, and that mean becomes its fitness;
+2. the others play ``K`` more fresh episodes; that mean becomes their fitness.
+
+A replaced fitness is a better estimate of the same quantity, so the strategy sees it
+instead. The generation solves the task only if a mean over ``K`` fresh episodes reaches the
+threshold. The first heat spends a fifth of the episodes on the lucky candidates that are
+far from a solution, which are most of them.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -23,6 +31,9 @@ from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.strategies.base import Strategy
 from neuroevo.tasks.base import Task
 
+#: the first heat plays 1/HEAT_FRACTION of ``solve_episodes``
+HEAT_FRACTION = 5
+
 
 @dataclass(frozen=True)
 class Confirmation:
@@ -30,16 +41,49 @@ class Confirmation:
 
     #: their positions in the population, best training fitness first
     positions: list[int]
-    #: their means over the fresh episodes, in the same order
+    #: their new fitness, in the same order: the mean over the first heat for those out
+    #: after it, else the mean over ``solve_episodes`` fresh episodes
     scores: list[float]
-    #: the episodes run (counted as evaluations)
+    #: which of them played the full ``solve_episodes`` (same order)
+    full: list[bool]
+    #: the episodes played (counted as evaluations)
     evaluations: int
+
+    @property
+    def best_full(self) -> float | None:
+        """The best mean over ``solve_episodes`` episodes, or ``None`` if none got there."""
+        means = [s for s, f in zip(self.scores, self.full) if f]
+        return max(means) if means else None
 
 
 def confirmation_seed(base_seed: int, generation: int) -> int:
     """The seed of generation ``generation``'s confirmation episodes: a stream of its own,
     apart from the training episodes' ``base_seed * 1_000_003 + generation``."""
-    return (base_seed * 1_000_003 + generation + 0x5EED_C0DE_F00D) % (2**63)
+    return (base_seed * 1_000_003 + generation + 0x5EED_C0DE_F00D) % (2**62)
+
+
+class _Runner:
+    """Plays chosen candidates of ``policy``: a policy of those alone where the population
+    can be cut into slices (NEAT genomes, parameter rows), else the whole policy."""
+
+    def __init__(self, strategy: Strategy, task: Task, policy: BatchedPolicy) -> None:
+        self.task, self.policy = task, policy
+        try:
+            self.described = describe(strategy, policy, backend="solve_episodes")
+        except ConfigError:
+            self.described = None
+
+    def means(self, positions: torch.Tensor, episodes: int, seed: int) -> tuple[torch.Tensor, int]:
+        """Mean score of each candidate at ``positions`` over ``episodes`` fresh episodes,
+        and the episodes played."""
+        generator = torch.Generator(device="cpu").manual_seed(seed)
+        if self.described is None:
+            scores = self.task.confirm(self.policy, generator=generator, episodes=episodes)
+            return scores[positions], int(self.policy.num_candidates) * episodes
+        device, dtype = policy_device_dtype(self.policy)
+        rows = self.described.rows.select(positions.numpy())
+        sub = build_policy(self.described.shared, rows, device=device, dtype=dtype)
+        return self.task.confirm(sub, generator=generator, episodes=episodes), len(positions) * episodes
 
 
 def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
@@ -49,37 +93,32 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
 
     Returns the new fitness and what was confirmed (``None`` when no candidate reached the
     threshold, or the task sets no ``solve_episodes``). ``policy`` is the population just
-    asked for, before ``strategy.tell``. Slices of NEAT genomes or parameter rows are
-    rebuilt as a policy of the chosen candidates only; any other policy is run whole
-    (every candidate for ``solve_episodes`` episodes) and the chosen scores are kept.
+    asked for, before ``strategy.tell``. The first heat's episodes are drawn from ``seed``,
+    the second's from ``seed + 1``.
     """
     episodes = getattr(task, "solve_episodes", None)
     if not episodes:
         return fitness, None
-    confirm = getattr(task, "confirm", None)
-    if not callable(confirm):
+    if not callable(getattr(task, "confirm", None)):
         raise ConfigError(f"task {task.name!r} sets solve_episodes but has no confirm() method; "
                           "add one or set solve_episodes = None")
-    reached = (fitness >= threshold).nonzero().flatten()
+    reached = (fitness >= threshold).nonzero().flatten().cpu()
     if len(reached) == 0:
         return fitness, None
-    order = reached[fitness[reached].argsort(descending=True, stable=True)]
-    positions = [int(i) for i in order]
-    generator = torch.Generator(device="cpu").manual_seed(seed)
-    try:
-        described = describe(strategy, policy, backend="solve_episodes")
-    except ConfigError:
-        described = None
-    if described is None:
-        scores = confirm(policy, generator=generator)[order]
-        evaluations = int(policy.num_candidates) * int(episodes)
-    else:
-        device, dtype = policy_device_dtype(policy)
-        rows = described.rows.select(order.numpy())
-        sub = build_policy(described.shared, rows, device=device, dtype=dtype)
-        scores = confirm(sub, generator=generator)
-        evaluations = len(positions) * int(episodes)
-    scores = scores.to(device=fitness.device, dtype=fitness.dtype)
+    order = reached[fitness[reached].cpu().argsort(descending=True, stable=True)]
+    runner = _Runner(strategy, task, policy)
+    heat, played = runner.means(order, math.ceil(episodes / HEAT_FRACTION), seed)
+    scores = heat.double().cpu().clone()
+    passed = scores >= threshold
+    if bool(passed.any()):
+        final, more = runner.means(order[passed], int(episodes), seed + 1)
+        scores[passed] = final.double().cpu()
+        played += more
+    cast = scores.to(fitness.dtype)
+    below = (scores < threshold) & (cast >= threshold)  # rounded up to the threshold: not solved
+    cast[below] = torch.nextafter(torch.tensor(threshold, dtype=fitness.dtype),
+                                  torch.tensor(-math.inf, dtype=fitness.dtype))
     confirmed = fitness.clone()
-    confirmed[order.to(fitness.device)] = scores
-    return confirmed, Confirmation(positions, [float(s) for s in scores], evaluations)
+    confirmed[order.to(fitness.device)] = cast.to(fitness.device)
+    return confirmed, Confirmation([int(i) for i in order], scores.tolist(), passed.tolist(),
+                                   played)

@@ -7,7 +7,7 @@
    ``workers=N`` the population is evaluated in slices on worker processes or Ray actors
    (:mod:`neuroevo.parallel`), with the same result;
 3. if the task sets ``solve_episodes``, candidates at its threshold are measured again on
-   that many fresh episodes and the mean replaces their fitness (:mod:`neuroevo.loop.confirm`);
+   fresh episodes and the mean replaces their fitness (:mod:`neuroevo.loop.confirm`);
 4. ``strategy.tell(fitness)`` -- selection and variation;
 5. reporters see the generation's statistics;
 6. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
@@ -30,7 +30,7 @@ import torch
 
 from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError, StrategyError, TaskError
-from neuroevo.loop.confirm import confirm_solutions, confirmation_seed
+from neuroevo.loop.confirm import Confirmation, confirm_solutions, confirmation_seed
 from neuroevo.loop.reporter import Reporter
 from neuroevo.loop.result import GenerationStats, Result, RunStatus
 from neuroevo.parallel.backend import Backend
@@ -54,6 +54,17 @@ def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor
             "clamp or penalise such outputs inside the task (e.g. torch.nan_to_num)"
         )
     return fitness
+
+
+def _confirmation_stats(confirmation: Confirmation | None) -> dict[str, float]:
+    """Statistics of a generation's confirmation: candidates raced, those that played the
+    full ``solve_episodes`` and the best mean among them."""
+    if confirmation is None:
+        return {}
+    stats = {"raced": float(len(confirmation.positions)), "confirmed": float(sum(confirmation.full))}
+    if confirmation.best_full is not None:
+        stats["confirmed_best"] = confirmation.best_full
+    return stats
 
 
 def _check_arguments(strategy: Any, task: Any, generations: Any, seed: Any) -> int | None:
@@ -196,9 +207,7 @@ def evolve(
                 evaluations=evaluations,
                 seconds=dt,
                 evaluations_per_second=size * task.evaluations_per_candidate() / max(dt, 1e-12),
-                extra=dict(strategy.info()) | ({} if confirmation is None else {
-                    "confirmed": len(confirmation.positions),
-                    "confirmed_best": max(confirmation.scores)}),
+                extra=dict(strategy.info()) | _confirmation_stats(confirmation),
             )
             history.append(stats)
             for r in reporters:

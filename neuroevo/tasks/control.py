@@ -269,16 +269,17 @@ class Control(Task):
                             learn=True)
 
     @torch.no_grad()
-    def confirm(self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
-                ) -> torch.Tensor:
-        """Mean score ``[P]`` of each candidate of ``policy`` over ``solve_episodes`` fresh
-        episodes (started from seeds drawn from ``generator``, as in :meth:`episode_scores`
-        with ``E = solve_episodes``); running observation statistics are used, not updated.
+    def confirm(self, policy: BatchedPolicy, *, generator: torch.Generator | None = None,
+                episodes: int | None = None) -> torch.Tensor:
+        """Mean score ``[P]`` of each candidate of ``policy`` over ``episodes`` (default
+        ``solve_episodes``) fresh episodes, started from seeds drawn from ``generator`` as in
+        :meth:`episode_scores` with ``E = episodes``; running observation statistics are
+        used, not updated.
 
         The loop calls it for the candidates that reach ``fitness_threshold`` when
         ``solve_episodes`` is set (:func:`neuroevo.loop.confirm.confirm_solutions`).
         """
-        episodes = self.solve_episodes or self.episodes
+        episodes = episodes or self.solve_episodes or self.episodes
         return self._scores(policy, episodes, generator, None, None, learn=False).mean(1)
 
     def _scores(self, policy: BatchedPolicy, e: int, generator: torch.Generator | None,

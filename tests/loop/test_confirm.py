@@ -47,29 +47,38 @@ def test_control_confirm_equals_neat_python_on_gymnasium_lunarlander():
     assert task.last_seed is None  # a confirmation is not an evaluation
 
 
-def test_confirm_solutions_replays_the_chosen_neat_genomes():
-    """The loop rebuilds only the genomes at the threshold, best first, and their fitness
-    becomes the mean over solve_episodes fresh episodes, as neat-python + gymnasium play them."""
+def test_confirm_solutions_races_the_chosen_neat_genomes():
+    """The loop rebuilds only the genomes at the threshold, best first; each plays a heat of
+    ceil(K / 5) fresh episodes, those still at the threshold play K more, and the last mean
+    becomes the fitness -- all as neat-python's networks play gymnasium's CartPole."""
     config = ne.load_config(CARTPOLE_INI)
     strategy = ne.NEAT(config)
     strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
                    dtype=torch.float64)
     policy = strategy.ask()
     size = policy.num_candidates
-    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=3, fitness_threshold=100.0)
-    fitness = torch.full((size,), 50.0, dtype=torch.float64)
-    fitness[[4, 17, 9]] = torch.tensor([120.0, 300.0, 100.0], dtype=torch.float64)
-    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 100.0, seed=5)
-    assert confirmation.positions == [17, 4, 9]  # best training fitness first
-    s = first_seed(5)
-    want = [neat_python_mean(strategy.genomes[pos], config, "CartPole-v1",
-                             [s + i * 3 + j for j in range(3)])
-            for i, pos in enumerate(confirmation.positions)]
+    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=10, fitness_threshold=30.0)
+    fitness = torch.full((size,), 5.0, dtype=torch.float64)
+    chosen = [17, 4, 9, 30, 41, 60]
+    fitness[chosen] = torch.tensor([300.0, 200.0, 100.0, 90.0, 80.0, 70.0], dtype=torch.float64)
+    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 30.0, seed=5)
+    assert confirmation.positions == chosen  # best training fitness first
+    heat_seed, final_seed = first_seed(5), first_seed(6)
+    heat = [neat_python_mean(strategy.genomes[pos], config, "CartPole-v1",
+                             [heat_seed + i * 2 + j for j in range(2)])
+            for i, pos in enumerate(chosen)]
+    passed = [pos for pos, h in zip(chosen, heat) if h >= 30.0]
+    assert 0 < len(passed) < len(chosen)  # this draw has both kinds
+    final = {pos: neat_python_mean(strategy.genomes[pos], config, "CartPole-v1",
+                                   [final_seed + i * 10 + j for j in range(10)])
+             for i, pos in enumerate(passed)}
+    want = [final.get(pos, h) for pos, h in zip(chosen, heat)]
     assert confirmation.scores == pytest.approx(want, rel=1e-9)
-    assert new[[17, 4, 9]].tolist() == pytest.approx(want, rel=1e-9)
-    others = [i for i in range(size) if i not in (4, 9, 17)]
+    assert confirmation.full == [pos in final for pos in chosen]
+    assert new[chosen].tolist() == pytest.approx(want, rel=1e-9)
+    others = [i for i in range(size) if i not in chosen]
     assert torch.equal(new[others], fitness[others])
-    assert confirmation.evaluations == 9
+    assert confirmation.evaluations == 2 * len(chosen) + 10 * len(passed)
 
 
 class ProvedScore(Score):
@@ -78,9 +87,10 @@ class ProvedScore(Score):
 
     def __init__(self, threshold, solve_episodes):
         super().__init__(threshold)
-        self.solve_episodes = solve_episodes
+        self.solve_episodes, self.heats = solve_episodes, []
 
-    def confirm(self, policy, *, generator=None):
+    def confirm(self, policy, *, generator=None, episodes=None):
+        self.heats.append(episodes)
         return policy(torch.zeros(2, 1))[:, 0, 0] - 2.0
 
 
@@ -89,14 +99,28 @@ def test_loop_is_solved_only_by_a_confirmed_mean():
     # 3 in generation 2, the truth (output - 2) only in generation 4.
     plain = ne.evolve(Climb(), Score(threshold=3.0), generations=10, seed=0)
     assert plain.solved and plain.generations == 3
-    proved = ne.evolve(Climb(), ProvedScore(3.0, solve_episodes=10), generations=10, seed=0)
+    task = ProvedScore(3.0, solve_episodes=10)
+    proved = ne.evolve(Climb(), task, generations=10, seed=0)
     assert proved.solved and proved.generations == 5
     assert proved.best_fitness == 3.0  # generation 4's best output, 5, minus 2
-    # Climb's policy cannot be cut into slices: all 3 candidates are re-run, 10 episodes each,
-    # in generations 2, 3 and 4
-    assert proved.evaluations == 5 * 3 + 3 * 3 * 10
-    assert [h.extra.get("confirmed") for h in proved.history] == [None, None, 1, 3, 3]
+    # Climb's policy cannot be cut into slices: all 3 candidates play every heat. Generations
+    # 2 and 3 end after the first heat (2 episodes: the truth is below 3); in generation 4 the
+    # candidate at 5 (truth 3) plays the second heat, 10 episodes
+    assert task.heats == [2, 2, 2, 10]
+    assert proved.evaluations == 5 * 3 + 3 * 3 * 2 + 3 * 10
+    assert [h.extra.get("raced") for h in proved.history] == [None, None, 1, 3, 3]
+    assert [h.extra.get("confirmed") for h in proved.history] == [None, None, 0, 0, 1]
     assert [h.best_fitness for h in proved.history] == [1.0, 2.0, 2.5, 2.0, 3.0]
+
+
+def test_a_mean_rounded_up_to_the_threshold_does_not_solve():
+    class Rounding(ProvedScore):
+        def confirm(self, policy, *, generator=None, episodes=None):  # just below 3 in float64
+            return torch.full((policy.num_candidates,), 3.0 - 1e-12, dtype=torch.float64)
+
+    result = ne.evolve(Climb(), Rounding(3.0, solve_episodes=10), generations=4, seed=0)
+    assert not result.solved
+    assert all(h.best_fitness < 3.0 for h in result.history[2:])
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True, "100"])
