@@ -90,9 +90,11 @@ def retest(genome, config, seed: int) -> float:
 
 def run_neuroevo(seed: int, generations: int | None) -> dict:
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as tmp:
+    PER_SEED.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, open(
+            PER_SEED / f"neuroevo-seed{seed}.log", "w", encoding="utf-8") as progress:
         result, out = run_experiment(EXPERIMENT, seed=seed, out=pathlib.Path(tmp) / "run",
-                                     quiet=True, device="cpu", extras=False,
+                                     stream=progress, device="cpu", extras=False,
                                      generations=generations)
         config = ne.load_config(INI)
         genome = ne.load_genome(out / "best_genome.json", config.genome_config)
