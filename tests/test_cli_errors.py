@@ -84,6 +84,8 @@ def test_resume_needs_a_folder_or_a_checkpoint(capsys):
      ['name = "gym:LunarLander-v3"', "remove the env key"]),
     ('[task]\nname = "gym:NoSuchEnv-v0"\n', ["NoSuchEnv-v0"]),
     ('[task]\nname = "gym:"\n', ["gym:LunarLander-v3"]),
+    ('[task]\nname = "cartpole"\nsolve_episodes = 0\n', ["solve_episodes", "positive integer"]),
+    ('[task]\nname = "cartpole"\nsame_starts = "yes"\n', ["same_starts", "true or false"]),
 ])
 def test_gym_task_names_in_experiment_files(tmp_path, capsys, text, words):
     exp = tmp_path / "e.toml"
