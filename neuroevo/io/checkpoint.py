@@ -42,6 +42,7 @@ import torch
 
 from neuroevo.errors import CheckpointError
 from neuroevo.io.atomic import atomic_write_bytes
+from neuroevo.io.json_values import read_file_bytes
 
 MAGIC = b"NEUROEVO-CHECKPOINT\n"
 FORMAT = "neuroevo.checkpoint"
@@ -329,12 +330,7 @@ def read_document(path: str | os.PathLike[str]) -> tuple[Any, dict[str, torch.Te
     """The document (JSON data, markers not decoded) and tensor block of a checkpoint file,
     its header and SHA-256 verified; :class:`CheckpointError` as :func:`load_checkpoint`."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise CheckpointError(f"{p}: no such checkpoint file") from None
-    except OSError as e:
-        raise CheckpointError(f"{p}: cannot read checkpoint: {e}") from None
+    raw = read_file_bytes(p, "checkpoint file")
     if not raw.startswith(MAGIC):
         raise CheckpointError(f"{p}: not a neuroevo checkpoint (missing the "
                               f"{MAGIC.strip().decode()} header); neat-python pickle checkpoints "

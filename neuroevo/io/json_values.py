@@ -81,16 +81,20 @@ def check_float_range(v: Any, where: str) -> None:
                                   "neuroevo") from None
 
 
-def read_json_file(path: str | os.PathLike[str], what: str = "file") -> Any:
-    """Read and parse a JSON file; any failure becomes :class:`CheckpointError` naming it."""
+def read_file_bytes(path: str | os.PathLike[str], what: str = "file") -> bytes:
+    """The bytes of ``path``; a missing or unreadable file is one :class:`CheckpointError`."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise CheckpointError(f"{p}: no such {what}; check the path") from None
     except OSError as e:
         raise CheckpointError(f"{p}: cannot read {what}: {e}") from None
-    return parse_json_bytes(raw, str(p), what)
+
+
+def read_json_file(path: str | os.PathLike[str], what: str = "file") -> Any:
+    """Read and parse a JSON file; any failure becomes :class:`CheckpointError` naming it."""
+    return parse_json_bytes(read_file_bytes(path, what), str(Path(path)), what)
 
 
 def parse_json_bytes(raw: bytes, source: str, what: str = "file") -> Any:
