@@ -23,6 +23,30 @@ def genome_config(strategy: Any) -> Any:
     return getattr(getattr(strategy, "config", None), "genome_config", None)
 
 
+class BestGenomeReporter(Reporter):
+    """Base of the reporters that use the best NEAT genome when the run ends: keeps the
+    strategy and task from ``on_start``, an ``out_dir`` and a list of ``notes`` (a line for
+    each thing that could not be done, shared with the run folder's summary)."""
+
+    def __init__(self, out_dir: str | os.PathLike[str], *, notes: list[str] | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.notes = notes if notes is not None else []
+        self._strategy: Any = None
+        self._task: Any = None
+
+    def on_start(self, strategy: Any, task: Any, generations: int) -> None:
+        self._strategy, self._task = strategy, task
+
+    def best_genome(self, result: Any) -> tuple[Any, Any] | None:
+        """``(best genome, genome config)`` of a NEAT run, else ``None``."""
+        strategy = result.strategy or self._strategy
+        best = getattr(strategy, "best", None)
+        gc = genome_config(strategy)
+        if best is None or gc is None or not hasattr(best, "connections"):
+            return None
+        return best, gc
+
+
 class BestGenomeWriter(Reporter):
     """Write ``best_genome.json`` whenever the best fitness improves (see the module doc)."""
 
@@ -54,4 +78,4 @@ class BestGenomeWriter(Reporter):
         self._best_saved = strategy.best_fitness
 
 
-__all__ = ["BestGenomeWriter", "genome_config"]
+__all__ = ["BestGenomeReporter", "BestGenomeWriter", "genome_config"]

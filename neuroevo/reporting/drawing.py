@@ -17,11 +17,9 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from neuroevo.loop import Reporter
-from neuroevo.reporting.best_genome import genome_config
+from neuroevo.reporting.best_genome import BestGenomeReporter
 from neuroevo.reporting.episode import env_class_of
 
 
@@ -50,7 +48,7 @@ def task_io_names(task: Any) -> tuple[Sequence[str] | None, Sequence[str] | None
     return inputs, outputs
 
 
-class GenomeDrawing(Reporter):
+class GenomeDrawing(BestGenomeReporter):
     """Draw the best genome at the end of the run (NEAT strategies only).
 
     ``node_names``: labels (``{-1: "x", 0: "y"}``); default: the task's input and output
@@ -60,21 +58,14 @@ class GenomeDrawing(Reporter):
 
     def __init__(self, out_dir: str | os.PathLike[str], *,
                  node_names: dict[int, str] | None = None, notes: list[str] | None = None) -> None:
-        self.out_dir = Path(out_dir)
+        super().__init__(out_dir, notes=notes)
         self.node_names = node_names
-        self.notes = notes if notes is not None else []
-        self._strategy: Any = None
-        self._task: Any = None
-
-    def on_start(self, strategy: Any, task: Any, generations: int) -> None:
-        self._strategy, self._task = strategy, task
 
     def on_end(self, result: Any) -> None:
-        strategy = result.strategy or self._strategy
-        best = getattr(strategy, "best", None)
-        gc = genome_config(strategy)
-        if best is None or gc is None or not hasattr(best, "connections"):
+        found = self.best_genome(result)
+        if found is None:
             return
+        best, gc = found
         try:
             from neuroevo.viz.draw import DotMissingWarning, draw_genome, io_names
         except ImportError as e:  # graphviz (Python) not installed

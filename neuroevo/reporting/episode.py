@@ -16,16 +16,13 @@ Example::
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from neuroevo.errors import NeuroevoError
-from neuroevo.loop import Reporter
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
-from neuroevo.reporting.best_genome import genome_config
+from neuroevo.reporting.best_genome import BestGenomeReporter
 
 
 def env_class_of(task: Any) -> Any:
@@ -72,28 +69,17 @@ def _actions(task: Any, recorder: OutputRecorder, steps: int) -> torch.Tensor | 
     return torch.stack([to_action(out.reshape(1, -1))[0] for out in recorder.outputs[:steps]])
 
 
-class EpisodePlot(Reporter):
+class EpisodePlot(BestGenomeReporter):
     """Record and draw one episode of the best genome at the end (NEAT on control tasks).
 
     ``notes``: a list that gets a line when the episode cannot be recorded.
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], *, notes: list[str] | None = None) -> None:
-        self.out_dir = Path(out_dir)
-        self.notes = notes if notes is not None else []
-        self._strategy: Any = None
-        self._task: Any = None
-
-    def on_start(self, strategy: Any, task: Any, generations: int) -> None:
-        self._strategy, self._task = strategy, task
-
     def on_end(self, result: Any) -> None:
-        task, strategy = self._task, self._strategy
-        best = getattr(strategy, "best", None)
-        gc = genome_config(strategy)
-        if not callable(getattr(task, "record_episode", None)) or gc is None \
-                or not hasattr(best, "connections"):
+        task, found = self._task, self.best_genome(result)
+        if not callable(getattr(task, "record_episode", None)) or found is None:
             return
+        best, gc = found
         try:
             from neuroevo.viz import plots
         except ImportError:  # matplotlib not installed; FitnessPlots notes it
