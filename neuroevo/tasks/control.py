@@ -19,7 +19,9 @@ reaches ``fitness_threshold`` is measured again over ``K`` fresh episodes
 (:meth:`Control.confirm`, called by the loop) and that mean replaces its fitness, so the
 task is solved only by a mean over ``K`` episodes. ``solve_episodes=100`` is the usual
 definition of "solved" for gymnasium's tasks (LunarLander-v3: a mean return of 200 over
-100 consecutive episodes).
+100 consecutive episodes). Confirmation episodes run to the environment's own time limit
+(``solve_max_steps``), whatever ``max_steps`` is: a shorter ``max_steps`` only cuts the
+training episodes (a LunarLander genome that hovers costs 1,000 steps an episode).
 
 ``same_starts=True`` gives every candidate of a generation the same ``E`` start states
 (fresh ones each generation): common random numbers, so that a difference in fitness comes
@@ -94,6 +96,8 @@ class Control(Task):
             velocities, balancing for all ``max_steps``).
         solve_episodes: confirm a candidate at the threshold over this many fresh
             episodes before the task counts as solved (default: no confirmation).
+        solve_max_steps: time limit of those episodes; default the environment's own
+            (``max_steps`` where it has none, or where balancing to the end is the goal).
         same_starts: every candidate plays the same ``E`` start states in a generation
             (common random numbers), fresh ones each generation; default: its own.
         device, dtype: where the environment runs; default the policy's.
@@ -118,6 +122,7 @@ class Control(Task):
         fitness: str | Callable[[Any], Any] | None = None,
         fitness_threshold: float | None | str = "default",
         solve_episodes: int | None = None,
+        solve_max_steps: int | None = None,
         same_starts: bool = False,
         device: str | torch.device | None = None,
         dtype: torch.dtype | None = None,
@@ -125,7 +130,8 @@ class Control(Task):
         from neuroevo.envs import make
 
         for key, value, low in (("episodes", episodes, 1), ("max_steps", max_steps, 1),
-                                ("solve_episodes", solve_episodes, 1)):
+                                ("solve_episodes", solve_episodes, 1),
+                                ("solve_max_steps", solve_max_steps, 1)):
             if value is None and key != "episodes":
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -169,6 +175,11 @@ class Control(Task):
                 f"Control({env_name!r}): the environment has no time limit; pass max_steps="
             )
         self.max_steps = int(horizon)
+        if solve_max_steps is None:  # the environment's own limit, as in gymnasium's "solved"
+            at_horizon = getattr(probe, "solved_at_horizon", False)
+            own = probe.max_episode_steps
+            solve_max_steps = self.max_steps if own is None or at_horizon else own
+        self.solve_max_steps = int(solve_max_steps)
         self._setup_actions(probe, action, output_range)
         #: observations -> policy inputs (identity, fixed ranges or running statistics)
         self.observations = ObservationMap(env_name, self.num_inputs, obs_norm=obs_norm,
@@ -184,6 +195,7 @@ class Control(Task):
             )
         self.fitness_threshold = None if fitness_threshold is None else float(fitness_threshold)
         self._env: Any = None
+        self._solve_env: Any = None
         #: the last evaluate(): the seed its environment was reset with, the env steps that
         #: counted (episodes still running) and the lockstep steps taken
         self.last_seed: int | None = None
@@ -280,10 +292,13 @@ class Control(Task):
         ``solve_episodes`` is set (:func:`neuroevo.loop.confirm.confirm_solutions`).
         """
         episodes = episodes or self.solve_episodes or self.episodes
-        return self._scores(policy, episodes, generator, None, None, learn=False).mean(1)
+        return self._scores(policy, episodes, generator, None, None, learn=False,
+                            horizon=self.solve_max_steps).mean(1)
 
     def _scores(self, policy: BatchedPolicy, e: int, generator: torch.Generator | None,
-                candidates: Any, population_size: Any, *, learn: bool) -> torch.Tensor:
+                candidates: Any, population_size: Any, *, learn: bool,
+                horizon: int | None = None) -> torch.Tensor:
+        horizon = self.max_steps if horizon is None else horizon
         p = int(policy.num_candidates)
         ids = self._candidate_ids(p, candidates, population_size)
         pol_device, pol_dtype = policy_device_dtype(policy)
@@ -297,11 +312,11 @@ class Control(Task):
         else:  # the population's episode rows
             rows = (ids[:, None] * e + torch.arange(e)).flatten()
         if self._gym:
-            env = self._make_env(p * e, device, dtype)
+            env = self._make_env(p * e, device, dtype, horizon)
             obs, _ = env.reset(seed=(seed + rows).tolist())
         else:
             n = e if self.same_starts else e * (p if candidates is None else population_size)
-            env = self._make_env(n, device, dtype)
+            env = self._make_env(n, device, dtype, horizon)
             obs, _ = env.reset(seed=seed)
             if candidates is not None or self.same_starts:
                 env, obs = env.select(rows.to(device)), obs[rows.to(device)]
@@ -313,7 +328,7 @@ class Control(Task):
             tracker = EpisodeReturn(p * e, device=device, dtype=dtype)
         moments = self.observations.collector(p, e, device) if learn else None
         result = rollout(
-            env, policy, tracker, obs, episodes=e, max_steps=self.max_steps,
+            env, policy, tracker, obs, episodes=e, max_steps=horizon,
             observe=self._normalizer(device, dtype), act=self._action_mapper(device, dtype),
             num_outputs=self.num_outputs, name=self.env_name,
             on_observation=None if moments is None else moments.add,
@@ -379,21 +394,25 @@ class Control(Task):
                 break
         return torch.stack(states), torch.stack(rewards)
 
-    def _make_env(self, n: int, device: torch.device, dtype: torch.dtype) -> Any:
-        """An environment of ``n`` rows, built once and reused (a larger one is cut to ``n``)."""
-        env = self._env
+    def _make_env(self, n: int, device: torch.device, dtype: torch.dtype,
+                  horizon: int | None = None) -> Any:
+        """An environment of ``n`` rows with time limit ``horizon`` (default ``max_steps``),
+        built once and reused (a larger one is cut to ``n``); one pool per time limit."""
+        horizon = self.max_steps if horizon is None else horizon
+        slot = "_env" if horizon == self.max_steps else "_solve_env"
+        env = getattr(self, slot, None)
         if env is None or env.num_envs < n or env.device != device or env.dtype != dtype or (
             self._env_rebuild_on_resize and env.num_envs != n
         ):
             from neuroevo.envs import make
 
             env = make(
-                self.env_name, n, device=device, dtype=dtype, max_episode_steps=self.max_steps,
+                self.env_name, n, device=device, dtype=dtype, max_episode_steps=horizon,
                 autoreset_mode="Disabled", **self.env_kwargs,
             )
             if hasattr(env, "check_actions") and self.action != "raw":
                 env.check_actions = False  # actions come from argmax/threshold: in range
-            self._env = env
+            setattr(self, slot, env)
         return env if env.num_envs == n else env.select(torch.arange(n, device=device))
 
     @property

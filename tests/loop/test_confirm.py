@@ -132,3 +132,25 @@ def test_control_rejects_bad_solve_episodes(bad):
 def test_gymnasium_cartpole_is_what_the_reference_plays():
     # the reference above plays gymnasium's own CartPole-v1 (500-step limit)
     assert gymnasium.spec("CartPole-v1").max_episode_steps == 500
+
+
+def test_confirmation_runs_to_the_environments_own_time_limit():
+    """max_steps cuts the training episodes only: the proof uses gymnasium's 500 steps."""
+    config = ne.load_config(CARTPOLE_INI)
+    strategy = ne.NEAT(config)
+    strategy.setup(num_inputs=4, num_outputs=2, seed=2, device=torch.device("cpu"),
+                   dtype=torch.float64)
+    genomes = strategy.genomes[:8]
+    policy = ne.compile_population(genomes, config.genome_config, dtype=torch.float64)
+    task = Control("gym:CartPole-v1", episodes=1, max_steps=20, solve_episodes=2)
+    assert (task.max_steps, task.solve_max_steps) == (20, 500)
+    trained = task.evaluate(policy, generator=torch.Generator().manual_seed(1))
+    assert float(trained.max()) <= 20.0
+    scores = task.confirm(policy, generator=torch.Generator().manual_seed(3))
+    s = first_seed(3)
+    want = [neat_python_mean(g, config, "CartPole-v1", [s + i * 2 + j for j in range(2)])
+            for i, g in enumerate(genomes)]
+    assert scores.tolist() == pytest.approx(want, rel=1e-9)
+    assert max(want) > 20.0  # some genome balanced past the training limit
+    assert Control("DoublePole-v0", max_steps=300, solve_episodes=2).solve_max_steps == 300
+    assert Control("gym:CartPole-v1", solve_max_steps=100, solve_episodes=2).solve_max_steps == 100
