@@ -17,65 +17,40 @@ from neat.species import DefaultSpeciesSet, Species
 from neuroevo.config import PluginConfig
 from neuroevo.strategies.neat import speciation as neat_speciation
 from neuroevo.strategies.neat.speciation import FastSpeciesSet, GeneTable
+from tests.neat_ini import ini_text
 
-BASE = """
-[NEAT]
-fitness_criterion = max
-fitness_threshold = 100.0
-pop_size = {pop}
-reset_on_extinction = False
-no_fitness_termination = True
-[DefaultGenome]
-activation_default = sigmoid
-activation_mutate_rate = {act_rate}
-activation_options = sigmoid tanh relu
-aggregation_default = sum
-aggregation_mutate_rate = {agg_rate}
-aggregation_options = sum max
-bias_init_mean = 0.0
-bias_init_stdev = 1.0
-bias_max_value = 30.0
-bias_min_value = -30.0
-bias_mutate_power = 0.5
-bias_mutate_rate = 0.7
-bias_replace_rate = 0.1
-compatibility_disjoint_coefficient = 1.0
-compatibility_weight_coefficient = 0.5
-conn_add_prob = 0.5
-conn_delete_prob = 0.3
-enabled_default = True
-enabled_mutate_rate = 0.05
-feed_forward = True
-initial_connection = full
-node_add_prob = 0.3
-node_delete_prob = 0.1
-num_hidden = 0
-num_inputs = 2
-num_outputs = 1
-response_init_mean = 1.0
-response_init_stdev = 0.0
-response_max_value = 30.0
-response_min_value = -30.0
-response_mutate_power = 0.1
-response_mutate_rate = {resp_rate}
-response_replace_rate = 0.0
-weight_init_mean = 0.0
-weight_init_stdev = 1.0
-weight_max_value = 30
-weight_min_value = -30
-weight_mutate_power = 0.5
-weight_mutate_rate = 0.8
-weight_replace_rate = 0.1
-[DefaultSpeciesSet]
-compatibility_threshold = {threshold}
-[DefaultStagnation]
-species_fitness_func = max
-max_stagnation = 20
-species_elitism = 2
-[DefaultReproduction]
-elitism = 2
-survival_threshold = 0.2
-"""
+
+def xor_overrides(pop, threshold, act_rate, agg_rate, resp_rate) -> dict:
+    """The XOR setup of these tests as overrides of tests/neat_ini.py's BASE."""
+    return {
+        "NEAT": {"fitness_threshold": 100.0, "pop_size": pop, "no_fitness_termination": True},
+        "DefaultGenome": {
+            "activation_default": "sigmoid", "activation_mutate_rate": act_rate,
+            "activation_options": "sigmoid tanh relu",
+            "aggregation_default": "sum", "aggregation_mutate_rate": agg_rate,
+            "aggregation_options": "sum max",
+            "bias_max_value": 30.0, "bias_min_value": -30.0, "bias_mutate_power": 0.5,
+            "bias_mutate_rate": 0.7, "conn_add_prob": 0.5, "enabled_mutate_rate": 0.05,
+            "initial_connection": "full", "node_add_prob": 0.3, "node_delete_prob": 0.1,
+            "num_hidden": 0, "num_inputs": 2, "num_outputs": 1,
+            "response_init_stdev": 0.0, "response_max_value": 30.0, "response_min_value": -30.0,
+            "response_mutate_power": 0.1, "response_mutate_rate": resp_rate,
+            "response_replace_rate": 0.0,
+            "weight_max_value": 30, "weight_min_value": -30, "weight_mutate_power": 0.5,
+        },
+        "DefaultSpeciesSet": {"compatibility_threshold": threshold},
+    }
+
+
+XOR_DROP = {
+    "DefaultGenome": ["bias_init_type", "response_init_type", "weight_init_type",
+                      "enabled_rate_to_true_add", "enabled_rate_to_false_add"],
+    "DefaultReproduction": ["min_species_size"],
+}
+# A str.format template of the same INI, for test_neat_genome and test_neat_reproduction.
+BASE = ini_text(xor_overrides(pop="{pop}", threshold="{threshold}", act_rate="{act_rate}",
+                              agg_rate="{agg_rate}", resp_rate="{resp_rate}"), XOR_DROP)
+
 XOR = [((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0)]
 
 
@@ -88,9 +63,9 @@ def xor_fitness(genomes, config):
 def make_config(tmp_path, species_set=DefaultSpeciesSet, genome=neat.DefaultGenome, *,
                 pop=120, threshold=3.0, varied=True):
     path = tmp_path / f"cfg-{pop}-{threshold}-{varied}.ini"
-    path.write_text(BASE.format(pop=pop, threshold=threshold, act_rate=0.1 if varied else 0.0,
-                                agg_rate=0.1 if varied else 0.0,
-                                resp_rate=0.2 if varied else 0.0))
+    path.write_text(ini_text(xor_overrides(pop, threshold, act_rate=0.1 if varied else 0.0,
+                                           agg_rate=0.1 if varied else 0.0,
+                                           resp_rate=0.2 if varied else 0.0), XOR_DROP))
     return PluginConfig(genome, neat.DefaultReproduction, species_set,
                         neat.DefaultStagnation, str(path))
 

@@ -19,6 +19,7 @@ from neuroevo.envs.double_pole import AntiWiggleFitness, DoublePole
 from neuroevo.errors import TaskError
 from neuroevo.tasks.control import Control
 from tests.envs.test_double_pole import ref_rk4
+from tests.neat_ini import neat_config
 
 F64 = torch.float64
 
@@ -133,10 +134,7 @@ def test_pendulum_scaled_continuous_actions_match_gymnasium():
 def test_neat_genomes_compiled_match_neat_python_and_gymnasium(tmp_path):
     import neuroevo as ne
 
-    ini = tmp_path / "cp.ini"
-    ini.write_text(_CARTPOLE_INI)
-    config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                         neat.DefaultStagnation, str(ini))
+    config = neat_config(tmp_path, _CARTPOLE, drop=_CARTPOLE_DROP, name="cp.ini")
     pop = neat.Population(config, seed=7)
     genomes = list(pop.population.values())[:6]
     for g in genomes:  # some structure beyond the initial full connection
@@ -333,65 +331,24 @@ def test_double_pole_env_used_by_control_is_the_registered_one():
     assert isinstance(task._env, DoublePole) and task._env.num_envs == 2
 
 
-_CARTPOLE_INI = """
-[NEAT]
-fitness_criterion = max
-fitness_threshold = 475
-pop_size = 20
-reset_on_extinction = False
-no_fitness_termination = False
-
-[DefaultGenome]
-activation_default = tanh
-activation_mutate_rate = 0.0
-activation_options = tanh
-aggregation_default = sum
-aggregation_mutate_rate = 0.0
-aggregation_options = sum
-bias_init_mean = 0.0
-bias_init_stdev = 1.0
-bias_max_value = 30.0
-bias_min_value = -30.0
-bias_mutate_power = 0.5
-bias_mutate_rate = 0.7
-bias_replace_rate = 0.1
-compatibility_disjoint_coefficient = 1.0
-compatibility_weight_coefficient = 0.5
-conn_add_prob = 0.9
-conn_delete_prob = 0.1
-enabled_default = True
-enabled_mutate_rate = 0.01
-feed_forward = True
-initial_connection = full
-node_add_prob = 0.9
-node_delete_prob = 0.1
-num_hidden = 0
-num_inputs = 4
-num_outputs = 2
-response_init_mean = 1.0
-response_init_stdev = 0.0
-response_max_value = 30.0
-response_min_value = -30.0
-response_mutate_power = 0.0
-response_mutate_rate = 0.0
-response_replace_rate = 0.0
-weight_init_mean = 0.0
-weight_init_stdev = 1.0
-weight_max_value = 30
-weight_min_value = -30
-weight_mutate_power = 0.5
-weight_mutate_rate = 0.8
-weight_replace_rate = 0.1
-
-[DefaultSpeciesSet]
-compatibility_threshold = 3.0
-
-[DefaultStagnation]
-species_fitness_func = max
-max_stagnation = 20
-species_elitism = 2
-
-[DefaultReproduction]
-elitism = 2
-survival_threshold = 0.2
-"""
+# neat-python's CartPole setup (tanh and sum only, values within +-30) as overrides of
+# tests/neat_ini.py's BASE; the keys it never set are dropped.
+_CARTPOLE = {
+    "NEAT": {"fitness_threshold": 475, "pop_size": 20},
+    "DefaultGenome": {
+        "activation_default": "tanh", "activation_mutate_rate": 0.0, "activation_options": "tanh",
+        "aggregation_default": "sum", "aggregation_mutate_rate": 0.0, "aggregation_options": "sum",
+        "bias_max_value": 30.0, "bias_min_value": -30.0, "bias_mutate_power": 0.5,
+        "bias_mutate_rate": 0.7, "conn_add_prob": 0.9, "conn_delete_prob": 0.1,
+        "enabled_mutate_rate": 0.01, "initial_connection": "full",
+        "node_add_prob": 0.9, "node_delete_prob": 0.1, "num_hidden": 0, "num_inputs": 4,
+        "response_init_stdev": 0.0, "response_max_value": 30.0, "response_min_value": -30.0,
+        "response_mutate_power": 0.0, "response_mutate_rate": 0.0, "response_replace_rate": 0.0,
+        "weight_max_value": 30, "weight_min_value": -30, "weight_mutate_power": 0.5,
+    },
+}
+_CARTPOLE_DROP = {
+    "DefaultGenome": ["bias_init_type", "response_init_type", "weight_init_type",
+                      "enabled_rate_to_true_add", "enabled_rate_to_false_add"],
+    "DefaultReproduction": ["min_species_size"],
+}
