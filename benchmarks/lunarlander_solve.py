@@ -13,7 +13,8 @@ Two implementations run the same NEAT config (``configs/lunarlander.ini``) and t
 * **neat-python**: ``neat.Population.run`` with a serial ``eval_genomes`` that does the same
   with ``neat.nn.FeedForwardNetwork`` and one ``gymnasium.make("LunarLander-v3")``
   (argmax of the outputs), the loop a neat-python user writes; with ``same_starts`` every
-  genome of a generation plays the same freshly drawn start seeds, as in neuroevo.
+  genome of a generation plays the same freshly drawn start seeds, and training episodes
+  end at ``max_steps`` while the proof runs to gymnasium's limit, as in neuroevo.
 
 After either run, the winning genome is played by neat-python's ``FeedForwardNetwork`` on
 gymnasium's environment for 100 more episodes that no run has seen (seeds 10**9 + 1000 S + i):
@@ -114,12 +115,14 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
     task = tomllib.loads(EXPERIMENT.read_text())["task"]
     episodes, solve_episodes = int(task["episodes"]), int(task["solve_episodes"])
     same_starts = bool(task.get("same_starts", False))
+    max_steps = task.get("max_steps")  # training episodes only; the proof runs to gymnasium's limit
     generations = generations or int(tomllib.loads(EXPERIMENT.read_text())["experiment"]
                                      ["generations"])
     config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
                          neat.DefaultStagnation, str(INI))
     random.seed(seed)
-    env = gymnasium.make(ENV_ID)
+    env = gymnasium.make(ENV_ID, max_episode_steps=max_steps)
+    proof_env = gymnasium.make(ENV_ID)
     episode_seeds = random.Random(seed * 7919 + 17)  # fresh start states every generation
     counter = {"evaluations": 0, "raced": 0, "confirmed": 0}
 
@@ -141,7 +144,7 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
             for (_, genome), net in zip(genomes, nets):
                 if genome.fitness >= THRESHOLD:
                     seeds = shared if same_starts else draw(heat)
-                    genome.fitness = statistics.fmean(play(net, env, seeds))
+                    genome.fitness = statistics.fmean(play(net, proof_env, seeds))
                     counter["evaluations"] += heat
                     counter["raced" if heat < solve_episodes else "confirmed"] += 1
 
