@@ -64,7 +64,9 @@ def confirmation_seed(base_seed: int, generation: int) -> int:
 
 class _Runner:
     """Plays chosen candidates of ``policy``: a policy of those alone where the population
-    can be cut into slices (NEAT genomes, parameter rows), else the whole policy."""
+    can be cut into slices (NEAT genomes, parameter rows: rebuilt as the workers build
+    theirs) or narrowed (a policy with ``select``, as the tensor engine's), else the whole
+    policy."""
 
     def __init__(self, strategy: Strategy, task: Task, policy: BatchedPolicy) -> None:
         self.task, self.policy = task, policy
@@ -72,17 +74,26 @@ class _Runner:
             self.described = describe(strategy, policy, backend="solve_episodes")
         except ConfigError:
             self.described = None
+        self.narrowable = callable(getattr(policy, "select", None)) and not getattr(
+            policy, "recurrent", False)
+
+    def _sub_policy(self, positions: torch.Tensor) -> BatchedPolicy | None:
+        if self.described is not None:
+            device, dtype = policy_device_dtype(self.policy)
+            rows = self.described.rows.select(positions.numpy())
+            return build_policy(self.described.shared, rows, device=device, dtype=dtype)
+        if self.narrowable:
+            return self.policy.select(positions)
+        return None
 
     def means(self, positions: torch.Tensor, episodes: int, seed: int) -> tuple[torch.Tensor, int]:
         """Mean score of each candidate at ``positions`` over ``episodes`` fresh episodes,
         and the episodes played."""
         generator = torch.Generator(device="cpu").manual_seed(seed)
-        if self.described is None:
+        sub = self._sub_policy(positions)
+        if sub is None:
             scores = self.task.confirm(self.policy, generator=generator, episodes=episodes)
             return scores[positions], int(self.policy.num_candidates) * episodes
-        device, dtype = policy_device_dtype(self.policy)
-        rows = self.described.rows.select(positions.numpy())
-        sub = build_policy(self.described.shared, rows, device=device, dtype=dtype)
         return self.task.confirm(sub, generator=generator, episodes=episodes), len(positions) * episodes
 
 

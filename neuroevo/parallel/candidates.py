@@ -119,7 +119,7 @@ def describe(strategy: Strategy, policy: BatchedPolicy, *, backend: str) -> Cand
         )
     genomes = getattr(strategy, "genomes", None)
     config = getattr(strategy, "config", None)
-    if genomes is not None and hasattr(config, "genome_config") and len(genomes) == \
+    if isinstance(genomes, (list, tuple)) and hasattr(config, "genome_config") and len(genomes) == \
             policy.num_candidates and all(hasattr(g, "connections") for g in genomes[:1]):
         if getattr(strategy, "refine", None) is not None:
             raise ConfigError(

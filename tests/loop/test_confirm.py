@@ -154,3 +154,24 @@ def test_confirmation_runs_to_the_environments_own_time_limit():
     assert max(want) > 20.0  # some genome balanced past the training limit
     assert Control("DoublePole-v0", max_steps=300, solve_episodes=2).solve_max_steps == 300
     assert Control("gym:CartPole-v1", solve_max_steps=100, solve_episodes=2).solve_max_steps == 100
+
+
+def test_the_tensor_engine_confirms_only_the_chosen_genomes():
+    """Its policy is narrowed with select(): the chosen genomes' means equal neat-python's
+    networks (converted from the tensors) on gymnasium, and only they play."""
+    config = ne.load_config(CARTPOLE_INI)
+    strategy = ne.NEAT(config, engine="tensor")
+    strategy.setup(num_inputs=4, num_outputs=2, seed=4, device=torch.device("cpu"),
+                   dtype=torch.float64)
+    policy = strategy.ask()
+    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=5, fitness_threshold=0.0)
+    fitness = torch.full((policy.num_candidates,), -1.0, dtype=torch.float64)
+    fitness[[3, 11]] = torch.tensor([2.0, 1.0], dtype=torch.float64)
+    _, confirmation = confirm_solutions(strategy, task, policy, fitness, 0.0, seed=8)
+    assert confirmation.positions == [3, 11]
+    assert confirmation.evaluations == 2 * 1 + 2 * 5  # heat of 1 episode, then 5, for 2 genomes
+    genomes = strategy.genomes(torch.tensor([3, 11]))
+    s = first_seed(9)
+    want = [neat_python_mean(g, config, "CartPole-v1", [s + i * 5 + j for j in range(5)])
+            for i, g in enumerate(genomes)]
+    assert confirmation.scores == pytest.approx(want, rel=1e-9)

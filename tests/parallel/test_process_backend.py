@@ -110,6 +110,14 @@ def test_a_policy_that_cannot_be_sliced_is_refused(process_backend):
         ne.evolve(_OwnStrategy(), ne.tasks.XOR(), generations=1, backend=process_backend)
 
 
+def test_the_tensor_engine_is_refused_with_the_fix(process_backend):
+    """Its genomes live in tensors (``genomes`` is a method there): one ConfigError, not a
+    TypeError from inside the backend."""
+    strategy = ne.NEAT("configs/xor.ini", engine="tensor")
+    with pytest.raises(ConfigError, match="TensorPolicy cannot be cut into slices.*workers=None"):
+        ne.evolve(strategy, ne.tasks.XOR(), generations=1, backend=process_backend)
+
+
 def test_genomes_travel_as_arrays_not_pickled_neat_python_objects(process_backend):
     neat_run(process_backend, generations=1, pop_size=30)
     sent = process_backend.last.bytes_sent
