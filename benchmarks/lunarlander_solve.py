@@ -6,10 +6,10 @@ Two implementations run the same NEAT config (``configs/lunarlander.ini``) and t
 * **neuroevo**: ``neuroevo run configs/lunarlander.toml --seed S`` (through
   :func:`neuroevo.run.cli.run_experiment`, one process, one torch thread). Each genome
   plays ``[task] episodes`` episodes with fresh start states every generation; a genome
-  whose mean reaches 200 races on fresh episodes, 20 and then, if still at 200, the
-  ``solve_episodes = 100`` of the definition; the last mean replaces its fitness
-  (:mod:`neuroevo.loop.confirm`), and the run is solved when a mean over 100 fresh
-  episodes is 200 or more.
+  whose mean reaches 200 races on fresh episodes: 20, then the ``solve_episodes = 100`` of
+  the definition, then 100 more (a replication), each heat only for those still at 200;
+  the last mean replaces its fitness (:mod:`neuroevo.loop.confirm`), and the run is solved
+  when both means over 100 fresh episodes are 200 or more.
 * **neat-python**: ``neat.Population.run`` with a serial ``eval_genomes`` that does the same
   with ``neat.nn.FeedForwardNetwork`` and one ``gymnasium.make("LunarLander-v3")``
   (argmax of the outputs), the loop a neat-python user writes; with ``same_starts`` every
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import pathlib
 import platform
 import random
@@ -51,7 +50,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import neuroevo as ne  # noqa: E402
-from neuroevo.loop.confirm import HEAT_FRACTION  # noqa: E402
+from neuroevo.loop.confirm import heat_sizes  # noqa: E402
 from neuroevo.run.cli import run_experiment  # noqa: E402
 
 EXPERIMENT = ROOT / "configs" / "lunarlander.toml"
@@ -124,7 +123,7 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
     env = gymnasium.make(ENV_ID, max_episode_steps=max_steps)
     proof_env = gymnasium.make(ENV_ID)
     episode_seeds = random.Random(seed * 7919 + 17)  # fresh start states every generation
-    counter = {"evaluations": 0, "raced": 0, "confirmed": 0}
+    counter = {"evaluations": 0, "raced": 0, "confirmed": 0, "replicated": 0}
 
     def draw(n):
         return [episode_seeds.randrange(2**31) for _ in range(n)]
@@ -137,16 +136,16 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
             genome.fitness = statistics.fmean(play(net, env, seeds))
             nets.append(net)
             counter["evaluations"] += episodes
-        # the same proof neuroevo asks for (neuroevo.loop.confirm): a heat of K/5 fresh
-        # episodes, then K more for those still at the threshold; the last mean is the fitness
-        for heat in (math.ceil(solve_episodes / HEAT_FRACTION), solve_episodes):
+        # the same proof neuroevo asks for (neuroevo.loop.confirm): heats of K/5, K and K
+        # fresh episodes, each for those still at the threshold; the last mean is the fitness
+        for i, heat in enumerate(heat_sizes(solve_episodes)):
             shared = draw(heat)
             for (_, genome), net in zip(genomes, nets):
                 if genome.fitness >= THRESHOLD:
                     seeds = shared if same_starts else draw(heat)
                     genome.fitness = statistics.fmean(play(net, proof_env, seeds))
                     counter["evaluations"] += heat
-                    counter["raced" if heat < solve_episodes else "confirmed"] += 1
+                    counter[("raced", "confirmed", "replicated")[i]] += 1
 
     population = neat.Population(config)
     t0 = time.perf_counter()

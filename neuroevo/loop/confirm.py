@@ -6,16 +6,20 @@ average 200 on LunarLander over 3 episodes by luck. Gymnasium's definition of "s
 mean return at the threshold over 100 consecutive episodes. So, when a task sets
 ``solve_episodes = K``, every candidate of a generation whose fitness reaches the threshold
 is measured again on fresh episodes (:meth:`neuroevo.tasks.Control.confirm`), in a race of
-two heats (the idea of racing: Maron & Moore, "Hoeffding races", NIPS 1993):
+heats (the idea of racing: Maron & Moore, "Hoeffding races", NIPS 1993). A candidate
+whose mean in a heat falls below the threshold is out, and that mean becomes its fitness:
 
-1. each plays ``ceil(K / 5)`` fresh episodes; one whose mean there falls below the threshold
-   is out, and that mean becomes its fitness;
-2. the others play ``K`` more fresh episodes; that mean becomes their fitness.
+1. ``ceil(K / 5)`` fresh episodes: most lucky candidates are far from a solution, and a
+   fifth of the episodes shows it;
+2. ``K`` fresh episodes: the definition;
+3. ``K`` more fresh episodes, a replication. Passing heat 2 is itself a selection: among
+   the many candidates of a run that come near the threshold, the first to pass tends to be
+   one that drew lucky episodes (the winner's curse), and a fresh heat of the same size
+   measures it without that bias.
 
 A replaced fitness is a better estimate of the same quantity, so the strategy sees it
-instead. The generation solves the task only if a mean over ``K`` fresh episodes reaches the
-threshold. The first heat spends a fifth of the episodes on the lucky candidates that are
-far from a solution, which are most of them.
+instead. The generation solves the task only if a candidate's means over two independent
+sets of ``K`` fresh episodes both reach the threshold; its fitness is the second.
 """
 
 from __future__ import annotations
@@ -35,24 +39,33 @@ from neuroevo.tasks.base import Task
 HEAT_FRACTION = 5
 
 
+def heat_sizes(solve_episodes: int) -> tuple[int, int, int]:
+    """Episodes of each heat: a fifth, the definition, the replication."""
+    return (math.ceil(solve_episodes / HEAT_FRACTION), solve_episodes, solve_episodes)
+
+
 @dataclass(frozen=True)
 class Confirmation:
     """The candidates re-measured in one generation."""
 
     #: their positions in the population, best training fitness first
     positions: list[int]
-    #: their new fitness, in the same order: the mean over the first heat for those out
-    #: after it, else the mean over ``solve_episodes`` fresh episodes
+    #: their new fitness, in the same order: the mean over the last heat each played
     scores: list[float]
-    #: which of them played the full ``solve_episodes`` (same order)
-    full: list[bool]
+    #: how many heats each played (same order; 3: all, the last one the replication)
+    heats: list[int]
     #: the episodes played (counted as evaluations)
     evaluations: int
 
     @property
+    def confirmed(self) -> int:
+        """Candidates that played ``solve_episodes`` episodes (heat 2) or more."""
+        return sum(h >= 2 for h in self.heats)
+
+    @property
     def best_full(self) -> float | None:
-        """The best mean over ``solve_episodes`` episodes, or ``None`` if none got there."""
-        means = [s for s, f in zip(self.scores, self.full) if f]
+        """The best last mean over ``solve_episodes`` episodes, or ``None`` if none got there."""
+        means = [s for s, h in zip(self.scores, self.heats) if h >= 2]
         return max(means) if means else None
 
 
@@ -104,8 +117,8 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
 
     Returns the new fitness and what was confirmed (``None`` when no candidate reached the
     threshold, or the task sets no ``solve_episodes``). ``policy`` is the population just
-    asked for, before ``strategy.tell``. The first heat's episodes are drawn from ``seed``,
-    the second's from ``seed + 1``.
+    asked for, before ``strategy.tell``. Heat ``i`` (from 0) draws its episodes from
+    ``seed + i``.
     """
     episodes = getattr(task, "solve_episodes", None)
     if not episodes:
@@ -118,18 +131,23 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
         return fitness, None
     order = reached[fitness[reached].cpu().argsort(descending=True, stable=True)]
     runner = _Runner(strategy, task, policy)
-    heat, played = runner.means(order, math.ceil(episodes / HEAT_FRACTION), seed)
-    scores = heat.double().cpu().clone()
-    passed = scores >= threshold
-    if bool(passed.any()):
-        final, more = runner.means(order[passed], int(episodes), seed + 1)
-        scores[passed] = final.double().cpu()
-        played += more
+    scores = torch.zeros(len(order), dtype=torch.float64)
+    heats = torch.zeros(len(order), dtype=torch.long)
+    alive = torch.ones(len(order), dtype=torch.bool)
+    played = 0
+    for i, size in enumerate(heat_sizes(int(episodes))):
+        if not bool(alive.any()):
+            break
+        means, n = runner.means(order[alive], size, seed + i)
+        scores[alive] = means.double().cpu()
+        heats[alive] += 1
+        played += n
+        alive &= scores >= threshold
     cast = scores.to(fitness.dtype)
     below = (scores < threshold) & (cast >= threshold)  # rounded up to the threshold: not solved
     cast[below] = torch.nextafter(torch.tensor(threshold, dtype=fitness.dtype),
                                   torch.tensor(-math.inf, dtype=fitness.dtype))
     confirmed = fitness.clone()
     confirmed[order.to(fitness.device)] = cast.to(fitness.device)
-    return confirmed, Confirmation([int(i) for i in order], scores.tolist(), passed.tolist(),
+    return confirmed, Confirmation([int(i) for i in order], scores.tolist(), heats.tolist(),
                                    played)

@@ -57,11 +57,11 @@ def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor
 
 
 def _confirmation_stats(confirmation: Confirmation | None) -> dict[str, float]:
-    """Statistics of a generation's confirmation: candidates raced, those that played the
-    full ``solve_episodes`` and the best mean among them."""
+    """Statistics of a generation's confirmation: candidates raced, those that played
+    ``solve_episodes`` episodes and the best last mean among them."""
     if confirmation is None:
         return {}
-    stats = {"raced": float(len(confirmation.positions)), "confirmed": float(sum(confirmation.full))}
+    stats = {"raced": float(len(confirmation.positions)), "confirmed": float(confirmation.confirmed)}
     if confirmation.best_full is not None:
         stats["confirmed_best"] = confirmation.best_full
     return stats

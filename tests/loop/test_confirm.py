@@ -49,36 +49,38 @@ def test_control_confirm_equals_neat_python_on_gymnasium_lunarlander():
 
 def test_confirm_solutions_races_the_chosen_neat_genomes():
     """The loop rebuilds only the genomes at the threshold, best first; each plays a heat of
-    ceil(K / 5) fresh episodes, those still at the threshold play K more, and the last mean
-    becomes the fitness -- all as neat-python's networks play gymnasium's CartPole."""
+    ceil(K / 5) fresh episodes, those still at the threshold K more, those still there K
+    more again, and the last mean becomes the fitness -- all as neat-python's networks play
+    gymnasium's CartPole."""
     config = ne.load_config(CARTPOLE_INI)
     strategy = ne.NEAT(config)
     strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
                    dtype=torch.float64)
     policy = strategy.ask()
     size = policy.num_candidates
-    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=10, fitness_threshold=30.0)
+    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=10, fitness_threshold=20.0)
     fitness = torch.full((size,), 5.0, dtype=torch.float64)
     chosen = [17, 4, 9, 30, 41, 60]
     fitness[chosen] = torch.tensor([300.0, 200.0, 100.0, 90.0, 80.0, 70.0], dtype=torch.float64)
-    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 30.0, seed=5)
+    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 20.0, seed=5)
     assert confirmation.positions == chosen  # best training fitness first
-    heat_seed, final_seed = first_seed(5), first_seed(6)
-    heat = [neat_python_mean(strategy.genomes[pos], config, "CartPole-v1",
-                             [heat_seed + i * 2 + j for j in range(2)])
-            for i, pos in enumerate(chosen)]
-    passed = [pos for pos, h in zip(chosen, heat) if h >= 30.0]
-    assert 0 < len(passed) < len(chosen)  # this draw has both kinds
-    final = {pos: neat_python_mean(strategy.genomes[pos], config, "CartPole-v1",
-                                   [final_seed + i * 10 + j for j in range(10)])
-             for i, pos in enumerate(passed)}
-    want = [final.get(pos, h) for pos, h in zip(chosen, heat)]
+    last, heats, alive, played = {}, {pos: 0 for pos in chosen}, list(chosen), 0
+    for i, size in enumerate((2, 10, 10)):  # heat i draws from seed 5 + i
+        s = first_seed(5 + i)
+        for k, pos in enumerate(alive):
+            last[pos] = neat_python_mean(strategy.genomes[pos], config, "CartPole-v1",
+                                         [s + k * size + j for j in range(size)])
+            heats[pos] += 1
+        played += size * len(alive)
+        alive = [pos for pos in alive if last[pos] >= 20.0]
+    assert sorted(set(heats.values())) == [1, 2, 3]  # this draw has every kind
+    want = [last[pos] for pos in chosen]
     assert confirmation.scores == pytest.approx(want, rel=1e-9)
-    assert confirmation.full == [pos in final for pos in chosen]
+    assert confirmation.heats == [heats[pos] for pos in chosen]
     assert new[chosen].tolist() == pytest.approx(want, rel=1e-9)
     others = [i for i in range(size) if i not in chosen]
     assert torch.equal(new[others], fitness[others])
-    assert confirmation.evaluations == 2 * len(chosen) + 10 * len(passed)
+    assert confirmation.evaluations == played
 
 
 class ProvedScore(Score):
@@ -105,9 +107,9 @@ def test_loop_is_solved_only_by_a_confirmed_mean():
     assert proved.best_fitness == 3.0  # generation 4's best output, 5, minus 2
     # Climb's policy cannot be cut into slices: all 3 candidates play every heat. Generations
     # 2 and 3 end after the first heat (2 episodes: the truth is below 3); in generation 4 the
-    # candidate at 5 (truth 3) plays the second heat, 10 episodes
-    assert task.heats == [2, 2, 2, 10]
-    assert proved.evaluations == 5 * 3 + 3 * 3 * 2 + 3 * 10
+    # candidate at 5 (truth 3) plays the second and third heats, 10 episodes each
+    assert task.heats == [2, 2, 2, 10, 10]
+    assert proved.evaluations == 5 * 3 + 3 * 3 * 2 + 2 * 3 * 10
     assert [h.extra.get("raced") for h in proved.history] == [None, None, 1, 3, 3]
     assert [h.extra.get("confirmed") for h in proved.history] == [None, None, 0, 0, 1]
     assert [h.best_fitness for h in proved.history] == [1.0, 2.0, 2.5, 2.0, 3.0]
@@ -169,9 +171,9 @@ def test_the_tensor_engine_confirms_only_the_chosen_genomes():
     fitness[[3, 11]] = torch.tensor([2.0, 1.0], dtype=torch.float64)
     _, confirmation = confirm_solutions(strategy, task, policy, fitness, 0.0, seed=8)
     assert confirmation.positions == [3, 11]
-    assert confirmation.evaluations == 2 * 1 + 2 * 5  # heat of 1 episode, then 5, for 2 genomes
+    assert confirmation.evaluations == 2 * (1 + 5 + 5)  # heats of 1, 5 and 5 episodes, 2 genomes
     genomes = strategy.genomes(torch.tensor([3, 11]))
-    s = first_seed(9)
+    s = first_seed(10)  # the third heat's draw
     want = [neat_python_mean(g, config, "CartPole-v1", [s + i * 5 + j for j in range(5)])
             for i, g in enumerate(genomes)]
     assert confirmation.scores == pytest.approx(want, rel=1e-9)
