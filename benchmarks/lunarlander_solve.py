@@ -98,6 +98,7 @@ def run_neuroevo(seed: int, generations: int | None) -> dict:
                                      generations=generations)
         config = ne.load_config(INI)
         genome = ne.load_genome(out / "best_genome.json", config.genome_config)
+        ne.save_genome(genome, PER_SEED / f"neuroevo-seed{seed}-winner.json", config.genome_config)
     return {"solved": result.solved, "generations": result.generations,
             "evaluations": result.evaluations, "seconds": result.seconds,
             "best_fitness": result.best_fitness,
@@ -154,6 +155,8 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
     best = max(population.population.values(), key=lambda g: g.fitness or -1e9)
     solved = best.fitness is not None and best.fitness >= THRESHOLD
     genome = best if solved else winner
+    PER_SEED.mkdir(parents=True, exist_ok=True)
+    ne.save_genome(genome, PER_SEED / f"neat-python-seed{seed}-winner.json", config.genome_config)
     return {"solved": bool(solved), "generations": population.generation,
             "evaluations": counter["evaluations"], "seconds": seconds,
             "best_fitness": float(winner.fitness), "raced": counter["raced"],
