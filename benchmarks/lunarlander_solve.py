@@ -29,6 +29,7 @@ Usage::
     python benchmarks/lunarlander_solve.py run --impl neuroevo --seed 1
     python benchmarks/lunarlander_solve.py run --impl neat-python --seed 1
     python benchmarks/lunarlander_solve.py summary      # table of every seed run so far
+    python benchmarks/lunarlander_solve.py replay benchmarks/results/lunarlander_solve/neuroevo-seed9-winner.json
 """
 
 from __future__ import annotations
@@ -165,6 +166,32 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
             "retest_mean": retest(genome, config, seed)}
 
 
+def replay(path: pathlib.Path, episodes: int, seed: int) -> str:
+    """A saved winner over ``episodes`` more episodes: neuroevo's confirmation in float32 and
+    float64, and neat-python + gymnasium on the same start seeds (with the spread)."""
+    import gymnasium
+    import neat
+
+    from neuroevo.tasks.control import Control
+
+    torch.set_num_threads(1)
+    config = ne.load_config(INI)
+    genome = ne.load_genome(path, config.genome_config)
+    task = Control("gym:" + ENV_ID, solve_episodes=episodes)
+    lines = [f"{path.name}: mean return over {episodes} episodes (start seeds drawn from "
+             f"torch.Generator().manual_seed({seed}))"]
+    for dtype in (torch.float32, torch.float64):
+        policy = ne.compile_population([genome], config.genome_config, dtype=dtype)
+        mean = float(task.confirm(policy, generator=torch.Generator().manual_seed(seed))[0])
+        lines.append(f"  neuroevo Control.confirm, {dtype}: {mean:.4f}")
+    first = int(torch.randint(0, 2**31 - 1, (1,), generator=torch.Generator().manual_seed(seed)))
+    returns = play(neat.nn.FeedForwardNetwork.create(genome, config), gymnasium.make(ENV_ID),
+                   [first + j for j in range(episodes)])
+    lines.append(f"  neat-python + gymnasium, same seeds: {statistics.fmean(returns):.4f} "
+                 f"(per-episode standard deviation {statistics.pstdev(returns):.1f})")
+    return "\n".join(lines) + "\n"
+
+
 def summarize(rows: list[dict]) -> dict:
     solved = [r for r in rows if r["solved"]]
     return {
@@ -214,7 +241,16 @@ def main() -> None:
     run.add_argument("--generations", type=int, default=None,
                      help="generation limit (default: the experiment file's)")
     sub.add_parser("summary", help="collect the saved rows into the results table")
+    again = sub.add_parser("replay", help="a saved winner over more episodes, three ways")
+    again.add_argument("genome", type=pathlib.Path)
+    again.add_argument("--episodes", type=int, default=300)
+    again.add_argument("--seed", type=int, default=123)
     args = parser.parse_args()
+    if args.command == "replay":
+        text = replay(args.genome, args.episodes, args.seed)
+        (PER_SEED / (args.genome.stem + "-replay.txt")).write_text(text)
+        print(text, end="")
+        return
     if args.command == "run":
         fn = run_neuroevo if args.impl == "neuroevo" else run_neat_python
         row = {"seed": args.seed, **fn(args.seed, args.generations)}

@@ -48,7 +48,10 @@ def test_ready_configs_fit_gymnasiums_environment(stem, env_id):
 
 
 def test_a_gym_experiment_runs_and_resumes(tmp_path, capsys):
-    (tmp_path / "lunarlander.ini").write_text((CONFIGS / "lunarlander.ini").read_text())
+    # 6 genomes hold 3 species of 2 at most: a coarser compatibility threshold than the
+    # shipped 1.0 (which splits 150 genomes into ~25 species)
+    (tmp_path / "lunarlander.ini").write_text((CONFIGS / "lunarlander.ini").read_text().replace(
+        "compatibility_threshold = 1.0", "compatibility_threshold = 3.0"))
     exp = tmp_path / "tiny.toml"
     exp.write_text('[experiment]\ngenerations = 2\nseed = 2\nstop_on_solve = false\n'
                    '[task]\nname = "gym:LunarLander-v3"\nepisodes = 1\nmax_steps = 15\n'
@@ -61,3 +64,18 @@ def test_a_gym_experiment_runs_and_resumes(tmp_path, capsys):
     result = json.loads((out / "result.json").read_text())
     assert (result["task"], result["generations"]) == ("gym:LunarLander-v3", 3)
     assert [h["generation"] for h in result["history"]] == [0, 1, 2]
+
+
+def test_too_many_species_for_the_population_is_one_line(tmp_path, capsys):
+    """neat-python raises a RuntimeError when the species outnumber pop_size / 2; the
+    command says what to change instead of a traceback."""
+    (tmp_path / "lunarlander.ini").write_text((CONFIGS / "lunarlander.ini").read_text())
+    exp = tmp_path / "tiny.toml"
+    exp.write_text('[experiment]\ngenerations = 2\nseed = 2\n'
+                   '[task]\nname = "gym:LunarLander-v3"\nepisodes = 1\nmax_steps = 15\n'
+                   '[strategy]\nname = "neat"\nconfig = "lunarlander.ini"\npop_size = 6\n')
+    assert main(["run", str(exp), "--quiet", "--out", str(tmp_path / "run"),
+                 "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "species need at least 2 genomes each" in err and "raise pop_size" in err, err

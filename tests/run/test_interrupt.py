@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ def test_two_ctrl_c_leave_a_resumable_checkpoint(tmp_path):
         for line in proc.stdout:  # one line per generation (not a terminal)
             if line.startswith("gen") and int(line.split()[1]) >= 2:
                 break
+        # keep reading stdout: a fast run fills the pipe (64 kB, ~900 generations) before the
+        # signal lands, and would then block in a write while this test reads stderr
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         proc.send_signal(signal.SIGINT)
         said = []
         for line in proc.stderr:
@@ -56,7 +60,8 @@ def test_two_ctrl_c_leave_a_resumable_checkpoint(tmp_path):
                 break
         assert "(please wait)" in said[-1], said
         proc.send_signal(signal.SIGINT)  # while the checkpoint is written
-        rest = proc.communicate(timeout=60)[1]
+        proc.wait(timeout=60)
+        rest = proc.stderr.read()
     finally:
         proc.kill()
     assert proc.returncode == 130

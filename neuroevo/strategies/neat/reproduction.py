@@ -42,12 +42,36 @@ from neat.genome import DefaultGenome
 from neat.math_util import mean
 from neat.reproduction import DefaultReproduction
 
+from neuroevo.errors import StrategyError
 from neuroevo.strategies.neat.genes import default_genes
 from neuroevo.strategies.neat.genome import FastGenome
 from neuroevo.strategies.neat.offspring import make_children
 from neuroevo.strategies.neat.runtime import quiet_collector
 
-__all__ = ["FastReproduction"]
+__all__ = ["FastReproduction", "reproduce", "too_many_species"]
+
+
+def too_many_species(config: Any, n_species: int, generation: int) -> StrategyError:
+    """The error for more species than ``pop_size`` can give their minimum size each."""
+    rc = config.reproduction_config
+    return StrategyError(
+        f"NEAT generation {generation}: {n_species} species need at least "
+        f"{max(rc.min_species_size, rc.elitism)} genomes each (max(min_species_size, elitism)) "
+        f"but pop_size is {config.pop_size}; raise pop_size or compatibility_threshold, or "
+        "lower min_species_size / elitism")
+
+
+def reproduce(population: Any, config: Any) -> dict:
+    """``population.reproduction.reproduce`` for the next generation of a neat-python
+    ``Population``, with neat-python's too-many-species RuntimeError as a StrategyError."""
+    try:
+        return population.reproduction.reproduce(config, population.species, config.pop_size,
+                                                 population.generation)
+    except RuntimeError as e:
+        if "Configuration conflict" not in str(e):
+            raise
+        raise too_many_species(config, len(population.species.species),
+                               population.generation) from None
 
 
 def _fast_path(config: Any) -> bool:

@@ -46,6 +46,7 @@ from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.base import Strategy
 from neuroevo.strategies.neat.engines import check_engine, tensor_engine, tensor_engine_from_experiment
+from neuroevo.strategies.neat.reproduction import reproduce
 from neuroevo.strategies.neat.runtime import NeatRuntime, quiet_collector
 
 _PARAMS = {
@@ -303,8 +304,7 @@ class NEAT(Strategy):
 
     def _next_generation(self, pop: neat.Population) -> None:
         """neat-python's reproduce, extinction handling, speciate and end_generation."""
-        pop.population = pop.reproduction.reproduce(self.config, pop.species,
-                                                    self.config.pop_size, pop.generation)
+        pop.population = reproduce(pop, self.config)
         if not pop.species.species:
             pop.reporters.complete_extinction()
             if not self.config.reset_on_extinction:
