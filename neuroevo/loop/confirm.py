@@ -107,7 +107,8 @@ class _Runner:
         if sub is None:
             scores = self.task.confirm(self.policy, generator=generator, episodes=episodes)
             return scores[positions], int(self.policy.num_candidates) * episodes
-        return self.task.confirm(sub, generator=generator, episodes=episodes), len(positions) * episodes
+        scores = self.task.confirm(sub, generator=generator, episodes=episodes)
+        return scores, len(positions) * episodes
 
 
 def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,

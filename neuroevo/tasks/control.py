@@ -18,8 +18,8 @@ threshold over 3 episodes by luck. ``solve_episodes=K`` asks for proof: a candid
 reaches ``fitness_threshold`` is measured again on fresh episodes (:meth:`Control.confirm`,
 called by the loop: heats of ``K/5``, ``K`` and ``K`` episodes, each for those still at
 the threshold; see :mod:`neuroevo.loop.confirm`) and the last mean replaces its fitness,
-so the task is solved only by means over ``K`` fresh episodes. ``solve_episodes=100`` is the usual
-definition of "solved" for gymnasium's tasks (LunarLander-v3: a mean return of 200 over
+so the task is solved only by means over ``K`` fresh episodes. ``solve_episodes=100`` is
+the usual definition of "solved" for gymnasium's tasks (LunarLander-v3: a mean return of 200 over
 100 consecutive episodes). Confirmation episodes run to the environment's own time limit
 (``solve_max_steps``), whatever ``max_steps`` is: a shorter ``max_steps`` only cuts the
 training episodes (a LunarLander genome that hovers costs 1,000 steps an episode).

@@ -52,7 +52,8 @@ __all__ = ["FastReproduction", "reproduce", "too_many_species"]
 
 
 def too_many_species(config: Any, n_species: int, generation: int) -> StrategyError:
-    """The error for more species than ``pop_size`` can give their minimum size each."""
+    """The error for more species than ``pop_size`` can give their minimum size each (both
+    engines)."""
     rc = config.reproduction_config
     return StrategyError(
         f"NEAT generation {generation}: {n_species} species need at least "

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from neuroevo.errors import StrategyError
+from neuroevo.strategies.neat.reproduction import too_many_species
 from neuroevo.strategies.neat.tensor.genes import Genomes
 from neuroevo.strategies.neat.tensor.speciation import SpeciesTable
 from neuroevo.strategies.neat.tensor.stagnation import rank_members, species_fitness, update
@@ -49,16 +49,14 @@ class Plan:
     child_species: Tensor     # species position of each child (parent species)
 
 
-def spawn_counts(config: Any, adjusted: list[float], sizes: list[int]) -> list[int]:
+def spawn_counts(config: Any, adjusted: list[float], sizes: list[int],
+                 generation: int) -> list[int]:
     """neat-python's ``compute_spawn`` then ``_adjust_spawn_exact``."""
     rc = config.reproduction_config
     min_size = max(rc.min_species_size, rc.elitism)
     repro = config.reproduction_type
     if len(sizes) * min_size > config.pop_size:
-        raise StrategyError(
-            f"NEAT: {len(sizes)} species need at least {min_size} genomes each "
-            f"(max(min_species_size, elitism) in [DefaultReproduction]) but pop_size is "
-            f"{config.pop_size}; raise pop_size or compatibility_threshold, or lower those")
+        raise too_many_species(config, len(sizes), generation)
     spawn = repro.compute_spawn(adjusted, sizes, config.pop_size, min_size)
     return repro._adjust_spawn_exact(None, spawn, config.pop_size, min_size)
 
@@ -89,7 +87,7 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
     for i in remaining:
         table.adjusted_fitness[i] = (mean[i] - lo) / span
     spawn = spawn_counts(config, [table.adjusted_fitness[i] for i in remaining],
-                         [sizes[i] for i in remaining])
+                         [sizes[i] for i in remaining], generation)
 
     start = (torch.cumsum(size, 0) - size).tolist()
 
