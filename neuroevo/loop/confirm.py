@@ -12,36 +12,97 @@ whose mean in a heat falls below the threshold is out, and that mean becomes its
 1. ``ceil(K / 5)`` fresh episodes: most lucky candidates are far from a solution, and a
    fifth of the episodes shows it;
 2. ``K`` fresh episodes: the definition;
-3. ``K`` more fresh episodes, a replication. Passing heat 2 is itself a selection: among
-   the many candidates of a run that come near the threshold, the first to pass tends to be
-   one that drew lucky episodes (the winner's curse), and a fresh heat of the same size
-   measures it without that bias.
+3. ``2K`` more fresh episodes, a replication, whose mean must be at least
+   :data:`MARGIN_SE` standard errors above the threshold.
+
+The proof is a function of the candidate alone. A run tests many candidates near the
+threshold, and each test that is passed by luck is a false solution (the winner's curse: on
+LunarLander, winners that had passed two heats of 100 episodes at 200 averaged 186-199 on
+100 unseen episodes). Three rules keep that chance small:
+
+* **One proof per candidate.** A candidate's episodes are seeded from the run seed and a
+  hash of its network (:meth:`~neuroevo.parallel.genomes.PackedGenomes.digest`), so an
+  elite that reaches the threshold again in a later generation replays the same episodes
+  and gets the same verdict, instead of a fresh try. The :class:`ProofRecord` keeps the
+  verdicts, so the episodes are played once, and checkpoints keep the record, so a resumed
+  run counts its evaluations as the uninterrupted one did.
+* **A replication** free of heat 2's selection, twice its size.
+* **A margin.** The replication's mean minus :data:`MARGIN_SE` standard errors must reach
+  the threshold. Three standard errors is a one-sided 99.87 % bound; the margin is that wide
+  because a run puts tens of candidates to the replication (a Bonferroni bound at 5 % over
+  20 tests needs 2.8).
 
 A replaced fitness is a better estimate of the same quantity, so the strategy sees it
-instead. The generation solves the task only if a candidate's means over two independent
-sets of ``K`` fresh episodes both reach the threshold; its fitness is the second.
+instead; a candidate that is at the threshold but not proved gets the largest value below
+it. The generation solves the task only if a candidate passes all three heats.
+
+Policies whose candidates have no network hash (a user's own ``BatchedPolicy``, the tensor
+engine's networks) are raced together on episodes of the generation's own seed, without the
+record: a candidate re-raced in a later generation gets fresh episodes. So does every
+candidate of a task whose state changes between generations (running observation statistics:
+the same network is another policy each generation).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
-from neuroevo.errors import ConfigError
+from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.parallel.candidates import build_policy, describe
+from neuroevo.parallel.taskstate import task_state
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.strategies.base import Strategy
 from neuroevo.tasks.base import Task
 
 #: the first heat plays 1/HEAT_FRACTION of ``solve_episodes``
 HEAT_FRACTION = 5
+#: the replication's mean must be this many standard errors above the threshold
+MARGIN_SE = 3.0
 
 
 def heat_sizes(solve_episodes: int) -> tuple[int, int, int]:
-    """Episodes of each heat: a fifth, the definition, the replication."""
-    return (math.ceil(solve_episodes / HEAT_FRACTION), solve_episodes, solve_episodes)
+    """Episodes of each heat: a fifth, the definition, the replication (twice the definition)."""
+    return (math.ceil(solve_episodes / HEAT_FRACTION), solve_episodes, 2 * solve_episodes)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """One candidate's race: the mean of each heat it played, and the replication's
+    standard error (``None`` until it plays the replication)."""
+
+    means: tuple[float, ...]
+    stderr: float | None = None
+
+    def passed(self, threshold: float) -> bool:
+        """All three heats at the threshold, the last one by the margin."""
+        return len(self.means) == 3 and self.stderr is not None and \
+            self.means[-1] - MARGIN_SE * self.stderr >= threshold
+
+
+@dataclass
+class ProofRecord:
+    """The proofs of one run, by network hash: what a candidate re-raced in a later
+    generation gets without playing again. Checkpoints store it (:meth:`state_dict`)."""
+
+    proofs: dict[str, Proof] = field(default_factory=dict)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"proofs": {k: {"means": list(p.means), "stderr": p.stderr}
+                           for k, p in self.proofs.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        try:
+            self.proofs = {str(k): Proof(tuple(float(m) for m in v["means"]),
+                                         None if v["stderr"] is None else float(v["stderr"]))
+                           for k, v in state["proofs"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise CheckpointError(f"the checkpoint's proof record is damaged ({e!r}); resume "
+                                  "from another checkpoint") from None
 
 
 @dataclass(frozen=True)
@@ -54,8 +115,12 @@ class Confirmation:
     scores: list[float]
     #: how many heats each played (same order; 3: all, the last one the replication)
     heats: list[int]
-    #: the episodes played (counted as evaluations)
+    #: whether each passed all three heats, the replication by the margin
+    passed: list[bool]
+    #: the episodes played now (counted as evaluations; a recorded proof plays none)
     evaluations: int
+    #: candidates whose verdict came from the record (raced in an earlier generation)
+    recorded: int = 0
 
     @property
     def confirmed(self) -> int:
@@ -70,9 +135,28 @@ class Confirmation:
 
 
 def confirmation_seed(base_seed: int, generation: int) -> int:
-    """The seed of generation ``generation``'s confirmation episodes: a stream of its own,
-    apart from the training episodes' ``base_seed * 1_000_003 + generation``."""
+    """The seed of generation ``generation``'s confirmation episodes for candidates without a
+    network hash: a stream of its own, apart from the training episodes'
+    ``base_seed * 1_000_003 + generation``."""
     return (base_seed * 1_000_003 + generation + 0x5EED_C0DE_F00D) % (2**62)
+
+
+def proof_seed(run_seed: int, digest: str, heat: int) -> int:
+    """The seed of heat ``heat``'s episodes for the candidate whose network hash is
+    ``digest``, in the run with seed ``run_seed``."""
+    h = hashlib.blake2b(f"{run_seed}/{digest}/{heat}".encode(), digest_size=8)
+    return int.from_bytes(h.digest(), "little") % (2**62)
+
+
+def _stats(scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and standard error ``[P]`` of episode scores ``[P, E]`` (scores ``[P]``, from a
+    task that gives means only, have no spread)."""
+    s = scores.double().cpu()
+    if s.dim() == 1:
+        return s, torch.zeros_like(s)
+    e = s.shape[1]
+    se = s.std(dim=1, unbiased=True) / math.sqrt(e) if e > 1 else torch.zeros(len(s))
+    return s.mean(dim=1), se
 
 
 class _Runner:
@@ -90,6 +174,13 @@ class _Runner:
         self.narrowable = callable(getattr(policy, "select", None)) and not getattr(
             policy, "recurrent", False)
 
+    def digests(self, positions: list[int]) -> list[str] | None:
+        """The network hashes of the candidates at ``positions``, or ``None`` if they have
+        none or the task changes between generations."""
+        if self.described is None or task_state(self.task) is not None:
+            return None
+        return [self.described.rows.digest(p) for p in positions]
+
     def _sub_policy(self, positions: torch.Tensor) -> BatchedPolicy | None:
         if self.described is not None:
             device, dtype = policy_device_dtype(self.policy)
@@ -99,9 +190,10 @@ class _Runner:
             return self.policy.select(positions)
         return None
 
-    def means(self, positions: torch.Tensor, episodes: int, seed: int) -> tuple[torch.Tensor, int]:
-        """Mean score of each candidate at ``positions`` over ``episodes`` fresh episodes,
-        and the episodes played."""
+    def scores(self, positions: torch.Tensor, episodes: int, seed: int
+               ) -> tuple[torch.Tensor, int]:
+        """Scores ``[len(positions), episodes]`` of the candidates at ``positions`` in
+        ``episodes`` fresh episodes drawn from ``seed``, and the episodes played."""
         generator = torch.Generator(device="cpu").manual_seed(seed)
         sub = self._sub_policy(positions)
         if sub is None:
@@ -111,15 +203,58 @@ class _Runner:
         return scores, len(positions) * episodes
 
 
+def _race_alone(runner: _Runner, position: int, digest: str, run_seed: int,
+                sizes: tuple[int, ...], threshold: float) -> tuple[Proof, int]:
+    """One candidate's proof, heat after heat on its own episodes."""
+    means: list[float] = []
+    stderr, played = None, 0
+    for i, size in enumerate(sizes):
+        scores, n = runner.scores(torch.tensor([position]), size, proof_seed(run_seed, digest, i))
+        mean, se = _stats(scores)
+        means.append(float(mean[0]))
+        played += n
+        if i == len(sizes) - 1:
+            stderr = float(se[0])
+        elif means[-1] < threshold:
+            break
+    return Proof(tuple(means), stderr), played
+
+
+def _race_together(runner: _Runner, order: torch.Tensor, seed: int, sizes: tuple[int, ...],
+                   threshold: float) -> tuple[list[Proof], int]:
+    """The candidates at ``order`` raced together on the generation's episodes (heat ``i``
+    draws from ``seed + i``): candidates without a network hash."""
+    means: list[list[float]] = [[] for _ in order]
+    stderr: list[float | None] = [None] * len(order)
+    alive = list(range(len(order)))
+    played = 0
+    for i, size in enumerate(sizes):
+        if not alive:
+            break
+        scores, n = runner.scores(order[alive], size, seed + i)
+        mean, se = _stats(scores)
+        played += n
+        for j, k in enumerate(alive):
+            means[k].append(float(mean[j]))
+            if i == len(sizes) - 1:
+                stderr[k] = float(se[j])
+        alive = [k for k in alive if means[k][-1] >= threshold]
+    return [Proof(tuple(m), s) for m, s in zip(means, stderr)], played
+
+
 def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
-                      fitness: torch.Tensor, threshold: float, seed: int
+                      fitness: torch.Tensor, threshold: float, seed: int, *,
+                      run_seed: int | None = None, record: ProofRecord | None = None
                       ) -> tuple[torch.Tensor, Confirmation | None]:
     """``fitness`` with the candidates at ``threshold`` replaced by their confirmed means.
 
     Returns the new fitness and what was confirmed (``None`` when no candidate reached the
     threshold, or the task sets no ``solve_episodes``). ``policy`` is the population just
-    asked for, before ``strategy.tell``. Heat ``i`` (from 0) draws its episodes from
-    ``seed + i``.
+    asked for, before ``strategy.tell``. A candidate with a network hash plays episodes
+    seeded from ``run_seed`` (default ``seed``) and its hash, once per ``record``; the
+    others, episodes drawn from ``seed + i`` in heat ``i``. ``task.confirm`` returns
+    scores ``[P, E]`` (or means ``[P]``: then the replication has no standard error to
+    subtract).
     """
     episodes = getattr(task, "solve_episodes", None)
     if not episodes:
@@ -131,24 +266,32 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
     if len(reached) == 0:
         return fitness, None
     order = reached[fitness[reached].cpu().argsort(descending=True, stable=True)]
+    positions = [int(i) for i in order]
+    sizes = heat_sizes(int(episodes))
     runner = _Runner(strategy, task, policy)
-    scores = torch.zeros(len(order), dtype=torch.float64)
-    heats = torch.zeros(len(order), dtype=torch.long)
-    alive = torch.ones(len(order), dtype=torch.bool)
-    played = 0
-    for i, size in enumerate(heat_sizes(int(episodes))):
-        if not bool(alive.any()):
-            break
-        means, n = runner.means(order[alive], size, seed + i)
-        scores[alive] = means.double().cpu()
-        heats[alive] += 1
-        played += n
-        alive &= scores >= threshold
+    digests = runner.digests(positions)
+    record = record if record is not None else ProofRecord()
+    recorded = 0
+    if digests is None:
+        proofs, played = _race_together(runner, order, seed, sizes, threshold)
+    else:
+        proofs, played = [], 0
+        recorded = sum(d in record.proofs for d in digests)
+        for position, digest in zip(positions, digests):
+            proof = record.proofs.get(digest)
+            if proof is None:
+                proof, n = _race_alone(runner, position, digest,
+                                       seed if run_seed is None else run_seed, sizes, threshold)
+                record.proofs[digest] = proof
+                played += n
+            proofs.append(proof)
+    scores = torch.tensor([p.means[-1] for p in proofs], dtype=torch.float64)
+    passed = [p.passed(threshold) for p in proofs]
     cast = scores.to(fitness.dtype)
-    below = (scores < threshold) & (cast >= threshold)  # rounded up to the threshold: not solved
-    cast[below] = torch.nextafter(torch.tensor(threshold, dtype=fitness.dtype),
-                                  torch.tensor(-math.inf, dtype=fitness.dtype))
+    unproved = torch.tensor([not ok for ok in passed]) & (cast >= threshold)
+    cast[unproved] = torch.nextafter(torch.tensor(threshold, dtype=fitness.dtype),
+                                     torch.tensor(-math.inf, dtype=fitness.dtype))
     confirmed = fitness.clone()
     confirmed[order.to(fitness.device)] = cast.to(fitness.device)
-    return confirmed, Confirmation([int(i) for i in order], scores.tolist(), heats.tolist(),
-                                   played)
+    return confirmed, Confirmation(positions, scores.tolist(), [len(p.means) for p in proofs],
+                                   passed, played, recorded)

@@ -7,7 +7,8 @@
    ``workers=N`` the population is evaluated in slices on worker processes or Ray actors
    (:mod:`neuroevo.parallel`), with the same result;
 3. if the task sets ``solve_episodes``, candidates at its threshold are measured again on
-   fresh episodes and the mean replaces their fitness (:mod:`neuroevo.loop.confirm`);
+   fresh episodes, once per candidate, and the mean replaces their fitness
+   (:mod:`neuroevo.loop.confirm`);
 4. ``strategy.tell(fitness)`` -- selection and variation;
 5. reporters see the generation's statistics;
 6. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
@@ -30,7 +31,8 @@ import torch
 
 from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError, StrategyError, TaskError
-from neuroevo.loop.confirm import Confirmation, confirm_solutions, confirmation_seed
+from neuroevo.loop.confirm import (Confirmation, ProofRecord, confirm_solutions,
+                                   confirmation_seed)
 from neuroevo.loop.reporter import Reporter
 from neuroevo.loop.result import GenerationStats, Result, RunStatus
 from neuroevo.parallel.backend import Backend
@@ -58,10 +60,12 @@ def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor
 
 def _confirmation_stats(confirmation: Confirmation | None) -> dict[str, float]:
     """Statistics of a generation's confirmation: candidates raced, those that played
-    ``solve_episodes`` episodes and the best last mean among them."""
+    ``solve_episodes`` episodes, those whose verdict came from the proof record, and the best
+    last mean over ``solve_episodes`` episodes or more."""
     if confirmation is None:
         return {}
-    stats = {"raced": float(len(confirmation.positions)), "confirmed": float(confirmation.confirmed)}
+    stats = {"raced": float(len(confirmation.positions)), "confirmed": float(confirmation.confirmed),
+             "recorded": float(confirmation.recorded)}
     if confirmation.best_full is not None:
         stats["confirmed_best"] = confirmation.best_full
     return stats
@@ -113,6 +117,7 @@ def evolve(
     workers: int | None = None,
     backend: str | Backend | None = None,
     address: str | None = None,
+    proofs: ProofRecord | None = None,
 ) -> Result:
     """Run ``strategy`` on ``task`` for at most ``generations`` generations.
 
@@ -144,6 +149,10 @@ def evolve(
 
         result = ne.evolve(ne.NEAT(cfg), ne.tasks.Control("gym:LunarLander-v3"),
                            generations=100, seed=1, workers=2)
+
+    ``proofs`` is the record of the candidates already put to a task's ``solve_episodes``
+    proof (:class:`~neuroevo.loop.confirm.ProofRecord`; default a new one): a resumed run
+    passes the record its checkpoint kept, so it counts evaluations as the original run did.
     """
     seed = _check_arguments(strategy, task, generations, seed)
     generations = int(generations)
@@ -154,6 +163,7 @@ def evolve(
     # generation, so a run resumed at generation g continues exactly as the original did.
     base_seed = seed if seed is not None else secrets.randbits(62)
     generator = torch.Generator(device="cpu")
+    proofs = proofs if proofs is not None else ProofRecord()
     if setup:
         strategy.setup(
             num_inputs=task.num_inputs,
@@ -189,7 +199,7 @@ def evolve(
             if threshold is not None:
                 fitness, confirmation = confirm_solutions(
                     strategy, task, policy, fitness, threshold,
-                    confirmation_seed(base_seed, generation))
+                    confirmation_seed(base_seed, generation), run_seed=base_seed, record=proofs)
             strategy.tell(fitness)
             evaluations += size * task.evaluations_per_candidate()
             if confirmation is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,12 @@ class TensorRows:
 
     def nbytes(self) -> int:
         return self.array.nbytes
+
+    def digest(self, position: int) -> str:
+        """A hash of row ``position``'s values (its dtype included)."""
+        h = hashlib.blake2b(self.dtype.encode(), digest_size=16)
+        h.update(np.ascontiguousarray(self.array[position]).tobytes())
+        return h.hexdigest()
 
 
 @dataclasses.dataclass

@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,6 +79,23 @@ class PackedGenomes:
     def nbytes(self) -> int:
         """Bytes of the arrays (what travels, besides a few hundred bytes of framing)."""
         return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+    def digest(self, position: int) -> str:
+        """A hash of the network of the genome at ``position``: its genes in order, with
+        names and connection keys read through this generation's tables, without its key. Two
+        genomes with the same digest compile to the same network; one genome has the same
+        digest in every generation."""
+        one = self.select(np.array([position]))
+        h = hashlib.blake2b(b"neat", digest_size=16)
+        for part in (one.node_key.astype(np.int64), one.bias, one.response,
+                     self.conn_pairs[one.conn_index.astype(np.int64)].astype(np.int64),
+                     one.weight, one.enabled):
+            h.update(np.ascontiguousarray(part).tobytes())
+            h.update(b"|")
+        names = [self.activation_names[a] for a in one.activation] + \
+            [self.aggregation_names[a] for a in one.aggregation]
+        h.update("\0".join(names).encode())
+        return h.hexdigest()
 
 
 def _ranges(counts: np.ndarray, positions: np.ndarray) -> np.ndarray:

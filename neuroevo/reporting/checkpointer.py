@@ -58,6 +58,7 @@ from neuroevo.errors import ConfigError
 from neuroevo.io.atomic import atomic_write_bytes, remove_stale_temporaries
 from neuroevo.io.checkpoint import checkpoint_bytes
 from neuroevo.loop import GenerationStats, Reporter, Result
+from neuroevo.loop.confirm import ProofRecord
 
 CHECKPOINT_DIR = "checkpoints"
 _NAME = re.compile(r"^gen-(\d+)\.ckpt$")
@@ -125,7 +126,9 @@ class Checkpointer(Reporter):
     that ``neuroevo resume DIR`` can rebuild the task and the strategy. ``seed``,
     ``device``, ``dtype``, ``stop_on_solve``: what ``evolve`` was given.
     ``history``: statistics of earlier generations (after a resume). ``stream``: where an
-    interrupted run says that it is saving (``None``: silent).
+    interrupted run says that it is saving (``None``: silent). ``proofs``: the
+    :class:`~neuroevo.loop.confirm.ProofRecord` given to ``evolve``, stored so that a resumed
+    run does not play (and count) a recorded proof again.
     """
 
     def __init__(
@@ -143,6 +146,7 @@ class Checkpointer(Reporter):
         snapshot_overhead: float = 0.1,
         history: list[GenerationStats] | None = None,
         stream: IO[str] | None = None,
+        proofs: ProofRecord | None = None,
     ) -> None:
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
             raise ValueError(f"Checkpointer: every must be an integer >= 1, got {every!r}")
@@ -166,6 +170,7 @@ class Checkpointer(Reporter):
         self._last_written = -1
         self._threshold: float | None = None
         self.stream = stream
+        self.proofs = proofs
 
     def on_start(self, strategy: Any, task: Any, generations: int) -> None:
         self._generations = generations
@@ -200,6 +205,8 @@ class Checkpointer(Reporter):
         }
         if self._task_state is not None:  # e.g. running observation statistics
             loop_state["task_state"] = self._task_state()
+        if self.proofs is not None and self.proofs.proofs:
+            loop_state["proofs"] = self.proofs.state_dict()
         data = checkpoint_bytes(strategy_state=strategy.state_dict(), loop_state=loop_state,
                                 experiment=self.experiment)
         return next_generation, data

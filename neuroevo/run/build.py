@@ -34,6 +34,7 @@ import torch
 from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError
 from neuroevo.loop import GenerationStats, Reporter
+from neuroevo.loop.confirm import ProofRecord
 from neuroevo.parallel.make import make_backend
 from neuroevo.run import registry
 from neuroevo.run.experiment_file import Experiment, experiment_snapshot
@@ -61,6 +62,8 @@ class Setup:
     workers: int | None = None
     backend: str | None = None
     address: str | None = None
+    #: the candidates already put to the task's solve_episodes proof (kept by checkpoints)
+    proofs: ProofRecord = dataclasses.field(default_factory=ProofRecord)
 
     @property
     def dtype(self) -> torch.dtype:
@@ -71,7 +74,7 @@ class Setup:
         and reporters)."""
         return {"seed": self.seed, "device": self.device, "dtype": self.dtype,
                 "stop_on_solve": self.stop_on_solve, "workers": self.workers,
-                "backend": self.backend, "address": self.address}
+                "backend": self.backend, "address": self.address, "proofs": self.proofs}
 
     def prepare(self) -> None:
         """Set the strategy up for the task (what :func:`neuroevo.evolve` does first), so
@@ -212,7 +215,8 @@ def checkpointer(folder: str | pathlib.Path, setup: Setup, *, every: int,
         folder, every=every,
         experiment=snapshot if snapshot is not None else run_snapshot(setup),
         seed=setup.seed, device=setup.device_label, dtype=setup.dtype_name,
-        stop_on_solve=setup.stop_on_solve, history=list(history), stream=stream)
+        stop_on_solve=setup.stop_on_solve, history=list(history), stream=stream,
+        proofs=setup.proofs)
 
 
 def folder_reporters(

@@ -173,6 +173,8 @@ def load_resume_point(
                 raise CheckpointError(f"the checkpoint holds a task state, but task {exp.task!r} "
                                       "has no load_state_dict; resume with the task the run used")
             load_task_state(loop.task_state)
+        if loop.proofs is not None:
+            setup.proofs.load_state_dict(loop.proofs)
     except CheckpointError as e:  # the state loaders name the field; add the file
         raise CheckpointError(f"{ckpt.path}: {e}") from None
     return ResumePoint(checkpoint=ckpt, setup=setup, history=history,
@@ -197,6 +199,7 @@ class LoopState:
     solved: bool
     has_task_state: bool
     task_state: Any
+    proofs: Any = None  # the ProofRecord's state_dict, when the run recorded proofs
 
     @classmethod
     def read(cls, ckpt: Checkpoint) -> LoopState:
@@ -220,7 +223,8 @@ class LoopState:
                    seed=seed, device=device, dtype=dtype,
                    stop_on_solve=sc.get_bool(loop, "stop_on_solve", w, True),
                    solved=sc.get_bool(loop, "solved", w, False),
-                   has_task_state="task_state" in loop, task_state=loop.get("task_state"))
+                   has_task_state="task_state" in loop, task_state=loop.get("task_state"),
+                   proofs=loop.get("proofs"))
 
 
 def _is_device_name(v: Any) -> bool:

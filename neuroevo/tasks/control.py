@@ -284,17 +284,17 @@ class Control(Task):
     @torch.no_grad()
     def confirm(self, policy: BatchedPolicy, *, generator: torch.Generator | None = None,
                 episodes: int | None = None) -> torch.Tensor:
-        """Mean score ``[P]`` of each candidate of ``policy`` over ``episodes`` (default
+        """Scores ``[P, E]`` of each candidate of ``policy`` in ``E = episodes`` (default
         ``solve_episodes``) fresh episodes, started from seeds drawn from ``generator`` as in
-        :meth:`episode_scores` with ``E = episodes``; running observation statistics are
-        used, not updated.
+        :meth:`episode_scores`, each to ``solve_max_steps``; running observation statistics
+        are used, not updated.
 
         The loop calls it for the candidates that reach ``fitness_threshold`` when
         ``solve_episodes`` is set (:func:`neuroevo.loop.confirm.confirm_solutions`).
         """
         episodes = episodes or self.solve_episodes or self.episodes
         return self._scores(policy, episodes, generator, None, None, learn=False,
-                            horizon=self.solve_max_steps).mean(1)
+                            horizon=self.solve_max_steps)
 
     def _scores(self, policy: BatchedPolicy, e: int, generator: torch.Generator | None,
                 candidates: Any, population_size: Any, *, learn: bool,
