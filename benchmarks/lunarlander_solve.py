@@ -17,7 +17,9 @@ Two implementations run the same NEAT config (``configs/lunarlander.ini``) and t
   (argmax of the outputs), the loop a neat-python user writes; with ``same_starts`` every
   genome of a generation plays the same freshly drawn start seeds, and training episodes
   end at ``max_steps`` while the proof runs to gymnasium's limit, as in neuroevo. Its proof
-  seeds come from the run seed and the genome key (``random.Random``), not neuroevo's hash.
+  seeds come from the run seed and the genome key (``random.Random``), not neuroevo's network
+  hash, so a child identical to its parent gets a try of its own here (rare at these
+  mutation rates).
 
 After either run, the winning genome is played by neat-python's ``FeedForwardNetwork`` on
 gymnasium's environment for 100 more episodes that no run has seen (seeds 10**9 + 1000 S + i):
@@ -170,8 +172,10 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
             means.append(statistics.fmean(returns))
             if means[-1] < THRESHOLD:
                 break
+        if len(means) < 3:
+            return len(means), means[-1], False
         stderr = statistics.stdev(returns) / math.sqrt(len(returns))
-        return len(means), means[-1], len(means) == 3 and means[-1] - MARGIN_SE * stderr >= THRESHOLD
+        return 3, means[-1], means[-1] - MARGIN_SE * stderr >= THRESHOLD
 
     population = neat.Population(config)
     t0 = time.perf_counter()

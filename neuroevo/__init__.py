@@ -47,6 +47,7 @@ _NAMES = {
     "evolve": "neuroevo.loop:evolve",
     "Result": "neuroevo.loop:Result",
     "RunStatus": "neuroevo.loop:RunStatus",
+    "ProofRecord": "neuroevo.loop:ProofRecord",
     # strategies
     "Strategy": "neuroevo.strategies.base:Strategy",
     "BatchedPolicy": "neuroevo.policy:BatchedPolicy",
@@ -125,7 +126,14 @@ if TYPE_CHECKING:  # type checkers and IDEs see every lazy name at its real home
     from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint  # noqa: F401
     from neuroevo.io.genome_json import load_genome, save_genome  # noqa: F401
     from neuroevo.io.neat_export import load_neat_export  # noqa: F401
-    from neuroevo.loop import GenerationStats, Reporter, Result, RunStatus, evolve  # noqa: F401
+    from neuroevo.loop import (  # noqa: F401
+        GenerationStats,
+        ProofRecord,
+        Reporter,
+        Result,
+        RunStatus,
+        evolve,
+    )
     from neuroevo.parallel.async_gradient import local_sgd  # noqa: F401
     from neuroevo.parallel.islands import Islands  # noqa: F401
     from neuroevo.policy import BatchedPolicy  # noqa: F401

@@ -6,8 +6,9 @@ Example::
     result = evolve(strategy, task, generations=100, seed=1)
 """
 
+from neuroevo.loop.confirm import ProofRecord
 from neuroevo.loop.evolve import evolve
 from neuroevo.loop.reporter import Reporter
 from neuroevo.loop.result import GenerationStats, Result, RunStatus
 
-__all__ = ["GenerationStats", "Reporter", "Result", "RunStatus", "evolve"]
+__all__ = ["GenerationStats", "ProofRecord", "Reporter", "Result", "RunStatus", "evolve"]

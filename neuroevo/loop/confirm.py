@@ -17,8 +17,8 @@ whose mean in a heat falls below the threshold is out, and that mean becomes its
 
 The proof is a function of the candidate alone. A run tests many candidates near the
 threshold, and each test that is passed by luck is a false solution (the winner's curse: on
-LunarLander, winners that had passed two heats of 100 episodes at 200 averaged 186-199 on
-100 unseen episodes). Three rules keep that chance small:
+LunarLander, three of ten winners that had passed two heats of 100 episodes at 200 averaged
+186-199 on 100 unseen episodes). Three rules keep that chance small:
 
 * **One proof per candidate.** A candidate's episodes are seeded from the run seed and a
   hash of its network (:meth:`~neuroevo.parallel.genomes.PackedGenomes.digest`), so an
@@ -33,14 +33,22 @@ LunarLander, winners that had passed two heats of 100 episodes at 200 averaged 1
   20 tests needs 2.8).
 
 A replaced fitness is a better estimate of the same quantity, so the strategy sees it
-instead; a candidate that is at the threshold but not proved gets the largest value below
-it. The generation solves the task only if a candidate passes all three heats.
+instead; a candidate whose last mean is at the threshold but that is not proved gets the
+largest value below it. The generation solves the task only if a candidate passes all three
+heats.
 
 Policies whose candidates have no network hash (a user's own ``BatchedPolicy``, the tensor
-engine's networks) are raced together on episodes of the generation's own seed, without the
-record: a candidate re-raced in a later generation gets fresh episodes. So does every
-candidate of a task whose state changes between generations (running observation statistics:
-the same network is another policy each generation).
+engine's networks, NEAT with gradient ``refine``) are raced together on episodes of the
+generation's own seed, without the record: a candidate re-raced in a later generation gets
+fresh episodes. So does every candidate of a task whose state changes between generations
+(``normalize_observations``: the same network is another policy each generation).
+
+Users of :func:`neuroevo.evolve` with a :class:`~neuroevo.Checkpointer` give both the same
+record, so that a resumed run does not play (and count) a recorded proof again::
+
+    proofs = ne.ProofRecord()
+    ckpt = ne.Checkpointer("runs/lander", every=10, seed=1, proofs=proofs)
+    ne.evolve(strategy, task, generations=300, seed=1, reporters=[ckpt], proofs=proofs)
 """
 
 from __future__ import annotations
@@ -111,7 +119,8 @@ class Confirmation:
 
     #: their positions in the population, best training fitness first
     positions: list[int]
-    #: their new fitness, in the same order: the mean over the last heat each played
+    #: the mean over the last heat each played, in the same order (their new fitness, except
+    #: for a candidate at the threshold but not proved: the largest value below it)
     scores: list[float]
     #: how many heats each played (same order; 3: all, the last one the replication)
     heats: list[int]
@@ -121,6 +130,11 @@ class Confirmation:
     evaluations: int
     #: candidates whose verdict came from the record (raced in an earlier generation)
     recorded: int = 0
+
+    @property
+    def proved(self) -> int:
+        """Candidates that passed all three heats."""
+        return sum(self.passed)
 
     @property
     def confirmed(self) -> int:
@@ -276,9 +290,9 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
         proofs, played = _race_together(runner, order, seed, sizes, threshold)
     else:
         proofs, played = [], 0
-        recorded = sum(d in record.proofs for d in digests)
         for position, digest in zip(positions, digests):
             proof = record.proofs.get(digest)
+            recorded += proof is not None  # also a twin raced earlier in this generation
             if proof is None:
                 proof, n = _race_alone(runner, position, digest,
                                        seed if run_seed is None else run_seed, sizes, threshold)
@@ -287,7 +301,7 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
             proofs.append(proof)
     scores = torch.tensor([p.means[-1] for p in proofs], dtype=torch.float64)
     passed = [p.passed(threshold) for p in proofs]
-    cast = scores.to(fitness.dtype)
+    cast = scores.to(fitness.dtype, copy=True)  # scores keep the means
     unproved = torch.tensor([not ok for ok in passed]) & (cast >= threshold)
     cast[unproved] = torch.nextafter(torch.tensor(threshold, dtype=fitness.dtype),
                                      torch.tensor(-math.inf, dtype=fitness.dtype))

@@ -7,8 +7,8 @@
    ``workers=N`` the population is evaluated in slices on worker processes or Ray actors
    (:mod:`neuroevo.parallel`), with the same result;
 3. if the task sets ``solve_episodes``, candidates at its threshold are measured again on
-   fresh episodes, once per candidate, and the mean replaces their fitness
-   (:mod:`neuroevo.loop.confirm`);
+   fresh episodes (once per candidate where it has a network hash) and the mean replaces
+   their fitness, held below the threshold until proved (:mod:`neuroevo.loop.confirm`);
 4. ``strategy.tell(fitness)`` -- selection and variation;
 5. reporters see the generation's statistics;
 6. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
@@ -60,12 +60,13 @@ def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor
 
 def _confirmation_stats(confirmation: Confirmation | None) -> dict[str, float]:
     """Statistics of a generation's confirmation: candidates raced, those that played
-    ``solve_episodes`` episodes, those whose verdict came from the proof record, and the best
-    last mean over ``solve_episodes`` episodes or more."""
+    ``solve_episodes`` episodes, those whose verdict came from the proof record, those proved,
+    and the best last mean over ``solve_episodes`` episodes or more (which may be at the
+    threshold without a proof)."""
     if confirmation is None:
         return {}
     stats = {"raced": float(len(confirmation.positions)), "confirmed": float(confirmation.confirmed),
-             "recorded": float(confirmation.recorded)}
+             "recorded": float(confirmation.recorded), "proved": float(confirmation.proved)}
     if confirmation.best_full is not None:
         stats["confirmed_best"] = confirmation.best_full
     return stats

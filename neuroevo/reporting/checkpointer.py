@@ -40,6 +40,10 @@ Example::
     ckpt = Checkpointer("runs/xor", every=10, seed=1,
                         experiment=experiment_snapshot("configs/xor.toml"))
     ne.evolve(strategy, task, generations=300, seed=1, reporters=[ckpt])
+
+A task with ``solve_episodes`` keeps a record of the candidates it has proved: give the
+Checkpointer and ``evolve`` the same :class:`~neuroevo.ProofRecord` (``proofs=``), as the run
+layer does, so that a resumed run does not play and count those proofs again.
 """
 
 from __future__ import annotations

@@ -16,9 +16,12 @@ return (sum of rewards) by default, or the environment's own score where it defi
 A few episodes make a noisy estimate: among 150 candidates, some average above the
 threshold over 3 episodes by luck. ``solve_episodes=K`` asks for proof: a candidate that
 reaches ``fitness_threshold`` is measured again on fresh episodes (:meth:`Control.confirm`,
-called by the loop: heats of ``K/5``, ``K`` and ``K`` episodes, each for those still at
-the threshold; see :mod:`neuroevo.loop.confirm`) and the last mean replaces its fitness,
-so the task is solved only by means over ``K`` fresh episodes. ``solve_episodes=100`` is
+called by the loop: heats of ``K/5``, ``K`` and ``2K`` episodes, each while it is at the
+threshold, once per candidate where the policy gives its network a hash and
+``normalize_observations`` is off; see :mod:`neuroevo.loop.confirm`) and the last mean
+replaces its fitness (held just below the threshold until proved), so the task is solved
+only by a mean over ``K`` fresh episodes at the threshold, replicated over ``2K`` more
+three standard errors above it. ``solve_episodes=100`` is
 the usual definition of "solved" for gymnasium's tasks (LunarLander-v3: a mean return of 200 over
 100 consecutive episodes). Confirmation episodes run to the environment's own time limit
 (``solve_max_steps``), whatever ``max_steps`` is: a shorter ``max_steps`` only cuts the

@@ -276,3 +276,90 @@ def test_the_tensor_engine_confirms_only_the_chosen_genomes():
     want = [neat_python_mean(g, config, "CartPole-v1", [s + i * 10 + j for j in range(10)])
             for i, g in enumerate(genomes)]
     assert confirmation.scores == pytest.approx(want, rel=1e-9)
+
+
+def test_the_margin_is_three_standard_errors_exactly():
+    """Proof.passed: all three heats, the replication's mean minus 3 standard errors at the
+    threshold (hand-computed boundary) -- one ulp less is not a proof."""
+    from neuroevo.loop.confirm import Proof
+
+    se = 0.6 / np.sqrt(19)
+    edge = 3.0 + 3 * se
+    assert Proof((5.0, 4.0, edge), se).passed(edge - 3 * se)
+    assert not Proof((5.0, 4.0, edge), se).passed(np.nextafter(edge - 3 * se, np.inf))
+    assert Proof((5.0, 4.0, 3.0), 0.0).passed(3.0)
+    assert not Proof((5.0, 4.0), None).passed(3.0)  # no replication played
+    assert not Proof((5.0, 4.0, 9.0), None).passed(3.0)  # no standard error: no proof
+
+
+def test_a_genome_at_the_threshold_but_within_the_margin_is_held_below_it():
+    """The same draw as above with threshold 40: genome 9 passes three heats (49.5, 53.4,
+    45.75) but 45.75 - 3 * 3.148 < 40, so its fitness is the largest float below 40."""
+    config = ne.load_config(CARTPOLE_INI)
+    strategy = ne.NEAT(config)
+    strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
+                   dtype=torch.float64)
+    policy = strategy.ask()
+    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=10, fitness_threshold=40.0)
+    fitness = torch.full((policy.num_candidates,), 5.0, dtype=torch.float64)
+    fitness[[17, 4, 9]] = torch.tensor([300.0, 200.0, 100.0], dtype=torch.float64)
+    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 40.0, seed=5,
+                                          run_seed=3)
+    genome = strategy.genomes[9]
+    means, stderr = race(genome, config, "CartPole-v1", pack_genomes([genome]).digest(0), 3,
+                         (2, 10, 20), 40.0)
+    assert len(means) == 3 and means[-1] >= 40.0 > means[-1] - 3 * stderr  # decided by the margin
+    assert confirmation.scores[2] == pytest.approx(means[-1], rel=1e-9)
+    assert confirmation.passed == [False, False, False] and confirmation.proved == 0
+    assert float(new[9]) == np.nextafter(40.0, -np.inf)
+
+
+def test_parameter_rows_are_proved_once_by_their_values():
+    """GA candidates (flat parameter rows) have a hash too: the same rows raced again play
+    nothing; a twin row in the same generation shares its verdict."""
+    strategy = ne.GA(ne.MLP(4, [4], 2), pop_size=6, reset_module=True)
+    strategy.setup(num_inputs=4, num_outputs=2, seed=1, device=torch.device("cpu"),
+                   dtype=torch.float64)
+    policy = strategy.ask()
+    policy.params[5] = policy.params[0]  # a twin of candidate 0
+    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=5, fitness_threshold=0.0)
+    fitness = torch.tensor([3.0, -1.0, 2.0, -1.0, -1.0, 1.0], dtype=torch.float64)
+    record = ProofRecord()
+    new, c1 = confirm_solutions(strategy, task, policy, fitness, 0.0, seed=5, record=record)
+    assert c1.positions == [0, 2, 5] and c1.recorded == 1 and len(record.proofs) == 2
+    assert c1.scores[0] == c1.scores[2]  # the twin's verdict is its original's
+    again, c2 = confirm_solutions(strategy, task, policy, fitness, 0.0, seed=6, record=record)
+    assert (c2.evaluations, c2.recorded) == (0, 3) and torch.equal(again, new)
+
+
+def test_running_observation_statistics_race_on_the_generations_episodes():
+    """With normalize_observations the same network is another policy each generation: no
+    record, and heat i draws from the generation's seed + i (as a plain confirm does)."""
+    config = ne.load_config(CARTPOLE_INI)
+    strategy = ne.NEAT(config)
+    strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
+                   dtype=torch.float64)
+    policy = strategy.ask()
+    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=5, fitness_threshold=0.0,
+                   normalize_observations=True)
+    task.evaluate(policy, generator=torch.Generator().manual_seed(0))  # statistics gathered
+    fitness = torch.full((policy.num_candidates,), -1.0, dtype=torch.float64)
+    fitness[[3, 11]] = torch.tensor([2.0, 1.0], dtype=torch.float64)
+    record = ProofRecord()
+    _, confirmation = confirm_solutions(strategy, task, policy, fitness, 0.0, seed=8,
+                                        record=record)
+    assert record.proofs == {} and confirmation.recorded == 0
+    sub = ne.compile_population([strategy.genomes[3], strategy.genomes[11]],
+                                config.genome_config, dtype=torch.float64)
+    want = task.confirm(sub, generator=torch.Generator().manual_seed(10), episodes=10).mean(1)
+    assert confirmation.scores == want.tolist()
+
+
+def test_a_damaged_proof_record_is_one_checkpoint_error():
+    from neuroevo.errors import CheckpointError
+
+    record = ProofRecord()
+    with pytest.raises(CheckpointError, match="proof record is damaged"):
+        record.load_state_dict({"proofs": {"ab": {"means": "x", "stderr": None}}})
+    with pytest.raises(CheckpointError, match="resume from another checkpoint"):
+        record.load_state_dict({"proofs": [1, 2]})
