@@ -34,6 +34,15 @@ def neat_python_mean(genome, config, env_id, seeds):
     return float(np.mean(neat_python_returns(genome, config, env_id, seeds)))
 
 
+def cartpole_neat(seed, engine="neat-python"):
+    """configs/cartpole.ini and a NEAT strategy set up for CartPole in float64."""
+    config = ne.load_config(CARTPOLE_INI)
+    strategy = ne.NEAT(config, engine=engine)
+    strategy.setup(num_inputs=4, num_outputs=2, seed=seed, device=torch.device("cpu"),
+                   dtype=torch.float64)
+    return config, strategy
+
+
 def first_seed(seed):
     """The episode seed Control draws from a generator seeded with ``seed``."""
     return int(torch.randint(0, 2**31 - 1, (1,), generator=torch.Generator().manual_seed(seed)))
@@ -77,10 +86,7 @@ def test_confirm_solutions_proves_each_chosen_neat_genome_on_its_own_episodes():
     and its network; the last mean becomes the fitness -- all as neat-python's networks play
     gymnasium's CartPole. Proved: the replication's mean minus 3 standard errors is at the
     threshold; at the threshold but not proved: the largest value below it."""
-    config = ne.load_config(CARTPOLE_INI)
-    strategy = ne.NEAT(config)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    config, strategy = cartpole_neat(7)
     policy = strategy.ask()
     size = policy.num_candidates
     task = Control("gym:CartPole-v1", episodes=1, solve_episodes=10, fitness_threshold=20.0)
@@ -113,10 +119,7 @@ def test_confirm_solutions_proves_each_chosen_neat_genome_on_its_own_episodes():
 def test_a_genome_is_proved_once_whatever_its_generation_or_position():
     """The same genomes raced again (another generation's seed, another order): the record
     gives the same verdicts and nothing is played; a new record plays the same episodes."""
-    config = ne.load_config(CARTPOLE_INI)
-    strategy = ne.NEAT(config)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    config, strategy = cartpole_neat(7)
     policy = strategy.ask()
     size = policy.num_candidates
     task = Control("gym:CartPole-v1", episodes=1, solve_episodes=10, fitness_threshold=20.0)
@@ -142,10 +145,7 @@ def test_a_genome_is_proved_once_whatever_its_generation_or_position():
 
 
 def test_the_network_hash_ignores_the_genome_key_and_the_population():
-    config = ne.load_config(CARTPOLE_INI)
-    strategy = ne.NEAT(config)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    config, strategy = cartpole_neat(7)
     genomes = strategy.genomes
     packed = pack_genomes(genomes)
     assert [packed.digest(i) for i in (3, 8)] == [pack_genomes([genomes[i]]).digest(0)
@@ -236,10 +236,7 @@ def test_gymnasium_cartpole_is_what_the_reference_plays():
 
 def test_confirmation_runs_to_the_environments_own_time_limit():
     """max_steps cuts the training episodes only: the proof uses gymnasium's 500 steps."""
-    config = ne.load_config(CARTPOLE_INI)
-    strategy = ne.NEAT(config)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=2, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    config, strategy = cartpole_neat(2)
     genomes = strategy.genomes[:8]
     policy = ne.compile_population(genomes, config.genome_config, dtype=torch.float64)
     task = Control("gym:CartPole-v1", episodes=1, max_steps=20, solve_episodes=2)
@@ -260,10 +257,7 @@ def test_the_tensor_engine_confirms_only_the_chosen_genomes():
     """Its policy is narrowed with select(): the chosen genomes' means equal neat-python's
     networks (converted from the tensors) on gymnasium, and only they play. Its networks
     have no hash, so they race together on the generation's episodes (heat i: seed + i)."""
-    config = ne.load_config(CARTPOLE_INI)
-    strategy = ne.NEAT(config, engine="tensor")
-    strategy.setup(num_inputs=4, num_outputs=2, seed=4, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    config, strategy = cartpole_neat(4, engine="tensor")
     policy = strategy.ask()
     task = Control("gym:CartPole-v1", episodes=1, solve_episodes=5, fitness_threshold=0.0)
     fitness = torch.full((policy.num_candidates,), -1.0, dtype=torch.float64)
@@ -295,10 +289,7 @@ def test_the_margin_is_three_standard_errors_exactly():
 def test_a_genome_at_the_threshold_but_within_the_margin_is_held_below_it():
     """The same draw as above with threshold 40: genome 9 passes three heats (49.5, 53.4,
     45.75) but 45.75 - 3 * 3.148 < 40, so its fitness is the largest float below 40."""
-    config = ne.load_config(CARTPOLE_INI)
-    strategy = ne.NEAT(config)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    config, strategy = cartpole_neat(7)
     policy = strategy.ask()
     task = Control("gym:CartPole-v1", episodes=1, solve_episodes=10, fitness_threshold=40.0)
     fitness = torch.full((policy.num_candidates,), 5.0, dtype=torch.float64)
@@ -335,10 +326,7 @@ def test_parameter_rows_are_proved_once_by_their_values():
 def test_running_observation_statistics_race_on_the_generations_episodes():
     """With normalize_observations the same network is another policy each generation: no
     record, and heat i draws from the generation's seed + i (as a plain confirm does)."""
-    config = ne.load_config(CARTPOLE_INI)
-    strategy = ne.NEAT(config)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=7, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    config, strategy = cartpole_neat(7)
     policy = strategy.ask()
     task = Control("gym:CartPole-v1", episodes=1, solve_episodes=5, fitness_threshold=0.0,
                    normalize_observations=True)
