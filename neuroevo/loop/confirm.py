@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,27 +221,11 @@ class _Runner:
         return scores, len(positions) * episodes
 
 
-def _race_alone(runner: _Runner, position: int, digest: str, run_seed: int,
-                sizes: tuple[int, ...], threshold: float) -> tuple[Proof, int]:
-    """One candidate's proof, heat after heat on its own episodes."""
-    means: list[float] = []
-    stderr, played = None, 0
-    for i, size in enumerate(sizes):
-        scores, n = runner.scores(torch.tensor([position]), size, proof_seed(run_seed, digest, i))
-        mean, se = _stats(scores)
-        means.append(float(mean[0]))
-        played += n
-        if i == len(sizes) - 1:
-            stderr = float(se[0])
-        elif means[-1] < threshold:
-            break
-    return Proof(tuple(means), stderr), played
-
-
-def _race_together(runner: _Runner, order: torch.Tensor, seed: int, sizes: tuple[int, ...],
-                   threshold: float) -> tuple[list[Proof], int]:
-    """The candidates at ``order`` raced together on the generation's episodes (heat ``i``
-    draws from ``seed + i``): candidates without a network hash."""
+def _race(runner: _Runner, order: torch.Tensor, heat_seed: Callable[[int], int],
+          sizes: tuple[int, ...], threshold: float) -> tuple[list[Proof], int]:
+    """The candidates at ``order`` raced together, heat ``i`` on episodes drawn from
+    ``heat_seed(i)``, each while its mean is at the threshold; their proofs and the episodes
+    played. One candidate with its own seeds is a proof of its own."""
     means: list[list[float]] = [[] for _ in order]
     stderr: list[float | None] = [None] * len(order)
     alive = list(range(len(order)))
@@ -248,7 +233,7 @@ def _race_together(runner: _Runner, order: torch.Tensor, seed: int, sizes: tuple
     for i, size in enumerate(sizes):
         if not alive:
             break
-        scores, n = runner.scores(order[alive], size, seed + i)
+        scores, n = runner.scores(order[alive], size, heat_seed(i))
         mean, se = _stats(scores)
         played += n
         for j, k in enumerate(alive):
@@ -290,15 +275,16 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
     record = record if record is not None else ProofRecord()
     recorded = 0
     if digests is None:
-        proofs, played = _race_together(runner, order, seed, sizes, threshold)
+        proofs, played = _race(runner, order, lambda i: seed + i, sizes, threshold)
     else:
         proofs, played = [], 0
+        base = seed if run_seed is None else run_seed
         for position, digest in zip(positions, digests):
             proof = record.proofs.get(digest)
             recorded += proof is not None  # also a twin raced earlier in this generation
             if proof is None:
-                proof, n = _race_alone(runner, position, digest,
-                                       seed if run_seed is None else run_seed, sizes, threshold)
+                (proof,), n = _race(runner, torch.tensor([position]),
+                                    lambda i: proof_seed(base, digest, i), sizes, threshold)
                 record.proofs[digest] = proof
                 played += n
             proofs.append(proof)
