@@ -18,24 +18,38 @@ pop_size overridden, the same seed and no fitness termination, in the same proce
   (creation and speciation); ``--reference-max-pop`` skips the neat-python arm above that
   size (minutes per generation at 10^5 and more), so large pops report no ratio.
 
-Each phase is timed per generation; the figures are medians over the timed generations
-(after ``--warmup`` untimed ones), "total" is the median wall time of a whole generation
-(the four phases plus neat-python's own bookkeeping). The ratio is neat-python / neuroevo
-(and neat-python / neuroevo+repro).
+Each phase is timed per generation on both clocks (wall: ``time.perf_counter``; CPU: this
+process's ``time.process_time``, steadier on a shared machine); a run's figure is the median
+over its timed generations (after ``--warmup`` untimed ones), "total" that of a whole
+generation (the four phases plus neat-python's own bookkeeping). Each pop size is run
+``--repeats`` times, the arms interleaved (ABBA: A B, B A, A B ...), so slow spells of a
+shared machine fall on both; the table gives the median over repeats on ``--clock``, the
+range (min-max over repeats) of the total, and the other clock's total beside it. The ratio
+is neat-python / neuroevo (and neat-python / neuroevo+repro) of those medians; its range is
+that of the ratios of the runs made back to back.
+
+**Fixed cost per generation** (``--engine tensor``): the time a generation costs whatever
+the population, from Python and the number of tensor operations rather than their size.
+The tensor engine also runs the small pops ``--fixed-pops`` (default 25, 50, 100, 200;
+interleaved with the others), and a least-squares line ``total = fixed + per_genome * pop``
+through their medians gives ``fixed`` (its intercept) on each clock; the table also gives
+fixed / total at every measured pop.
 
     python benchmarks/generation_time.py                  # pop 150, 1,000 and 10,000
     python benchmarks/generation_time.py --fast-reproduction   # adds the third arm
     python benchmarks/generation_time.py --quick          # tiny smoke run (tests use it)
+    python benchmarks/generation_time.py --engine tensor --pop-sizes 1000 10000 --repeats 5
     python benchmarks/generation_time.py --engine tensor --pop-sizes 1000 10000 100000 1000000
     python benchmarks/generation_time.py --engine tensor --device cuda --pop-sizes 1000000
 
-Writes benchmarks/results/generation_time[-quick].{json,md}.
+Writes benchmarks/results/generation_time[-tensor][-quick].{json,md}.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -46,6 +60,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import neat
+import numpy as np
 import torch
 
 from neuroevo.compile.population import compile_population
@@ -61,20 +76,26 @@ from neuroevo.strategies.neat.tensor import TensorNEAT
 XOR_INI = (pathlib.Path(__file__).parent / "neat_python_xor_example.ini").read_text()
 XOR_IN = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
 XOR_OUT = [0.0, 1.0, 1.0, 0.0]
-CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+#: both clocks are read at every stamp; ``--clock`` picks the one the table's phases use
+CLOCKS = ("wall", "cpu")
 PHASES = ("reproduction", "speciation", "compile", "evaluation")
 ARMS = ("neat-python", "neuroevo", "neuroevo+repro", "tensor")
 
 
+def stamp() -> np.ndarray:
+    """(wall, CPU) seconds now; differences of stamps are (wall, CPU) durations."""
+    return np.array((time.perf_counter(), time.process_time()))
+
+
 class _Clock(neat.reporting.BaseReporter):
-    """Per-generation phase times and whole-generation wall times (a neat-python reporter)."""
+    """Per-generation phase times and whole-generation times (a neat-python reporter)."""
 
-    def __init__(self, now: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, now: Callable[[], np.ndarray] = stamp) -> None:
         self.now = now
-        self.rows: list[dict[str, float]] = []
-        self._start: float | None = None
+        self.rows: list[dict[str, np.ndarray]] = []
+        self._start: np.ndarray | None = None
 
-    def add(self, phase: str, seconds: float) -> None:
+    def add(self, phase: str, seconds: np.ndarray) -> None:
         self.rows[-1][phase] = self.rows[-1].get(phase, 0.0) + seconds
 
     def timed(self, phase: str, fn: Callable) -> Callable:
@@ -92,6 +113,22 @@ class _Clock(neat.reporting.BaseReporter):
             self.rows[-1]["total"] = now - self._start
         self._start = now
         self.rows.append({})
+
+
+def timings(rows: list[dict[str, np.ndarray]], setup: np.ndarray, clock: str) -> dict[str, Any]:
+    """A run's figures: medians over its generations on ``clock`` (the table's), and on
+    each clock under ``by_clock``; ``per_generation`` on ``clock``."""
+    def at(r: dict[str, np.ndarray], phase: str, i: int) -> float:
+        return float(r[phase][i]) if phase in r else 0.0
+
+    by_clock = {}
+    for i, name in enumerate(CLOCKS):
+        by_clock[name] = {p: statistics.median(at(r, p, i) for r in rows)
+                          for p in (*PHASES, "total")}
+        by_clock[name]["setup"] = float(setup[i])
+    i = CLOCKS.index(clock)
+    return {**by_clock[clock], "by_clock": by_clock, "generations_timed": len(rows),
+            "per_generation": [{p: at(r, p, i) for p in (*PHASES, "total")} for r in rows]}
 
 
 def neat_python_fitness(clock: _Clock) -> Callable:
@@ -134,8 +171,8 @@ def _quiet(fn: Callable) -> Callable:
 
 
 def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
-            config_path: Path, device: torch.device,
-            now: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
+            config_path: Path, device: torch.device, clock_name: str = "wall",
+            now: Callable[[], np.ndarray] = stamp) -> dict[str, Any]:
     if arm == "neat-python":
         types = (neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet)
     elif arm == "neuroevo":
@@ -161,27 +198,23 @@ def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
     rows = [r for r in clock.rows[warmup:warmup + generations] if "total" in r]
     genomes = population.population.values()
     return {
-        **{p: statistics.median(r.get(p, 0.0) for r in rows) for p in PHASES},
-        "total": statistics.median(r["total"] for r in rows),
-        "setup": setup,
-        "generations_timed": len(rows),
-        "per_generation": rows,
+        **timings(rows, setup, clock_name),
         "species": len(population.species.species),
         "mean_nodes": statistics.mean(len(g.nodes) for g in genomes),
         "mean_connections": statistics.mean(len(g.connections) for g in genomes),
     }
 
 
-def _synced(now: Callable[[], float], device: torch.device) -> Callable[[], float]:
-    def synced() -> float:
+def _synced(now: Callable[[], np.ndarray], device: torch.device) -> Callable[[], np.ndarray]:
+    def synced() -> np.ndarray:
         torch.cuda.synchronize(device)
         return now()
     return synced
 
 
 def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, config_path: Path,
-                   device: torch.device, now: Callable[[], float] = time.perf_counter
-                   ) -> dict[str, Any]:
+                   device: torch.device, clock_name: str = "wall",
+                   now: Callable[[], np.ndarray] = stamp) -> dict[str, Any]:
     """The tensor engine on the same config: phases timed around ask / forward / tell."""
     if device.type == "cuda":                    # wait for the device before each reading
         torch.cuda.reset_peak_memory_stats(device)
@@ -198,7 +231,7 @@ def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, conf
     def timed_speciate(pop):
         t = now()
         speciate(pop)
-        spent["speciation"] += now() - t
+        spent["speciation"] = spent["speciation"] + (now() - t)
     strategy._speciate = timed_speciate
     x = torch.tensor(XOR_IN, device=device)
     y = torch.tensor(XOR_OUT, device=device)
@@ -220,10 +253,7 @@ def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, conf
     nodes, conns = strategy.population.sizes()
     peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
     return {
-        **{p: statistics.median(r[p] for r in rows) for p in (*PHASES, "total")},
-        "setup": setup,
-        "generations_timed": len(rows),
-        "per_generation": rows,
+        **timings(rows, setup, clock_name),
         "species": len(strategy.species),
         "mean_nodes": float(nodes.double().mean()),
         "mean_connections": float(strategy.population.conns.valid().sum(1).double().mean()),
@@ -233,30 +263,91 @@ def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, conf
     }
 
 
+def combine(runs: list[dict[str, Any]], clock: str) -> dict[str, Any]:
+    """One arm's repeats: each figure the median over the runs (on every clock), the range
+    (min, max) of every phase and total, and the runs themselves under ``repeats``."""
+    keys = (*PHASES, "total", "setup")
+    by_clock = {c: {p: statistics.median(r["by_clock"][c][p] for r in runs) for p in keys}
+                for c in CLOCKS}
+    spread = {c: {p: [min(r["by_clock"][c][p] for r in runs),
+                      max(r["by_clock"][c][p] for r in runs)] for p in keys} for c in CLOCKS}
+    last = runs[-1]
+    out = {k: v for k, v in last.items() if k not in ("by_clock", "per_generation", *keys)}
+    if "peak_rss_mb" in last:
+        out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+    return {**by_clock[clock], **out, "by_clock": by_clock, "range": spread,
+            "per_generation": runs[0]["per_generation"], "repeats": runs}
+
+
+def ratio(row: dict[str, Any], reference: str, arm: str) -> dict[str, Any]:
+    """reference / arm per phase (medians), with the range of the back-to-back runs' ratios
+    on the table's clock."""
+    out = {p: row[reference][p] / max(row[arm][p], 1e-9) for p in (*PHASES, "total")}
+    pairs = zip(row[reference]["repeats"], row[arm]["repeats"])
+    each = [a["total"] / max(b["total"], 1e-9) for a, b in pairs]
+    out["total_range"] = [min(each), max(each)]
+    return out
+
+
+def fixed_cost(rows: list[dict[str, Any]], arm: str = "tensor") -> dict[str, Any]:
+    """Least-squares ``total = fixed + per_genome * pop`` through the arm's rows, per clock."""
+    pops = np.array([r["pop_size"] for r in rows], dtype=float)
+    out: dict[str, Any] = {"pops": [r["pop_size"] for r in rows], "arm": arm}
+    for c in CLOCKS:
+        totals = np.array([r[arm]["by_clock"][c]["total"] for r in rows])
+        slope, intercept = np.polyfit(pops, totals, 1) if len(rows) > 1 else (0.0, totals[0])
+        out[c] = {"fixed": float(intercept), "per_genome": float(slope)}
+    return out
+
+
+def _ms(x: float) -> str:
+    return f"{1e3 * x:.1f}"
+
+
 def markdown(result: dict[str, Any]) -> str:
+    clock = result["clock"]
+    other = next(c for c in CLOCKS if c != clock)
     lines = [
         "# NEAT generation time (ms per generation, median)",
         "",
         f"{result['machine']}; neat-python {result['neat_python']}, torch {result['torch']}; "
         f"XOR, config {result['config']}, seed {result['seed']}, {result['generations']} timed "
-        f"generations after {result['warmup']} warm-up, {result['clock']} clock.",
+        f"generations after {result['warmup']} warm-up; median of {result['repeats']} runs per "
+        f"arm, arms interleaved; phases on the {clock} clock, \"range\" the min-max of the runs' "
+        f"totals; load average {result['load_average'][0]:.2f} before, "
+        f"{result['load_average'][1]:.2f} after.",
         "",
-        "| pop | arm | reproduction | speciation | compile | evaluation | total | setup | species |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| pop | arm | reproduction | speciation | compile | evaluation | total | range | "
+        f"total ({other}) | setup | species |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result["rows"]:
         for arm in ARMS:
             if arm not in row:
                 continue
             a = row[arm]
+            lo, hi = a["range"][clock]["total"]
             lines.append(f"| {row['pop_size']} | {arm} | " + " | ".join(
-                f"{1e3 * a[p]:.1f}" for p in (*PHASES, "total", "setup")) + f" | {a['species']} |")
+                _ms(a[p]) for p in (*PHASES, "total")) + f" | {_ms(lo)}-{_ms(hi)} | "
+                f"{_ms(a['by_clock'][other]['total'])} | {_ms(a['setup'])} | {a['species']} |")
         for key, label in (("ratio", "**ratio**"), ("ratio_repro", "**ratio (+repro)**"),
                            ("ratio_tensor", "**ratio (tensor)**")):
             if key in row:
                 r = row[key]
+                lo, hi = r["total_range"]
                 lines.append(f"| {row['pop_size']} | {label} | " + " | ".join(
-                    f"{r[p]:.1f}x" for p in (*PHASES, "total")) + " | | |")
+                    f"{r[p]:.1f}x" for p in (*PHASES, "total")) + f" | {lo:.1f}-{hi:.1f}x | | | |")
+    fixed = result.get("fixed_cost")
+    if fixed:
+        f, o = fixed[clock], fixed[other]
+        lines += ["", f"**Fixed cost per generation** ({fixed['arm']}): {_ms(f['fixed'])} ms "
+                  f"({clock} clock; {_ms(o['fixed'])} ms {other}), the intercept of the "
+                  f"least-squares line total = fixed + per_genome * pop through the median "
+                  f"totals at pops {', '.join(map(str, fixed['pops']))} (slope "
+                  f"{1e6 * f['per_genome']:.2f} us per genome); fixed / total: " + ", ".join(
+                      f"pop {r['pop_size']} {100 * f['fixed'] / r[fixed['arm']]['total']:.0f}%"
+                      for r in result["rows"] + result["fixed_rows"]
+                      if fixed["arm"] in r) + "."]
     tensor = [r for r in result["rows"] if "tensor" in r]
     if tensor:
         lines += ["", "Tensor engine memory: " + "; ".join(
@@ -271,14 +362,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--pop-sizes", type=int, nargs="+", default=[150, 1000, 10000])
     ap.add_argument("--generations", type=int, default=7, help="timed generations per arm")
     ap.add_argument("--warmup", type=int, default=3, help="untimed generations first")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="runs of each arm per pop size, interleaved with the other arms")
+    ap.add_argument("--fixed-pops", type=int, nargs="*", default=None,
+                    help="with --engine tensor, small pops whose line gives the fixed cost per "
+                         "generation (default 25 50 100 200; none to skip)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch CPU threads (a tiny forward gains nothing from more)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--config", default=None,
                     help="a neat-python INI file (default: neat-python's XOR example settings)")
-    ap.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
-                    help="wall time, or this process's CPU time (steadier on a busy machine)")
+    ap.add_argument("--clock", choices=CLOCKS, default="wall",
+                    help="the clock of the table's phases (both are measured and saved)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, for tests")
     ap.add_argument("--fast-reproduction", action="store_true",
                     help="add the arm neuroevo+repro (FastReproduction as well)")
@@ -289,59 +385,83 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     help="with --engine tensor, skip the neat-python arm above this pop size")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args(argv)
-    if args.quick:
-        args.pop_sizes, args.generations, args.warmup = [60], 2, 1
     tensor = args.engine == "tensor"
+    if args.fixed_pops is None:
+        args.fixed_pops = [25, 50, 100, 200] if tensor else []
+    if args.quick:
+        args.pop_sizes, args.generations, args.warmup, args.repeats = [60], 2, 1, 2
+        args.fixed_pops = [25, 50] if tensor else []
+    if args.repeats < 1:
+        ap.error(f"--repeats must be at least 1, got {args.repeats}")
+    if args.fixed_pops and not tensor:
+        ap.error("--fixed-pops measures the tensor engine; add --engine tensor")
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    load_before = os.getloadavg()[0]
 
     tmp = tempfile.TemporaryDirectory()
     config_path = Path(args.config) if args.config else Path(tmp.name) / "xor.ini"
     if not args.config:
         config_path.write_text(XOR_INI)
+
+    def measure(pop_size: int, arms: list[str]) -> dict[str, Any]:
+        runs: dict[str, list] = {arm: [] for arm in arms}
+        for rep in range(args.repeats):
+            for arm in (arms if rep % 2 == 0 else arms[::-1]):      # ABBA
+                if arm == "tensor":
+                    run = run_tensor_arm(pop_size, args.generations, args.warmup, args.seed,
+                                         config_path, device, args.clock)
+                else:
+                    run = run_arm(arm, pop_size, args.generations, args.warmup, args.seed,
+                                  config_path, device, args.clock)
+                runs[arm].append(run)
+        row: dict[str, Any] = {"pop_size": pop_size}
+        row.update({arm: combine(runs[arm], args.clock) for arm in arms})
+        return row
+
+    fixed_rows = [measure(pop, ["tensor"]) for pop in args.fixed_pops]
+    for r in fixed_rows:
+        print(f"pop {r['pop_size']:>7} tensor (fixed-cost line): total "
+              f"{_ms(r['tensor']['total'])} ms ({args.clock})", flush=True)
     rows = []
     for pop_size in args.pop_sizes:
-        row: dict[str, Any] = {"pop_size": pop_size}
         if tensor:
             arms = ["tensor"] + (["neat-python"] if pop_size <= args.reference_max_pop else [])
         else:
             arms = list(ARMS[:3] if args.fast_reproduction else ARMS[:2])
-        for arm in arms:
-            if arm == "tensor":
-                row[arm] = run_tensor_arm(pop_size, args.generations, args.warmup, args.seed,
-                                          config_path, device, CLOCKS[args.clock])
-                print(f"pop {pop_size:>7} tensor: " + "  ".join(
-                    f"{p} {1e3 * row[arm][p]:.1f} ms" for p in (*PHASES, "total", "setup")) +
-                    f"  peak RSS {row[arm]['peak_rss_mb']:.0f} MB", flush=True)
-                continue
-            row[arm] = run_arm(arm, pop_size, args.generations, args.warmup, args.seed,
-                               config_path, device, CLOCKS[args.clock])
+        row = measure(pop_size, arms)
+        if "tensor" in row:
+            print(f"pop {pop_size:>7} tensor: " + "  ".join(
+                f"{p} {_ms(row['tensor'][p])} ms" for p in (*PHASES, "total", "setup")) +
+                f"  peak RSS {row['tensor']['peak_rss_mb']:.0f} MB", flush=True)
         if "neuroevo" in row:
-            row["ratio"] = {p: row["neat-python"][p] / max(row["neuroevo"][p], 1e-9)
-                            for p in (*PHASES, "total")}
+            row["ratio"] = ratio(row, "neat-python", "neuroevo")
+        if "neuroevo+repro" in row:
+            row["ratio_repro"] = ratio(row, "neat-python", "neuroevo+repro")
         if "tensor" in row and "neat-python" in row:
-            row["ratio_tensor"] = {p: row["neat-python"][p] / max(row["tensor"][p], 1e-9)
-                                   for p in (*PHASES, "total")}
+            row["ratio_tensor"] = ratio(row, "neat-python", "tensor")
         rows.append(row)
         for key, arm in (("ratio", "neuroevo"), ("ratio_tensor", "tensor")):
             if key in row:
                 print(f"pop {pop_size:>7}: " + "  ".join(
-                    f"{p} {1e3 * row['neat-python'][p]:.1f}/{1e3 * row[arm][p]:.1f} ms "
+                    f"{p} {_ms(row['neat-python'][p])}/{_ms(row[arm][p])} ms "
                     f"({row[key][p]:.1f}x)" for p in (*PHASES, "total")) + f"  [{arm}]")
         if args.fast_reproduction:
             print(f"   +repro: " + "  ".join(
-                f"{p} {1e3 * row['neuroevo+repro'][p]:.1f} ms ({row['ratio_repro'][p]:.1f}x)"
+                f"{p} {_ms(row['neuroevo+repro'][p])} ms ({row['ratio_repro'][p]:.1f}x)"
                 for p in (*PHASES, "total")))
 
     tmp.cleanup()
     result = {
         "config": args.config or "neat-python examples/xor/config-feedforward",
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-                   f"torch threads, device {device}",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                   f"{torch.get_num_threads()} torch threads, device {device}",
         "neat_python": neat.__version__ if hasattr(neat, "__version__") else "2.x",
         "torch": torch.__version__,
         "clock": args.clock, "seed": args.seed, "generations": args.generations, "warmup": args.warmup,
-        "quick": args.quick, "engine": args.engine, "rows": rows,
+        "repeats": args.repeats, "load_average": [load_before, os.getloadavg()[0]],
+        "quick": args.quick, "engine": args.engine, "rows": rows, "fixed_rows": fixed_rows,
+        "fixed_cost": fixed_cost(fixed_rows) if fixed_rows else None,
     }
     table = markdown(result)
     out = Path(args.out)

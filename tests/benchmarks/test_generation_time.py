@@ -26,3 +26,13 @@ def test_generation_time_quick(tmp_path):
                                             "evaluation", "total"))
         assert timing["species"] >= 1
     assert row["ratio"]["total"] == row["neat-python"]["total"] / row["neuroevo"]["total"]
+    for arm in ("neat-python", "neuroevo"):       # interleaved repeats, both clocks
+        timing = row[arm]
+        assert len(timing["repeats"]) == saved["repeats"] == 2
+        for clock in ("wall", "cpu"):
+            lo, hi = timing["range"][clock]["total"]
+            assert 0 < lo <= timing["by_clock"][clock]["total"] <= hi
+        assert timing["total"] == timing["by_clock"]["wall"]["total"]
+    lo, hi = row["ratio"]["total_range"]
+    assert lo <= hi and lo > 0
+    assert saved["fixed_cost"] is None

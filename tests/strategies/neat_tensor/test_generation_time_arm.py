@@ -23,4 +23,14 @@ def test_generation_time_tensor_quick(tmp_path):
     assert all(tensor[p] > 0 for p in ("reproduction", "speciation", "compile", "evaluation",
                                        "total", "setup"))
     assert row["ratio_tensor"]["total"] == row["neat-python"]["total"] / tensor["total"]
-    assert "| **ratio (tensor)** |" in (tmp_path / "generation_time-tensor-quick.md").read_text()
+    table = (tmp_path / "generation_time-tensor-quick.md").read_text()
+    assert "| **ratio (tensor)** |" in table
+    # the fixed cost per generation: a line through the small pops' median totals
+    fixed = saved["fixed_cost"]
+    assert fixed["pops"] == [r["pop_size"] for r in saved["fixed_rows"]] == [25, 50]
+    (small, large) = (r["tensor"]["by_clock"] for r in saved["fixed_rows"])
+    for clock in ("wall", "cpu"):
+        slope = (large[clock]["total"] - small[clock]["total"]) / 25
+        assert abs(fixed[clock]["per_genome"] - slope) < 1e-9
+        assert abs(fixed[clock]["fixed"] - (small[clock]["total"] - 25 * slope)) < 1e-9
+    assert "**Fixed cost per generation** (tensor)" in table
