@@ -11,14 +11,18 @@ diff| + [activation differs] + [aggregation differs])`` and
 ``DefaultConnectionGene.distance`` is ``c_weight * (|weight diff| + [enabled differs])``: the
 sum of absolute differences of the float attributes plus one per differing bool or string
 attribute, which is what this module computes for whatever attributes the gene classes
-declare. The result is the node part plus the connection part. The sums are taken in the
-genes' dtype and in another order than neat-python's: equal to 1e-12 with float64 genes,
-to float32 rounding with float32 genes.
+declare (attributes the settings fix have no tensor and add nothing). The result is the node
+part plus the connection part. The sums are taken in the genes' dtype and in another order
+than neat-python's: equal to 1e-12 with float64 genes, to float32 rounding with float32
+genes.
 
-Speciation compares one genome with the whole population many times, so
-:func:`pack` first lists every gene of the population without padding and leaves out the
-attributes that hold one value everywhere (a fixed response, a single activation option
-...), which add nothing to any distance; :func:`distance_to_one` then works on that list.
+Speciation compares a few genomes (representatives) with the whole population, so
+:func:`pack` first lists every gene of the population without padding, and
+:func:`distance_to_many` computes the distances of K genomes to all of them in one pass:
+the K genomes' genes are spread on the sorted list of their distinct keys (``[K, V]``), one
+``searchsorted`` finds each population gene's place in that list, and one ``scatter_add``
+sums the per-gene terms of every (genome, population genome) pair. Batches of
+K are split so that a ``[K, G]`` intermediate stays under :data:`BATCH_ELEMENTS`.
 """
 
 from __future__ import annotations
@@ -31,16 +35,17 @@ from neuroevo.strategies.neat.tensor.genes import GeneTable, Genomes
 from neuroevo.strategies.neat.tensor.spec import GeneSpec, GenomeSpec
 
 Tensor = torch.Tensor
+#: the most elements of one [K, G] intermediate of :func:`distance_to_many` (K is split)
+BATCH_ELEMENTS = 1 << 22
 
 
 @dataclasses.dataclass
 class PackedGenes:
-    """The genes of one kind of P genomes as flat lists (no padding)."""
+    """The genes of one kind of P genomes as flat lists (no padding), genome after genome."""
 
     key: Tensor                  # [G] gene keys
     row: Tensor                  # [G] genome of each gene
-    floats: dict[str, Tensor]    # [G] float attributes that vary
-    others: dict[str, Tensor]    # [G] bool / string attributes that vary
+    cols: dict[str, Tensor]      # [G] each attribute (floats first, then bools and strings)
     count: Tensor                # [P] genes per genome
 
 
@@ -53,69 +58,69 @@ class Packed:
     size: int
 
 
-def _varies(col: Tensor, valid: Tensor, also: list[tuple[Tensor, Tensor]]) -> bool:
-    if not bool(valid.any()):
-        return False
-    first = col[valid][0]
-    return any(bool(((c != first) & v).any()) for c, v in [(col, valid), *also])
-
-
-def _pack_table(t: GeneTable, spec: GeneSpec, others: list[GeneTable]) -> PackedGenes:
+def _pack_table(t: GeneTable, spec: GeneSpec) -> PackedGenes:
     valid = t.valid()
-    rows = torch.arange(t.rows, device=t.key.device)[:, None].expand_as(t.key)[valid]
-
-    def keep(name: str) -> bool:
-        return _varies(t.cols[name], valid, [(o.cols[name], o.valid()) for o in others])
-    return PackedGenes(
-        t.key[valid], rows,
-        {s.name: t.cols[s.name][valid] for s in spec.floats if keep(s.name)},
-        {s.name: t.cols[s.name][valid] for s in (*spec.bools, *spec.choices) if keep(s.name)},
-        valid.sum(1))
+    count = valid.sum(1)
+    rows = torch.repeat_interleave(torch.arange(t.rows, device=t.key.device), count)
+    return PackedGenes(t.key[valid], rows, {n: t.cols[n][valid] for n in spec.names}, count)
 
 
-def pack(pop: Genomes, spec: GenomeSpec, others: list[Genomes] = ()) -> Packed:
-    """The genes of ``pop``, for :func:`distance_to_one` against ``pop`` or ``others``
-    (attributes left out only if they also hold the same value in ``others``)."""
-    return Packed(_pack_table(pop.nodes, spec.nodes, [o.nodes for o in others]),
-                  _pack_table(pop.conns, spec.conns, [o.conns for o in others]), len(pop))
+def pack(pop: Genomes, spec: GenomeSpec) -> Packed:
+    """The genes of ``pop``, for :func:`distance_to_many` against ``pop``."""
+    return Packed(_pack_table(pop.nodes, spec.nodes), _pack_table(pop.conns, spec.conns),
+                  len(pop))
 
 
-def _part(key: Tensor, cols: dict[str, Tensor], n: Tensor, genes: PackedGenes, size: int,
-          c_weight: float, c_disjoint: float) -> Tensor:
-    """Distance of one sorted gene row (``key``, ``cols``) to each genome of ``genes``.
-
-    Per genome: ``(c_weight * homologous + c_disjoint * (n + count - 2 * matches)) /
-    max(n, count)``, summed over genes as one term each, ``c_weight * h - 2 * c_disjoint``
-    for a matching gene and 0 otherwise, in one ``index_add``.
-    """
-    idx = torch.searchsorted(key, genes.key).clamp_(max=key.shape[0] - 1)
-    matched = key[idx] == genes.key
+def _part(table: GeneTable, genes: PackedGenes, spec: GeneSpec, size: int, c_weight: float,
+          c_disjoint: float) -> Tensor:
+    """[K, P] distance part of one gene kind from each row of ``table`` to each genome of
+    ``genes``: ``(c_weight * homologous + c_disjoint * (n + count - 2 * matches)) /
+    max(n, count)``, summed over the genome's genes as one term each, ``c_weight * h - 2 *
+    c_disjoint`` for a matching gene and 0 otherwise (``max(n, count) = 0`` gives 0)."""
+    k, dev = table.rows, table.key.device
+    valid = table.valid()
+    n = valid.sum(1)
+    r, c = valid.nonzero(as_tuple=True)
+    vocab, slot = torch.unique(table.key[r, c], return_inverse=True)    # sorted distinct keys
+    width = max(vocab.numel(), 1)
+    present = torch.zeros((k, width), dtype=torch.bool, device=dev)
+    present[r, slot] = True
+    pos = torch.searchsorted(vocab, genes.key).clamp_(max=width - 1) if vocab.numel() else \
+        torch.zeros_like(genes.key)
+    matched = present.index_select(1, pos)                               # [K, G]
+    if vocab.numel():
+        matched &= vocab[pos] == genes.key
     hom = None
-    for name, v in genes.floats.items():
-        term = (cols[name][idx] - v).abs_()
-        hom = term if hom is None else hom.add_(term)
-    for name, v in genes.others.items():
-        term = cols[name][idx] != v
-        hom = term.float() if hom is None else hom.add_(term)
+    for name in spec.names:
+        col = table.cols[name]
+        dense = torch.zeros((k, width), dtype=col.dtype, device=dev)
+        dense[r, slot] = col[r, c]
+        mine, theirs = dense.index_select(1, pos), genes.cols[name]
+        if col.dtype.is_floating_point:
+            term = mine.sub_(theirs).abs_()
+            hom = term if hom is None else hom.add_(term)
+        else:
+            term = mine != theirs
+            hom = term.float() if hom is None else hom.add_(term)
     dtype = hom.dtype if hom is not None else torch.float32
     term = (c_weight * hom - 2 * c_disjoint) if hom is not None else \
-        torch.full(genes.key.shape, -2 * c_disjoint, dtype=dtype, device=key.device)
-    total = (c_disjoint * (n + genes.count)).to(dtype)
-    d = total.index_add_(0, genes.row, torch.where(matched, term, 0.0))
-    largest = torch.maximum(n, genes.count)
-    return torch.where(largest > 0, d.double() / largest.clamp(min=1), 0.0)
+        torch.full(matched.shape, -2 * c_disjoint, dtype=dtype, device=dev)
+    total = (c_disjoint * (n[:, None] + genes.count).double()).to(dtype)          # [K, P]
+    d = total.scatter_add_(1, genes.row.expand(k, -1), term.mul_(matched))
+    return d.double() / torch.maximum(n[:, None], genes.count).clamp_(min=1)
 
 
-def distance_to_one(one: Genomes, packed: Packed, spec: GenomeSpec) -> Tensor:
-    """[P] (float64) distance from the single genome ``one`` to each genome packed."""
+def distance_to_many(many: Genomes, packed: Packed, spec: GenomeSpec) -> Tensor:
+    """[K, P] (float64) distance from each genome of ``many`` to each genome packed."""
     cw, cd = spec.compatibility_weight_coefficient, spec.compatibility_disjoint_coefficient
-    out = None
-    for table, genes in ((one.nodes, packed.nodes), (one.conns, packed.conns)):
-        n = table.valid()[0].sum()
-        part = _part(table.key[0], {c: v[0] for c, v in table.cols.items()}, n, genes,
-                     packed.size, cw, cd)
-        out = part if out is None else out + part
-    return out
+    genes = max(packed.nodes.key.numel(), packed.conns.key.numel(), 1)
+    step = max(1, BATCH_ELEMENTS // genes)
+    out = []
+    for lo in range(0, len(many), step):
+        part = many if step >= len(many) else many.take(slice(lo, lo + step))
+        out.append(_part(part.nodes, packed.nodes, spec.nodes, packed.size, cw, cd)
+                   + _part(part.conns, packed.conns, spec.conns, packed.size, cw, cd))
+    return out[0] if len(out) == 1 else torch.cat(out)
 
 
 def distance_pairs(a: Genomes, b: Genomes, spec: GenomeSpec) -> Tensor:
@@ -139,4 +144,4 @@ def distance_pairs(a: Genomes, b: Genomes, spec: GenomeSpec) -> Tensor:
     return out
 
 
-__all__ = ["Packed", "PackedGenes", "pack", "distance_to_one", "distance_pairs"]
+__all__ = ["BATCH_ELEMENTS", "Packed", "PackedGenes", "pack", "distance_to_many", "distance_pairs"]

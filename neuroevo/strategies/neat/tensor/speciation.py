@@ -9,14 +9,24 @@ neat-python (``neat/species.py``), with genomes visited in ascending id order:
    existing ones by id, then new ones by creation); if there is none, it founds a new
    species and is its representative.
 
-Batched, step 2 becomes: distances of every genome to every representative of step 1 (one
-``[P]`` pass each) give each genome its species among those; then, while some genome has
-none, the lowest-id such genome founds a species, and every genome with a higher id that is
-closer to it than to its current choice (and than the threshold) moves to it. A genome's
-choice is then the one neat-python's loop makes, since it sees exactly the representatives
-founded by lower ids. Each pass computes one genome's distance to every genome
-(:func:`~.distance.distance_to_one` on the population's packed genes): two per existing
-species (step 1, step 2) and one per new species.
+Batched, in a few passes of :func:`~.distance.distance_to_many` (each: K genomes against
+the whole population) instead of one per species:
+
+* step 1: every old representative against the population in one pass; the greedy choice
+  is then made on that ``[S, P]`` table: each species takes its closest genome, and where
+  two species want the same one, the species before the first clash are final and the rest
+  choose again without the taken genomes (one round per clash, usually none);
+* step 2, existing species: every new representative against the population in one pass;
+  each genome takes the closest under the threshold (first species on ties);
+* step 2, new species: only the genomes left without a species can found one, and which of
+  them do depends on them alone (a genome that has a species keeps one). So the greedy
+  founders are found among the unassigned only, from their distances to each other (the
+  lowest ids first, :data:`FOUNDER_CHUNK` at a time; up to :data:`FEW_FREE` of them are
+  simply all compared with the population); then the founders against the population in
+  one pass, and a genome with a higher id than a founder, closer to it than
+  the threshold and than its current choice, moves to it (to the first such founder on
+  ties). A genome's choice is then the one neat-python's loop makes, since it sees exactly
+  the representatives founded by lower ids.
 """
 
 from __future__ import annotations
@@ -26,11 +36,16 @@ import dataclasses
 import torch
 
 from neuroevo.errors import StrategyError
-from neuroevo.strategies.neat.tensor.distance import distance_to_one, pack
+from neuroevo.strategies.neat.tensor.distance import distance_to_many, pack
 from neuroevo.strategies.neat.tensor.genes import Genomes
 from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 
 Tensor = torch.Tensor
+#: unassigned genomes whose distances to each other decide founders in one round
+FOUNDER_CHUNK = 256
+#: up to this many unassigned genomes are compared with the whole population at once (one
+#: pass instead of two; the distances of those that found no species are not needed)
+FEW_FREE = 4
 
 
 @dataclasses.dataclass
@@ -59,60 +74,95 @@ class SpeciesTable:
                             reps, self.next_key)
 
 
+def _lowest_rank(candidates: Tensor, rank: Tensor) -> Tensor:
+    """Per row of ``candidates [K, P]`` the candidate column of lowest rank (id)."""
+    return torch.where(candidates, rank, rank.numel()).argmin(-1)
+
+
+def representatives(d: Tensor, rank: Tensor) -> Tensor:
+    """Step 1 on the distances ``d [S, P]`` of the old representatives to the population:
+    [S] rows, species after species the not-yet-taken genome closest to the old one."""
+    s, p = d.shape
+    chosen = []
+    taken = torch.zeros(p, dtype=torch.bool, device=d.device)
+    start = 0
+    while start < s:
+        rest = d[start:].masked_fill(taken, float("inf"))
+        row = _lowest_rank(rest == rest.min(1, keepdim=True).values, rank)
+        clash = (row[:, None] == row[None, :]).tril_(-1).any(1)       # wants an earlier one's
+        final = int(clash.int().argmax()) if bool(clash.any()) else s - start
+        chosen.append(row[:final])
+        taken[row[:final]] = True
+        start += final
+    return torch.cat(chosen) if chosen else torch.zeros(0, dtype=torch.int64, device=d.device)
+
+
+def founders(close: list[list[bool]]) -> list[int]:
+    """Greedy founders among genomes listed in id order: genome ``j`` founds a species
+    unless ``close[i][j]`` (``j`` would join ``i``'s species) for an earlier founder ``i``."""
+    out: list[int] = []
+    for j in range(len(close)):
+        if not any(close[i][j] for i in out):
+            out.append(j)
+    return out
+
+
 def speciate(table: SpeciesTable, pop: Genomes, spec: GenomeSpec, threshold: float,
              generation: int) -> tuple[SpeciesTable, Tensor]:
     """The species of ``pop``: the updated table and ``[P]`` each genome's species position."""
     p, dev = len(pop), pop.device
+    if len(table) > p:
+        raise StrategyError(f"NEAT tensor engine: {len(table)} species but only {p} genomes "
+                            "to represent them; raise pop_size")
+    by_rank = torch.argsort(pop.gid)
     rank = torch.empty(p, dtype=torch.int64, device=dev)
-    rank[torch.argsort(pop.gid)] = torch.arange(p, device=dev)
-    inf = torch.tensor(float("inf"), dtype=torch.float64, device=dev)
-    taken = torch.zeros(p, dtype=torch.bool, device=dev)
-    packed = pack(pop, spec, [table.reps] if table.reps is not None else [])
-    rep_rows = []
-    for s in range(len(table)):                      # step 1: new representatives
-        if bool(taken.all()):
-            raise StrategyError(f"NEAT tensor engine: {len(table)} species but only {p} "
-                                "genomes to represent them; raise pop_size")
-        d = torch.where(taken, inf, distance_to_one(table.reps.take([s]), packed, spec))
-        closest = (d == d.min()) & ~taken
-        row = torch.where(closest, rank, p).argmin()
-        taken[row] = True
-        rep_rows.append(row)
-    best_d = torch.full((p,), float("inf"), dtype=torch.float64, device=dev)
+    rank[by_rank] = torch.arange(p, device=dev)
+    packed = pack(pop, spec)
+    inf = float("inf")
+    best_d = torch.full((p,), inf, dtype=torch.float64, device=dev)
     species = torch.full((p,), -1, dtype=torch.int64, device=dev)
-
-    def join(row: Tensor, s: int, later_only: bool) -> None:
-        nonlocal best_d, species
-        d = distance_to_one(pop.take(row.view(1)), packed, spec)
-        better = (d < threshold) & (d < best_d)
-        if later_only:
-            better &= rank > rank[row]
-        best_d = torch.where(better, d, best_d)
-        species = torch.where(better, s, species)
-
-    for s, row in enumerate(rep_rows):                # step 2 with the old species
-        join(row, s, later_only=False)
-    rows = torch.stack(rep_rows) if rep_rows else torch.zeros(0, dtype=torch.int64, device=dev)
-    species[rows] = torch.arange(len(rep_rows), device=dev)
-    best_d[rows] = -inf
-    new_keys = []
-    while True:                                       # ... and the species founded on the way
-        free = species < 0
-        if not bool(free.any()):
+    rep_rows = torch.zeros(0, dtype=torch.int64, device=dev)
+    if len(table):
+        rep_rows = representatives(distance_to_many(table.reps, packed, spec), rank)
+        d = distance_to_many(pop.take(rep_rows), packed, spec)              # [S, P]
+        close = d < threshold
+        best_d, species = torch.where(close, d, inf).min(0)   # first of equals: species order
+        species = torch.where(close.any(0), species, -1)
+        best_d = torch.where(close.any(0), best_d, inf)
+        species[rep_rows] = torch.arange(len(table), device=dev)
+        best_d[rep_rows] = -inf
+    n_old, new_rows = len(table), []
+    while True:                                       # step 2, the species founded on the way
+        free = by_rank[species[by_rank] < 0][:FOUNDER_CHUNK]
+        if free.numel() == 0:
             break
-        row = torch.where(free, rank, p).argmin()
-        s = len(rep_rows)
-        species[row], best_d[row] = s, -inf
-        rep_rows.append(row)
-        new_keys.append(table.next_key + len(new_keys))
-        join(row, s, later_only=True)
-    n_new = len(new_keys)
+        if free.numel() <= FEW_FREE:       # all against the population, founders among them
+            d = distance_to_many(pop.take(free), packed, spec)
+            pick = torch.tensor(founders((d[:, free] < threshold).tolist()), device=dev)
+            rows, d = free[pick], d[pick]
+        else:                              # founders from the free genomes' own distances
+            sub = pop.take(free)
+            pick = founders((distance_to_many(sub, pack(sub, spec), spec) < threshold).tolist())
+            rows = free[torch.tensor(pick, device=dev)]
+            d = distance_to_many(pop.take(rows), packed, spec)               # [F, P]
+        join = (d < threshold) & (rank[rows][:, None] < rank)
+        d_min, first = torch.where(join, d, inf).min(0)
+        move = join.any(0) & (d_min < best_d)
+        s0 = n_old + sum(r.numel() for r in new_rows)
+        species = torch.where(move, s0 + first, species)
+        best_d = torch.where(move, d_min, best_d)
+        species[rows] = s0 + torch.arange(rows.numel(), device=dev)
+        best_d[rows] = -inf
+        new_rows.append(rows)
+    all_rows = torch.cat([rep_rows, *new_rows])
+    n_new = all_rows.numel() - n_old
+    new_keys = list(range(table.next_key, table.next_key + n_new))
     out = SpeciesTable(
         table.key + new_keys, table.created + [generation] * n_new,
         table.last_improved + [generation] * n_new, table.best + [None] * n_new,
         table.fitness + [None] * n_new, table.adjusted_fitness + [None] * n_new,
-        pop.take(torch.stack(rep_rows)), table.next_key + n_new)
+        pop.take(all_rows), table.next_key + n_new)
     return out, species
 
 
-__all__ = ["SpeciesTable", "speciate"]
+__all__ = ["FEW_FREE", "FOUNDER_CHUNK", "SpeciesTable", "founders", "representatives", "speciate"]
