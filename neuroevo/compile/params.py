@@ -2,8 +2,10 @@
 
 A module's parameters are laid out end to end in the order of ``named_parameters()`` (as
 ``torch.nn.utils.parameters_to_vector`` does), so a population is a tensor ``[P, n_params]``.
-:class:`ParameterPolicy` evaluates all ``P`` candidates in one call with
-``torch.func.functional_call`` under ``torch.vmap`` -- no per-candidate Python loop.
+:class:`ParameterPolicy` evaluates all ``P`` candidates in one call, with no per-candidate
+Python loop: a stack of ``nn.Linear`` layers and activations (``neuroevo.MLP``, a plain
+``nn.Sequential``) as one ``torch.baddbmm`` per layer (:mod:`neuroevo.compile.linear`), any
+other module with ``torch.func.functional_call`` under ``torch.vmap``.
 
 Example::
 
@@ -19,13 +21,16 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+from collections.abc import Sequence
 
 import torch
 from torch import nn
 
+from neuroevo.compile.linear import LinearStack
 from neuroevo.errors import StrategyError, TaskError
-from neuroevo.policy import BatchedPolicy
+from neuroevo.policy import BatchedPolicy, PolicyProgram
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,8 +121,10 @@ class ParameterPolicy(BatchedPolicy):
     ``forward(x)``: ``x`` of shape ``[B, n_in]`` (shared by all candidates) or
     ``[P, B, n_in]`` (one batch each) -> ``[P, B, n_out]``. ``num_inputs`` / ``num_outputs``
     default to the module's attributes of those names (``neuroevo.MLP`` has them).
-    ``chunk_size`` bounds the candidates vmapped at once (memory), ``None`` = all.
-    The module must be vmappable (no ``.item()``, no data-dependent Python control flow).
+    A stack of linear layers (:attr:`stack`, see :mod:`neuroevo.compile.linear`) runs as
+    batched matrix products; any other module must be vmappable (no ``.item()``, no
+    data-dependent Python control flow), and ``chunk_size`` bounds the candidates vmapped at
+    once (memory), ``None`` = all. ``batched=False`` uses ``vmap`` for a stack too.
     """
 
     recurrent = False
@@ -130,6 +137,7 @@ class ParameterPolicy(BatchedPolicy):
         num_inputs: int | None = None,
         num_outputs: int | None = None,
         chunk_size: int | None = None,
+        batched: bool = True,
     ) -> None:
         super().__init__()
         self.layout = ParameterLayout.of(module)
@@ -153,6 +161,9 @@ class ParameterPolicy(BatchedPolicy):
         self.chunk_size = chunk_size
         self.device = params.device
         self.dtype = params.dtype
+        #: the module as linear layers over the flat parameters, or None (vmap path)
+        self.stack = LinearStack.of(module, self.layout.names, self.layout.numels) \
+            if batched else None
 
     def _one(self, flat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return torch.func.functional_call(self.module, self.layout.unflatten(flat), (x,))
@@ -168,7 +179,29 @@ class ParameterPolicy(BatchedPolicy):
                 f"per-candidate inputs have {x.shape[0]} rows in dim 0; the policy has "
                 f"{self.num_candidates} candidates"
             )
+        if self.stack is not None:
+            return self.stack.forward(self.params, x.to(self.params.dtype))
         in_dims = (0, 0) if x.dim() == 3 else (0, None)
         fn = torch.vmap(self._one, in_dims=in_dims, randomness="different",
                         chunk_size=self.chunk_size)
         return fn(self.params, x.to(self.params.dtype))
+
+    def select(self, positions: Sequence[int] | torch.Tensor) -> ParameterPolicy:
+        """A policy of only the candidates at ``positions`` (in that order); rollouts use it
+        to stop computing candidates whose episodes have all ended."""
+        idx = torch.as_tensor(positions, device=self.params.device).long().reshape(-1)
+        if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= self.num_candidates:
+            raise StrategyError(f"select: positions must be in [0, {self.num_candidates}), "
+                                f"got {idx.numel()} positions")
+        sub = copy.copy(self)
+        sub._modules = dict(self._modules)
+        sub._parameters, sub._buffers = dict(self._parameters), dict(self._buffers)
+        sub.params = self.params.index_select(0, idx)
+        sub.num_candidates = int(idx.numel())
+        return sub
+
+    def program(self, episodes: int, like: PolicyProgram | None = None) -> PolicyProgram | None:
+        """The rollout program of a linear stack (:meth:`LinearStack.program`), else None."""
+        if self.stack is None:
+            return None
+        return self.stack.program(self.params.detach(), episodes)

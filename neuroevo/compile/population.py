@@ -33,9 +33,10 @@ from neuroevo.compile.graph import (
 )
 from neuroevo.compile.kernel import Block
 from neuroevo.compile.layout import FEW_BLOCKS, BlockPlan, plan_layout
+from neuroevo.compile.program import BlockData, network_program
 from neuroevo.compile.recurrent import compile_recurrent
 from neuroevo.errors import CompileError, TaskError
-from neuroevo.policy import BatchedPolicy
+from neuroevo.policy import BatchedPolicy, PolicyProgram
 
 
 class _Block(Block):
@@ -187,6 +188,18 @@ class PopulationNetwork(BatchedPolicy):
             block.forward(values, per_genome)  # no hooks: skips nn.Module.__call__ overhead
         out = values.index_select(0, layout.out_rows).view(p, self.num_outputs, b)
         return out.transpose(1, 2)
+
+    def program(self, episodes: int, like: PolicyProgram | None = None) -> PolicyProgram | None:
+        """The networks as levels of segment sums (:mod:`neuroevo.compile.program`), the form
+        rollouts run; ``None`` when a node aggregates other than by ``sum``."""
+        layout = self._wide
+        blocks = [BlockData(int(self._level[nodes[0]]), b.src_per, b.weight, b.mask, b.bias,
+                            b.response, b.aggregations, b.activations)
+                  for b, nodes in zip(layout.blocks, layout.nodes)]
+        with torch.no_grad():
+            return network_program(blocks, layout.out_rows, layout.input_row,
+                                   self.num_candidates, self.num_inputs, self.num_outputs,
+                                   episodes, like)
 
     def select(self, genomes: Sequence[int] | torch.Tensor) -> PopulationNetwork:
         """A network of only the genomes at positions ``genomes`` (in that order).

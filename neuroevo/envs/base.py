@@ -300,12 +300,7 @@ class VectorEnv:
         ``truncated [N]`` (bool) and ``info`` (see the module docstring for autoreset).
         """
         action = self._prepare_action(action)
-        old = self._state
-        wide = self._dynamics(old, action)  # gymnasium's precision; termination etc. from it
-        terminated = self._terminated(wide)
-        reward = self._reward(old, action, wide, terminated).to(self.dtype)
-        new_obs = self._observation(wide).to(self.dtype)
-        new = self._store(wide)
+        new, new_obs, reward, terminated = self.transition(self._state, action)
         self.elapsed_steps += 1
         if self.max_episode_steps is not None:
             truncated = self.elapsed_steps >= self.max_episode_steps
@@ -334,6 +329,31 @@ class VectorEnv:
             self._state = new
             obs = new_obs
         return obs, reward, terminated, truncated, info
+
+    def transition(self, state: torch.Tensor, action: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One step of the physics, as a pure function: ``(new_state, obs, reward,
+        terminated)`` of ``state [N, state_size]`` and a prepared ``action``.
+
+        :meth:`step` is this plus time limits and autoreset; compiled rollouts
+        (:mod:`neuroevo.tasks.compiled`) trace it. It reads only ``state``, ``action`` and
+        the environment's constants, and takes no host decision on tensor values.
+        """
+        wide = self._dynamics(state, action)  # gymnasium's precision; termination etc. from it
+        terminated = self._terminated(wide)
+        reward = self._reward(state, action, wide, terminated).to(self.dtype)
+        obs = self._observation(wide).to(self.dtype)
+        return self._store(wide), obs, reward, terminated
+
+    def physics_key(self) -> tuple:
+        """What :meth:`transition` depends on besides its arguments: the class, device, dtype
+        and the instance's plain settings (``sutton_barto_reward``, ``g`` ...). Compiled
+        rollouts keep one compiled loop per key."""
+        settings = tuple(sorted(
+            (k, v) for k, v in vars(self).items()
+            if isinstance(v, (bool, int, float, str)) and k not in ("num_envs", "max_episode_steps",
+                                                                   "check_actions")))
+        return (type(self), self.device, self.dtype, settings)
 
     def _reset_where(self, mask: torch.Tensor) -> None:
         """Reset the sub-environments where ``mask`` is True (no host sync)."""

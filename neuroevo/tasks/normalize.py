@@ -44,8 +44,9 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -253,6 +254,35 @@ class CandidateMoments:
         return out
 
 
+@dataclasses.dataclass(frozen=True)
+class Observer:
+    """Observations ``[N, n]`` -> policy inputs, as a pure function of its tensors (so that
+    eager and compiled rollouts compute the same inputs): ``"identity"``, ``"bounds"``
+    (``(obs - low) * scale - 1``) or ``"running"`` (``(obs - mean) * inv_std``)."""
+
+    kind: str
+    tensors: tuple[torch.Tensor, ...]
+    dtype: torch.dtype
+
+    @property
+    def key(self) -> tuple[str, torch.dtype]:
+        return (self.kind, self.dtype)
+
+    @staticmethod
+    def apply(key: tuple[str, torch.dtype], tensors: tuple[torch.Tensor, ...],
+              obs: torch.Tensor) -> torch.Tensor:
+        kind, dtype = key
+        if kind == "identity":
+            return obs
+        shift, scale = tensors
+        if kind == "running":
+            return (obs.to(dtype) - shift) * scale
+        return (obs - shift) * scale - 1.0
+
+    def __call__(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.apply(self.key, self.tensors, obs)
+
+
 class ObservationMap:
     """What :class:`~neuroevo.tasks.control.Control` does to observations before the policy.
 
@@ -271,17 +301,16 @@ class ObservationMap:
         self.stats = RunningNorm(num_inputs) if running else None
         self.last_moments: CandidateMoments | None = None
 
-    def observer(self, device: torch.device, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
+    def observer(self, device: torch.device, dtype: torch.dtype) -> Observer:
         """The map for one evaluation (the running statistics as they are now)."""
         if self.stats is not None:
             mean = self.stats.mean.to(device=device, dtype=dtype)
             inv_std = 1.0 / self.stats.std.to(device=device, dtype=dtype)
-            return lambda obs: (obs.to(dtype) - mean) * inv_std
+            return Observer("running", (mean, inv_std), dtype)
         if self.bounds is None:
-            return lambda obs: obs
+            return Observer("identity", (), dtype)
         low, high = (b.to(device=device, dtype=dtype) for b in self.bounds)
-        scale = 2.0 / (high - low)
-        return lambda obs: (obs - low) * scale - 1.0
+        return Observer("bounds", (low, 2.0 / (high - low)), dtype)
 
     def collector(self, num_candidates: int, episodes: int,
                   device: torch.device) -> CandidateMoments | None:
@@ -309,5 +338,5 @@ class ObservationMap:
             self.stats.load_state_dict(state["observation_stats"])
 
 
-__all__ = ["OBSERVATION_BOUNDS", "CandidateMoments", "ObservationMap", "RunningNorm",
-           "observation_bounds"]
+__all__ = ["OBSERVATION_BOUNDS", "CandidateMoments", "ObservationMap", "Observer",
+           "RunningNorm", "observation_bounds"]
