@@ -71,8 +71,11 @@ import torch
 from neuroevo.envs.base import VectorEnv
 from neuroevo.errors import TaskError
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
+from neuroevo.tasks.actions import ActionMap
 from neuroevo.tasks.base import Task
-from neuroevo.tasks.normalize import OBSERVATION_BOUNDS, CandidateMoments, ObservationMap, RunningNorm
+from neuroevo.tasks.compiled import COMPILE_CHOICES, RolloutCompiler
+from neuroevo.tasks.normalize import (OBSERVATION_BOUNDS, CandidateMoments, ObservationMap,
+                                      Observer, RunningNorm)
 from neuroevo.tasks.rollout import EpisodeReturn, rollout
 
 ACTIONS = ("auto", "argmax", "sign", "scale", "raw")
@@ -104,6 +107,10 @@ class Control(Task):
             (``max_steps`` where it has none, or where balancing to the end is the goal).
         same_starts: every candidate plays the same ``E`` start states in a generation
             (common random numbers), fresh ones each generation; default: its own.
+        compile: run each rollout as one compiled loop (:mod:`neuroevo.tasks.compiled`:
+            the same scores, bit for bit). ``"auto"`` (default): torch environments on the
+            CPU, evaluations of at least 64 rows; ``True``: wherever it can; ``False``:
+            never. What could not be compiled, and why, is in :meth:`info` notes.
         device, dtype: where the environment runs; default the policy's.
 
     Example::
@@ -128,6 +135,7 @@ class Control(Task):
         solve_episodes: int | None = None,
         solve_max_steps: int | None = None,
         same_starts: bool = False,
+        compile: bool | str = "auto",
         device: str | torch.device | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -155,6 +163,10 @@ class Control(Task):
         if not isinstance(same_starts, bool):
             raise TaskError(f"Control same_starts: expected true or false, got {same_starts!r}")
         self.same_starts = same_starts
+        if not any(compile is c for c in COMPILE_CHOICES):
+            raise TaskError(f"Control compile: expected 'auto', true or false, got {compile!r}")
+        #: compiled rollout loops and what compiling cost (see :meth:`info`)
+        self.compiler = RolloutCompiler(compile)
         self.env_kwargs = dict(env_kwargs or {})
         for reserved in ("max_episode_steps", "autoreset_mode", "num_envs", "seed"):
             if reserved in self.env_kwargs:
@@ -335,7 +347,7 @@ class Control(Task):
             env, policy, tracker, obs, episodes=e, max_steps=horizon,
             observe=self._normalizer(device, dtype), act=self._action_mapper(device, dtype),
             num_outputs=self.num_outputs, name=self.env_name,
-            on_observation=None if moments is None else moments.add,
+            on_observation=None if moments is None else moments.add, compiler=self.compiler,
         )
         if moments is not None:
             self.observations.update(moments)
@@ -439,24 +451,27 @@ class Control(Task):
         """Restore :meth:`state_dict`'s output."""
         self.observations.load_state_dict(state)
 
-    def _normalizer(self, device: torch.device, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
+    def _normalizer(self, device: torch.device, dtype: torch.dtype) -> Observer:
         return self.observations.observer(device, dtype)
 
-    def _action_mapper(self, device: torch.device, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
-        lo, hi = self.output_range
-        mid = 0.5 * (lo + hi)
-        if self.action == "argmax":
-            return lambda out: out.argmax(-1)
-        if self.discrete:  # sign
-            return lambda out: (out[:, 0] > mid).long()
-        low = self._action_low.to(device=device, dtype=dtype)
-        high = self._action_high.to(device=device, dtype=dtype)
-        if self.action == "sign":
-            return lambda out: torch.where(out.to(dtype) > mid, high, low)
-        if self.action == "raw":
-            return lambda out: out.to(dtype)
-        gain = (high - low) / (hi - lo)
-        return lambda out: torch.minimum(torch.maximum(low + (out.to(dtype) - lo) * gain, low), high)
+    def _action_mapper(self, device: torch.device, dtype: torch.dtype) -> ActionMap:
+        return ActionMap.build(self.action, self.discrete, self.output_range,
+                               getattr(self, "_action_low", None),
+                               getattr(self, "_action_high", None), device, dtype)
+
+    def info(self) -> dict[str, Any]:
+        """Per-generation facts for reporters: ``compile_s``, the seconds spent compiling
+        rollouts since the last call (only when there were some), and ``notes``, one-line
+        messages such as a fallback to eager rollouts and its reason."""
+        out: dict[str, Any] = {}
+        seconds, cpu = self.compiler.take_compile_seconds()
+        if seconds > 0:
+            out["compile_s"] = seconds
+            out["compile_cpu_s"] = cpu
+        notes = self.compiler.take_notes()
+        if notes:
+            out["notes"] = notes
+        return out
 
     def __repr__(self) -> str:
         return (

@@ -22,6 +22,11 @@ Finished episodes cost little:
 
 Narrowing and compaction change no score (tests/tasks/test_control_narrowing.py compares
 them with full-batch rollouts, exactly).
+
+A policy with a rollout program (:meth:`~neuroevo.policy.BatchedPolicy.program`: NEAT's
+networks, linear stacks over flat parameters) is stepped through it, features first. Given
+a :class:`~neuroevo.tasks.compiled.RolloutCompiler` that accepts the rollout, the same
+step runs as one compiled loop instead, with the same scores bit for bit.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ import torch
 
 from neuroevo.envs.base import VectorEnv
 from neuroevo.errors import TaskError
-from neuroevo.policy import BatchedPolicy, policy_device_dtype
+from neuroevo.policy import BatchedPolicy, PolicyProgram, policy_device_dtype
+from neuroevo.tasks.compiled import RolloutCompiler
 
 
 class EpisodeReturn:
@@ -89,6 +95,7 @@ def rollout(
     num_outputs: int,
     name: str,
     on_observation: Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], None] | None = None,
+    compiler: RolloutCompiler | None = None,
 ) -> RolloutResult:
     """Run ``policy``'s ``P x episodes`` episodes on ``env`` (just reset, first ``obs``).
 
@@ -99,12 +106,28 @@ def rollout(
     rows)``, if given, sees every step's raw observations with the running episodes
     (``rows``: the full-batch row of each row once the batch is compacted, else ``None``);
     :class:`~neuroevo.tasks.normalize.CandidateMoments` collects statistics with it.
+    ``compiler``: runs the rollout compiled when it accepts it (``observe`` and ``act`` are
+    then an :class:`~neuroevo.tasks.normalize.Observer` and an
+    :class:`~neuroevo.tasks.actions.ActionMap`).
     """
     p, e = int(policy.num_candidates), episodes
     n = p * e
     device = obs.device
     pol_dtype = policy_device_dtype(policy)[1]
     has_state = isinstance(env, VectorEnv)  # the gymnasium adapter has no batched state
+    make_program = getattr(policy, "program", None)  # a user's policy may only duck-type
+    program = make_program(e) if callable(make_program) and not policy.recurrent else None
+    if compiler is not None:
+        why = compiler.why_not(env, policy, tracker, program, n, on_observation is not None)
+        if why is None:
+            done = compiler.rollout(env, policy, program, tracker.total, obs, episodes=e,
+                                    max_steps=max_steps, observe=observe, act=act,
+                                    dtype=pol_dtype)
+            if done is not None:
+                scores, env_steps, lockstep = done
+                return RolloutResult(scores.to(pol_dtype), env_steps, lockstep)
+        elif compiler.mode is True:
+            compiler.note(f"compile: not compiled ({why}); running eagerly")
     policy.reset()
     active = torch.ones(n, dtype=torch.bool, device=device)
     counted_steps = torch.zeros((), dtype=torch.long, device=device)
@@ -114,6 +137,7 @@ def rollout(
         callable(getattr(obj, "select", None)) for obj in (env, tracker))
     live: torch.Tensor | None = None  # genomes computed (None: all)
     live_policy = policy
+    live_program = program
     p_cur = p  # genomes whose rows the environment still steps
     rows: torch.Tensor | None = None  # compacted: the full-batch row of each env row
     scores: torch.Tensor | None = None  # compacted: final scores of dropped rows
@@ -124,9 +148,9 @@ def rollout(
             on_observation(obs, active, rows)
         x = torch.where(active[:, None], observe(obs).to(pol_dtype), zero)
         if live is None or compactable:
-            out = live_policy(x.view(p_cur, e, -1))
+            out = _forward(live_policy, live_program, x.view(p_cur, e, -1))
         else:
-            part = live_policy(x.view(p, e, -1).index_select(0, live))
+            part = _forward(live_policy, live_program, x.view(p, e, -1).index_select(0, live))
             out = part.new_zeros(p, e, part.shape[-1]).index_copy_(0, live, part)
         if steps == 1 and tuple(out.shape) != (p, e, num_outputs):
             raise TaskError(
@@ -159,11 +183,21 @@ def rollout(
                 else:
                     live = running
                 live_policy = policy.select(live)
+                live_program = None if program is None else live_policy.program(e, like=program)
     if scores is not None:
         scores[rows] = tracker.result()
     else:
         scores = tracker.result()
     return RolloutResult(scores.reshape(p, e).to(pol_dtype), int(counted_steps), steps)
+
+
+def _forward(policy: BatchedPolicy, program: PolicyProgram | None, x: torch.Tensor
+             ) -> torch.Tensor:
+    """``[P, E, n_in] -> [P, E, n_out]``: through the rollout program where there is one."""
+    if program is None:
+        return policy(x)
+    p, e, n_in = x.shape
+    return program(x.reshape(p * e, n_in).t()).t().reshape(p, e, -1)
 
 
 __all__ = ["EpisodeReturn", "RolloutResult", "rollout"]
