@@ -36,9 +36,11 @@ def test_distances_equal_neat_python(tmp_path, seed, monkeypatch):
                        dtype=torch.float64)
     got = distance_to_many(pop.take(torch.tensor(rows)), pack(pop, spec), spec)
     torch.testing.assert_close(got, ref, rtol=0, atol=1e-12)
-    monkeypatch.setattr(distance, "BATCH_ELEMENTS", 1)       # one genome per pass: the same
-    assert torch.equal(distance_to_many(pop.take(torch.tensor(rows)), pack(pop, spec), spec),
-                       got)
+    for setting, value in (("SEARCH_BELOW", 0), ("SEARCH_BELOW", 1 << 40),   # both alignments
+                           ("BATCH_ELEMENTS", 1)):                          # one per pass
+        monkeypatch.setattr(distance, setting, value)
+        assert torch.equal(distance_to_many(pop.take(torch.tensor(rows)), pack(pop, spec),
+                                            spec), got)
 
 
 def _neat_species(species_set):

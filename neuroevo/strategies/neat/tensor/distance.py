@@ -18,25 +18,28 @@ genes.
 
 Speciation compares a few genomes (representatives) with the whole population, so
 :func:`pack` first lists every gene of the population without padding, and
-:func:`distance_to_many` computes the distances of K genomes to all of them in one pass:
-the K genomes' genes are spread on the sorted list of their distinct keys (``[K, V]``), one
-``searchsorted`` finds each population gene's place in that list, and one ``scatter_add``
-sums the per-gene terms of every (genome, population genome) pair. Batches of
-K are split so that a ``[K, G]`` intermediate stays under :data:`BATCH_ELEMENTS`.
+:func:`distance_to_many` computes the distances of K genomes to all of them in one pass: one
+``searchsorted`` aligns every population gene with the K genomes' genes (:func:`_align`), and
+one ``scatter_add`` sums the per-gene terms of every (genome, population genome) pair.
+Batches of K are split so that a ``[K, G]`` intermediate stays under :data:`BATCH_ELEMENTS`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import torch
 
-from neuroevo.strategies.neat.tensor.genes import GeneTable, Genomes
+from neuroevo.strategies.neat.tensor.genes import PAD, GeneTable, Genomes
 from neuroevo.strategies.neat.tensor.spec import GeneSpec, GenomeSpec
 
 Tensor = torch.Tensor
 #: the most elements of one [K, G] intermediate of :func:`distance_to_many` (K is split)
 BATCH_ELEMENTS = 1 << 22
+#: below this many (genome, population gene) pairs, :func:`_align` searches each genome's
+#: keys; above, the genomes' distinct keys (faster from about 8,000 pairs on one CPU core)
+SEARCH_BELOW = 1 << 13
 
 
 @dataclasses.dataclass
@@ -71,31 +74,43 @@ def pack(pop: Genomes, spec: GenomeSpec) -> Packed:
                   len(pop))
 
 
-def _part(table: GeneTable, genes: PackedGenes, spec: GeneSpec, size: int, c_weight: float,
+def _align(table: GeneTable, genes: PackedGenes) -> tuple[Tensor, Callable[[Tensor], Tensor]]:
+    """``matched [K, G]``: whether row k of ``table`` has population gene g; and a function
+    giving a column of ``table`` at each population gene (``[K, G]``, meaningless where not
+    matched). Few pairs: one batched ``searchsorted`` in the K rows' keys; many: the K rows
+    spread on the sorted list of their distinct keys (``[K, V]``), one ``searchsorted`` of
+    the population genes in that list."""
+    k, dev = table.rows, table.key.device
+    if k * genes.key.numel() < SEARCH_BELOW:
+        theirs = genes.key.expand(k, -1).contiguous()
+        at = torch.searchsorted(table.key, theirs).clamp_(max=table.width - 1)
+        return table.key.gather(1, at) == theirs, lambda col: col.gather(1, at)
+    r, c = table.valid().nonzero(as_tuple=True)
+    keys = table.key[r, c]
+    vocab, slot = torch.unique(keys, return_inverse=True)
+    width = max(vocab.numel(), 1)
+    pos = torch.searchsorted(vocab, genes.key).clamp_(max=width - 1)
+
+    def spread(col: Tensor, fill: int | float = 0) -> Tensor:
+        out = torch.full((k, width), fill, dtype=col.dtype, device=dev)
+        out[r, slot] = col[r, c]
+        return out.index_select(1, pos)
+    return spread(table.key, PAD) == genes.key, spread
+
+
+def _part(table: GeneTable, genes: PackedGenes, spec: GeneSpec, c_weight: float,
           c_disjoint: float) -> Tensor:
     """[K, P] distance part of one gene kind from each row of ``table`` to each genome of
     ``genes``: ``(c_weight * homologous + c_disjoint * (n + count - 2 * matches)) /
     max(n, count)``, summed over the genome's genes as one term each, ``c_weight * h - 2 *
     c_disjoint`` for a matching gene and 0 otherwise (``max(n, count) = 0`` gives 0)."""
     k, dev = table.rows, table.key.device
-    valid = table.valid()
-    n = valid.sum(1)
-    r, c = valid.nonzero(as_tuple=True)
-    vocab, slot = torch.unique(table.key[r, c], return_inverse=True)    # sorted distinct keys
-    width = max(vocab.numel(), 1)
-    present = torch.zeros((k, width), dtype=torch.bool, device=dev)
-    present[r, slot] = True
-    pos = torch.searchsorted(vocab, genes.key).clamp_(max=width - 1) if vocab.numel() else \
-        torch.zeros_like(genes.key)
-    matched = present.index_select(1, pos)                               # [K, G]
-    if vocab.numel():
-        matched &= vocab[pos] == genes.key
+    n = table.valid().sum(1)
+    matched, at_genes = _align(table, genes)
     hom = None
     for name in spec.names:
         col = table.cols[name]
-        dense = torch.zeros((k, width), dtype=col.dtype, device=dev)
-        dense[r, slot] = col[r, c]
-        mine, theirs = dense.index_select(1, pos), genes.cols[name]
+        mine, theirs = at_genes(col), genes.cols[name]
         if col.dtype.is_floating_point:
             term = mine.sub_(theirs).abs_()
             hom = term if hom is None else hom.add_(term)
@@ -103,11 +118,11 @@ def _part(table: GeneTable, genes: PackedGenes, spec: GeneSpec, size: int, c_wei
             term = mine != theirs
             hom = term.float() if hom is None else hom.add_(term)
     dtype = hom.dtype if hom is not None else torch.float32
-    term = (c_weight * hom - 2 * c_disjoint) if hom is not None else \
+    term = hom.mul_(c_weight).sub_(2 * c_disjoint) if hom is not None else \
         torch.full(matched.shape, -2 * c_disjoint, dtype=dtype, device=dev)
-    total = (c_disjoint * (n[:, None] + genes.count).double()).to(dtype)          # [K, P]
+    total = (n[:, None] + genes.count).to(dtype).mul_(c_disjoint)                 # [K, P]
     d = total.scatter_add_(1, genes.row.expand(k, -1), term.mul_(matched))
-    return d.double() / torch.maximum(n[:, None], genes.count).clamp_(min=1)
+    return d.double().div_(torch.maximum(n[:, None], genes.count).clamp_(min=1))
 
 
 def distance_to_many(many: Genomes, packed: Packed, spec: GenomeSpec) -> Tensor:
@@ -118,8 +133,8 @@ def distance_to_many(many: Genomes, packed: Packed, spec: GenomeSpec) -> Tensor:
     out = []
     for lo in range(0, len(many), step):
         part = many if step >= len(many) else many.take(slice(lo, lo + step))
-        out.append(_part(part.nodes, packed.nodes, spec.nodes, packed.size, cw, cd)
-                   + _part(part.conns, packed.conns, spec.conns, packed.size, cw, cd))
+        out.append(_part(part.nodes, packed.nodes, spec.nodes, cw, cd)
+                   + _part(part.conns, packed.conns, spec.conns, cw, cd))
     return out[0] if len(out) == 1 else torch.cat(out)
 
 
@@ -144,4 +159,4 @@ def distance_pairs(a: Genomes, b: Genomes, spec: GenomeSpec) -> Tensor:
     return out
 
 
-__all__ = ["BATCH_ELEMENTS", "Packed", "PackedGenes", "pack", "distance_to_many", "distance_pairs"]
+__all__ = ["BATCH_ELEMENTS", "SEARCH_BELOW", "Packed", "PackedGenes", "pack", "distance_to_many", "distance_pairs"]
