@@ -123,3 +123,33 @@ def test_select_keeps_the_chosen_genomes(tmp_path):
     torch.testing.assert_close(net.select(keep)(per), net(xs)[keep], rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="positions"):
         net.select([30])
+
+
+def test_block_levels_are_evaluation_levels(tmp_path):
+    """``block_levels``: one per block, ascending (a level's blocks together); a block's
+    nodes read only inputs and nodes of lower levels, and a node of level L > 0 reads one of
+    level L - 1 (Kahn's levels)."""
+    config = make_config(tmp_path, hidden=2)
+    genomes = random_genomes(config, 150, seed=4, max_mutations=40)
+    pop = from_neat(genomes, config, dtype=torch.float64)
+    net = compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
+                          dtype=torch.float64)
+    assert len(net.block_levels) == len(net.blocks) and max(net.block_levels) >= 3
+    assert net.block_levels == sorted(net.block_levels)
+    level_of_row = {0: -1}                                # row 0: the zero row
+    for (r0, shared, *_), level in zip(net.blocks, net.block_levels):
+        level_of_row.update({r: level for r in range(r0, r0 + shared.shape[0])})
+    for (r0, shared, _, _, mask, *_), level in zip(net.blocks, net.block_levels):
+        for row, used in zip(shared.tolist(), mask.tolist()):
+            read = [level_of_row.get(s, -1) for s, u in zip(row, used) if u]   # inputs: -1
+            assert max(read, default=-1) == level - 1, (r0, level, read)
+    # as deep as neat-python's feed_forward_layers (which puts input-free nodes first)
+    gc = config.genome_config
+    for g, out in zip(genomes[:40], net.out_rows.view(len(genomes), -1)[:40].tolist()):
+        enabled = [k for k, c in g.connections.items() if c.enabled]
+        layers, required = neat.graphs.feed_forward_layers(gc.input_keys, gc.output_keys,
+                                                           enabled)
+        bias_layer = bool(required - {b for _, b in enabled})     # its own first layer there
+        if all(r > 0 for r in out) and layers:
+            assert len(layers) - 1 - bias_layer <= max(level_of_row[r] for r in out) \
+                < len(layers)

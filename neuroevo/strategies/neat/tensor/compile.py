@@ -24,6 +24,7 @@ Outputs equal ``neat.nn.FeedForwardNetwork`` of the converted genomes
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -132,22 +133,60 @@ def _merge(level_bucket: list[tuple[int, int, int]]) -> dict[tuple[int, int], in
     return out
 
 
+@dataclasses.dataclass
+class NodePlan:
+    """:func:`levels` of each genome row: what a narrower policy (:meth:`TensorPolicy.select`)
+    keeps instead of finding it again."""
+
+    level: Tensor       # [P, N] evaluation level of each node slot (-1: not evaluated)
+    src: Tensor         # [P, C] source node slot of each connection slot
+    dst: Tensor         # [P, C] destination node slot
+    edge: Tensor        # [P, C] an enabled connection
+
+    def take(self, idx: Tensor) -> NodePlan:
+        return NodePlan(self.level[idx], self.src[idx], self.dst[idx], self.edge[idx])
+
+
+def _runs(block: Tensor, codes: Tensor, names: Sequence[str], lookup: Any,
+          n_blocks: int) -> list[list[tuple[Any, int, int]]]:
+    """Per block, the runs ``(function, lo, hi)`` of equal consecutive codes (rows sorted by
+    block), from one ``unique_consecutive`` over all rows."""
+    _, counts = torch.unique_consecutive(block * (1 << 16) + codes, return_counts=True)
+    ends = torch.cumsum(counts, 0)
+    first = ends - counts
+    out: list[list[tuple[Any, int, int]]] = [[] for _ in range(n_blocks)]
+    block_start: dict[int, int] = {}
+    for b, code, lo, hi in zip(*torch.stack([block[first], codes[first], first, ends]).tolist()):
+        base = block_start.setdefault(b, lo)
+        out[b].append((lookup(names[code]), lo - base, hi - base))
+    return out
+
+
 class TensorPolicy(BatchedPolicy):
-    """P feed-forward genomes as one policy: ``[B, n_in]`` or ``[P, B, n_in]`` -> ``[P, B, n_out]``."""
+    """P feed-forward genomes as one policy: ``[B, n_in]`` or ``[P, B, n_in]`` -> ``[P, B, n_out]``.
+
+    ``blocks``: ``(r0, src_shared, src_per, weight, mask, bias, response, aggregations,
+    activations)`` for :func:`~neuroevo.compile.kernel.evaluate_nodes`, in evaluation order
+    (value rows ``r0 ..`` of ``forward``; ``src_shared`` reads the inputs shared by every
+    genome, ``src_per`` those of the genome's own batch); ``block_levels``: the evaluation
+    level of each block (a level's blocks are consecutive); ``out_rows``: the value row of
+    each genome's outputs; ``input_row``: the first input row.
+    """
 
     recurrent = False
 
     def __init__(self, genomes: Genomes, spec: GenomeSpec, *, device: torch.device,
-                 dtype: torch.dtype) -> None:
+                 dtype: torch.dtype, plan: NodePlan | None = None) -> None:
         super().__init__()
         self.genomes, self.spec = genomes, spec
         self.num_candidates = len(genomes)
         self.num_inputs, self.num_outputs = spec.num_inputs, spec.num_outputs
         self.dtype, self.device = dtype, torch.device(device)
-        self._build(genomes, spec)
+        self.node_plan = plan if plan is not None else NodePlan(*levels(genomes, spec))
+        self._build(genomes, spec, self.node_plan)
 
-    def _build(self, g: Genomes, spec: GenomeSpec) -> None:
-        level, src, dst, edge = levels(g, spec)
+    def _build(self, g: Genomes, spec: GenomeSpec, plan: NodePlan) -> None:
+        level, src, dst, edge = plan.level, plan.src, plan.dst, plan.edge
         nodes, conns, n_in = g.nodes, g.conns, spec.num_inputs
         evaluated = level >= 0
         used = edge & evaluated.gather(1, dst)
@@ -165,11 +204,19 @@ class TensorPolicy(BatchedPolicy):
                     for name in ("aggregation", "activation"))
         order = torch.argsort(((lv * (1 << 20) + bk) * (1 << 10) + agg) * (1 << 10) + act)
         p_idx, n_idx, lv, bk, agg, act = (t[order] for t in (p_idx, n_idx, lv, bk, agg, act))
+        n_rows = p_idx.numel()
         row_of = torch.zeros_like(level)
-        row_of[p_idx, n_idx] = 1 + torch.arange(p_idx.numel(), device=level.device)
-        self.input_row = 1 + p_idx.numel()
+        row_of[p_idx, n_idx] = 1 + torch.arange(n_rows, device=level.device)
+        self.input_row = 1 + n_rows
 
-        # connections into evaluated nodes, ordered by their node's row, then genome order
+        # blocks: runs of equal (level, bucket) among the ordered rows
+        key = lv * (1 << 32) + bk
+        block_key, size = torch.unique_consecutive(key, return_counts=True)
+        n_blocks = block_key.numel()
+        block = torch.repeat_interleave(torch.arange(n_blocks, device=key.device), size)
+        first_row = torch.cumsum(size, 0) - size                 # block's first row - 1
+
+        # connections into evaluated nodes, by their node's row, then genome order: the slot
         e_p, e_c = used.nonzero(as_tuple=True)
         e_row = row_of[e_p, dst[e_p, e_c]]
         e_order = torch.argsort(e_row, stable=True)
@@ -179,43 +226,37 @@ class TensorPolicy(BatchedPolicy):
         ins = conn_ends(conns.key[e_p, e_c])[0]
         pos = (-1 - ins).clamp(min=0)
         node_src = row_of[e_p, src[e_p, e_c]]
-        src_shared = torch.where(ins < 0, self.input_row + pos, node_src)
-        src_per = torch.where(ins < 0, self.input_row + e_p * n_in + pos, node_src)
-        weight = conns.cols["weight"][e_p, e_c]
 
-        choices = {n: spec.nodes.choice_names(n) for n in ("aggregation", "activation")}
+        # every block's [d, k] tables in one flat buffer each, block after block
+        e_block = block[e_row - 1]
+        width = torch.zeros(n_blocks, dtype=torch.int64, device=key.device).scatter_reduce_(
+            0, e_block, slot + 1, "amax")
+        start = torch.cumsum(size * width, 0) - size * width
+        at = start[e_block] + (e_row - 1 - first_row[e_block]) * width[e_block] + slot
+        total = int((size * width).sum())
         dev, dt = self.device, self.dtype
-        key = lv * (1 << 32) + bk
-        cut = torch.unique_consecutive(key, return_counts=True)[1].tolist()
-        self.blocks = []
-        start = 0
-        for d in cut:
-            r0, r1 = 1 + start, 1 + start + d
-            lo, hi = torch.searchsorted(e_row, torch.tensor([r0, r1], device=e_row.device)
-                                        ).tolist()
-            k = int(slot[lo:hi].max()) + 1 if hi > lo else 0
-            rr, ss = e_row[lo:hi] - r0, slot[lo:hi]
-            mats = []
-            for values, fill in ((src_shared, 0), (src_per, 0), (weight, 0.0)):
-                m = torch.full((d, k), fill, dtype=values.dtype, device=values.device)
-                m[rr, ss] = values[lo:hi]
-                mats.append(m)
-            mask = torch.zeros((d, k), dtype=torch.bool, device=rr.device)
-            mask[rr, ss] = True
-            pn = (p_idx[start:start + d], n_idx[start:start + d])
-            runs = []
-            for codes, names, lookup in ((agg[start:start + d], choices["aggregation"], aggregation),
-                                         (act[start:start + d], choices["activation"], activation)):
-                vals, cnt = torch.unique_consecutive(codes, return_counts=True)
-                ends = torch.cumsum(cnt, 0).tolist()
-                runs.append([(lookup(names[v]), e - c, e) for v, c, e in
-                             zip(vals.tolist(), cnt.tolist(), ends)])
-            self.blocks.append((
-                r0, mats[0].to(dev), mats[1].to(dev), mats[2].to(dev, dt), mask.to(dev),
-                self._node_values(nodes, "bias", pn).to(dev, dt),
-                self._node_values(nodes, "response", pn).to(dev, dt),
-                runs[0], runs[1]))
-            start += d
+
+        def flat(values: Tensor, dtype: torch.dtype) -> Tensor:
+            out = torch.zeros(total, dtype=dtype, device=values.device)
+            out[at] = values.to(dtype)
+            return out.to(dev)
+        shared = flat(torch.where(ins < 0, self.input_row + pos, node_src), torch.int64)
+        per = flat(torch.where(ins < 0, self.input_row + e_p * n_in + pos, node_src),
+                   torch.int64)
+        weight = flat(conns.cols["weight"][e_p, e_c], dt)
+        mask = flat(torch.ones_like(slot, dtype=torch.bool), torch.bool)
+        bias, response = (self._node_values(nodes, name, (p_idx, n_idx)).to(dev, dt)
+                          for name in ("bias", "response"))
+        choices = {n: spec.nodes.choice_names(n) for n in ("aggregation", "activation")}
+        aggs = _runs(block, agg, choices["aggregation"], aggregation, n_blocks)
+        acts = _runs(block, act, choices["activation"], activation, n_blocks)
+        self.blocks, self.block_levels = [], (block_key >> 32).tolist()
+        for b, (d, k, lo, r) in enumerate(zip(*torch.stack(
+                [size, width, start, first_row]).tolist())):
+            cut = slice(lo, lo + d * k)
+            self.blocks.append((1 + r, shared[cut].view(d, k), per[cut].view(d, k),
+                                weight[cut].view(d, k), mask[cut].view(d, k),
+                                bias[r:r + d], response[r:r + d], aggs[b], acts[b]))
         out_slots = torch.arange(spec.num_outputs, device=level.device)
         if not bool((nodes.key[:, :spec.num_outputs] == out_slots).all()):
             raise CompileError("a genome lacks one of its output nodes 0 .. num_outputs - 1")
@@ -257,7 +298,7 @@ class TensorPolicy(BatchedPolicy):
         if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= self.num_candidates:
             raise ValueError(f"select: positions must be in [0, {self.num_candidates})")
         return TensorPolicy(self.genomes.take(idx), self.spec, device=self.device,
-                            dtype=self.dtype)
+                            dtype=self.dtype, plan=self.node_plan.take(idx))
 
     def extra_repr(self) -> str:
         return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
@@ -278,4 +319,4 @@ def compile_genomes(genomes: Genomes, spec: GenomeSpec, config: Any, *,
     return TensorPolicy(genomes, spec, device=device, dtype=dtype)
 
 
-__all__ = ["TensorPolicy", "compile_genomes", "levels"]
+__all__ = ["NodePlan", "TensorPolicy", "compile_genomes", "levels"]
