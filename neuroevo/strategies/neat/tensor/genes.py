@@ -107,19 +107,22 @@ class GeneTable:
                          {n: c[:, :width].contiguous() for n, c in self.cols.items()})
 
     def append(self, rows: Tensor, key: Tensor, values: dict[str, Tensor]) -> GeneTable:
-        """Add one gene to each row in ``rows`` (distinct) after its last gene.
+        """Add genes to each row in ``rows`` (distinct) after its last gene: one each
+        (``key [R]``, ``values`` ``[R]``) or ``m`` each (``[R, m]``).
 
         The table must have no holes (genes first, then padding; it need not be sorted).
         Columns missing from ``values`` get 0 / False. Returns the (possibly widened) table.
         """
         if rows.numel() == 0:
             return self
-        pos = self.count(rows)
-        table = self.widen(int(pos.max()) + 1)
+        key = key.reshape(rows.numel(), -1)
+        pos = self.count(rows)[:, None] + torch.arange(key.shape[1], device=key.device)
+        table = self.widen(int(pos[:, -1].max()) + 1)
+        rows = rows[:, None]
         table.key[rows, pos] = key
         for name, col in table.cols.items():
             if name in values:
-                col[rows, pos] = values[name].to(col.dtype)
+                col[rows, pos] = values[name].reshape(key.shape).to(col.dtype)
             else:
                 col[rows, pos] = _filler(col)
         return table

@@ -28,6 +28,8 @@ genome's own sequence of operations is neat-python's:
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
 from neuroevo.strategies.neat.tensor.attributes import init_genes, mutate_genes
@@ -76,6 +78,10 @@ class Mutator:
     def __init__(self, spec: GenomeSpec, tracker: InnovationTracker, gen: torch.Generator,
                  dtype: torch.dtype) -> None:
         self.spec, self.tracker, self.gen, self.dtype = spec, tracker, gen, dtype
+        # add_node's connections: ``init_attributes``, then weight and enabled set
+        self._split_extras = dataclasses.replace(
+            spec.conns, floats=tuple(s for s in spec.conns.floats if s.name != "weight"),
+            bools=tuple(s for s in spec.conns.bools if s.name != "enabled"))
 
     def _new_conns(self, n: int) -> dict[str, Tensor]:
         return init_genes(self.spec.conns, (n,), self.gen, self.dtype, self.tracker.device)
@@ -85,27 +91,28 @@ class Mutator:
         if self.spec.structural_mutation_surer:
             g = self.add_connection(g, rows[count == 0])
         rows, count = rows[count > 0], count[count > 0]
-        if rows.numel() == 0:
+        n = rows.numel()
+        if n == 0:
             return g
         col = _pick(count, self.gen)
         split = g.conns.key[rows, col]
         i, o = conn_ends(split)
         new = self.tracker.new_nodes(split)
-        attrs = init_genes(self.spec.nodes, (rows.numel(),), self.gen, self.dtype, rows.device)
+        attrs = init_genes(self.spec.nodes, (n,), self.gen, self.dtype, rows.device)
         if "bias" in attrs:
             attrs["bias"] = torch.zeros_like(attrs["bias"])
         nodes = g.nodes.append(rows, new, attrs)
         conns = g.conns
         conns.cols["enabled"][rows, col] = False
-        weight = conns.cols["weight"][rows, col].clone()
-        for a, b, w, kind in ((i, new, torch.ones_like(weight), "add_node_in"),
-                              (new, o, weight, "add_node_out")):
-            code = conn_code(a, b)
-            cols = self._new_conns(rows.numel())
-            cols.update(weight=w, enabled=torch.ones_like(cols["enabled"]),
-                        innovation=self.tracker.innovations(code, kind))
-            conns = conns.append(rows, code, cols)
-        return Genomes(g.gid, nodes, conns)
+        weight = conns.cols["weight"][rows, col]
+        code = torch.stack([conn_code(i, new), conn_code(new, o)], 1)      # (i, new), (new, o)
+        cols = init_genes(self._split_extras, (n, 2), self.gen, self.dtype, rows.device)
+        cols.update(weight=torch.stack([torch.ones_like(weight), weight], 1),
+                    enabled=torch.ones((n, 2), dtype=torch.bool, device=rows.device),
+                    innovation=torch.stack([self.tracker.innovations(code[:, 0], "add_node_in"),
+                                            self.tracker.innovations(code[:, 1], "add_node_out")],
+                                           1))
+        return Genomes(g.gid, nodes, conns.append(rows, code, cols))
 
     def delete_node(self, g: Genomes, rows: Tensor) -> Genomes:
         keys = g.nodes.key[rows]
