@@ -69,33 +69,34 @@ def levels(g: Genomes, spec: GenomeSpec) -> tuple[Tensor, Tensor, Tensor, Tensor
     return _kahn(required, src, dst, live), src, dst, edge
 
 
-def _shrink(act: Tensor, rows: Tensor, *ts: Tensor) -> tuple[Tensor, ...]:
-    return (rows[act], *(t[act] for t in ts))
-
-
 def _required(required: Tensor, src: Tensor, dst: Tensor, from_node: Tensor) -> Tensor:
-    """``required_for_output`` for every row: grow backwards from the outputs, each pass
-    only over the rows that grew in the last one."""
-    rows = torch.arange(required.shape[0], device=required.device)
+    """``required_for_output`` for every row: grow backwards from the outputs; once at most
+    half the rows still grow, each pass is only over those."""
+    rows = None                                       # all rows
     req, s, d, f = required, src, dst, from_node
     while True:
         grow = f & req.gather(1, d) & ~req.gather(1, s)
         act = grow.any(1)
-        if not bool(act.any()):
-            break
+        n_act = int(act.sum())
+        if n_act == 0:
+            return required
         req = req | _scatter_any(req, s, grow)
-        required[rows] = req
-        rows, req, s, d, f = _shrink(act, rows, req, s, d, f)
-    return required
+        if rows is None:
+            required = req
+        else:
+            required[rows] = req
+        if 2 * n_act <= act.numel():
+            rows = act.nonzero()[:, 0] if rows is None else rows[act]
+            req, s, d, f = req[act], s[act], d[act], f[act]
 
 
 def _kahn(required: Tensor, src: Tensor, dst: Tensor, live: Tensor) -> Tensor:
-    """Evaluation level of each required node (Kahn's algorithm, all rows at once; each pass
-    only over the rows whose frontier is not empty)."""
+    """Evaluation level of each required node (Kahn's algorithm, all rows at once; once at
+    most half the rows have a frontier, each pass is only over those)."""
     indeg = torch.zeros(required.shape, dtype=torch.int32, device=src.device)
     indeg.scatter_add_(1, dst, live.int())
     level = torch.full(required.shape, -1, dtype=torch.int64, device=src.device)
-    rows = torch.arange(required.shape[0], device=required.device)
+    rows = None                                       # all rows
     frontier, lv, deg, s, d, lo = required & (indeg == 0), level, indeg, src, dst, live
     t = 0
     while True:
@@ -104,11 +105,17 @@ def _kahn(required: Tensor, src: Tensor, dst: Tensor, live: Tensor) -> Tensor:
         dec = torch.zeros_like(deg).scatter_add_(1, d, hit)
         deg = deg - dec
         frontier = (dec > 0) & (deg == 0) & (lv < 0)
-        level[rows] = lv
+        if rows is None:
+            level = lv
+        else:
+            level[rows] = lv
         act = frontier.any(1)
-        if not bool(act.any()):
+        n_act = int(act.sum())
+        if n_act == 0:
             return level
-        rows, frontier, lv, deg, s, d, lo = _shrink(act, rows, frontier, lv, deg, s, d, lo)
+        if 2 * n_act <= act.numel():
+            rows = act.nonzero()[:, 0] if rows is None else rows[act]
+            frontier, lv, deg, s, d, lo = (x[act] for x in (frontier, lv, deg, s, d, lo))
         t += 1
 
 
@@ -147,10 +154,15 @@ class NodePlan:
         return NodePlan(self.level[idx], self.src[idx], self.dst[idx], self.edge[idx])
 
 
-def _runs(block: Tensor, codes: Tensor, names: Sequence[str], lookup: Any,
-          n_blocks: int) -> list[list[tuple[Any, int, int]]]:
+def _runs(block: Tensor, codes: Tensor | int, names: Sequence[str], lookup: Any,
+          sizes: list[int]) -> list[list[tuple[Any, int, int]]]:
     """Per block, the runs ``(function, lo, hi)`` of equal consecutive codes (rows sorted by
-    block), from one ``unique_consecutive`` over all rows."""
+    block), from one ``unique_consecutive`` over all rows; one run per block for a fixed
+    code."""
+    if isinstance(codes, int):
+        fn = lookup(names[codes])
+        return [[(fn, 0, d)] for d in sizes]
+    n_blocks = len(sizes)
     _, counts = torch.unique_consecutive(block * (1 << 16) + codes, return_counts=True)
     ends = torch.cumsum(counts, 0)
     first = ends - counts
@@ -191,8 +203,8 @@ class TensorPolicy(BatchedPolicy):
         evaluated = level >= 0
         used = edge & evaluated.gather(1, dst)
         deg = torch.zeros_like(level).scatter_add_(1, dst, used.long())
-        bucket = torch.where(deg > 0, 2 ** torch.ceil(torch.log2(deg.clamp(min=1).double())),
-                             0).long()
+        # in-degree bucket: 0, or the power of two at or above it (2 ** exponent of deg - 0.5)
+        bucket = (deg > 0) * (1 << torch.frexp(deg.double() - 0.5).exponent.long())
         p_idx, n_idx = evaluated.nonzero(as_tuple=True)
         lv, bk = level[p_idx, n_idx], bucket[p_idx, n_idx]
         codes, counts = torch.unique(lv * (1 << 32) + bk, return_counts=True)
@@ -200,10 +212,11 @@ class TensorPolicy(BatchedPolicy):
         merged = _merge([(a, b, n) for (a, b), n in zip(pairs, counts.tolist())])
         lut = torch.tensor([merged[ab] for ab in pairs], dtype=torch.int64, device=lv.device)
         bk = lut[torch.searchsorted(codes, lv * (1 << 32) + bk)]
-        agg, act = (self._node_values(nodes, name, (p_idx, n_idx)).long()
+        agg, act = (self._node_codes(nodes, name, (p_idx, n_idx))
                     for name in ("aggregation", "activation"))
         order = torch.argsort(((lv * (1 << 20) + bk) * (1 << 10) + agg) * (1 << 10) + act)
-        p_idx, n_idx, lv, bk, agg, act = (t[order] for t in (p_idx, n_idx, lv, bk, agg, act))
+        p_idx, n_idx, lv, bk = (t[order] for t in (p_idx, n_idx, lv, bk))
+        agg, act = (t if isinstance(t, int) else t[order] for t in (agg, act))
         n_rows = p_idx.numel()
         row_of = torch.zeros_like(level)
         row_of[p_idx, n_idx] = 1 + torch.arange(n_rows, device=level.device)
@@ -211,9 +224,9 @@ class TensorPolicy(BatchedPolicy):
 
         # blocks: runs of equal (level, bucket) among the ordered rows
         key = lv * (1 << 32) + bk
-        block_key, size = torch.unique_consecutive(key, return_counts=True)
+        block_key, block, size = torch.unique_consecutive(key, return_inverse=True,
+                                                          return_counts=True)
         n_blocks = block_key.numel()
-        block = torch.repeat_interleave(torch.arange(n_blocks, device=key.device), size)
         first_row = torch.cumsum(size, 0) - size                 # block's first row - 1
 
         # connections into evaluated nodes, by their node's row, then genome order: the slot
@@ -245,14 +258,15 @@ class TensorPolicy(BatchedPolicy):
                    torch.int64)
         weight = flat(conns.cols["weight"][e_p, e_c], dt)
         mask = flat(torch.ones_like(slot, dtype=torch.bool), torch.bool)
-        bias, response = (self._node_values(nodes, name, (p_idx, n_idx)).to(dev, dt)
+        bias, response = (nodes.cols[name][p_idx, n_idx].to(dev, dt) if name in nodes.cols
+                          else torch.full((n_rows,), self._fixed(name), dtype=dt, device=dev)
                           for name in ("bias", "response"))
+        sizes, widths, starts, firsts = torch.stack([size, width, start, first_row]).tolist()
         choices = {n: spec.nodes.choice_names(n) for n in ("aggregation", "activation")}
-        aggs = _runs(block, agg, choices["aggregation"], aggregation, n_blocks)
-        acts = _runs(block, act, choices["activation"], activation, n_blocks)
+        aggs = _runs(block, agg, choices["aggregation"], aggregation, sizes)
+        acts = _runs(block, act, choices["activation"], activation, sizes)
         self.blocks, self.block_levels = [], (block_key >> 32).tolist()
-        for b, (d, k, lo, r) in enumerate(zip(*torch.stack(
-                [size, width, start, first_row]).tolist())):
+        for b, (d, k, lo, r) in enumerate(zip(sizes, widths, starts, firsts)):
             cut = slice(lo, lo + d * k)
             self.blocks.append((1 + r, shared[cut].view(d, k), per[cut].view(d, k),
                                 weight[cut].view(d, k), mask[cut].view(d, k),
@@ -262,14 +276,13 @@ class TensorPolicy(BatchedPolicy):
             raise CompileError("a genome lacks one of its output nodes 0 .. num_outputs - 1")
         self.out_rows = row_of[:, :spec.num_outputs].reshape(-1).to(dev)
 
-    def _node_values(self, nodes, name: str, at: tuple[Tensor, Tensor]) -> Tensor:
-        """A node attribute at the slots ``at``: its column, or its fixed value (code 0 for
-        a fixed string attribute, see :meth:`GeneSpec.choice_names`)."""
-        if name in nodes.cols:
-            return nodes.cols[name][at]
-        value = dict(self.spec.nodes.fixed)[name]
-        return torch.full(at[0].shape, 0 if isinstance(value, str) else float(value),
-                          device=at[0].device, dtype=torch.float64)
+    def _fixed(self, name: str) -> Any:
+        return dict(self.spec.nodes.fixed)[name]
+
+    def _node_codes(self, nodes: Any, name: str, at: tuple[Tensor, Tensor]) -> Tensor | int:
+        """A string attribute's option codes at the slots ``at``, or 0 when the settings fix
+        it (its one name, see :meth:`GeneSpec.choice_names`)."""
+        return nodes.cols[name][at].long() if name in nodes.cols else 0
 
     def forward(self, x: Tensor) -> Tensor:
         p, n_in = self.num_candidates, self.num_inputs
