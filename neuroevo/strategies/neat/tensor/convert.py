@@ -45,12 +45,13 @@ def _set_attributes(gene: Any, spec: GeneSpec, cols: dict[str, list], r: int, k:
 
 
 def to_neat(genomes: Genomes, rows: Sequence[int] | Tensor, config: Any,
-            fitness: Tensor | None = None) -> list[Any]:
+            fitness: Tensor | None = None, spec: GenomeSpec | None = None) -> list[Any]:
     """neat-python genomes (``config.genome_type``) of the given rows, in that order.
 
-    ``config`` is the ``neat.Config``; ``fitness [P]`` (optional) sets ``genome.fitness``.
+    ``config`` is the ``neat.Config``; ``fitness [P]`` (optional) sets ``genome.fitness``;
+    ``spec``: ``GenomeSpec.read(config)`` when the caller has it already.
     """
-    spec = GenomeSpec.read(config)
+    spec = spec if spec is not None else GenomeSpec.read(config)
     gc = config.genome_config
     rows = torch.as_tensor(rows, dtype=torch.int64, device=genomes.device).reshape(-1)
     gids = genomes.gid[rows].cpu().tolist()

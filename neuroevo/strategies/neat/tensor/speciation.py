@@ -42,7 +42,7 @@ from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 
 Tensor = torch.Tensor
 #: unassigned genomes whose distances to each other decide founders in one round
-FOUNDER_CHUNK = 256
+FOUNDER_CHUNK = 32
 #: up to this many unassigned genomes are compared with the whole population at once (one
 #: pass instead of two; the distances of those that found no species are not needed)
 FEW_FREE = 4
@@ -67,8 +67,11 @@ class SpeciesTable:
     def keep(self, idx: list[int]) -> SpeciesTable:
         """The species at positions ``idx`` (ascending), in the same order."""
         pick = lambda xs: [xs[i] for i in idx]   # noqa: E731
-        reps = None if self.reps is None or not idx else \
-            self.reps.take(torch.tensor(idx, device=self.reps.device))
+        if idx == list(range(len(self))):
+            reps = self.reps                             # all kept (most generations)
+        else:
+            reps = None if self.reps is None or not idx else \
+                self.reps.take(torch.tensor(idx, device=self.reps.device))
         return SpeciesTable(pick(self.key), pick(self.created), pick(self.last_improved),
                             pick(self.best), pick(self.fitness), pick(self.adjusted_fitness),
                             reps, self.next_key)

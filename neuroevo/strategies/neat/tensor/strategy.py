@@ -167,7 +167,7 @@ class TensorNEAT(Strategy):
         if float(f[i]) > self.best_fitness:
             self.best_fitness = float(f[i])
             self._best_row = pop.take(torch.tensor([i], device=self.device))
-            self.best = to_neat(self._best_row, [0], self.config)[0]
+            self.best = to_neat(self._best_row, [0], self.config, spec=self.spec)[0]
             self.best.fitness = self.best_fitness
         self.tracker.reset_generation()
         p = plan(self.config, self.species, self.member_species, f, pop.gid, self.generation,
@@ -202,7 +202,7 @@ class TensorNEAT(Strategy):
         """neat-python genomes of the given rows (all by default), converted on demand."""
         pop = self._pop()
         rows = torch.arange(len(pop)) if rows is None else rows
-        return to_neat(pop, rows, self.config)
+        return to_neat(pop, rows, self.config, spec=self.spec)
 
     def info(self) -> dict[str, float]:
         return {"species": float(len(self.species))}
