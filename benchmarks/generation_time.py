@@ -33,7 +33,10 @@ the population, from Python and the number of tensor operations rather than thei
 The tensor engine also runs the small pops ``--fixed-pops`` (default 25, 50, 100, 200;
 interleaved with the others), and a least-squares line ``total = fixed + per_genome * pop``
 through their medians gives ``fixed`` (its intercept) on each clock; the table also gives
-fixed / total at every measured pop.
+fixed / total at every measured pop, and the line through the two smallest ``--pop-sizes``
+(the cost per genome falls as the population grows, so that intercept is larger).
+``--baseline`` adds an earlier run's tensor-engine rows and fixed costs beside these (before
+and after a change; each run measured its own neat-python arm).
 
     python benchmarks/generation_time.py                  # pop 150, 1,000 and 10,000
     python benchmarks/generation_time.py --fast-reproduction   # adds the third arm
@@ -348,6 +351,38 @@ def markdown(result: dict[str, Any]) -> str:
                       f"pop {r['pop_size']} {100 * f['fixed'] / r[fixed['arm']]['total']:.0f}%"
                       for r in result["rows"] + result["fixed_rows"]
                       if fixed["arm"] in r) + "."]
+    large = result.get("fixed_cost_large")
+    if large:
+        f = large[clock]
+        lines += ["", f"The same line through pops {' and '.join(map(str, large['pops']))}: "
+                  f"fixed {_ms(f['fixed'])} ms ({clock}; {_ms(large[other]['fixed'])} ms "
+                  f"{other}), {1e6 * f['per_genome']:.2f} us per genome (the cost per genome "
+                  "falls with the population, so this intercept is the larger estimate)."]
+    base = result.get("baseline")
+    if base:
+        lines += ["", f"## Before and after: {base['label']}", "",
+                  f"Before: {base['machine']}, load average {base['load_average'][0]:.2f} "
+                  f"before, {base['load_average'][1]:.2f} after; the same command and clock.", "",
+                  "| pop | tensor engine | reproduction | speciation | compile | evaluation | "
+                  f"total | range | total ({other}) | ratio to neat-python (range) |",
+                  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        old_rows = {r["pop_size"]: r for r in base["rows"]}
+        for row in result["rows"]:
+            if "tensor" not in row or row["pop_size"] not in old_rows:
+                continue
+            for label, r in (("before", old_rows[row["pop_size"]]), ("after", row)):
+                a, q = r["tensor"], r.get("ratio_tensor")
+                lo, hi = a["range"][clock]["total"]
+                ratio = "" if q is None else \
+                    f"{q['total']:.1f}x ({q['total_range'][0]:.1f}-{q['total_range'][1]:.1f}x)"
+                lines.append(f"| {row['pop_size']} | {label} | " + " | ".join(
+                    _ms(a[p]) for p in (*PHASES, "total")) + f" | {_ms(lo)}-{_ms(hi)} | "
+                    f"{_ms(a['by_clock'][other]['total'])} | {ratio} |")
+        for key, what in (("fixed_cost", "small-pop line"), ("fixed_cost_large", "large-pop line")):
+            if base.get(key) and result.get(key):
+                lines += ["", f"Fixed cost ({what}, {clock} clock): "
+                          f"{_ms(base[key][clock]['fixed'])} ms before, "
+                          f"{_ms(result[key][clock]['fixed'])} ms after."]
     tensor = [r for r in result["rows"] if "tensor" in r]
     if tensor:
         lines += ["", "Tensor engine memory: " + "; ".join(
@@ -383,6 +418,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                          "neuroevo arm)")
     ap.add_argument("--reference-max-pop", type=int, default=10_000,
                     help="with --engine tensor, skip the neat-python arm above this pop size")
+    ap.add_argument("--baseline", default=None,
+                    help="a JSON result of an earlier run (e.g. the code before a change) to "
+                         "compare with, table beside table")
+    ap.add_argument("--baseline-label", default=None, help="what --baseline measured")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args(argv)
     tensor = args.engine == "tensor"
@@ -395,6 +434,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ap.error(f"--repeats must be at least 1, got {args.repeats}")
     if args.fixed_pops and not tensor:
         ap.error("--fixed-pops measures the tensor engine; add --engine tensor")
+    base = None if args.baseline is None else json.loads(Path(args.baseline).read_text())
+    if base is not None and base.get("clock") != args.clock:
+        ap.error(f"--baseline {args.baseline} was measured on the {base.get('clock')} clock; "
+                 f"add --clock {base.get('clock')}")
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     load_before = os.getloadavg()[0]
@@ -463,6 +506,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "quick": args.quick, "engine": args.engine, "rows": rows, "fixed_rows": fixed_rows,
         "fixed_cost": fixed_cost(fixed_rows) if fixed_rows else None,
     }
+    with_tensor = [r for r in rows if "tensor" in r]
+    if len(with_tensor) >= 2:                  # the line through the two smallest main pops
+        result["fixed_cost_large"] = fixed_cost(sorted(with_tensor,
+                                                       key=lambda r: r["pop_size"])[:2])
+    if base is not None:
+        keep = ("machine", "clock", "load_average", "fixed_cost", "fixed_cost_large")
+        result["baseline"] = {"label": args.baseline_label or args.baseline,
+                              **{k: base.get(k) for k in keep},
+                              "rows": [{k: v for k, v in r.items() if k in (
+                                  "pop_size", "tensor", "neat-python", "ratio_tensor")}
+                                  for r in base["rows"]]}
     table = markdown(result)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -34,3 +34,12 @@ def test_generation_time_tensor_quick(tmp_path):
         assert abs(fixed[clock]["per_genome"] - slope) < 1e-9
         assert abs(fixed[clock]["fixed"] - (small[clock]["total"] - 25 * slope)) < 1e-9
     assert "**Fixed cost per generation** (tensor)" in table
+
+    # an earlier run as the baseline: its rows and fixed cost beside the new ones
+    again = module.main(["--quick", "--engine", "tensor", "--out", str(tmp_path / "again"),
+                         "--baseline", str(tmp_path / "generation_time-tensor-quick.json"),
+                         "--baseline-label", "the first run"])
+    assert again["baseline"]["rows"][0]["tensor"]["total"] == tensor["total"]
+    assert again["baseline"]["fixed_cost"] == fixed
+    table = (tmp_path / "again" / "generation_time-tensor-quick.md").read_text()
+    assert "## Before and after: the first run" in table and "| 60 | before |" in table
