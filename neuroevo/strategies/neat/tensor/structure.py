@@ -28,8 +28,6 @@ genome's own sequence of operations is neat-python's:
 
 from __future__ import annotations
 
-import dataclasses
-
 import torch
 
 from neuroevo.strategies.neat.tensor.attributes import init_genes, mutate_genes
@@ -78,10 +76,6 @@ class Mutator:
     def __init__(self, spec: GenomeSpec, tracker: InnovationTracker, gen: torch.Generator,
                  dtype: torch.dtype) -> None:
         self.spec, self.tracker, self.gen, self.dtype = spec, tracker, gen, dtype
-        # add_node's connections: ``init_attributes``, then weight and enabled set
-        self._split_extras = dataclasses.replace(
-            spec.conns, floats=tuple(s for s in spec.conns.floats if s.name != "weight"),
-            bools=tuple(s for s in spec.conns.bools if s.name != "enabled"))
 
     def _new_conns(self, n: int) -> dict[str, Tensor]:
         return init_genes(self.spec.conns, (n,), self.gen, self.dtype, self.tracker.device)
@@ -106,7 +100,8 @@ class Mutator:
         conns.cols["enabled"][rows, col] = False
         weight = conns.cols["weight"][rows, col]
         code = torch.stack([conn_code(i, new), conn_code(new, o)], 1)      # (i, new), (new, o)
-        cols = init_genes(self._split_extras, (n, 2), self.gen, self.dtype, rows.device)
+        fresh = self._new_conns(n), self._new_conns(n)   # init_attributes of each, in order
+        cols = {name: torch.stack([fresh[0][name], fresh[1][name]], 1) for name in fresh[0]}
         cols.update(weight=torch.stack([torch.ones_like(weight), weight], 1),
                     enabled=torch.ones((n, 2), dtype=torch.bool, device=rows.device),
                     innovation=torch.stack([self.tracker.innovations(code[:, 0], "add_node_in"),
