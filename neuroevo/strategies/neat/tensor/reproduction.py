@@ -107,7 +107,7 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
 
     def pick() -> Tensor:
         u = torch.rand(n, generator=gen, dtype=torch.float64, device=dev)
-        return ranked[first_t + torch.minimum((u * pool_t).long(), pool_t - 1)]
+        return ranked[first_t + (u * pool_t).long()]           # u * pool < pool, as _pick
 
     parent_a = pick()
     parent_b = pick()

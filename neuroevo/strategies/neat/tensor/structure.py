@@ -39,9 +39,10 @@ Tensor = torch.Tensor
 
 
 def _pick(n: Tensor, gen) -> Tensor:
-    """``random.choice`` index: uniform in ``0 .. n - 1`` for each (n > 0)."""
+    """``random.choice`` index: uniform in ``0 .. n - 1`` for each (n > 0). (``u < 1`` in
+    float64 makes ``u * n < n`` after rounding for every ``n < 2 ** 53``.)"""
     u = torch.rand(n.shape, generator=gen, device=n.device, dtype=torch.float64)
-    return torch.minimum((u * n).long(), n - 1)
+    return (u * n).long()
 
 
 def _nth(mask: Tensor, n: Tensor) -> Tensor:
