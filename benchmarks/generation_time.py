@@ -30,11 +30,11 @@ that of the ratios of the runs made back to back.
 
 **Fixed cost per generation** (``--engine tensor``): the time a generation costs whatever
 the population, from Python and the number of tensor operations rather than their size.
-The tensor engine also runs the small pops ``--fixed-pops`` (default 25, 50, 100, 200;
-interleaved with the others), and a least-squares line ``total = fixed + per_genome * pop``
-through their medians gives ``fixed`` (its intercept) on each clock; the table also gives
-fixed / total at every measured pop, and the line through the two smallest ``--pop-sizes``
-(the cost per genome falls as the population grows, so that intercept is larger).
+Two estimates: (1) the median generation at the tiny pop ``--fixed-pops`` (default 25, where
+the per-genome work is under 0.1 ms), over ``--fixed-repeats`` runs (they are cheap, so many:
+a slow spell moves the median little); (2) the intercept of the line ``total = fixed +
+per_genome * pop`` through the two smallest ``--pop-sizes`` (the cost per genome falls as
+the population grows, so this one is larger). The table gives fixed / total at every pop.
 ``--baseline`` adds an earlier run's tensor-engine rows and fixed costs beside these (before
 and after a change; each run measured its own neat-python arm).
 
@@ -292,10 +292,18 @@ def ratio(row: dict[str, Any], reference: str, arm: str) -> dict[str, Any]:
     return out
 
 
+def tiny_pop_cost(row: dict[str, Any], arm: str = "tensor") -> dict[str, Any]:
+    """The fixed cost as the median generation at a tiny pop, with its range, per clock."""
+    a = row[arm]
+    return {"pops": [row["pop_size"]], "arm": arm, "method": "tiny pop",
+            **{c: {"fixed": a["by_clock"][c]["total"], "range": a["range"][c]["total"]}
+               for c in CLOCKS}}
+
+
 def fixed_cost(rows: list[dict[str, Any]], arm: str = "tensor") -> dict[str, Any]:
     """Least-squares ``total = fixed + per_genome * pop`` through the arm's rows, per clock."""
     pops = np.array([r["pop_size"] for r in rows], dtype=float)
-    out: dict[str, Any] = {"pops": [r["pop_size"] for r in rows], "arm": arm}
+    out: dict[str, Any] = {"pops": [r["pop_size"] for r in rows], "arm": arm, "method": "line"}
     for c in CLOCKS:
         totals = np.array([r[arm]["by_clock"][c]["total"] for r in rows])
         slope, intercept = np.polyfit(pops, totals, 1) if len(rows) > 1 else (0.0, totals[0])
@@ -343,21 +351,22 @@ def markdown(result: dict[str, Any]) -> str:
     fixed = result.get("fixed_cost")
     if fixed:
         f, o = fixed[clock], fixed[other]
+        lo, hi = f["range"]
+        tiny = result["fixed_rows"][0][fixed["arm"]]
         lines += ["", f"**Fixed cost per generation** ({fixed['arm']}): {_ms(f['fixed'])} ms "
-                  f"({clock} clock; {_ms(o['fixed'])} ms {other}), the intercept of the "
-                  f"least-squares line total = fixed + per_genome * pop through the median "
-                  f"totals at pops {', '.join(map(str, fixed['pops']))} (slope "
-                  f"{1e6 * f['per_genome']:.2f} us per genome); fixed / total: " + ", ".join(
+                  f"({clock} clock, range {_ms(lo)}-{_ms(hi)} over {len(tiny['repeats'])} runs; "
+                  f"{_ms(o['fixed'])} ms {other}), a generation at pop {fixed['pops'][0]}; "
+                  "fixed / total: " + ", ".join(
                       f"pop {r['pop_size']} {100 * f['fixed'] / r[fixed['arm']]['total']:.0f}%"
-                      for r in result["rows"] + result["fixed_rows"]
-                      if fixed["arm"] in r) + "."]
+                      for r in result["rows"] if fixed["arm"] in r) + "."]
     large = result.get("fixed_cost_large")
     if large:
         f = large[clock]
-        lines += ["", f"The same line through pops {' and '.join(map(str, large['pops']))}: "
-                  f"fixed {_ms(f['fixed'])} ms ({clock}; {_ms(large[other]['fixed'])} ms "
-                  f"{other}), {1e6 * f['per_genome']:.2f} us per genome (the cost per genome "
-                  "falls with the population, so this intercept is the larger estimate)."]
+        lines += ["", f"The line total = fixed + per_genome * pop through pops "
+                  f"{' and '.join(map(str, large['pops']))}: fixed {_ms(f['fixed'])} ms "
+                  f"({clock}; {_ms(large[other]['fixed'])} ms {other}), "
+                  f"{1e6 * f['per_genome']:.2f} us per genome (the cost per genome falls as the "
+                  "population grows, so this intercept is the larger estimate)."]
     base = result.get("baseline")
     if base:
         lines += ["", f"## Before and after: {base['label']}", "",
@@ -378,8 +387,10 @@ def markdown(result: dict[str, Any]) -> str:
                 lines.append(f"| {row['pop_size']} | {label} | " + " | ".join(
                     _ms(a[p]) for p in (*PHASES, "total")) + f" | {_ms(lo)}-{_ms(hi)} | "
                     f"{_ms(a['by_clock'][other]['total'])} | {ratio} |")
-        for key, what in (("fixed_cost", "small-pop line"), ("fixed_cost_large", "large-pop line")):
-            if base.get(key) and result.get(key):
+        for key, what in (("fixed_cost", "a generation at the tiny pop"),
+                          ("fixed_cost_large", "line through the two smallest pops")):
+            if base.get(key) and result.get(key) and \
+                    base[key].get("method") == result[key].get("method"):
                 lines += ["", f"Fixed cost ({what}, {clock} clock): "
                           f"{_ms(base[key][clock]['fixed'])} ms before, "
                           f"{_ms(result[key][clock]['fixed'])} ms after."]
@@ -400,8 +411,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs of each arm per pop size, interleaved with the other arms")
     ap.add_argument("--fixed-pops", type=int, nargs="*", default=None,
-                    help="with --engine tensor, small pops whose line gives the fixed cost per "
-                         "generation (default 25 50 100 200; none to skip)")
+                    help="with --engine tensor, tiny pops whose generation (the first's) is the "
+                         "fixed cost per generation (default 25; none to skip)")
+    ap.add_argument("--fixed-repeats", type=int, default=15,
+                    help="runs at each --fixed-pops (cheap ones)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch CPU threads (a tiny forward gains nothing from more)")
@@ -426,12 +439,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     tensor = args.engine == "tensor"
     if args.fixed_pops is None:
-        args.fixed_pops = [25, 50, 100, 200] if tensor else []
+        args.fixed_pops = [25] if tensor else []
     if args.quick:
         args.pop_sizes, args.generations, args.warmup, args.repeats = [60], 2, 1, 2
-        args.fixed_pops = [25, 50] if tensor else []
-    if args.repeats < 1:
-        ap.error(f"--repeats must be at least 1, got {args.repeats}")
+        args.fixed_pops, args.fixed_repeats = ([25] if tensor else []), 3
+    if min(args.repeats, args.fixed_repeats) < 1:
+        ap.error(f"--repeats and --fixed-repeats must be at least 1, got {args.repeats} and "
+                 f"{args.fixed_repeats}")
     if args.fixed_pops and not tensor:
         ap.error("--fixed-pops measures the tensor engine; add --engine tensor")
     base = None if args.baseline is None else json.loads(Path(args.baseline).read_text())
@@ -447,9 +461,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not args.config:
         config_path.write_text(XOR_INI)
 
-    def measure(pop_size: int, arms: list[str]) -> dict[str, Any]:
+    def measure(pop_size: int, arms: list[str], repeats: int) -> dict[str, Any]:
         runs: dict[str, list] = {arm: [] for arm in arms}
-        for rep in range(args.repeats):
+        for rep in range(repeats):
             for arm in (arms if rep % 2 == 0 else arms[::-1]):      # ABBA
                 if arm == "tensor":
                     run = run_tensor_arm(pop_size, args.generations, args.warmup, args.seed,
@@ -462,9 +476,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         row.update({arm: combine(runs[arm], args.clock) for arm in arms})
         return row
 
-    fixed_rows = [measure(pop, ["tensor"]) for pop in args.fixed_pops]
+    fixed_rows = [measure(pop, ["tensor"], args.fixed_repeats) for pop in args.fixed_pops]
     for r in fixed_rows:
-        print(f"pop {r['pop_size']:>7} tensor (fixed-cost line): total "
+        print(f"pop {r['pop_size']:>7} tensor (fixed cost): total "
               f"{_ms(r['tensor']['total'])} ms ({args.clock})", flush=True)
     rows = []
     for pop_size in args.pop_sizes:
@@ -472,7 +486,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             arms = ["tensor"] + (["neat-python"] if pop_size <= args.reference_max_pop else [])
         else:
             arms = list(ARMS[:3] if args.fast_reproduction else ARMS[:2])
-        row = measure(pop_size, arms)
+        row = measure(pop_size, arms, args.repeats)
         if "tensor" in row:
             print(f"pop {pop_size:>7} tensor: " + "  ".join(
                 f"{p} {_ms(row['tensor'][p])} ms" for p in (*PHASES, "total", "setup")) +
@@ -504,7 +518,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "clock": args.clock, "seed": args.seed, "generations": args.generations, "warmup": args.warmup,
         "repeats": args.repeats, "load_average": [load_before, os.getloadavg()[0]],
         "quick": args.quick, "engine": args.engine, "rows": rows, "fixed_rows": fixed_rows,
-        "fixed_cost": fixed_cost(fixed_rows) if fixed_rows else None,
+        "fixed_cost": tiny_pop_cost(fixed_rows[0]) if fixed_rows else None,
     }
     with_tensor = [r for r in rows if "tensor" in r]
     if len(with_tensor) >= 2:                  # the line through the two smallest main pops
