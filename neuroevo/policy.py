@@ -71,6 +71,11 @@ class PolicyProgram(abc.ABC):
     def apply(key: Hashable, tensors: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """Outputs ``[num_outputs, N]`` of the networks ``tensors`` for inputs ``x [num_inputs, N]``."""
 
+    @abc.abstractmethod
+    def select(self, positions: torch.Tensor) -> PolicyProgram:
+        """The program of the candidates at ``positions`` (ascending), with the same key;
+        rollouts use it to stop computing candidates whose episodes have all ended."""
+
     def for_compile(self) -> PolicyProgram:
         """The program a compiled rollout runs: the same outputs, possibly padded so that
         more programs share a key (default: this one)."""

@@ -180,6 +180,16 @@ class LinearProgram(PolicyProgram):
         self.key, self.tensors, self.dynamic = key, tensors, dynamic
         self.num_inputs, self.num_outputs, self.episodes = key[0], key[1], key[2]
 
+    def select(self, positions: Tensor) -> LinearProgram:
+        """The candidates at ``positions``: their rows (unrolled layers, one column per
+        episode) or their matrices (batched layers)."""
+        pos = positions.to(self.tensors[0].device).long()
+        e = self.episodes
+        rows = (pos[:, None] * e + torch.arange(e, device=pos.device)).flatten()
+        picked = tuple(t.index_select(d[0], rows if d[0] > 0 else pos)
+                       for t, d in zip(self.tensors, self.dynamic))
+        return LinearProgram(self.key, picked, self.dynamic)
+
     @staticmethod
     def apply(key: Hashable, tensors: Sequence[Tensor], x: Tensor) -> Tensor:
         _, _, episodes, layers = key  # type: ignore[misc]

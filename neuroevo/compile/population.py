@@ -193,8 +193,10 @@ class PopulationNetwork(BatchedPolicy):
         """The networks as levels of segment sums (:mod:`neuroevo.compile.program`), the form
         rollouts run; ``None`` when a node aggregates other than by ``sum``."""
         layout = self._wide
+        owner = self._flat.node_genome
         blocks = [BlockData(int(self._level[nodes[0]]), b.src_per, b.weight, b.mask, b.bias,
-                            b.response, b.aggregations, b.activations)
+                            b.response, torch.as_tensor(owner[nodes]), b.aggregations,
+                            b.activations)
                   for b, nodes in zip(layout.blocks, layout.nodes)]
         with torch.no_grad():
             return network_program(blocks, layout.out_rows, layout.input_row,

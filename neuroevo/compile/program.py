@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import torch
 
@@ -52,6 +53,7 @@ class BlockData:
     mask: Tensor  # [D, K] bool: real slots, first, in connection order
     bias: Tensor  # [D]
     response: Tensor  # [D]
+    owner: Tensor  # [D] the candidate (position in the population) of each node
     aggregations: Sequence[tuple[Callable, int, int]]  # (function, lo, hi) node runs
     activations: Sequence[tuple[Callable, int, int]]
 
@@ -60,19 +62,40 @@ def _name(fn: Callable, table: dict[str, Callable]) -> str | None:
     return next((name for name, f in table.items() if f is fn), None)
 
 
+def _pad(level: tuple[Tensor, ...], owner: Tensor) -> tuple[tuple[Tensor, ...], Tensor]:
+    """A level's tensors (and node owners) with dummy connections and nodes up to two each."""
+    src, node, weight, bias, response, code = level
+    pad_e, pad_d = max(0, 2 - len(src)), max(0, 2 - len(bias))
+    if not pad_e and not pad_d:
+        return level, owner
+
+    def grow(t: Tensor, k: int, fill: int = 0) -> Tensor:
+        return torch.cat([t, t.new_full((k,), fill)]) if k else t
+    return ((grow(src, pad_e), grow(node, pad_e), grow(weight, pad_e), grow(bias, pad_d),
+             grow(response, pad_d), grow(code, pad_d)), grow(owner, pad_d, -1))
+
+
 class NetworkProgram(PolicyProgram):
     """P feed-forward networks as levels of segment sums; see the module docstring.
 
     ``key``: ``(num_inputs, num_outputs, episodes, depth, activation names)``;
     ``tensors``: ``out_rows`` then, per level, connection sources, connection nodes,
-    weights, biases, responses and activation codes.
+    weights, biases, responses and activation codes; ``owners``: per level, the candidate
+    of each node (-1 for dummies), which :meth:`select` uses.
     """
 
-    def __init__(self, key: tuple, tensors: tuple[Tensor, ...]) -> None:
+    def __init__(self, key: tuple, tensors: tuple[Tensor, ...], owners: tuple[Tensor, ...],
+                 num_candidates: int) -> None:
         self.key = key
         self.tensors = tensors
+        self.owners = owners
+        self.num_candidates = num_candidates
         self.num_inputs, self.num_outputs, self.episodes = key[0], key[1], key[2]
-        self.dynamic = ((0,),) + ((0,),) * (len(tensors) - 1)
+        self.dynamic = ((0,),) * len(tensors)
+
+    def levels(self) -> list[tuple[Tensor, ...]]:
+        return [tuple(self.tensors[1 + PER_LEVEL * lv:1 + PER_LEVEL * (lv + 1)])
+                for lv in range(self.key[3])]
 
     def for_compile(self) -> NetworkProgram:
         """This program with its depth rounded up to :data:`DEPTHS` (dummy levels at the
@@ -81,14 +104,49 @@ class NetworkProgram(PolicyProgram):
         bucket = DEPTHS[bisect.bisect_left(DEPTHS, depth)] if depth <= DEPTHS[-1] else depth
         if bucket == depth:
             return self
-        dev = self.tensors[0].device
+        out_rows = self.tensors[0]
         dtype = self.tensors[3].dtype
-        long = dict(dtype=torch.long, device=dev)
-        dummy = (torch.zeros(2, **long), torch.zeros(2, **long),
-                 torch.zeros(2, dtype=dtype, device=dev), torch.zeros(2, dtype=dtype, device=dev),
-                 torch.zeros(2, dtype=dtype, device=dev), torch.zeros(2, **long))
+        empty = (out_rows.new_zeros(0), out_rows.new_zeros(0),
+                 out_rows.new_zeros(0, dtype=dtype), out_rows.new_zeros(0, dtype=dtype),
+                 out_rows.new_zeros(0, dtype=dtype), out_rows.new_zeros(0))
+        dummy, owner = _pad(empty, out_rows.new_zeros(0))
         key = self.key[:3] + (bucket,) + self.key[4:]
-        return NetworkProgram(key, self.tensors + dummy * (bucket - depth))
+        return NetworkProgram(key, self.tensors + dummy * (bucket - depth),
+                              self.owners + (owner,) * (bucket - depth), self.num_candidates)
+
+    def select(self, positions: Tensor) -> NetworkProgram:
+        """The program of the candidates at ``positions`` (ascending), with the same key:
+        their nodes and connections, in the same order, on the same levels."""
+        dev = self.tensors[0].device
+        pos = positions.to(dev).long()
+        n_in, n_out = self.num_inputs, self.num_outputs
+        k = len(pos)
+        new_of = torch.full((self.num_candidates,), -1, dtype=torch.long, device=dev)
+        new_of[pos] = torch.arange(k, device=dev)
+        inputs = new_of.repeat_interleave(n_in)
+        in_rows = torch.where(inputs >= 0, 1 + inputs * n_in
+                              + torch.arange(len(inputs), device=dev) % n_in, -1)
+        row_map = [torch.zeros(1, dtype=torch.long, device=dev), in_rows]
+        base = 1 + k * n_in
+        levels, owners = [], []
+        for (src, node, weight, bias, response, code), owner in zip(self.levels(), self.owners):
+            kept = (owner >= 0) & (new_of[owner.clamp(min=0)] >= 0)
+            index = torch.cumsum(kept, 0) - 1
+            row_map.append(torch.where(kept, base + index, -1))
+            edges = kept[node]
+            level = (src[edges], index[node[edges]], weight[edges], bias[kept], response[kept],
+                     code[kept])
+            level, own = _pad(level, new_of[owner[kept]])
+            # src is remapped once every level's rows are known (sources lie below)
+            levels.append(level)
+            owners.append(own)
+            base += len(level[3])
+        rows = torch.cat(row_map)
+        out_rows = rows[self.tensors[0].view(self.num_candidates, n_out)[pos].reshape(-1)]
+        tensors = [out_rows]
+        for src, *rest in levels:
+            tensors += [rows[src], *rest]
+        return NetworkProgram(self.key, tuple(tensors), tuple(owners), k)
 
     @staticmethod
     def apply(key: Hashable, tensors: Sequence[Tensor], x: Tensor) -> Tensor:
@@ -171,10 +229,12 @@ def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: in
                                                      1 + rows - input_row, node_row))
 
     tensors: list[Tensor] = [remap(out_rows.to(device))]
+    owners: list[Tensor] = []
     dtype = blocks[0].weight.dtype if blocks else torch.float32
+    fill = dict(dtype=dtype, device=device)
     for lv in range(depth):
         group = levels[lv] if lv < len(levels) else []
-        srcs, nodes, weights, biases, responses, codes = [], [], [], [], [], []
+        srcs, nodes, weights, biases, responses, codes, owns = [], [], [], [], [], [], []
         base = 0
         for b in group:
             d_idx, k_idx = b.mask.nonzero(as_tuple=True)  # by node, then slot: link order
@@ -183,27 +243,22 @@ def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: in
             weights.append(b.weight[d_idx, k_idx])
             biases.append(b.bias)
             responses.append(b.response)
+            owns.append(b.owner.to(**long))
             code = torch.zeros(len(b.bias), **long)
             for fn, lo, hi in b.activations:
                 code[lo:hi] = code_of[_name(fn, ACTIVATIONS)]  # type: ignore[index]
             codes.append(code)
             base += len(b.bias)
-        src = torch.cat(srcs) if srcs else torch.zeros(0, **long)
-        node = torch.cat(nodes) if nodes else torch.zeros(0, **long)
-        weight = torch.cat(weights) if weights else torch.zeros(0, dtype=dtype, device=device)
-        pad_e = max(0, 2 - len(src))
-        pad_d = max(0, 2 - base)
-        fill = dict(dtype=dtype, device=device)
-        tensors += [
-            torch.cat([src, torch.zeros(pad_e, **long)]),
-            torch.cat([node, torch.zeros(pad_e, **long)]),
-            torch.cat([weight, torch.zeros(pad_e, **fill)]),
-            torch.cat(biases + [torch.zeros(pad_d, **fill)]),
-            torch.cat(responses + [torch.zeros(pad_d, **fill)]),
-            torch.cat(codes + [torch.zeros(pad_d, **long)]),
-        ]
+
+        def cat(parts: list[Tensor], **kind: Any) -> Tensor:
+            return torch.cat(parts) if parts else torch.zeros(0, **kind)
+        level = (cat(srcs, **long), cat(nodes, **long), cat(weights, **fill),
+                 cat(biases, **fill), cat(responses, **fill), cat(codes, **long))
+        level, owner = _pad(level, cat(owns, **long))
+        tensors += level
+        owners.append(owner)
     key = (num_inputs, num_outputs, episodes, depth, tuple(names))
-    return NetworkProgram(key, tuple(tensors))
+    return NetworkProgram(key, tuple(tensors), tuple(owners), num_candidates)
 
 
 __all__ = ["DEPTHS", "BlockData", "NetworkProgram", "network_program"]

@@ -10,7 +10,8 @@
    fresh episodes (once per candidate where it has a network hash) and the mean replaces
    their fitness, held below the threshold until proved (:mod:`neuroevo.loop.confirm`);
 4. ``strategy.tell(fitness)`` -- selection and variation;
-5. reporters see the generation's statistics;
+5. reporters see the generation's statistics (the strategy's and the task's ``info()``,
+   such as species counts and the seconds spent compiling rollouts, and the task's notes);
 6. stop when a candidate reaches the task's threshold (``stop_on_solve``) or after
    ``generations`` generations.
 
@@ -206,6 +207,8 @@ def evolve(
             if confirmation is not None:
                 evaluations += confirmation.evaluations
             dt = time.perf_counter() - t0
+            task_info = dict(task.info()) if callable(getattr(task, "info", None)) else {}
+            notes = tuple(str(n) for n in task_info.pop("notes", ()))
             f = fitness.double().cpu()
             gen_best = float(f.max())
             best_so_far = max(best_so_far, gen_best, strategy.best_fitness)
@@ -218,7 +221,8 @@ def evolve(
                 evaluations=evaluations,
                 seconds=dt,
                 evaluations_per_second=size * task.evaluations_per_candidate() / max(dt, 1e-12),
-                extra=dict(strategy.info()) | _confirmation_stats(confirmation),
+                extra=dict(strategy.info()) | task_info | _confirmation_stats(confirmation),
+                notes=notes,
             )
             history.append(stats)
             for r in reporters:

@@ -23,10 +23,13 @@ class GenerationStats:
     seconds: float  # wall time of this generation
     evaluations_per_second: float
     extra: dict[str, float] = dataclasses.field(default_factory=dict)  # e.g. {"species": 5}
+    #: one-line messages of this generation (the task's notes: "compile: ..."), not statistics
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         extra = d.pop("extra")
+        d.pop("notes")
         d.update(extra)
         return d
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from neuroevo.loop import GenerationStats, Reporter
+from neuroevo.reporting.stdout import compile_line
 
 
 class ProgressBar(Reporter):
@@ -50,6 +51,8 @@ class ProgressBar(Reporter):
     def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
         if self.bar is None:
             return
+        for line in stats.notes + ((compile_line(stats),) if "compile_s" in stats.extra else ()):
+            self.bar.write(line, file=self.stream)
         self.bar.set_postfix(self.postfix(stats), refresh=False)
         self.bar.update(1)
 

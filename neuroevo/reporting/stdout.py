@@ -48,11 +48,16 @@ class StdOutReporter(Reporter):
         parts = [f"gen {stats.generation:5d}", f"best {stats.best_fitness:10.4f}",
                  f"mean {stats.mean_fitness:10.4f}"]
         for key, value in stats.extra.items():
-            parts.append(f"{key} {value:g}")
+            if key not in ("compile_s", "compile_cpu_s"):
+                parts.append(f"{key} {value:g}")
         parts.append(f"evals/s {stats.evaluations_per_second:,.0f}")
         return "  ".join(parts)
 
     def on_generation(self, stats: GenerationStats, strategy: Strategy) -> None:
+        for note in stats.notes:
+            self._print(note)
+        if "compile_s" in stats.extra:
+            self._print(compile_line(stats))
         if stats.generation % self.every == 0:
             self._print(self.line(stats))
             self._last_printed = stats.generation
@@ -68,4 +73,10 @@ class StdOutReporter(Reporter):
                     f"{result.evaluations:,} evaluations, {result.seconds:.2f} s")
 
 
-__all__ = ["StdOutReporter"]
+def compile_line(stats: GenerationStats) -> str:
+    """The line that reports a generation's rollout compilation."""
+    return (f"compiled rollouts in generation {stats.generation}: "
+            f"{stats.extra['compile_s']:.1f} s (kept in inductor's cache for later runs)")
+
+
+__all__ = ["StdOutReporter", "compile_line"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -54,3 +55,9 @@ class Task(abc.ABC):
     def evaluations_per_candidate(self) -> int:
         """How many fitness evaluations one call of :meth:`evaluate` counts per candidate."""
         return 1
+
+    def info(self) -> dict[str, Any]:
+        """What happened in the evaluations since the last call, for reporters: numbers
+        (added to the generation's statistics, e.g. ``{"compile_s": 7.2}``) and ``"notes"``,
+        a list of one-line messages (printed once). The loop calls it once a generation."""
+        return {}

@@ -33,8 +33,10 @@ and new generations reuse it; sizes are kept at 2 or more (0 and 1 would be spec
 Inductor keeps what it compiled on disk (its FX graph cache), so a later run of the same
 experiment skips most of the warm-up.
 
-Where no C++ compiler (or, on CUDA, Triton) is found, or compiling fails, the task runs
-eagerly and :attr:`RolloutCompiler.notes` says so in one line.
+Where no C++ compiler is found, or compiling fails, the task runs eagerly and
+:attr:`RolloutCompiler.notes` says so in one line. Compiled loops run on the CPU; on CUDA
+(where the loop's condition would cost a host synchronisation every step, and CUDA graphs
+need fixed shapes) rollouts run eagerly so far.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -53,8 +56,14 @@ from neuroevo.policy import BatchedPolicy, PolicyProgram
 
 #: the choices of ``Control(compile=...)``
 COMPILE_CHOICES = ("auto", True, False)
-#: "auto" compiles evaluations of at least this many rows (candidates x episodes)
-AUTO_MIN_ROWS = 64
+#: "auto" compiles once eager rollouts have taken this many seconds (wall clock): a cold
+#: compile costs about that, so a run never pays more than twice what the better choice
+#: would have cost (the ski-rental rule: Karlin, Manasse, Rudolph & Sleator 1988,
+#: "Competitive snoopy caching", Algorithmica 3)
+AUTO_AFTER_SECONDS = 20.0
+#: a compiled rollout narrows (leaves the loop, drops finished candidates, re-enters) only
+#: while it steps at least this many rows: a row costs tens of nanoseconds a step there
+NARROW_MIN_ROWS = 256
 #: compiled variants kept per loop function (one per key: depths, environments ...)
 RECOMPILE_LIMIT = 64
 #: ATen operations computed by PyTorch's kernels inside compiled loops (see the docstring)
@@ -92,6 +101,21 @@ def _extern_transcendentals() -> Iterator[None]:
             else:
                 lowering.lowerings[op] = fn
         decomposition.decompositions.update(saved_dec)
+
+
+def _inductor(graph: torch.fx.GraphModule, example_inputs: list) -> Callable:
+    """Inductor with its C++ wrapper (the loop runs without returning to Python), and
+    :data:`EXTERN_OPS` left to PyTorch's kernels while it compiles."""
+    from torch._inductor.compile_fx import compile_fx
+
+    quiet = logging.getLogger("torch._inductor.ir")  # "missing a c-shim ... proxy executor"
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with _extern_transcendentals():
+            return compile_fx(graph, example_inputs, config_patches={"cpp_wrapper": True})
+    finally:
+        quiet.setLevel(level)
 
 
 @dataclass(frozen=True)
@@ -141,14 +165,19 @@ def _loop_function(spec: LoopSpec, env: VectorEnv, observe: Callable, act: Calla
 
         return while_loop(cond, body, (state, obs, active, total, counted, t))
 
-    return loop
+    # a code object of its own, so that dynamo's cache and shape history are per spec
+    code = loop.__code__.replace(co_name=f"rollout_loop_{abs(hash(spec)) % 10**8}")
+    return types.FunctionType(code, loop.__globals__, code.co_name, loop.__defaults__,
+                              loop.__closure__)
 
 
 class RolloutCompiler:
     """A task's compiled rollout loops, the time spent compiling them, and why not, if not.
 
-    ``mode``: ``"auto"`` (compile torch environments on the CPU for evaluations of at least
-    :data:`AUTO_MIN_ROWS` rows), ``True`` (compile whatever can be), ``False`` (never).
+    ``mode``: ``"auto"`` (once eager rollouts have taken
+    :data:`AUTO_AFTER_SECONDS`: short runs never wait for a compiler, long ones stop paying
+    for Python), ``True`` (compile whatever can be, from the first rollout), ``False``
+    (never). :attr:`eager_seconds` counts the eager rollouts' time.
     """
 
     def __init__(self, mode: Any = "auto") -> None:
@@ -162,6 +191,8 @@ class RolloutCompiler:
         #: :meth:`take_notes`
         self.notes: list[str] = []
         self.disabled: str | None = None if mode is not False else "compile = false"
+        #: wall-clock seconds of the rollouts run eagerly (what "auto" weighs)
+        self.eager_seconds = 0.0
         #: the exception that disabled compiling, if one did
         self.error: BaseException | None = None
         self._noted: set[str] = set()
@@ -182,8 +213,12 @@ class RolloutCompiler:
             return "normalize_observations collects statistics every step"
         if policy.num_candidates < 2:
             return "a single candidate"
-        if self.mode == "auto" and (env.device.type != "cpu" or rows < AUTO_MIN_ROWS):
-            return "auto: small or not on the CPU"
+        if env.device.type != "cpu":
+            return (f"compiled rollouts run on the CPU only so far (the environment is on "
+                    f"{env.device.type}; CUDA graphs are not built yet)")
+        if self.mode == "auto":
+            if self.eager_seconds < AUTO_AFTER_SECONDS:
+                return f"auto: waits for {AUTO_AFTER_SECONDS:g} s of eager rollouts"
         return None
 
     def note(self, text: str) -> None:
@@ -212,9 +247,8 @@ class RolloutCompiler:
              ) -> Callable:
         fn = self._loops.get(spec)
         if fn is None:
-            options = {"cpp_wrapper": True} if env.device.type == "cpu" else {}
             fn = torch.compile(_loop_function(spec, env, observe, act), fullgraph=True,
-                               options=options)
+                               backend=_inductor)
             self._loops[spec] = fn
         return fn
 
@@ -229,12 +263,10 @@ class RolloutCompiler:
                 torch._dynamo.mark_dynamic(tensor, d)
         graphs = counters["stats"]["unique_graphs"]
         t0, c0 = time.perf_counter(), time.process_time()
-        quiet = logging.getLogger("torch._inductor.ir")  # "missing a c-shim ... proxy executor"
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
         try:
-            with fx_config.patch(use_duck_shape=False), _extern_transcendentals(), \
-                    torch._dynamo.config.patch(recompile_limit=RECOMPILE_LIMIT):
+            with fx_config.patch(use_duck_shape=False), \
+                    torch._dynamo.config.patch(recompile_limit=RECOMPILE_LIMIT,
+                                               automatic_dynamic_shapes=False):
                 out = fn(*args)
         except Exception as exc:  # noqa: BLE001 - any compiler failure means: run eagerly
             self.error = exc  # the whole exception, for whoever debugs it
@@ -242,8 +274,6 @@ class RolloutCompiler:
             self.disabled = f"compiling failed ({type(exc).__name__}: {reason[:160]})"
             self.note(f"compile: {self.disabled}; rollouts run eagerly")
             return None
-        finally:
-            quiet.setLevel(level)
         if counters["stats"]["unique_graphs"] != graphs:
             self.compile_seconds += time.perf_counter() - t0
             self.compile_cpu_seconds += time.process_time() - c0
@@ -265,6 +295,7 @@ class RolloutCompiler:
         spec = LoopSpec(type(program), program.key, env.physics_key(), observe.key, act.key,
                         e, dtype)
         fn = self.loop(spec, env, observe.apply, act.apply)
+        narrowable = callable(getattr(policy, "select", None))
         state = env.state.t().contiguous()
         obs_t = obs.t().contiguous()
         active = torch.ones(n, dtype=torch.bool, device=device)
@@ -277,7 +308,9 @@ class RolloutCompiler:
         scores: torch.Tensor | None = None  # compacted: the returns of dropped rows
         p_cur, cur = p, program
         while True:
-            keep = p_cur // 2 if p_cur >= 16 else 0
+            # leave the loop to narrow once half the candidates finished, where the rows
+            # saved repay a re-entry (a few hundred microseconds)
+            keep = p_cur // 2 if p_cur * e >= NARROW_MIN_ROWS and narrowable else 0
             args = (cur.tensors, observe.tensors, act.tensors, state, obs_t, active, total,
                     counted, t, horizon.clone(), horizon, torch.tensor(keep, device=device))
             dynamic = [(state, (1,)), (obs_t, (1,)), (active, (0,)), (total, (0,))] + \
@@ -303,8 +336,7 @@ class RolloutCompiler:
             active, total = active[keep_rows], total[keep_rows]
             live = running if live is None else live[running]
             p_cur = len(live)
-            narrowed = policy.select(live)
-            cur = narrowed.program(e, like=program).for_compile()  # type: ignore[call-arg]
+            cur = program.select(live)
         if scores is not None:
             scores[rows] = total
         else:
@@ -312,4 +344,4 @@ class RolloutCompiler:
         return scores.reshape(p, e), int(counted), steps
 
 
-__all__ = ["AUTO_MIN_ROWS", "COMPILE_CHOICES", "EXTERN_OPS", "LoopSpec", "RolloutCompiler"]
+__all__ = ["AUTO_AFTER_SECONDS", "COMPILE_CHOICES", "EXTERN_OPS", "LoopSpec", "RolloutCompiler"]

@@ -35,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import time
+
 import torch
 
 from neuroevo.envs.base import VectorEnv
@@ -110,11 +112,9 @@ def rollout(
     then an :class:`~neuroevo.tasks.normalize.Observer` and an
     :class:`~neuroevo.tasks.actions.ActionMap`).
     """
-    p, e = int(policy.num_candidates), episodes
-    n = p * e
-    device = obs.device
+    e = episodes
+    n = int(policy.num_candidates) * e
     pol_dtype = policy_device_dtype(policy)[1]
-    has_state = isinstance(env, VectorEnv)  # the gymnasium adapter has no batched state
     make_program = getattr(policy, "program", None)  # a user's policy may only duck-type
     program = make_program(e) if callable(make_program) and not policy.recurrent else None
     if compiler is not None:
@@ -128,10 +128,30 @@ def rollout(
                 return RolloutResult(scores.to(pol_dtype), env_steps, lockstep)
         elif compiler.mode is True:
             compiler.note(f"compile: not compiled ({why}); running eagerly")
+        started = time.perf_counter()
+        try:
+            return _eager(env, policy, program, tracker, obs, e, max_steps, observe, act,
+                          num_outputs, name, on_observation)
+        finally:
+            compiler.eager_seconds += time.perf_counter() - started
+    return _eager(env, policy, program, tracker, obs, e, max_steps, observe, act, num_outputs,
+                  name, on_observation)
+
+
+def _eager(env: Any, policy: BatchedPolicy, program: PolicyProgram | None, tracker: Any,
+           obs: torch.Tensor, e: int, max_steps: int, observe: Callable, act: Callable,
+           num_outputs: int, name: str, on_observation: Callable | None) -> RolloutResult:
+    """The lockstep loop, step by step from Python (see the module docstring)."""
+    p = int(policy.num_candidates)
+    n = p * e
+    device = obs.device
+    pol_dtype = policy_device_dtype(policy)[1]
+    has_state = isinstance(env, VectorEnv)  # the gymnasium adapter has no batched state
     policy.reset()
     active = torch.ones(n, dtype=torch.bool, device=device)
     counted_steps = torch.zeros((), dtype=torch.long, device=device)
     check_every = 1 if device.type == "cpu" else 16  # host syncs are costly on GPUs
+    # a policy that can select its candidates narrows (through its program, where it has one)
     narrowable = callable(getattr(policy, "select", None)) and not policy.recurrent
     compactable = narrowable and all(
         callable(getattr(obj, "select", None)) for obj in (env, tracker))
@@ -182,8 +202,10 @@ def rollout(
                     p_cur = len(live)
                 else:
                     live = running
-                live_policy = policy.select(live)
-                live_program = None if program is None else live_policy.program(e, like=program)
+                if program is None:
+                    live_policy = policy.select(live)
+                else:
+                    live_program = program.select(live)
     if scores is not None:
         scores[rows] = tracker.result()
     else:

@@ -8,7 +8,7 @@ from tests.compile.random_genomes import make_config, random_genomes
 
 
 class Opaque(BatchedPolicy):
-    """The same network without ``select``: the rollout cannot narrow it."""
+    """The same network (and rollout program) without ``select``: the rollout cannot narrow it."""
 
     def __init__(self, net):
         super().__init__()
@@ -19,6 +19,9 @@ class Opaque(BatchedPolicy):
     def forward(self, x):
         return self.net(x)
 
+    def program(self, episodes, like=None):
+        return self.net.program(episodes, like)
+
 
 def test_narrowed_rollouts_score_like_full_ones(tmp_path):
     config = make_config(tmp_path, n_in=4, n_out=2, hidden=1,
@@ -28,8 +31,10 @@ def test_narrowed_rollouts_score_like_full_ones(tmp_path):
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
     task = ne.tasks.Control("CartPole-v1", episodes=3, device="cpu", dtype=torch.float64)
     calls = []
-    select = net.select
-    net.select = lambda idx: calls.append(len(idx)) or select(idx)
+    program = net.program(3)
+    select = program.select
+    program.select = lambda idx: calls.append(len(idx)) or select(idx)
+    net.program = lambda episodes, like=None: program
     narrowed = task.episode_scores(net, generator=torch.Generator().manual_seed(1))
     assert calls and calls[0] <= 48  # the network was narrowed at least once
     full = task.episode_scores(Opaque(net), generator=torch.Generator().manual_seed(1))
@@ -45,8 +50,10 @@ def test_compacted_double_pole_anti_wiggle_scores_equal_full_ones(tmp_path):
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
     task = ne.tasks.Control("DoublePoleNV-v0", episodes=2, device="cpu", dtype=torch.float64)
     calls = []
-    select = net.select
-    net.select = lambda idx: calls.append(len(idx)) or select(idx)
+    program = net.program(2)
+    select = program.select
+    program.select = lambda idx: calls.append(len(idx)) or select(idx)
+    net.program = lambda episodes, like=None: program
     compacted = task.episode_scores(net, generator=torch.Generator().manual_seed(2))
     full = task.episode_scores(Opaque(net), generator=torch.Generator().manual_seed(2))
     assert calls, "the rollout was never compacted"
