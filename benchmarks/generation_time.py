@@ -279,7 +279,8 @@ def combine(runs: list[dict[str, Any]], clock: str) -> dict[str, Any]:
     if "peak_rss_mb" in last:
         out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
     return {**by_clock[clock], **out, "by_clock": by_clock, "range": spread,
-            "per_generation": runs[0]["per_generation"], "repeats": runs}
+            "per_generation": runs[0]["per_generation"],
+            "repeats": [{k: v for k, v in r.items() if k != "per_generation"} for r in runs]}
 
 
 def ratio(row: dict[str, Any], reference: str, arm: str) -> dict[str, Any]:
@@ -298,6 +299,13 @@ def tiny_pop_cost(row: dict[str, Any], arm: str = "tensor") -> dict[str, Any]:
     return {"pops": [row["pop_size"]], "arm": arm, "method": "tiny pop",
             **{c: {"fixed": a["by_clock"][c]["total"], "range": a["range"][c]["total"]}
                for c in CLOCKS}}
+
+
+def _summary(value: Any) -> Any:
+    """An arm's figures without its runs and generations (what a baseline keeps)."""
+    if not isinstance(value, dict):
+        return value
+    return {k: v for k, v in value.items() if k not in ("repeats", "per_generation")}
 
 
 def fixed_cost(rows: list[dict[str, Any]], arm: str = "tensor") -> dict[str, Any]:
@@ -528,7 +536,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         keep = ("machine", "clock", "load_average", "fixed_cost", "fixed_cost_large")
         result["baseline"] = {"label": args.baseline_label or args.baseline,
                               **{k: base.get(k) for k in keep},
-                              "rows": [{k: v for k, v in r.items() if k in (
+                              "rows": [{k: _summary(v) for k, v in r.items() if k in (
                                   "pop_size", "tensor", "neat-python", "ratio_tensor")}
                                   for r in base["rows"]]}
     table = markdown(result)
