@@ -91,12 +91,15 @@ class Acrobot(VectorEnv):
         m1, m2, l1 = self.LINK_MASS_1, self.LINK_MASS_2, self.LINK_LENGTH_1
         lc1, lc2, I1, I2, g = self.LINK_COM_POS_1, self.LINK_COM_POS_2, self.LINK_MOI, self.LINK_MOI, self.g
         theta1, theta2, dtheta1, dtheta2 = s.unbind(-1)
-        d1 = m1 * lc1**2 + m2 * (l1**2 + lc2**2 + 2 * l1 * lc2 * torch.cos(theta2)) + I1 + I2
-        d2 = m2 * (lc2**2 + l1 * lc2 * torch.cos(theta2)) + I2
+        # each sine and cosine once (gymnasium evaluates cos(theta2) twice and sin(theta2)
+        # three times: the same values)
+        cos2, sin2 = torch.cos(theta2), torch.sin(theta2)
+        d1 = m1 * lc1**2 + m2 * (l1**2 + lc2**2 + 2 * l1 * lc2 * cos2) + I1 + I2
+        d2 = m2 * (lc2**2 + l1 * lc2 * cos2) + I2
         phi2 = m2 * lc2 * g * torch.cos(theta1 + theta2 - PI / 2.0)
         phi1 = (
-            -m2 * l1 * lc2 * dtheta2**2 * torch.sin(theta2)
-            - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * torch.sin(theta2)
+            -m2 * l1 * lc2 * dtheta2**2 * sin2
+            - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin2
             + (m1 * lc1 + m2 * l1) * g * torch.cos(theta1 - PI / 2)
             + phi2
         )
@@ -104,7 +107,7 @@ class Acrobot(VectorEnv):
             ddtheta2 = (a + d2 / d1 * phi1 - phi2) / (m2 * lc2**2 + I2 - d2**2 / d1)
         else:
             ddtheta2 = (
-                a + d2 / d1 * phi1 - m2 * l1 * lc2 * dtheta1**2 * torch.sin(theta2) - phi2
+                a + d2 / d1 * phi1 - m2 * l1 * lc2 * dtheta1**2 * sin2 - phi2
             ) / (m2 * lc2**2 + I2 - d2**2 / d1)
         ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return torch.stack((dtheta1, dtheta2, ddtheta1, ddtheta2), dim=-1)

@@ -204,7 +204,7 @@ class Checkpointer(Reporter):
             "solved": solved,
             "strategy": getattr(strategy, "name", type(strategy).__name__),
             "task": self._task,
-            "history": [dataclasses.asdict(s) for s in self.history],
+            "history": [_stored(s) for s in self.history],
             **self.run,
         }
         if self._task_state is not None:  # e.g. running observation statistics
@@ -263,6 +263,14 @@ class Checkpointer(Reporter):
                 self.written.append(path)
             for old in list_checkpoints(self.out_dir)[:-self.keep]:
                 old.unlink(missing_ok=True)
+
+
+def _stored(stats: GenerationStats) -> dict[str, Any]:
+    """A generation's statistics as a checkpoint keeps them (its notes are messages of the
+    moment, not statistics: they stay out)."""
+    row = dataclasses.asdict(stats)
+    row.pop("notes", None)
+    return row
 
 
 __all__ = ["Checkpointer", "DeferInterrupts", "checkpoint_path", "list_checkpoints"]

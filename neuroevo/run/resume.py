@@ -64,6 +64,8 @@ def history_from_checkpoint(ckpt: Checkpoint) -> list[GenerationStats]:
             raise CheckpointError(f"{w}: unknown fields {unknown}")
         values: dict[str, Any] = {}
         for name, f in fields.items():
+            if name == "notes":  # not kept in checkpoints
+                continue
             if name == "extra":
                 extra = sc.expect_dict(row.get("extra", {}), f"{w}.extra")
                 values[name] = {str(k): sc.check_float(v, f"{w}.extra.{k}")

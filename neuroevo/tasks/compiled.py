@@ -42,6 +42,7 @@ need fixed shapes) rollouts run eagerly so far.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 import types
@@ -93,6 +94,11 @@ def _extern_transcendentals() -> Iterator[None]:
                     saved_dec[op] = decomposition.decompositions.pop(op)
                 saved_low[op] = lowering.lowerings.pop(op, None)
                 lowering.make_fallback(op, warn=False)
+        # x ** n for a whole n is a product in both (n = 2: x * x); only other powers go out
+        power = aten.pow.Tensor_Scalar
+        if saved_low.get(power) is not None:
+            lowering.lowerings[power] = functools.partial(
+                _power, inline=saved_low[power], extern=lowering.lowerings[power])
         yield
     finally:
         for op, fn in saved_low.items():
@@ -101,6 +107,14 @@ def _extern_transcendentals() -> Iterator[None]:
             else:
                 lowering.lowerings[op] = fn
         decomposition.decompositions.update(saved_dec)
+
+
+def _power(base: Any, exponent: Any, *, inline: Callable, extern: Callable) -> Any:
+    """Inductor's ``x ** n`` for a whole ``n`` up to 64 (the products ATen computes too),
+    PyTorch's kernel for any other exponent."""
+    whole = isinstance(exponent, (int, float)) and float(exponent).is_integer() \
+        and abs(exponent) <= 64
+    return inline(base, exponent) if whole else extern(base, exponent)
 
 
 def _inductor(graph: torch.fx.GraphModule, example_inputs: list) -> Callable:
