@@ -35,13 +35,17 @@ the per-genome work is under 0.1 ms), over ``--fixed-repeats`` runs (they are ch
 a slow spell moves the median little); (2) the intercept of the line ``total = fixed +
 per_genome * pop`` through the two smallest ``--pop-sizes`` (the cost per genome falls as
 the population grows, so this one is larger). The table gives fixed / total at every pop.
-``--baseline`` adds an earlier run's tensor-engine rows and fixed costs beside these (before
-and after a change; each run measured its own neat-python arm).
+**Before and after a change** (``--baseline-tree DIR``): the tensor engine of another source
+tree (e.g. ``git worktree add DIR <commit before>``) is a further arm, ``tensor-baseline``,
+interleaved with the others like them. Then both tensor arms run in child processes (the
+baseline with ``DIR`` first on ``PYTHONPATH``), each run in a fresh one, so neither gains from
+the other's warm process; ``speed-up`` is baseline / tensor.
 
     python benchmarks/generation_time.py                  # pop 150, 1,000 and 10,000
     python benchmarks/generation_time.py --fast-reproduction   # adds the third arm
     python benchmarks/generation_time.py --quick          # tiny smoke run (tests use it)
     python benchmarks/generation_time.py --engine tensor --pop-sizes 1000 10000 --repeats 5
+    python benchmarks/generation_time.py --engine tensor --baseline-tree /tmp/before --clock cpu
     python benchmarks/generation_time.py --engine tensor --pop-sizes 1000 10000 100000 1000000
     python benchmarks/generation_time.py --engine tensor --device cuda --pop-sizes 1000000
 
@@ -56,6 +60,8 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import pathlib
@@ -82,7 +88,9 @@ XOR_OUT = [0.0, 1.0, 1.0, 0.0]
 #: both clocks are read at every stamp; ``--clock`` picks the one the table's phases use
 CLOCKS = ("wall", "cpu")
 PHASES = ("reproduction", "speciation", "compile", "evaluation")
-ARMS = ("neat-python", "neuroevo", "neuroevo+repro", "tensor")
+ARMS = ("neat-python", "neuroevo", "neuroevo+repro", "tensor", "tensor-baseline")
+#: the flag that makes this script one tensor-arm run in a child process (JSON on stdout)
+CHILD_FLAG = "--child-tensor-run"
 
 
 def stamp() -> np.ndarray:
@@ -266,6 +274,22 @@ def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, conf
     }
 
 
+def child_tensor_run(tree: Path, pop_size: int, args: argparse.Namespace,
+                     config_path: Path) -> dict[str, Any]:
+    """:func:`run_tensor_arm` in a fresh process importing ``neuroevo`` from ``tree``."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), CHILD_FLAG, str(pop_size),
+           "--generations", str(args.generations), "--warmup", str(args.warmup),
+           "--seed", str(args.seed), "--threads", str(args.threads), "--device", args.device,
+           "--config", str(config_path), "--clock", args.clock]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tree), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the tensor arm from {tree} failed at pop {pop_size}:\n"
+                           f"{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def combine(runs: list[dict[str, Any]], clock: str) -> dict[str, Any]:
     """One arm's repeats: each figure the median over the runs (on every clock), the range
     (min, max) of every phase and total, and the runs themselves under ``repeats``."""
@@ -296,22 +320,15 @@ def ratio(row: dict[str, Any], reference: str, arm: str) -> dict[str, Any]:
 def tiny_pop_cost(row: dict[str, Any], arm: str = "tensor") -> dict[str, Any]:
     """The fixed cost as the median generation at a tiny pop, with its range, per clock."""
     a = row[arm]
-    return {"pops": [row["pop_size"]], "arm": arm, "method": "tiny pop",
+    return {"pops": [row["pop_size"]], "arm": arm, "runs": len(a["repeats"]),
             **{c: {"fixed": a["by_clock"][c]["total"], "range": a["range"][c]["total"]}
                for c in CLOCKS}}
-
-
-def _summary(value: Any) -> Any:
-    """An arm's figures without its runs and generations (what a baseline keeps)."""
-    if not isinstance(value, dict):
-        return value
-    return {k: v for k, v in value.items() if k not in ("repeats", "per_generation")}
 
 
 def fixed_cost(rows: list[dict[str, Any]], arm: str = "tensor") -> dict[str, Any]:
     """Least-squares ``total = fixed + per_genome * pop`` through the arm's rows, per clock."""
     pops = np.array([r["pop_size"] for r in rows], dtype=float)
-    out: dict[str, Any] = {"pops": [r["pop_size"] for r in rows], "arm": arm, "method": "line"}
+    out: dict[str, Any] = {"pops": [r["pop_size"] for r in rows], "arm": arm}
     for c in CLOCKS:
         totals = np.array([r[arm]["by_clock"][c]["total"] for r in rows])
         slope, intercept = np.polyfit(pops, totals, 1) if len(rows) > 1 else (0.0, totals[0])
@@ -350,64 +367,40 @@ def markdown(result: dict[str, Any]) -> str:
                 _ms(a[p]) for p in (*PHASES, "total")) + f" | {_ms(lo)}-{_ms(hi)} | "
                 f"{_ms(a['by_clock'][other]['total'])} | {_ms(a['setup'])} | {a['species']} |")
         for key, label in (("ratio", "**ratio**"), ("ratio_repro", "**ratio (+repro)**"),
-                           ("ratio_tensor", "**ratio (tensor)**")):
+                           ("ratio_tensor", "**ratio (tensor)**"),
+                           ("ratio_tensor_baseline", "**ratio (tensor-baseline)**"),
+                           ("speed_up", "**speed-up (baseline / tensor)**")):
             if key in row:
                 r = row[key]
                 lo, hi = r["total_range"]
                 lines.append(f"| {row['pop_size']} | {label} | " + " | ".join(
                     f"{r[p]:.1f}x" for p in (*PHASES, "total")) + f" | {lo:.1f}-{hi:.1f}x | | | |")
-    fixed = result.get("fixed_cost")
-    if fixed:
+    if result.get("baseline"):
+        lines += ["", f"tensor-baseline: {result['baseline']}."]
+    for arm, fixed in (result.get("fixed_cost") or {}).items():
         f, o = fixed[clock], fixed[other]
         lo, hi = f["range"]
-        tiny = result["fixed_rows"][0][fixed["arm"]]
-        lines += ["", f"**Fixed cost per generation** ({fixed['arm']}): {_ms(f['fixed'])} ms "
-                  f"({clock} clock, range {_ms(lo)}-{_ms(hi)} over {len(tiny['repeats'])} runs; "
+        lines += ["", f"**Fixed cost per generation** ({arm}): {_ms(f['fixed'])} ms "
+                  f"({clock} clock, range {_ms(lo)}-{_ms(hi)} over {fixed['runs']} runs; "
                   f"{_ms(o['fixed'])} ms {other}), a generation at pop {fixed['pops'][0]}; "
                   "fixed / total: " + ", ".join(
-                      f"pop {r['pop_size']} {100 * f['fixed'] / r[fixed['arm']]['total']:.0f}%"
-                      for r in result["rows"] if fixed["arm"] in r) + "."]
-    large = result.get("fixed_cost_large")
-    if large:
-        f = large[clock]
-        lines += ["", f"The line total = fixed + per_genome * pop through pops "
-                  f"{' and '.join(map(str, large['pops']))}: fixed {_ms(f['fixed'])} ms "
-                  f"({clock}; {_ms(large[other]['fixed'])} ms {other}), "
-                  f"{1e6 * f['per_genome']:.2f} us per genome (the cost per genome falls as the "
-                  "population grows, so this intercept is the larger estimate)."]
-    base = result.get("baseline")
-    if base:
-        lines += ["", f"## Before and after: {base['label']}", "",
-                  f"Before: {base['machine']}, load average {base['load_average'][0]:.2f} "
-                  f"before, {base['load_average'][1]:.2f} after; the same command and clock.", "",
-                  "| pop | tensor engine | reproduction | speciation | compile | evaluation | "
-                  f"total | range | total ({other}) | ratio to neat-python (range) |",
-                  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        old_rows = {r["pop_size"]: r for r in base["rows"]}
-        for row in result["rows"]:
-            if "tensor" not in row or row["pop_size"] not in old_rows:
-                continue
-            for label, r in (("before", old_rows[row["pop_size"]]), ("after", row)):
-                a, q = r["tensor"], r.get("ratio_tensor")
-                lo, hi = a["range"][clock]["total"]
-                ratio = "" if q is None else \
-                    f"{q['total']:.1f}x ({q['total_range'][0]:.1f}-{q['total_range'][1]:.1f}x)"
-                lines.append(f"| {row['pop_size']} | {label} | " + " | ".join(
-                    _ms(a[p]) for p in (*PHASES, "total")) + f" | {_ms(lo)}-{_ms(hi)} | "
-                    f"{_ms(a['by_clock'][other]['total'])} | {ratio} |")
-        for key, what in (("fixed_cost", "a generation at the tiny pop"),
-                          ("fixed_cost_large", "line through the two smallest pops")):
-            if base.get(key) and result.get(key) and \
-                    base[key].get("method") == result[key].get("method"):
-                lines += ["", f"Fixed cost ({what}, {clock} clock): "
-                          f"{_ms(base[key][clock]['fixed'])} ms before, "
-                          f"{_ms(result[key][clock]['fixed'])} ms after."]
-    tensor = [r for r in result["rows"] if "tensor" in r]
-    if tensor:
-        lines += ["", "Tensor engine memory: " + "; ".join(
-            f"pop {r['pop_size']}: peak RSS {r['tensor']['peak_rss_mb']:.0f} MB" + (
-                f", device {r['tensor']['peak_device_mb']:.0f} MB"
-                if r["tensor"]["peak_device_mb"] is not None else "") for r in tensor) + "."]
+                      f"pop {r['pop_size']} {100 * f['fixed'] / r[arm]['total']:.0f}%"
+                      for r in result["rows"] if arm in r) + "."]
+        large = (result.get("fixed_cost_large") or {}).get(arm)
+        if large:
+            f = large[clock]
+            lines += ["", f"The line total = fixed + per_genome * pop through pops "
+                      f"{' and '.join(map(str, large['pops']))} ({arm}): fixed {_ms(f['fixed'])} "
+                      f"ms ({clock}; {_ms(large[other]['fixed'])} ms {other}), "
+                      f"{1e6 * f['per_genome']:.2f} us per genome (the cost per genome falls as "
+                      "the population grows, so this intercept is the larger estimate)."]
+    for arm in ("tensor", "tensor-baseline"):
+        measured = [r for r in result["rows"] if arm in r]
+        if measured:
+            lines += ["", f"Memory ({arm}): " + "; ".join(
+                f"pop {r['pop_size']}: peak RSS {r[arm]['peak_rss_mb']:.0f} MB" + (
+                    f", device {r[arm]['peak_device_mb']:.0f} MB"
+                    if r[arm]["peak_device_mb"] is not None else "") for r in measured) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -439,11 +432,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                          "neuroevo arm)")
     ap.add_argument("--reference-max-pop", type=int, default=10_000,
                     help="with --engine tensor, skip the neat-python arm above this pop size")
-    ap.add_argument("--baseline", default=None,
-                    help="a JSON result of an earlier run (e.g. the code before a change) to "
-                         "compare with, table beside table")
-    ap.add_argument("--baseline-label", default=None, help="what --baseline measured")
+    ap.add_argument("--baseline-tree", default=None,
+                    help="with --engine tensor, a source tree whose tensor engine is measured "
+                         "too (arm tensor-baseline, interleaved), e.g. a worktree of the commit "
+                         "before a change")
+    ap.add_argument("--baseline-label", default=None, help="what --baseline-tree holds")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [CHILD_FLAG]:              # one tensor-arm run for a parent process
+        ap.add_argument("pop", type=int)
+        args = ap.parse_args(argv[1:])
+        torch.set_num_threads(args.threads)
+        run = run_tensor_arm(args.pop, args.generations, args.warmup, args.seed,
+                             Path(args.config), torch.device(args.device), args.clock)
+        print(json.dumps(run))
+        return run
     args = ap.parse_args(argv)
     tensor = args.engine == "tensor"
     if args.fixed_pops is None:
@@ -456,10 +459,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                  f"{args.fixed_repeats}")
     if args.fixed_pops and not tensor:
         ap.error("--fixed-pops measures the tensor engine; add --engine tensor")
-    base = None if args.baseline is None else json.loads(Path(args.baseline).read_text())
-    if base is not None and base.get("clock") != args.clock:
-        ap.error(f"--baseline {args.baseline} was measured on the {base.get('clock')} clock; "
-                 f"add --clock {base.get('clock')}")
+    if args.baseline_tree and not tensor:
+        ap.error("--baseline-tree compares tensor engines; add --engine tensor")
+    if args.baseline_tree and not (Path(args.baseline_tree) / "neuroevo").is_dir():
+        ap.error(f"--baseline-tree {args.baseline_tree}: no neuroevo package there; give the "
+                 "root of a neuroevo checkout (e.g. a git worktree)")
+    trees = {} if not args.baseline_tree else {
+        "tensor": Path(__import__("neuroevo").__file__).resolve().parents[1],
+        "tensor-baseline": Path(args.baseline_tree).resolve()}
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     load_before = os.getloadavg()[0]
@@ -473,7 +480,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         runs: dict[str, list] = {arm: [] for arm in arms}
         for rep in range(repeats):
             for arm in (arms if rep % 2 == 0 else arms[::-1]):      # ABBA
-                if arm == "tensor":
+                if arm in trees:
+                    run = child_tensor_run(trees[arm], pop_size, args, config_path)
+                elif arm == "tensor":
                     run = run_tensor_arm(pop_size, args.generations, args.warmup, args.seed,
                                          config_path, device, args.clock)
                 else:
@@ -484,14 +493,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         row.update({arm: combine(runs[arm], args.clock) for arm in arms})
         return row
 
-    fixed_rows = [measure(pop, ["tensor"], args.fixed_repeats) for pop in args.fixed_pops]
+    tensor_arms = ["tensor", *(["tensor-baseline"] if trees else [])]
+    fixed_rows = [measure(pop, tensor_arms, args.fixed_repeats) for pop in args.fixed_pops]
     for r in fixed_rows:
-        print(f"pop {r['pop_size']:>7} tensor (fixed cost): total "
-              f"{_ms(r['tensor']['total'])} ms ({args.clock})", flush=True)
+        print(f"pop {r['pop_size']:>7} (fixed cost): " + "  ".join(
+            f"{arm} {_ms(r[arm]['total'])} ms" for arm in tensor_arms) + f" ({args.clock})",
+            flush=True)
     rows = []
     for pop_size in args.pop_sizes:
         if tensor:
-            arms = ["tensor"] + (["neat-python"] if pop_size <= args.reference_max_pop else [])
+            arms = tensor_arms + (["neat-python"] if pop_size <= args.reference_max_pop else [])
         else:
             arms = list(ARMS[:3] if args.fast_reproduction else ARMS[:2])
         row = measure(pop_size, arms, args.repeats)
@@ -505,12 +516,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             row["ratio_repro"] = ratio(row, "neat-python", "neuroevo+repro")
         if "tensor" in row and "neat-python" in row:
             row["ratio_tensor"] = ratio(row, "neat-python", "tensor")
+        if "tensor-baseline" in row and "neat-python" in row:
+            row["ratio_tensor_baseline"] = ratio(row, "neat-python", "tensor-baseline")
+        if "tensor-baseline" in row:
+            row["speed_up"] = ratio(row, "tensor-baseline", "tensor")
         rows.append(row)
-        for key, arm in (("ratio", "neuroevo"), ("ratio_tensor", "tensor")):
+        for key, ref, arm in (("ratio", "neat-python", "neuroevo"),
+                              ("ratio_tensor", "neat-python", "tensor"),
+                              ("speed_up", "tensor-baseline", "tensor")):
             if key in row:
                 print(f"pop {pop_size:>7}: " + "  ".join(
-                    f"{p} {_ms(row['neat-python'][p])}/{_ms(row[arm][p])} ms "
-                    f"({row[key][p]:.1f}x)" for p in (*PHASES, "total")) + f"  [{arm}]")
+                    f"{p} {_ms(row[ref][p])}/{_ms(row[arm][p])} ms "
+                    f"({row[key][p]:.2f}x)" for p in (*PHASES, "total")) + f"  [{ref}/{arm}]")
         if args.fast_reproduction:
             print(f"   +repro: " + "  ".join(
                 f"{p} {_ms(row['neuroevo+repro'][p])} ms ({row['ratio_repro'][p]:.1f}x)"
@@ -526,19 +543,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "clock": args.clock, "seed": args.seed, "generations": args.generations, "warmup": args.warmup,
         "repeats": args.repeats, "load_average": [load_before, os.getloadavg()[0]],
         "quick": args.quick, "engine": args.engine, "rows": rows, "fixed_rows": fixed_rows,
-        "fixed_cost": tiny_pop_cost(fixed_rows[0]) if fixed_rows else None,
+        "fixed_cost": {arm: tiny_pop_cost(fixed_rows[0], arm) for arm in tensor_arms}
+        if fixed_rows else None,
+        "baseline": None if not trees else
+        f"{args.baseline_label or 'the tensor engine'} from {args.baseline_tree}",
     }
-    with_tensor = [r for r in rows if "tensor" in r]
-    if len(with_tensor) >= 2:                  # the line through the two smallest main pops
-        result["fixed_cost_large"] = fixed_cost(sorted(with_tensor,
-                                                       key=lambda r: r["pop_size"])[:2])
-    if base is not None:
-        keep = ("machine", "clock", "load_average", "fixed_cost", "fixed_cost_large")
-        result["baseline"] = {"label": args.baseline_label or args.baseline,
-                              **{k: base.get(k) for k in keep},
-                              "rows": [{k: _summary(v) for k, v in r.items() if k in (
-                                  "pop_size", "tensor", "neat-python", "ratio_tensor")}
-                                  for r in base["rows"]]}
+    smallest = sorted((r for r in rows if "tensor" in r), key=lambda r: r["pop_size"])[:2]
+    if len(smallest) == 2:                     # the line through the two smallest main pops
+        result["fixed_cost_large"] = {arm: fixed_cost(smallest, arm) for arm in tensor_arms}
     table = markdown(result)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ def test_generation_time_tensor_quick(tmp_path):
     table = (tmp_path / "generation_time-tensor-quick.md").read_text()
     assert "| **ratio (tensor)** |" in table
     # the fixed cost per generation: the median generation at a tiny pop, run many times
-    fixed = saved["fixed_cost"]
+    fixed = saved["fixed_cost"]["tensor"]
     (tiny,) = saved["fixed_rows"]
     assert fixed["pops"] == [tiny["pop_size"]] == [25] and len(tiny["tensor"]["repeats"]) == 3
     for clock in ("wall", "cpu"):
@@ -36,11 +36,13 @@ def test_generation_time_tensor_quick(tmp_path):
     assert "fixed_cost_large" not in saved                    # needs two main pops
     assert "**Fixed cost per generation** (tensor)" in table
 
-    # an earlier run as the baseline: its rows and fixed cost beside the new ones
+    # a baseline tree (here this one): a further arm, run in child processes, interleaved
     again = module.main(["--quick", "--engine", "tensor", "--out", str(tmp_path / "again"),
-                         "--baseline", str(tmp_path / "generation_time-tensor-quick.json"),
-                         "--baseline-label", "the first run"])
-    assert again["baseline"]["rows"][0]["tensor"]["total"] == tensor["total"]
-    assert again["baseline"]["fixed_cost"] == fixed
+                         "--baseline-tree", str(ROOT), "--baseline-label", "the same code"])
+    (row,) = again["rows"]
+    assert row["tensor-baseline"]["generations_timed"] == row["tensor"]["generations_timed"] == 2
+    assert row["tensor-baseline"]["species"] == row["tensor"]["species"]    # the same run
+    assert row["speed_up"]["total"] == row["tensor-baseline"]["total"] / row["tensor"]["total"]
+    assert set(again["fixed_cost"]) == {"tensor", "tensor-baseline"}
     table = (tmp_path / "again" / "generation_time-tensor-quick.md").read_text()
-    assert "## Before and after: the first run" in table and "| 60 | before |" in table
+    assert "| 60 | tensor-baseline |" in table and "**speed-up (baseline / tensor)**" in table
