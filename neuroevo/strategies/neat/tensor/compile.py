@@ -14,7 +14,12 @@ the same kernel (:func:`neuroevo.compile.kernel.evaluate_nodes`):
   level merged when padding costs less than another block, as
   ``neuroevo.compile.layout.merge_buckets`` does), aggregation and activation; each
   connection fills the slot given by its rank among its node's inputs in the genome's
-  connection order (``(in, out)`` order, as :func:`~.convert.to_neat` lists them).
+  connection order (``(in, out)`` order, as :func:`~.convert.to_neat` lists them). The
+  tables of all blocks are filled at once, one flat buffer per kind, and each block is a
+  view of its part.
+
+The levels are a function of each genome alone (:class:`NodePlan`): :meth:`TensorPolicy.select`
+(a rollout narrowing to the genomes still running) keeps them and only re-plans the blocks.
 
 Outputs equal ``neat.nn.FeedForwardNetwork`` of the converted genomes
 (tests/strategies/neat_tensor/test_compile_convert.py). Recurrent configs
