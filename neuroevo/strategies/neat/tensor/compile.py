@@ -266,16 +266,16 @@ class TensorPolicy(BatchedPolicy):
         bias, response = (nodes.cols[name][p_idx, n_idx].to(dev, dt) if name in nodes.cols
                           else torch.full((n_rows,), self._fixed(name), dtype=dt, device=dev)
                           for name in ("bias", "response"))
-        sizes, widths, starts, firsts = torch.stack([size, width, start, first_row]).tolist()
+        sizes, widths, firsts = torch.stack([size, width, first_row]).tolist()
         choices = {n: spec.nodes.choice_names(n) for n in ("aggregation", "activation")}
         aggs = _runs(block, agg, choices["aggregation"], aggregation, sizes)
         acts = _runs(block, act, choices["activation"], activation, sizes)
-        self.blocks, self.block_levels = [], (block_key >> 32).tolist()
-        for b, (d, k, lo, r) in enumerate(zip(sizes, widths, starts, firsts)):
-            cut = slice(lo, lo + d * k)
-            self.blocks.append((1 + r, shared[cut].view(d, k), per[cut].view(d, k),
-                                weight[cut].view(d, k), mask[cut].view(d, k),
-                                bias[r:r + d], response[r:r + d], aggs[b], acts[b]))
+        self.block_levels = (block_key >> 32).tolist()
+        cells = [d * k for d, k in zip(sizes, widths)]
+        tables = zip(*(t.split(cells) for t in (shared, per, weight, mask)),
+                     *(t.split(sizes) for t in (bias, response)))
+        self.blocks = [(1 + r, *(t.view(d, k) for t in tabs[:4]), *tabs[4:], aggs[b], acts[b])
+                       for b, (d, k, r, tabs) in enumerate(zip(sizes, widths, firsts, tables))]
         out_slots = torch.arange(spec.num_outputs, device=level.device)
         if not bool((nodes.key[:, :spec.num_outputs] == out_slots).all()):
             raise CompileError("a genome lacks one of its output nodes 0 .. num_outputs - 1")
