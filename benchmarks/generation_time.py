@@ -540,7 +540,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    f"{torch.get_num_threads()} torch threads, device {device}",
         "neat_python": neat.__version__ if hasattr(neat, "__version__") else "2.x",
         "torch": torch.__version__,
-        "clock": args.clock, "seed": args.seed, "generations": args.generations, "warmup": args.warmup,
+        "clock": args.clock, "seed": args.seed, "generations": args.generations,
+        "warmup": args.warmup,
         "repeats": args.repeats, "load_average": [load_before, os.getloadavg()[0]],
         "quick": args.quick, "engine": args.engine, "rows": rows, "fixed_rows": fixed_rows,
         "fixed_cost": {arm: tiny_pop_cost(fixed_rows[0], arm) for arm in tensor_arms}

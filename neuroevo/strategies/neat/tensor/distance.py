@@ -159,4 +159,5 @@ def distance_pairs(a: Genomes, b: Genomes, spec: GenomeSpec) -> Tensor:
     return out
 
 
-__all__ = ["BATCH_ELEMENTS", "SEARCH_BELOW", "Packed", "PackedGenes", "pack", "distance_to_many", "distance_pairs"]
+__all__ = ["BATCH_ELEMENTS", "SEARCH_BELOW", "Packed", "PackedGenes", "pack", "distance_to_many",
+           "distance_pairs"]
