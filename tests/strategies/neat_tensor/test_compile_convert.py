@@ -153,3 +153,25 @@ def test_block_levels_are_evaluation_levels(tmp_path):
         if all(r > 0 for r in out) and layers:
             assert len(layers) - 1 - bias_layer <= max(level_of_row[r] for r in out) \
                 < len(layers)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_rollout_program_equals_neat_python_networks(tmp_path, seed):
+    """The tensor engine's rollout program (levels of segment sums), and the program of any
+    selection of its genomes, against neat-python's networks of the converted genomes."""
+    config = make_config(tmp_path, hidden=seed + 1, aggs=["sum"])
+    genomes = random_genomes(config, 80, seed=20 + seed)
+    pop = from_neat(genomes, config, dtype=torch.float64)
+    net = compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
+                          dtype=torch.float64)
+    rng = np.random.default_rng(seed)
+    xs = rng.uniform(-2, 2, size=(len(genomes), 2, 3))  # each genome its own 2 rows
+    converted = to_neat(pop, range(len(genomes)), config)
+    ref = np.stack([neat_outputs([g], config, xs[i])[0] for i, g in enumerate(converted)])
+    program = net.program(2)
+    got = program(torch.tensor(xs).reshape(-1, 3).t()).t().reshape(len(genomes), 2, -1)
+    assert_close(got, ref)
+    rows = [0, 7, 41, 79]
+    part = program.for_compile().select(torch.tensor(rows))
+    got = part(torch.tensor(xs[rows]).reshape(-1, 3).t()).t().reshape(len(rows), 2, -1)
+    assert_close(got, ref[rows])

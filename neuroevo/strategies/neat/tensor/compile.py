@@ -37,8 +37,9 @@ import torch
 
 from neuroevo.compile.functions import activation, aggregation
 from neuroevo.compile.kernel import evaluate_nodes
+from neuroevo.compile.program import BlockData, network_program
 from neuroevo.errors import CompileError, TaskError
-from neuroevo.policy import BatchedPolicy
+from neuroevo.policy import BatchedPolicy, PolicyProgram
 from neuroevo.strategies.neat.tensor.genes import Genomes, conn_ends
 from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 
@@ -271,6 +272,7 @@ class TensorPolicy(BatchedPolicy):
         aggs = _runs(block, agg, choices["aggregation"], aggregation, sizes)
         acts = _runs(block, act, choices["activation"], activation, sizes)
         self.block_levels = (block_key >> 32).tolist()
+        self.node_owner = p_idx.to(dev)  # the genome of each node row (row r: [r - 1])
         cells = [d * k for d, k in zip(sizes, widths)]
         tables = zip(*(t.split(cells) for t in (shared, per, weight, mask)),
                      *(t.split(sizes) for t in (bias, response)))
@@ -309,6 +311,16 @@ class TensorPolicy(BatchedPolicy):
                            aggs, acts, out=values[r0:r0 + len(bias)])
         out = values.index_select(0, self.out_rows).view(p, self.num_outputs, b)
         return out.transpose(1, 2)
+
+    def program(self, episodes: int, like: PolicyProgram | None = None) -> PolicyProgram | None:
+        """The networks as levels of segment sums (:mod:`neuroevo.compile.program`), the form
+        rollouts run; ``None`` when a node aggregates other than by ``sum``."""
+        blocks = [BlockData(lv, per, weight, mask, bias, response,
+                            self.node_owner[r0 - 1:r0 - 1 + len(bias)], aggs, acts)
+                  for lv, (r0, _, per, weight, mask, bias, response, aggs, acts)
+                  in zip(self.block_levels, self.blocks)]
+        return network_program(blocks, self.out_rows, self.input_row, self.num_candidates,
+                               self.num_inputs, self.num_outputs, episodes, like)
 
     def select(self, positions: Sequence[int] | Tensor) -> TensorPolicy:
         """A policy of only the genomes at ``positions`` (rollouts drop finished genomes)."""
