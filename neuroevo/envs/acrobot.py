@@ -91,16 +91,19 @@ class Acrobot(VectorEnv):
         m1, m2, l1 = self.LINK_MASS_1, self.LINK_MASS_2, self.LINK_LENGTH_1
         lc1, lc2, I1, I2, g = self.LINK_COM_POS_1, self.LINK_COM_POS_2, self.LINK_MOI, self.LINK_MOI, self.g
         theta1, theta2, dtheta1, dtheta2 = s.unbind(-1)
-        # each sine and cosine once (gymnasium evaluates cos(theta2) twice and sin(theta2)
-        # three times: the same values)
-        cos2, sin2 = torch.cos(theta2), torch.sin(theta2)
+        # each cosine and sine once, the three cosines in one call (gymnasium evaluates
+        # cos(theta2) twice and sin(theta2) three times: the same values; elementwise, so
+        # one call gives what three give, and a compiled rollout makes one call of it)
+        cos2, cos12, cos1 = torch.cos(
+            torch.stack((theta2, theta1 + theta2 - PI / 2.0, theta1 - PI / 2))).unbind(0)
+        sin2 = torch.sin(theta2)
         d1 = m1 * lc1**2 + m2 * (l1**2 + lc2**2 + 2 * l1 * lc2 * cos2) + I1 + I2
         d2 = m2 * (lc2**2 + l1 * lc2 * cos2) + I2
-        phi2 = m2 * lc2 * g * torch.cos(theta1 + theta2 - PI / 2.0)
+        phi2 = m2 * lc2 * g * cos12
         phi1 = (
             -m2 * l1 * lc2 * dtheta2**2 * sin2
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin2
-            + (m1 * lc1 + m2 * l1) * g * torch.cos(theta1 - PI / 2)
+            + (m1 * lc1 + m2 * l1) * g * cos1
             + phi2
         )
         if self.book_or_nips == "nips":
@@ -133,11 +136,14 @@ class Acrobot(VectorEnv):
 
     def _observation(self, state: torch.Tensor) -> torch.Tensor:
         t1, t2, d1, d2 = state.unbind(-1)
-        return torch.stack((t1.cos(), t1.sin(), t2.cos(), t2.sin(), d1, d2), dim=-1)
+        angles = torch.stack((t1, t2))
+        (c1, c2), (s1, s2) = angles.cos(), angles.sin()
+        return torch.stack((c1, s1, c2, s2, d1, d2), dim=-1)
 
     def _terminated(self, state: torch.Tensor) -> torch.Tensor:
         t1, t2 = state[:, 0], state[:, 1]
-        return -torch.cos(t1) - torch.cos(t2 + t1) > 1.0
+        c1, c12 = torch.cos(torch.stack((t1, t2 + t1)))
+        return -c1 - c12 > 1.0
 
     def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
         return torch.where(terminated, 0.0, -1.0).to(self.dtype)
