@@ -286,7 +286,9 @@ class RolloutCompiler:
             self.error = exc  # the whole exception, for whoever debugs it
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.disabled = f"compiling failed ({type(exc).__name__}: {reason[:160]})"
-            self.note(f"compile: {self.disabled}; rollouts run eagerly")
+            fix = ("install a C++ compiler (g++ or clang) or set compile = false"
+                   if "compiler" in reason.lower() else "set compile = false to skip it")
+            self.note(f"compile: {self.disabled}; rollouts run eagerly ({fix})")
             return None
         if counters["stats"]["unique_graphs"] != graphs:
             self.compile_seconds += time.perf_counter() - t0

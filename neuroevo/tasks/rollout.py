@@ -219,7 +219,9 @@ def _forward(policy: BatchedPolicy, program: PolicyProgram | None, x: torch.Tens
     if program is None:
         return policy(x)
     p, e, n_in = x.shape
-    return program(x.reshape(p * e, n_in).t()).t().reshape(p, e, -1)
+    # rows first again, contiguous: reductions over the outputs (argmax) are slow on a
+    # transposed view
+    return program(x.reshape(p * e, n_in).t()).t().contiguous().reshape(p, e, -1)
 
 
 __all__ = ["EpisodeReturn", "RolloutResult", "rollout"]

@@ -166,7 +166,7 @@ def test_a_failing_compiler_falls_back_to_eager_with_the_same_scores(monkeypatch
     assert torch.equal(got, want)
     assert task.info()["notes"] == [
         "compile: compiling failed (RuntimeError: no C++ compiler found (simulated)); "
-        "rollouts run eagerly"]
+        "rollouts run eagerly (install a C++ compiler (g++ or clang) or set compile = false)"]
 
 
 def test_auto_compiles_only_after_eager_rollouts_took_their_time(monkeypatch):
