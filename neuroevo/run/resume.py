@@ -13,7 +13,9 @@ A task or strategy registered from Python is registered again from the ``"module
 the checkpoint stores only with ``allow_import=True`` (importing a module runs its code);
 otherwise the error says how to register it first. Resuming from a checkpoint older than
 the newest (``checkpoint=``) drops the newer ones (:func:`discard_newer_checkpoints`):
-the run goes on from the older one, and they would be taken for its continuation.
+the run goes on from the older one, and they would be taken for its continuation. A
+checkpoint of another run is refused before anything is written into ``run_dir``
+(:func:`neuroevo.run.folder.check_checkpoint_of_run`); a new, empty folder takes any.
 
 Example::
 
@@ -36,6 +38,7 @@ from neuroevo.io.checkpoint import Checkpoint, load_checkpoint
 from neuroevo.loop import GenerationStats, Reporter, Result, RunStatus
 from neuroevo.parallel.make import make_backend
 from neuroevo.run.build import DTYPES, Setup, usable_device
+from neuroevo.run.folder import check_checkpoint_of_run
 
 
 def latest_checkpoint(run_dir: str | os.PathLike[str]) -> Path:
@@ -137,6 +140,7 @@ def load_resume_point(
     ckpt = load_checkpoint(checkpoint if checkpoint is not None else latest_checkpoint(run_dir))
     loop = LoopState.read(ckpt)
     history = history_from_checkpoint(ckpt)
+    check_checkpoint_of_run(run_dir, ckpt)  # before anything is written into run_dir
     try:
         exp = experiment_from_snapshot(ckpt.experiment, run_dir, source=ckpt.path)
     except ConfigError as e:  # the experiment file is the checkpoint's copy
