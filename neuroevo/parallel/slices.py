@@ -19,9 +19,12 @@ and the workers it started; user files are never unpickled.)
 :class:`SliceRunner` is the worker's side, shared by worker processes and Ray actors: it
 rebuilds the slice's policy and calls ``task.evaluate(policy, generator=...,
 candidates=positions, population_size=P)``, so the slice scores exactly as in the whole
-population (the :class:`~neuroevo.tasks.base.Task` contract). A task whose ``evaluate``
-takes no ``candidates`` is called without them: its scores must not depend on a candidate's
-position (supervised tasks: one forward over the same data for every candidate).
+population (the :class:`~neuroevo.tasks.base.Task` contract). A task whose fitness depends
+on the whole population gives ``candidate_scores`` (same arguments), which is called
+instead; the driver applies the task's ``population_fitness`` to the joined population
+(:mod:`neuroevo.parallel.workers`). A task whose ``evaluate`` (or ``candidate_scores``)
+takes no ``candidates`` is called without them: its scores must not depend on a
+candidate's position (supervised tasks: one forward over the same data for every candidate).
 """
 
 from __future__ import annotations
@@ -124,9 +127,16 @@ def generator_from(token: tuple[str, Any]) -> torch.Generator | None:
     return g
 
 
-def _takes_positions(task: Any) -> bool:
+def candidate_scorer(task: Any) -> Any:
+    """What a worker calls on a slice: the task's ``candidate_scores`` (each candidate's own
+    score, when its fitness depends on the whole population), else its ``evaluate``."""
+    scores = getattr(task, "candidate_scores", None)
+    return scores if callable(scores) else task.evaluate
+
+
+def _takes_positions(score: Any) -> bool:
     try:
-        params = inspect.signature(task.evaluate).parameters
+        params = inspect.signature(score).parameters
     except (TypeError, ValueError):
         return False
     return "candidates" in params or any(
@@ -172,6 +182,7 @@ class SliceRunner:
     def __init__(self) -> None:
         self.run: int | None = None
         self.task: Any = None
+        self._score: Any = None
         self.shared: Any = None
         self._positions = False
         self._placed: dict[str, Any] = {}
@@ -181,7 +192,8 @@ class SliceRunner:
         if isinstance(message, Setup):
             torch.set_num_threads(message.threads)
             self.run, self.task, self.shared = message.run, message.task, None
-            self._positions = _takes_positions(self.task)
+            self._score = candidate_scorer(self.task)
+            self._positions = _takes_positions(self._score)
         elif message.run != self.run:
             raise RuntimeError(f"shared data of run {message.run} sent to a worker set up for "
                                f"run {self.run}")  # the driver's bug, not the user's
@@ -207,7 +219,7 @@ class SliceRunner:
             kwargs = dict(candidates=torch.from_numpy(job.positions),
                           population_size=job.population_size)
         t1, c1 = time.perf_counter(), time.process_time()
-        fitness = self.task.evaluate(policy, generator=generator, **kwargs)
+        fitness = self._score(policy, generator=generator, **kwargs)
         t2, c2 = time.perf_counter(), time.process_time()
         k = len(job.positions)
         if not isinstance(fitness, torch.Tensor) or fitness.shape != (k,):
@@ -232,5 +244,5 @@ class SliceRunner:
         return dumps(result)
 
 
-__all__ = ["DONE", "ERROR", "JOB", "READY", "SETUP", "STOP", "Setup", "SliceJob", "SliceResult", "Shared", "SliceRunner", "decode_answer", "dumps", "generator_from",
-           "generator_token"]
+__all__ = ["DONE", "ERROR", "JOB", "READY", "SETUP", "STOP", "Setup", "SliceJob", "SliceResult", "Shared", "SliceRunner", "candidate_scorer", "decode_answer", "dumps",
+           "generator_from", "generator_token"]

@@ -8,9 +8,11 @@
 2. splits the population into one slice per worker (:mod:`neuroevo.parallel.balance`);
 3. sends each slice its rows, positions and the generator's seed, and collects the results
    (:func:`neuroevo.parallel.pool.run_jobs`: a lost worker's slice is re-run elsewhere);
-4. writes each slice's fitness at its positions, on the policy's device, leaves the
-   generator as the task left it, and merges what the task learnt from the slices
-   (:mod:`neuroevo.parallel.taskstate`).
+4. writes each slice's fitness at its positions, on the policy's device, applies the
+   task's ``population_fitness`` to the whole population (the part of a fitness that depends
+   on the rest of the population: :class:`~neuroevo.tasks.base.Task`; the workers computed
+   each candidate's own ``candidate_scores``), leaves the generator as the task left it, and
+   merges what the task learnt from the slices (:mod:`neuroevo.parallel.taskstate`).
 
 What went over the wire is kept in :attr:`WorkerBackend.last` (:class:`GenerationTransfer`)
 for benchmarks.
@@ -42,6 +44,7 @@ from neuroevo.parallel.slices import (
 from neuroevo.parallel.taskstate import merge_feedback, task_state
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.strategies.base import Strategy
+from neuroevo.tasks.base import Task
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +89,13 @@ class WorkerBackend(Backend):
     def open(self, task: Any) -> None:
         """Start the workers (first run only), send them ``task`` and wait until every one
         has it (so that the first generation's time counts no start-up)."""
+        if population_step(task) is not None and not callable(
+                getattr(task, "candidate_scores", None)):
+            raise TaskError(
+                f"task {getattr(task, 'name', task)!r} has a population_fitness but no "
+                "candidate_scores, so workers cannot score slices of the population; give it "
+                "candidate_scores(policy, ...) (each candidate's own score: Task.evaluate's "
+                "doc), or run in one process (workers=None)")
         self._run += 1
         try:
             blob = dumps(Setup(self._run, task, self.threads))
@@ -137,7 +147,10 @@ class WorkerBackend(Backend):
                 want_generator=i == 0, task_state=state)))
         blobs, timings = run_jobs(pool, jobs, max_attempts=self.max_attempts)
         results: list[SliceResult] = [pickle.loads(b) for b in blobs]
-        fitness = self._assemble(results, slices, p)
+        fitness = self._assemble(results, slices, p).to(device)
+        step = population_step(self._task)
+        if step is not None:  # on the whole population, as task.evaluate does in one process
+            fitness = step(fitness)
         if generator is not None and results[0].generator_state is not None:
             generator.set_state(torch.frombuffer(bytearray(results[0].generator_state),
                                                  dtype=torch.uint8))
@@ -145,7 +158,7 @@ class WorkerBackend(Backend):
         self._costs.record(cands.keys, slices, [r.env_steps for r in results])
         self.last = GenerationTransfer(self._bytes_setup, sum(len(j) for j in jobs),
                                        sum(len(b) for b in blobs), timings, results)
-        return fitness.to(device)
+        return fitness
 
     @staticmethod
     def _assemble(results: list[SliceResult], slices: list[np.ndarray], p: int) -> torch.Tensor:
@@ -163,4 +176,14 @@ class WorkerBackend(Backend):
         self._task = None
 
 
-__all__ = ["GenerationTransfer", "WorkerBackend"]
+def population_step(task: Any) -> Any:
+    """The task's ``population_fitness`` when it has one of its own (a fitness that depends
+    on the whole population), else ``None``."""
+    step = getattr(task, "population_fitness", None)
+    if not callable(step) or getattr(type(task), "population_fitness", None) is \
+            Task.population_fitness:
+        return None
+    return step
+
+
+__all__ = ["GenerationTransfer", "WorkerBackend", "population_step"]

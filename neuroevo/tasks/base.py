@@ -50,7 +50,27 @@ class Task(abc.ABC):
         (:mod:`neuroevo.parallel`) evaluate slices in workers this way. A task whose scores
         do not depend on position (a supervised data set: the same cases for everyone) may
         ignore both, or leave them out of its signature.
+
+        A fitness that depends on the rest of the population (a floor for non-finite scores,
+        a rank) cannot be computed from a slice. Such a task splits its evaluation in two:
+        ``candidate_scores(policy, ...)`` (the arguments of ``evaluate``), each candidate's
+        own score, which a slice gives as the whole population does, and
+        :meth:`population_fitness`, the whole population's fitness from those scores, so that
+        ``evaluate(policy) == population_fitness(candidate_scores(policy))``. Parallel backends
+        run ``candidate_scores`` on slices in workers and ``population_fitness`` once in the
+        driver, on the joined population (:class:`~neuroevo.tasks.Supervised` is such a task).
         """
+
+    def population_fitness(self, scores: torch.Tensor) -> torch.Tensor:
+        """The fitness ``[P]`` of a whole population from its candidates' own scores ``[P]``
+        (``candidate_scores``, see :meth:`evaluate`); the scores themselves unless a task
+        overrides it.
+
+        Example::
+
+            task.population_fitness(task.candidate_scores(policy))  # == task.evaluate(policy)
+        """
+        return scores
 
     def evaluations_per_candidate(self) -> int:
         """How many fitness evaluations one call of :meth:`evaluate` counts per candidate."""

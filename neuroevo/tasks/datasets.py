@@ -138,9 +138,9 @@ class Classification(Supervised):
         self.labels = labels[train]
         self.test_inputs, self.test_labels = x[test], labels[test]
 
-    def score(self, outputs: torch.Tensor) -> torch.Tensor:
+    def raw_score(self, outputs: torch.Tensor) -> torch.Tensor:
         if self.class_fitness == "mse":
-            return super().score(outputs)
+            return super().raw_score(outputs)
         labels = self.labels.to(outputs.device)
         if self.class_fitness == "accuracy":
             return (outputs.argmax(-1) == labels).to(outputs.dtype).mean(1)

@@ -48,7 +48,10 @@ class Supervised(Task):
     (``None``: never). ``input_names``/``output_names`` name the columns of ``inputs`` and
     ``targets`` (for genome drawings; default unnamed). Non-finite outputs (an ``exp`` node
     overflowing, say) get the lowest finite fitness of the population, so that neat-python's
-    fitness sharing stays finite.
+    fitness sharing stays finite: :meth:`candidate_scores` are each candidate's own scores
+    (:meth:`raw_score` of its outputs, non-finite kept), :meth:`population_fitness` puts the
+    floor in, over the whole population (also when workers score it in slices: the
+    :class:`~neuroevo.tasks.base.Task` contract).
 
     Example::
 
@@ -110,28 +113,43 @@ class Supervised(Task):
             )
         return out
 
-    def score(self, outputs: torch.Tensor) -> torch.Tensor:
-        """Fitness ``[P]`` from outputs ``[P, B, n_out]``."""
+    def raw_score(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Each candidate's own score ``[P]`` from outputs ``[P, B, n_out]`` (non-finite
+        where its outputs are)."""
         _, y = self._data(outputs.device, outputs.dtype)
         sse = (outputs - y).pow(2).sum(dim=(1, 2))
         if self.fitness == "neat_xor":
-            f = y.shape[0] - sse
-        elif self.fitness == "sse":
-            f = -sse
-        else:
-            f = -sse / (y.shape[0] * y.shape[1])
-        bad = ~torch.isfinite(f)
-        if bool(bad.any()):
-            good = f[~bad]
-            floor = good.min() if good.numel() else f.new_tensor(-float(y.numel()))
-            f = torch.where(bad, floor, f)
-        return f
+            return y.shape[0] - sse
+        if self.fitness == "sse":
+            return -sse
+        return -sse / (y.shape[0] * y.shape[1])
+
+    def population_fitness(self, scores: torch.Tensor) -> torch.Tensor:
+        """The population's fitness ``[P]``: non-finite scores get the lowest finite score of
+        the whole population (``-B * n_out`` when none is finite)."""
+        bad = ~torch.isfinite(scores)
+        if not bool(bad.any()):
+            return scores
+        good = scores[~bad]
+        floor = good.min() if good.numel() else scores.new_tensor(-float(self.targets.numel()))
+        return torch.where(bad, floor, scores)
+
+    def score(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Fitness ``[P]`` of a whole population from its outputs ``[P, B, n_out]``."""
+        return self.population_fitness(self.raw_score(outputs))
+
+    def candidate_scores(
+        self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Each candidate's own score ``[P]`` (one forward over all cases); a slice of a
+        population scores as in the whole."""
+        return self.raw_score(self.outputs(policy))
 
     def evaluate(
         self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Fitness ``[P]`` of every candidate (one forward over all cases)."""
-        return self.score(self.outputs(policy))
+        return self.population_fitness(self.candidate_scores(policy))
 
 
 class XOR(Supervised):
