@@ -32,7 +32,9 @@ exactly as the uninterrupted run would have.
 
 Ray is started on first use (``address``: None for a local Ray, ``"auto"`` or a cluster
 address) and left running. Strategies and tasks travel to the actors once, pickled by Ray
-(the transport, never a file); migrants travel as data (genome JSON, parameter rows).
+(the transport, never a file); migrants travel as data (genome JSON, parameter rows). Each
+island works on its own copy of its strategy and task in either backend (``[strategy] * 3``
+is three islands, and the objects given are left as they were).
 
 Example::
 
@@ -155,6 +157,19 @@ class _PoolProxy:
         self._ray.get(self._h.save.remote(directory))
 
 
+def _own_copy(obj: Any, what: str, island: int) -> Any:
+    """A copy of ``obj`` for one island in this process: islands never share a population
+    or a task's state, even when one object is named for several (``[strategy] * 3``), and
+    the objects given stay as they were -- as on Ray, where each actor gets its own."""
+    try:
+        return copy.deepcopy(obj)
+    except Exception as e:  # deepcopy raises what the object's __reduce__ raises
+        raise ConfigError(f"Islands: island {island}'s {what} {type(obj).__name__} cannot be "
+                          f"copied ({type(e).__name__}: {e}); each island runs on its own copy, "
+                          "so build it from plain data (no open files, locks or processes)"
+                          ) from None
+
+
 class IslandRun:
     """A started run: :meth:`progress`, :meth:`wait`, :meth:`stop`, :meth:`result`."""
 
@@ -167,9 +182,9 @@ class IslandRun:
         self.pool = MigrantPool(s.islands, topology=s.topology, size=s.migrants)
         if resume and not self.asynchronous:
             self.pool.load(s.checkpoint_dir)  # migrants an earlier run left undelivered
-        if islands.backend == "local":
-            self._local = [Island(i, st, tk, s) for i, (st, tk) in
-                           enumerate(zip(islands.strategies, islands.tasks))]
+        if islands.backend == "local":  # each island its own copies, as each Ray actor has
+            self._local = [Island(i, _own_copy(st, "strategy", i), _own_copy(tk, "task", i), s)
+                           for i, (st, tk) in enumerate(zip(islands.strategies, islands.tasks))]
             for island in self._local:
                 island.setup(resume=resume)
             return
