@@ -116,7 +116,10 @@ class Island:
                             seed=self.seed, device=self.device, dtype=self.dtype)
         self._started = time.perf_counter()
         path = self.settings.checkpoint_path(self.index)
-        if resume and path is not None and path.exists():
+        if resume and path is not None:
+            if not path.is_file():  # never a silent restart at generation 0
+                raise CheckpointError(f"{path}: island {self.index}'s checkpoint is missing; "
+                                      "restore it, or start the run without resume=True")
             self.load(path)
 
     def state_dict(self) -> dict[str, Any]:

@@ -26,7 +26,8 @@ solves the task (``stop_on_solve``): asynchronous islands then stop at their nex
 (``result``) an asynchronous run. With ``checkpoint_dir`` each island saves itself every
 ``checkpoint_every`` generations and at the end (``island-<i>.ckpt``), and the migrant pool
 with it (``pool.ckpt``); ``run(generations, resume=True)`` continues every island from its
-own checkpoint up to ``generations``, in either mode (the files are the same). A synchronous run resumed from checkpoints of one
+own checkpoint up to ``generations``, in either mode (the files are the same), and refuses
+to start when an island's checkpoint is missing. A synchronous run resumed from checkpoints of one
 generation (as every completed or checkpointed synchronous run leaves them) continues
 exactly as the uninterrupted run would have.
 
@@ -57,7 +58,7 @@ from typing import Any
 
 import torch
 
-from neuroevo.errors import ConfigError
+from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.parallel.island import Island, IslandGeneration, IslandSettings
 from neuroevo.parallel.migration import TOPOLOGIES, MigrantPool, migrant_kind
 
@@ -168,6 +169,25 @@ def _own_copy(obj: Any, what: str, island: int) -> Any:
                           f"copied ({type(e).__name__}: {e}); each island runs on its own copy, "
                           "so build it from plain data (no open files, locks or processes)"
                           ) from None
+
+
+def missing_checkpoints(settings: IslandSettings) -> None:
+    """Before a resume: every island's checkpoint must be there, or none of them runs (an
+    island without one would start again at generation 0 while the others go on)."""
+    paths = [settings.checkpoint_path(i) for i in range(settings.islands)]
+    missing = [p for p in paths if p is not None and not p.is_file()]
+    if not missing:
+        return
+    names = ", ".join(p.name for p in missing)
+    where = settings.checkpoint_dir
+    if len(missing) == len(paths):
+        raise CheckpointError(f"Islands resume: no island checkpoint in {where} ({names} "
+                              "missing); start the run without resume=True")
+    raise CheckpointError(f"Islands resume: {names} missing in {where}, so "
+                          f"{'that island' if len(missing) == 1 else 'those islands'} would "
+                          "start again at generation 0 while the others go on; restore "
+                          f"{'it' if len(missing) == 1 else 'them'}, or start the run afresh "
+                          "without resume=True (in a new checkpoint_dir)")
 
 
 class IslandRun:
@@ -336,6 +356,8 @@ class Islands:
             raise ConfigError(f"generations must be a non-negative integer, got {generations!r}")
         if resume and self.settings.checkpoint_dir is None:
             raise ConfigError("Islands: resume=True needs checkpoint_dir (where the islands saved)")
+        if resume:
+            missing_checkpoints(self.settings)
         return IslandRun(self, generations, resume)
 
     def run(self, generations: int, *, resume: bool = False) -> IslandResult:
