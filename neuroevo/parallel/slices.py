@@ -244,5 +244,6 @@ class SliceRunner:
         return dumps(result)
 
 
-__all__ = ["DONE", "ERROR", "JOB", "READY", "SETUP", "STOP", "Setup", "SliceJob", "SliceResult", "Shared", "SliceRunner", "candidate_scorer", "decode_answer", "dumps",
+__all__ = ["DONE", "ERROR", "JOB", "READY", "SETUP", "STOP", "Setup", "SliceJob", "SliceResult",
+           "Shared", "SliceRunner", "candidate_scorer", "decode_answer", "dumps",
            "generator_from", "generator_token"]

@@ -161,7 +161,8 @@ def _records(folder: Path, ckpt: Any) -> list[tuple[str, dict[str, Any]]]:
         result = None
     if isinstance(result, dict):
         record = {k: result[k] for k in ("seed", "dtype") if k in result}
-        found.append((str(folder / "result.json"), {**record, "rows": _rows(result.get("history"))}))
+        record["rows"] = _rows(result.get("history"))
+        found.append((str(folder / "result.json"), record))
     try:
         stats, _ = read_run_history(folder)
     except CheckpointError:
