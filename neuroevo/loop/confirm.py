@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,7 @@ from typing import Any
 import torch
 
 from neuroevo.errors import CheckpointError, ConfigError
+from neuroevo.io import state_checks as sc
 from neuroevo.parallel.candidates import build_policy, describe
 from neuroevo.parallel.taskstate import task_state
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
@@ -107,14 +109,64 @@ class ProofRecord:
         return {"proofs": {k: {"means": list(p.means), "stderr": p.stderr}
                            for k, p in self.proofs.items()}}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: Any, *, threshold: float | None = None) -> None:
+        """Take the proofs of :meth:`state_dict`, as a checkpoint holds them. Only what a
+        race can leave is taken (the task's ``threshold``, when given, for the heats before
+        the last); anything else is a :class:`~neuroevo.errors.CheckpointError` naming the
+        proof and the field, and the record stays as it was."""
+        if not isinstance(state, dict) or set(state) != {"proofs"} or not isinstance(
+                state["proofs"], dict):
+            raise _damaged(f"expected {{'proofs': {{hash: proof}}}}, got {sc.describe(state)}")
+        self.proofs = {key: _checked_proof(key, v, threshold)
+                       for key, v in state["proofs"].items()}
+
+
+_HASH = re.compile(r"[0-9a-f]{32}")
+
+
+def _damaged(why: str) -> CheckpointError:
+    return CheckpointError(f"the checkpoint's proof record is damaged: {why}; resume from "
+                           "another checkpoint")
+
+
+def _finite(v: Any, where: str) -> float:
+    """``v`` as a float if it is a finite number (not a bool, not a string)."""
+    x = None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
         try:
-            self.proofs = {str(k): Proof(tuple(float(m) for m in v["means"]),
-                                         None if v["stderr"] is None else float(v["stderr"]))
-                           for k, v in state["proofs"].items()}
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise CheckpointError(f"the checkpoint's proof record is damaged ({e!r}); resume "
-                                  "from another checkpoint") from None
+            x = float(v)
+        except OverflowError:
+            x = None
+    if x is None or not math.isfinite(x):
+        raise _damaged(f"{where} = {sc.describe(v)} is not a finite number")
+    return x
+
+
+def _checked_proof(key: Any, entry: Any, threshold: float | None) -> Proof:
+    """The :class:`Proof` a race left for network hash ``key``, or a CheckpointError: one to
+    three finite means, each but the last at the threshold (a candidate below it is out),
+    and a finite standard error >= 0 exactly when it played the three heats."""
+    if not isinstance(key, str) or not _HASH.fullmatch(key):
+        raise _damaged(f"key {sc.describe(key)} is not a network hash (32 hex digits)")
+    where = f"proofs[{key!r}]"
+    if not isinstance(entry, dict) or set(entry) != {"means", "stderr"}:
+        raise _damaged(f"{where} = {sc.describe(entry)}: expected {{'means': [...], "
+                       "'stderr': ...}")
+    means, stderr = entry["means"], entry["stderr"]
+    if not isinstance(means, (list, tuple)) or not 1 <= len(means) <= 3:
+        raise _damaged(f"{where}.means = {sc.describe(means)}: a race plays one to three heats")
+    values = tuple(_finite(m, f"{where}.means[{i}]") for i, m in enumerate(means))
+    if threshold is not None and any(m < threshold for m in values[:-1]):
+        raise _damaged(f"{where}.means = {list(values)}: the race went on after a heat below "
+                       f"the threshold {threshold}")
+    if len(values) < 3:
+        if stderr is not None:
+            raise _damaged(f"{where}.stderr = {sc.describe(stderr)}: only the third heat has one")
+        return Proof(values)
+    se = _finite(stderr, f"{where}.stderr")
+    if se < 0:
+        raise _damaged(f"{where}.stderr = {se}: a standard error is >= 0")
+    return Proof(values, se)
 
 
 @dataclass(frozen=True)

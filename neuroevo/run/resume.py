@@ -180,7 +180,8 @@ def load_resume_point(
                                       "has no load_state_dict; resume with the task the run used")
             load_task_state(loop.task_state)
         if loop.proofs is not None:
-            setup.proofs.load_state_dict(loop.proofs)
+            setup.proofs.load_state_dict(loop.proofs,
+                                         threshold=getattr(setup.task, "fitness_threshold", None))
     except CheckpointError as e:  # the state loaders name the field; add the file
         raise CheckpointError(f"{ckpt.path}: {e}") from None
     return ResumePoint(checkpoint=ckpt, setup=setup, history=history,
