@@ -57,10 +57,11 @@ class PackedGenomes:
 
     def enabled_connections(self) -> np.ndarray:
         """[P] enabled connections of each genome (its network's size)."""
-        starts = np.concatenate([[0], np.cumsum(self.conn_count)[:-1]]).astype(np.int64)
-        counts = np.add.reduceat(self.enabled.astype(np.int64), starts) if len(self.enabled) else \
-            np.zeros(self.num_genomes, np.int64)
-        return np.where(self.conn_count > 0, counts, 0)
+        # differences of the running count at each genome's end: a genome without connection
+        # genes (anywhere, the last included) counts 0
+        running = np.concatenate([[0], np.cumsum(self.enabled, dtype=np.int64)])
+        ends = np.cumsum(self.conn_count, dtype=np.int64)
+        return running[ends] - running[ends - self.conn_count.astype(np.int64)]
 
     def select(self, positions: np.ndarray) -> PackedGenomes:
         """The genomes at ``positions`` (in that order), still packed."""

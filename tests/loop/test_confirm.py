@@ -351,3 +351,22 @@ def test_a_damaged_proof_record_is_one_checkpoint_error():
         record.load_state_dict({"proofs": {"ab": {"means": "x", "stderr": None}}})
     with pytest.raises(CheckpointError, match="resume from another checkpoint"):
         record.load_state_dict({"proofs": [1, 2]})
+
+
+def test_a_last_genome_without_connections_is_raced_like_any_other():
+    """neat-python can leave a genome with no connection gene; as the last of the population
+    it crashed the race (the genomes' sizes were counted with an out-of-range index).
+    Reference: heat 1 of that genome alone, on its own seed (proof_seed)."""
+    config, strategy = cartpole_neat(4)
+    strategy.genomes[-1].connections.clear()
+    policy = strategy.ask()
+    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=5, fitness_threshold=1e9)
+    fitness = torch.zeros(policy.num_candidates, dtype=torch.float64)
+    fitness[-1] = 2e9  # only the last reaches the threshold; heat 1 puts it out
+    _, confirmation = confirm_solutions(strategy, task, policy, fitness, 1e9, seed=5)
+    last = strategy.genomes[-1]
+    sub = ne.compile_population([last], config.genome_config, dtype=torch.float64)
+    g = torch.Generator().manual_seed(proof_seed(5, pack_genomes([last]).digest(0), 0))
+    want = task.confirm(sub, generator=g, episodes=1).mean(1)
+    assert confirmation.positions == [policy.num_candidates - 1]
+    assert confirmation.heats == [1] and confirmation.scores == want.tolist()

@@ -77,3 +77,40 @@ def test_packed_genomes_are_far_smaller_than_pickled_ones(tmp_path):
     genomes = random_genomes(config, 200, seed=1, max_mutations=0)
     packed = pickle.dumps(pack_genomes(genomes), protocol=5)
     assert len(packed) * 3 < len(pickle.dumps(genomes, protocol=5))
+
+
+#: which genomes of a population of 6 have no connection gene at all
+EMPTY = [[5], [0], [2, 3], [4, 5], [0, 5], [0, 1, 2, 3, 4, 5], []]
+
+
+@pytest.mark.parametrize("empty", EMPTY, ids=[str(e) for e in EMPTY])
+def test_enabled_connections_count_genomes_without_connections(tmp_path, empty):
+    """neat-python's delete_connection can leave a genome with no connection, at any place of
+    the population (the last one crashed the count). Reference: the genes, counted by hand."""
+    config = make_config(tmp_path, n_in=2, n_out=1)
+    genomes = random_genomes(config, 6, seed=2, max_mutations=10)
+    for i in empty:
+        genomes[i].connections.clear()
+    want = [sum(c.enabled for c in g.connections.values()) for g in genomes]
+    packed = pack_genomes(genomes)
+    assert packed.enabled_connections().tolist() == want
+    assert sum(want) > 0 or len(empty) == 6
+    for idx in ([5], [4, 5], [5, 0], list(range(6))):  # slices end with an empty genome too
+        assert packed.select(np.array(idx)).enabled_connections().tolist() == \
+            [want[i] for i in idx]
+
+
+def test_a_population_whose_last_genome_has_no_connection_runs_on_workers(tmp_path,
+                                                                         process_backend):
+    """`neuroevo run configs/xor.toml --seed 6 --workers 2` crashed at generation 2: the
+    workers' balance counts each genome's connections. Reference: one process."""
+    config = ne.load_config("configs/xor.ini")
+    strategy = ne.NEAT(config, pop_size=8)
+    strategy.setup(num_inputs=2, num_outputs=1, seed=1, device=torch.device("cpu"),
+                   dtype=torch.float32)
+    strategy.genomes[-1].connections.clear()
+    policy = strategy.ask()
+    task = ne.tasks.XOR()
+    want = task.evaluate(policy)
+    process_backend.open(task)
+    assert torch.equal(process_backend.evaluate(strategy, policy, None), want)
