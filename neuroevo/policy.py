@@ -36,11 +36,11 @@ class BatchedPolicy(torch.nn.Module, abc.ABC):
     def reset(self) -> None:  # noqa: B027 - no-op by default (feed-forward)
         """Clear recurrent state (no-op for feed-forward policies)."""
 
-    def program(self, episodes: int, like: PolicyProgram | None = None) -> PolicyProgram | None:
+    def program(self, episodes: int) -> PolicyProgram | None:
         """This policy's rollout program for ``episodes`` batch rows per candidate, or
-        ``None`` (the default) when it has none: rollouts then call ``forward``. ``like``: a
-        program of a larger population this one was selected from; the result then has its
-        key where it can (a narrowed rollout reuses the compiled loop)."""
+        ``None`` (the default) when it has none: rollouts then call ``forward``. A policy
+        with a program is stepped through it, not through ``forward``: a subclass that
+        changes ``forward`` changes ``program`` too (or returns ``None``)."""
         return None
 
 
@@ -69,7 +69,7 @@ class PolicyProgram(abc.ABC):
     @staticmethod
     @abc.abstractmethod
     def apply(key: Hashable, tensors: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        """Outputs ``[num_outputs, N]`` of the networks ``tensors`` for inputs ``x [num_inputs, N]``."""
+        """Outputs ``[num_outputs, N]`` of the networks ``tensors`` for ``x [num_inputs, N]``."""
 
     @abc.abstractmethod
     def select(self, positions: torch.Tensor) -> PolicyProgram:

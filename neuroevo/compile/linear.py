@@ -17,6 +17,13 @@ rows]``, so that every operation runs along the long row dimension; a layer with
 :data:`UNROLL` inputs is ``bias + x_0 * W_0 + x_1 * W_1 + ...`` added in that order, wider
 layers are one ``baddbmm``.
 
+The program's activations are written from functions whose kernels give an element the same
+value wherever it sits in a tensor (``tanh``, ``exp``, ``expm1``, ``log1p``, ``erf``:
+:data:`PROGRAM_ACTIVATIONS`), so a narrowed rollout, which computes fewer rows, computes the
+same values (``torch.sigmoid``, ``F.elu``, ``F.softplus`` and ``F.gelu`` differ in the last
+bit between their vectorised body and their tail). They equal the module's activations to
+rounding.
+
 Example::
 
     stack = LinearStack.of(ne.MLP(4, [8], 2), layout)   # None for other modules
@@ -36,8 +43,33 @@ from neuroevo.compile.nets import ACTIVATIONS, MLP
 from neuroevo.policy import PolicyProgram
 
 Tensor = torch.Tensor
-#: layers with at most this many inputs are unrolled in the rollout program
+#: layers with at most this many inputs are unrolled in the rollout program ...
 UNROLL = 16
+#: ... when their per-row weights take at most this many bytes (else one baddbmm)
+UNROLL_BYTES = 64 * 2**20
+_SQRT1_2 = 0.7071067811865476
+
+
+def _sigmoid(x: Tensor) -> Tensor:
+    return 1.0 / (1.0 + torch.exp(-x))
+
+
+def _elu(x: Tensor) -> Tensor:  # F.elu with alpha 1
+    return torch.where(x > 0, x, torch.expm1(torch.clamp(x, max=0.0)))
+
+
+def _gelu(x: Tensor) -> Tensor:  # F.gelu, approximate="none"
+    return 0.5 * x * (1.0 + torch.erf(x * _SQRT1_2))
+
+
+def _softplus(x: Tensor) -> Tensor:  # F.softplus, beta 1, threshold 20
+    return torch.where(x > 20.0, x, torch.log1p(torch.exp(torch.clamp(x, max=20.0))))
+
+
+#: the activations of rollout programs, named as in :data:`neuroevo.compile.nets.ACTIVATIONS`
+PROGRAM_ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": _sigmoid, "relu": torch.relu,
+                       "elu": _elu, "gelu": _gelu, "softplus": _softplus,
+                       "identity": ACTIVATIONS["identity"]}
 
 #: activation modules and the name of their function in :data:`neuroevo.compile.nets.ACTIVATIONS`
 _MODULES: tuple[tuple[type, str], ...] = (
@@ -153,7 +185,8 @@ class LinearStack:
         shape = []
         for layer in self.layers:
             w, b = self.weights(params, layer)  # [P, in, out], [P, 1, out]
-            small = layer.n_in <= UNROLL
+            small = layer.n_in <= UNROLL and \
+                w.numel() * episodes * w.element_size() <= UNROLL_BYTES
             if small:  # [in, out, N] and [out, N]: one weight per row
                 tensors.append(w.permute(1, 2, 0).repeat_interleave(episodes, dim=2)
                                .contiguous())
@@ -210,8 +243,8 @@ class LinearProgram(PolicyProgram):
                 rows = h.t().reshape(p, episodes, n_in)
                 out = torch.bmm(rows, w) if b is None else torch.baddbmm(b, rows, w)
                 h = out.reshape(-1, n_out).t()
-            h = ACTIVATIONS[act](h)
+            h = PROGRAM_ACTIVATIONS[act](h)
         return h
 
 
-__all__ = ["UNROLL", "Layer", "LinearProgram", "LinearStack"]
+__all__ = ["PROGRAM_ACTIVATIONS", "UNROLL", "Layer", "LinearProgram", "LinearStack"]

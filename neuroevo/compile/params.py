@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from neuroevo.compile.linear import LinearStack
+from neuroevo.compile.linear import PROGRAM_ACTIVATIONS, LinearStack
 from neuroevo.errors import StrategyError, TaskError
 from neuroevo.policy import BatchedPolicy, PolicyProgram
 
@@ -200,8 +200,9 @@ class ParameterPolicy(BatchedPolicy):
         sub.num_candidates = int(idx.numel())
         return sub
 
-    def program(self, episodes: int, like: PolicyProgram | None = None) -> PolicyProgram | None:
+    def program(self, episodes: int) -> PolicyProgram | None:
         """The rollout program of a linear stack (:meth:`LinearStack.program`), else None."""
-        if self.stack is None:
+        if self.stack is None or any(layer.activation not in PROGRAM_ACTIVATIONS
+                                     for layer in self.stack.layers):
             return None
         return self.stack.program(self.params.detach(), episodes)

@@ -189,7 +189,7 @@ class PopulationNetwork(BatchedPolicy):
         out = values.index_select(0, layout.out_rows).view(p, self.num_outputs, b)
         return out.transpose(1, 2)
 
-    def program(self, episodes: int, like: PolicyProgram | None = None) -> PolicyProgram | None:
+    def program(self, episodes: int) -> PolicyProgram | None:
         """The networks as levels of segment sums (:mod:`neuroevo.compile.program`), the form
         rollouts run; ``None`` when a node aggregates other than by ``sum``."""
         layout = self._wide
@@ -201,7 +201,7 @@ class PopulationNetwork(BatchedPolicy):
         with torch.no_grad():
             return network_program(blocks, layout.out_rows, layout.input_row,
                                    self.num_candidates, self.num_inputs, self.num_outputs,
-                                   episodes, like)
+                                   episodes)
 
     def select(self, genomes: Sequence[int] | torch.Tensor) -> PopulationNetwork:
         """A network of only the genomes at positions ``genomes`` (in that order).

@@ -171,13 +171,11 @@ class NetworkProgram(PolicyProgram):
 
 def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: int,
                     num_candidates: int, num_inputs: int, num_outputs: int,
-                    episodes: int, like: PolicyProgram | None = None) -> NetworkProgram | None:
+                    episodes: int) -> NetworkProgram | None:
     """The program of a population compiled as ``blocks`` (in level order) over a value
     buffer whose node rows are ``1 .. input_row - 1`` and whose per-candidate inputs start
     at ``input_row``; ``out_rows [P * num_outputs]`` are the output rows in that buffer.
-    ``None`` when a node aggregates other than by ``sum``. With ``like`` (a program of a
-    population this one is part of), its depth and activation names are kept where they
-    cover this one's, so that both have the same key.
+    ``None`` when a node aggregates other than by ``sum``.
     """
     agg_sum = AGGREGATIONS["sum"]
     names: list[str] = []
@@ -193,9 +191,6 @@ def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: in
                 names.append(name)
     names.sort()
     names = names or ["identity"]
-    like_key = like.key if isinstance(like, NetworkProgram) else None
-    if like_key is not None and set(names) <= set(like_key[4]):
-        names = list(like_key[4])
     code_of = {name: c for c, name in enumerate(names)}
     device = out_rows.device
     long = dict(dtype=torch.long, device=device)
@@ -208,8 +203,6 @@ def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: in
         else:
             levels.append([b])
     depth = len(levels)
-    if like_key is not None:
-        depth = max(depth, like_key[3])
     # eager row -> program row: nodes shift past the inputs and the dummies of lower levels
     starts, shift, placed = [], [], 0
     row = 1

@@ -76,7 +76,7 @@ from neuroevo.tasks.base import Task
 from neuroevo.tasks.compiled import COMPILE_CHOICES, RolloutCompiler
 from neuroevo.tasks.normalize import (OBSERVATION_BOUNDS, CandidateMoments, ObservationMap,
                                       Observer, RunningNorm)
-from neuroevo.tasks.rollout import EpisodeReturn, rollout
+from neuroevo.tasks.rollout import EpisodeReturn, policy_outputs, rollout, rollout_program
 
 ACTIONS = ("auto", "argmax", "sign", "scale", "raw")
 
@@ -108,9 +108,10 @@ class Control(Task):
         same_starts: every candidate plays the same ``E`` start states in a generation
             (common random numbers), fresh ones each generation; default: its own.
         compile: run each rollout as one compiled loop (:mod:`neuroevo.tasks.compiled`:
-            the same scores, bit for bit). ``"auto"`` (default): torch environments on the
-            CPU, evaluations of at least 64 rows; ``True``: wherever it can; ``False``:
-            never. What could not be compiled, and why, is in :meth:`info` notes.
+            the same scores, bit for bit). ``"auto"`` (default): once eager rollouts of this
+            task have taken 20 s (short runs never wait for a compiler); ``True``: from the
+            first rollout, wherever it can; ``False``: never. Torch environments on the CPU;
+            what was not compiled, and why, is in :meth:`info` notes.
         device, dtype: where the environment runs; default the policy's.
 
     Example::
@@ -400,9 +401,10 @@ class Control(Task):
         norm, act_map = self._normalizer(device, dtype), self._action_mapper(device, dtype)
         obs, _ = env.reset(seed=seed)
         policy.reset()
+        program = rollout_program(policy, 1)  # the arithmetic the rollouts that scored it ran
         states, rewards = [env.state[0].clone()], []
         for _ in range(self.max_steps):
-            out = policy(norm(obs).to(dtype).view(1, 1, -1))
+            out = policy_outputs(policy, program, norm(obs).to(dtype).view(1, 1, -1))
             obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(1, -1)))
             states.append(env.state[0].clone())
             rewards.append(reward[0])

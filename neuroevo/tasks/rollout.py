@@ -31,17 +31,17 @@ step runs as one compiled loop instead, with the same scores bit for bit.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import time
 
 import torch
 
 from neuroevo.envs.base import VectorEnv
 from neuroevo.errors import TaskError
 from neuroevo.policy import BatchedPolicy, PolicyProgram, policy_device_dtype
+from neuroevo.tasks.compaction import Compaction
 from neuroevo.tasks.compiled import RolloutCompiler
 
 
@@ -113,12 +113,19 @@ def rollout(
     :class:`~neuroevo.tasks.actions.ActionMap`).
     """
     e = episodes
-    n = int(policy.num_candidates) * e
+    p = int(policy.num_candidates)
     pol_dtype = policy_device_dtype(policy)[1]
-    make_program = getattr(policy, "program", None)  # a user's policy may only duck-type
-    program = make_program(e) if callable(make_program) and not policy.recurrent else None
+    program = rollout_program(policy, e)
+    if program is not None and program.num_inputs != obs.shape[1]:
+        raise TaskError(f"Control({name!r}): the policy takes {program.num_inputs} inputs; "
+                        f"the environment gives {obs.shape[1]} observations")
+    if program is not None and program.num_outputs != num_outputs:
+        raise TaskError(
+            f"Control({name!r}): the policy returned shape [{p}, {e}, {program.num_outputs}]; "
+            f"expected [{p}, {e}, {num_outputs}] (candidates, episodes, outputs)")
     if compiler is not None:
-        why = compiler.why_not(env, policy, tracker, program, n, on_observation is not None)
+        why = compiler.why_not(env, policy, program, isinstance(tracker, EpisodeReturn),
+                               on_observation is not None)
         if why is None:
             done = compiler.rollout(env, policy, program, tracker.total, obs, episodes=e,
                                     max_steps=max_steps, observe=observe, act=act,
@@ -126,7 +133,7 @@ def rollout(
             if done is not None:
                 scores, env_steps, lockstep = done
                 return RolloutResult(scores.to(pol_dtype), env_steps, lockstep)
-        elif compiler.mode is True:
+        elif compiler.mode is True and compiler.error is None:
             compiler.note(f"compile: not compiled ({why}); running eagerly")
         started = time.perf_counter()
         try:
@@ -155,22 +162,21 @@ def _eager(env: Any, policy: BatchedPolicy, program: PolicyProgram | None, track
     narrowable = callable(getattr(policy, "select", None)) and not policy.recurrent
     compactable = narrowable and all(
         callable(getattr(obj, "select", None)) for obj in (env, tracker))
+    compaction = Compaction(n, e, device) if compactable else None
     live: torch.Tensor | None = None  # genomes computed (None: all)
     live_policy = policy
     live_program = program
     p_cur = p  # genomes whose rows the environment still steps
-    rows: torch.Tensor | None = None  # compacted: the full-batch row of each env row
-    scores: torch.Tensor | None = None  # compacted: final scores of dropped rows
     zero = torch.zeros((), dtype=pol_dtype, device=device)
     steps = 0
     for steps in range(1, max_steps + 1):
         if on_observation is not None:
-            on_observation(obs, active, rows)
+            on_observation(obs, active, None if compaction is None else compaction.rows)
         x = torch.where(active[:, None], observe(obs).to(pol_dtype), zero)
         if live is None or compactable:
-            out = _forward(live_policy, live_program, x.view(p_cur, e, -1))
+            out = policy_outputs(live_policy, live_program, x.view(p_cur, e, -1))
         else:
-            part = _forward(live_policy, live_program, x.view(p, e, -1).index_select(0, live))
+            part = policy_outputs(live_policy, live_program, x.view(p, e, -1).index_select(0, live))
             out = part.new_zeros(p, e, part.shape[-1]).index_copy_(0, live, part)
         if steps == 1 and tuple(out.shape) != (p, e, num_outputs):
             raise TaskError(
@@ -188,17 +194,11 @@ def _eager(env: Any, policy: BatchedPolicy, program: PolicyProgram | None, track
             running = active.view(p_cur, e).any(1).nonzero().flatten()
             computed = p_cur if compactable else (p if live is None else len(live))
             if 0 < len(running) <= computed // 2 and computed >= 16:
-                if compactable:
-                    keep = (running[:, None] * e + torch.arange(e, device=device)).flatten()
-                    if scores is None:
-                        scores = tracker.result().clone()
-                        rows = torch.arange(n, device=device)
-                    else:
-                        scores[rows] = tracker.result()
-                    rows = rows[keep]
+                if compaction is not None:
+                    keep = compaction.drop(running, tracker.result())
                     env, tracker = env.select(keep), tracker.select(keep)
                     obs, active = obs[keep], active[keep]
-                    live = running if live is None else live[running]
+                    live = compaction.live
                     p_cur = len(live)
                 else:
                     live = running
@@ -206,15 +206,19 @@ def _eager(env: Any, policy: BatchedPolicy, program: PolicyProgram | None, track
                     live_policy = policy.select(live)
                 else:
                     live_program = program.select(live)
-    if scores is not None:
-        scores[rows] = tracker.result()
-    else:
-        scores = tracker.result()
+    scores = tracker.result() if compaction is None else compaction.finish(tracker.result())
     return RolloutResult(scores.reshape(p, e).to(pol_dtype), int(counted_steps), steps)
 
 
-def _forward(policy: BatchedPolicy, program: PolicyProgram | None, x: torch.Tensor
-             ) -> torch.Tensor:
+def rollout_program(policy: Any, episodes: int) -> PolicyProgram | None:
+    """The policy's rollout program for ``episodes`` rows per candidate, if it has one (a
+    user's policy may only duck-type :class:`~neuroevo.policy.BatchedPolicy`)."""
+    make = getattr(policy, "program", None)
+    return make(episodes) if callable(make) and not policy.recurrent else None
+
+
+def policy_outputs(policy: BatchedPolicy, program: PolicyProgram | None, x: torch.Tensor
+                   ) -> torch.Tensor:
     """``[P, E, n_in] -> [P, E, n_out]``: through the rollout program where there is one."""
     if program is None:
         return policy(x)
@@ -224,4 +228,4 @@ def _forward(policy: BatchedPolicy, program: PolicyProgram | None, x: torch.Tens
     return program(x.reshape(p * e, n_in).t()).t().contiguous().reshape(p, e, -1)
 
 
-__all__ = ["EpisodeReturn", "RolloutResult", "rollout"]
+__all__ = ["EpisodeReturn", "RolloutResult", "policy_outputs", "rollout", "rollout_program"]

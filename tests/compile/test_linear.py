@@ -78,3 +78,22 @@ def test_select_keeps_the_rows_of_the_chosen_candidates():
     assert torch.equal(part(x[rows]), policy(x)[rows])
     with pytest.raises(ne.StrategyError, match="positions must be in"):
         policy.select([20])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("activation", sorted(ne.compile.nets.ACTIVATIONS))
+def test_program_rows_do_not_depend_on_the_rows_beside_them(activation, dtype):
+    """A narrowed rollout computes fewer rows: each row must keep its value (torch.sigmoid,
+    F.elu, F.softplus, F.gelu would not: their vectorised body and tail differ)."""
+    torch.manual_seed(2)
+    module = ne.MLP(3, [5], 2, activation=activation, output_activation=activation).to(dtype)
+    policy = ParameterPolicy(module, 3 * population(module, 97, dtype, seed=4))
+    program = policy.program(3)
+    x = 4 * torch.randn(3, 97 * 3, dtype=dtype)
+    full = program(x)
+    for keep in ([5], [0, 1, 2], list(range(0, 97, 2)), list(range(40, 57))):
+        rows = (torch.tensor(keep)[:, None] * 3 + torch.arange(3)).flatten()
+        assert torch.equal(program.select(torch.tensor(keep))(x[:, rows]), full[:, rows])
+    torch.testing.assert_close(full.t().reshape(97, 3, 2), policy(x.t().reshape(97, 3, 3)),
+                               rtol=1e-4 if dtype == torch.float32 else 1e-12,
+                               atol=1e-5 if dtype == torch.float32 else 1e-12)

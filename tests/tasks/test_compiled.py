@@ -42,57 +42,88 @@ def both(env, policy_of, dtype, generations=1, **task_kw):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("env", ["CartPole-v1", "Acrobot-v1", "MountainCar-v0",
                                  "MountainCarContinuous-v0", "Pendulum-v1", "DoublePole-v0"])
-def test_every_environment_compiled_equals_eager_in_float64(env):
-    eager, comp = both(env, lambda task, g: mlp_policy(task, torch.float64, seed=g),
-                       torch.float64, episodes=2, max_steps=300, obs_norm="auto")
+def test_every_environment_compiled_equals_eager(env, dtype):
+    # float32: states rounded as gymnasium rounds them (MountainCarContinuous: its quirks)
+    eager, comp = both(env, lambda task, g: mlp_policy(task, dtype, seed=g), dtype,
+                       episodes=2, max_steps=300, obs_norm="auto")
     assert torch.equal(eager, comp)
     assert eager.unique().numel() >= 2  # the candidates differ: the check has something to see
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("env", ["CartPole-v1", "MountainCarContinuous-v0"])
-def test_float32_compiled_equals_eager(env):
-    # float32 states and networks: MountainCarContinuous has gymnasium's float32 quirks
-    eager, comp = both(env, lambda task, g: mlp_policy(task, torch.float32, seed=g),
-                       torch.float32, episodes=2, max_steps=300)
-    assert torch.equal(eager, comp)
-
-
-def neat_policies(tmp_path, engine):
-    config = make_config(tmp_path, n_in=4, n_out=2, hidden=1, acts=["tanh", "sigmoid", "relu"],
-                         aggs=["sum"], initial_connection="full_direct")
+def neat_policies(tmp_path, engine, n_out=2, p=64):
+    config = make_config(tmp_path, n_in=4 if n_out == 2 else 3, n_out=n_out, hidden=1,
+                         acts=["tanh", "sigmoid", "relu"], aggs=["sum"],
+                         initial_connection="full_direct")
 
     def policy_of(task, generation):
         if engine == "default":
-            genomes = random_genomes(config, 64, seed=generation, max_mutations=12)
+            genomes = random_genomes(config, p, seed=generation, max_mutations=12)
             return ne.compile_population(genomes, config.genome_config, device="cpu",
                                          dtype=task.dtype)
-        strategy = ne.NEAT(config, pop_size=64, engine="tensor")
-        strategy.setup(num_inputs=4, num_outputs=2, seed=generation, device=torch.device("cpu"),
-                       dtype=task.dtype)
+        strategy = ne.NEAT(config, pop_size=p, engine="tensor")
+        strategy.setup(num_inputs=task.num_inputs, num_outputs=task.num_outputs,
+                       seed=generation, device=torch.device("cpu"), dtype=task.dtype)
         for _ in range(3):  # a few generations of structural mutation
             strategy.ask()
-            strategy.tell(torch.rand(64, generator=torch.Generator().manual_seed(generation)))
+            strategy.tell(torch.rand(p, generator=torch.Generator().manual_seed(generation)))
         return strategy.ask()
     return policy_of
 
 
-@pytest.mark.parametrize("kind", ["neat", "neat-tensor", "mlp", "wide-sequential"])
-def test_every_policy_kind_compiled_equals_eager_on_cartpole(tmp_path, kind):
+KINDS = [("neat", "CartPole-v1"), ("neat-tensor", "CartPole-v1"), ("mlp", "CartPole-v1"),
+         ("wide-sequential", "CartPole-v1"), ("neat", "Pendulum-v1"), ("mlp", "Pendulum-v1")]
+
+
+@pytest.mark.parametrize("kind, env", KINDS)
+def test_every_policy_kind_compiled_equals_eager(tmp_path, kind, env):
+    """CartPole's returns are step counts; Pendulum's are sums of real numbers, where a last
+    bit anywhere in the trajectory would show."""
     if kind.startswith("neat"):
-        policy_of = neat_policies(tmp_path, "tensor" if kind == "neat-tensor" else "default")
+        policy_of = neat_policies(tmp_path, "tensor" if kind == "neat-tensor" else "default",
+                                  n_out=2 if env == "CartPole-v1" else 1)
     elif kind == "mlp":
         policy_of = lambda task, g: mlp_policy(task, torch.float64, seed=g)  # noqa: E731
     else:  # a layer wider than UNROLL runs as one baddbmm inside the loop
         policy_of = lambda task, g: mlp_policy(  # noqa: E731
             task, torch.float64, seed=g, module=nn.Sequential(
                 nn.Linear(4, 24), nn.Tanh(), nn.Linear(24, 24), nn.ReLU(), nn.Linear(24, 2)))
-    eager, comp = both("CartPole-v1", policy_of, torch.float64, generations=2, episodes=3)
+    kw = dict(episodes=3) if env == "CartPole-v1" else dict(
+        episodes=2, obs_norm="auto", action="scale", output_range=(-1.0, 1.0))
+    eager, comp = both(env, policy_of, torch.float64, generations=2, **kw)
     assert torch.equal(eager, comp)
-    lengths = eager.flatten()
-    assert lengths.min() < 50 < lengths.max()  # narrowing happened inside the compiled run
+    assert eager.unique().numel() > 10
+
+
+@pytest.mark.parametrize("kind", ["neat", "mlp"])
+def test_narrowing_inside_the_compiled_loop_changes_no_score(tmp_path, kind):
+    """400 rows: the compiled loop leaves to narrow (program.select) and enters again."""
+    policy_of = (neat_policies(tmp_path, "default", p=200) if kind == "neat" else
+                 lambda task, g: mlp_policy(task, torch.float64, p=200, seed=g))
+    task = ne.tasks.Control("CartPole-v1", episodes=2, compile=True, device="cpu",
+                            dtype=torch.float64)
+    policy = policy_of(task, 0)
+    program = policy.program(2).for_compile()
+    selects = []
+    select = type(program).select
+
+    def counting(self, positions):
+        selects.append(len(positions))
+        return select(self, positions)
+
+    monkeypatched = pytest.MonkeyPatch()
+    monkeypatched.setattr(type(program), "select", counting)
+    try:
+        comp = task.episode_scores(policy, generator=torch.Generator().manual_seed(0))
+    finally:
+        monkeypatched.undo()
+    assert task.compiler._loops and selects and selects[0] <= 100
+    eager = ne.tasks.Control("CartPole-v1", episodes=2, compile=False, device="cpu",
+                             dtype=torch.float64).episode_scores(
+        policy, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(comp, eager)
 
 
 def test_recompiles_stay_bounded_over_generations(tmp_path):
@@ -151,6 +182,15 @@ def test_what_cannot_compile_runs_eagerly_with_one_note():
     assert "notes" not in task.info()  # said once
 
 
+def test_a_policy_of_the_wrong_width_is_refused_compiled_or_not():
+    for mode in (False, True):
+        task = ne.tasks.Control("CartPole-v1", compile=mode, device="cpu", dtype=torch.float64)
+        wrong = mlp_policy(task, torch.float64, p=16, module=ne.MLP(4, [8], 3))
+        with pytest.raises(ne.TaskError, match=r"returned shape \[16, 1, 3\]; expected "
+                                               r"\[16, 1, 2\]"):
+            task.evaluate(wrong, generator=torch.Generator().manual_seed(0))
+
+
 def test_a_failing_compiler_falls_back_to_eager_with_the_same_scores(monkeypatch):
     def broken(*args, **kwargs):
         def fn(*a, **k):
@@ -167,6 +207,8 @@ def test_a_failing_compiler_falls_back_to_eager_with_the_same_scores(monkeypatch
     assert task.info()["notes"] == [
         "compile: compiling failed (RuntimeError: no C++ compiler found (simulated)); "
         "rollouts run eagerly (install a C++ compiler (g++ or clang) or set compile = false)"]
+    task.evaluate(policy, generator=torch.Generator().manual_seed(1))
+    assert "notes" not in task.info()  # one note, not one more each evaluation
 
 
 def test_auto_compiles_only_after_eager_rollouts_took_their_time(monkeypatch):

@@ -19,8 +19,8 @@ class Opaque(BatchedPolicy):
     def forward(self, x):
         return self.net(x)
 
-    def program(self, episodes, like=None):
-        return self.net.program(episodes, like)
+    def program(self, episodes):
+        return self.net.program(episodes)
 
 
 def test_narrowed_rollouts_score_like_full_ones(tmp_path):
@@ -34,7 +34,7 @@ def test_narrowed_rollouts_score_like_full_ones(tmp_path):
     program = net.program(3)
     select = program.select
     program.select = lambda idx: calls.append(len(idx)) or select(idx)
-    net.program = lambda episodes, like=None: program
+    net.program = lambda episodes: program
     narrowed = task.episode_scores(net, generator=torch.Generator().manual_seed(1))
     assert calls and calls[0] <= 48  # the network was narrowed at least once
     full = task.episode_scores(Opaque(net), generator=torch.Generator().manual_seed(1))
@@ -53,7 +53,7 @@ def test_compacted_double_pole_anti_wiggle_scores_equal_full_ones(tmp_path):
     program = net.program(2)
     select = program.select
     program.select = lambda idx: calls.append(len(idx)) or select(idx)
-    net.program = lambda episodes, like=None: program
+    net.program = lambda episodes: program
     compacted = task.episode_scores(net, generator=torch.Generator().manual_seed(2))
     full = task.episode_scores(Opaque(net), generator=torch.Generator().manual_seed(2))
     assert calls, "the rollout was never compacted"

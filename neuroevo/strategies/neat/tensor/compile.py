@@ -312,7 +312,7 @@ class TensorPolicy(BatchedPolicy):
         out = values.index_select(0, self.out_rows).view(p, self.num_outputs, b)
         return out.transpose(1, 2)
 
-    def program(self, episodes: int, like: PolicyProgram | None = None) -> PolicyProgram | None:
+    def program(self, episodes: int) -> PolicyProgram | None:
         """The networks as levels of segment sums (:mod:`neuroevo.compile.program`), the form
         rollouts run; ``None`` when a node aggregates other than by ``sum``."""
         blocks = [BlockData(lv, per, weight, mask, bias, response,
@@ -320,7 +320,7 @@ class TensorPolicy(BatchedPolicy):
                   for lv, (r0, _, per, weight, mask, bias, response, aggs, acts)
                   in zip(self.block_levels, self.blocks)]
         return network_program(blocks, self.out_rows, self.input_row, self.num_candidates,
-                               self.num_inputs, self.num_outputs, episodes, like)
+                               self.num_inputs, self.num_outputs, episodes)
 
     def select(self, positions: Sequence[int] | Tensor) -> TensorPolicy:
         """A policy of only the genomes at ``positions`` (rollouts drop finished genomes)."""
