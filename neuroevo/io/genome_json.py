@@ -39,7 +39,7 @@ from typing import Any
 import neat
 from neat.attributes import BoolAttribute, FloatAttribute, IntegerAttribute, StringAttribute
 
-from neuroevo.errors import CheckpointError
+from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.io.atomic import atomic_write_text
 from neuroevo.io.json_values import (
     check_float_range,
@@ -55,6 +55,23 @@ FORMAT = "neuroevo.genome"
 VERSION = 1
 _RESERVED_NODE = {"key"}
 _RESERVED_CONN = {"in", "out", "innovation"}
+
+
+# --------------------------------------------------------------------------- configs
+
+_GENOME_CONFIG_FIELDS = ("num_inputs", "num_outputs", "input_keys", "output_keys")
+
+
+def genome_config_of(config: Any, what: str) -> Any:
+    """The genome config of ``config``: a whole ``neat.Config`` gives its ``genome_config``,
+    a genome config is returned as it is; anything else is a ConfigError naming ``what``
+    (the function) and the two forms it takes."""
+    gc = getattr(config, "genome_config", config)
+    if all(hasattr(gc, f) for f in _GENOME_CONFIG_FIELDS):
+        return gc
+    raise ConfigError(f"{what}: expected a neat-python config (a neat.Config from "
+                      "neuroevo.load_config(path), or its .genome_config), got "
+                      f"{type(config).__name__}")
 
 
 # --------------------------------------------------------------------------- encoding
@@ -96,8 +113,9 @@ def _attr_value(value: Any, where: str) -> Any:
 def genome_to_dict(genome: Any, genome_config: Any = None) -> dict[str, Any]:
     """Return a JSON-able dict holding every gene of a neat-python genome.
 
-    With ``genome_config`` the input/output counts are recorded as well, so that loading
-    it under a config with other counts is refused.
+    With ``genome_config`` (a ``neat.Config`` or its ``genome_config``) the input/output
+    counts are recorded as well, so that loading it under a config with other counts is
+    refused.
 
     Example::
 
@@ -126,6 +144,7 @@ def genome_to_dict(genome: Any, genome_config: Any = None) -> dict[str, Any]:
         "fitness": encode_float(genome.fitness),
     }
     if genome_config is not None:
+        genome_config = genome_config_of(genome_config, "genome_to_dict")
         d["num_inputs"] = int(genome_config.num_inputs)
         d["num_outputs"] = int(genome_config.num_outputs)
     d["nodes"] = nodes
@@ -198,17 +217,22 @@ def genome_from_dict(
     d: Any,
     genome_config: Any,
     *,
-    genome_type: type = neat.DefaultGenome,
+    genome_type: type | None = None,
     source: str = "genome dict",
 ) -> Any:
     """Build a genome from :func:`genome_to_dict`'s output, validating every field.
 
-    ``source`` names the data in error messages (the file name when loading a file).
+    ``genome_config`` is a ``neat.Config`` or its ``genome_config``; ``genome_type`` defaults
+    to the config's (``neat.DefaultGenome`` for a genome config). ``source`` names the data
+    in error messages (the file name when loading a file).
 
     Example::
 
         genome = genome_from_dict(json.load(open("best.json")), cfg.genome_config)
     """
+    if genome_type is None:
+        genome_type = getattr(genome_config, "genome_type", None) or neat.DefaultGenome
+    genome_config = genome_config_of(genome_config, "genome_from_dict")
     if not isinstance(d, dict):
         raise CheckpointError(f"{source}: expected a JSON object, got {type(d).__name__}")
     fmt = d.get("format")
@@ -327,7 +351,8 @@ def genome_from_dict(
 
 
 def save_genome(genome: Any, path: str | os.PathLike[str], genome_config: Any = None) -> Path:
-    """Write ``genome`` to ``path`` as JSON, atomically (temporary file + rename).
+    """Write ``genome`` to ``path`` as JSON, atomically (temporary file + rename);
+    ``genome_config``: a ``neat.Config`` or its ``genome_config`` (records the counts).
 
     Example::
 
@@ -338,8 +363,9 @@ def save_genome(genome: Any, path: str | os.PathLike[str], genome_config: Any = 
 
 
 def load_genome(path: str | os.PathLike[str], genome_config: Any, *,
-                genome_type: type = neat.DefaultGenome) -> Any:
-    """Read a genome written by :func:`save_genome`, validated against ``genome_config``.
+                genome_type: type | None = None) -> Any:
+    """Read a genome written by :func:`save_genome`, validated against ``genome_config`` (a
+    ``neat.Config`` or its ``genome_config``; ``genome_type``: as :func:`genome_from_dict`).
 
     Example::
 
@@ -347,9 +373,10 @@ def load_genome(path: str | os.PathLike[str], genome_config: Any, *,
         genome = ne.load_genome("out/best_genome.json", cfg.genome_config)
         net = neat.nn.FeedForwardNetwork.create(genome, cfg)
     """
+    genome_config_of(genome_config, "load_genome")  # a wrong argument before the file is read
     d = read_json_file(path, "genome file")
     return genome_from_dict(d, genome_config, genome_type=genome_type, source=str(path))
 
 
-__all__ = ["genome_to_dict", "genome_from_dict", "save_genome", "load_genome",
+__all__ = ["genome_config_of", "genome_to_dict", "genome_from_dict", "save_genome", "load_genome",
            "read_json_file", "parse_json_bytes"]

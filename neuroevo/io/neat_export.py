@@ -27,6 +27,7 @@ from typing import Any
 import neat
 
 from neuroevo.errors import CheckpointError
+from neuroevo.io.genome_json import genome_config_of
 from neuroevo.io.json_values import check_float_range, check_int64, read_json_file, short
 
 SUPPORTED_FORMATS = ("1.0",)
@@ -131,7 +132,9 @@ def neat_export_to_genome(data: Any, genome_config: Any = None, *,
                               "neat-python's convention (-1..-n and 0..m-1)")
     if genome_config is None:
         genome_config = minimal_genome_config(n_in, n_out, feed_forward=(ntype == "feedforward"))
-    elif (genome_config.num_inputs, genome_config.num_outputs) != (n_in, n_out):
+    else:
+        genome_config = genome_config_of(genome_config, "load_neat_export")
+    if (genome_config.num_inputs, genome_config.num_outputs) != (n_in, n_out):
         raise CheckpointError(
             f"{source}: the network has {n_in} inputs and {n_out} outputs but the config has "
             f"{genome_config.num_inputs} and {genome_config.num_outputs}; pass the matching config "

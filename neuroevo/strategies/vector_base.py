@@ -109,6 +109,14 @@ class VectorStrategy(Strategy, Generic[State]):
                 f"{type(self).__name__} needs exactly one of a module (e.g. neuroevo.MLP(2, [8], 1)) "
                 "or num_params=N for a raw objective"
             )
+        if module is not None and not isinstance(module, nn.Module):
+            hint = (" (that is a neat-python config: evolve its genomes with neuroevo.NEAT(config))"
+                    if hasattr(module, "genome_config") or hasattr(module, "num_inputs") or
+                    isinstance(module, str) else "")
+            raise StrategyError(
+                f"{type(self).__name__}: expected a torch.nn.Module whose parameters it searches "
+                f"(e.g. neuroevo.MLP(2, [8], 1)) or num_params=N, got "
+                f"{type(module).__name__}{hint}")
         if num_params is not None:
             check(num_params, Allowed(integer=True, ge=1), "num_params")
         pop_size = self.default_pop_size if pop_size is None else pop_size

@@ -182,3 +182,32 @@ def test_float_literal_beyond_float64_is_named_not_read_as_inf(cfg, genomes, tmp
     with pytest.raises(CheckpointError, match=r"connections\[0\].weight: 1e400 is beyond the "
                                               r"float64 range"):
         load_genome(path, cfg.genome_config)
+
+
+def test_a_whole_neat_config_works_where_a_genome_config_does(cfg, genomes, tmp_path):
+    """save_genome / load_genome / genome_from_dict / load_neat_export take either form of
+    the config (neat.Config or its genome_config) and give the same genome."""
+    from neuroevo.io.neat_export import neat_export_to_genome
+
+    g = genomes[0]
+    save_genome(g, tmp_path / "whole.json", cfg)
+    save_genome(g, tmp_path / "part.json", cfg.genome_config)
+    assert (tmp_path / "whole.json").read_text() == (tmp_path / "part.json").read_text()
+    back = load_genome(tmp_path / "whole.json", cfg)
+    assert type(back) is cfg.genome_type
+    inputs = [[0.5, -1.0, 2.0], [0.0, 0.25, -0.5]]
+    assert _outputs(back, cfg, inputs) == _outputs(g, cfg, inputs)
+    assert genome_to_dict(genome_from_dict(genome_to_dict(g, cfg), cfg)) == genome_to_dict(g)
+    net = neat.nn.FeedForwardNetwork.create(g, cfg)
+    data = json.loads(neat.export.export_network_json(net))
+    assert neat_export_to_genome(data, cfg).genome_config is cfg.genome_config
+
+
+@pytest.mark.parametrize("bad", [None, "configs/xor.ini", 3, object()])
+def test_anything_else_is_one_line_naming_both_forms(cfg, genomes, tmp_path, bad):
+    from neuroevo.errors import ConfigError
+
+    save_genome(genomes[0], tmp_path / "g.json", cfg)
+    with pytest.raises(ConfigError, match=r"^load_genome: expected a neat-python config "
+                       r"\(a neat.Config .*or its .genome_config\), got "):
+        load_genome(tmp_path / "g.json", bad)

@@ -83,3 +83,28 @@ def test_bad_shapes_raise():
         policy(torch.zeros(5, 3))
     with pytest.raises(TaskError, match="4 candidates"):
         policy(torch.zeros(3, 5, 2))
+
+
+@pytest.mark.parametrize("name", ["GA", "PSO", "SimulatedAnnealing"])
+@pytest.mark.parametrize("given", ["config", "ini path", "number"])
+def test_vector_strategies_given_no_module_say_what_they_take(name, given):
+    """A neat-python config (or its INI path) where the module goes is one StrategyError
+    naming what the strategy takes and pointing NEAT configs to ne.NEAT."""
+    import neuroevo as ne
+    from neuroevo.errors import StrategyError
+
+    value = {"config": ne.load_config("configs/xor.ini"), "ini path": "configs/xor.ini",
+             "number": 3}[given]
+    with pytest.raises(StrategyError) as info:
+        getattr(ne, name)(value, pop_size=8)
+    text = str(info.value)
+    assert text.startswith(f"{name}: expected a torch.nn.Module") and "\n" not in text
+    assert ("neuroevo.NEAT(config)" in text) == (given != "number")
+
+
+def test_gradient_descent_given_a_config_says_what_it_takes():
+    import neuroevo as ne
+    from neuroevo.errors import StrategyError
+
+    with pytest.raises(StrategyError, match="GradientDescent: expected a torch.nn.Module"):
+        ne.GradientDescent(ne.load_config("configs/xor.ini"), task=ne.tasks.XOR())
