@@ -35,7 +35,7 @@ from typing import Any
 
 import neat
 
-from neuroevo.errors import ConfigError
+from neuroevo.errors import ConfigError, did_you_mean
 
 PathLike = str | pathlib.Path
 
@@ -48,8 +48,7 @@ _FITNESS_CRITERIA = ("max", "min", "mean")
 
 
 def _hint(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(key, known)
 
 
 def _where(path: pathlib.Path, section: str, key: str | None = None) -> str:

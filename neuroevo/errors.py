@@ -6,6 +6,9 @@ Every error names the bad value and says how to fix it. All derive from
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class NeuroevoError(Exception):
     """Base class of every error neuroevo raises on purpose."""
@@ -34,7 +37,23 @@ class StrategyError(NeuroevoError, ValueError):
     """A strategy was misconfigured or its population can no longer go on (extinction...)."""
 
 
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to ``word`` (case aside), else
+    ``""``: the hint an error about an unknown name ends with.
+
+    Example::
+
+        did_you_mean("cartpol", ["cartpole", "acrobot"])     # " (did you mean 'cartpole'?)"
+    """
+    if not isinstance(word, str):
+        return ""
+    by_lower = {k.lower(): k for k in known if isinstance(k, str)}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
+
+
 __all__ = [
+    "did_you_mean",
     "NeuroevoError",
     "ConfigError",
     "CompileError",

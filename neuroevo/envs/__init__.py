@@ -28,7 +28,7 @@ import torch
 
 from neuroevo._lazy import is_target, resolve
 from neuroevo.envs.base import AutoresetMode, VectorEnv
-from neuroevo.errors import TaskError
+from neuroevo.errors import TaskError, did_you_mean
 
 #: name -> "module:Class", imported on first use
 _REGISTRY: dict[str, str] = {
@@ -42,6 +42,24 @@ _REGISTRY: dict[str, str] = {
 }
 
 GYM_PREFIX = "gym:"
+
+#: the short names of the environments above, as experiment files name them as tasks
+#: (``[task] name = "cartpole"``); ``make`` and ``Control`` take them too
+ALIASES: dict[str, str] = {
+    "cartpole": "CartPole-v1",
+    "acrobot": "Acrobot-v1",
+    "mountaincar": "MountainCar-v0",
+    "mountaincar-continuous": "MountainCarContinuous-v0",
+    "pendulum": "Pendulum-v1",
+    "double-pole": "DoublePole-v0",
+    "double-pole-nv": "DoublePoleNV-v0",
+}
+
+
+def canonical_name(name: Any) -> Any:
+    """The environment id of a short name (``"cartpole"`` -> ``"CartPole-v1"``); any other
+    name as it is."""
+    return ALIASES.get(name, name) if isinstance(name, str) else name
 
 
 def register(name: str, target: str, *, overwrite: bool = False) -> None:
@@ -70,10 +88,12 @@ def registered() -> list[str]:
 
 def env_class(name: str) -> type[VectorEnv]:
     """The class registered under ``name`` (imports its module)."""
+    name = canonical_name(name)
     target = _REGISTRY.get(name)
     if target is None:
         raise TaskError(
-            f"unknown environment {name!r}; vectorized here: {registered()}. "
+            f"unknown environment {name!r}{did_you_mean(name, [*registered(), *ALIASES])}; "
+            f"vectorized here: {registered()}. "
             f"Any gymnasium environment runs through the adapter: make('gym:{name}', ...) "
             "or make(name, ..., backend='gymnasium')"
         )
@@ -112,6 +132,7 @@ def make(
 
         gym_id = name[len(GYM_PREFIX):] if name.startswith(GYM_PREFIX) else name
         return GymVectorEnv(gym_id, num_envs, device=device, dtype=dtype, seed=seed, **kwargs)
+    name = canonical_name(name)
     cls = env_class(name)
     accepted = _keyword_arguments(cls)
     unknown = sorted(set(kwargs) - accepted)
@@ -136,4 +157,5 @@ def _keyword_arguments(cls: type) -> set[str]:
     return names
 
 
-__all__ = ["AutoresetMode", "VectorEnv", "make", "register", "registered", "env_class"]
+__all__ = ["ALIASES", "AutoresetMode", "VectorEnv", "canonical_name", "make", "register",
+           "registered", "env_class"]

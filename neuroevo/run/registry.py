@@ -35,10 +35,11 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import pathlib
+import re
 from typing import Any
 
 from neuroevo._lazy import is_target, resolve
-from neuroevo.errors import CheckpointError, ConfigError, NeuroevoError
+from neuroevo.errors import CheckpointError, ConfigError, NeuroevoError, did_you_mean
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +76,11 @@ class Registry:
         """``(class, entry)`` registered as ``name``; ConfigError naming the known names."""
         entry = self.entries.get(name)
         if entry is None:
-            raise ConfigError(f"unknown {self.kind} {name!r}; known {self.kind}s: "
+            hint = did_you_mean(name, self.names())
+            if not hint and self.kind == "task" and isinstance(name, str) and \
+                    re.search(r"-v\d+$", name):  # an environment id
+                hint = f" (a gymnasium environment? name = \"{GYM_PREFIX}{name}\")"
+            raise ConfigError(f"unknown {self.kind} {name!r}{hint}; known {self.kind}s: "
                               f"{', '.join(self.names())}. Add one with {self.how_to_add}")
         cls = resolve(entry.target, error=ConfigError, what=f"{self.kind} {name!r}",
                       instead=f"pick another {self.kind}")

@@ -86,7 +86,8 @@ class Control(Task):
 
     Args:
         env_name: an id of ``neuroevo.envs.make`` ("CartPole-v1", "DoublePole-v0",
-            "gym:LunarLander-v3" ...).
+            "gym:LunarLander-v3" ...), or the task name of a torch environment
+            ("cartpole", "mountaincar-continuous": ``neuroevo.envs.ALIASES``).
         episodes: episodes per candidate (``E``); fitness is the mean episode score.
         max_steps: time limit of an episode; default the environment's own.
         action: how outputs become actions: "auto", "argmax", "sign", "scale", "raw".
@@ -140,8 +141,9 @@ class Control(Task):
         device: str | torch.device | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
-        from neuroevo.envs import make
+        from neuroevo.envs import canonical_name, make
 
+        env_name = canonical_name(env_name)  # the tasks' short names ("cartpole") too
         for key, value, low in (("episodes", episodes, 1), ("max_steps", max_steps, 1),
                                 ("solve_episodes", solve_episodes, 1),
                                 ("solve_max_steps", solve_max_steps, 1)):

@@ -68,3 +68,35 @@ def test_environment_registry_uses_the_resolver():
         envs._REGISTRY.pop("Missing-v0")
     with pytest.raises(TaskError, match="module:Class"):
         envs.register("Bad-v0", "no_colon")
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("cartpol", "(did you mean 'cartpole'?)"), ("XOR", "(did you mean 'xor'?)"),
+    ("mountaincar_continuous", "(did you mean 'mountaincar-continuous'?)"),
+    ("LunarLander-v3", '(a gymnasium environment? name = "gym:LunarLander-v3")'),
+])
+def test_a_mistyped_task_name_gets_the_closest_one(name, hint):
+    with pytest.raises(ConfigError) as info:
+        registry.make_task(name)
+    assert str(info.value).startswith(f"unknown task {name!r} {hint}; known tasks: ")
+
+
+def test_a_mistyped_strategy_name_gets_the_closest_one():
+    with pytest.raises(ConfigError, match=r"^unknown strategy 'psoo' \(did you mean 'pso'\?\)"):
+        registry.make_strategy("psoo", {}, task=None, base_dir=".")
+
+
+def test_control_takes_the_task_names_of_the_torch_environments():
+    """Control("mountaincar-continuous") is the task the experiment file's name builds."""
+    from neuroevo.tasks.control import Control
+
+    for name, entry in registry.TASKS.entries.items():
+        if entry.target != "neuroevo.tasks.control:Control":
+            continue
+        direct, built = Control(name, episodes=2), registry.make_task(name, episodes=2)
+        assert direct.name == built.name == entry.args[0]
+        assert (direct.num_inputs, direct.num_outputs, direct.max_steps) == (
+            built.num_inputs, built.num_outputs, built.max_steps)
+    with pytest.raises(TaskError, match=r"unknown environment 'cartpol' \(did you mean "
+                       r"'cartpole'\?\)"):
+        Control("cartpol")
