@@ -54,11 +54,25 @@ from neuroevo.envs.base import AutoresetMode, prepare_action
 from neuroevo.errors import TaskError
 
 
+def _module_import_error(env_id: str, exc: ImportError) -> str:
+    """The one line for gymnasium's ``"module:Env-v0"`` form when the module does not import."""
+    module = env_id.partition(":")[0]
+    missing = getattr(exc, "name", None) or module
+    if missing == module or module.startswith(f"{missing}."):
+        return (f"gymnasium environment {env_id!r}: cannot import module {module!r}, which "
+                "registers it; make it importable (pip install its package, or add its "
+                "folder to PYTHONPATH)")
+    return (f"gymnasium environment {env_id!r}: module {module!r} imports {missing!r}, which "
+            f"is not installed ({' '.join(str(exc).split())}); install it")
+
+
 class GymVectorEnv:
     """``num_envs`` copies of gymnasium environment ``env_id`` returning torch tensors.
 
     Args:
-        env_id: a registered gymnasium id ("LunarLander-v3", "CartPole-v1" ...).
+        env_id: a registered gymnasium id ("LunarLander-v3", "CartPole-v1" ...), or
+            gymnasium's ``"module:Env-v0"`` form: the module, which registers the
+            environment when it is imported, is imported first.
         num_envs: number of sub-environments.
         device, dtype: where and in which floating dtype observations and rewards go.
         seed: seeds sub-environment ``i`` with ``seed + i`` on the first ``reset``.
@@ -106,9 +120,17 @@ class GymVectorEnv:
         except gymnasium.error.DependencyNotInstalled as exc:
             raise TaskError(f"gymnasium environment {env_id!r} needs a missing dependency: {exc}") from exc
         except gymnasium.error.Error as exc:
+            custom = "" if ":" in env_id else (
+                "; an environment registered by a module of yours is named with the module, "
+                f"gym:<module>:{env_id} (gymnasium imports it first)")
             raise TaskError(
-                f"gymnasium cannot make {env_id!r}: {exc}. Registered ids: gymnasium.pprint_registry()"
+                f"gymnasium cannot make {env_id!r}: {' '.join(str(exc).split())}{custom}. "
+                "Registered ids: gymnasium.pprint_registry()"
             ) from exc
+        except ImportError as exc:
+            if ":" not in env_id:  # an environment's own missing package: the caller says
+                raise               # which extra installs it
+            raise TaskError(_module_import_error(env_id, exc)) from None
         self.name = env_id
         self.num_envs = num_envs
         self.device = resolve_device(device)
@@ -116,9 +138,10 @@ class GymVectorEnv:
         self.check_actions = bool(check_actions)
         self._seed = seed
         self._setup_spaces(gymnasium.spaces)
-        spec = gymnasium.spec(env_id)
-        self.max_episode_steps: int | None = gym_kwargs.get("max_episode_steps", spec.max_episode_steps)
-        self.reward_threshold: float | None = spec.reward_threshold
+        spec = self.envs[0].spec  # the made one's (gymnasium.spec cannot read "module:id")
+        self.max_episode_steps: int | None = gym_kwargs.get(
+            "max_episode_steps", getattr(spec, "max_episode_steps", None))
+        self.reward_threshold: float | None = getattr(spec, "reward_threshold", None)
         self._elapsed = np.zeros(num_envs, dtype=np.int64)
         self._needs_reset = np.zeros(num_envs, dtype=bool)  # NextStep: restarts on the next step
         # Disabled mode: the last observation, flags and whether each copy's episode runs
