@@ -95,3 +95,19 @@ def test_gym_task_names_in_experiment_files(tmp_path, capsys, text, words):
     for w in words:
         assert w in err, (w, err)
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("package, fix", [
+    ("graphviz", "install it with: pip install 'neuroevo[viz]'"),
+    ("gymnasium", "install it with: pip install 'neuroevo[gym]'"),
+    ("Box2D", "install it with: pip install 'neuroevo[box2d]'"),
+    ("ray", "install it with: pip install 'neuroevo[ray]'"),
+    ("my_env_package", "install the package that provides it, or put its folder on the "
+                       "Python path (PYTHONPATH)"),
+])
+def test_a_missing_package_names_its_extra_or_itself(package, fix):
+    """Only neuroevo's own optional packages point to an extra; a user's module does not."""
+    from neuroevo.run.cli import missing_package_line
+
+    error = ModuleNotFoundError(f"No module named '{package}'", name=package)
+    assert missing_package_line(error) == f"No module named '{package}'; {fix}"

@@ -18,8 +18,8 @@ folder as it was.
 Sub-commands are listed in :data:`COMMANDS` as ``"module:function"``; the function gets
 the sub-command's ``argparse`` parser, adds its arguments and sets ``func``. Any
 :class:`~neuroevo.errors.NeuroevoError`, and a missing optional package, ends the command
-with one line on stderr and exit status 2; Ctrl-C with exit status 130, after the
-checkpoint is saved.
+with one line on stderr and exit status 2; Ctrl-C with one line and exit status 130 (after
+the checkpoint is saved), even while the command is still importing.
 """
 
 from __future__ import annotations
@@ -120,6 +120,19 @@ def _out_folder(args: argparse.Namespace) -> pathlib.Path:
     return default_out_dir(args.experiment, seed if seed is not None else 0)
 
 
+def _after_interrupt(args: argparse.Namespace) -> str:
+    """What to do after Ctrl-C: resume, when a checkpoint was saved. Anything failing here
+    (an import the interruption left half done) means the run never started: none was."""
+    try:
+        from neuroevo.reporting.checkpointer import list_checkpoints
+
+        folder = _out_folder(args)
+        saved = bool(list_checkpoints(folder))
+    except Exception:
+        return "no checkpoint was saved"
+    return f"continue with `neuroevo resume {folder}`" if saved else "no checkpoint was saved"
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     try:
         result, folder = run_experiment(args.experiment, seed=args.seed, out=args.out,
@@ -129,12 +142,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                         overwrite=args.overwrite, workers=args.workers,
                                         backend=args.backend, address=args.address)
     except KeyboardInterrupt:
-        from neuroevo.reporting.checkpointer import list_checkpoints
-
-        folder = _out_folder(args)
-        fix = (f"continue with `neuroevo resume {folder}`" if list_checkpoints(folder)
-               else "no checkpoint was saved")
-        print(f"neuroevo run: interrupted; {fix}", file=sys.stderr)
+        print(f"neuroevo run: interrupted; {_after_interrupt(args)}", file=sys.stderr)
         return 130
     if not args.quiet:
         print(f"results in {folder}")
@@ -211,25 +219,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``neuroevo`` command; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    if getattr(args, "threads", None):
-        import torch
+#: the extra that installs a missing top-level package
+EXTRAS = {"graphviz": "viz", "matplotlib": "viz", "gymnasium": "gym", "Box2D": "box2d",
+          "box2d": "box2d", "ray": "ray", "onnx": "onnx", "onnxruntime": "onnx",
+          "onnxscript": "onnx"}
 
-        torch.set_num_threads(args.threads)  # the command owns its process; the library never sets it
+
+def missing_package_line(error: ImportError) -> str:
+    """What to install for ``error``: the extra that provides the missing package, else the
+    package itself (a module the experiment names, a task's own dependency)."""
+    name = (getattr(error, "name", None) or "").partition(".")[0]
+    extra = EXTRAS.get(name)
+    if extra is not None:
+        return f"{error}; install it with: pip install 'neuroevo[{extra}]'"
+    return (f"{error}; install the package that provides it, or put its folder on the Python "
+            "path (PYTHONPATH)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``neuroevo`` command; returns the exit status.
+
+    Everything runs under one handler, the parser and the imports of torch and the command
+    included: Ctrl-C at any moment ends in one line (exit status 130), never a traceback.
+    """
+    command = ""
     try:
-        return int(args.func(args) or 0)
+        args = build_parser().parse_args(argv)
+        command = f" {args.command}"
+        if getattr(args, "threads", None):
+            import torch
+
+            torch.set_num_threads(args.threads)  # the command owns its process; the library
+        return int(args.func(args) or 0)         # never sets it
     except NeuroevoError as e:
-        print(f"neuroevo {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"neuroevo{command}: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
     except ImportError as e:  # an optional package; the commands name the extra where they can
-        print(f"neuroevo {args.command}: {e}; install the extra that provides it "
-              "(pip install 'neuroevo[viz]', 'neuroevo[gym]' or 'neuroevo[box2d]')",
-              file=sys.stderr)
+        print(f"neuroevo{command}: {missing_package_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"neuroevo {args.command}: interrupted", file=sys.stderr)
+        print(f"neuroevo{command}: interrupted", file=sys.stderr)
         return 130
 
 

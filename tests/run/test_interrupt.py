@@ -77,3 +77,33 @@ def test_two_ctrl_c_leave_a_resumable_checkpoint(tmp_path):
     result = resume(out, generations=2)
     assert result.generations == ckpt.loop_state["next_generation"] + 2
     assert list_checkpoints(out)[-1].name == f"gen-{result.generations:06d}.ckpt"
+
+
+# Ctrl-C while the command still imports: KeyboardInterrupt raised by the import of MODULE
+# (once, as one press of Ctrl-C does), in a fresh process that has imported nothing yet.
+INTERRUPTED_IMPORT = """
+import importlib.abc, sys
+class Press(importlib.abc.MetaPathFinder):
+    pressed = False
+    def find_spec(self, name, path, target=None):
+        if name == sys.argv[1] and not Press.pressed:
+            Press.pressed = True
+            raise KeyboardInterrupt
+        return None
+sys.meta_path.insert(0, Press())
+from neuroevo.run.cli import main
+sys.exit(main(["run", "configs/xor.toml", "--out", sys.argv[2], "--quiet"]))
+"""
+
+
+@pytest.mark.parametrize("module, line", [
+    ("torch", "neuroevo run: interrupted"),  # imported before the command runs
+    ("neuroevo.run.commands", "neuroevo: interrupted"),  # while the parser is built
+    ("neuroevo.loop", "neuroevo run: interrupted; no checkpoint was saved"),  # by the command
+])
+def test_ctrl_c_while_importing_is_one_line(tmp_path, module, line):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-c", INTERRUPTED_IMPORT, module, str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr, proc.stdout) == (130, line + "\n", "")
+    assert not out.exists()
