@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from neuroevo.loop import Reporter
 from neuroevo.reporting.best_genome import BestGenomeWriter
@@ -53,7 +53,9 @@ class RunFolderReporter(ReporterGroup):
     ``files``: experiment/INI files to copy into ``experiment/``. ``node_names``: labels
     for the drawing (``{-1: "x", 0: "y"}``). ``draw``/``plots``: whether to draw the genome
     and plot the run. ``history``/``species_history``: rows of earlier generations (to
-    continue a resumed run's files). :attr:`notes` collects what could not be drawn.
+    continue a resumed run's files). :attr:`notes` collects what could not be drawn (a
+    missing graphviz ``dot`` program, matplotlib ...): ``summary.md`` lists them, and with
+    ``stream`` (the command gives stderr) each is also printed there as one line at the end.
     """
 
     def __init__(
@@ -67,8 +69,10 @@ class RunFolderReporter(ReporterGroup):
         write_every: int = 1,
         history: Sequence[dict[str, Any]] = (),
         species_history: Sequence[dict[str, Any]] = (),
+        stream: IO[str] | None = None,
     ) -> None:
         self.notes: list[str] = []
+        self.stream = stream
         self.stats = StatsWriter(out_dir, write_every=write_every, history=history,
                                  species_history=species_history)
         parts: list[Reporter] = [CopyFiles(out_dir, files), self.stats, BestGenomeWriter(out_dir)]
@@ -80,6 +84,12 @@ class RunFolderReporter(ReporterGroup):
         parts.append(Summary(out_dir, self.stats, notes=self.notes))
         super().__init__(parts)
         self.out_dir = self.stats.out_dir
+
+    def on_end(self, result: Any) -> None:
+        super().on_end(result)
+        if self.stream is not None:  # what could not be drawn, where the person looks
+            for note in self.notes:
+                print(f"note: {note}", file=self.stream, flush=True)
 
     @property
     def rows(self) -> list[dict[str, Any]]:

@@ -238,7 +238,8 @@ def folder_reporters(
 
     ``snapshot``: the experiment stored in checkpoints (default: :func:`run_snapshot`,
     read now). ``history``/``species_history``: earlier generations, after a resume. ``stream``:
-    where an interrupted run says it is saving its checkpoint. ``display``: the reporters
+    where an interrupted run says it is saving its checkpoint, and where what could not be
+    drawn (no graphviz ``dot`` ...) is said at the end. ``display``: the reporters
     that show the run (:func:`display_reporters`). The checkpointer comes first, then the
     result files and the display, so that all are done before the slow drawing and plots.
     """
@@ -253,7 +254,7 @@ def folder_reporters(
     reporters += display
     reporters.append(RunFolderReporter(folder, files=copy_files,
                                        history=[h.to_dict() for h in history],
-                                       species_history=species_history))
+                                       species_history=species_history, stream=stream))
     return reporters
 
 

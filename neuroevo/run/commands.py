@@ -288,8 +288,17 @@ def configure_draw(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-prune", action="store_true", help="also draw unused nodes")
 
     def run(args: argparse.Namespace) -> int:
-        path = draw_command(args.path, config=args.config, out=args.out, fmt=args.format,
-                            show_disabled=args.show_disabled, prune=not args.no_prune)
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            path = draw_command(args.path, config=args.config, out=args.out, fmt=args.format,
+                                show_disabled=args.show_disabled, prune=not args.no_prune)
+        for w in caught:  # graphviz's dot missing: one line, not a warning with its source
+            if w.category.__name__ == "DotMissingWarning":
+                print(f"neuroevo draw: note: {w.message}", file=sys.stderr)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         print(path)
         return 0
 

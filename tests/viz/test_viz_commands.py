@@ -66,3 +66,26 @@ def test_errors(tmp_path):
     (tmp_path / "best_genome.json").write_text("{}")
     with pytest.raises(ConfigError, match="--config"):
         draw_command(tmp_path)
+
+
+def test_a_missing_dot_program_is_one_line_from_run_and_from_draw(tmp_path, monkeypatch, capsys):
+    """Without graphviz's dot program, `neuroevo run` says so at the end (not only in
+    summary.md) and `neuroevo draw` in one line rather than a Python warning."""
+    from neuroevo.run.cli import main
+
+    out = tmp_path / "run"
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert main(["run", str(_experiment(tmp_path)), "--generations", "2", "--out", str(out),
+                 "--device", "cpu", "--checkpoint-every", "0"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "dot" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: the graphviz 'dot' program was not "
+                                                   "found on PATH; install")
+    assert notes[0].endswith(f"wrote the DOT source to {out / 'best_genome.gv'} instead of "
+                             f"{out / 'best_genome.svg'}")
+    assert notes[0].removeprefix("note: ") in (out / "summary.md").read_text()
+    assert main(["draw", str(out), "--out", str(tmp_path / "drawn.svg")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"neuroevo draw: note: {notes[0].removeprefix('note: ').split('; wrote')[0]}; wrote "
+        f"the DOT source to {tmp_path / 'drawn.gv'} instead of {tmp_path / 'drawn.svg'}"]
+    assert captured.out.strip() == str(tmp_path / "drawn.gv")
