@@ -114,3 +114,18 @@ def test_progress_bar_on_a_terminal_and_lines_otherwise(tmp_path):
     assert "gen" in pipe.getvalue() and "\r" not in pipe.getvalue()
     bar = tty.getvalue()
     assert "\r" in bar and "species=" in bar and "evals/s=" in bar and "best=" in bar
+
+
+def test_result_json_records_where_the_population_was_evaluated(tmp_path):
+    """result.json says which backend evaluated the run, with how many workers."""
+    serial, workers = tmp_path / "serial", tmp_path / "workers"
+    exp = str(pathlib.Path(__file__).resolve().parents[1] / "configs" / "xor_ga.toml")
+    assert main(["run", exp, "--generations", "2", "--out", str(serial), "--quiet",
+                 "--device", "cpu"]) == 0
+    assert main(["run", exp, "--generations", "2", "--out", str(workers), "--quiet",
+                 "--device", "cpu", "--workers", "2"]) == 0
+    got = {p.name: json.loads((p / "result.json").read_text()) for p in (serial, workers)}
+    assert got["serial"]["parallel"] == {"backend": "serial", "workers": 1, "address": None}
+    assert got["workers"]["parallel"] == {"backend": "process", "workers": 2, "address": None}
+    assert got["serial"]["history"][-1]["best_fitness"] == \
+        got["workers"]["history"][-1]["best_fitness"]

@@ -139,7 +139,8 @@ def evolve(
 
     Mistakes end in one error naming the fix before anything runs: a strategy or task
     class instead of an instance (``StrategyError`` / ``TaskError``), the two swapped, a
-    seed or generation count that is not an integer (``ConfigError``).
+    seed or generation count that is not an integer (``ConfigError``), a strategy the
+    backend cannot send to workers or more workers than candidates (``ConfigError``).
 
     Parallel evaluation, with the same result as in one process for the same seed:
     ``workers=N`` evaluates the population in N slices on worker processes
@@ -174,6 +175,8 @@ def evolve(
             device=dev,
             dtype=dtype,
         )
+    # a strategy the backend cannot evaluate, before any worker starts or reporter writes
+    evaluator.check(strategy)
     for r in reporters:
         r.on_start(strategy, task, generations)
 

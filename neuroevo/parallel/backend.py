@@ -13,9 +13,11 @@ seeded from the generator and the candidate's position, never its place in a sli
   (``address=None``) or a cluster (``"auto"``, ``"ray://host:10001"``).
 
 :func:`neuroevo.parallel.make.make_backend` turns ``evolve``'s keywords (``workers``,
-``backend``, ``address``) into one. A backend is opened for a run (:meth:`Backend.open`, which sends the task once),
-evaluates every generation, and is closed at the end; one backend object may serve several
-runs in turn, its workers started once and kept.
+``backend``, ``address``) into one. A backend checks the strategy (:meth:`Backend.check`),
+may be started early (:meth:`Backend.start`: the command does, before it writes anything), is
+opened for a run (:meth:`Backend.open`, which sends the task once), evaluates every
+generation, and is closed at the end; one backend object may serve several runs in turn, its
+workers started once and kept.
 
 Example::
 
@@ -51,6 +53,15 @@ class Backend(abc.ABC):
     name: str = "backend"
     #: how many workers evaluate slices (1 for the serial backend)
     workers: int = 1
+
+    def check(self, strategy: Strategy) -> None:  # noqa: B027 - one process takes any
+        """Refuse, before any worker starts, a ``strategy`` this backend cannot evaluate (one
+        line naming the fix); called by :func:`neuroevo.evolve` once the strategy is set up."""
+
+    def start(self) -> None:  # noqa: B027 - nothing to start in one process
+        """Start the workers now (else :meth:`open` does), so that a backend that cannot
+        start -- no Ray cluster at the address, too few CPUs, no more processes -- fails
+        before a run writes anything."""
 
     def open(self, task: Any) -> None:  # noqa: B027 - nothing to do in one process
         """Start a run on ``task`` (sent to the workers once)."""

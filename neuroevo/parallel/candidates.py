@@ -129,9 +129,7 @@ def describe(strategy: Strategy, policy: BatchedPolicy, *, backend: str) -> Cand
     if isinstance(genomes, (list, tuple)) and hasattr(config, "genome_config") and len(genomes) == \
             policy.num_candidates and all(hasattr(g, "connections") for g in genomes[:1]):
         if getattr(strategy, "refine", None) is not None:
-            raise ConfigError(
-                f"backend {backend!r}: NEAT with gradient refinement trains the genomes in the "
-                "driver; run it in one process (workers=None) or drop refine")
+            raise _refine_refused(backend)
         packed = pack_genomes(genomes)
         gc = config.genome_config
         return Candidates(
@@ -142,11 +140,32 @@ def describe(strategy: Strategy, policy: BatchedPolicy, *, backend: str) -> Cand
             keys=packed.key.astype(np.int64),
             num_candidates=packed.num_genomes,
         )
-    raise ConfigError(
+    raise _unsliceable(backend, f"{type(strategy).__name__}'s {type(policy).__name__}")
+
+
+def _refine_refused(backend: str) -> ConfigError:
+    return ConfigError(f"backend {backend!r}: NEAT with gradient refinement trains the genomes "
+                       "in the driver; run it in one process (workers=None) or drop refine")
+
+
+def _unsliceable(backend: str, what: str) -> ConfigError:
+    return ConfigError(
         f"backend {backend!r} sends slices of NEAT genomes (neuroevo.NEAT) or of flat "
-        f"parameter rows (GA, PSO, SA, gradient: a ParameterPolicy); {type(strategy).__name__}'s "
-        f"{type(policy).__name__} cannot be cut into slices: run it in one process "
-        "(workers=None, backend=None)")
+        f"parameter rows (GA, PSO, SA, gradient: a ParameterPolicy); {what} cannot be cut "
+        "into slices: run it in one process (workers=None, backend=None)")
+
+
+def check_sliceable(strategy: Strategy, *, backend: str) -> None:
+    """Refuse, before any worker starts, the strategies whose candidates :func:`describe`
+    cannot send: NEAT's tensor engine (its networks are tensors of the whole population) and
+    NEAT with gradient refinement (it trains the genomes in the driver). Another strategy is
+    described at its first generation."""
+    from neuroevo.strategies.neat.tensor.strategy import TensorNEAT
+
+    if isinstance(strategy, TensorNEAT):
+        raise _unsliceable(backend, f"NEAT's tensor engine ({type(strategy).__name__})")
+    if getattr(strategy, "refine", None) is not None and hasattr(strategy, "genomes"):
+        raise _refine_refused(backend)
 
 
 def build_policy(shared: Any, rows: Any, *, device: torch.device, dtype: torch.dtype
@@ -177,4 +196,5 @@ def place_shared(shared: Any, device: torch.device) -> Any:
     return shared
 
 
-__all__ = ["Candidates", "NeatShared", "ParamsShared", "TensorRows", "build_policy", "describe"]
+__all__ = ["Candidates", "NeatShared", "ParamsShared", "TensorRows", "build_policy",
+           "check_sliceable", "describe"]

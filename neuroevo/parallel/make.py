@@ -11,8 +11,9 @@ def make_backend(*, workers: int | None = None, backend: str | Backend | None = 
     """The backend for ``evolve(workers=, backend=, address=)``.
 
     ``backend=None`` is ``"process"`` when ``workers`` is given, else ``"serial"``.
-    ``workers=None`` means one per CPU core (``"process"``) or one per CPU of the Ray cluster
-    (``"ray"``). ``address`` is for Ray only. A :class:`Backend` object is returned as it is.
+    ``workers=None`` means one per CPU core (``"process"``) or one per free CPU of the Ray
+    cluster (``"ray"``), no more than the population's candidates. ``address`` is for Ray
+    only. A :class:`Backend` object is returned as it is.
     """
     if isinstance(backend, Backend):
         if workers is not None or address is not None:

@@ -13,6 +13,10 @@ core) and talks to the driver over its own pipe, one message at a time
 Workers ignore Ctrl-C; the driver stops them. A worker whose process ends while it holds
 a slice is replaced and its slice re-run (:mod:`neuroevo.parallel.pool`).
 
+Workers import the main script again (Python's rule for forkserver and spawn), so a script
+must start its run under ``if __name__ == "__main__":``; one that does not is told so in one
+line (:func:`unguarded_main_error`), instead of every worker's traceback.
+
 Example::
 
     import neuroevo as ne
@@ -26,8 +30,10 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 from typing import Any
 
+from neuroevo.parallel.backend import BackendError
 from neuroevo.parallel.pool import Event, Pool
 from neuroevo.parallel.slices import JOB, SETUP, STOP, SliceRunner, decode_answer
 from neuroevo.parallel.workers import WorkerBackend
@@ -47,6 +53,36 @@ def _worker_main(conn: Any) -> None:
         conn.send_bytes(runner.handle(message[:1], message[1:]))
 
 
+#: exit status of a worker process whose start re-ran the main script up to a run with workers
+UNGUARDED_MAIN = 87
+
+
+def _main_script() -> str:
+    """The main script's path, as errors name it."""
+    main = sys.modules.get("__main__")
+    return str(getattr(main, "__file__", None) or "the main script")
+
+
+def _refuse_in_bootstrapping_worker() -> None:
+    """In a process that multiprocessing is still starting -- it imports the main script,
+    as forkserver and spawn workers do -- a run with worker processes means the script
+    calls it at module level: each worker would start workers of its own, fail, and print a
+    traceback. End this process quietly with :data:`UNGUARDED_MAIN`, which the driver
+    reports as one line naming the fix (:meth:`ProcessPool._wait`)."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(UNGUARDED_MAIN)
+
+
+def unguarded_main_error() -> BackendError:
+    return BackendError(
+        f"worker processes import {_main_script()} again, and it starts a run with workers "
+        "there too: put the code that calls evolve(..., workers=N) under "
+        '`if __name__ == "__main__":` (each worker process imports the main module, so its '
+        "top-level code runs in every worker)")
+
+
 def _context() -> Any:
     """The forkserver context, preloaded with neuroevo's worker code, else spawn."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
@@ -64,6 +100,20 @@ class ProcessPool(Pool):
         self._ctx = _context()
         self._procs: list[Any] = [None] * size
         self._conns: list[Any] = [None] * size
+
+    def start(self) -> None:
+        """Start every worker; a process that cannot be started (no more processes or open
+        files) stops those already started and is one line naming the fix."""
+        _refuse_in_bootstrapping_worker()
+        try:
+            super().start()
+        except OSError as e:
+            started = sum(p is not None for p in self._procs)
+            self.close()
+            raise BackendError(
+                f"cannot start worker process {started + 1} of {self.size} "
+                f"({type(e).__name__}: {e}); use fewer workers (--workers, workers=), or "
+                "raise the limit on processes or open files (ulimit -u / ulimit -n)") from None
 
     def _start(self, worker: int) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
@@ -93,16 +143,25 @@ class ProcessPool(Pool):
             if id(obj) in conns:
                 w = conns[id(obj)]
                 try:
-                    return decode_answer(w, obj.recv_bytes())
+                    message = obj.recv_bytes()
                 except (EOFError, OSError):
-                    return Event(w, "died")
+                    message = None
+                return self._died(w) if message is None else decode_answer(w, message)
         w = sentinels[ready[0]]
         if self._conns[w].poll():
             try:
                 return decode_answer(w, self._conns[w].recv_bytes())
             except (EOFError, OSError):
                 pass
-        return Event(w, "died")
+        return self._died(w)
+
+    def _died(self, worker: int) -> Event:
+        """The event of a worker whose process ended (its pipe closed, or its sentinel)."""
+        proc = self._procs[worker]
+        proc.join(timeout=5)  # its pipe may close a moment before its exit status is known
+        if proc.exitcode == UNGUARDED_MAIN:  # it ran the main script's run, not ours
+            raise unguarded_main_error()
+        return Event(worker, "died")
 
     def _stop(self, worker: int) -> None:
         proc, conn = self._procs[worker], self._conns[worker]
@@ -129,7 +188,7 @@ class ProcessBackend(WorkerBackend):
 
     def __init__(self, workers: int | None = None, *, threads: int = 1) -> None:
         super().__init__(workers if workers is not None else (os.cpu_count() or 1),
-                         threads=threads)
+                         threads=threads, explicit=workers is not None)
 
     def _make_pool(self) -> ProcessPool:
         pool = ProcessPool(self.workers)
@@ -140,4 +199,4 @@ class ProcessBackend(WorkerBackend):
         return f"ProcessBackend(workers={self.workers})"
 
 
-__all__ = ["ProcessBackend", "ProcessPool"]
+__all__ = ["ProcessBackend", "ProcessPool", "UNGUARDED_MAIN"]

@@ -4,7 +4,9 @@
 (``address=None``; shut down again by :meth:`~RayBackend.close`), the cluster this machine
 belongs to (``"auto"``), or any address ``ray.init`` takes (``"ray://head:10001"``) -- or
 uses the Ray already initialised in this process. It starts ``workers`` actors (default:
-one per CPU of the cluster), each holding one CPU. The run's set-up goes once into Ray's
+one per free CPU of the cluster, no more than the population's candidates), each holding one
+CPU; more workers than free CPUs is one line naming the fix (actors beyond them would wait
+for a CPU forever), and so is an address with no Ray cluster behind it. The run's set-up goes once into Ray's
 object store (``ray.put``) and every actor reads it from there; each generation every actor
 gets one slice as a small message (:mod:`neuroevo.parallel.slices`). An actor that dies
 (its process killed, its node lost) is replaced by a new one and its slice re-run on
@@ -23,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from neuroevo.errors import ConfigError
@@ -94,12 +97,13 @@ class RayPool(Pool):
             if ready:
                 break
             waited += 10.0
-            if waited >= self.start_timeout and all(self._unacked.values()):
+            waiting = sum(1 for n in self._unacked.values() if n)
+            if waited >= self.start_timeout and waiting:  # some never started: never will
                 free = ray.available_resources().get("CPU", 0)
                 raise BackendError(
-                    f"no Ray actor has started in {waited:.0f} s: each of the {self.size} "
-                    f"needs 1 CPU and the cluster has {free:g} free; use fewer workers or "
-                    "free the cluster's CPUs")
+                    f"{waiting} of {self.size} Ray actors have not started in {waited:.0f} s: "
+                    f"each needs 1 CPU and the cluster has {free:g} free; use fewer workers "
+                    "or free the cluster's CPUs")
         [ref] = ready
         worker = self._pending.pop(ref)
         try:
@@ -124,14 +128,16 @@ class RayPool(Pool):
 
 
 class RayBackend(WorkerBackend):
-    """``workers`` Ray actors (default: one per CPU of the cluster); see the module."""
+    """``workers`` Ray actors (default: one per free CPU of the cluster); see the module."""
 
     name = "ray"
+    #: seconds to wait for taken CPUs to come free before refusing the workers
+    free_wait = 30.0
 
     def __init__(self, workers: int | None = None, *, address: str | None = None,
                  threads: int = 1, init_kwargs: dict[str, Any] | None = None) -> None:
         self._ray = import_ray()
-        super().__init__(workers or 0, threads=threads)
+        super().__init__(workers or 0, threads=threads, explicit=bool(workers))
         self.address = address
         self.init_kwargs = dict(init_kwargs or {})
         self._owns_ray = False
@@ -139,15 +145,51 @@ class RayBackend(WorkerBackend):
     def _make_pool(self) -> RayPool:
         ray = self._ray
         if not ray.is_initialized():
-            kwargs = dict(include_dashboard=False, configure_logging=False)
-            kwargs.update(self.init_kwargs)
-            ray.init(address=self.address, **kwargs)
-            self._owns_ray = True
-        if not self.workers:
-            self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+            self._connect()
+        self.workers = self._fitting_workers()
         pool = RayPool(self.workers, ray)
         pool.start()
         return pool
+
+    def _connect(self) -> None:
+        """``ray.init`` (a local Ray, or the cluster at ``address``); one line when it fails."""
+        kwargs = dict(include_dashboard=False, configure_logging=False)
+        kwargs.update(self.init_kwargs)
+        try:
+            self._ray.init(address=self.address, **kwargs)
+        except Exception as e:  # no cluster there, ray[client] missing, a refused connection
+            where = "a local Ray" if self.address is None else f"Ray at {self.address!r}"
+            reason = " ".join(str(e).split()).rstrip(".") or type(e).__name__
+            fix = ("start one (ray start --head) or pass its address"
+                   if self.address in (None, "auto") else
+                   "check the address, start the cluster, or drop --address to use a local Ray")
+            raise BackendError(f"cannot connect to {where}: {reason[:300]}; {fix}") from None
+        self._owns_ray = True
+
+    def _fitting_workers(self) -> int:
+        """The actors to start: the workers asked for, if the cluster has a free CPU for each
+        (actors beyond them would wait forever), else one line naming the fix; by default
+        one per free CPU, no more than the population's candidates. More workers than the
+        cluster's CPUs are refused at once; CPUs still held (by actors being released) are
+        waited for up to :attr:`free_wait` seconds."""
+        ray = self._ray
+        total = int(ray.cluster_resources().get("CPU", 0))
+        want = self.workers if self.explicit else 1
+        if want > total:
+            fix = (f"use {total} workers or fewer (--workers {total})" if total else
+                   "run in one process (backend='serial')")
+            raise BackendError(f"workers={want}: each Ray actor needs 1 CPU and the Ray cluster "
+                               f"has {total}; {fix}, or join a bigger cluster (--address)")
+        deadline = time.monotonic() + self.free_wait
+        free = int(ray.available_resources().get("CPU", 0))
+        while want > free and time.monotonic() < deadline:
+            time.sleep(0.5)
+            free = int(ray.available_resources().get("CPU", 0))
+        if want > free:
+            fix = f"use {free} workers or fewer (--workers {free})" if free else "wait"
+            raise BackendError(f"workers={want}: each Ray actor needs 1 CPU and {total - free} of "
+                               f"the Ray cluster's {total} are taken; {fix}, or free them")
+        return self.workers if self.explicit else min(free, self.cap or free)
 
     def actor_pids(self) -> list[int]:
         """The actors' process ids (tests kill one)."""

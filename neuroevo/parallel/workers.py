@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from neuroevo.errors import StrategyError, TaskError
+from neuroevo.errors import ConfigError, StrategyError, TaskError
 from neuroevo.parallel.backend import Backend
 from neuroevo.parallel.balance import EpisodeCosts
-from neuroevo.parallel.candidates import describe, shared_for_transport
+from neuroevo.parallel.candidates import check_sliceable, describe, shared_for_transport
 from neuroevo.parallel.pool import Pool, SliceTiming, run_jobs
 from neuroevo.parallel.slices import (
     Setup,
@@ -70,8 +70,12 @@ class WorkerBackend(Backend):
     #: a slice that lost this many workers ends the run with BackendError
     max_attempts = 3
 
-    def __init__(self, workers: int, *, threads: int = 1) -> None:
+    def __init__(self, workers: int, *, threads: int = 1, explicit: bool = True) -> None:
         self.workers = workers
+        #: whether ``workers`` was asked for (else a default: one per core or Ray CPU)
+        self.explicit = explicit
+        #: the most workers worth starting (the population size, once :meth:`check` saw it)
+        self.cap: int | None = None
         self.threads = threads
         self._pool: Pool | None = None
         self._task: Any = None
@@ -84,7 +88,34 @@ class WorkerBackend(Backend):
 
     @abc.abstractmethod
     def _make_pool(self) -> Pool:
-        """The started pool of ``self.workers`` workers."""
+        """The started pool of ``self.workers`` workers (errors: one-line BackendError)."""
+
+    def check(self, strategy: Strategy) -> None:
+        """Refuse a strategy whose candidates cannot travel as slices
+        (:func:`~neuroevo.parallel.candidates.check_sliceable`), and more workers than the
+        population has candidates (each slice holds one at least); a default worker count
+        is cut to the population instead."""
+        check_sliceable(strategy, backend=self.name)
+        try:
+            size = strategy.population_size
+        except Exception:  # a strategy of the user's that does not say: checked when described
+            return
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            return
+        self.cap = size
+        if self._pool is not None:  # started for an earlier run: its workers are kept
+            return
+        if self.explicit and self.workers > size:
+            raise ConfigError(
+                f"workers={self.workers}: the population has {size} candidates and a worker "
+                f"evaluates one at least; use {size} workers or fewer (--workers {size})")
+        if not self.explicit and self.workers:
+            self.workers = min(self.workers, size)
+
+    def start(self) -> None:
+        """Start the workers (once; :meth:`open` starts them when this was not called)."""
+        if self._pool is None:
+            self._pool = self._make_pool()
 
     def open(self, task: Any) -> None:
         """Start the workers (first run only), send them ``task`` and wait until every one
@@ -104,8 +135,7 @@ class WorkerBackend(Backend):
                 f"backend {self.name!r} sends the task to its workers, but {task!r} cannot be "
                 f"pickled ({type(e).__name__}: {e}); define the task's class and functions at "
                 "module level, or run in one process (workers=None)") from None
-        if self._pool is None:
-            self._pool = self._make_pool()
+        self.start()
         self._task = task
         self._shared_key = None
         self._bytes_setup = len(blob)

@@ -35,6 +35,7 @@ from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError
 from neuroevo.loop import GenerationStats, Reporter
 from neuroevo.loop.confirm import ProofRecord
+from neuroevo.parallel.backend import Backend
 from neuroevo.parallel.make import make_backend
 from neuroevo.run import registry
 from neuroevo.run.experiment_file import Experiment, experiment_snapshot
@@ -64,6 +65,8 @@ class Setup:
     address: str | None = None
     #: the candidates already put to the task's solve_episodes proof (kept by checkpoints)
     proofs: ProofRecord = dataclasses.field(default_factory=ProofRecord)
+    #: the run's started backend (:meth:`start_backend`), until :meth:`close_backend`
+    evaluator: Backend | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def dtype(self) -> torch.dtype:
@@ -71,17 +74,55 @@ class Setup:
 
     def evolve_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of :func:`neuroevo.evolve` (besides strategy, task, generations
-        and reporters)."""
+        and reporters); the started backend, once :meth:`start_backend` has started it."""
+        parallel = ({"workers": None, "backend": self.evaluator, "address": None}
+                    if self.evaluator is not None else
+                    {"workers": self.workers, "backend": self.backend, "address": self.address})
         return {"seed": self.seed, "device": self.device, "dtype": self.dtype,
-                "stop_on_solve": self.stop_on_solve, "workers": self.workers,
-                "backend": self.backend, "address": self.address, "proofs": self.proofs}
+                "stop_on_solve": self.stop_on_solve, **parallel, "proofs": self.proofs}
 
     def prepare(self) -> None:
         """Set the strategy up for the task (what :func:`neuroevo.evolve` does first), so
-        that a strategy that does not fit the task fails before anything is written; then
-        call ``evolve(..., setup=False)``."""
+        that a strategy that does not fit the task -- or the backend: NEAT's tensor engine or
+        refinement on workers, more workers than candidates -- fails before anything is
+        written; then call ``evolve(..., setup=False)``."""
         self.strategy.setup(num_inputs=self.task.num_inputs, num_outputs=self.task.num_outputs,
                             seed=self.seed, device=self.device, dtype=self.dtype)
+        make_backend(workers=self.workers, backend=self.backend,
+                     address=self.address).check(self.strategy)
+
+    def start_backend(self) -> Backend:
+        """Make the run's backend and start it -- worker processes started, Ray joined and
+        its actors placed -- so that one that cannot start fails in one line before the run
+        writes anything; :meth:`evolve_kwargs` then passes it to ``evolve``, and
+        :meth:`close_backend` stops it. Call after :meth:`prepare`."""
+        if self.evaluator is None:
+            evaluator = make_backend(workers=self.workers, backend=self.backend,
+                                     address=self.address)
+            try:
+                evaluator.check(self.strategy)
+                evaluator.start()
+            except BaseException:
+                evaluator.close()
+                raise
+            self.evaluator = evaluator
+        return self.evaluator
+
+    def close_backend(self) -> None:
+        """Stop the backend :meth:`start_backend` started (nothing if none)."""
+        if self.evaluator is not None:
+            self.evaluator.close()
+            self.evaluator = None
+
+    def parallel_summary(self) -> dict[str, Any]:
+        """Where the population was evaluated, as ``result.json`` records it: the backend's
+        name, its workers (as started, where known) and the Ray address."""
+        if self.evaluator is not None:
+            name, workers = self.evaluator.name, self.evaluator.workers
+        else:
+            name = self.backend or ("process" if self.workers is not None else "serial")
+            workers = 1 if name == "serial" else self.workers
+        return {"backend": name, "workers": workers or None, "address": self.address}
 
 
 def usable_device(spec: str | torch.device | None, *, source: str = "--device") -> torch.device:
@@ -139,8 +180,9 @@ def build(
     (default ``"resolved"``: the resolved device, as a string); ``device_source`` what
     errors call ``device`` (the file's key when ``device`` is ``None``). ``workers``,
     ``backend`` and ``address`` (``--workers`` ...) override the file's ``[parallel]`` keys
-    one by one, and are checked together here (``backend = "ray"`` without Ray installed
-    says how to install it).
+    one by one (``backend`` other than Ray drops the file's Ray ``address``; ``"serial"``
+    its workers too), and are checked together here (``backend = "ray"`` without Ray
+    installed says how to install it).
     """
     if device is None:
         device, device_source = exp.device, f"{exp.path} [experiment] device ="
@@ -153,6 +195,8 @@ def build(
                 "address": exp.address if address is None else address}
     if backend == "serial":  # --backend serial: one process, whatever the file's [parallel]
         parallel.update(workers=workers, address=address)
+    elif backend is not None and backend != "ray":  # the file's Ray address is not for it
+        parallel.update(address=address)
     make_backend(**parallel)  # checks the combination (a backend starts nothing until opened)
     task = make_task(exp.task, **exp.task_params)
     strategy = make_strategy(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)

@@ -12,8 +12,8 @@ strategy, task, seconds, status, per-generation history) and ``DIR/best_genome.j
 ``DIR`` is ``runs/<experiment-stem>-seed<S>``. A ``DIR`` that already holds something is
 refused (:mod:`neuroevo.run.folder`); ``--overwrite`` replaces an earlier run there.
 Everything is checked (the folder, the experiment, the device, the task, the strategy
-against the task) before anything is written, so a run that cannot start leaves the
-folder as it was.
+against the task and the backend) and the backend started (worker processes, Ray) before
+anything is written, so a run that cannot start leaves the folder as it was.
 
 Sub-commands are listed in :data:`COMMANDS` as ``"module:function"``; the function gets
 the sub-command's ``argparse`` parser, adds its arguments and sets ``func``. Any
@@ -102,11 +102,15 @@ def run_experiment(
             folder, setup, checkpoint_every=checkpoint_every, snapshot=snapshot,
             copy_files=build.experiment_files(exp), generation_limit=gens, display=display,
             stream=None if quiet else sys.stderr)
-    prepare_out_folder(folder, overwrite=overwrite)
-    result = evolve(setup.strategy, setup.task, generations=gens, reporters=reporters,
-                    setup=False, **setup.evolve_kwargs())
-    if not extras:
-        write_results(folder, setup, result, generation_limit=gens)
+    setup.start_backend()  # workers started, Ray joined: a backend that cannot start says so
+    try:                   # before the folder is written
+        prepare_out_folder(folder, overwrite=overwrite)
+        result = evolve(setup.strategy, setup.task, generations=gens, reporters=reporters,
+                        setup=False, **setup.evolve_kwargs())
+        if not extras:
+            write_results(folder, setup, result, generation_limit=gens)
+    finally:
+        setup.close_backend()
     return result, folder
 
 

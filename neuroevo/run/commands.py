@@ -225,23 +225,27 @@ def open_resume(run_dir: str | os.PathLike[str] | None = None, *,
 def continue_in_folder(folder: Path, point: Any, *, quiet: bool = False,
                        checkpoint_every: int = 10, stream: IO[str] | None = None) -> Any:
     """Run what is left of ``point`` with every reporter of ``neuroevo run`` writing into
-    ``folder``; checkpoints after ``point``'s are dropped first, stale temporary files
-    removed."""
+    ``folder``; the backend is started first (one that cannot start changes no file), then
+    checkpoints after ``point``'s are dropped, stale temporary files removed."""
     from neuroevo.io.atomic import remove_stale_temporaries
     from neuroevo.reporting.stats import read_run_history
     from neuroevo.run.build import display_reporters, folder_reporters
     from neuroevo.run.resume import continue_run, discard_newer_checkpoints
 
-    remove_stale_temporaries(folder)
-    discard_newer_checkpoints(folder, point.checkpoint)
-    _, species = read_run_history(folder)
-    say = None if quiet else (stream if stream is not None else sys.stderr)
-    reporters = folder_reporters(
-        folder, point.setup, checkpoint_every=checkpoint_every,
-        snapshot=point.checkpoint.experiment, history=point.history, species_history=species,
-        generation_limit=point.generation_limit, stream=say,
-        display=display_reporters(quiet=quiet, stream=stream))
-    return continue_run(point, reporters)
+    point.setup.start_backend()  # a backend that cannot start says so before any file changes
+    try:
+        remove_stale_temporaries(folder)
+        discard_newer_checkpoints(folder, point.checkpoint)
+        _, species = read_run_history(folder)
+        say = None if quiet else (stream if stream is not None else sys.stderr)
+        reporters = folder_reporters(
+            folder, point.setup, checkpoint_every=checkpoint_every,
+            snapshot=point.checkpoint.experiment, history=point.history,
+            species_history=species, generation_limit=point.generation_limit, stream=say,
+            display=display_reporters(quiet=quiet, stream=stream))
+        return continue_run(point, reporters)
+    finally:
+        point.setup.close_backend()
 
 
 def resume_command(run_dir: str | os.PathLike[str] | None = None, *,

@@ -1,7 +1,7 @@
 """The result files of a run: ``result.json`` and the best candidate, written by run and resume.
 
-``result.json`` says what ran and how it ended (``status``: finished, solved, interrupted,
-failed), with the per-generation history. It is strict JSON: a value that is not a finite
+``result.json`` says what ran, where (``parallel``: backend, workers, Ray address) and how it
+ended (``status``: finished, solved, interrupted, failed), with the per-generation history. It is strict JSON: a value that is not a finite
 number (the best fitness of a run that evaluated nothing is ``-inf``) is written as
 ``null``. The best candidate goes to ``best_genome.json`` (NEAT; ``neuroevo.load_genome``)
 or ``best_params.json`` (strategies over flat parameter vectors: GA, PSO, SA, gradient).
@@ -66,6 +66,7 @@ def write_results(folder: str | pathlib.Path, setup: Any, result: Result, *,
         "generation_limit": generation_limit,
         "fitness_threshold": setup.task.fitness_threshold,
         "population_size": strategy.population_size,
+        "parallel": setup.parallel_summary(),  # where it was evaluated (the same result)
         "status": getattr(result.status, "value", str(result.status)),
         **result.to_dict(),
     }

@@ -267,14 +267,22 @@ def discard_newer_checkpoints(run_dir: str | os.PathLike[str], checkpoint: Check
 
 
 def continue_run(point: ResumePoint, reporters: list[Any]) -> Result:
-    """Run the generations left of ``point``; the result's history includes the earlier ones."""
+    """Run the generations left of ``point``; the result's history includes the earlier ones.
+    The backend is started first (:meth:`~neuroevo.run.build.Setup.start_backend`) unless it
+    already is."""
     from neuroevo.loop import evolve
 
     setup = point.setup
-    return evolve(setup.strategy, setup.task, generations=point.generations_left,
-                  reporters=[EarlierGenerations(point), *reporters], setup=False,
-                  start_generation=point.next_generation, start_evaluations=point.evaluations,
-                  **setup.evolve_kwargs())
+    owned = setup.evaluator is None  # else started by the caller, who stops it
+    setup.start_backend()
+    try:
+        return evolve(setup.strategy, setup.task, generations=point.generations_left,
+                      reporters=[EarlierGenerations(point), *reporters], setup=False,
+                      start_generation=point.next_generation, start_evaluations=point.evaluations,
+                      **setup.evolve_kwargs())
+    finally:
+        if owned:
+            setup.close_backend()
 
 
 def resume(

@@ -66,7 +66,9 @@ def test_worker_processes_write_the_serial_result(tmp_path, tmp_path_factory, ki
     got = run(experiment(tmp_path, kind), tmp_path / "out", "--workers", "2",
               "--backend", "process")
     got["experiment"] = want["experiment"]
-    assert got == want and want["generations"] == 3 and want["evaluations"] > 0
+    assert got.pop("parallel") == {"backend": "process", "workers": 2, "address": None}
+    assert got == {k: v for k, v in want.items() if k != "parallel"}
+    assert want["generations"] == 3 and want["evaluations"] > 0
 
 
 @pytest.mark.parametrize("kind", ["neat", "ga"])
@@ -74,7 +76,8 @@ def test_ray_writes_the_serial_result(tmp_path, tmp_path_factory, ray_session, k
     want = serial(tmp_path_factory, kind)
     got = run(experiment(tmp_path, kind), tmp_path / "out", "--workers", "2", "--backend", "ray")
     got["experiment"] = want["experiment"]
-    assert got == want
+    assert got.pop("parallel") == {"backend": "ray", "workers": 2, "address": None}
+    assert got == {k: v for k, v in want.items() if k != "parallel"}
 
 
 def test_the_parallel_table_and_its_overrides(tmp_path):
@@ -131,4 +134,76 @@ def test_resume_with_workers_continues_as_the_serial_run(tmp_path, monkeypatch):
         row.pop("seconds"), row.pop("evaluations_per_second", None)
     for key in ("experiment", "strategy_params"):  # a resumed run reads the folder's copies
         want.pop(key), got.pop(key)
+    assert (want.pop("parallel"), got.pop("parallel")) == (
+        {"backend": "serial", "workers": 1, "address": None},
+        {"backend": "process", "workers": 2, "address": None})
     assert got == want and len(got["history"]) == 3
+
+
+def _no_process_starts(monkeypatch):
+    from neuroevo.parallel.processes import ProcessPool
+
+    def refuse(self, worker):
+        raise AssertionError("a worker process was started")
+
+    monkeypatch.setattr(ProcessPool, "_start", refuse)
+
+
+@pytest.mark.parametrize("kind, extra, args, message", [
+    ("neat", 'engine = "tensor"\n', ["--workers", "2"],
+     "neuroevo run: ConfigError: backend 'process' sends slices of NEAT genomes "
+     "(neuroevo.NEAT) or of flat parameter rows (GA, PSO, SA, gradient: a ParameterPolicy); "
+     "NEAT's tensor engine (TensorNEAT) cannot be cut into slices: run it in one process "
+     "(workers=None, backend=None)"),
+    ("neat", "refine = { steps = 1 }\n", ["--workers", "2"],
+     "neuroevo run: ConfigError: backend 'process': NEAT with gradient refinement trains the "
+     "genomes in the driver; run it in one process (workers=None) or drop refine"),
+    ("ga", "", ["--workers", "40"],
+     "neuroevo run: ConfigError: workers=40: the population has 12 candidates and a worker "
+     "evaluates one at least; use 12 workers or fewer (--workers 12)"),
+])
+def test_what_workers_cannot_run_is_refused_before_workers_or_files(
+        tmp_path, monkeypatch, capsys, kind, extra, args, message):
+    """Refused in one line before any worker process starts and before the run folder is
+    written (no folder marked "failed")."""
+    _no_process_starts(monkeypatch)
+    if kind == "neat":  # on XOR: refinement needs a supervised task
+        path = tmp_path / "neat.toml"
+        path.write_text('[experiment]\ngenerations = 3\nseed = 1\ndevice = "cpu"\n'
+                        '[task]\nname = "xor"\n[strategy]\nname = "neat"\n'
+                        f'config = "{ROOT / "configs" / "xor.ini"}"\npop_size = 16\n{extra}')
+    else:
+        path = experiment(tmp_path, kind)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet", *args]) == 2
+    assert capsys.readouterr().err == message + "\n"
+    assert not out.exists()
+
+
+def test_a_ray_address_that_cannot_be_joined_is_one_line_before_the_folder(tmp_path):
+    """A ray:// address without ray[client] (or no cluster there): one line, nothing written."""
+    import os
+    import subprocess
+
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "neuroevo.run.cli", "run", str(experiment(tmp_path, "ga")),
+         "--out", str(out), "--quiet", "--backend", "ray", "--workers", "1",
+         "--address", "ray://127.0.0.1:1"],
+        capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("neuroevo run: BackendError: cannot connect to Ray at "
+                                  "'ray://127.0.0.1:1': ")
+    assert proc.stderr.rstrip().endswith("check the address, start the cluster, or drop "
+                                         "--address to use a local Ray")
+    assert not out.exists()
+
+
+def test_backend_process_overrides_the_files_ray_address(tmp_path):
+    path = experiment(tmp_path, "ga", '[parallel]\nworkers = 2\nbackend = "ray"\n'
+                                      'address = "auto"\n')
+    setup = build(load_experiment(path), seed=1, backend="process")
+    assert (setup.workers, setup.backend, setup.address) == (2, "process", None)
+    with pytest.raises(ConfigError, match="address='ray://h:1' is for backend 'ray'"):
+        build(load_experiment(path), seed=1, backend="process", address="ray://h:1")

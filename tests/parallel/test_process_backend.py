@@ -112,10 +112,21 @@ def test_a_policy_that_cannot_be_sliced_is_refused(process_backend):
 
 def test_the_tensor_engine_is_refused_with_the_fix(process_backend):
     """Its genomes live in tensors (``genomes`` is a method there): one ConfigError, not a
-    TypeError from inside the backend."""
+    TypeError from inside the backend, before any reporter starts."""
     strategy = ne.NEAT("configs/xor.ini", engine="tensor")
-    with pytest.raises(ConfigError, match="TensorPolicy cannot be cut into slices.*workers=None"):
-        ne.evolve(strategy, ne.tasks.XOR(), generations=1, backend=process_backend)
+    started = Started()
+    with pytest.raises(ConfigError, match=r"tensor engine \(TensorNEAT\) cannot be cut into "
+                       "slices.*workers=None"):
+        ne.evolve(strategy, ne.tasks.XOR(), generations=1, backend=process_backend,
+                  reporters=[started])
+    assert not started.called
+
+
+class Started(ne.Reporter):
+    called = False
+
+    def on_start(self, strategy, task, generations):
+        self.called = True
 
 
 def test_genomes_travel_as_arrays_not_pickled_neat_python_objects(process_backend):
@@ -129,3 +140,26 @@ def test_genomes_travel_as_arrays_not_pickled_neat_python_objects(process_backen
     pickled = sum(len(pickle.dumps((g, strategy.config))) for g in strategy.genomes)
     assert sent * 4 < pickled  # neat.ParallelEvaluator's way: genome and config each time
     assert isinstance(strategy.genomes[0], neat.DefaultGenome)
+
+
+def test_a_script_without_a_main_guard_is_told_so_in_one_line(tmp_path):
+    """Worker processes import the main script again; one that starts its run at module
+    level gets one error naming the fix, instead of every worker's traceback."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text("import neuroevo as ne\n"
+                      "ne.evolve(ne.GA(ne.MLP(2, [3], 1), pop_size=8), ne.tasks.XOR(), "
+                      "generations=1, seed=1, device='cpu', workers=2)\n"
+                      "print('the run ended')\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 1 and "the run ended" not in proc.stdout
+    assert lines[-1] == (
+        f"neuroevo.parallel.backend.BackendError: worker processes import {script} again, "
+        "and it starts a run with workers there too: put the code that calls "
+        "evolve(..., workers=N) under `if __name__ == \"__main__\":` (each worker process "
+        "imports the main module, so its top-level code runs in every worker)")
+    assert proc.stderr.count("Traceback") == 1 and len(lines) < 40  # the script's own only
