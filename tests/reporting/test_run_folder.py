@@ -85,5 +85,5 @@ def test_summary(run):
 
 def test_progress_bar_shows_figures(run):
     _, result, _, bar = run
-    assert "6/6" in bar and "species=" in bar and "best=" in bar
-    assert f"{result.history[-1].best_fitness_so_far:.4g}" in bar
+    assert "6/6" in bar and "species " in bar
+    assert f"best {result.history[-1].best_fitness_so_far:.4g}" in bar
