@@ -25,13 +25,19 @@ if TYPE_CHECKING:
 
 
 class StdOutReporter(Reporter):
-    """Print every ``every``-th generation (and the last one) and a final summary line."""
+    """Print every ``every``-th generation (and the last one) and a final summary line.
 
-    def __init__(self, every: int = 1, stream: IO[str] | None = None) -> None:
+    ``start_generation``: the generation a resumed run goes on from; the first line then
+    says how many more generations it runs, up to which one.
+    """
+
+    def __init__(self, every: int = 1, stream: IO[str] | None = None, *,
+                 start_generation: int = 0) -> None:
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"StdOutReporter(every={every!r}): expected an integer >= 1")
         self.every = every
         self.stream = stream
+        self.start_generation = start_generation
         self._last_printed: int | None = None
 
     def _print(self, text: str) -> None:
@@ -40,7 +46,12 @@ class StdOutReporter(Reporter):
 
     def on_start(self, strategy: Strategy, task: Task, generations: int) -> None:
         self._last_printed = None
-        self._print(f"{strategy.name} on {task.name}: up to {generations} generations, "
+        start = self.start_generation
+        plural = "" if generations == 1 else "s"
+        span = (f"up to {generations} generation{plural}" if start == 0 else
+                f"resumed at generation {start}, {generations} more generation{plural}"
+                + (f" (up to generation {start + generations - 1})" if generations else ""))
+        self._print(f"{strategy.name} on {task.name}: {span}, "
                     f"population {strategy.population_size}")
 
     def line(self, stats: GenerationStats) -> str:

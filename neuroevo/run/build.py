@@ -207,9 +207,11 @@ def build(
                  **parallel)
 
 
-def display_reporters(*, quiet: bool, stream: Any = None) -> list[Reporter]:
+def display_reporters(*, quiet: bool, stream: Any = None,
+                      start_generation: int = 0) -> list[Reporter]:
     """What ``neuroevo run`` shows: nothing (``quiet``), a progress bar on a terminal, else
-    one line per generation (logs, pipes, CI)."""
+    one line per generation (logs, pipes, CI); ``start_generation``: where a resumed run
+    goes on from (both count from there)."""
     from neuroevo.reporting.stdout import StdOutReporter
 
     out_stream = stream if stream is not None else sys.stdout
@@ -218,8 +220,8 @@ def display_reporters(*, quiet: bool, stream: Any = None) -> list[Reporter]:
     if hasattr(out_stream, "isatty") and out_stream.isatty():  # a person is watching
         from neuroevo.reporting.progress import ProgressBar
 
-        return [ProgressBar(stream=out_stream)]
-    return [StdOutReporter(stream=stream)]
+        return [ProgressBar(stream=out_stream, start_generation=start_generation)]
+    return [StdOutReporter(stream=stream, start_generation=start_generation)]
 
 
 def experiment_files(exp: Experiment) -> list[pathlib.Path]:

@@ -242,7 +242,8 @@ def continue_in_folder(folder: Path, point: Any, *, quiet: bool = False,
             folder, point.setup, checkpoint_every=checkpoint_every,
             snapshot=point.checkpoint.experiment, history=point.history,
             species_history=species, generation_limit=point.generation_limit, stream=say,
-            display=display_reporters(quiet=quiet, stream=stream))
+            display=display_reporters(quiet=quiet, stream=stream,
+                                      start_generation=point.next_generation))
         return continue_run(point, reporters)
     finally:
         point.setup.close_backend()
@@ -360,8 +361,11 @@ def configure_resume(parser: argparse.ArgumentParser) -> None:
             print(f"neuroevo resume: interrupted; continue with `neuroevo resume {folder}`",
                   file=sys.stderr)
             return 130
-        print(f"{'solved' if result.solved else 'not solved'}: best fitness "
-              f"{result.best_fitness:.6g} after {result.generations} generations")
+        if args.quiet:  # the display's last line says it otherwise
+            print(f"{'solved' if result.solved else 'not solved'}: best fitness "
+                  f"{result.best_fitness:.6g} after {result.generations} generations")
+        else:
+            print(f"results in {folder}")  # as neuroevo run ends
         return 0
 
     parser.set_defaults(func=run)
