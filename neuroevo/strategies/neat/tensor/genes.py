@@ -30,6 +30,9 @@ PAD = torch.iinfo(torch.int64).max
 #: input keys are -1 .. -num_inputs; offset so that connection codes stay non-negative
 _IN_OFFSET = 1 << 20
 _OUT_MASK = (1 << 32) - 1
+#: node ids lie below this, so that the code of any connection between two nodes is a
+#: non-negative int64 (the node counter refuses to pass it, checkpoints to hold it)
+NODE_KEY_LIMIT = (1 << 31) - _IN_OFFSET
 
 
 def conn_code(in_key: Tensor, out_key: Tensor) -> Tensor:
@@ -180,4 +183,4 @@ class Genomes:
         return self.nodes.count(), enabled.sum(1)
 
 
-__all__ = ["PAD", "conn_code", "conn_ends", "GeneTable", "Genomes"]
+__all__ = ["PAD", "NODE_KEY_LIMIT", "conn_code", "conn_ends", "GeneTable", "Genomes"]

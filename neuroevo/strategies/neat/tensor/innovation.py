@@ -23,7 +23,21 @@ from __future__ import annotations
 
 import torch
 
+from neuroevo.errors import StrategyError
+from neuroevo.strategies.neat.tensor.genes import NODE_KEY_LIMIT
+
 Tensor = torch.Tensor
+#: the innovation counter stays below this (int64 arithmetic on it never overflows)
+INNOVATION_LIMIT = 1 << 62
+
+
+def _check_room(counter: str, end: int) -> None:
+    """StrategyError when a counter would pass its limit (ids would no longer fit int64)."""
+    limit = NODE_KEY_LIMIT if counter == "next_node_key" else INNOVATION_LIMIT
+    if end > limit:
+        raise StrategyError(f"TensorNEAT: the {counter} would pass {limit} (node ids and "
+                            "innovation numbers must fit int64 connection codes); start a new "
+                            "run, or continue from an earlier checkpoint")
 
 
 class InnovationTracker:
@@ -58,6 +72,7 @@ class InnovationTracker:
         n_fresh = int(fresh.sum())
         if n_fresh:
             start = getattr(self, counter)
+            _check_room(counter, start + n_fresh)
             if counter == "global_counter":   # neat: counter += 1, then use it
                 new = start + 1 + torch.arange(n_fresh, device=codes.device)
                 self.global_counter = start + n_fresh
@@ -89,6 +104,7 @@ class InnovationTracker:
 
     def fresh_nodes(self, n: int) -> Tensor:
         """``n`` ids from the node counter (``get_new_node_key``)."""
+        _check_room("next_node_key", self.next_node_key + n)
         out = self.next_node_key + torch.arange(n, device=self.device)
         self.next_node_key += n
         return out
@@ -98,12 +114,5 @@ class InnovationTracker:
                 "same_split_same_node": self.same_split_same_node,
                 "generation": {k: [c.cpu(), n.cpu()] for k, (c, n) in self.generation.items()}}
 
-    def load(self, state: dict) -> None:
-        self.global_counter = int(state["global_counter"])
-        self.next_node_key = int(state["next_node_key"])
-        self.same_split_same_node = bool(state["same_split_same_node"])
-        self.generation = {k: (c.to(self.device), n.to(self.device))
-                           for k, (c, n) in state["generation"].items()}
 
-
-__all__ = ["InnovationTracker"]
+__all__ = ["INNOVATION_LIMIT", "InnovationTracker"]

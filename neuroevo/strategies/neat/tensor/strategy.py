@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import copy
+import math
 import pathlib
 from typing import Any
 
@@ -246,51 +247,50 @@ class TensorNEAT(Strategy):
         Every value is checked first (:mod:`.state`); a state that does not fit this config
         raises :class:`~neuroevo.errors.CheckpointError` and changes nothing.
         """
-        from neuroevo.io.state_checks import expect_dict, field, get_float, get_int, \
-            restored_generator
+        from neuroevo.io.state_checks import expect_dict, field, get_float, restored_generator
 
         where = "strategy"
         state = expect_dict(state, where)
         if state.get("strategy") != self.name:
-            raise CheckpointError(f"TensorNEAT.load_state_dict: not a {self.name!r} state "
-                                  f"(strategy {state.get('strategy')!r})")
+            raise CheckpointError(f"{where}.strategy: not a {self.name!r} state "
+                                  f"(strategy {state.get('strategy')!r}); resume with the "
+                                  "strategy the run used")
         dev, dt = self.device, self.gene_dtype
+        generation = st.bounded_int(field(state, "generation", where), f"{where}.generation", 0,
+                                 st.COUNTER_LIMIT)
         pop = st.genomes_from_state(field(state, "population", where), f"{where}.population",
                                     self.spec, dt, dev)
         species = st.species_from_state(field(state, "species", where), f"{where}.species",
-                                        self.spec, dt, dev)
-        member = field(state, "member_species", where)
-        if not isinstance(member, Tensor) or member.dtype != torch.int64 or \
-                member.shape != (len(pop),) or bool(((member < 0) | (member >= len(species))).any()) \
-                or torch.bincount(member, minlength=len(species)).min() < 1:
-            raise CheckpointError(f"{where}.member_species: expected each genome's species "
-                                  f"(0 .. {len(species) - 1}, none empty), got "
-                                  f"{type(member).__name__}")
+                                        self.spec, dt, dev, generation)
+        member = st.member_species_from_state(field(state, "member_species", where),
+                                              f"{where}.member_species", len(pop),
+                                              len(species), dev)
         tracker = st.tracker_from_state(field(state, "tracker", where), f"{where}.tracker", dev)
-        genomes = [pop] + ([species.reps] if species.reps is not None else [])
-        top_node = max(int(g.nodes.key[g.nodes.valid()].max()) for g in genomes)
-        top_innov = max(int(g.conns.cols["innovation"][g.conns.valid()].max())
-                        if bool(g.conns.valid().any()) else 0 for g in genomes)
-        if tracker.next_node_key <= top_node or tracker.global_counter < top_innov:
-            raise CheckpointError(f"{where}.tracker: counters (next node {tracker.next_node_key}, "
-                                  f"innovation {tracker.global_counter}) behind the ids in use "
-                                  f"(node {top_node}, innovation {top_innov})")
+        st.check_counters(tracker, [pop] + ([species.reps] if species.reps is not None else []),
+                          f"{where}.tracker")
         generator = restored_generator(field(state, "generator", where), f"{where}.generator",
                                        like=torch.Generator(device=dev))
-        generation = get_int(state, "generation", where, ge=0)
-        next_gid = get_int(state, "next_gid", where, ge=int(pop.gid.max()) + 1)
+        next_gid = st.bounded_int(field(state, "next_gid", where), f"{where}.next_gid",
+                               int(pop.gid.max()) + 1, st.COUNTER_LIMIT)
         best_fitness = get_float(state, "best_fitness", where)
         best = field(state, "best", where)
         best_row = None if best is None else st.genomes_from_state(best, f"{where}.best",
                                                                   self.spec, dt, dev)
         if best_row is not None and len(best_row) != 1:
             raise CheckpointError(f"{where}.best: expected one genome, got {len(best_row)}")
+        # tell() refuses non-finite fitness, so the best so far is -inf only before any
+        if math.isnan(best_fitness) or best_fitness == float("inf") or \
+                (best_row is None) != (best_fitness == float("-inf")):
+            raise CheckpointError(f"{where}.best_fitness: expected a finite number with a best "
+                                  f"genome, or -inf without one, got {best_fitness} with "
+                                  f"{'no' if best_row is None else 'a'} best genome")
         # all checked: now change the strategy
         self.population, self.species, self.member_species = pop, species, member.to(dev)
         self.tracker, self.generator = tracker, generator
         self.generation, self.next_gid = generation, next_gid
         self._best_row, self.best_fitness = best_row, best_fitness
-        self.best = None if best_row is None else to_neat(best_row, [0], self.config)[0]
+        self.best = None if best_row is None else to_neat(best_row, [0], self.config,
+                                                          spec=self.spec)[0]
         if self.best is not None:
             self.best.fitness = self.best_fitness
 
