@@ -7,6 +7,11 @@ cart-pole poses for CartPole. The episode is recorded by the task's ``record_epi
 with the best genome compiled in float64 on the CPU; the network's outputs are recorded
 on the way and turned into actions by the task's own output-to-action mapping.
 
+Only the episode's first :data:`RECORD_STEPS` steps are replayed and drawn (a double-pole
+winner balances for 100,000 steps: replaying them took minutes, and the picture was solid
+bands); the title says so. A replay of more than :data:`SAY_STEPS` steps takes seconds, so
+it is announced on ``stream`` first (the run's stderr in ``neuroevo run``).
+
 Example::
 
     from neuroevo.reporting.episode import EpisodePlot
@@ -16,13 +21,19 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import IO, Any
 
 import torch
 
 from neuroevo.errors import NeuroevoError
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.reporting.best_genome import BestGenomeReporter
+
+#: the most steps of an episode replayed and drawn (its first ones)
+RECORD_STEPS = 2_000
+#: a replay of more steps than this is announced before it starts
+SAY_STEPS = 1_000
 
 
 def env_class_of(task: Any) -> Any:
@@ -72,8 +83,16 @@ def _actions(task: Any, recorder: OutputRecorder, steps: int) -> torch.Tensor | 
 class EpisodePlot(BestGenomeReporter):
     """Record and draw one episode of the best genome at the end (NEAT on control tasks).
 
-    ``notes``: a list that gets a line when the episode cannot be recorded.
+    ``notes``: a list that gets a line when the episode cannot be recorded. ``max_steps``:
+    the most steps replayed and drawn. ``stream``: where a replay of more than
+    :data:`SAY_STEPS` steps is announced (``None``: nowhere).
     """
+
+    def __init__(self, out_dir: str | os.PathLike[str], *, notes: list[str] | None = None,
+                 max_steps: int = RECORD_STEPS, stream: IO[str] | None = None) -> None:
+        super().__init__(out_dir, notes=notes)
+        self.max_steps = max_steps
+        self.stream = stream
 
     def on_end(self, result: Any) -> None:
         task, found = self._task, self.best_genome(result)
@@ -87,14 +106,24 @@ class EpisodePlot(BestGenomeReporter):
         from neuroevo.compile.population import compile_population
         from neuroevo.envs.cartpole import CartPole
 
+        limit = getattr(task, "max_steps", None)
+        steps = self.max_steps if limit is None else min(self.max_steps, limit)
+        if steps > SAY_STEPS and self.stream is not None:
+            print(f"episode.png: replaying the best genome for up to {steps:,} steps ...",
+                  file=self.stream, flush=True)
         try:
             net = OutputRecorder(compile_population([best], gc, device="cpu",
                                                     dtype=torch.float64,
                                                     recurrent=not gc.feed_forward))
-            states, rewards = task.record_episode(net, seed=0)
+            states, rewards = task.record_episode(net, seed=0, steps=steps)
         except NeuroevoError as e:
             self.notes.append(f"no episode plot: {e}")
             return
+        total = f"{float(rewards.sum()):.6g}"
+        if limit is not None and len(rewards) == steps < limit:  # the episode went on
+            span = f"first {steps:,} of up to {limit:,} steps (return {total} over them)"
+        else:
+            span = f"one episode of {len(rewards):,} steps (return {total})"
         env = env_class_of(task)
         labels = getattr(env, "state_labels", None)
         action_labels = getattr(env, "action_labels", None)
@@ -104,12 +133,11 @@ class EpisodePlot(BestGenomeReporter):
             states, labels=list(labels) if labels is not None else None, rewards=rewards,
             actions=_actions(task, net, len(rewards)),
             action_labels=list(action_labels) if action_labels is not None else None,
-            title=f"{name}: best genome, one episode ({len(rewards)} steps, "
-                  f"return {float(rewards.sum()):.6g})",
+            title=f"{name}: best genome, {span}",
             filename=self.out_dir / "episode.png")
         if env is not None and issubclass(env, CartPole):
             plots.plot_cartpole_frames(states, every=max(1, len(rewards) // 25),
                                        filename=self.out_dir / "episode_frames.png")
 
 
-__all__ = ["EpisodePlot", "OutputRecorder", "env_class_of"]
+__all__ = ["EpisodePlot", "OutputRecorder", "env_class_of", "RECORD_STEPS", "SAY_STEPS"]

@@ -80,7 +80,7 @@ class RunFolderReporter(ReporterGroup):
             parts.append(GenomeDrawing(out_dir, node_names=node_names, notes=self.notes))
         if plots:
             parts += [FitnessPlots(out_dir, self.stats, notes=self.notes),
-                      EpisodePlot(out_dir, notes=self.notes)]
+                      EpisodePlot(out_dir, notes=self.notes, stream=stream)]
         parts.append(Summary(out_dir, self.stats, notes=self.notes))
         super().__init__(parts)
         self.out_dir = self.stats.out_dir

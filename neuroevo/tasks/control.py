@@ -381,11 +381,14 @@ class Control(Task):
         return ids.long()
 
     @torch.no_grad()
-    def record_episode(self, policy: BatchedPolicy, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    def record_episode(self, policy: BatchedPolicy, *, seed: int = 0, steps: int | None = None,
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
         """Run a one-candidate ``policy`` for one episode: states ``[T + 1, k]``, rewards ``[T]``.
 
         The states are the environment's ``state`` rows (gymnasium's layout), from the first
-        one to the last; for plots such as :func:`neuroevo.viz.plot_episode`. Example::
+        one to the last; for plots such as :func:`neuroevo.viz.plot_episode`. ``steps``: stop
+        after that many steps if the episode has not ended (its first steps, the same as the
+        whole episode's; default ``max_steps``). Example::
 
             net = ne.compile_population([result.best], cfg.genome_config)
             states, rewards = task.record_episode(net, seed=0)
@@ -395,6 +398,10 @@ class Control(Task):
         if policy.num_candidates != 1:
             raise TaskError(f"record_episode: expected a policy of one candidate, got "
                             f"{policy.num_candidates}; compile only the genome to show")
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
+                                  or steps < 1):
+            raise TaskError(f"record_episode: steps must be an integer >= 1 (or None for "
+                            f"max_steps), got {steps!r}")
         device, dtype = policy_device_dtype(policy)
         env = make(self.env_name, 1, device=device, dtype=dtype, max_episode_steps=self.max_steps,
                    autoreset_mode="Disabled", **self.env_kwargs)
@@ -405,7 +412,7 @@ class Control(Task):
         policy.reset()
         program = rollout_program(policy, 1)  # the arithmetic the rollouts that scored it ran
         states, rewards = [env.state[0].clone()], []
-        for _ in range(self.max_steps):
+        for _ in range(self.max_steps if steps is None else min(steps, self.max_steps)):
             out = policy_outputs(policy, program, norm(obs).to(dtype).view(1, 1, -1))
             obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(1, -1)))
             states.append(env.state[0].clone())

@@ -128,19 +128,46 @@ def _as_rows(states: Any) -> list[list[float]]:
     return [list(map(float, s)) for s in states]
 
 
+def _trace(ax: Any, xs: Sequence[float], values: Sequence[float], bins: list[range], *,
+           steps: bool = False, **style: Any) -> None:
+    """``values`` over the steps, one point per stretch of ``bins``: a line where each
+    stretch is one step, else the band from each stretch's smallest to its largest value,
+    edges drawn (an oscillation faster than the points stays a band of its true range,
+    never a slow wave that sampling would make of it). ``steps``: hold each value until the
+    next point, with one more ``x`` at the end."""
+    lo = [min(values[i] for i in b) for b in bins]
+    hi = [max(values[i] for i in b) for b in bins]
+    if steps:  # the last value holds to the end
+        lo, hi = lo + lo[-1:], hi + hi[-1:]
+    draw = "steps-post" if steps else "default"
+    (line,) = ax.plot(xs, lo, drawstyle=draw, **style)
+    if lo != hi:
+        colour = line.get_color()
+        ax.plot(xs, hi, drawstyle=draw, **({k: v for k, v in style.items() if k != "label"}
+                                           | {"color": colour}))
+        ax.fill_between(xs, lo, hi, step="post" if steps else None, color=colour, alpha=0.3,
+                        linewidth=0)
+
+
+def _stretches(n: int, step: int) -> list[range]:
+    """``n`` steps cut into consecutive stretches of ``step`` (the last may be shorter)."""
+    return [range(i, min(i + step, n)) for i in range(0, n, step)]
+
+
 def _action_panel(ax: Any, t: Sequence[float], actions: Any,
-                  action_labels: Sequence[str] | None) -> None:
+                  action_labels: Sequence[str] | None, step: int) -> None:
     """Actions as steps: action ``i`` holds from step ``i`` to step ``i + 1``."""
     discrete = (not actions.dtype.is_floating_point) if hasattr(actions, "dtype") else all(
         isinstance(a, int) for a in actions)
     rows = _as_rows(actions.reshape(len(actions), -1) if hasattr(actions, "reshape")
                     else [a if isinstance(a, (list, tuple)) else [a] for a in actions])
-    xs = list(t[:len(rows) + 1])  # t has a time for every step and the one after the last
+    bins = _stretches(len(rows), step)
+    # t has a time for every step and the one after the last
+    xs = [t[b[0]] for b in bins] + [t[len(rows)]]
     names = list(action_labels) if action_labels is not None else []
     for j in range(len(rows[0]) if rows else 0):
-        ys = [r[j] for r in rows]
-        ax.plot(xs, ys + ys[-1:], drawstyle="steps-post", color="#9467bd", linewidth=1,
-                label=names[j] if not discrete and j < len(names) else None)
+        _trace(ax, xs, [r[j] for r in rows], bins, steps=True, color="#9467bd", linewidth=1,
+               label=names[j] if not discrete and j < len(names) else None)
     if discrete:
         count = max(len(names), int(max((r[0] for r in rows), default=0)) + 1)
         ax.set_yticks(range(count))
@@ -160,6 +187,7 @@ def _action_panel(ax: Any, t: Sequence[float], actions: Any,
 def plot_episode(states: Any, *, labels: Sequence[str] | None = None, dt: float | None = None,
                  rewards: Any = None, actions: Any = None,
                  action_labels: Sequence[str] | None = None, title: str | None = None,
+                 max_points: int = MAX_POINTS,
                  filename: str | os.PathLike[str] | None = None) -> Figure:
     """One subplot per state variable over time, then the actions and the rewards.
 
@@ -167,7 +195,10 @@ def plot_episode(states: Any, *, labels: Sequence[str] | None = None, dt: float 
     ``s0``, ``s1`` ...). ``actions``: ``[T]`` integers (discrete; the y ticks are named by
     ``action_labels``) or ``[T]``/``[T, a]`` floats (continuous; a trace per column named by
     ``action_labels``), drawn as steps: action ``i`` holds from step ``i`` to ``i + 1``.
-    ``rewards``: ``[T]``.
+    ``rewards``: ``[T]``. An episode longer than ``max_points`` steps is drawn with at most
+    that many points per trace (the actions' steps one more, where the last one ends): each
+    stands for a stretch of steps, and a band spans the values taken in it (the x label
+    says how many steps a point holds).
 
     Example::
 
@@ -184,20 +215,25 @@ def plot_episode(states: Any, *, labels: Sequence[str] | None = None, dt: float 
     axes = fig.subplots(max(n, 1), 1, sharex=True, squeeze=False)[:, 0]
     steps = max(len(rows), len(actions) + 1 if has_actions else 0)
     t = [i * dt for i in range(steps)] if dt else list(range(steps))
+    step = max(1, math.ceil(steps / max(1, max_points)))  # steps a point stands for
+    bins = _stretches(len(rows), step)
     for i in range(k):
-        axes[i].plot(t[:len(rows)], [r[i] for r in rows], linewidth=1)
+        _trace(axes[i], [t[b[0]] for b in bins], [r[i] for r in rows], bins, linewidth=1)
         axes[i].set_ylabel(labels[i] if i < len(labels) else f"s{i}")
         axes[i].grid(alpha=0.3)
     if has_actions:
-        _action_panel(axes[k], t, actions, action_labels)
+        _action_panel(axes[k], t, actions, action_labels, step)
     if rewards is not None:
         rw = rewards.detach().cpu().double().tolist() if hasattr(rewards, "detach") else rewards
-        axes[-1].plot(t[:len(rw)], rw, color="#2ca02c", linewidth=1)
+        reward_bins = _stretches(len(rw), step)
+        _trace(axes[-1], [t[b[0]] for b in reward_bins], rw, reward_bins, color="#2ca02c",
+               linewidth=1)
         axes[-1].set_ylabel("reward")
         axes[-1].grid(alpha=0.3)
     if not dt:
         axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[-1].set_xlabel("time [s]" if dt else "step")
+    axes[-1].set_xlabel(("time [s]" if dt else "step")
+                        + (f" ({step} steps a point)" if step > 1 else ""))
     fig.align_ylabels(list(axes))
     fig.suptitle(title or f"episode ({len(rows)} steps)")
     if filename is not None:
