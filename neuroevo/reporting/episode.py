@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import IO, Any
 
@@ -115,7 +116,10 @@ class EpisodePlot(BestGenomeReporter):
             net = OutputRecorder(compile_population([best], gc, device="cpu",
                                                     dtype=torch.float64,
                                                     recurrent=not gc.feed_forward))
-            states, rewards = task.record_episode(net, seed=0, steps=steps)
+            if _takes_steps(task.record_episode):
+                states, rewards = task.record_episode(net, seed=0, steps=steps)
+            else:  # a user's task written before steps= existed: its whole episode
+                states, rewards = task.record_episode(net, seed=0)
         except NeuroevoError as e:
             self.notes.append(f"no episode plot: {e}")
             return
@@ -138,6 +142,16 @@ class EpisodePlot(BestGenomeReporter):
         if env is not None and issubclass(env, CartPole):
             plots.plot_cartpole_frames(states, every=max(1, len(rewards) // 25),
                                        filename=self.out_dir / "episode_frames.png")
+
+
+
+def _takes_steps(record: Any) -> bool:
+    """Whether a task's ``record_episode`` takes ``steps=`` (every built-in task does)."""
+    try:
+        params = inspect.signature(record).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "steps" or p.kind is p.VAR_KEYWORD for p in params)
 
 
 __all__ = ["EpisodePlot", "OutputRecorder", "env_class_of", "RECORD_STEPS", "SAY_STEPS"]

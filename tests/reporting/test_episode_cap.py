@@ -66,3 +66,18 @@ def test_a_short_episode_is_drawn_whole_and_quietly(monkeypatch, tmp_path):
     assert "one episode of" in seen["kwargs"]["title"]
     states = seen["states"]
     assert [len(line.get_xdata()) for line in seen["fig"].axes[0].get_lines()] == [len(states)]
+
+
+class OldControl(ne.tasks.Control):
+    """A user's task whose record_episode was written before it took ``steps=``."""
+
+    def record_episode(self, policy, seed=0):
+        return super().record_episode(policy, seed=seed)
+
+
+def test_a_task_whose_record_episode_takes_no_steps_is_drawn_whole(tmp_path):
+    task = OldControl("CartPole-v1", max_steps=60)
+    plot = EpisodePlot(tmp_path)
+    ne.evolve(ne.NEAT(ne.load_config("configs/cartpole.ini"), pop_size=4), task,
+              generations=1, seed=0, device="cpu", dtype=torch.float64, reporters=[plot])
+    assert (tmp_path / "episode.png").exists() and not plot.notes
