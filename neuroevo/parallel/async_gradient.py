@@ -141,10 +141,62 @@ class ParameterServer:
         return self.weights, self.history
 
 
-def _check(workers: int, steps: int, sync_every: int) -> None:
-    for name, value in (("workers", workers), ("steps", steps), ("sync_every", sync_every)):
+def _check(who: str, workers: int, steps: int, sync_every: int, seed: Any = 0,
+           threads: Any = 1) -> None:
+    for name, value in (("workers", workers), ("steps", steps), ("sync_every", sync_every),
+                        ("threads", threads)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"local_sgd {name}: expected an integer >= 1, got {value!r}")
+            raise ConfigError(f"{who} {name}: expected an integer >= 1, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**62:
+        raise ConfigError(f"{who} seed={seed!r}: expected an integer in 0 .. 2**62 - 1, "
+                          "e.g. seed=0")
+
+
+#: GradientDescent arguments local_sgd sets itself (one replica per worker, on its shard)
+_OWN = {"restarts": "one replica trains per worker; use workers=N",
+        "task": "pass the data as inputs and targets", "inputs": "pass them positionally",
+        "targets": "pass them positionally", "params": "pass the hyperparameters by name"}
+
+
+def _data(who: str, module: Any, inputs: Any, targets: Any, options: dict[str, Any],
+          cases: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``inputs [N, n_in]`` and ``targets [N, n_out]`` as real, finite tensors of the same
+    N >= ``cases`` that fit ``module``; ``options`` GradientDescent's hyperparameters."""
+    if not isinstance(module, nn.Module):
+        raise ConfigError(f"{who} module: expected a torch.nn.Module (e.g. "
+                          f"neuroevo.MLP(2, [8], 1)), got {type(module).__name__}")
+    own = sorted(set(options) & set(_OWN))
+    if own:
+        raise ConfigError(f"{who} {own[0]}={options[own[0]]!r}: not an option here; "
+                          f"{_OWN[own[0]]}")
+    data = []
+    for name, v in (("inputs", inputs), ("targets", targets)):
+        try:
+            t = torch.as_tensor(v)
+        except (TypeError, ValueError, RuntimeError):
+            raise ConfigError(f"{who} {name}: expected a tensor (or nested lists of "
+                              f"numbers), got {type(v).__name__}") from None
+        if t.dim() != 2 or t.dtype == torch.bool or t.is_complex():
+            raise ConfigError(f"{who} {name}: expected a real tensor [cases, "
+                              f"{'n_in' if name == 'inputs' else 'n_out'}], got {t.dtype} of "
+                              f"shape {tuple(t.shape)}; reshape a single "
+                              f"{'input' if name == 'inputs' else 'output'} with .reshape(-1, 1)")
+        if not bool(torch.isfinite(t).all()):
+            raise ConfigError(f"{who} {name}: NaN or infinite values; drop or fill those "
+                              "cases")
+        data.append(t)
+    x, y = data
+    if x.shape[0] != y.shape[0]:
+        raise ConfigError(f"{who}: {x.shape[0]} input cases but {y.shape[0]} targets; give "
+                          "one target row per input row")
+    if cases > x.shape[0]:
+        raise ConfigError(f"{who} workers={cases}: more workers than the {x.shape[0]} cases")
+    # the module's sizes and the hyperparameters, checked as each replica will check them
+    probe = GradientDescent(copy.deepcopy(module), inputs=x, targets=y, restarts=1,
+                            reset_module=False, **options)
+    probe.setup(num_inputs=x.shape[1], num_outputs=y.shape[1], seed=0,
+                device=torch.device("cpu"), dtype=torch.float32)
+    return x, y
 
 
 def _start(module: nn.Module, seed: int, reset: bool) -> nn.Module:
@@ -167,15 +219,13 @@ def local_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *,
     """Train ``module`` by local SGD; see the module docstring. ``options`` are
     ``GradientDescent``'s hyperparameters (``optimizer``, ``lr``, ``momentum``,
     ``batch_size`` ...); ``reset_module`` re-draws the start weights from ``seed``."""
-    _check(workers, steps, sync_every)
+    _check("local_sgd", workers, steps, sync_every, seed, threads)
     if backend not in ("local", "ray") or (asynchronous and backend != "ray"):
         raise ConfigError(f"local_sgd backend={backend!r}, asynchronous={asynchronous}: use "
                           "backend='local' or 'ray'; asynchronous averaging needs backend='ray'")
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise ConfigError(f"local_sgd loss {loss!r}: use one of {sorted(LOSSES)}")
-    x, y = torch.as_tensor(inputs), torch.as_tensor(targets)
-    if workers > x.shape[0]:
-        raise ConfigError(f"local_sgd workers={workers}: more workers than the {x.shape[0]} cases")
+    x, y = _data("local_sgd", module, inputs, targets, {"loss": loss, **options}, workers)
     module = _start(module, seed, reset_module)
     rows = _shards(x.shape[0], workers, seed)
     fractions = [len(r) / x.shape[0] for r in rows]
@@ -227,10 +277,13 @@ def minibatch_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor
                   **options: Any) -> LocalSGDResult:
     """The synchronous baseline: ``steps`` epochs of ``GradientDescent`` on all the data, with
     ``workers * batch_size`` cases per step (full batch when ``batch_size`` is None)."""
-    _check(max(workers, 1), steps, 1)
-    x, y = torch.as_tensor(inputs), torch.as_tensor(targets)
-    module = _start(module, seed, reset_module)
+    _check("minibatch_sgd", workers, steps, 1, seed)
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise ConfigError(f"minibatch_sgd loss {loss!r}: use one of {sorted(LOSSES)}")
     batch = None if batch_size is None else workers * batch_size
+    x, y = _data("minibatch_sgd", module, inputs, targets,
+                 {"loss": loss, "batch_size": batch, **options}, 1)
+    module = _start(module, seed, reset_module)
     t0 = time.perf_counter()
     rep = Replica(module, x, y, torch.arange(x.shape[0]), {"loss": loss, "batch_size": batch,
                                                            **options}, seed + 1)

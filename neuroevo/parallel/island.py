@@ -22,7 +22,9 @@ Checkpoints: every ``checkpoint_every`` generations and at the end, the island w
 ``<checkpoint_dir>/island-<i>.ckpt`` (:func:`neuroevo.io.checkpoint.save_checkpoint`:
 JSON and tensors, never pickle) with its strategy's ``state_dict``, its task's state (the
 observation statistics of a normalising control task), its counters and history. A resumed
-island continues from there.
+island continues from there; every value read back is checked first, so a crafted or foreign
+file fails at load with one :class:`~neuroevo.errors.CheckpointError` line naming the file
+and the field.
 """
 
 from __future__ import annotations
@@ -38,9 +40,15 @@ import torch
 
 from neuroevo.errors import CheckpointError, TaskError
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
+from neuroevo.io.json_values import is_int, short
+from neuroevo.io.state_checks import check_float, check_int, describe, expect_dict, field, \
+    get_bool, get_int
 from neuroevo.parallel.migration import emigrants, immigrate
 
 FORMAT = "neuroevo.island"
+#: the fields of an island's own part of its checkpoint (:meth:`Island.state_dict`)
+LOOP_FIELDS = ("format", "island", "settings", "generation", "evaluations", "solved", "task",
+               "history")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,21 +146,70 @@ class Island:
                                loop_state=self.state_dict(), experiment=None)
 
     def load(self, path: str | pathlib.Path) -> None:
+        """Restore the island from its checkpoint, every value checked first: a file that is
+        not this island's, or holds a value no run writes, raises one CheckpointError line
+        naming the file and the field."""
         ckpt = load_checkpoint(path)
-        loop = ckpt.loop_state
-        if not isinstance(loop, dict) or loop.get("format") != FORMAT or loop.get("island") != self.index:
-            raise CheckpointError(f"{path}: not the checkpoint of island {self.index}")
+        try:
+            loop = self._loop_state(ckpt.loop_state)
+            self.strategy.load_state_dict(ckpt.strategy_state)
+            if loop["task"] is not None:
+                self.task.load_state_dict(loop["task"])
+        except CheckpointError as e:
+            raise CheckpointError(f"{path}: {e}") from None
+        self.generation, self.evaluations = loop["generation"], loop["evaluations"]
+        self.solved, self.history = loop["solved"], loop["history"]
+
+    def _loop_state(self, loop: Any) -> dict[str, Any]:
+        """The island's own part of its checkpoint (:meth:`state_dict`), checked."""
+        where = "loop"
+        loop = expect_dict(loop, where)
+        if loop.get("format") != FORMAT or not is_int(loop.get("island")) or \
+                loop["island"] != self.index:
+            raise CheckpointError(f"{where}: not the checkpoint of island {self.index} "
+                                  f"(format {short(loop.get('format'))}, island "
+                                  f"{short(loop.get('island'))})")
         if loop.get("settings") != self.settings.shared():
             raise CheckpointError(
-                f"{path}: saved with island settings {loop.get('settings')}, this run has "
-                f"{self.settings.shared()}; resume with the same islands, interval, migrants, "
-                "seed and topology")
-        self.strategy.load_state_dict(ckpt.strategy_state)
-        if loop.get("task") is not None:
-            self.task.load_state_dict(loop["task"])
-        self.generation, self.evaluations = int(loop["generation"]), int(loop["evaluations"])
-        self.solved = bool(loop["solved"])
-        self.history = [IslandGeneration(**h) for h in loop["history"]]
+                f"{where}.settings: saved with island settings {short(loop.get('settings'))}, "
+                f"this run has {self.settings.shared()}; resume with the same islands, "
+                "interval, migrants, seed and topology")
+        unknown = set(loop) - set(LOOP_FIELDS)
+        if unknown:
+            raise CheckpointError(f"{where}: unknown fields {sorted(map(str, unknown))}")
+        task = field(loop, "task", where)
+        if task is not None and not callable(getattr(self.task, "load_state_dict", None)):
+            raise CheckpointError(f"{where}.task: the checkpoint holds a task state, but task "
+                                  f"{self.task.name!r} has no load_state_dict; resume with the "
+                                  "task the run used")
+        rows = field(loop, "history", where)
+        if not isinstance(rows, list):
+            raise CheckpointError(f"{where}.history: expected a list, got {describe(rows)}")
+        generation = get_int(loop, "generation", where, ge=0)
+        if len(rows) != generation:
+            raise CheckpointError(f"{where}.history: {len(rows)} generations recorded, but the "
+                                  f"island has done {generation}")
+        return {"generation": generation, "evaluations": get_int(loop, "evaluations", where, ge=0),
+                "solved": get_bool(loop, "solved", where), "task": task,
+                "history": [self._history_row(h, f"{where}.history[{i}]", i)
+                            for i, h in enumerate(rows)]}
+
+    def _history_row(self, h: Any, where: str, generation: int) -> IslandGeneration:
+        h = expect_dict(h, where)
+        names = [f.name for f in dataclasses.fields(IslandGeneration)]
+        if set(h) != set(names):
+            raise CheckpointError(f"{where}: expected the fields {names}, got "
+                                  f"{sorted(map(str, h))}")
+        counts = {"island": self.index, "generation": generation}
+        for name, want in counts.items():
+            if check_int(h[name], f"{where}.{name}") != want:
+                raise CheckpointError(f"{where}.{name}: expected {want}, got {h[name]}")
+        values = {n: check_int(h[n], f"{where}.{n}", ge=0) if n in ("evaluations", "immigrants")
+                  else check_float(h[n], f"{where}.{n}") for n in names if n not in counts}
+        for n in ("seconds", "elapsed"):
+            if not values[n] >= 0 or math.isinf(values[n]):
+                raise CheckpointError(f"{where}.{n}: expected a duration >= 0, got {values[n]}")
+        return IslandGeneration(**counts, **values)
 
     # --- one generation -----------------------------------------------------------------
     def _generator(self) -> torch.Generator:

@@ -31,6 +31,11 @@ to start when an island's checkpoint is missing. A synchronous run resumed from 
 generation (as every completed or checkpointed synchronous run leaves them) continues
 exactly as the uninterrupted run would have.
 
+The constructor checks every argument (:mod:`neuroevo.parallel.island_checks`: the seed, a
+floating dtype, a usable device, a ``checkpoint_dir`` that can be a folder, one parameter
+layout for GA/PSO/SA islands that exchange migrants), so none fails mid-run; a resume checks
+the migrant pool's checkpoint against the islands before any island starts.
+
 Ray is started on first use (``address``: None for a local Ray, ``"auto"`` or a cluster
 address) and left running. Strategies and tasks travel to the actors once, pickled by Ray
 (the transport, never a file); migrants travel as data (genome JSON, parameter rows). Each
@@ -51,7 +56,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import secrets
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -60,6 +64,8 @@ import torch
 
 from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.parallel.island import Island, IslandGeneration, IslandSettings
+from neuroevo.parallel.island_checks import check_migrant, checkpoint_folder, island_device, \
+    island_dtype, run_seed, same_layout
 from neuroevo.parallel.migration import TOPOLOGIES, MigrantPool, migrant_kind
 
 RAY_NEEDED = ('asynchronous islands run on Ray: pip install "neuroevo[ray]" (or run them '
@@ -200,8 +206,8 @@ class IslandRun:
         self._result: IslandResult | None = None
         s = islands.settings
         self.pool = MigrantPool(s.islands, topology=s.topology, size=s.migrants)
-        if resume and not self.asynchronous:
-            self.pool.load(s.checkpoint_dir)  # migrants an earlier run left undelivered
+        if resume:  # migrants an earlier run left undelivered, checked here in either mode
+            self.pool.load(s.checkpoint_dir, self._check_migrant)
         if islands.backend == "local":  # each island its own copies, as each Ray actor has
             self._local = [Island(i, _own_copy(st, "strategy", i), _own_copy(tk, "task", i), s)
                            for i, (st, tk) in enumerate(zip(islands.strategies, islands.tasks))]
@@ -215,12 +221,19 @@ class IslandRun:
         if self.asynchronous:
             self._pool = ray.remote(MigrantPool).options(num_cpus=0).remote(
                 s.islands, topology=s.topology, size=s.migrants)
-            if resume and s.checkpoint_dir is not None:
-                ray.get(self._pool.load.remote(s.checkpoint_dir))
+            if resume:
+                ray.get(self._pool.load_state_dict.remote(self.pool.state_dict()))
             # all set up before any starts, so that no island has a head start of a set-up
             ray.get([a.ready.remote() for a in self._actors])
             self._t0 = time.perf_counter()
             self._refs = [a.run.remote(generations, self._pool) for a in self._actors]
+
+    def _check_migrant(self, migrant: dict[str, Any], where: str, source: int) -> None:
+        """A migrant of ``source`` read back from the pool's checkpoint, against every
+        island that may receive it."""
+        strategies, pool = self.islands.strategies, self.pool
+        check_migrant(migrant, where, [strategies[r] for r in range(len(strategies))
+                                       if source in pool.sources(r)])
 
     def progress(self) -> dict[int, int]:
         """Generations done so far per island (asynchronous: as last reported to the pool)."""
@@ -339,16 +352,18 @@ class Islands:
                 checkpoint_every, int) or checkpoint_every < 1 or checkpoint_dir is None):
             raise ConfigError(f"Islands checkpoint_every={checkpoint_every!r}: expected an integer "
                               ">= 1, with checkpoint_dir set")
+        if migrants:
+            same_layout(strategies)
+        seed, dtype_name = run_seed(seed), island_dtype(dtype)
+        device_name, checkpoint_dir = island_device(device), checkpoint_folder(checkpoint_dir)
         self.strategies, self.tasks = strategies, tasks
         self.asynchronous, self.backend, self.address = bool(asynchronous), backend, address
         self.threads, self.actor_options = threads, dict(actor_options or {})
         self.settings = IslandSettings(
             islands=len(strategies), interval=migration_interval, migrants=migrants,
-            seed=seed if seed is not None else secrets.randbits(62), topology=topology,
-            asynchronous=self.asynchronous, stop_on_solve=stop_on_solve,
-            checkpoint_dir=None if checkpoint_dir is None else str(checkpoint_dir),
-            checkpoint_every=checkpoint_every, device=str(torch.device(device)),
-            dtype=str(dtype).removeprefix("torch."))
+            seed=seed, topology=topology, asynchronous=self.asynchronous,
+            stop_on_solve=stop_on_solve, checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every, device=device_name, dtype=dtype_name)
 
     def start(self, generations: int, *, resume: bool = False) -> IslandRun:
         """Start the islands (asynchronous: they run now; synchronous: on ``result()``)."""

@@ -34,13 +34,17 @@ Example::
 
 from __future__ import annotations
 
+import math
 import pathlib
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
 from neuroevo.errors import CheckpointError, ConfigError, StrategyError
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
+from neuroevo.io.json_values import short
+from neuroevo.io.state_checks import check_float, check_int, describe, expect_dict, field
 from neuroevo.parallel import neat_migration
 
 TOPOLOGIES = ("ring", "all")
@@ -192,12 +196,18 @@ class MigrantPool:
             save_checkpoint(pathlib.Path(directory) / POOL_FILE, strategy_state=self.state_dict(),
                             loop_state={"format": "neuroevo.migrant_pool"}, experiment=None)
 
-    def load(self, directory: str) -> bool:
-        """Read ``<directory>/pool.ckpt`` if there is one; whether there was."""
+    def load(self, directory: str | pathlib.Path,
+             check: Callable[[dict[str, Any], str, int], None] | None = None) -> bool:
+        """Read ``<directory>/pool.ckpt`` if there is one; whether there was. ``check``: as
+        for :meth:`load_state_dict`; a CheckpointError names the file."""
         path = pathlib.Path(directory) / POOL_FILE
         if not path.exists():
             return False
-        self.load_state_dict(load_checkpoint(path).strategy_state)
+        state = load_checkpoint(path).strategy_state
+        try:
+            self.load_state_dict(state, check)
+        except CheckpointError as e:
+            raise CheckpointError(f"{path}: {e}") from None
         return True
 
     def state_dict(self) -> dict[str, Any]:
@@ -206,20 +216,78 @@ class MigrantPool:
                 "latest": {int(k): v for k, v in self.latest.items()},
                 "delivered": [[r, s, g] for (r, s), g in self.delivered.items()]}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            same = (state["islands"], state["topology"], state["size"]) == (
-                self.islands, self.topology, self.size)
-            latest = {int(k): v for k, v in state["latest"].items()}
-            delivered = {(int(r), int(s)): int(g) for r, s, g in state["delivered"]}
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise CheckpointError("migrant pool checkpoint: not a MigrantPool state") from None
-        if not same:
+    def load_state_dict(self, state: Any,
+                        check: Callable[[dict[str, Any], str, int], None] | None = None) -> None:
+        """Restore :meth:`state_dict`'s output, every value checked first (CheckpointError
+        naming the field; nothing changes). ``check(migrant, where, source)`` checks a
+        migrant's payload against the islands that may receive it (see
+        :func:`neuroevo.parallel.island_checks.check_migrant`)."""
+        where = "pool"
+        settings = (check_int(field(state, "islands", where), f"{where}.islands"),
+                    field(state, "topology", where),
+                    check_int(field(state, "size", where), f"{where}.size"))
+        if settings != (self.islands, self.topology, self.size) or \
+                not isinstance(settings[1], str):
             raise CheckpointError(
-                f"migrant pool checkpoint is of {state['islands']} islands, topology "
-                f"{state['topology']!r}, {state['size']} migrants; this run has {self.islands}, "
-                f"{self.topology!r}, {self.size}: resume with the same island settings")
+                f"{where}: saved for {short(settings[0])} islands, topology "
+                f"{short(settings[1])}, {short(settings[2])} migrants; this run has "
+                f"{self.islands}, {self.topology!r}, {self.size}: resume with the same island "
+                "settings")
+        latest = {}
+        for k, entry in expect_dict(field(state, "latest", where), f"{where}.latest").items():
+            w = f"{where}.latest[{short(k)}]"
+            source = self._island(k, w)
+            entry = expect_dict(entry, w)
+            if set(entry) != {"generation", "migrants"}:
+                raise CheckpointError(f"{w}: expected the fields ['generation', 'migrants'], "
+                                      f"got {sorted(map(str, entry))}")
+            migrants = entry["migrants"]
+            if not isinstance(migrants, list) or len(migrants) > self.size:
+                raise CheckpointError(f"{w}.migrants: expected a list of at most {self.size} "
+                                      f"migrants, got {describe(migrants)}")
+            for j, m in enumerate(migrants):
+                self._migrant(m, f"{w}.migrants[{j}]", source, check)
+            latest[source] = {"generation": check_int(entry["generation"], f"{w}.generation",
+                                                      ge=0), "migrants": migrants}
+        delivered: dict[tuple[int, int], int] = {}
+        rows = field(state, "delivered", where)
+        if not isinstance(rows, list):
+            raise CheckpointError(f"{where}.delivered: expected a list, got {describe(rows)}")
+        for i, row in enumerate(rows):
+            w = f"{where}.delivered[{i}]"
+            if not isinstance(row, (list, tuple)) or len(row) != 3:
+                raise CheckpointError(f"{w}: expected [receiver, source, generation], got "
+                                      f"{describe(row)}")
+            pair = (self._island(row[0], f"{w}[0]"), self._island(row[1], f"{w}[1]"))
+            if pair in delivered:
+                raise CheckpointError(f"{w}: receiver {pair[0]} and source {pair[1]} twice")
+            delivered[pair] = check_int(row[2], f"{w}[2]", ge=0)
         self.latest, self.delivered = latest, delivered
+
+    def _island(self, v: Any, where: str) -> int:
+        v = check_int(v, where, ge=0)
+        if v >= self.islands:
+            raise CheckpointError(f"{where}: expected an island 0 .. {self.islands - 1}, got {v}")
+        return v
+
+    def _migrant(self, m: Any, where: str, source: int,
+                 check: Callable[[dict[str, Any], str, int], None] | None) -> None:
+        """A migrant's envelope (``fitness``, the island that sent it, its generation, one
+        payload), then its payload by ``check``."""
+        m = expect_dict(m, where)
+        if len(m) != 4 or not {"fitness", "island", "generation"} < set(m) or \
+                not set(m) & {"genome", "params"}:
+            raise CheckpointError(f"{where}: expected the fields fitness, island, generation "
+                                  f"and genome or params, got {sorted(map(str, m))}")
+        if not math.isfinite(check_float(m["fitness"], f"{where}.fitness")):
+            raise CheckpointError(f"{where}.fitness: expected a finite number (islands score "
+                                  f"their emigrants so), got {m['fitness']}")
+        if self._island(m["island"], f"{where}.island") != source:
+            raise CheckpointError(f"{where}.island: {m['island']}, but it is in island "
+                                  f"{source}'s entry")
+        check_int(m["generation"], f"{where}.generation", ge=0)
+        if check is not None:
+            check(m, where, source)
 
 
 __all__ = ["TOPOLOGIES", "MigrantPool", "emigrants", "immigrate", "migrant_kind"]

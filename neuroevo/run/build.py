@@ -31,7 +31,7 @@ from typing import IO, Any
 
 import torch
 
-from neuroevo.devices import resolve_device
+from neuroevo.devices import device_problem, resolve_device
 from neuroevo.errors import ConfigError
 from neuroevo.loop import GenerationStats, Reporter
 from neuroevo.loop.confirm import ProofRecord
@@ -134,30 +134,10 @@ def usable_device(spec: str | torch.device | None, *, source: str = "--device") 
     """
     if spec is None:
         return resolve_device(None)
-    try:
-        dev = torch.device(spec)
-    except (RuntimeError, TypeError, ValueError):
-        raise ConfigError(f"{source} {spec!r}: not a torch device; use cpu, cuda, cuda:N "
-                          "or mps") from None
-    if dev.type == "cpu":
-        return dev
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            why = ("this torch is a CPU-only build" if torch.version.cuda is None
-                   else "no CUDA GPU is visible")
-            raise ConfigError(f"{source} {spec!r}: {why}; use --device cpu (or install a CUDA "
-                              "build of torch on a machine with a GPU)")
-        count = torch.cuda.device_count()
-        if dev.index is not None and dev.index >= count:
-            raise ConfigError(f"{source} {spec!r}: there are {count} CUDA device(s); use "
-                              f"cuda:0 ... cuda:{count - 1}")
-        return dev
-    if dev.type == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            raise ConfigError(f"{source} {spec!r}: MPS is not available here; use --device cpu")
-        return dev
-    raise ConfigError(f"{source} {spec!r}: neuroevo runs on cpu, cuda or mps; use one of those")
+    problem = device_problem(spec, cpu="--device cpu")
+    if problem is not None:
+        raise ConfigError(f"{source} {spec!r}: {problem}")
+    return torch.device(spec)
 
 
 def build(
