@@ -24,9 +24,10 @@ def genome_config(strategy: Any) -> Any:
 
 
 class BestGenomeReporter(Reporter):
-    """Base of the reporters that use the best NEAT genome when the run ends: keeps the
-    strategy and task from ``on_start``, an ``out_dir`` and a list of ``notes`` (a line for
-    each thing that could not be done, shared with the run folder's summary)."""
+    """Base of the reporters that use the best candidate when the run ends (a NEAT genome,
+    or the parameter vector of GA, PSO, SA or a gradient baseline): keeps the strategy and
+    task from ``on_start``, an ``out_dir`` and a list of ``notes`` (a line for each thing
+    that could not be done, shared with the run folder's summary)."""
 
     def __init__(self, out_dir: str | os.PathLike[str], *, notes: list[str] | None = None) -> None:
         self.out_dir = Path(out_dir)
@@ -45,6 +46,18 @@ class BestGenomeReporter(Reporter):
         if best is None or gc is None or not hasattr(best, "connections"):
             return None
         return best, gc
+
+    def best_parameters(self, result: Any) -> tuple[Any, Any] | None:
+        """``(module, best parameter vector [n_params])`` of a strategy over flat parameter
+        vectors (its ``module`` and ``best``: GA, PSO, SA, gradient), else ``None``."""
+        import torch
+        from torch import nn
+
+        strategy = result.strategy or self._strategy
+        module, best = getattr(strategy, "module", None), getattr(strategy, "best", None)
+        if not isinstance(module, nn.Module) or not isinstance(best, torch.Tensor):
+            return None
+        return module, best.detach().reshape(-1)
 
 
 class BestGenomeWriter(Reporter):

@@ -1,9 +1,12 @@
-"""A drawing of the best genome at the end of a run: ``<out_dir>/best_genome.svg``.
+"""A drawing of the best candidate at the end of a run: ``<out_dir>/best_genome.svg``.
 
 Drawn with graphviz (:func:`neuroevo.viz.draw.draw_genome`), its inputs and outputs named
 after the task (:func:`task_io_names`); when the ``dot`` program is missing the DOT source
 ``best_genome.gv`` is written instead and a note says so, and without the graphviz Python
-package a note says what to install.
+package a note says what to install. A strategy over flat parameter vectors (GA, PSO, SA,
+gradient) has no genome: its network with the best parameters is drawn to
+``best_params.svg`` (:func:`neuroevo.viz.draw_params.draw_parameters`), or a note says why
+it cannot be (a module that is not a stack of linear layers).
 
 Example::
 
@@ -49,7 +52,7 @@ def task_io_names(task: Any) -> tuple[Sequence[str] | None, Sequence[str] | None
 
 
 class GenomeDrawing(BestGenomeReporter):
-    """Draw the best genome at the end of the run (NEAT strategies only).
+    """Draw the best genome at the end of the run, or the best parameters' network.
 
     ``node_names``: labels (``{-1: "x", 0: "y"}``); default: the task's input and output
     names (:func:`task_io_names`). ``notes``: a list that gets a line for each thing that
@@ -62,27 +65,42 @@ class GenomeDrawing(BestGenomeReporter):
         self.node_names = node_names
 
     def on_end(self, result: Any) -> None:
-        found = self.best_genome(result)
-        if found is None:
+        found, vector = self.best_genome(result), self.best_parameters(result)
+        if found is None and vector is None:
             return
-        best, gc = found
         try:
             from neuroevo.viz.draw import DotMissingWarning, draw_genome, io_names
+            from neuroevo.viz.draw_params import draw_parameters
         except ImportError as e:  # graphviz (Python) not installed
             self.notes.append(f"no drawing: {e} (pip install 'neuroevo[viz]')")
             return
-        names = self.node_names
-        if names is None:
-            names = io_names(gc, *task_io_names(self._task))
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DotMissingWarning)
-            draw_genome(best, gc, node_names=names, filename=self.out_dir / "best_genome.svg")
+            if found is not None:
+                best, gc = found
+                names = self.node_names
+                if names is None:
+                    names = io_names(gc, *task_io_names(self._task))
+                draw_genome(best, gc, node_names=names,
+                            filename=self.out_dir / "best_genome.svg")
+            else:
+                self._draw_parameters(draw_parameters, *vector)
         for w in caught:
             if issubclass(w.category, DotMissingWarning):
                 self.notes.append(str(w.message))
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+    def _draw_parameters(self, draw: Any, module: Any, params: Any) -> None:
+        from neuroevo.errors import StrategyError
+
+        inputs, outputs = task_io_names(self._task)
+        try:
+            draw(module, params, input_names=inputs, output_names=outputs,
+                 filename=self.out_dir / "best_params.svg")
+        except StrategyError as e:
+            self.notes.append(f"no drawing of best_params.json: {e}")
 
 
 __all__ = ["GenomeDrawing", "task_io_names"]

@@ -89,6 +89,11 @@ def draw_command(path: str | os.PathLike[str], *, config: str | os.PathLike[str]
     Inputs and outputs are named after the run's task (rebuilt from ``<run>/experiment/``,
     as the run's own drawing names them: :func:`neuroevo.reporting.drawing.task_io_names`);
     without it, by their keys.
+
+    A run of GA, PSO, SA or a gradient baseline holds ``best_params.json`` instead (a
+    parameter vector, no genome): its network, rebuilt from ``<run>/experiment/``, is drawn
+    with those weights (:func:`neuroevo.viz.draw_params.draw_parameters`) to
+    ``best_params.svg``; ``config``, ``show_disabled`` and ``prune`` do not apply to it.
     """
     from neuroevo.config import load_config
     from neuroevo.io.genome_json import load_genome
@@ -101,8 +106,13 @@ def draw_command(path: str | os.PathLike[str], *, config: str | os.PathLike[str]
 
     p = Path(path)
     genome_file = p / "best_genome.json" if p.is_dir() else p
+    params_file = p / "best_params.json" if p.is_dir() else p
+    if p.name == "best_params.json" or (not genome_file.is_file() and params_file.is_file()):
+        return _draw_params(params_file, out=out, fmt=fmt)
     if not genome_file.is_file():
-        raise CheckpointError(f"{genome_file}: no such genome file")
+        raise CheckpointError(f"{genome_file}: no such genome file"
+                              + (" (nor best_params.json); give a run folder or a genome file"
+                                 if p.is_dir() else ""))
     ini = Path(config) if config is not None else _find_ini(genome_file.parent)
     cfg = load_config(ini)
     genome = load_genome(genome_file, cfg.genome_config)
@@ -111,6 +121,39 @@ def draw_command(path: str | os.PathLike[str], *, config: str | os.PathLike[str]
     dot = draw_genome(genome, cfg, node_names=names, prune=prune, show_disabled=show_disabled,
                       fmt=fmt)
     target = Path(out) if out is not None else genome_file.with_suffix(f".{fmt}")
+    return render(dot, target, fmt)
+
+
+def _draw_params(params_file: Path, *, out: str | os.PathLike[str] | None, fmt: str) -> Path:
+    """Draw the network of a ``best_params.json`` (see :func:`draw_command`)."""
+    from neuroevo.errors import StrategyError
+    from neuroevo.reporting.drawing import task_io_names
+    from neuroevo.reporting.fitness_plots import plot_title
+    from neuroevo.run.results import read_best_params
+
+    try:
+        from neuroevo.viz.draw import render
+        from neuroevo.viz.draw_params import draw_parameters
+    except ImportError as e:
+        raise _needs_viz("draw", e) from None
+
+    params = read_best_params(params_file)
+    folder = params_file.parent
+    task, strategy = _run_objects(folder, strategy=True)
+    module = getattr(strategy, "module", None)
+    if module is None:
+        raise ConfigError(f"{params_file}: a parameter vector, not a genome, and its network "
+                          f"cannot be rebuilt without the run's experiment file in "
+                          f"{folder / 'experiment'} (and the task and strategy it names); "
+                          "draw a run folder of neuroevo run")
+    inputs, outputs = task_io_names(task)
+    try:
+        dot = draw_parameters(module, params, input_names=inputs, output_names=outputs, fmt=fmt,
+                              title=f"{plot_title(task, strategy)}: best parameters "
+                                    "(no genome: the network the strategy searched)")
+    except StrategyError as e:
+        raise ConfigError(f"{params_file}: {e}") from None
+    target = Path(out) if out is not None else params_file.with_suffix(f".{fmt}")
     return render(dot, target, fmt)
 
 
@@ -284,7 +327,8 @@ def resume_command(run_dir: str | os.PathLike[str] | None = None, *,
 
 def configure_draw(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``neuroevo draw PATH``."""
-    parser.add_argument("path", help="a genome JSON file or a run folder")
+    parser.add_argument("path", help="a run folder, a genome JSON file or a best_params.json "
+                        "(GA/PSO/SA/gradient runs: their network is drawn)")
     parser.add_argument("--config", default=None, help="neat-python INI file (default: the "
                         "run folder's experiment/*.ini)")
     parser.add_argument("--out", default=None, help="output file (default: next to the genome)")

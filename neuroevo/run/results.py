@@ -83,6 +83,27 @@ def write_results(folder: str | pathlib.Path, setup: Any, result: Result, *,
         atomic_write_text(folder / "best_params.json", dumps(data) + "\n")
 
 
+def read_best_params(path: str | pathlib.Path) -> torch.Tensor:
+    """The vector of a ``best_params.json`` (float64, ``[n_params]``); a file that is not one
+    raises :class:`~neuroevo.errors.CheckpointError` naming it.
+
+    Example::
+
+        theta = read_best_params("runs/cartpole_pso-seed1/best_params.json")
+    """
+    from neuroevo.errors import CheckpointError
+    from neuroevo.io.json_values import check_float_range, is_number, read_json_file
+
+    data = read_json_file(path, "parameter file")
+    params = data.get("params") if isinstance(data, dict) else None
+    if not isinstance(params, list) or not params or not all(map(is_number, params)):
+        raise CheckpointError(f"{path}: expected {{\"params\": [numbers ...]}} as neuroevo "
+                              "writes best_params.json; the file is damaged or not one")
+    for i, v in enumerate(params):
+        check_float_range(v, f"{path}: params[{i}]")
+    return torch.tensor(params, dtype=torch.float64)
+
+
 class ResultFiles(Reporter):
     """Write the result files (:func:`write_results`) when the run ends, however it ends.
 
@@ -99,4 +120,4 @@ class ResultFiles(Reporter):
         write_results(self.folder, self.setup, result, generation_limit=self.generation_limit)
 
 
-__all__ = ["ResultFiles", "dumps", "strict_json", "write_results"]
+__all__ = ["ResultFiles", "dumps", "read_best_params", "strict_json", "write_results"]

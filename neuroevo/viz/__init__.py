@@ -13,6 +13,7 @@ from neuroevo._lazy import lazy_getattr
 
 _NAMES = {
     "draw_genome": "neuroevo.viz.draw:draw_genome",
+    "draw_parameters": "neuroevo.viz.draw_params:draw_parameters",
     "DotMissingWarning": "neuroevo.viz.draw:DotMissingWarning",
     "plot_fitness": "neuroevo.viz.plots:plot_fitness",
     "plot_species": "neuroevo.viz.species_plot:plot_species",
