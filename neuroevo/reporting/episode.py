@@ -1,11 +1,14 @@
-"""For control tasks: one episode of the best genome, drawn at the end of a run.
+"""For control tasks: one episode of the best candidate, drawn at the end of a run.
 
 ``episode.png`` shows the environment's state over the episode (one trace per state
 variable, named by the environment class's ``state_labels``), the action taken at each
 step (named by its ``action_labels``) and the reward; ``episode_frames.png`` shows the
 cart-pole poses for CartPole. The episode is recorded by the task's ``record_episode``
-with the best genome compiled in float64 on the CPU; the network's outputs are recorded
-on the way and turned into actions by the task's own output-to-action mapping.
+with the best candidate in float64 on the CPU: NEAT's best genome compiled, or the network
+of GA, PSO, SA or a gradient baseline with its best parameter vector
+(:class:`~neuroevo.compile.params.ParameterPolicy`, as its rollouts ran it). The network's
+outputs are recorded on the way and turned into actions by the task's own
+output-to-action mapping.
 
 Only the episode's first :data:`RECORD_STEPS` steps are replayed and drawn (a double-pole
 winner balances for 100,000 steps: replaying them took minutes, and the picture was solid
@@ -21,6 +24,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import inspect
 import os
 from typing import IO, Any
@@ -82,7 +86,7 @@ def _actions(task: Any, recorder: OutputRecorder, steps: int) -> torch.Tensor | 
 
 
 class EpisodePlot(BestGenomeReporter):
-    """Record and draw one episode of the best genome at the end (NEAT on control tasks).
+    """Record and draw one episode of the best candidate at the end (control tasks).
 
     ``notes``: a list that gets a line when the episode cannot be recorded. ``max_steps``:
     the most steps replayed and drawn. ``stream``: where a replay of more than
@@ -95,27 +99,53 @@ class EpisodePlot(BestGenomeReporter):
         self.max_steps = max_steps
         self.stream = stream
 
+    def best_policy(self, result: Any) -> tuple[BatchedPolicy, str] | None:
+        """``(policy of the best candidate alone, in float64 on the CPU, what it is)``: NEAT's
+        best genome compiled, or a flat-vector strategy's module with its best parameters;
+        ``None`` for other strategies."""
+        found, vector = self.best_genome(result), self.best_parameters(result)
+        if found is not None:
+            from neuroevo.compile.population import compile_population
+
+            best, gc = found
+            return compile_population([best], gc, device="cpu", dtype=torch.float64,
+                                      recurrent=not gc.feed_forward), "best genome"
+        if vector is not None:
+            from neuroevo.compile.params import ParameterPolicy
+
+            module, params = vector
+            module = copy.deepcopy(module).to(device="cpu", dtype=torch.float64).eval()
+            return ParameterPolicy(module, params.to("cpu", torch.float64).reshape(1, -1),
+                                   num_inputs=getattr(self._task, "num_inputs", None),
+                                   num_outputs=getattr(self._task, "num_outputs", None)), \
+                "best parameters"
+        return None
+
     def on_end(self, result: Any) -> None:
-        task, found = self._task, self.best_genome(result)
-        if not callable(getattr(task, "record_episode", None)) or found is None:
+        task = self._task
+        if not callable(getattr(task, "record_episode", None)):
             return
-        best, gc = found
         try:
             from neuroevo.viz import plots
         except ImportError:  # matplotlib not installed; FitnessPlots notes it
             return
-        from neuroevo.compile.population import compile_population
         from neuroevo.envs.cartpole import CartPole
 
+        try:
+            found = self.best_policy(result)
+        except NeuroevoError as e:
+            self.notes.append(f"no episode plot: {e}")
+            return
+        if found is None:
+            return
+        policy, what = found
         limit = getattr(task, "max_steps", None)
         steps = self.max_steps if limit is None else min(self.max_steps, limit)
         if steps > SAY_STEPS and self.stream is not None:
-            print(f"episode.png: replaying the best genome for up to {steps:,} steps ...",
+            print(f"episode.png: replaying the {what} for up to {steps:,} steps ...",
                   file=self.stream, flush=True)
         try:
-            net = OutputRecorder(compile_population([best], gc, device="cpu",
-                                                    dtype=torch.float64,
-                                                    recurrent=not gc.feed_forward))
+            net = OutputRecorder(policy)
             if _takes_steps(task.record_episode):
                 states, rewards = task.record_episode(net, seed=0, steps=steps)
             else:  # a user's task written before steps= existed: its whole episode
@@ -137,7 +167,7 @@ class EpisodePlot(BestGenomeReporter):
             states, labels=list(labels) if labels is not None else None, rewards=rewards,
             actions=_actions(task, net, len(rewards)),
             action_labels=list(action_labels) if action_labels is not None else None,
-            title=f"{name}: best genome, {span}",
+            title=f"{name}: {what}, {span}",
             filename=self.out_dir / "episode.png")
         if env is not None and issubclass(env, CartPole):
             plots.plot_cartpole_frames(states, every=max(1, len(rewards) // 25),
