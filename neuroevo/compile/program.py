@@ -216,6 +216,7 @@ def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: in
     shift_t = torch.tensor(shift or [0], **long)
 
     def remap(rows: Tensor) -> Tensor:
+        rows = rows.contiguous()  # searchsorted warns (and copies) on a strided view
         lv = torch.searchsorted(starts_t, rows, right=True).clamp(min=1) - 1
         node_row = rows + shift_t[lv]
         return torch.where(rows == 0, 0, torch.where(rows >= input_row,
