@@ -18,7 +18,7 @@ _NAMES = {
     "plot_fitness": "neuroevo.viz.plots:plot_fitness",
     "plot_species": "neuroevo.viz.species_plot:plot_species",
     "plot_episode": "neuroevo.viz.plots:plot_episode",
-    "plot_cartpole_frames": "neuroevo.viz.plots:plot_cartpole_frames",
+    "plot_cartpole_frames": "neuroevo.viz.cartpole_frames:plot_cartpole_frames",
 }
 
 __getattr__ = lazy_getattr(__name__, _NAMES, globals())

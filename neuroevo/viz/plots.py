@@ -10,8 +10,8 @@ the Agg canvas).
 * :func:`plot_species` -- species sizes per generation, stacked
   (:mod:`neuroevo.viz.species_plot`, imported here too);
 * :func:`plot_episode` -- state traces, actions and rewards of one control episode;
-* :func:`plot_cartpole_frames` -- a film strip of cart-pole poses (gymnasium's state layout
-  ``[x, x_dot, theta, theta_dot]``, pole half-length 0.5 as in gymnasium's CartPole).
+* :func:`plot_cartpole_frames` -- a film strip of cart-pole poses, one panel each
+  (:mod:`neuroevo.viz.cartpole_frames`, imported here too).
 
 The fitness plot reads at a glance from 1 to 10,000 generations: the x ticks are integers;
 a run of one generation shows markers and an error bar; a history longer than
@@ -33,10 +33,10 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from neuroevo.viz.cartpole_frames import plot_cartpole_frames
 from neuroevo.viz.figure import MAX_POINTS, integer_axis, save_figure
 from neuroevo.viz.species_plot import plot_species, species_colours
 
@@ -236,42 +236,6 @@ def plot_episode(states: Any, *, labels: Sequence[str] | None = None, dt: float 
                         + (f" ({step} steps a point)" if step > 1 else ""))
     fig.align_ylabels(list(axes))
     fig.suptitle(title or f"episode ({len(rows)} steps)")
-    if filename is not None:
-        save_figure(fig, filename)
-    return fig
-
-
-def plot_cartpole_frames(states: Any, *, every: int = 10, pole_length: float = 1.0,
-                         filename: str | os.PathLike[str] | None = None) -> Figure:
-    """Cart-pole poses every ``every`` steps, overlaid with fading colours.
-
-    ``states`` rows are ``[x, x_dot, theta, theta_dot]`` (gymnasium's CartPole layout);
-    ``pole_length`` is the full length (gymnasium: 2 x half-length 0.5).
-
-    Example::
-
-        plot_cartpole_frames(states, every=20, filename="cartpole.png")
-    """
-    import matplotlib.patches
-
-    rows = _as_rows(states)[::max(1, every)]
-    fig = Figure(figsize=(7.0, 2.6))
-    ax = fig.subplots()
-    cmap = matplotlib.colormaps["viridis"]
-    for j, r in enumerate(rows):
-        x, theta = r[0], r[2]
-        c = cmap(j / max(1, len(rows) - 1))
-        ax.add_patch(matplotlib.patches.Rectangle((x - 0.25, -0.075), 0.5, 0.15, color=c,
-                                                  alpha=0.6))
-        ax.plot([x, x + pole_length * math.sin(theta)], [0.075, 0.075 + pole_length *
-                                                          math.cos(theta)], color=c, linewidth=2)
-    ax.axhline(-0.075, color="grey", linewidth=0.8)
-    ax.set_xlim(-2.4 - 0.3, 2.4 + 0.3)  # gymnasium's x_threshold = 2.4
-    ax.set_ylim(-0.3, pole_length + 0.3)
-    ax.set_aspect("equal")
-    ax.set_xlabel("cart position x")
-    ax.set_yticks([])
-    ax.set_title(f"cart-pole, every {every} steps (dark = early, yellow = late)")
     if filename is not None:
         save_figure(fig, filename)
     return fig
