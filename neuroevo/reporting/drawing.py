@@ -30,24 +30,32 @@ def task_io_names(task: Any) -> tuple[Sequence[str] | None, Sequence[str] | None
     """``(input names, output names)`` of a task, ``None`` where it has none.
 
     A task's own ``input_names``/``output_names`` come first. A control task without them
-    is named by its environment class: ``observation_labels`` for the inputs, and
-    ``action_labels`` for the outputs when there is one output per label (``argmax`` on a
-    discrete environment, or one output per action column of a continuous one).
+    is named by its environment class (a gymnasium environment, ``"gym:<id>"``, by
+    :func:`neuroevo.envs.gym_labels.gym_labels`): ``observation_labels`` for the inputs,
+    and ``action_labels`` for the outputs when there is one output per label (``argmax`` on
+    a discrete environment, or one output per action column of a continuous one).
 
     Example::
 
         task_io_names(ne.tasks.XOR())      # (("a", "b"), ("a xor b",))
     """
+    from neuroevo.envs.gym_labels import gym_labels
+
     inputs = getattr(task, "input_names", None)
     outputs = getattr(task, "output_names", None)
     env = env_class_of(task)
     if env is not None:
-        if inputs is None:
-            inputs = getattr(env, "observation_labels", None)
-        labels = getattr(env, "action_labels", None)
-        if outputs is None and labels is not None \
-                and len(labels) == getattr(task, "num_outputs", -1):
-            outputs = labels
+        observations, actions = (getattr(env, "observation_labels", None),
+                                 getattr(env, "action_labels", None))
+    else:
+        observations, actions = gym_labels(getattr(task, "env_name", None),
+                                           getattr(task, "env_kwargs", None))
+    if inputs is None and observations is not None \
+            and len(observations) == getattr(task, "num_inputs", len(observations)):
+        inputs = observations
+    if outputs is None and actions is not None \
+            and len(actions) == getattr(task, "num_outputs", -1):
+        outputs = actions
     return inputs, outputs
 
 
