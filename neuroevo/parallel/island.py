@@ -42,7 +42,7 @@ from neuroevo.errors import CheckpointError, TaskError
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
 from neuroevo.io.json_values import is_int, short
 from neuroevo.io.state_checks import check_float, check_int, describe, expect_dict, field, \
-    get_bool, get_int
+    get_bool, get_int, is_scalar_data
 from neuroevo.parallel.migration import emigrants, immigrate
 
 FORMAT = "neuroevo.island"
@@ -169,9 +169,11 @@ class Island:
             raise CheckpointError(f"{where}: not the checkpoint of island {self.index} "
                                   f"(format {short(loop.get('format'))}, island "
                                   f"{short(loop.get('island'))})")
-        if loop.get("settings") != self.settings.shared():
+        saved = field(loop, "settings", where)
+        if not isinstance(saved, dict) or not all(is_scalar_data(v) for v in saved.values()) \
+                or saved != self.settings.shared():
             raise CheckpointError(
-                f"{where}.settings: saved with island settings {short(loop.get('settings'))}, "
+                f"{where}.settings: saved with island settings {short(saved)}, "
                 f"this run has {self.settings.shared()}; resume with the same islands, "
                 "interval, migrants, seed and topology")
         unknown = set(loop) - set(LOOP_FIELDS)

@@ -96,6 +96,8 @@ CASES = [
     ("island as true", "pso", "island-1.ckpt", _set("loop", "island", value=True), "loop"),
     ("settings as a list", "pso", "island-1.ckpt", _set("loop", "settings", value=[1, 2]),
      "loop.settings"),
+    ("a setting as a tensor", "pso", "island-1.ckpt",
+     _set("loop", "settings", "seed", value=torch.tensor([4, 4])), "loop.settings"),
     ("loop state a list", "pso", "island-1.ckpt", _set("loop", value=[1]), "loop"),
     ("history missing", "pso", "island-1.ckpt", _drop("loop", "history"), "'history'"),
     ("history an object", "pso", "island-1.ckpt", _set("loop", "history", value={"a": 1}),

@@ -137,6 +137,15 @@ CASES = [
     ("best fitness nan", _set("best_fitness", value=NAN), "strategy.best_fitness"),
     ("best fitness inf", _set("best_fitness", value=INF), "strategy.best_fitness"),
     ("a best fitness without a best genome", _set("best", value=None), "strategy.best_fitness"),
+    ("best genome innovation past the counter", lambda s: s["best"]["conns"].update(
+        {"col.innovation": s["best"]["conns"]["col.innovation"] + 2**40}), "strategy.tracker"),
+    ("representative id past next_gid", lambda s: s["species"]["reps"].update(
+        gid=s["species"]["reps"]["gid"] + 2**40), "strategy.next_gid"),
+    ("an unknown field", _set("zz", value=1), "strategy: unknown fields ['zz']"),
+    ("an unknown population field", _set("population", "zz", value=1),
+     "strategy.population: unknown fields"),
+    ("an unknown species field", _set("species", "zz", value=1), "strategy.species: unknown"),
+    ("an unknown tracker field", _set("tracker", "zz", value=1), "strategy.tracker: unknown"),
     ("best genome weights inf", lambda s: s["best"]["conns"].update(
         {"col.weight": torch.full_like(s["best"]["conns"]["col.weight"], INF)}),
      "strategy.best.conns.weight"),

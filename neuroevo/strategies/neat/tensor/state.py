@@ -36,6 +36,14 @@ COUNTER_LIMIT = 1 << 53
 TRACKER_KINDS = ("initial_connection", "add_connection", "add_node_in", "add_node_out", "split")
 
 
+def only_fields(d: dict[Any, Any], names: tuple[str, ...], where: str) -> None:
+    """CheckpointError when ``d`` has a field the engine never writes there."""
+    unknown = sorted(map(str, set(d) - set(names)))
+    if unknown:
+        raise CheckpointError(f"{where}: unknown fields {unknown}; the checkpoint is of "
+                              "another version of neuroevo, or was altered")
+
+
 def _table_state(t: GeneTable) -> dict[str, Tensor]:
     return {"key": t.key, **{f"col.{n}": c for n, c in t.cols.items()}}
 
@@ -122,6 +130,7 @@ def genomes_from_state(d: Any, where: str, spec: GenomeSpec, dtype: torch.dtype,
                        device) -> Genomes:
     """A :class:`Genomes` from :func:`genomes_state`'s output, checked against ``spec``."""
     d = expect_dict(d, where)
+    only_fields(d, ("gid", "nodes", "conns"), where)
     gid = _tensor(field(d, "gid", where), f"{where}.gid", torch.int64)
     if gid.dim() != 1 or gid.numel() == 0 or gid.unique().numel() != gid.numel() or \
             bool(((gid < 0) | (gid >= COUNTER_LIMIT)).any()):
@@ -179,6 +188,8 @@ def species_from_state(d: Any, where: str, spec: GenomeSpec, dtype: torch.dtype,
     """A :class:`SpeciesTable` from :func:`species_state`'s output; creation and improvement
     generations lie in ``0 .. generation``, fitness figures are finite or null."""
     d = expect_dict(d, where)
+    only_fields(d, ("key", "created", "last_improved", "best", "fitness", "adjusted_fitness",
+                    "reps", "next_key"), where)
     lists = {}
     for name in ("key", "created", "last_improved", "best", "fitness", "adjusted_fitness"):
         v = field(d, name, where)
@@ -226,6 +237,8 @@ def tracker_from_state(d: Any, where: str, device) -> InnovationTracker:
     :data:`INNOVATION_LIMIT`, the generation's table of known kinds with numbers the
     counters have given."""
     d = expect_dict(d, where)
+    only_fields(d, ("global_counter", "next_node_key", "same_split_same_node", "generation"),
+                where)
     next_node = bounded_int(field(d, "next_node_key", where), f"{where}.next_node_key", 0,
                          NODE_KEY_LIMIT)
     counter = bounded_int(field(d, "global_counter", where), f"{where}.global_counter", 0,
@@ -265,6 +278,6 @@ def check_counters(tracker: InnovationTracker, genomes: list[Genomes], where: st
                               f"(node {top_node}, innovation {top_innov})")
 
 
-__all__ = ["COUNTER_LIMIT", "bounded_int", "check_counters", "genomes_state", "genomes_from_state",
-           "member_species_from_state", "species_state", "species_from_state",
-           "tracker_from_state", "value_range"]
+__all__ = ["COUNTER_LIMIT", "bounded_int", "check_counters", "genomes_from_state",
+           "genomes_state", "member_species_from_state", "only_fields", "species_from_state",
+           "species_state", "tracker_from_state", "value_range"]

@@ -50,6 +50,11 @@ from neuroevo.strategies.neat.tensor.structure import Mutator
 Tensor = torch.Tensor
 
 
+#: the fields of :meth:`TensorNEAT.state_dict`
+STATE_FIELDS = ("strategy", "generation", "next_gid", "population", "member_species", "species",
+                "tracker", "generator", "best", "best_fitness")
+
+
 class TensorNEAT(Strategy):
     """NEAT on tensors: the same INI file and algorithm as :class:`~neuroevo.NEAT`.
 
@@ -229,7 +234,8 @@ class TensorNEAT(Strategy):
     # --- checkpoints -----------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """Tensors and numbers: population, species, tracker, random state, best."""
+        """Tensors and numbers: population, species, tracker, random state, best
+        (:data:`STATE_FIELDS`)."""
         return {
             "strategy": self.name, "generation": self.generation, "next_gid": self.next_gid,
             "population": st.genomes_state(self._pop()),
@@ -255,9 +261,10 @@ class TensorNEAT(Strategy):
             raise CheckpointError(f"{where}.strategy: not a {self.name!r} state "
                                   f"(strategy {state.get('strategy')!r}); resume with the "
                                   "strategy the run used")
+        st.only_fields(state, STATE_FIELDS, where)
         dev, dt = self.device, self.gene_dtype
-        generation = st.bounded_int(field(state, "generation", where), f"{where}.generation", 0,
-                                 st.COUNTER_LIMIT)
+        generation = st.bounded_int(field(state, "generation", where), f"{where}.generation",
+                                    0, st.COUNTER_LIMIT)
         pop = st.genomes_from_state(field(state, "population", where), f"{where}.population",
                                     self.spec, dt, dev)
         species = st.species_from_state(field(state, "species", where), f"{where}.species",
@@ -266,18 +273,19 @@ class TensorNEAT(Strategy):
                                               f"{where}.member_species", len(pop),
                                               len(species), dev)
         tracker = st.tracker_from_state(field(state, "tracker", where), f"{where}.tracker", dev)
-        st.check_counters(tracker, [pop] + ([species.reps] if species.reps is not None else []),
-                          f"{where}.tracker")
         generator = restored_generator(field(state, "generator", where), f"{where}.generator",
                                        like=torch.Generator(device=dev))
-        next_gid = st.bounded_int(field(state, "next_gid", where), f"{where}.next_gid",
-                               int(pop.gid.max()) + 1, st.COUNTER_LIMIT)
         best_fitness = get_float(state, "best_fitness", where)
         best = field(state, "best", where)
         best_row = None if best is None else st.genomes_from_state(best, f"{where}.best",
                                                                   self.spec, dt, dev)
         if best_row is not None and len(best_row) != 1:
             raise CheckpointError(f"{where}.best: expected one genome, got {len(best_row)}")
+        # every genome the state holds was numbered by its counters
+        held = [g for g in (pop, species.reps, best_row) if g is not None]
+        st.check_counters(tracker, held, f"{where}.tracker")
+        next_gid = st.bounded_int(field(state, "next_gid", where), f"{where}.next_gid",
+                                  max(int(g.gid.max()) for g in held) + 1, st.COUNTER_LIMIT)
         # tell() refuses non-finite fitness, so the best so far is -inf only before any
         if math.isnan(best_fitness) or best_fitness == float("inf") or \
                 (best_row is None) != (best_fitness == float("-inf")):
