@@ -71,7 +71,8 @@ def plot_fitness(history: Sequence[Any], *, x: str = "generation", title: str | 
 
     ``threshold``: the task's fitness threshold, drawn as a horizontal line (``None``: none).
     "best" (this generation's best, red, on top, with markers for short runs) is drawn over
-    "best so far" (a wide pale step line), so both stay visible where they coincide.
+    "best so far" (a wide pale step line), so both stay visible where they coincide. The
+    legend stands right of the axes, off the data.
 
     Example::
 
@@ -81,7 +82,7 @@ def plot_fitness(history: Sequence[Any], *, x: str = "generation", title: str | 
     if x not in ("generation", "evaluations"):
         raise ValueError(f"plot_fitness: x must be 'generation' or 'evaluations', got {x!r}")
     rows = _rows(history)
-    fig = Figure(figsize=(6.4, 4.0))
+    fig = Figure(figsize=(7.6, 4.0))
     ax = fig.subplots()
     xs: list[float] = []
     if rows:
@@ -110,8 +111,8 @@ def plot_fitness(history: Sequence[Any], *, x: str = "generation", title: str | 
     if threshold is not None and math.isfinite(threshold):
         ax.axhline(threshold, color="#2ca02c", linestyle="--", linewidth=1.2, zorder=5,
                    label=f"threshold ({threshold:g})")
-    if ax.get_lines() or ax.collections:
-        ax.legend(loc="best", fontsize=8)
+    if ax.get_lines() or ax.collections:  # beside the axes: it never covers the data
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     integer_axis(ax, rows[0][x] if rows else None, rows[-1][x] if rows else None)
     ax.set_xlabel("generation" if x == "generation" else "fitness evaluations")
     ax.set_ylabel("fitness")

@@ -1,9 +1,11 @@
 """Species sizes per generation, stacked, readable from 1 to 10,000 generations.
 
 The data is what :class:`neuroevo.reporting.stats.StatsWriter` records in the run folder:
-``[{"generation": g, "sizes": {species_id: n}}, ...]``. Every species has its own colour
-(a colormap sampled once per species, so colours never repeat), the largest few are named
-in a legend, and long runs are thinned to about :data:`~neuroevo.viz.figure.MAX_POINTS`
+``[{"generation": g, "sizes": {species_id: n}}, ...]``. The legend explains every colour
+drawn: up to :data:`LABELLED_SPECIES` species, the largest at their peak, are listed, each
+in a style of its own (:func:`species_styles`: 18 distinct colours, then the same with
+hatching); any others are drawn in one grey that the legend's last entry names ("+N more
+species"). Long runs are thinned to about :data:`~neuroevo.viz.figure.MAX_POINTS`
 generations.
 
 Example::
@@ -22,13 +24,37 @@ from typing import Any, NamedTuple
 import matplotlib
 import numpy as np
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from neuroevo.viz.figure import MAX_POINTS, integer_axis, save_figure
 
-#: the species plot's legend names this many species, the largest at their peak
-LABELLED_SPECIES = 8
+#: the species plot's legend lists at most this many species, the largest at their peak
+LABELLED_SPECIES = 30
+#: hatchings that extend the colours to more styles (none first)
+HATCHES = ("", "////", "xxx")
+#: the colour of the species the legend does not list
+OTHERS = "#b0b0b0"
+#: legend entries per column
+LEGEND_ROWS = 16
+
+
+def species_styles(n: int) -> list[tuple[tuple[float, float, float, float], str]]:
+    """``n`` different ``(colour, hatch)`` styles (at most ``18 * len(HATCHES)``): matplotlib's
+    ``tab20`` colours without its greys (kept for the unlisted species), the ten dark ones
+    first, then the light ones, so neighbours differ in hue; then again with each hatch.
+
+    Example::
+
+        species_styles(20)[19]    # (an RGBA tuple, "////")
+    """
+    tab20 = matplotlib.colormaps["tab20"]
+    order = [i for i in (*range(0, 20, 2), *range(1, 20, 2)) if i not in (14, 15)]
+    styles = [(tuple(float(c) for c in tab20(i)), hatch) for hatch in HATCHES for i in order]
+    if n > len(styles):
+        raise ValueError(f"species_styles: at most {len(styles)} distinct styles, asked {n}")
+    return styles[:n]
 
 
 def species_colours(n: int) -> list[tuple[float, float, float, float]]:
@@ -92,9 +118,10 @@ def plot_species(species_history: Sequence[Mapping[str, Any]], *,
     species rows of other generations are left out, so the x axis is exactly the run
     (:class:`~neuroevo.reporting.stats.StatsWriter` also records the population made after
     the last generation, which was never evaluated). Each species has its own colour
-    and is drawn over its lifetime only. The legend names the ``labelled`` largest (at their
-    peak), drawn in matplotlib's ``tab10`` colours; when there are more species, the others
-    take pale colours of :func:`species_colours`.
+    and is drawn over its lifetime only. The legend lists the ``labelled`` largest (at their
+    peak; at most ``18 * len(HATCHES)``), each in a style of its own
+    (:func:`species_styles`); when there are more species, the others are drawn in one grey
+    and the legend's last entry says how many ("+N more species").
 
     Example::
 
@@ -104,43 +131,54 @@ def plot_species(species_history: Sequence[Mapping[str, Any]], *,
     st = _species_table(species_history, generations, max_points)
     fig = Figure(figsize=(7.4, 4.0))
     ax = fig.subplots()
+    labelled = max(0, min(labelled, len(HATCHES) * 18))
     largest = sorted(range(len(st.ids)), key=lambda i: (-int(st.peaks[i]), st.ids[i]))[:labelled]
-    shown = set(largest)
-    colours = species_colours(len(st.ids))
-    if len(st.ids) > len(largest):  # the unnamed species fade into the background
-        colours = [tuple(0.45 * c + 0.55 for c in rgba[:3]) + (1.0,) for rgba in colours]
-    tab10 = matplotlib.colormaps["tab10"]
-    for k, i in enumerate(largest[:10]):  # the named ones get strong, distinct colours
-        colours[i] = tuple(float(c) for c in tab10(k))
+    listed = sorted(largest)  # styles in id order: neighbours in the stack differ
+    style = dict(zip(listed, species_styles(len(listed))))
+    others = (to_rgba(OTHERS), "")
+
+    def look(i: int) -> tuple[tuple[float, ...], str]:
+        return style.get(i, others)
+
     drawn: list[int] = []
     if len(st.gens) == 1:  # one generation: a stacked bar
         drawn = [i for i in range(len(st.ids)) if st.sizes[i, 0]]
         heights = [int(st.sizes[i, 0]) for i in drawn]
-        ax.bar([st.gens[0]] * len(drawn), heights, width=0.6,
-               bottom=np.cumsum([0] + heights)[:-1], color=[colours[i] for i in drawn],
-               edgecolor="white", linewidth=0.3)
+        bars = ax.bar([st.gens[0]] * len(drawn), heights, width=0.6,
+                      bottom=np.cumsum([0] + heights)[:-1], color=[look(i)[0] for i in drawn],
+                      edgecolor="white", linewidth=0.3)
+        for bar, i in zip(bars, drawn):
+            bar.set_hatch(look(i)[1])
     elif st.gens:
         tops = np.cumsum(st.sizes, axis=0)
-        polygons = []
+        groups: dict[str, tuple[list[np.ndarray], list[Any]]] = {}
         for i in range(len(st.ids)):
             alive = np.flatnonzero(st.sizes[i])
             if alive.size == 0:
                 continue
             a, b = max(alive[0] - 1, 0), min(alive[-1] + 2, len(st.xs))  # taper to 0 at the ends
             x, top = st.xs[a:b], tops[i, a:b]
+            colour, hatch = look(i)
+            polygons, colours = groups.setdefault(hatch, ([], []))
             polygons.append(np.r_[np.c_[x, top], np.c_[x, top - st.sizes[i, a:b]][::-1]])
+            colours.append(colour)
             drawn.append(i)
-        ax.add_collection(PolyCollection(polygons, facecolors=[colours[i] for i in drawn],
-                                         edgecolors="white",
-                                         linewidths=0.2 if len(drawn) <= 100 else 0.0))
+        for hatch, (polygons, colours) in groups.items():  # a collection has one hatch
+            ax.add_collection(PolyCollection(polygons, facecolors=colours, edgecolors="white",
+                                             hatch=hatch or None,
+                                             linewidths=0.2 if len(drawn) <= 100 else 0.0))
         ax.set_ylim(0, max(1, int(tops[-1].max())) * 1.03)
-    named = [i for i in sorted(shown) if i in set(drawn)]
-    if named:
-        many = len(st.ids) > len(named)
-        ax.legend([Patch(color=colours[i]) for i in named],
-                  [f"species {st.ids[i]} (peak {int(st.peaks[i])})" for i in named],
-                  loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False,
-                  title=f"largest {len(named)} of {len(st.ids)}" if many else None,
+    named = [i for i in listed if i in set(drawn)]
+    handles = [Patch(facecolor=look(i)[0], hatch=look(i)[1], edgecolor="white") for i in named]
+    texts = [f"species {st.ids[i]} (peak {int(st.peaks[i])})" for i in named]
+    unlisted = len(set(drawn) - set(named))
+    if unlisted:
+        handles.append(Patch(facecolor=OTHERS, edgecolor="white"))
+        texts.append(f"+{unlisted} more species")
+    if handles:
+        ax.legend(handles, texts, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
+                  frameon=False, ncols=math.ceil(len(handles) / LEGEND_ROWS),
+                  title=f"largest {len(named)} of {len(drawn)}" if unlisted else None,
                   title_fontsize=7)
     integer_axis(ax, st.gens[0] if st.gens else None, st.gens[-1] if st.gens else None)
     ax.set_xlabel("generation")
@@ -152,4 +190,5 @@ def plot_species(species_history: Sequence[Mapping[str, Any]], *,
     return fig
 
 
-__all__ = ["plot_species", "species_colours", "LABELLED_SPECIES"]
+__all__ = ["plot_species", "species_colours", "species_styles", "LABELLED_SPECIES", "HATCHES",
+           "OTHERS"]

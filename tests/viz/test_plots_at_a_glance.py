@@ -2,7 +2,8 @@
 
 Integer generation ticks, a visible single generation, the task's threshold, "best" drawn
 over "best so far", long histories thinned, species plots over exactly the run's
-generations with one colour per species and a legend of the largest.
+generations with a style per listed species and every colour explained by the legend, and
+legends beside the data rather than over it.
 """
 
 from __future__ import annotations
@@ -114,17 +115,47 @@ def test_species_plot_of_one_generation_is_a_bar():
     assert _visible_ticks(ax) == [0]
 
 
-def test_many_species_have_distinct_colours_and_a_legend_of_the_largest():
+def _styles_drawn(ax):
+    """``{(face colour, hatch)}`` of every species band drawn."""
+    return {(tuple(round(float(c), 6) for c in fc), coll.get_hatch() or "")
+            for coll in ax.collections for fc in coll.get_facecolors()}
+
+
+def _styles_listed(legend):
+    return [(tuple(round(float(c), 6) for c in h.get_facecolor()), h.get_hatch() or "")
+            for h in legend.legend_handles]
+
+
+def test_22_species_each_in_a_style_of_its_own_all_in_the_legend():
+    n = 22
+    rows = [{"generation": g, "sizes": {str(s): s for s in range(1, n + 1)}} for g in range(5)]
+    ax = plot_species(rows, generations=range(5)).axes[0]
+    drawn, listed = _styles_drawn(ax), _styles_listed(ax.get_legend())
+    assert len(drawn) == n and len(listed) == n and set(listed) == drawn
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(texts) == sorted(f"species {s} (peak {s})" for s in range(1, n + 1))
+
+
+def test_species_beyond_the_legend_are_one_grey_that_it_counts():
     n = 25
     rows = [{"generation": g, "sizes": {str(s): s if s != 13 else 100 for s in range(1, n + 1)}}
             for g in range(5)]
     ax = plot_species(rows, generations=range(5), labelled=6).axes[0]
-    faces = [tuple(round(float(c), 6) for c in fc) for coll in ax.collections
-             for fc in coll.get_facecolors()]
-    assert len(faces) == n and len(set(faces)) == n
     legend = ax.get_legend()
     texts = [t.get_text() for t in legend.get_texts()]
-    assert len(texts) == 6
+    assert len(texts) == 7 and texts[-1] == "+19 more species"
     assert "species 13 (peak 100)" in texts  # the largest is named
     assert {f"species {s} (peak {s})" for s in (25, 24, 23, 22, 21)} <= set(texts)
     assert legend.get_title().get_text() == "largest 6 of 25"
+    listed = _styles_listed(legend)
+    assert len(set(listed)) == 7 and set(listed) == _styles_drawn(ax)  # every colour explained
+
+
+def test_the_fitness_legend_covers_no_data():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plot_fitness(_rows(60), threshold=380.0)
+    renderer = FigureCanvasAgg(fig).get_renderer()  # as save_figure renders it
+    ax = fig.axes[0]
+    legend, frame = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.x0 >= frame.x1  # beside the axes, not over them
