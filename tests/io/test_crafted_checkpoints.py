@@ -1,10 +1,10 @@
 """Crafted checkpoints: a valid SHA-256 over content the writer never wrote.
 
-Real checkpoints of short runs (NEAT, GA, PSO, SA and Adam on XOR) are read back to their
-JSON document and tensor block (:func:`read_document`), one place is changed -- a value of
-the wrong type at every path, a key removed or added, a list emptied or grown, a tensor,
-tuple, dict or float marker of the wrong form, a tensor of the wrong dtype or shape -- and
-the file is written again with a valid checksum by the writer's own
+Real checkpoints of short runs (NEAT on both engines, GA, PSO, SA and Adam on XOR) are read
+back to their JSON document and tensor block (:func:`read_document`), one place is changed --
+a value of the wrong type at every path, a key removed or added, a list emptied or grown, a
+tensor, tuple, dict or float marker of the wrong form, a tensor of the wrong dtype or shape --
+and the file is written again with a valid checksum by the writer's own
 :func:`document_bytes`. Loading it and applying it (the strategy's ``load_state_dict``, or
 the whole resume path: loop state, history, experiment, task state) must raise
 :class:`CheckpointError` on one line (naming the file, on the resume path), or succeed;
@@ -34,6 +34,7 @@ from neuroevo.run.resume import load_resume_point
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 STRATEGY_TABLES = {
     "neat": 'name = "neat"\nconfig = "xor.ini"\npop_size = 8\n',
+    "neat-tensor": 'name = "neat"\nconfig = "xor.ini"\nengine = "tensor"\npop_size = 8\n',
     "ga": 'name = "ga"\nhidden = [2]\npop_size = 4\n',
     "pso": 'name = "pso"\nhidden = [2]\npop_size = 4\n',
     "sa": 'name = "sa"\nhidden = [2]\npop_size = 4\n',

@@ -20,7 +20,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.errors import CheckpointError
-from neuroevo.io.checkpoint import checkpoint_bytes, load_checkpoint
+from neuroevo.io.checkpoint import checkpoint_bytes, document_bytes, load_checkpoint, read_document
 from neuroevo.parallel.islands import Islands
 
 SYNC = {"migration_interval": 2, "migrants": 1, "seed": 4, "asynchronous": False,
@@ -227,3 +227,44 @@ def test_the_untouched_checkpoints_resume_to_the_uninterrupted_run(saved, tmp_pa
     resumed = MAKE[kind](folder).run(6, resume=True)
     whole = MAKE[kind](tmp_path / "whole").run(6)
     assert _figures(resumed) == _figures(whole)
+
+
+@pytest.mark.parametrize("kind, name", [("pso", "island-1.ckpt"), ("pso", "pool.ckpt"),
+                                        ("neat", "island-0.ckpt"), ("neat", "pool.ckpt")])
+def test_every_place_of_an_island_file_crafted_is_a_checkpoint_error_or_loads(saved, tmp_path,
+                                                                               kind, name):
+    """The sweep of tests/io/test_crafted_checkpoints.py over an island's files: at every place
+    of the document (the strategy's own state aside, swept there) three wrong values, a key
+    removed or added, a list emptied or grown; a resume raises one CheckpointError line naming
+    the file, or runs."""
+    from tests.io.test_crafted_checkpoints import WRONG, _changed, _places
+
+    base = saved(kind)
+    document, tensors = read_document(base / name)
+    failures, n = [], 0
+    for place in _places(document):
+        strategy_state = place[0] == "strategy" and name != "pool.ckpt"
+        if place[0] in ("created", "experiment") or strategy_state:
+            continue
+        parent = document
+        for k in place[:-1]:
+            parent = parent[k]
+        hows = [("value", WRONG[(3 * n + j) % len(WRONG)]) for j in range(3)]
+        hows += ["delete"] if isinstance(parent, dict) else []
+        hows += ["extra key"] if isinstance(parent[place[-1]], dict) else []
+        hows += [("value", []), "grow"] if isinstance(parent[place[-1]], list) else []
+        for how in hows:
+            n += 1
+            folder = tmp_path / f"case-{n}"
+            shutil.copytree(base, folder)
+            (folder / name).write_bytes(document_bytes(_changed(document, place, how), tensors))
+            label = f"{'.'.join(map(str, place))} <- {how if isinstance(how, str) else how[1]!r}"
+            try:
+                MAKE[kind](folder).run(5, resume=True)
+            except CheckpointError as e:
+                if "\n" in str(e) or str(folder / name) not in str(e):
+                    failures.append(f"{label}: {e!s:.200}")
+            except Exception as e:  # the test's purpose: list every escape
+                failures.append(f"{label}: {type(e).__name__}: {e!s:.200}")
+            shutil.rmtree(folder)
+    assert n > 20 and not failures, f"{len(failures)} of {n} escaped:\n" + "\n".join(failures[:30])
