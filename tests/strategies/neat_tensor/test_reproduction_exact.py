@@ -18,7 +18,7 @@ from neuroevo.strategies.neat.tensor.speciation import SpeciesTable, speciate
 from neuroevo.strategies.neat.tensor.stagnation import species_fitness, update
 from neuroevo.errors import StrategyError
 
-from .helpers import make_config, parents, spec_of, with_seed
+from .helpers import make_config, neat_reproduce, parents, spec_of
 
 
 @pytest.mark.parametrize("func", ["max", "min", "mean", "median", "median2"])
@@ -65,20 +65,8 @@ def test_stagnation_update_equals_neat_python(tmp_path):
 
 
 def _neat_reproduce(config, genomes, fitness, stale, seed):
-    pop = {g.key: g for g in genomes}
-    for g, f in zip(genomes, fitness):
-        g.fitness = f
-    species_set = neat.DefaultSpeciesSet(config.species_set_config, neat.reporting.ReporterSet())
-    species_set.speciate(config, pop, 0)
-    for sid in stale:
-        s = species_set.species[sid]
-        s.fitness_history, s.last_improved = [1e9], -config.stagnation_config.max_stagnation
-    reporters = neat.reporting.ReporterSet()
-    repro = neat.DefaultReproduction(config.reproduction_config, reporters,
-                                     neat.DefaultStagnation(config.stagnation_config, reporters))
-    repro.genome_indexer = iter(range(10_000, 20_000))
-    owner = dict(species_set.genome_to_species)
-    new = with_seed(seed, lambda: repro.reproduce(config, species_set, config.pop_size, 0))
+    species_set, repro, new, owner = neat_reproduce(config, genomes, fitness, seed, stale)
+    pop = {g.key for g in genomes}
     kinds = [(owner[gid], "elite", gid) if gid in pop else (owner[repro.ancestors[gid][0]],
                                                            "child", None) for gid in new]
     parents_of = {owner[p]: set() for p in owner}

@@ -26,20 +26,33 @@ from neuroevo.strategies.neat.tensor.structure import Mutator
 
 from .helpers import neat_config, parents, spec_of, tracker_for, with_seed
 
-pytestmark = pytest.mark.slow     # ~45 s on 2 busy cores
+pytestmark = pytest.mark.slow     # ~50 s on one busy core
 
 P_MIN = 1e-3
 N = 8000     # detects node_add_prob 0.40 vs 0.35 (p ~ 1e-3), conn_delete_prob 0.30 vs 0.25
 
+# neat-python 2.0 reads a missing ``single_structural_mutation`` as the string 'false', which
+# is truthy: a config without the key mutates one structure at a time, and its 'default'
+# ``structural_mutation_surer`` is that same truthy string. So the independent mode needs the
+# key written out; MODES says what each case's config holds, (single, surer), as neat-python
+# reads them.
 CASES = {
-    "independent": {},
+    "independent": {"single_structural_mutation": False, "structural_mutation_surer": False},
+    "independent+surer": {"single_structural_mutation": False,
+                          "structural_mutation_surer": True},
     "single+surer": {"single_structural_mutation": True, "structural_mutation_surer": True},
-    "recurrent": {"feed_forward": False, "initial_connection": "partial_direct 0.5"},
+    "single, not surer": {"single_structural_mutation": True,
+                          "structural_mutation_surer": False},
+    "recurrent": {"feed_forward": False, "initial_connection": "partial_direct 0.5",
+                  "single_structural_mutation": False},       # surer 'default': false
     "sparse": {"initial_connection": "fs_neat_hidden", "num_hidden": 1,
                "enabled_rate_to_true_add": 0.2, "conn_delete_prob": 0.6},
     "shared": {"initial_connection": "full_direct", "num_hidden": 0,
                "enabled_mutate_rate": 0.3},     # parents share their first genes
 }
+MODES = {"independent": (False, False), "independent+surer": (False, True),
+         "single+surer": (True, True), "single, not surer": (True, False),
+         "recurrent": (False, False), "sparse": (True, True), "shared": (True, True)}
 
 
 def chi2_same(a: Counter, b: Counter) -> float:
@@ -118,7 +131,9 @@ def structural(children, genomes, pairs):
 def mutation_kinds(children, genomes, pairs):
     """Per kind of structural mutation, how many children show it (relative to the fitter
     parent): a new node, a lost node, a new connection between old nodes, a lost connection
-    between surviving nodes."""
+    between surviving nodes, and a connection disabled in the parent but enabled in the child
+    (``structural_mutation_surer`` re-enables the existing connection add-connection picks;
+    crossover and ``enabled_mutate_rate`` do too, in both samples alike)."""
     out = Counter()
     for c, (i, j) in zip(children, pairs):
         p = fitter(genomes, i, j)
@@ -128,10 +143,22 @@ def mutation_kinds(children, genomes, pairs):
                      if not (set(k) & new_nodes)}
         lost_conns = {k for k in set(p.connections) - set(c.connections)
                       if not (set(k) & lost_nodes)}
+        enabled_again = {k for k, cg in c.connections.items()
+                         if cg.enabled and k in p.connections and not p.connections[k].enabled}
         for kind, hit in (("add node", new_nodes), ("delete node", lost_nodes),
-                          ("add connection", new_conns), ("delete connection", lost_conns)):
+                          ("add connection", new_conns), ("delete connection", lost_conns),
+                          ("enabled again", enabled_again)):
             out[kind] += bool(hit)
     return out
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_cases_select_the_modes_they_name(tmp_path, case):
+    config = neat_config(tmp_path, {"DefaultGenome": CASES[case]})
+    gc, spec = config.genome_config, spec_of(config)
+    mode = (bool(gc.single_structural_mutation), bool(gc.check_structural_mutation_surer()))
+    assert mode == MODES[case]
+    assert (spec.single_structural_mutation, spec.structural_mutation_surer) == mode
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -143,7 +170,8 @@ def test_structural_mutation_frequencies(tmp_path, case):
     assert len(a) >= 6                      # several kinds of change happen
     assert chi2_same(a, b) > P_MIN, (a.most_common(8), b.most_common(8))
     ka, kb = mutation_kinds(ref, genomes, pairs), mutation_kinds(got, genomes, pairs)
-    for kind in ("add node", "delete node", "add connection", "delete connection"):
+    for kind in ("add node", "delete node", "add connection", "delete connection",
+                 "enabled again"):
         table = [[ka[kind], N - ka[kind]], [kb[kind], N - kb[kind]]]
         assert ka[kind] > 50, kind
         assert chi2_contingency(table)[1] > P_MIN, (kind, ka, kb)
