@@ -33,8 +33,9 @@ exactly as the uninterrupted run would have.
 
 The constructor checks every argument (:mod:`neuroevo.parallel.island_checks`: the seed, a
 floating dtype, a usable device, a ``checkpoint_dir`` that can be a folder, one parameter
-layout for GA/PSO/SA islands that exchange migrants), so none fails mid-run; a resume checks
-the migrant pool's checkpoint against the islands before any island starts.
+layout for GA/PSO/SA islands that exchange migrants), so none fails mid-run. A resume checks
+the migrant pool's checkpoint against the islands, and every island's checkpoint (on Ray too,
+in this process, before any actor starts), so a bad file is one CheckpointError naming it.
 
 Ray is started on first use (``address``: None for a local Ray, ``"auto"`` or a cluster
 address) and left running. Strategies and tasks travel to the actors once, pickled by Ray
@@ -214,6 +215,11 @@ class IslandRun:
             for island in self._local:
                 island.setup(resume=resume)
             return
+        if resume:  # each island's checkpoint checked here: in an actor, a bad one is only
+            # a dead actor (ActorDiedError), not the CheckpointError that names the file
+            for i, (st, tk) in enumerate(zip(islands.strategies, islands.tasks)):
+                Island(i, _own_copy(st, "strategy", i), _own_copy(tk, "task", i), s).setup(
+                    resume=True)
         ray = self._ray = ray_module(islands.address)
         actor = ray.remote(_IslandActor).options(**islands.actor_options)
         self._actors = [actor.remote(i, st, tk, s, islands.threads, resume)

@@ -220,6 +220,27 @@ def test_a_crafted_island_checkpoint_fails_at_resume_naming_file_and_field(
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing written
 
 
+@pytest.mark.parametrize("asynchronous", [True, False], ids=["asynchronous", "synchronous"])
+def test_ray_islands_refuse_a_crafted_checkpoint_the_same_way(saved, tmp_path, ray_session,
+                                                              asynchronous):
+    """On Ray an island loads its checkpoint in its actor, where a bad one was only an
+    ActorDiedError; the driver checks every island's file first."""
+    folder = tmp_path / "islands"
+    shutil.copytree(saved("pso"), folder)
+    file = folder / "island-2.ckpt"
+    ckpt = load_checkpoint(file)
+    ckpt.loop_state["generation"] = "4"
+    file.write_bytes(checkpoint_bytes(strategy_state=ckpt.strategy_state,
+                                      loop_state=ckpt.loop_state, experiment=None))
+    islands = Islands([ne.PSO(ne.MLP(2, [3], 1), pop_size=8, reset_module=True)
+                       for _ in range(3)], ne.tasks.XOR(), checkpoint_dir=folder,
+                      **{**SYNC, "asynchronous": asynchronous, "backend": "ray"})
+    with pytest.raises(CheckpointError) as e:
+        islands.run(6, resume=True)
+    assert "\n" not in str(e.value) and str(file) in str(e.value)
+    assert "loop.generation" in str(e.value)
+
+
 @pytest.mark.parametrize("kind", list(MAKE))
 def test_the_untouched_checkpoints_resume_to_the_uninterrupted_run(saved, tmp_path, kind):
     folder = tmp_path / "islands"
