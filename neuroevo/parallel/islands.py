@@ -340,6 +340,15 @@ class Islands:
                                  ("migrants", migrants, 0), ("threads", threads, 1)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ConfigError(f"Islands {name}: expected an integer >= {low}, got {value!r}")
+        for name, value in (("asynchronous", asynchronous), ("stop_on_solve", stop_on_solve)):
+            if not isinstance(value, bool):
+                raise ConfigError(f"Islands {name}={value!r}: expected True or False")
+        if address is not None and not isinstance(address, str):
+            raise ConfigError(f"Islands address={address!r}: expected a Ray address such as "
+                              "'auto' or 'ray://host:10001', or None for a local Ray")
+        if actor_options is not None and not isinstance(actor_options, dict):
+            raise ConfigError(f"Islands actor_options={actor_options!r}: expected a dict of "
+                              "Ray actor options, e.g. {'num_cpus': 1}")
         if migrants and len(kinds) > 1:
             raise ConfigError("Islands: NEAT islands and GA/PSO/SA islands cannot exchange "
                               "migrants (genomes vs parameter rows); use one kind, or migrants=0")
