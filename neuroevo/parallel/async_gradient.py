@@ -35,6 +35,11 @@ scaled updates of replicas that started from the same weights sum to their weigh
 and a slow worker does not pull the others back, it only contributes less often. Its
 result depends on the workers' relative speed, so it is not reproducible in general.
 
+Both functions check what they are given before a replica is built (on Ray too): inputs
+``[N, n_in]`` and targets ``[N, n_out]``, real, finite, one target row per input row; the
+module's sizes and ``GradientDescent``'s hyperparameters, as each replica will check them;
+``restarts`` and the data arguments are local_sgd's own. Each fails in one line naming it.
+
 Example::
 
     import neuroevo as ne
@@ -220,6 +225,9 @@ def local_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *,
     ``GradientDescent``'s hyperparameters (``optimizer``, ``lr``, ``momentum``,
     ``batch_size`` ...); ``reset_module`` re-draws the start weights from ``seed``."""
     _check("local_sgd", workers, steps, sync_every, seed, threads)
+    for name, value in (("asynchronous", asynchronous), ("reset_module", reset_module)):
+        if not isinstance(value, bool):
+            raise ConfigError(f"local_sgd {name}={value!r}: expected True or False")
     if backend not in ("local", "ray") or (asynchronous and backend != "ray"):
         raise ConfigError(f"local_sgd backend={backend!r}, asynchronous={asynchronous}: use "
                           "backend='local' or 'ray'; asynchronous averaging needs backend='ray'")

@@ -35,6 +35,8 @@ CASES = [
     ("seed 1.5", X, Y, {"seed": 1.5}, ConfigError, ["seed=1.5", "integer"]),
     ("seed -1", X, Y, {"seed": -1}, ConfigError, ["seed=-1", "integer"]),
     ("threads 0", X, Y, {"threads": 0}, ConfigError, ["threads", ">= 1"]),
+    ("reset_module 'no'", X, Y, {"reset_module": "no"}, ConfigError,
+     ["reset_module='no'", "True or False"]),
     ("loss a list", X, Y, {"loss": ["mse"]}, ConfigError, ["loss", "mse"]),
     ("not a module", X, Y, {"module": "mlp"}, ConfigError, ["module", "torch.nn.Module"]),
     ("module of 3 inputs", X, Y, {"module": ne.MLP(3, [4], 1)}, StrategyError,
