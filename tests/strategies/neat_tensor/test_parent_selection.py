@@ -27,7 +27,7 @@ from .test_statistics import P_MIN, chi2_same
 
 pytestmark = pytest.mark.slow     # ~10 s on one busy core
 
-RUNS, POP = 4, 1500     # 6,000 children a side: detects a first parent drawn as u ** 1.25
+RUNS, POP = 4, 1500     # 6,000 children a side: detects parents drawn as u ** 1.1 (not 1.05)
 
 
 def _ranks(genomes, fitness, species_of):
