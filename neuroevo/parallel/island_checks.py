@@ -11,7 +11,9 @@ only by the last save, and the run's result was lost with it):
 * :func:`island_device`: a device this process can use (:func:`neuroevo.devices.device_problem`);
 * :func:`checkpoint_folder`: a folder, or a path where one can be made;
 * :func:`same_layout`: GA, PSO and SA islands that exchange migrants (parameter rows) have
-  modules of the same parameter layout, else a row means nothing to its receiver.
+  modules of the same parameter layout, else a row means nothing to its receiver; NEAT
+  islands configs of the same sizes and gene types, else a genome fails to enter its receiver
+  (both were found only at the first migration).
 
 :func:`check_migrant` checks a migrant read back from the migrant pool's checkpoint
 against the islands that can receive it (``MigrantPool.load_state_dict``), so a crafted
@@ -100,9 +102,26 @@ def layout(strategy: Any) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(p.shape) for p in module.parameters())
 
 
+def genome_kind(strategy: Any) -> tuple[int, int, str, str]:
+    """What a NEAT strategy's genomes are: inputs, outputs, node and connection gene types."""
+    gc = strategy.config.genome_config
+    return (int(gc.num_inputs), int(gc.num_outputs), gc.node_gene_type.__name__,
+            gc.connection_gene_type.__name__)
+
+
 def same_layout(strategies: Sequence[Any]) -> None:
-    """GA/PSO/SA islands exchanging parameter rows: one parameter layout for all."""
-    if migrant_kind(strategies[0]) != "vector":
+    """Islands exchanging migrants read each other's: GA/PSO/SA islands one parameter layout,
+    NEAT islands genomes of the same sizes and gene types."""
+    if migrant_kind(strategies[0]) == "neat":
+        first = genome_kind(strategies[0])
+        for i, s in enumerate(strategies[1:], 1):
+            mine = genome_kind(s)
+            if mine != first:
+                raise ConfigError(
+                    f"Islands: island {i}'s NEAT config has {mine[0]} inputs, {mine[1]} outputs, "
+                    f"genes {mine[2]}/{mine[3]}; island 0's {first[0]}, {first[1]}, "
+                    f"{first[2]}/{first[3]}; migrants are genomes, so give every island a "
+                    "config of the same sizes and gene types (or migrants=0)")
         return
     first = layout(strategies[0])
     for i, s in enumerate(strategies[1:], 1):
@@ -135,5 +154,5 @@ def check_migrant(m: dict[str, Any], where: str, receivers: Sequence[Any]) -> No
                                   f"{n} parameters, got {describe(row)}")
 
 
-__all__ = ["check_migrant", "checkpoint_folder", "island_device", "island_dtype", "layout",
-           "run_seed", "same_layout"]
+__all__ = ["check_migrant", "checkpoint_folder", "genome_kind", "island_device", "island_dtype",
+           "layout", "run_seed", "same_layout"]

@@ -15,6 +15,7 @@ import torch
 import neuroevo as ne
 from neuroevo.errors import ConfigError
 from neuroevo.parallel.islands import Islands
+from tests.neat_ini import neat_config
 
 SYNC = {"migration_interval": 2, "migrants": 1, "asynchronous": False, "backend": "local",
         "stop_on_solve": False}
@@ -63,6 +64,10 @@ CASES = [
     ("GA modules of 13, 13 and 21 parameters", {}, [_ga(3), _ga(3), _ga(5)],
      ["island 2", "21 parameters", "13", "same module"]),
     ("GA and PSO modules of different sizes", {}, [_ga(3), _pso(4)], ["island 1", "17"]),
+    ("NEAT configs of 3 and 2 inputs", {}, [
+        ne.NEAT(neat_config(), pop_size=6),
+        ne.NEAT(neat_config(overrides={"DefaultGenome": {"num_inputs": 2}}), pop_size=6)],
+     ["island 1", "2 inputs", "same sizes", "migrants=0"]),
     ("same count, other layout", {}, [ne.PSO(ne.MLP(2, [2, 2], 1), pop_size=6),
                                       ne.PSO(ne.MLP(2, [3], 1), pop_size=6)],
      ["island 1", "shapes", "same module"]),
