@@ -76,6 +76,26 @@ class OutputRecorder(BatchedPolicy):
         return out
 
 
+def genome_policy(genome: Any, genome_config: Any) -> BatchedPolicy:
+    """The policy of one NEAT genome alone, compiled in float64 on the CPU (feed-forward or
+    recurrent as its config says)."""
+    from neuroevo.compile.population import compile_population
+
+    return compile_population([genome], genome_config, device="cpu", dtype=torch.float64,
+                              recurrent=not genome_config.feed_forward)
+
+
+def parameter_policy(module: Any, params: torch.Tensor, *, task: Any = None) -> BatchedPolicy:
+    """The policy of ``module`` with one flat parameter vector (GA, PSO, SA, gradient), in
+    float64 on the CPU, as its rollouts ran it (:class:`~neuroevo.compile.params.ParameterPolicy`)."""
+    from neuroevo.compile.params import ParameterPolicy
+
+    module = copy.deepcopy(module).to(device="cpu", dtype=torch.float64).eval()
+    return ParameterPolicy(module, params.to("cpu", torch.float64).reshape(1, -1),
+                           num_inputs=getattr(task, "num_inputs", None),
+                           num_outputs=getattr(task, "num_outputs", None))
+
+
 def _actions(task: Any, recorder: OutputRecorder, steps: int) -> torch.Tensor | None:
     """The actions of the recorded outputs, through the task's output-to-action mapping."""
     mapper = getattr(task, "_action_mapper", None)
@@ -105,20 +125,9 @@ class EpisodePlot(BestGenomeReporter):
         ``None`` for other strategies."""
         found, vector = self.best_genome(result), self.best_parameters(result)
         if found is not None:
-            from neuroevo.compile.population import compile_population
-
-            best, gc = found
-            return compile_population([best], gc, device="cpu", dtype=torch.float64,
-                                      recurrent=not gc.feed_forward), "best genome"
+            return genome_policy(*found), "best genome"
         if vector is not None:
-            from neuroevo.compile.params import ParameterPolicy
-
-            module, params = vector
-            module = copy.deepcopy(module).to(device="cpu", dtype=torch.float64).eval()
-            return ParameterPolicy(module, params.to("cpu", torch.float64).reshape(1, -1),
-                                   num_inputs=getattr(self._task, "num_inputs", None),
-                                   num_outputs=getattr(self._task, "num_outputs", None)), \
-                "best parameters"
+            return parameter_policy(*vector, task=self._task), "best parameters"
         return None
 
     def on_end(self, result: Any) -> None:
@@ -184,4 +193,5 @@ def _takes_steps(record: Any) -> bool:
     return any(p.name == "steps" or p.kind is p.VAR_KEYWORD for p in params)
 
 
-__all__ = ["EpisodePlot", "OutputRecorder", "env_class_of", "RECORD_STEPS", "SAY_STEPS"]
+__all__ = ["EpisodePlot", "OutputRecorder", "env_class_of", "genome_policy", "parameter_policy",
+           "RECORD_STEPS", "SAY_STEPS"]

@@ -382,13 +382,21 @@ class Control(Task):
 
     @torch.no_grad()
     def record_episode(self, policy: BatchedPolicy, *, seed: int = 0, steps: int | None = None,
+                       watch: Callable[[Any], None] | None = None,
+                       env_kwargs: dict[str, Any] | None = None,
                        ) -> tuple[torch.Tensor, torch.Tensor]:
         """Run a one-candidate ``policy`` for one episode: states ``[T + 1, k]``, rewards ``[T]``.
 
         The states are the environment's ``state`` rows (gymnasium's layout), from the first
         one to the last; for plots such as :func:`neuroevo.viz.plot_episode`. ``steps``: stop
         after that many steps if the episode has not ended (its first steps, the same as the
-        whole episode's; default ``max_steps``). Example::
+        whole episode's; default ``max_steps``).
+
+        ``watch(env)`` is called after the reset and after every step (``neuroevo replay``
+        renders frames there); ``env_kwargs`` are added to the task's for this episode's
+        environment (``render_mode="rgb_array"`` for a gymnasium one). A gymnasium
+        environment through the adapter has no state: it is played only with ``watch``,
+        and its states are ``[T + 1, 0]``. Example::
 
             net = ne.compile_population([result.best], cfg.genome_config)
             states, rewards = task.record_episode(net, seed=0)
@@ -404,18 +412,25 @@ class Control(Task):
                             f"max_steps), got {steps!r}")
         device, dtype = policy_device_dtype(policy)
         env = make(self.env_name, 1, device=device, dtype=dtype, max_episode_steps=self.max_steps,
-                   autoreset_mode="Disabled", **self.env_kwargs)
-        if not isinstance(env, VectorEnv):
+                   autoreset_mode="Disabled", **self.env_kwargs, **(env_kwargs or {}))
+        stateful = isinstance(env, VectorEnv)
+        if not stateful and watch is None:
             raise TaskError(f"record_episode: {self.env_name!r} exposes no state to record")
+
+        def seen() -> torch.Tensor:  # the state now, after watch has seen the environment
+            if watch is not None:
+                watch(env)
+            return env.state[0].clone() if stateful else torch.zeros(0, dtype=dtype)
+
         norm, act_map = self._normalizer(device, dtype), self._action_mapper(device, dtype)
         obs, _ = env.reset(seed=seed)
         policy.reset()
         program = rollout_program(policy, 1)  # the arithmetic the rollouts that scored it ran
-        states, rewards = [env.state[0].clone()], []
+        states, rewards = [seen()], []
         for _ in range(self.max_steps if steps is None else min(steps, self.max_steps)):
             out = policy_outputs(policy, program, norm(obs).to(dtype).view(1, 1, -1))
             obs, reward, terminated, truncated, _ = env.step(act_map(out.reshape(1, -1)))
-            states.append(env.state[0].clone())
+            states.append(seen())
             rewards.append(reward[0])
             if bool(terminated[0] | truncated[0]):
                 break
