@@ -26,7 +26,7 @@ Example::
 from __future__ import annotations
 
 import os
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -137,13 +137,15 @@ class ReplayGif(BestGenomeReporter):
     """Write ``replay.gif`` (the best candidate's episode, see the module docstring) when
     the run ends; a line in ``notes`` when it cannot (no renderer, pygame missing).
 
-    ``steps``: the most steps replayed; ``every``: one frame in ``every`` states.
+    ``steps``: the most steps replayed; ``every``: one frame in ``every`` states. Example::
+
+        ne.evolve(strategy, task, generations=50, reporters=[ReplayGif("runs/cartpole")])
     """
 
     def __init__(self, out_dir: str | os.PathLike[str], *, notes: list[str] | None = None,
-                 steps: int = REPLAY_STEPS, every: int = 1, stream: IO[str] | None = None) -> None:
+                 steps: int = REPLAY_STEPS, every: int = 1) -> None:
         super().__init__(out_dir, notes=notes)
-        self.steps, self.every, self.stream = steps, every, stream
+        self.steps, self.every = steps, every
 
     def on_end(self, result: Any) -> None:
         from neuroevo.reporting.episode import genome_policy, parameter_policy
