@@ -52,6 +52,7 @@ from typing import Any
 import torch
 
 from neuroevo.errors import CheckpointError, TaskError
+from neuroevo.io.state_checks import check_float, expect_dict, get_tensor
 
 #: observation ranges (low, high) that ``obs_norm="auto"`` maps to [-1, 1]. gymnasium's
 #: bounds where finite; for CartPole's velocities (unbounded in gymnasium) typical ranges.
@@ -173,21 +174,30 @@ class RunningNorm:
         return {"count": self.count.clone(), "mean": self.mean.clone(), "m2": self.m2.clone(),
                 "min_var": self.min_var}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`'s output (it must be of the same size)."""
+    def load_state_dict(self, state: Any) -> None:
+        """Restore :meth:`state_dict`'s output, checked first (CheckpointError naming the
+        field; nothing changes): ``count`` and ``mean``/``m2`` ``[size]`` finite, the count and
+        ``M2`` not negative, ``min_var`` > 0."""
+        where = "task.observation_stats"
+        state = expect_dict(state, where)
+        unknown = sorted(map(str, set(state) - {"count", "mean", "m2", "min_var"}))
+        if unknown:
+            raise CheckpointError(f"{where}: unknown fields {unknown}; resume with the same task")
         try:
-            count, mean, m2 = state["count"], state["mean"], state["m2"]
-            ok = all(isinstance(t, torch.Tensor) for t in (count, mean, m2))
-        except (KeyError, TypeError):
-            ok = False
-        if not ok or tuple(mean.shape) != (self.size,) or tuple(m2.shape) != (self.size,) \
-                or count.numel() != 1:
-            raise CheckpointError(f"observation statistics: expected count, mean [{self.size}] "
-                                  "and m2 tensors; resume with the same task")
-        dev = self.mean.device
-        self.count = count.reshape(()).to(dev, _F64)
-        self.mean, self.m2 = mean.to(dev, _F64), m2.to(dev, _F64)
-        self.min_var = float(state.get("min_var", self.min_var))
+            count = get_tensor(state, "count", where, like=self.count)
+            mean = get_tensor(state, "mean", where, like=self.mean)
+            m2 = get_tensor(state, "m2", where, like=self.m2)
+        except CheckpointError as e:  # another observation size: another task
+            raise CheckpointError(f"{e}; resume with the same task") from None
+        for name, t in (("count", count), ("mean", mean), ("m2", m2)):
+            if not bool(torch.isfinite(t).all()) or (name != "mean" and bool((t < 0).any())):
+                want = "finite values" + ("" if name == "mean" else " >= 0")
+                raise CheckpointError(f"{where}.{name}: expected {want}, got "
+                                      f"{'NaN or infinite' if name == 'mean' else 'others'}")
+        min_var = check_float(state.get("min_var", self.min_var), f"{where}.min_var")
+        if not (math.isfinite(min_var) and min_var > 0):
+            raise CheckpointError(f"{where}.min_var: expected a number > 0, got {min_var}")
+        self.count, self.mean, self.m2, self.min_var = count, mean, m2, min_var
 
 
 class CandidateMoments:

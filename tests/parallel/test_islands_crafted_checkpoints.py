@@ -37,7 +37,14 @@ def _neat_islands(folder: Path) -> Islands:
                    ne.tasks.XOR(), checkpoint_dir=folder, **SYNC)
 
 
-MAKE = {"pso": _pso_islands, "neat": _neat_islands}
+def _control_islands(folder: Path) -> Islands:
+    """PSO islands on a control task with running observation statistics (a task state)."""
+    task = ne.tasks.Control("pendulum", episodes=1, normalize_observations=True, max_steps=20)
+    return Islands([ne.PSO(ne.MLP(3, [3], 1), pop_size=6, reset_module=True) for _ in range(2)],
+                   task, checkpoint_dir=folder, **SYNC)
+
+
+MAKE = {"pso": _pso_islands, "neat": _neat_islands, "control": _control_islands}
 
 
 def _figures(result):
@@ -129,6 +136,32 @@ CASES = [
      _set("strategy", "best_fitness", value="3"), "best_fitness"),
     ("the NEAT population missing", "neat", "island-0.ckpt", _drop("strategy", "population"),
      "population"),
+    # the task's state: running observation statistics
+    ("observation mean nan", "control", "island-1.ckpt",
+     _set("loop", "task", "observation_stats", "mean", value=torch.full((3,), float("nan"),
+                                                                        dtype=torch.float64)),
+     "task.observation_stats.mean"),
+    ("observation mean of 2 values", "control", "island-1.ckpt",
+     _set("loop", "task", "observation_stats", "mean", value=torch.zeros(2)),
+     "task.observation_stats.mean"),
+    ("observation count negative", "control", "island-1.ckpt",
+     _set("loop", "task", "observation_stats", "count", value=torch.tensor(-5.0)),
+     "task.observation_stats.count"),
+    ("observation m2 infinite", "control", "island-1.ckpt",
+     _set("loop", "task", "observation_stats", "m2", value=torch.full((3,), float("inf"))),
+     "task.observation_stats.m2"),
+    ("observation min_var as text", "control", "island-1.ckpt",
+     _set("loop", "task", "observation_stats", "min_var", value="x"),
+     "task.observation_stats.min_var"),
+    ("observation min_var 0", "control", "island-1.ckpt",
+     _set("loop", "task", "observation_stats", "min_var", value=0.0),
+     "task.observation_stats.min_var"),
+    ("observation statistics a list", "control", "island-1.ckpt",
+     _set("loop", "task", "observation_stats", value=[1]), "task.observation_stats"),
+    ("observation statistics with an extra field", "control", "island-1.ckpt",
+     _set("loop", "task", "observation_stats", "zz", value=1), "unknown fields"),
+    ("a task state without statistics", "control", "island-1.ckpt", _set("loop", "task", value={}),
+     "task state"),
     # the migrant pool
     ("pool islands as text", "pso", "pool.ckpt", _set("strategy", "islands", value="3"),
      "pool.islands"),
@@ -251,7 +284,8 @@ def test_the_untouched_checkpoints_resume_to_the_uninterrupted_run(saved, tmp_pa
 
 
 @pytest.mark.parametrize("kind, name", [("pso", "island-1.ckpt"), ("pso", "pool.ckpt"),
-                                        ("neat", "island-0.ckpt"), ("neat", "pool.ckpt")])
+                                        ("neat", "island-0.ckpt"), ("neat", "pool.ckpt"),
+                                        ("control", "island-1.ckpt")])
 def test_every_place_of_an_island_file_crafted_is_a_checkpoint_error_or_loads(saved, tmp_path,
                                                                                kind, name):
     """The sweep of tests/io/test_crafted_checkpoints.py over an island's files: at every place
