@@ -21,6 +21,7 @@ However the run ends, reporters' ``on_end`` gets the :class:`Result` with its
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import secrets
@@ -226,9 +227,10 @@ def evolve(
                 evaluations_per_second=size * task.evaluations_per_candidate() / max(dt, 1e-12),
                 extra=dict(strategy.info()) | task_info | _confirmation_stats(confirmation),
                 notes=notes,
+                fitness=f,
             )
-            history.append(stats)
-            for r in reporters:
+            history.append(dataclasses.replace(stats, fitness=None))  # P floats per generation
+            for r in reporters:                                         # stay out of history
                 r.on_generation(stats, strategy)
             if threshold is not None and gen_best >= threshold and not math.isnan(gen_best):
                 solved = True

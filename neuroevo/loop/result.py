@@ -25,12 +25,17 @@ class GenerationStats:
     extra: dict[str, float] = dataclasses.field(default_factory=dict)  # e.g. {"species": 5}
     #: one-line messages of this generation (the task's notes: "compile: ..."), not statistics
     notes: tuple[str, ...] = ()
+    #: the fitness ``[P]`` this generation told the strategy (a CPU float64 tensor), in the
+    #: statistics reporters get, for those that draw its distribution; ``None`` in
+    #: ``Result.history`` and in what files and checkpoints give back (kept out of
+    #: :meth:`to_dict`, like ``notes``)
+    fitness: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        extra = d.pop("extra")
-        d.pop("notes")
-        d.update(extra)
+        """The statistics as one flat row (extras as keys; notes and fitness left out)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+             if f.name not in ("extra", "notes", "fitness")}
+        d.update(self.extra)
         return d
 
 

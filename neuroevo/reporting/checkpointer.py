@@ -216,7 +216,7 @@ class Checkpointer(Reporter):
         return next_generation, data
 
     def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
-        self.history.append(stats)
+        self.history.append(dataclasses.replace(stats, fitness=None))
         self._done += 1
         best, threshold = stats.best_fitness, self._threshold
         if threshold is not None and not math.isnan(best) and best >= threshold:
@@ -267,9 +267,10 @@ class Checkpointer(Reporter):
 
 def _stored(stats: GenerationStats) -> dict[str, Any]:
     """A generation's statistics as a checkpoint keeps them (its notes are messages of the
-    moment, not statistics: they stay out)."""
-    row = dataclasses.asdict(stats)
-    row.pop("notes", None)
+    moment and its fitness tensor is for reporters, not statistics: both stay out)."""
+    row = {f.name: getattr(stats, f.name) for f in dataclasses.fields(stats)
+           if f.name not in ("notes", "fitness")}
+    row["extra"] = dict(row["extra"])
     return row
 
 

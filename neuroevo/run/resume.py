@@ -58,7 +58,7 @@ def history_from_checkpoint(ckpt: Checkpoint) -> list[GenerationStats]:
     rows = sc.field(ckpt.loop_state, "history", f"{ckpt.path}: loop", [])
     if not isinstance(rows, list):
         raise CheckpointError(f"{where}: expected a list, got {sc.describe(rows)}")
-    fields = {f.name: f for f in dataclasses.fields(GenerationStats)}
+    fields = {f.name: f for f in dataclasses.fields(GenerationStats) if f.name != "fitness"}
     out = []
     for i, row in enumerate(rows):
         w = f"{where}[{i}]"
