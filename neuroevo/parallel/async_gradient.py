@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import numbers
 import time
 from typing import Any
 
@@ -152,7 +153,7 @@ def _check(who: str, workers: int, steps: int, sync_every: int, seed: Any = 0,
                         ("threads", threads)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{who} {name}: expected an integer >= 1, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**62:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**62:
         raise ConfigError(f"{who} seed={seed!r}: expected an integer in 0 .. 2**62 - 1, "
                           "e.g. seed=0")
 
@@ -225,6 +226,7 @@ def local_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *,
     ``GradientDescent``'s hyperparameters (``optimizer``, ``lr``, ``momentum``,
     ``batch_size`` ...); ``reset_module`` re-draws the start weights from ``seed``."""
     _check("local_sgd", workers, steps, sync_every, seed, threads)
+    seed = int(seed)  # a numpy integer too
     for name, value in (("asynchronous", asynchronous), ("reset_module", reset_module)):
         if not isinstance(value, bool):
             raise ConfigError(f"local_sgd {name}={value!r}: expected True or False")
@@ -286,6 +288,7 @@ def minibatch_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor
     """The synchronous baseline: ``steps`` epochs of ``GradientDescent`` on all the data, with
     ``workers * batch_size`` cases per step (full batch when ``batch_size`` is None)."""
     _check("minibatch_sgd", workers, steps, 1, seed)
+    seed = int(seed)
     if not isinstance(loss, str) or loss not in LOSSES:
         raise ConfigError(f"minibatch_sgd loss {loss!r}: use one of {sorted(LOSSES)}")
     batch = None if batch_size is None else workers * batch_size

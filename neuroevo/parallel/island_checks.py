@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import pathlib
 import secrets
@@ -49,10 +50,11 @@ def run_seed(seed: Any) -> int:
     """``seed``, or a random one for ``None``; ConfigError unless an integer in range."""
     if seed is None:
         return secrets.randbits(62)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or \
+            not 0 <= seed < SEED_LIMIT:
         raise ConfigError(f"Islands seed={seed!r}: expected an integer in 0 .. 2**63 - 1 "
                           "(e.g. seed=1), or None for a random one")
-    return seed
+    return int(seed)  # a numpy integer too
 
 
 def island_dtype(dtype: Any) -> str:

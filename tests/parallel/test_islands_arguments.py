@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -96,3 +97,4 @@ def test_good_arguments_run(tmp_path):
     assert result.generations == [2, 2] and (folder / "island-1.ckpt").is_file()
     # modules of different sizes are fine when no migrants travel
     Islands([_pso(3), _pso(4)], ne.tasks.XOR(), seed=2**63 - 1, **{**SYNC, "migrants": 0}).run(1)
+    assert Islands([_pso(), _pso()], ne.tasks.XOR(), seed=np.int64(5), **SYNC).settings.seed == 5

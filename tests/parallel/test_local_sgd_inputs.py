@@ -5,6 +5,7 @@ the replicas were built. Each fails now in one line naming the argument and the 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -73,4 +74,7 @@ def test_good_data_trains_and_leaves_the_module_as_it_was():
     out = local_sgd(module, X.tolist(), Y.tolist(), workers=2, steps=3, sync_every=1,
                     reset_module=False, lr=0.05)
     assert out.rounds == 3 and torch.isfinite(out.weights).all()
+    again = local_sgd(module, X, Y, workers=2, steps=3, sync_every=1, seed=np.int64(0),
+                      reset_module=False, lr=0.05)
+    assert torch.equal(again.weights, out.weights)          # a numpy seed is the same seed
     assert all(torch.equal(a, b) for a, b in zip(before, module.parameters()))
