@@ -72,6 +72,7 @@ _NAMES = {
     "local_sgd": "neuroevo.parallel.async_gradient:local_sgd",
     # neat-python drop-in
     "BatchedEvaluator": "neuroevo.strategies.neat.compat:BatchedEvaluator",
+    "GenomeEvaluator": "neuroevo.parallel.genome_evaluator:GenomeEvaluator",
     # reporting
     "Reporter": "neuroevo.loop:Reporter",
     "GenerationStats": "neuroevo.loop:GenerationStats",
@@ -135,6 +136,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see every lazy name at its real home
         evolve,
     )
     from neuroevo.parallel.async_gradient import local_sgd  # noqa: F401
+    from neuroevo.parallel.genome_evaluator import GenomeEvaluator  # noqa: F401
     from neuroevo.parallel.islands import Islands  # noqa: F401
     from neuroevo.policy import BatchedPolicy  # noqa: F401
     from neuroevo.reporting.checkpointer import Checkpointer  # noqa: F401

@@ -13,6 +13,9 @@ policy ``strategy.ask()`` returned, bit-identical to one process's ``task.evalua
 * :mod:`.pool`, :mod:`.workers` -- the driver's side: slices to workers, lost slices re-run;
 * :mod:`.processes` -- worker processes (``multiprocessing``, spawn), no Ray needed;
 * :mod:`.ray_backend` -- Ray actors, local or on a cluster.
+* :mod:`.genome_evaluator` -- neat-python's per-genome ``eval_genome(genome, config)`` on
+  the same worker processes or Ray actors (``neuroevo.GenomeEvaluator``, the equivalent of
+  ``neat.ParallelEvaluator``).
 
 Why slices and not environments in workers: the measurement is in
 ``benchmarks/parallel_scaling.py`` (per-slice cost against per-step round trips).

@@ -39,10 +39,10 @@ from neuroevo.parallel.slices import JOB, SETUP, STOP, SliceRunner, decode_answe
 from neuroevo.parallel.workers import WorkerBackend
 
 
-def _worker_main(conn: Any) -> None:
+def _worker_main(conn: Any, runner_class: type = SliceRunner) -> None:
     """A worker process: answer set-ups and slices until told to stop or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and stops us
-    runner = SliceRunner()
+    runner = runner_class()
     while True:
         try:
             message = conn.recv_bytes()
@@ -78,7 +78,7 @@ def _refuse_in_bootstrapping_worker() -> None:
 def unguarded_main_error() -> BackendError:
     return BackendError(
         f"worker processes import {_main_script()} again, and it starts a run with workers "
-        "there too: put the code that calls evolve(..., workers=N) under "
+        "there too: put the code that calls evolve(..., workers=N) or GenomeEvaluator under "
         '`if __name__ == "__main__":` (each worker process imports the main module, so its '
         "top-level code runs in every worker)")
 
@@ -93,10 +93,12 @@ def _context() -> Any:
 
 
 class ProcessPool(Pool):
-    """``size`` worker processes, one pipe each."""
+    """``size`` worker processes, one pipe each, each running a ``runner_class`` (a class with
+    ``handle(tag, blob) -> bytes``, at module level: the worker imports it)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, runner_class: type = SliceRunner) -> None:
         super().__init__(size)
+        self._runner_class = runner_class
         self._ctx = _context()
         self._procs: list[Any] = [None] * size
         self._conns: list[Any] = [None] * size
@@ -117,8 +119,8 @@ class ProcessPool(Pool):
 
     def _start(self, worker: int) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_worker_main, args=(child,), daemon=True,
-                                 name=f"neuroevo-worker-{worker}")
+        proc = self._ctx.Process(target=_worker_main, args=(child, self._runner_class),
+                                 daemon=True, name=f"neuroevo-worker-{worker}")
         proc.start()
         child.close()
         self._procs[worker], self._conns[worker] = proc, parent
@@ -191,7 +193,7 @@ class ProcessBackend(WorkerBackend):
                          threads=threads, explicit=workers is not None)
 
     def _make_pool(self) -> ProcessPool:
-        pool = ProcessPool(self.workers)
+        pool = ProcessPool(self.workers, self.runner_class)
         pool.start()
         return pool
 

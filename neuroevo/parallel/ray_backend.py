@@ -45,10 +45,11 @@ def import_ray() -> Any:
 
 
 class SliceActor:
-    """A Ray actor around a :class:`~neuroevo.parallel.slices.SliceRunner`."""
+    """A Ray actor around a :class:`~neuroevo.parallel.slices.SliceRunner` (or another
+    ``runner_class`` with its ``handle``)."""
 
-    def __init__(self) -> None:
-        self.runner = SliceRunner()
+    def __init__(self, runner_class: type = SliceRunner) -> None:
+        self.runner = runner_class()
 
     def handle(self, tag: bytes, blob: bytes) -> bytes:
         return self.runner.handle(tag, blob)
@@ -65,16 +66,17 @@ class RayPool(Pool):
     #: seconds to wait for the first actor to start before giving up
     start_timeout = 300.0
 
-    def __init__(self, size: int, ray: Any) -> None:
+    def __init__(self, size: int, ray: Any, runner_class: type = SliceRunner) -> None:
         super().__init__(size)
         self._ray = ray
+        self._runner_class = runner_class
         self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(SliceActor)
         self.actors: list[Any] = [None] * size
         self._pending: dict[Any, int] = {}  # object ref -> worker
         self._refs: dict[int, tuple[bytes, Any]] = {}  # id(set-up blob) -> (blob, its ref)
 
     def _start(self, worker: int) -> None:
-        self.actors[worker] = self._actor_class.remote()
+        self.actors[worker] = self._actor_class.remote(self._runner_class)
 
     def _call(self, worker: int, tag: bytes, blob: Any) -> None:
         self._pending[self.actors[worker].handle.remote(tag, blob)] = worker
@@ -147,7 +149,7 @@ class RayBackend(WorkerBackend):
         if not ray.is_initialized():
             self._connect()
         self.workers = self._fitting_workers()
-        pool = RayPool(self.workers, ray)
+        pool = RayPool(self.workers, ray, self.runner_class)
         pool.start()
         return pool
 

@@ -38,6 +38,7 @@ from neuroevo.parallel.slices import (
     Shared,
     SliceJob,
     SliceResult,
+    SliceRunner,
     dumps,
     generator_token,
 )
@@ -69,6 +70,9 @@ class WorkerBackend(Backend):
 
     #: a slice that lost this many workers ends the run with BackendError
     max_attempts = 3
+    #: what each worker runs (its ``handle(tag, blob)`` answers the pool's messages);
+    #: :class:`~neuroevo.parallel.genome_evaluator.GenomeEvaluator` sets its own
+    runner_class: type = SliceRunner
 
     def __init__(self, workers: int, *, threads: int = 1, explicit: bool = True) -> None:
         self.workers = workers
@@ -116,6 +120,13 @@ class WorkerBackend(Backend):
         """Start the workers (once; :meth:`open` starts them when this was not called)."""
         if self._pool is None:
             self._pool = self._make_pool()
+
+    @property
+    def pool(self) -> Pool:
+        """The started workers (started now if they were not)."""
+        self.start()
+        assert self._pool is not None  # start() made it
+        return self._pool
 
     def open(self, task: Any) -> None:
         """Start the workers (first run only), send them ``task`` and wait until every one

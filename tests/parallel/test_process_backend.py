@@ -160,6 +160,7 @@ def test_a_script_without_a_main_guard_is_told_so_in_one_line(tmp_path):
     assert lines[-1] == (
         f"neuroevo.parallel.backend.BackendError: worker processes import {script} again, "
         "and it starts a run with workers there too: put the code that calls "
-        "evolve(..., workers=N) under `if __name__ == \"__main__\":` (each worker process "
+        "evolve(..., workers=N) or GenomeEvaluator under `if __name__ == \"__main__\":` "
+        "(each worker process "
         "imports the main module, so its top-level code runs in every worker)")
     assert proc.stderr.count("Traceback") == 1 and len(lines) < 40  # the script's own only
