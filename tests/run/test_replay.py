@@ -34,14 +34,15 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 STEPS = 40
 
 
-def gif_frames(path: Path) -> tuple[list[np.ndarray], float]:
-    """The frames a viewer shows, one per frame period (merged frames repeated), and fps."""
+def gif_frames(path: Path, fps: float) -> list[np.ndarray]:
+    """The frames a viewer of the GIF shows, one per period of ``fps`` frames a second (a
+    frame GIF merged with identical followers shows for several periods)."""
+    period = round(1000 / fps)
     with Image.open(path) as im:
         shown = [(np.asarray(f.convert("RGB")), f.info["duration"])
                  for f in ImageSequence.Iterator(im)]
-    period = min(d for _, d in shown)
-    frames = [f for f, d in shown for _ in range(round(d / period))]
-    return frames, 1000 / period
+    assert all(d % period == 0 for _, d in shown), [d for _, d in shown]
+    return [f for f, d in shown for _ in range(d // period)]
 
 
 def gymnasium_renders(env_id: str, states: list[np.ndarray]) -> list[np.ndarray]:
@@ -93,19 +94,17 @@ def test_cartpole_neat_gif_is_gymnasiums_render_of_each_state(neat_run, tmp_path
     task = ne.tasks.Control("CartPole-v1", episodes=25, obs_norm="auto", action="argmax")
     states = play_cartpole(task, lambda x: int(np.argmax(net.activate(x.tolist()))))
     reference = gymnasium_renders("CartPole-v1", states)
-    frames, fps = gif_frames(target)
+    frames = gif_frames(target, 50)  # gymnasium's render_fps for CartPole: real time
     assert n == len(reference) == len(frames)
-    assert fps == 50  # gymnasium's render_fps for CartPole: real time
     for i, (got, want) in enumerate(zip(frames, reference)):
         assert np.array_equal(got, want), f"frame {i} differs from gymnasium's render"
 
 
 def test_every_keeps_one_state_in_k(neat_run, tmp_path):
     target, n = replay_command(neat_run, out=tmp_path / "every.gif", steps=STEPS, every=3)
-    full, _ = gif_frames(replay_command(neat_run, out=tmp_path / "all.gif", steps=STEPS)[0])
-    frames, fps = gif_frames(target)
+    full = gif_frames(replay_command(neat_run, out=tmp_path / "all.gif", steps=STEPS)[0], 50)
+    frames = gif_frames(target, 50 / 3)  # real time: 60 ms a frame
     assert n == len(frames) == math.ceil(len(full) / 3)
-    assert fps == pytest.approx(50 / 3, rel=0.05)  # real time: 60 ms a frame
     for got, want in zip(frames, full[::3]):
         assert np.array_equal(got, want)
 
@@ -127,7 +126,7 @@ def test_pso_run_gif_plays_the_saved_parameters(tmp_path):
     with torch.no_grad():
         states = play_cartpole(task, lambda x: int(module(x).argmax()))
     reference = gymnasium_renders("CartPole-v1", states)
-    frames, _ = gif_frames(target)
+    frames = gif_frames(target, 50)
     assert n == len(reference) == len(frames)
     for i, (got, want) in enumerate(zip(frames, reference)):
         assert np.array_equal(got, want), f"frame {i} differs from gymnasium's render"
@@ -178,9 +177,8 @@ def test_lunarlander_gif_is_gymnasiums_own_episode(tmp_path):
         if terminated or truncated:
             break
     env.close()
-    frames, fps = gif_frames(target)
+    frames = gif_frames(target, 50)  # LunarLander's render_fps
     assert n == len(reference) == len(frames)
-    assert fps == 50
     # more than 256 colours (anti-aliased edges): the GIF holds Pillow's 256-colour frame
     for i, (got, want) in enumerate(zip(frames, reference)):
         quantized = np.asarray(gif_frame(want).convert("RGB"))
@@ -219,7 +217,82 @@ def test_replay_gif_reporter_writes_the_best_candidates_episode(tmp_path):
     with torch.no_grad():
         module = strategy.best_module().double()
         states = play_cartpole(task, lambda x: int(module(x).argmax()))
-    frames, _ = gif_frames(tmp_path / "replay.gif")
+    frames = gif_frames(tmp_path / "replay.gif", 50)
     reference = gymnasium_renders("CartPole-v1", states)
     assert len(frames) == len(reference)
     assert all(np.array_equal(a, b) for a, b in zip(frames, reference))
+
+
+# --- the command line: one line on stderr, exit status 2, for what cannot be replayed
+
+
+def _one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    return err
+
+
+def test_cli_writes_the_gif_and_says_where(neat_run, tmp_path, capsys):
+    from neuroevo.run.cli import main
+
+    target = tmp_path / "cli.gif"
+    assert main(["replay", str(neat_run), "--out", str(target), "--steps", "10",
+                 "--fps", "20"]) == 0
+    assert str(target) in capsys.readouterr().out
+    assert len(gif_frames(target, 20)) == 11
+
+
+def test_cli_without_a_run_folder(tmp_path, capsys):
+    from neuroevo.run.cli import main
+
+    assert main(["replay", str(tmp_path / "nope")]) == 2
+    assert "no such run folder" in _one_line(capsys)
+
+
+def test_cli_without_a_best_candidate(neat_run, tmp_path, capsys):
+    from neuroevo.run.cli import main
+
+    folder = tmp_path / "copy"
+    shutil.copytree(neat_run, folder)
+    (folder / "best_genome.json").unlink()
+    assert main(["replay", str(folder)]) == 2
+    assert "no best_genome.json nor best_params.json" in _one_line(capsys)
+    assert not (folder / "replay.gif").exists()
+
+
+def test_cli_without_pygame(neat_run, tmp_path, capsys, monkeypatch):
+    import sys
+
+    from neuroevo.run.cli import main
+
+    monkeypatch.setitem(sys.modules, "pygame", None)  # import pygame raises ImportError
+    assert main(["replay", str(neat_run), "--out", str(tmp_path / "x.gif")]) == 2
+    assert "pip install pygame" in _one_line(capsys)
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_cli_refuses_an_out_file_that_is_not_a_gif(neat_run, tmp_path, capsys):
+    from neuroevo.run.cli import main
+
+    assert main(["replay", str(neat_run), "--out", str(tmp_path / "x.mp4")]) == 2
+    assert "name a .gif file" in _one_line(capsys)
+
+
+@pytest.mark.parametrize("env_id", ["Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0",
+                                    "Pendulum-v1"])
+def test_every_torch_environment_is_drawn_by_its_gymnasium_twin(env_id):
+    from neuroevo.reporting.episode import parameter_policy
+    from neuroevo.reporting.replay import episode_frames
+
+    task = ne.tasks.Control(env_id, max_steps=8)
+    module = ne.MLP(task.num_inputs, [4], task.num_outputs)
+    n = sum(p.numel() for p in module.parameters())
+    params = torch.randn(n, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    policy = parameter_policy(module, params, task=task)
+    frames = episode_frames(task, policy, seed=2, steps=8)
+    states, _ = task.record_episode(policy, seed=2, steps=8)
+    reference = gymnasium_renders(env_id, [s.numpy() for s in states])
+    assert len(frames) == len(reference) == 9
+    assert len({f.tobytes() for f in frames}) > 1  # the episode moves
+    for got, want in zip(frames, reference):
+        assert np.array_equal(got, want)
