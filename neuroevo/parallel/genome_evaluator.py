@@ -19,7 +19,8 @@ neat.ParallelEvaluator sends the config with every genome; then slices of consec
 early takes the next slice -- and the driver joins the results in the genomes' order.
 Genomes and the function travel by pickle, as with neat.ParallelEvaluator (messages between
 a driver and the workers it started, never files), so ``eval_genome`` must be a function at
-module level of a file the workers import. Pickling a neat-python config takes a new-node id
+module level of the main script or a module the workers import (to Ray actors, the main
+script's functions travel by value: :func:`ray_pickler`). Pickling a neat-python config takes a new-node id
 from its counter; :func:`setup_bytes` gives it back, so the run stays neat-python's serial
 one (neat.ParallelEvaluator's runs leave it once a node is added). A worker process or actor
 that dies is replaced and its slice re-run; an exception in ``eval_genome`` is one line
@@ -100,7 +101,7 @@ def evaluate_genomes(setup: GenomeSetup, pairs: list[tuple[Any, Any]]) -> list[A
     return values
 
 
-def setup_bytes(setup: GenomeSetup) -> bytes:
+def setup_bytes(setup: GenomeSetup, pickler: Callable[[Any], bytes] = dumps) -> bytes:
     """The set-up's pickle, leaving the driver's config as it was. neat-python's
     ``DefaultGenomeConfig.__getstate__`` takes the next new-node id from its counter
     (``neat/genome.py``), so pickling the config would change the node ids of the driver's
@@ -109,11 +110,11 @@ def setup_bytes(setup: GenomeSetup) -> bytes:
     genome_config = getattr(setup.config, "genome_config", None)
     counter = getattr(genome_config, "node_indexer", None)
     if not isinstance(counter, itertools.count):
-        return dumps(setup)
+        return pickler(setup)
     following = next(counter)
     genome_config.node_indexer = itertools.count(following)
     try:
-        return dumps(setup)
+        return pickler(setup)
     finally:
         genome_config.node_indexer = itertools.count(following)
 
@@ -157,6 +158,17 @@ class GenomeRunner(SliceRunner):
         return dumps(evaluate_genomes(self.genome_setup, pickle.loads(blob)))
 
 
+def ray_pickler() -> Callable[[Any], bytes]:
+    """Ray's cloudpickle: a Ray actor's ``__main__`` is Ray's own, not the user's script, so
+    what the script defines (``eval_genome``, a genome class) travels by value, as Ray sends
+    the functions of remote tasks; what a module defines still goes by reference. A worker
+    process imports the script as its ``__main__``, so plain pickle serves there."""
+    from neuroevo.parallel.ray_backend import import_ray
+
+    cloudpickle = import_ray().cloudpickle
+    return lambda obj: cloudpickle.dumps(obj, protocol=5)
+
+
 def chunks(n: int, workers: int) -> list[range]:
     """Consecutive slices of ``n`` genomes, about four per worker (``Pool.map``'s chunks)."""
     size = max(1, -(-n // (workers * 4)))
@@ -195,9 +207,13 @@ class GenomeEvaluator:
         #: the worker processes or Ray actors (None: the serial backend, this process)
         self._workers = self._backend if isinstance(self._backend, WorkerBackend) else None
         self._blob: bytes | None = None  # the set-up the workers hold
+        #: what the driver's messages are pickled with (see :func:`ray_pickler`)
+        self._pickler: Callable[[Any], bytes] = dumps
         if self._workers is not None:
             self._workers.runner_class = GenomeRunner
             self._workers.start()
+            if self._workers.name == "ray":
+                self._pickler = ray_pickler()
 
     @property
     def workers(self) -> int:
@@ -231,7 +247,7 @@ class GenomeEvaluator:
                     pairs: list[tuple[Any, Any]]) -> list[Any]:
         pool = backend.pool
         try:
-            blob = setup_bytes(setup)
+            blob = setup_bytes(setup, self._pickler)
         except Exception as e:
             raise ConfigError(
                 f"GenomeEvaluator sends eval_genome and the config to its workers, but they "
@@ -243,7 +259,8 @@ class GenomeEvaluator:
             self._blob = None  # until every worker has it
             pool.wait_ready(max_deaths=backend.max_attempts * backend.workers)
             self._blob = blob
-        jobs = [dumps(pairs[r.start:r.stop]) for r in chunks(len(pairs), backend.workers)]
+        jobs = [self._pickler(pairs[r.start:r.stop])
+                for r in chunks(len(pairs), backend.workers)]
         answers, _ = run_jobs(pool, jobs, max_attempts=backend.max_attempts)
         return [value for answer in answers for value in pickle.loads(answer)]
 
@@ -263,4 +280,4 @@ class GenomeEvaluator:
 
 
 __all__ = ["EvalGenomeError", "GenomeEvaluator", "GenomeRunner", "GenomeSetup", "chunks",
-           "checked_fitness", "evaluate_genomes", "setup_bytes"]
+           "checked_fitness", "evaluate_genomes", "ray_pickler", "setup_bytes"]

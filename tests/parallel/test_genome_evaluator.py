@@ -221,6 +221,22 @@ def test_cartpole_on_processes_and_ray_equals_serial_neat_python(process_evaluat
     assert len(set(reference[0][-1].values())) > 1  # episodes of different lengths
 
 
+def test_a_function_of_the_main_script_runs_on_ray(ray_evaluator):
+    """neat-python's examples define eval_genome in the script they run; a Ray actor's
+    ``__main__`` is Ray's, so the function goes by value."""
+    main = {"__name__": "__main__", "XOR": XOR}
+    exec("import neat\n"
+         "def eval_in_main(genome, config):\n"
+         "    net = neat.nn.FeedForwardNetwork.create(genome, config)\n"
+         "    return 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in XOR)\n", main)
+    function = main["eval_in_main"]
+    assert function.__module__ == "__main__" and not hasattr(sys.modules["__main__"],
+                                                             "eval_in_main")
+    with evaluating(ray_evaluator, function):
+        ours = neat_run(ray_evaluator, xor_config())
+    same_run(neat_run(serial(eval_genome), xor_config()), ours)
+
+
 def test_the_serial_backend_is_neat_pythons_serial_loop():
     same_run(neat_run(serial(eval_genome), xor_config()),
              neat_run(ne.GenomeEvaluator(eval_genome), xor_config()))
