@@ -80,6 +80,10 @@ _NAMES = {
     "ProgressBar": "neuroevo.reporting.progress:ProgressBar",
     "RunFolderReporter": "neuroevo.reporting.run_folder:RunFolderReporter",
     "Checkpointer": "neuroevo.reporting.checkpointer:Checkpointer",
+    # experiment trackers (extras: tensorboard, mlflow, wandb)
+    "TensorBoardReporter": "neuroevo.reporting.tracking.tensorboard_reporter:TensorBoardReporter",
+    "MLflowReporter": "neuroevo.reporting.tracking.mlflow_reporter:MLflowReporter",
+    "WandbReporter": "neuroevo.reporting.tracking.wandb_reporter:WandbReporter",
     # genome files (JSON, never pickle)
     "save_genome": "neuroevo.io.genome_json:save_genome",
     "load_genome": "neuroevo.io.genome_json:load_genome",
@@ -143,6 +147,11 @@ if TYPE_CHECKING:  # type checkers and IDEs see every lazy name at its real home
     from neuroevo.reporting.progress import ProgressBar  # noqa: F401
     from neuroevo.reporting.run_folder import RunFolderReporter  # noqa: F401
     from neuroevo.reporting.stdout import StdOutReporter  # noqa: F401
+    from neuroevo.reporting.tracking.mlflow_reporter import MLflowReporter  # noqa: F401
+    from neuroevo.reporting.tracking.tensorboard_reporter import (  # noqa: F401
+        TensorBoardReporter,
+    )
+    from neuroevo.reporting.tracking.wandb_reporter import WandbReporter  # noqa: F401
     from neuroevo.run.experiment_file import Experiment, load_experiment  # noqa: F401
     from neuroevo.run.resume import resume  # noqa: F401
     from neuroevo.strategies.annealing import SAParams, SimulatedAnnealing  # noqa: F401

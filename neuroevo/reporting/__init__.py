@@ -29,6 +29,10 @@ _NAMES = {
     "Summary": "neuroevo.reporting.summary:Summary",
     "ReporterGroup": "neuroevo.reporting.group:ReporterGroup",
     "RunFolderReporter": "neuroevo.reporting.run_folder:RunFolderReporter",
+    # experiment trackers (extras: tensorboard, mlflow, wandb; neuroevo.reporting.tracking)
+    "TensorBoardReporter": "neuroevo.reporting.tracking.tensorboard_reporter:TensorBoardReporter",
+    "MLflowReporter": "neuroevo.reporting.tracking.mlflow_reporter:MLflowReporter",
+    "WandbReporter": "neuroevo.reporting.tracking.wandb_reporter:WandbReporter",
 }
 
 __getattr__ = lazy_getattr(__name__, _NAMES, globals())

@@ -257,9 +257,11 @@ def folder_reporters(
     generation_limit: int | None = None,
     stream: IO[str] | None = None,
     display: Sequence[Reporter] = (),
+    tracking: dict[str, Any] | None = None,
 ) -> list[Reporter]:
     """The reporters of a run folder: checkpoints (every ``checkpoint_every`` generations;
-    0: none), the result files (when ``generation_limit`` is given: :mod:`~neuroevo.run.results`)
+    0: none), the result files (when ``generation_limit`` is given: :mod:`~neuroevo.run.results`),
+    the experiment trackers of ``tracking`` (:func:`neuroevo.run.tracking.resolve_tracking`)
     and the run-folder files (statistics, best genome, drawing, plots, summary).
 
     ``snapshot``: the experiment stored in checkpoints (default: :func:`run_snapshot`,
@@ -267,9 +269,12 @@ def folder_reporters(
     where an interrupted run says it is saving its checkpoint, and where what could not be
     drawn (no graphviz ``dot`` ...) is said at the end. ``display``: the reporters
     that show the run (:func:`display_reporters`). The checkpointer comes first, then the
-    result files and the display, so that all are done before the slow drawing and plots.
+    result files and the display, so that all are done before the slow drawing and plots; the
+    trackers come before the run-folder files, so that what they could not draw is in the
+    summary's notes.
     """
     from neuroevo.reporting.run_folder import RunFolderReporter
+    from neuroevo.run.tracking import tracking_reporters
 
     reporters: list[Reporter] = []
     if checkpoint_every > 0:
@@ -278,9 +283,11 @@ def folder_reporters(
     if generation_limit is not None:
         reporters.append(ResultFiles(folder, setup, generation_limit=generation_limit))
     reporters += display
-    reporters.append(RunFolderReporter(folder, files=copy_files,
-                                       history=[h.to_dict() for h in history],
-                                       species_history=species_history, stream=stream))
+    run_folder = RunFolderReporter(folder, files=copy_files,
+                                   history=[h.to_dict() for h in history],
+                                   species_history=species_history, stream=stream)
+    reporters += tracking_reporters(folder, setup, tracking or {}, notes=run_folder.notes)
+    reporters.append(run_folder)
     return reporters
 
 

@@ -4,6 +4,7 @@
 
     neuroevo run configs/xor.toml [--seed S] [--out DIR] [--overwrite] [--generations N]
                                   [--quiet] [--device D] [--checkpoint-every N] [--no-extras]
+                                  [--tensorboard DIR] [--mlflow URI] [--wandb PROJECT]
     neuroevo --version
 
 ``run`` writes ``DIR/result.json`` (solved, generations, evaluations, best fitness, seed,
@@ -63,6 +64,9 @@ def run_experiment(
     workers: int | None = None,
     backend: str | None = None,
     address: str | None = None,
+    tensorboard: str | None = None,
+    mlflow: str | None = None,
+    wandb: str | None = None,
 ) -> tuple[Any, pathlib.Path]:
     """Run the experiment file ``path`` and write its results; returns ``(Result, out_dir)``.
 
@@ -74,7 +78,9 @@ def run_experiment(
     built by :mod:`neuroevo.run.build`, as for a resumed run, and checked before anything
     is written. ``workers``/``backend``/``address`` evaluate the population on worker
     processes or Ray actors (default: the file's ``[parallel]`` table, else one process);
-    the result is the same.
+    the result is the same. ``tensorboard``/``mlflow``/``wandb`` (a folder, a tracking URI, a
+    W&B project) add experiment trackers to the file's ``[reporting]`` table
+    (:mod:`neuroevo.run.tracking`).
 
     Example::
 
@@ -85,6 +91,7 @@ def run_experiment(
     from neuroevo.run.experiment_file import load_experiment
     from neuroevo.run.folder import check_out_folder, prepare_out_folder
     from neuroevo.run.results import write_results
+    from neuroevo.run.tracking import resolve_tracking, tracking_reporters
 
     exp = load_experiment(path)
     seed = seed if seed is not None else (exp.seed if exp.seed is not None else 0)
@@ -96,13 +103,14 @@ def run_experiment(
                         address=address)
     setup.prepare()
     display = build.display_reporters(quiet=quiet, stream=stream)
-    reporters = display
+    tracking = resolve_tracking(exp, folder, tensorboard=tensorboard, mlflow=mlflow, wandb=wandb)
+    reporters = display + tracking_reporters(folder, setup, tracking) if not extras else []
     if extras:
         snapshot = build.run_snapshot(setup) if checkpoint_every > 0 else None
         reporters = build.folder_reporters(
             folder, setup, checkpoint_every=checkpoint_every, snapshot=snapshot,
             copy_files=build.experiment_files(exp), generation_limit=gens, display=display,
-            stream=None if quiet else sys.stderr)
+            stream=None if quiet else sys.stderr, tracking=tracking)
     setup.start_backend()  # workers started, Ray joined: a backend that cannot start says so
     try:                   # before the folder is written
         prepare_out_folder(folder, overwrite=overwrite)
@@ -145,7 +153,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                         quiet=args.quiet, extras=not args.no_extras,
                                         checkpoint_every=args.checkpoint_every,
                                         overwrite=args.overwrite, workers=args.workers,
-                                        backend=args.backend, address=args.address)
+                                        backend=args.backend, address=args.address,
+                                        tensorboard=args.tensorboard, mlflow=args.mlflow,
+                                        wandb=args.wandb)
     except KeyboardInterrupt:
         print(f"neuroevo run: interrupted; {_after_interrupt(args)}", file=sys.stderr)
         return 130
@@ -183,6 +193,15 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-extras", action="store_true",
                         help="write only result.json and the best genome (no statistics, "
                         "plots, drawing or checkpoints)")
+    parser.add_argument("--tensorboard", default=None, metavar="DIR",
+                        help="write TensorBoard event files to DIR/<run folder name> (the "
+                        "tensorboard extra; default: the file's [reporting])")
+    parser.add_argument("--mlflow", default=None, metavar="URI",
+                        help='log to MLflow at URI ("file:runs/mlruns", "http://host:5000"; '
+                        "the mlflow extra)")
+    parser.add_argument("--wandb", default=None, metavar="PROJECT",
+                        help="log to the Weights & Biases project PROJECT (the wandb extra; "
+                        "WANDB_MODE=offline keeps it on this machine)")
     add_parallel_arguments(parser)
     parser.set_defaults(func=_cmd_run)
 
@@ -227,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
 #: the extra that installs a missing top-level package
 EXTRAS = {"graphviz": "viz", "matplotlib": "viz", "gymnasium": "gym", "Box2D": "box2d",
           "box2d": "box2d", "ray": "ray", "onnx": "onnx", "onnxruntime": "onnx",
-          "onnxscript": "onnx"}
+          "onnxscript": "onnx", "tensorboard": "tensorboard", "mlflow": "mlflow",
+          "wandb": "wandb"}
 
 
 def missing_package_line(error: ImportError) -> str:

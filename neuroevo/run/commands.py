@@ -274,6 +274,7 @@ def continue_in_folder(folder: Path, point: Any, *, quiet: bool = False,
     from neuroevo.reporting.stats import read_run_history
     from neuroevo.run.build import display_reporters, folder_reporters
     from neuroevo.run.resume import continue_run, discard_newer_checkpoints
+    from neuroevo.run.tracking import resume_tracking
 
     point.setup.start_backend()  # a backend that cannot start says so before any file changes
     try:
@@ -286,7 +287,8 @@ def continue_in_folder(folder: Path, point: Any, *, quiet: bool = False,
             snapshot=point.checkpoint.experiment, history=point.history,
             species_history=species, generation_limit=point.generation_limit, stream=say,
             display=display_reporters(quiet=quiet, stream=stream,
-                                      start_generation=point.next_generation))
+                                      start_generation=point.next_generation),
+            tracking=resume_tracking(folder, point.setup.experiment))
         return continue_run(point, reporters)
     finally:
         point.setup.close_backend()

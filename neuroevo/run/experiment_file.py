@@ -14,6 +14,10 @@
     workers = 2            # worker processes or Ray actors (--workers overrides it)
     backend = "process"    # "serial", "process" or "ray" (--backend)
     address = "auto"       # Ray only: a cluster's address (--address)
+    [reporting]            # optional: experiment trackers (neuroevo.run.tracking)
+    tensorboard = "runs/tb"        # --tensorboard DIR (true: <run folder>/tensorboard)
+    mlflow = "file:runs/mlruns"    # --mlflow URI, or true
+    wandb = {project = "xor", mode = "offline"}   # --wandb PROJECT, or true
 
 A checkpoint carries the file and the files it names as text (:func:`experiment_snapshot`),
 each under a plain file name of its own (``config = "../shared/xor.ini"`` is stored as
@@ -33,6 +37,7 @@ from neuroevo.config import PathLike, _hint
 from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.io.atomic import atomic_write_text
 from neuroevo.reporting.copy_files import EXPERIMENT_DIR
+from neuroevo.run.tracking import check_reporting
 
 try:  # Python >= 3.11
     import tomllib
@@ -58,6 +63,8 @@ class Experiment:
     workers: int | None = None
     backend: str | None = None
     address: str | None = None
+    #: [reporting]: the experiment trackers (:mod:`neuroevo.run.tracking`); empty: none
+    reporting: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def base_dir(self) -> pathlib.Path:
@@ -106,11 +113,12 @@ def load_experiment(path: PathLike) -> Experiment:
             data = tomllib.load(f)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{p}: not a valid TOML file: {e}") from None
-    allowed = ("experiment", "task", "strategy", "parallel")
+    allowed = ("experiment", "task", "strategy", "parallel", "reporting")
     for key in data:
         if key not in allowed:
             raise ConfigError(f"{p}: unknown top-level table or key {key!r}{_hint(key, list(allowed))}; "
-                              "expected only [experiment], [task], [strategy] and [parallel]")
+                              "expected only [experiment], [task], [strategy], [parallel] and "
+                              "[reporting]")
     exp = _table(p, data, "experiment")
     for key in exp:
         if key not in _EXPERIMENT_KEYS:
@@ -133,6 +141,7 @@ def load_experiment(path: PathLike) -> Experiment:
     task = _table(p, data, "task")
     strategy = _table(p, data, "strategy")
     parallel = _parallel(p, data.get("parallel", {}))
+    reporting = check_reporting(p, data.get("reporting", {}))
     return Experiment(
         path=p,
         generations=get("generations", lambda v: is_int(v) and v >= 1, _REQUIRED),
@@ -145,6 +154,7 @@ def load_experiment(path: PathLike) -> Experiment:
         strategy=_name(p, strategy, "strategy"),
         strategy_params=strategy,
         **parallel,
+        reporting=reporting,
     )
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from neuroevo.errors import ConfigError
-from neuroevo.loop import GenerationStats, Reporter, RunStatus
+from neuroevo.loop import GenerationStats, Reporter
 from neuroevo.reporting.tracking.common import RunIdFile, hyperparameters, require, scalars
 
 MODES = ("online", "offline", "disabled")
