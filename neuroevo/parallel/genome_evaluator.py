@@ -24,7 +24,9 @@ script's functions travel by value: :func:`ray_pickler`). Pickling a neat-python
 from its counter; :func:`setup_bytes` gives it back, so the run stays neat-python's serial
 one (neat.ParallelEvaluator's runs leave it once a node is added). A worker process or actor
 that dies is replaced and its slice re-run; an exception in ``eval_genome`` is one line
-naming the genome (:class:`EvalGenomeError`) with the worker's traceback as a note.
+naming the genome (:class:`EvalGenomeError`) with the worker's traceback as a note. What
+``eval_genome`` changes in a genome stays in the worker (only its return value comes back),
+as with neat.ParallelEvaluator.
 ``backend="serial"`` (the default without ``workers``) calls ``eval_genome`` in this process.
 
 ``seed`` is neat.ParallelEvaluator's: ``random.seed(seed + genome.key)`` before each call, so
@@ -94,8 +96,8 @@ def evaluate_genomes(setup: GenomeSetup, pairs: list[tuple[Any, Any]]) -> list[A
         except Exception as e:
             error = EvalGenomeError(
                 f"eval_genome raised {type(e).__name__} on genome {genome_id}: "
-                f"{' '.join(str(e).split())[:300]}; fix eval_genome or run it on that genome "
-                "alone (its traceback follows)")
+                f"{' '.join(str(e).split())[:300]}; fix eval_genome, or call it on that genome "
+                "alone to debug it")
             error.genome_id = genome_id
             raise error from e
     return values

@@ -269,11 +269,17 @@ def test_an_error_in_eval_genome_is_one_line_naming_the_genome(process_evaluator
             pytest.raises(EvalGenomeError) as info:
         neat_run(process_evaluator, xor_config(), generations=1)
     assert str(info.value) == (
-        "eval_genome raised ValueError on genome 7: bad weights; fix eval_genome or run it "
-        "on that genome alone (its traceback follows)")
+        "eval_genome raised ValueError on genome 7: bad weights; fix eval_genome, or call it "
+        "on that genome alone to debug it")
     assert info.value.genome_id == 7
     notes = "\n".join(info.value.__notes__)
     assert "raised in a worker" in notes and 'raise ValueError("bad weights")' in notes
+
+
+def test_an_error_in_eval_genome_in_this_process_names_the_genome():
+    with pytest.raises(EvalGenomeError, match="ValueError on genome 7: bad weights") as info:
+        neat_run(ne.GenomeEvaluator(eval_fails_on_genome_7), xor_config(), generations=1)
+    assert isinstance(info.value.__cause__, ValueError) and info.value.genome_id == 7
 
 
 def test_an_error_in_eval_genome_on_ray_names_the_genome(ray_evaluator):
