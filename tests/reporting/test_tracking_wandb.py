@@ -79,17 +79,26 @@ def history_and_config(log):
 
 def test_offline_run_history_config_and_histograms(tmp_path):
     class Keep(ne.Reporter):
-        fitness = {}
+        def __init__(self):
+            self.fitness = {}
 
         def on_generation(self, stats, strategy):
             self.fitness[stats.generation] = stats.fitness.clone()
 
+    class KeepWeights(ne.Reporter):  # the enabled connections of the population bred
+        def __init__(self):
+            self.count = {}
+
+        def on_generation(self, stats, strategy):
+            self.count[stats.generation] = sum(
+                c.enabled for g in strategy.genomes for c in g.connections.values())
+
     cfg = ne.load_config(CONFIGS / "xor.ini")
-    keep = Keep()
+    keep, weights = Keep(), KeepWeights()
     wb = WandbReporter(project="xor-test", mode="offline", dir=tmp_path,
                        run_id_file=tmp_path / "wandb_run_id", hparams={"seed": 3})
     ne.evolve(ne.NEAT(cfg, pop_size=30), ne.tasks.XOR(), generations=4, seed=3, device="cpu",
-              stop_on_solve=False, reporters=[StatsWriter(tmp_path), keep, wb])
+              stop_on_solve=False, reporters=[StatsWriter(tmp_path), keep, weights, wb])
     written()
     rows, _ = read_run_history(tmp_path)
     (log,) = sorted(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
@@ -108,6 +117,8 @@ def test_offline_run_history_config_and_histograms(tmp_path):
         assert sum(hist["values"]) == keep.fitness[h["generation"]].numel() == 30
         assert hist["bins"][0] == pytest.approx(float(keep.fitness[h["generation"]].min()))
         assert hist["bins"][-1] == pytest.approx(float(keep.fitness[h["generation"]].max()))
+        assert h["weights"]["_type"] == "histogram"
+        assert sum(h["weights"]["values"]) == weights.count[h["generation"]] > 0
     values = {k: (v["value"] if isinstance(v, dict) and "value" in v else v)
               for k, v in config.items()}
     assert values["strategy"] == "NEAT" and values["task"] == "xor" and values["seed"] == 3

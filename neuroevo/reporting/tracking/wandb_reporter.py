@@ -2,7 +2,8 @@
 
 Every figure of ``stats.jsonl`` is logged under its own name (``best_fitness``, ``species``
 ...) with step = generation, one ``log`` per generation; with ``histograms`` (default) also
-``fitness``, the values the generation told the strategy, as a ``wandb.Histogram``. The
+``fitness``, the values the generation told the strategy, and ``weights``, every weight of
+the population bred from it (:func:`.common.population_weights`), as ``wandb.Histogram``. The
 strategy's and task's settings (:func:`~neuroevo.reporting.tracking.common.hyperparameters`)
 are the run's config. W&B's own console output is turned off (the loop never prints).
 
@@ -29,7 +30,8 @@ from typing import Any
 
 from neuroevo.errors import ConfigError
 from neuroevo.loop import GenerationStats, Reporter
-from neuroevo.reporting.tracking.common import RunIdFile, hyperparameters, require, scalars
+from neuroevo.reporting.tracking.common import (RunIdFile, hyperparameters, population_weights,
+                                                require, scalars)
 
 MODES = ("online", "offline", "disabled")
 
@@ -75,8 +77,11 @@ class WandbReporter(Reporter):
 
     def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
         row: dict[str, Any] = {"generation": stats.generation, **scalars(stats)}
-        if self.histograms and stats.fitness is not None and stats.fitness.numel():
-            row["fitness"] = self._wandb.Histogram(stats.fitness.numpy())
+        if self.histograms:
+            weights = population_weights(strategy)
+            for key, values in (("fitness", stats.fitness), ("weights", weights)):
+                if values is not None and values.numel():
+                    row[key] = self._wandb.Histogram(values.double().cpu().numpy())
         step = max(stats.generation, self.run.step)  # W&B's step only increases
         self.run.log(row, step=step)
 
