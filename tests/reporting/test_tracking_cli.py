@@ -87,10 +87,12 @@ def test_tensorboard_option_writes_under_the_run_folder_name(tmp_path):
 
 
 @pytest.mark.parametrize("table, message", [
-    ('tensorbord = true', r"\[reporting\] tensorbord: unknown key \(did you mean 'tensorboard'\?\)"),
+    ('tensorbord = true',
+     r"\[reporting\] tensorbord: unknown key \(did you mean 'tensorboard'\?\)"),
     ('mlflow = 3', r"\[reporting\] mlflow: expected a tracking URI"),
     ('wandb = {mode = "ofline"}', r"\[reporting\] wandb.mode: expected \"online\""),
-    ('wandb = {projet = "x"}', r"\[reporting\] wandb.projet: unknown key \(did you mean 'project'\?\)"),
+    ('wandb = {projet = "x"}',
+     r"\[reporting\] wandb.projet: unknown key \(did you mean 'project'\?\)"),
     ('wandb = {tags = "a"}', r"\[reporting\] wandb.tags: expected a list of strings"),
 ])
 def test_bad_reporting_tables_are_one_line(tmp_path, table, message):

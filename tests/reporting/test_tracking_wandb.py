@@ -138,7 +138,8 @@ def test_a_second_session_keeps_the_run_id(tmp_path):
               reporters=[WandbReporter(mode="offline", dir=tmp_path, run_id_file=ids)])
     written()
     runs = sorted(p.name for p in tmp_path.glob("wandb/offline-run-*"))
-    assert len(runs) == 2 and all(f"-{first}" in name for name in runs)  # "-1" when in the same second
+    # one folder per session, both under the run's id ("-1" added when in the same second)
+    assert len(runs) == 2 and all(f"-{first}" in name for name in runs)
     gens = [h["generation"] for log in sorted(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
             for h in history_and_config(log)[0] if "generation" in h]
     assert sorted(gens) == [0, 1, 2, 3]
