@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> dict:
     base = statistics.median(seconds[f"neat-python ParallelEvaluator({n})"])
     rows = {name: dict(seconds_median=statistics.median(seconds[name]),
                        ratio_to_parallel_evaluator=statistics.median(seconds[name]) / base,
-                       bytes_sent=sent[name], fitness_identical_to_serial=fitness[name] == reference)
+                       bytes_sent=sent[name],
+                       fitness_identical_to_serial=fitness[name] == reference)
             for name in contenders}
     steps = sum(reference.values())  # CartPole pays 1 per step
     result = dict(genomes=len(genomes), env_steps=steps, repeats=args.repeats, workers=n,
