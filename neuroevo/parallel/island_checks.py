@@ -22,7 +22,8 @@ against the islands that can receive it (``MigrantPool.load_state_dict``), so a 
 Example::
 
     seed = run_seed(None)                       # a random 62-bit seed
-    island_dtype(torch.int64)                   # ConfigError: dtype must be floating
+    island_dtype(torch.float64)                 # "float64"
+    island_dtype(torch.int64)                   # ConfigError: expected a floating torch dtype
 """
 
 from __future__ import annotations
