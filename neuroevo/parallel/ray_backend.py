@@ -26,6 +26,7 @@ Example::
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 from neuroevo.errors import ConfigError
@@ -158,7 +159,9 @@ class RayBackend(WorkerBackend):
         kwargs = dict(include_dashboard=False, configure_logging=False)
         kwargs.update(self.init_kwargs)
         try:
-            self._ray.init(address=self.address, **kwargs)
+            with warnings.catch_warnings(record=True) as said:  # Ray's client warns, then fails:
+                warnings.simplefilter("always")                  # the error below says it all
+                self._ray.init(address=self.address, **kwargs)
         except Exception as e:  # no cluster there, ray[client] missing, a refused connection
             where = "a local Ray" if self.address is None else f"Ray at {self.address!r}"
             reason = " ".join(str(e).split()).rstrip(".") or type(e).__name__
@@ -166,6 +169,8 @@ class RayBackend(WorkerBackend):
                    if self.address in (None, "auto") else
                    "check the address, start the cluster, or drop --address to use a local Ray")
             raise BackendError(f"cannot connect to {where}: {reason[:300]}; {fix}") from None
+        for w in said:  # connected: what Ray warned about on the way still reaches the user
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         self._owns_ray = True
 
     def _fitting_workers(self) -> int:
