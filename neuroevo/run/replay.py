@@ -98,15 +98,15 @@ def replay_command(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[st
 
 def configure_replay(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``neuroevo replay RUN``."""
-    from neuroevo.reporting.replay import REPLAY_STEPS
-    from neuroevo.run.cli import _non_negative, _positive
+    from neuroevo.run.cli import _non_negative, _positive  # no torch while the parser is built
 
     parser.add_argument("run_dir", help="a run folder of neuroevo run (control tasks)")
     parser.add_argument("--out", default=None, help="the GIF to write (default RUN/replay.gif)")
     parser.add_argument("--seed", type=_non_negative, default=0,
                         help="seed of the episode's start (default 0, as episode.png)")
-    parser.add_argument("--steps", type=_positive, default=REPLAY_STEPS,
-                        help=f"replay at most the first N steps (default {REPLAY_STEPS:,})")
+    parser.add_argument("--steps", type=_positive, default=None,
+                        help="replay at most the first N steps (default 1,000: "
+                             "neuroevo.reporting.replay.REPLAY_STEPS)")
     parser.add_argument("--every", type=_positive, default=1, metavar="K",
                         help="one frame every K steps (default 1)")
     parser.add_argument("--fps", type=float, default=None,
@@ -115,7 +115,10 @@ def configure_replay(parser: argparse.ArgumentParser) -> None:
     def run(args: argparse.Namespace) -> int:
         path, n = replay_command(args.run_dir, out=args.out, seed=args.seed, steps=args.steps,
                                  every=args.every, fps=args.fps)
-        print(f"{path} ({n} frames, at most {args.steps:,} steps)")
+        from neuroevo.reporting.replay import REPLAY_STEPS
+
+        limit = REPLAY_STEPS if args.steps is None else args.steps
+        print(f"{path} ({n} frames, at most {limit:,} steps)")
         return 0
 
     parser.set_defaults(func=run)

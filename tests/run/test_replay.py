@@ -296,3 +296,14 @@ def test_every_torch_environment_is_drawn_by_its_gymnasium_twin(env_id):
     assert len({f.tobytes() for f in frames}) > 1  # the episode moves
     for got, want in zip(frames, reference):
         assert np.array_equal(got, want)
+
+
+def test_the_help_states_the_default_number_of_steps():
+    import argparse
+
+    from neuroevo.reporting.replay import REPLAY_STEPS
+    from neuroevo.run.replay import configure_replay
+
+    parser = argparse.ArgumentParser()
+    configure_replay(parser)
+    assert f"default {REPLAY_STEPS:,}:" in parser.format_help().replace("\n", " ")
