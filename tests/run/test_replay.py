@@ -110,11 +110,12 @@ def test_every_keeps_one_state_in_k(neat_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_pso_run_gif_plays_the_saved_parameters(tmp_path):
+@pytest.mark.parametrize("strategy", ["pso", "ga"])
+def test_vector_strategy_run_gif_plays_the_saved_parameters(tmp_path, strategy):
     from neuroevo.compile.params import load_flat_parameters
 
-    out = tmp_path / "pso"
-    run_experiment(CONFIGS / "cartpole_pso.toml", generations=1, out=out, quiet=True,
+    out = tmp_path / strategy
+    run_experiment(CONFIGS / f"cartpole_{strategy}.toml", generations=1, out=out, quiet=True,
                    checkpoint_every=0)
     target, n = replay_command(out, steps=STEPS)
     assert target == out / "replay.gif"
