@@ -86,7 +86,9 @@ def immigrate(strategy: Any, task: Any, fitness: torch.Tensor, migrants: list[di
               *, generator: torch.Generator, device: torch.device,
               dtype: torch.dtype) -> torch.Tensor:
     """Score ``migrants`` on ``task`` (``generator`` seeded as for the generation) and put them
-    in place of the worst candidates of the evaluated generation; returns the new fitness."""
+    in place of the worst candidates of the evaluated generation; returns the new fitness. A
+    task with ``candidate_scores`` (a fitness that depends on the population) gets its
+    ``population_fitness`` over the whole population the migrants join."""
     if not migrants:
         return fitness
     size = len(fitness)
@@ -101,9 +103,18 @@ def immigrate(strategy: Any, task: Any, fitness: torch.Tensor, migrants: list[di
         rows = torch.stack([m["params"] for m in migrants]).to(device=device, dtype=dtype)
         policy = ParameterPolicy(strategy.module, rows, num_inputs=task.num_inputs,
                                  num_outputs=task.num_outputs)
-    scores = task.evaluate(policy, generator=generator).detach().to(fitness.device, fitness.dtype)
     fitness = fitness.clone()
-    fitness[worst] = scores
+    if callable(getattr(task, "candidate_scores", None)):
+        # a fitness that depends on the whole population (Supervised's floor for non-finite
+        # outputs) is computed over the population the migrants join, not their batch alone
+        own = task.candidate_scores(policy, generator=generator).detach()
+        fitness[worst] = own.to(fitness.device, fitness.dtype)
+        fitness = task.population_fitness(fitness)
+        scores = fitness[worst]
+    else:
+        scores = task.evaluate(policy, generator=generator).detach().to(fitness.device,
+                                                                        fitness.dtype)
+        fitness[worst] = scores
     if migrant_kind(strategy) == "neat":
         for g, f in zip(genomes, scores.tolist()):
             g.fitness = float(f)

@@ -109,6 +109,25 @@ def test_vector_migrants_replace_the_worst_rows_and_become_personal_bests():
     assert torch.equal(b.state.pbest[worst][better], rows[better])
 
 
+
+def test_a_migrant_with_non_finite_outputs_gets_the_floor_of_the_population_it_joins():
+    # XOR's fitness floors non-finite outputs at the lowest finite fitness of the population;
+    # a migrant scored with its batch alone got -4 (none finite) instead
+    task = ne.tasks.XOR()
+    b = ne.PSO(ne.MLP(2, [4], 1), pop_size=10, reset_module=True)
+    ne.evolve(b, task, generations=3, seed=2, stop_on_solve=False)
+    fitness = evaluated(b, task)
+    bad = torch.full_like(b.ask_params()[0], float("nan"))
+    sent = [{"params": bad, "fitness": 0.0, "island": 0, "generation": 3}]
+    new = immigrate(b, task, fitness, sent, generator=torch.Generator().manual_seed(0),
+                    device=torch.device("cpu"), dtype=torch.float32)
+    # the reference: the task's own evaluation of the whole population as it now stands
+    whole = task.evaluate(ParameterPolicy(b.module, b.ask_params(), num_inputs=2,
+                                          num_outputs=1))
+    worst = int(torch.argsort(fitness, stable=True)[0])
+    assert torch.equal(new[worst], whole[worst])
+    assert float(new[worst]) == float(new[torch.arange(10) != worst].min())
+
 def _m(island, fitness):
     return {"params": torch.zeros(2), "fitness": fitness, "island": island, "generation": 0}
 
