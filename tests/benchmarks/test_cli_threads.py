@@ -3,13 +3,13 @@ that chose the default runs."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import torch
 
 from neuroevo.run.cli import build_parser, main
+from tests.benchmarks.load import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,9 +27,7 @@ def test_threads_default_is_one_and_the_option_sets_torch(tmp_path):
 
 @pytest.mark.slow
 def test_cli_threads_benchmark_quick(tmp_path):
-    spec = importlib.util.spec_from_file_location("cli_threads", ROOT / "benchmarks" / "cli_threads.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("cli_threads")
     before = torch.get_num_threads()
     try:
         rows = module.main(["--quick", "--out", str(tmp_path)])["rows"]

@@ -3,17 +3,11 @@ of the timings it returns, to three significant digits (below 1 they read 0x).""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.load import load_benchmark
 
 
 def test_quick_run_prints_the_measured_speed_ups(capsys):
-    spec = importlib.util.spec_from_file_location(
-        "forward_throughput", ROOT / "benchmarks" / "forward_throughput.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("forward_throughput")
     result = bench.main(["--quick"])
     rows = {line.split("|")[1].strip(): line.split("|")[1:-1]
             for line in capsys.readouterr().out.splitlines() if line.startswith("| neuroevo")}

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.load import load_benchmark
 
 
 def test_generation_time_quick(tmp_path):
-    spec = importlib.util.spec_from_file_location("generation_time",
-                                                  ROOT / "benchmarks" / "generation_time.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("generation_time")
     result = module.main(["--quick", "--out", str(tmp_path)])
     saved = json.loads((tmp_path / "generation_time-quick.json").read_text())
     assert saved["rows"] == json.loads(json.dumps(result["rows"]))

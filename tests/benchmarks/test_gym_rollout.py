@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.load import load_benchmark
 
 
 def test_gym_rollout_quick(tmp_path):
-    spec = importlib.util.spec_from_file_location("gym_rollout", ROOT / "benchmarks" / "gym_rollout.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("gym_rollout")
     result = module.main(["--quick", "--env", "CartPole-v1", "--out", str(tmp_path)])
     saved = json.loads((tmp_path / "gym_rollout-CartPole-v1-quick.json").read_text())
     assert saved == json.loads(json.dumps(result))

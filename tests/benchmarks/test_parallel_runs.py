@@ -3,20 +3,14 @@ result (its --quick smoke run: XOR, 3 generations)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.load import load_benchmark
 
 
 @pytest.mark.slow
 def test_parallel_runs_quick(tmp_path):
-    spec = importlib.util.spec_from_file_location("parallel_runs",
-                                                  ROOT / "benchmarks" / "parallel_runs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("parallel_runs")
     report = module.main(["--quick", "--out", str(tmp_path)])
     assert [r["mode"] for r in report["rows"]] == ["serial", "process"]
     assert all(r["same_result"] for r in report["rows"])

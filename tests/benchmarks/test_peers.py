@@ -6,27 +6,18 @@ named, so they are skipped with one line and neuroevo's own cells still run.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmarks.load import load_benchmark
 
 
 @pytest.mark.slow
 def test_peers_quick_runs_neuroevo_and_skips_missing_peers(tmp_path, capsys):
-    result = load("peers").main(["--quick", "--contenders", "pso", "pso-compiled", "evosax",
-                                 "--peer-python", str(tmp_path / "no-such-python"),
-                                 "--out", str(tmp_path)])
+    result = load_benchmark("peers").main([
+        "--quick", "--contenders", "pso", "pso-compiled", "evosax",
+        "--peer-python", str(tmp_path / "no-such-python"), "--out", str(tmp_path)])
     rows = {r["contender"]: r for r in result["rows"]}
     assert set(rows) == {"pso", "pso-compiled"}
     for r in rows.values():
@@ -42,7 +33,7 @@ def test_peers_quick_runs_neuroevo_and_skips_missing_peers(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_compile_warmup_quick(tmp_path):
-    result = load("compile_warmup").main(["--quick", "--out", str(tmp_path)])
+    result = load_benchmark("compile_warmup").main(["--quick", "--out", str(tmp_path)])
     (row,) = result["rows"]
     assert row["eager"]["compile_s"] == 0.0 and not row["eager"]["printed"]
     assert row["cold"]["compile_s"] > 0 and row["cold"]["printed"][0].startswith(
