@@ -23,6 +23,8 @@ xor: setup
 	$(VENV)/bin/neuroevo run configs/xor.toml --out runs/xor --overwrite
 
 test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 

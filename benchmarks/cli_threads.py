@@ -33,8 +33,14 @@ def one_run(experiment: Path, generations: int, threads: int) -> float:
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory() as out:
         t = time.perf_counter()
-        run_experiment(experiment, seed=1, out=Path(out) / "run", generations=generations,
-                       quiet=True, extras=False)
+        run_experiment(
+            experiment,
+            seed=1,
+            out=Path(out) / "run",
+            generations=generations,
+            quiet=True,
+            extras=False,
+        )
         return time.perf_counter() - t
 
 
@@ -55,22 +61,35 @@ def main(argv: list[str] | None = None) -> dict:
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
         try:
             for threads in (1, 2):
-                times = [one_run(experiment, args.generations, threads) for _ in range(args.repeats)]
-                rows.append({"other process holds a core": busy, "threads": threads,
-                             "seconds": statistics.median(times), "all": times})
+                times = [
+                    one_run(experiment, args.generations, threads) for _ in range(args.repeats)
+                ]
+                rows.append(
+                    {
+                        "other process holds a core": busy,
+                        "threads": threads,
+                        "seconds": statistics.median(times),
+                        "all": times,
+                    }
+                )
         finally:
             if hog is not None:
                 hog.kill()
                 hog.wait()
     base = {r["other process holds a core"]: r["seconds"] for r in rows if r["threads"] == 1}
-    lines = [f"`neuroevo run {experiment.name} --generations {args.generations}`, median of "
-             f"{args.repeats}; {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
-             "", "| another process holds a core | torch threads | seconds | vs 1 thread |",
-             "|---|---:|---:|---:|"]
+    lines = [
+        f"`neuroevo run {experiment.name} --generations {args.generations}`, median of "
+        f"{args.repeats}; {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+        "",
+        "| another process holds a core | torch threads | seconds | vs 1 thread |",
+        "|---|---:|---:|---:|",
+    ]
     for r in rows:
         ratio = r["seconds"] / base[r["other process holds a core"]]
-        lines.append(f"| {'yes' if r['other process holds a core'] else 'no'} | {r['threads']} "
-                     f"| {r['seconds']:.2f} | {ratio:.2f}x |")
+        lines.append(
+            f"| {'yes' if r['other process holds a core'] else 'no'} | {r['threads']} "
+            f"| {r['seconds']:.2f} | {ratio:.2f}x |"
+        )
     table = "\n".join(lines)
     print(table)
     out = Path(args.out)

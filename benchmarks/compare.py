@@ -59,16 +59,18 @@ sys.path.insert(0, str(ROOT))
 
 import neat  # noqa: E402
 
-from neuroevo.run.experiment_file import Experiment, load_experiment  # noqa: E402
 from neuroevo.loop import evolve  # noqa: E402
 from neuroevo.run import registry  # noqa: E402
+from neuroevo.run.experiment_file import Experiment, load_experiment  # noqa: E402
 from neuroevo.tasks.base import Task  # noqa: E402
 
 TASKS = ("xor", "parity3", "spirals", "regression", "iris", "cartpole")
 METHODS = ("neat", "ga", "pso", "sa", "adam")
 #: why a (task, method) pair has no experiment file
-NOT_APPLICABLE = {("cartpole", "adam"): "no differentiable loss: CartPole's return comes from "
-                                        "environment rollouts"}
+NOT_APPLICABLE = {
+    ("cartpole", "adam"): "no differentiable loss: CartPole's return comes from "
+    "environment rollouts"
+}
 #: success on iris: training accuracy at least this (the task itself has no threshold)
 IRIS_ACCURACY = 0.95
 #: --quick divides every generation limit by this (budgets stay equal) ...
@@ -113,7 +115,9 @@ def _build(exp: Experiment, quick: bool) -> tuple[Any, Any]:
     if quick and exp.task in ("cartpole",):
         params["max_steps"] = QUICK_MAX_STEPS
     task = registry.make_task(exp.task, **params)
-    strategy = registry.make_strategy(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
+    strategy = registry.make_strategy(
+        exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir
+    )
     return task, strategy
 
 
@@ -125,15 +129,23 @@ def budget_of(exp: Experiment, quick: bool) -> tuple[int, int, int]:
     return gens * per_gen, gens, per_gen
 
 
-def run_one(exp: Experiment, seed: int, *, budget: int, generations: int,
-            quick: bool) -> dict[str, Any]:
+def run_one(
+    exp: Experiment, seed: int, *, budget: int, generations: int, quick: bool
+) -> dict[str, Any]:
     """One seed of one experiment file: the run's figures and its best-so-far curve."""
     t0 = time.perf_counter()
     task, strategy = _build(exp, quick)
     probe = AccuracyProbe(task) if exp.task == "classification" else None
     dtype = {"float32": torch.float32, "float64": torch.float64}[exp.dtype]
-    result = evolve(strategy, probe or task, generations=generations, seed=seed,
-                    device=exp.device or "cpu", dtype=dtype, stop_on_solve=exp.stop_on_solve)
+    result = evolve(
+        strategy,
+        probe or task,
+        generations=generations,
+        seed=seed,
+        device=exp.device or "cpu",
+        dtype=dtype,
+        stop_on_solve=exp.stop_on_solve,
+    )
     seconds = time.perf_counter() - t0
     history = [s for s in result.history if s.evaluations <= budget]
     if probe is not None:
@@ -151,8 +163,9 @@ def run_one(exp: Experiment, seed: int, *, budget: int, generations: int,
         "evaluations": history[-1].evaluations if history else 0,
         "generations": len(history),
         "seconds": seconds,
-        "curve": resample([s.evaluations for s in history],
-                          [s.best_fitness_so_far for s in history], budget),
+        "curve": resample(
+            [s.evaluations for s in history], [s.best_fitness_so_far for s in history], budget
+        ),
     }
 
 
@@ -185,8 +198,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "median_evaluations_to_solve": _median([r["evaluations_to_solve"] for r in solved]),
         "median_seconds": _median([r["seconds"] for r in runs]),
         "median_evaluations_used": _median([r["evaluations"] for r in runs]),
-        "median_best_train_accuracy": _median([r["best_train_accuracy"] for r in runs
-                                               if r["best_train_accuracy"] is not None]),
+        "median_best_train_accuracy": _median(
+            [r["best_train_accuracy"] for r in runs if r["best_train_accuracy"] is not None]
+        ),
     }
 
 
@@ -200,8 +214,13 @@ def _net(exp: Experiment) -> str:
 
 def machine() -> dict[str, Any]:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                                capture_output=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return {
@@ -220,9 +239,14 @@ def machine() -> dict[str, Any]:
 def to_json(report: dict[str, Any]) -> str:
     """Indented JSON with each list of numbers (the curves) on one line."""
     text = json.dumps(report, indent=1)
-    return re.sub(r"\[\s+([-+0-9.eE,\snul]+?)\s+\]",
-                  lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
-                  text) + "\n"
+    return (
+        re.sub(
+            r"\[\s+([-+0-9.eE,\snul]+?)\s+\]",
+            lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
+            text,
+        )
+        + "\n"
+    )
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -235,9 +259,11 @@ def _fmt(x: float | None, digits: int = 3) -> str:
 
 def table(report: dict[str, Any]) -> str:
     """The markdown table: one row per (task, method)."""
-    lines = ["| task | method | budget (evals) | median best fitness | solved | "
-             "median evals to solve | median wall s |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| task | method | budget (evals) | median best fitness | solved | "
+        "median evals to solve | median wall s |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for row in report["rows"]:
         if row.get("not_applicable"):
             budget = f"{row['budget']:,}" if row["budget"] else "-"
@@ -247,7 +273,8 @@ def table(report: dict[str, Any]) -> str:
         lines.append(
             f"| {row['task']} | {row['method']} | {row['budget']:,} | "
             f"{_fmt(s['median_best_fitness'], 4)} | {s['solved']}/{s['seeds']} | "
-            f"{_fmt(s['median_evaluations_to_solve'])} | {_fmt(s['median_seconds'], 2)} |")
+            f"{_fmt(s['median_evaluations_to_solve'])} | {_fmt(s['median_seconds'], 2)} |"
+        )
     return "\n".join(lines)
 
 
@@ -281,11 +308,18 @@ def markdown(report: dict[str, Any]) -> str:
         table(report),
         "",
     ]
-    acc = [(r["method"], r["summary"]["median_best_train_accuracy"]) for r in report["rows"]
-           if not r.get("not_applicable") and r["summary"]["median_best_train_accuracy"] is not None]
+    acc = [
+        (r["method"], r["summary"]["median_best_train_accuracy"])
+        for r in report["rows"]
+        if not r.get("not_applicable") and r["summary"]["median_best_train_accuracy"] is not None
+    ]
     if acc:
-        out += ["Iris, median best training accuracy: "
-                + ", ".join(f"{m} {a:.3f}" for m, a in acc) + ".", ""]
+        out += [
+            "Iris, median best training accuracy: "
+            + ", ".join(f"{m} {a:.3f}" for m, a in acc)
+            + ".",
+            "",
+        ]
     out += [
         "## Settings",
         "",
@@ -296,15 +330,20 @@ def markdown(report: dict[str, Any]) -> str:
         if row.get("not_applicable"):
             out.append(f"| {row['task']} | {row['method']} | - | - | n/a: {row['reason']} |")
         else:
-            out.append(f"| {row['task']} | {row['method']} | {row['experiment']} | "
-                       f"{row['network']} | {row['generations']} x "
-                       f"{row['evaluations_per_generation']} |")
-    out += ["", "Hyperparameters are in the experiment files. GA, PSO and SA use one setting "
-            "on every task (SA's initial temperature scaled to the task's fitness differences), "
-            "Adam one learning rate per task (0.02-0.05) and 10 restarts; none was tuned per "
-            "task. NEAT's configs/xor.ini was tuned over 40 seeds and configs/parity3.ini and "
-            "configs/cartpole.ini come from the NEAT work; the spirals, regression and iris "
-            "INIs are configs/xor.ini with the task's inputs, outputs and node functions."]
+            out.append(
+                f"| {row['task']} | {row['method']} | {row['experiment']} | "
+                f"{row['network']} | {row['generations']} x "
+                f"{row['evaluations_per_generation']} |"
+            )
+    out += [
+        "",
+        "Hyperparameters are in the experiment files. GA, PSO and SA use one setting "
+        "on every task (SA's initial temperature scaled to the task's fitness differences), "
+        "Adam one learning rate per task (0.02-0.05) and 10 restarts; none was tuned per "
+        "task. NEAT's configs/xor.ini was tuned over 40 seeds and configs/parity3.ini and "
+        "configs/cartpole.ini come from the NEAT work; the spirals, regression and iris "
+        "INIs are configs/xor.ini with the task's inputs, outputs and node functions.",
+    ]
     if report.get("plot"):
         out += ["", f"![best-so-far fitness against evaluations]({report['plot']})"]
     out.append("")
@@ -328,8 +367,10 @@ def plot(report: dict[str, Any], path: pathlib.Path) -> None:
     for ax, name in zip(axes.flat, task_names):
         loss_scale = name in ("spirals", "regression", "iris")  # fitness is minus a loss
         for row in (r for r in report["rows"] if r["task"] == name and not r.get("not_applicable")):
-            curves = np.array([[np.nan if v is None else v for v in run["curve"]]
-                               for run in row["runs"]], dtype=float)
+            curves = np.array(
+                [[np.nan if v is None else v for v in run["curve"]] for run in row["runs"]],
+                dtype=float,
+            )
             if loss_scale:
                 curves = -curves
             x = np.linspace(0, row["budget"], curves.shape[1])
@@ -349,10 +390,13 @@ def plot(report: dict[str, Any], path: pathlib.Path) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
         ax.set_xlabel("fitness evaluations")
-        ax.set_ylabel({"spirals": "best MSE", "regression": "best MSE",
-                       "iris": "best cross-entropy"}.get(name, "best fitness"))
+        ax.set_ylabel(
+            {"spirals": "best MSE", "regression": "best MSE", "iris": "best cross-entropy"}.get(
+                name, "best fitness"
+            )
+        )
         ax.legend(fontsize=8)
-    for ax in list(axes.flat)[len(task_names):]:
+    for ax in list(axes.flat)[len(task_names) :]:
         ax.axis("off")
     fig.suptitle(f"best so far vs evaluations: median of {report['seeds']} seeds, 25-75 % band")
     fig.tight_layout()
@@ -363,16 +407,26 @@ def plot(report: dict[str, Any], path: pathlib.Path) -> None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=10, help="seeds 0 .. N-1 (default 10)")
-    ap.add_argument("--quick", action="store_true",
-                    help=f"1 seed, generation limits / {QUICK_DIVISOR}, CartPole episodes capped "
-                    f"at {QUICK_MAX_STEPS} steps: a smoke test, not a result")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"1 seed, generation limits / {QUICK_DIVISOR}, CartPole episodes capped "
+        f"at {QUICK_MAX_STEPS} steps: a smoke test, not a result",
+    )
     ap.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
-                    help="output folder (default benchmarks/results)")
+    ap.add_argument(
+        "--out",
+        default=str(ROOT / "benchmarks" / "results"),
+        help="output folder (default benchmarks/results)",
+    )
     ap.add_argument("--no-plot", action="store_true", help="skip the figure")
-    ap.add_argument("--replot", metavar="JSON", default=None,
-                    help="only redraw the figure of a saved compare*.json (next to it); no runs")
+    ap.add_argument(
+        "--replot",
+        metavar="JSON",
+        default=None,
+        help="only redraw the figure of a saved compare*.json (next to it); no runs",
+    )
     args = ap.parse_args(argv)
     if args.seeds < 1:
         ap.error(f"--seeds must be >= 1, got {args.seeds}")
@@ -403,41 +457,70 @@ def _main(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any
     out.mkdir(parents=True, exist_ok=True)
     stem = "compare-quick" if args.quick else "compare"
     command = "python benchmarks/compare.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    report: dict[str, Any] = {"command": command.strip(), "machine": machine(),
-                              "seeds": args.seeds, "quick": args.quick, "rows": [],
-                              "thresholds": {}}
+    report: dict[str, Any] = {
+        "command": command.strip(),
+        "machine": machine(),
+        "seeds": args.seeds,
+        "quick": args.quick,
+        "rows": [],
+        "thresholds": {},
+    }
     for task_name in args.tasks:
-        exps = {m: load_experiment(experiment_path(task_name, m)) for m in args.methods
-                if experiment_path(task_name, m).is_file()}
+        exps = {
+            m: load_experiment(experiment_path(task_name, m))
+            for m in args.methods
+            if experiment_path(task_name, m).is_file()
+        }
         budgets = {m: budget_of(e, args.quick) for m, e in exps.items()}
         if len({b for b, _, _ in budgets.values()}) > 1:
-            raise SystemExit(f"{task_name}: unequal budgets "
-                             f"{ {m: b for m, (b, _, _) in budgets.items()} }; fix the generations "
-                             "in configs/{task}_{method}.toml")
+            raise SystemExit(
+                f"{task_name}: unequal budgets "
+                f"{ {m: b for m, (b, _, _) in budgets.items()} }; fix the generations "
+                "in configs/{task}_{method}.toml"
+            )
         budget = next(iter(budgets.values()))[0] if budgets else None
         for method in args.methods:
             if method not in exps:
                 reason = NOT_APPLICABLE.get((task_name, method), "no experiment file")
-                report["rows"].append({"task": task_name, "method": method, "budget": budget,
-                                       "not_applicable": True, "reason": reason})
+                report["rows"].append(
+                    {
+                        "task": task_name,
+                        "method": method,
+                        "budget": budget,
+                        "not_applicable": True,
+                        "reason": reason,
+                    }
+                )
                 print(f"{task_name:10s} {method:5s} n/a ({reason})", flush=True)
                 continue
             exp = exps[method]
             b, gens, per_gen = budgets[method]
-            runs = [run_one(exp, seed, budget=b, generations=gens, quick=args.quick)
-                    for seed in range(args.seeds)]
+            runs = [
+                run_one(exp, seed, budget=b, generations=gens, quick=args.quick)
+                for seed in range(args.seeds)
+            ]
             thr = registry.make_task(exp.task, **exp.task_params).fitness_threshold
             report["thresholds"][task_name] = thr
-            row = {"task": task_name, "method": method, "budget": b, "generations": gens,
-                   "evaluations_per_generation": per_gen,
-                   "experiment": str(experiment_path(task_name, method).relative_to(ROOT)),
-                   "network": _net(exp), "summary": summarise(runs), "runs": runs}
+            row = {
+                "task": task_name,
+                "method": method,
+                "budget": b,
+                "generations": gens,
+                "evaluations_per_generation": per_gen,
+                "experiment": str(experiment_path(task_name, method).relative_to(ROOT)),
+                "network": _net(exp),
+                "summary": summarise(runs),
+                "runs": runs,
+            }
             report["rows"].append(row)
             s = row["summary"]
-            print(f"{task_name:10s} {method:5s} best {_fmt(s['median_best_fitness'], 4):>8s} "
-                  f"solved {s['solved']}/{s['seeds']} "
-                  f"evals {_fmt(s['median_evaluations_to_solve']):>7s} "
-                  f"{_fmt(s['median_seconds'], 2):>6s} s", flush=True)
+            print(
+                f"{task_name:10s} {method:5s} best {_fmt(s['median_best_fitness'], 4):>8s} "
+                f"solved {s['solved']}/{s['seeds']} "
+                f"evals {_fmt(s['median_evaluations_to_solve']):>7s} "
+                f"{_fmt(s['median_seconds'], 2):>6s} s",
+                flush=True,
+            )
     report["total_seconds"] = time.perf_counter() - t_start
     if not args.no_plot:
         plot(report, out / f"{stem}.png")

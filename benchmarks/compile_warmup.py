@@ -43,18 +43,37 @@ def run(experiment: Path, out: Path, generations: int, cache: Path) -> dict:
     env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=str(cache))
     t = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "neuroevo.run.cli", "run", str(experiment), "--out", str(out),
-         "--generations", str(generations), "--seed", "1", "--no-extras"],
-        capture_output=True, text=True, env=env, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "neuroevo.run.cli",
+            "run",
+            str(experiment),
+            "--out",
+            str(out),
+            "--generations",
+            str(generations),
+            "--seed",
+            "1",
+            "--no-extras",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - t
     if done.returncode != 0:
         raise RuntimeError(f"{experiment.name}: {done.stderr.strip().splitlines()[-1:]}")
     printed = [line for line in done.stdout.splitlines() if line.startswith("compiled rollouts")]
-    seconds = [float(m.group(1)) for line in printed
-               if (m := re.search(r": ([0-9.]+) s", line))]
+    seconds = [float(m.group(1)) for line in printed if (m := re.search(r": ([0-9.]+) s", line))]
     generations = sum(1 for line in done.stdout.splitlines() if line.startswith("gen "))
-    return {"wall_s": wall, "compile_s": sum(seconds), "generations": generations,
-            "printed": printed}
+    return {
+        "wall_s": wall,
+        "compile_s": sum(seconds),
+        "generations": generations,
+        "printed": printed,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -77,31 +96,42 @@ def main(argv: list[str] | None = None) -> dict:
             row = {"experiment": name}
             for label, exp in (("eager", eager), ("cold", compiled), ("warm", compiled)):
                 row[label] = run(exp, tmp / f"run-{name}-{label}", args.generations, cache)
-                print(f"{name} {label}: {row[label]['wall_s']:.1f} s wall, compile "
-                      f"{row[label]['compile_s']:.1f} s", flush=True)
+                print(
+                    f"{name} {label}: {row[label]['wall_s']:.1f} s wall, compile "
+                    f"{row[label]['compile_s']:.1f} s",
+                    flush=True,
+                )
             rows.append(row)
     import torch
 
-    lines = ["# Compiled rollouts: warm-up on an empty cache and on the next run", "",
-             f"{platform.machine()}, {os.cpu_count()} CPUs; torch {torch.__version__}; "
-             f"`neuroevo run <experiment> --generations {args.generations}` with "
-             "`[task] compile = true`, each run a fresh process, the cold and the warm run "
-             "sharing one empty `TORCHINDUCTOR_CACHE_DIR`. Compile = the seconds the run "
-             "printed (`compiled rollouts in generation ...`).", "",
-             "| experiment | eager run s | cold: compile s | cold run s | warm: compile s "
-             "| warm run s |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "# Compiled rollouts: warm-up on an empty cache and on the next run",
+        "",
+        f"{platform.machine()}, {os.cpu_count()} CPUs; torch {torch.__version__}; "
+        f"`neuroevo run <experiment> --generations {args.generations}` with "
+        "`[task] compile = true`, each run a fresh process, the cold and the warm run "
+        "sharing one empty `TORCHINDUCTOR_CACHE_DIR`. Compile = the seconds the run "
+        "printed (`compiled rollouts in generation ...`).",
+        "",
+        "| experiment | eager run s | cold: compile s | cold run s | warm: compile s "
+        "| warm run s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r['experiment']} | {r['eager']['wall_s']:.1f} | "
-                     f"**{r['cold']['compile_s']:.1f}** | {r['cold']['wall_s']:.1f} | "
-                     f"**{r['warm']['compile_s']:.1f}** | {r['warm']['wall_s']:.1f} |")
+        lines.append(
+            f"| {r['experiment']} | {r['eager']['wall_s']:.1f} | "
+            f"**{r['cold']['compile_s']:.1f}** | {r['cold']['wall_s']:.1f} | "
+            f"**{r['warm']['compile_s']:.1f}** | {r['warm']['wall_s']:.1f} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = "compile_warmup-quick" if args.quick else "compile_warmup"
     (out / f"{name}.md").write_text(text)
-    (out / f"{name}.json").write_text(json.dumps({"rows": rows, "generations": args.generations},
-                                                 indent=1))
+    (out / f"{name}.json").write_text(
+        json.dumps({"rows": rows, "generations": args.generations}, indent=1)
+    )
     return {"rows": rows}
 
 

@@ -107,8 +107,9 @@ def make_genomes(config, count: int, hidden: int, conns: int, rng: random.Random
         edges = set()
         for h in hid:  # each hidden node gets one input and one output edge
             edges.add((rng.choice([n for n in order if pos[n] < pos[h]]), h))
-            edges.add((h, rng.choice([n for n in order if pos[n] > pos[h]
-                                      and n not in gc.input_keys])))
+            edges.add(
+                (h, rng.choice([n for n in order if pos[n] > pos[h] and n not in gc.input_keys]))
+            )
         while len(edges) < conns:
             a, b = rng.sample(order, 2)
             if pos[a] > pos[b]:
@@ -180,14 +181,20 @@ def main(argv=None) -> dict:
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "bench.ini"
         path.write_text(INI.format(n_in=args.inputs, n_out=args.outputs))
-        config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction,
-                             neat.DefaultSpeciesSet, neat.DefaultStagnation, str(path))
+        config = neat.Config(
+            neat.DefaultGenome,
+            neat.DefaultReproduction,
+            neat.DefaultSpeciesSet,
+            neat.DefaultStagnation,
+            str(path),
+        )
     genomes = make_genomes(config, args.genomes, args.hidden, args.conns, random.Random(0))
     xs = np.random.default_rng(0).uniform(-1, 1, size=(args.batch, args.inputs))
 
     ref, neat_compile, neat_eval = time_neat(genomes, config, xs.tolist())
-    out64, _, _ = time_neuroevo(genomes, config, torch.tensor(xs, device=device), device,
-                                torch.float64, 1)
+    out64, _, _ = time_neuroevo(
+        genomes, config, torch.tensor(xs, device=device), device, torch.float64, 1
+    )
     max_err = float(np.max(np.abs(out64.cpu().numpy() - ref)))
     equal = bool(np.allclose(out64.cpu().numpy(), ref, rtol=1e-6, atol=1e-9))
     rows = {}
@@ -199,15 +206,18 @@ def main(argv=None) -> dict:
     neat_total = neat_compile + neat_eval
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-                   f"torch threads, device {device}"
-                   + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
+        f"torch threads, device {device}"
+        + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
         "torch": torch.__version__,
         "neat_python": neat.__version__,
-        "genomes": args.genomes, "batch": args.batch, "hidden": args.hidden,
+        "genomes": args.genomes,
+        "batch": args.batch,
+        "hidden": args.hidden,
         "connections": args.conns,
         "neat": {"compile_s": neat_compile, "eval_s": neat_eval},
         "neuroevo": rows,
-        "outputs_equal_float64": equal, "max_abs_error_float64": max_err,
+        "outputs_equal_float64": equal,
+        "max_abs_error_float64": max_err,
     }
     lines = [
         f"Forward throughput: {args.genomes} genomes ({args.hidden} hidden, {args.conns} "
@@ -225,9 +235,12 @@ def main(argv=None) -> dict:
             f"{times(neat_eval / r['eval_s'])} | "
             f"{times(neat_total / (r['compile_s'] + r['eval_s']))} |"
         )
-    lines += ["", f"outputs equal to neat-python (float64, rtol 1e-6): {equal} "
-                  f"(max abs error {max_err:.2e}); neuroevo figures are medians of "
-                  f"{args.repeats} runs"]
+    lines += [
+        "",
+        f"outputs equal to neat-python (float64, rtol 1e-6): {equal} "
+        f"(max abs error {max_err:.2e}); neuroevo figures are medians of "
+        f"{args.repeats} runs",
+    ]
     text = "\n".join(lines)
     print(text)
     if not args.quick:

@@ -57,6 +57,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pathlib
 import platform
 import resource
 import statistics
@@ -64,9 +65,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import pathlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import neat
 import numpy as np
@@ -75,8 +76,8 @@ import torch
 from neuroevo.compile.population import compile_population
 from neuroevo.config import PluginConfig
 from neuroevo.strategies.neat.genome import FastGenome
-from neuroevo.strategies.neat.runtime import quiet_collector
 from neuroevo.strategies.neat.reproduction import FastReproduction
+from neuroevo.strategies.neat.runtime import quiet_collector
 from neuroevo.strategies.neat.speciation import FastSpeciesSet
 from neuroevo.strategies.neat.tensor import TensorNEAT
 
@@ -115,6 +116,7 @@ class _Clock(neat.reporting.BaseReporter):
             out = fn(*args, **kwargs)
             self.add(phase, self.now() - t)
             return out
+
         return wrapper
 
     # neat.reporting.BaseReporter hooks
@@ -129,17 +131,23 @@ class _Clock(neat.reporting.BaseReporter):
 def timings(rows: list[dict[str, np.ndarray]], setup: np.ndarray, clock: str) -> dict[str, Any]:
     """A run's figures: medians over its generations on ``clock`` (the table's), and on
     each clock under ``by_clock``; ``per_generation`` on ``clock``."""
+
     def at(r: dict[str, np.ndarray], phase: str, i: int) -> float:
         return float(r[phase][i]) if phase in r else 0.0
 
     by_clock = {}
     for i, name in enumerate(CLOCKS):
-        by_clock[name] = {p: statistics.median(at(r, p, i) for r in rows)
-                          for p in (*PHASES, "total")}
+        by_clock[name] = {
+            p: statistics.median(at(r, p, i) for r in rows) for p in (*PHASES, "total")
+        }
         by_clock[name]["setup"] = float(setup[i])
     i = CLOCKS.index(clock)
-    return {**by_clock[clock], "by_clock": by_clock, "generations_timed": len(rows),
-            "per_generation": [{p: at(r, p, i) for p in (*PHASES, "total")} for r in rows]}
+    return {
+        **by_clock[clock],
+        "by_clock": by_clock,
+        "generations_timed": len(rows),
+        "per_generation": [{p: at(r, p, i) for p in (*PHASES, "total")} for r in rows],
+    }
 
 
 def neat_python_fitness(clock: _Clock) -> Callable:
@@ -151,6 +159,7 @@ def neat_python_fitness(clock: _Clock) -> Callable:
             g.fitness = 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in zip(XOR_IN, XOR_OUT))
         clock.add("compile", t1 - t0)
         clock.add("evaluation", clock.now() - t1)
+
     return fitness
 
 
@@ -160,30 +169,42 @@ def neuroevo_fitness(clock: _Clock, device: torch.device) -> Callable:
 
     def fitness(genomes: list, config: Any) -> None:
         t0 = clock.now()
-        net = compile_population([g for _, g in genomes], config.genome_config,
-                                 device=device, dtype=torch.float64)
+        net = compile_population(
+            [g for _, g in genomes], config.genome_config, device=device, dtype=torch.float64
+        )
         t1 = clock.now()
         with torch.inference_mode():
-            out = net(x)[..., 0]                                  # [P, 4]
+            out = net(x)[..., 0]  # [P, 4]
             f = (4.0 - ((out - y) ** 2).sum(dim=1)).tolist()
         for (_, g), value in zip(genomes, f):
             g.fitness = value
         clock.add("compile", t1 - t0)
         clock.add("evaluation", clock.now() - t1)
+
     return fitness
 
 
 def _quiet(fn: Callable) -> Callable:
     """``fn`` run inside neuroevo's quiet_collector (no effect on results)."""
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with quiet_collector():
             return fn(*args, **kwargs)
+
     return wrapper
 
 
-def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
-            config_path: Path, device: torch.device, clock_name: str = "wall",
-            now: Callable[[], np.ndarray] = stamp) -> dict[str, Any]:
+def run_arm(
+    arm: str,
+    pop_size: int,
+    generations: int,
+    warmup: int,
+    seed: int,
+    config_path: Path,
+    device: torch.device,
+    clock_name: str = "wall",
+    now: Callable[[], np.ndarray] = stamp,
+) -> dict[str, Any]:
     if arm == "neat-python":
         types = (neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet)
     elif arm == "neuroevo":
@@ -203,10 +224,11 @@ def run_arm(arm: str, pop_size: int, generations: int, warmup: int, seed: int,
         reproduce, speciate = _quiet(reproduce), _quiet(speciate)
     population.reproduction.reproduce = clock.timed("reproduction", reproduce)
     population.species.speciate = clock.timed("speciation", speciate)
-    fitness = neat_python_fitness(clock) if arm == "neat-python" else \
-        neuroevo_fitness(clock, device)
-    population.run(fitness, warmup + generations + 1)   # +1: the last generation's end
-    rows = [r for r in clock.rows[warmup:warmup + generations] if "total" in r]
+    fitness = (
+        neat_python_fitness(clock) if arm == "neat-python" else neuroevo_fitness(clock, device)
+    )
+    population.run(fitness, warmup + generations + 1)  # +1: the last generation's end
+    rows = [r for r in clock.rows[warmup : warmup + generations] if "total" in r]
     genomes = population.population.values()
     return {
         **timings(rows, setup, clock_name),
@@ -220,18 +242,31 @@ def _synced(now: Callable[[], np.ndarray], device: torch.device) -> Callable[[],
     def synced() -> np.ndarray:
         torch.cuda.synchronize(device)
         return now()
+
     return synced
 
 
-def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, config_path: Path,
-                   device: torch.device, clock_name: str = "wall",
-                   now: Callable[[], np.ndarray] = stamp) -> dict[str, Any]:
+def run_tensor_arm(
+    pop_size: int,
+    generations: int,
+    warmup: int,
+    seed: int,
+    config_path: Path,
+    device: torch.device,
+    clock_name: str = "wall",
+    now: Callable[[], np.ndarray] = stamp,
+) -> dict[str, Any]:
     """The tensor engine on the same config: phases timed around ask / forward / tell."""
-    if device.type == "cuda":                    # wait for the device before each reading
+    if device.type == "cuda":  # wait for the device before each reading
         torch.cuda.reset_peak_memory_stats(device)
         now = _synced(now, device)
-    config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                         neat.DefaultStagnation, str(config_path))
+    config = neat.Config(
+        neat.DefaultGenome,
+        neat.DefaultReproduction,
+        neat.DefaultSpeciesSet,
+        neat.DefaultStagnation,
+        str(config_path),
+    )
     strategy = TensorNEAT(config, pop_size=pop_size, device=device)
     t0 = now()
     strategy.initialize(seed=seed, device=device)
@@ -243,6 +278,7 @@ def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, conf
         t = now()
         speciate(pop)
         spent["speciation"] = spent["speciation"] + (now() - t)
+
     strategy._speciate = timed_speciate
     x = torch.tensor(XOR_IN, device=device)
     y = torch.tensor(XOR_OUT, device=device)
@@ -257,9 +293,15 @@ def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, conf
         t2 = now()
         strategy.tell(fitness)
         t3 = now()
-        rows.append({"compile": t1 - t0, "evaluation": t2 - t1,
-                     "reproduction": t3 - t2 - spent["speciation"],
-                     "speciation": spent["speciation"], "total": t3 - t0})
+        rows.append(
+            {
+                "compile": t1 - t0,
+                "evaluation": t2 - t1,
+                "reproduction": t3 - t2 - spent["speciation"],
+                "speciation": spent["speciation"],
+                "total": t3 - t0,
+            }
+        )
     rows = rows[warmup:]
     nodes, conns = strategy.population.sizes()
     peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
@@ -274,19 +316,39 @@ def run_tensor_arm(pop_size: int, generations: int, warmup: int, seed: int, conf
     }
 
 
-def child_tensor_run(tree: Path, pop_size: int, args: argparse.Namespace,
-                     config_path: Path) -> dict[str, Any]:
+def child_tensor_run(
+    tree: Path, pop_size: int, args: argparse.Namespace, config_path: Path
+) -> dict[str, Any]:
     """:func:`run_tensor_arm` in a fresh process importing ``neuroevo`` from ``tree``."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), CHILD_FLAG, str(pop_size),
-           "--generations", str(args.generations), "--warmup", str(args.warmup),
-           "--seed", str(args.seed), "--threads", str(args.threads), "--device", args.device,
-           "--config", str(config_path), "--clock", args.clock]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(tree), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        CHILD_FLAG,
+        str(pop_size),
+        "--generations",
+        str(args.generations),
+        "--warmup",
+        str(args.warmup),
+        "--seed",
+        str(args.seed),
+        "--threads",
+        str(args.threads),
+        "--device",
+        args.device,
+        "--config",
+        str(config_path),
+        "--clock",
+        args.clock,
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tree), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"the tensor arm from {tree} failed at pop {pop_size}:\n"
-                           f"{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"the tensor arm from {tree} failed at pop {pop_size}:\n{done.stderr[-3000:]}"
+        )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -294,17 +356,28 @@ def combine(runs: list[dict[str, Any]], clock: str) -> dict[str, Any]:
     """One arm's repeats: each figure the median over the runs (on every clock), the range
     (min, max) of every phase and total, and the runs themselves under ``repeats``."""
     keys = (*PHASES, "total", "setup")
-    by_clock = {c: {p: statistics.median(r["by_clock"][c][p] for r in runs) for p in keys}
-                for c in CLOCKS}
-    spread = {c: {p: [min(r["by_clock"][c][p] for r in runs),
-                      max(r["by_clock"][c][p] for r in runs)] for p in keys} for c in CLOCKS}
+    by_clock = {
+        c: {p: statistics.median(r["by_clock"][c][p] for r in runs) for p in keys} for c in CLOCKS
+    }
+    spread = {
+        c: {
+            p: [min(r["by_clock"][c][p] for r in runs), max(r["by_clock"][c][p] for r in runs)]
+            for p in keys
+        }
+        for c in CLOCKS
+    }
     last = runs[-1]
     out = {k: v for k, v in last.items() if k not in ("by_clock", "per_generation", *keys)}
     if "peak_rss_mb" in last:
         out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
-    return {**by_clock[clock], **out, "by_clock": by_clock, "range": spread,
-            "per_generation": runs[0]["per_generation"],
-            "repeats": [{k: v for k, v in r.items() if k != "per_generation"} for r in runs]}
+    return {
+        **by_clock[clock],
+        **out,
+        "by_clock": by_clock,
+        "range": spread,
+        "per_generation": runs[0]["per_generation"],
+        "repeats": [{k: v for k, v in r.items() if k != "per_generation"} for r in runs],
+    }
 
 
 def ratio(row: dict[str, Any], reference: str, arm: str) -> dict[str, Any]:
@@ -320,9 +393,14 @@ def ratio(row: dict[str, Any], reference: str, arm: str) -> dict[str, Any]:
 def tiny_pop_cost(row: dict[str, Any], arm: str = "tensor") -> dict[str, Any]:
     """The fixed cost as the median generation at a tiny pop, with its range, per clock."""
     a = row[arm]
-    return {"pops": [row["pop_size"]], "arm": arm, "runs": len(a["repeats"]),
-            **{c: {"fixed": a["by_clock"][c]["total"], "range": a["range"][c]["total"]}
-               for c in CLOCKS}}
+    return {
+        "pops": [row["pop_size"]],
+        "arm": arm,
+        "runs": len(a["repeats"]),
+        **{
+            c: {"fixed": a["by_clock"][c]["total"], "range": a["range"][c]["total"]} for c in CLOCKS
+        },
+    }
 
 
 def fixed_cost(rows: list[dict[str, Any]], arm: str = "tensor") -> dict[str, Any]:
@@ -349,7 +427,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['machine']}; neat-python {result['neat_python']}, torch {result['torch']}; "
         f"XOR, config {result['config']}, seed {result['seed']}, {result['generations']} timed "
         f"generations after {result['warmup']} warm-up; median of {result['repeats']} runs per "
-        f"arm, arms interleaved; phases on the {clock} clock, \"range\" the min-max of the runs' "
+        f'arm, arms interleaved; phases on the {clock} clock, "range" the min-max of the runs\' '
         f"totals; load average {result['load_average'][0]:.2f} before, "
         f"{result['load_average'][1]:.2f} after.",
         "",
@@ -363,44 +441,73 @@ def markdown(result: dict[str, Any]) -> str:
                 continue
             a = row[arm]
             lo, hi = a["range"][clock]["total"]
-            lines.append(f"| {row['pop_size']} | {arm} | " + " | ".join(
-                _ms(a[p]) for p in (*PHASES, "total")) + f" | {_ms(lo)}-{_ms(hi)} | "
-                f"{_ms(a['by_clock'][other]['total'])} | {_ms(a['setup'])} | {a['species']} |")
-        for key, label in (("ratio", "**ratio**"), ("ratio_repro", "**ratio (+repro)**"),
-                           ("ratio_tensor", "**ratio (tensor)**"),
-                           ("ratio_tensor_baseline", "**ratio (tensor-baseline)**"),
-                           ("speed_up", "**speed-up (baseline / tensor)**")):
+            lines.append(
+                f"| {row['pop_size']} | {arm} | "
+                + " | ".join(_ms(a[p]) for p in (*PHASES, "total"))
+                + f" | {_ms(lo)}-{_ms(hi)} | "
+                f"{_ms(a['by_clock'][other]['total'])} | {_ms(a['setup'])} | {a['species']} |"
+            )
+        for key, label in (
+            ("ratio", "**ratio**"),
+            ("ratio_repro", "**ratio (+repro)**"),
+            ("ratio_tensor", "**ratio (tensor)**"),
+            ("ratio_tensor_baseline", "**ratio (tensor-baseline)**"),
+            ("speed_up", "**speed-up (baseline / tensor)**"),
+        ):
             if key in row:
                 r = row[key]
                 lo, hi = r["total_range"]
-                lines.append(f"| {row['pop_size']} | {label} | " + " | ".join(
-                    f"{r[p]:.1f}x" for p in (*PHASES, "total")) + f" | {lo:.1f}-{hi:.1f}x | | | |")
+                lines.append(
+                    f"| {row['pop_size']} | {label} | "
+                    + " | ".join(f"{r[p]:.1f}x" for p in (*PHASES, "total"))
+                    + f" | {lo:.1f}-{hi:.1f}x | | | |"
+                )
     if result.get("baseline"):
         lines += ["", f"tensor-baseline: {result['baseline']}."]
     for arm, fixed in (result.get("fixed_cost") or {}).items():
         f, o = fixed[clock], fixed[other]
         lo, hi = f["range"]
-        lines += ["", f"**Fixed cost per generation** ({arm}): {_ms(f['fixed'])} ms "
-                  f"({clock} clock, range {_ms(lo)}-{_ms(hi)} over {fixed['runs']} runs; "
-                  f"{_ms(o['fixed'])} ms {other}), a generation at pop {fixed['pops'][0]}; "
-                  "fixed / total: " + ", ".join(
-                      f"pop {r['pop_size']} {100 * f['fixed'] / r[arm]['total']:.0f}%"
-                      for r in result["rows"] if arm in r) + "."]
+        lines += [
+            "",
+            f"**Fixed cost per generation** ({arm}): {_ms(f['fixed'])} ms "
+            f"({clock} clock, range {_ms(lo)}-{_ms(hi)} over {fixed['runs']} runs; "
+            f"{_ms(o['fixed'])} ms {other}), a generation at pop {fixed['pops'][0]}; "
+            "fixed / total: "
+            + ", ".join(
+                f"pop {r['pop_size']} {100 * f['fixed'] / r[arm]['total']:.0f}%"
+                for r in result["rows"]
+                if arm in r
+            )
+            + ".",
+        ]
         large = (result.get("fixed_cost_large") or {}).get(arm)
         if large:
             f = large[clock]
-            lines += ["", f"The line total = fixed + per_genome * pop through pops "
-                      f"{' and '.join(map(str, large['pops']))} ({arm}): fixed {_ms(f['fixed'])} "
-                      f"ms ({clock}; {_ms(large[other]['fixed'])} ms {other}), "
-                      f"{1e6 * f['per_genome']:.2f} us per genome (the cost per genome falls as "
-                      "the population grows, so this intercept is the larger estimate)."]
+            lines += [
+                "",
+                f"The line total = fixed + per_genome * pop through pops "
+                f"{' and '.join(map(str, large['pops']))} ({arm}): fixed {_ms(f['fixed'])} "
+                f"ms ({clock}; {_ms(large[other]['fixed'])} ms {other}), "
+                f"{1e6 * f['per_genome']:.2f} us per genome (the cost per genome falls as "
+                "the population grows, so this intercept is the larger estimate).",
+            ]
     for arm in ("tensor", "tensor-baseline"):
         measured = [r for r in result["rows"] if arm in r]
         if measured:
-            lines += ["", f"Memory ({arm}): " + "; ".join(
-                f"pop {r['pop_size']}: peak RSS {r[arm]['peak_rss_mb']:.0f} MB" + (
-                    f", device {r[arm]['peak_device_mb']:.0f} MB"
-                    if r[arm]["peak_device_mb"] is not None else "") for r in measured) + "."]
+            lines += [
+                "",
+                f"Memory ({arm}): "
+                + "; ".join(
+                    f"pop {r['pop_size']}: peak RSS {r[arm]['peak_rss_mb']:.0f} MB"
+                    + (
+                        f", device {r[arm]['peak_device_mb']:.0f} MB"
+                        if r[arm]["peak_device_mb"] is not None
+                        else ""
+                    )
+                    for r in measured
+                )
+                + ".",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -409,42 +516,83 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--pop-sizes", type=int, nargs="+", default=[150, 1000, 10000])
     ap.add_argument("--generations", type=int, default=7, help="timed generations per arm")
     ap.add_argument("--warmup", type=int, default=3, help="untimed generations first")
-    ap.add_argument("--repeats", type=int, default=3,
-                    help="runs of each arm per pop size, interleaved with the other arms")
-    ap.add_argument("--fixed-pops", type=int, nargs="*", default=None,
-                    help="with --engine tensor, tiny pops whose generation (the first's) is the "
-                         "fixed cost per generation (default 25; none to skip)")
-    ap.add_argument("--fixed-repeats", type=int, default=15,
-                    help="runs at each --fixed-pops (cheap ones)")
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of each arm per pop size, interleaved with the other arms",
+    )
+    ap.add_argument(
+        "--fixed-pops",
+        type=int,
+        nargs="*",
+        default=None,
+        help="with --engine tensor, tiny pops whose generation (the first's) is the "
+        "fixed cost per generation (default 25; none to skip)",
+    )
+    ap.add_argument(
+        "--fixed-repeats", type=int, default=15, help="runs at each --fixed-pops (cheap ones)"
+    )
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch CPU threads (a tiny forward gains nothing from more)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (a tiny forward gains nothing from more)",
+    )
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--config", default=None,
-                    help="a neat-python INI file (default: neat-python's XOR example settings)")
-    ap.add_argument("--clock", choices=CLOCKS, default="wall",
-                    help="the clock of the table's phases (both are measured and saved)")
+    ap.add_argument(
+        "--config",
+        default=None,
+        help="a neat-python INI file (default: neat-python's XOR example settings)",
+    )
+    ap.add_argument(
+        "--clock",
+        choices=CLOCKS,
+        default="wall",
+        help="the clock of the table's phases (both are measured and saved)",
+    )
     ap.add_argument("--quick", action="store_true", help="tiny sizes, for tests")
-    ap.add_argument("--fast-reproduction", action="store_true",
-                    help="add the arm neuroevo+repro (FastReproduction as well)")
-    ap.add_argument("--engine", choices=("default", "tensor"), default="default",
-                    help="tensor: compare the tensor engine with neat-python (instead of the "
-                         "neuroevo arm)")
-    ap.add_argument("--reference-max-pop", type=int, default=10_000,
-                    help="with --engine tensor, skip the neat-python arm above this pop size")
-    ap.add_argument("--baseline-tree", default=None,
-                    help="with --engine tensor, a source tree whose tensor engine is measured "
-                         "too (arm tensor-baseline, interleaved), e.g. a worktree of the commit "
-                         "before a change")
+    ap.add_argument(
+        "--fast-reproduction",
+        action="store_true",
+        help="add the arm neuroevo+repro (FastReproduction as well)",
+    )
+    ap.add_argument(
+        "--engine",
+        choices=("default", "tensor"),
+        default="default",
+        help="tensor: compare the tensor engine with neat-python (instead of the neuroevo arm)",
+    )
+    ap.add_argument(
+        "--reference-max-pop",
+        type=int,
+        default=10_000,
+        help="with --engine tensor, skip the neat-python arm above this pop size",
+    )
+    ap.add_argument(
+        "--baseline-tree",
+        default=None,
+        help="with --engine tensor, a source tree whose tensor engine is measured "
+        "too (arm tensor-baseline, interleaved), e.g. a worktree of the commit "
+        "before a change",
+    )
     ap.add_argument("--baseline-label", default=None, help="what --baseline-tree holds")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == [CHILD_FLAG]:              # one tensor-arm run for a parent process
+    if argv[:1] == [CHILD_FLAG]:  # one tensor-arm run for a parent process
         ap.add_argument("pop", type=int)
         args = ap.parse_args(argv[1:])
         torch.set_num_threads(args.threads)
-        run = run_tensor_arm(args.pop, args.generations, args.warmup, args.seed,
-                             Path(args.config), torch.device(args.device), args.clock)
+        run = run_tensor_arm(
+            args.pop,
+            args.generations,
+            args.warmup,
+            args.seed,
+            Path(args.config),
+            torch.device(args.device),
+            args.clock,
+        )
         print(json.dumps(run))
         return run
     args = ap.parse_args(argv)
@@ -455,18 +603,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         args.pop_sizes, args.generations, args.warmup, args.repeats = [60], 2, 1, 2
         args.fixed_pops, args.fixed_repeats = ([25] if tensor else []), 3
     if min(args.repeats, args.fixed_repeats) < 1:
-        ap.error(f"--repeats and --fixed-repeats must be at least 1, got {args.repeats} and "
-                 f"{args.fixed_repeats}")
+        ap.error(
+            f"--repeats and --fixed-repeats must be at least 1, got {args.repeats} and "
+            f"{args.fixed_repeats}"
+        )
     if args.fixed_pops and not tensor:
         ap.error("--fixed-pops measures the tensor engine; add --engine tensor")
     if args.baseline_tree and not tensor:
         ap.error("--baseline-tree compares tensor engines; add --engine tensor")
     if args.baseline_tree and not (Path(args.baseline_tree) / "neuroevo").is_dir():
-        ap.error(f"--baseline-tree {args.baseline_tree}: no neuroevo package there; give the "
-                 "root of a neuroevo checkout (e.g. a git worktree)")
-    trees = {} if not args.baseline_tree else {
-        "tensor": Path(__import__("neuroevo").__file__).resolve().parents[1],
-        "tensor-baseline": Path(args.baseline_tree).resolve()}
+        ap.error(
+            f"--baseline-tree {args.baseline_tree}: no neuroevo package there; give the "
+            "root of a neuroevo checkout (e.g. a git worktree)"
+        )
+    trees = (
+        {}
+        if not args.baseline_tree
+        else {
+            "tensor": Path(__import__("neuroevo").__file__).resolve().parents[1],
+            "tensor-baseline": Path(args.baseline_tree).resolve(),
+        }
+    )
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     load_before = os.getloadavg()[0]
@@ -479,15 +636,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     def measure(pop_size: int, arms: list[str], repeats: int) -> dict[str, Any]:
         runs: dict[str, list] = {arm: [] for arm in arms}
         for rep in range(repeats):
-            for arm in (arms if rep % 2 == 0 else arms[::-1]):      # ABBA
+            for arm in arms if rep % 2 == 0 else arms[::-1]:  # ABBA
                 if arm in trees:
                     run = child_tensor_run(trees[arm], pop_size, args, config_path)
                 elif arm == "tensor":
-                    run = run_tensor_arm(pop_size, args.generations, args.warmup, args.seed,
-                                         config_path, device, args.clock)
+                    run = run_tensor_arm(
+                        pop_size,
+                        args.generations,
+                        args.warmup,
+                        args.seed,
+                        config_path,
+                        device,
+                        args.clock,
+                    )
                 else:
-                    run = run_arm(arm, pop_size, args.generations, args.warmup, args.seed,
-                                  config_path, device, args.clock)
+                    run = run_arm(
+                        arm,
+                        pop_size,
+                        args.generations,
+                        args.warmup,
+                        args.seed,
+                        config_path,
+                        device,
+                        args.clock,
+                    )
                 runs[arm].append(run)
         row: dict[str, Any] = {"pop_size": pop_size}
         row.update({arm: combine(runs[arm], args.clock) for arm in arms})
@@ -496,9 +668,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     tensor_arms = ["tensor", *(["tensor-baseline"] if trees else [])]
     fixed_rows = [measure(pop, tensor_arms, args.fixed_repeats) for pop in args.fixed_pops]
     for r in fixed_rows:
-        print(f"pop {r['pop_size']:>7} (fixed cost): " + "  ".join(
-            f"{arm} {_ms(r[arm]['total'])} ms" for arm in tensor_arms) + f" ({args.clock})",
-            flush=True)
+        print(
+            f"pop {r['pop_size']:>7} (fixed cost): "
+            + "  ".join(f"{arm} {_ms(r[arm]['total'])} ms" for arm in tensor_arms)
+            + f" ({args.clock})",
+            flush=True,
+        )
     rows = []
     for pop_size in args.pop_sizes:
         if tensor:
@@ -507,9 +682,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             arms = list(ARMS[:3] if args.fast_reproduction else ARMS[:2])
         row = measure(pop_size, arms, args.repeats)
         if "tensor" in row:
-            print(f"pop {pop_size:>7} tensor: " + "  ".join(
-                f"{p} {_ms(row['tensor'][p])} ms" for p in (*PHASES, "total", "setup")) +
-                f"  peak RSS {row['tensor']['peak_rss_mb']:.0f} MB", flush=True)
+            print(
+                f"pop {pop_size:>7} tensor: "
+                + "  ".join(f"{p} {_ms(row['tensor'][p])} ms" for p in (*PHASES, "total", "setup"))
+                + f"  peak RSS {row['tensor']['peak_rss_mb']:.0f} MB",
+                flush=True,
+            )
         if "neuroevo" in row:
             row["ratio"] = ratio(row, "neat-python", "neuroevo")
         if "neuroevo+repro" in row:
@@ -521,36 +699,55 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if "tensor-baseline" in row:
             row["speed_up"] = ratio(row, "tensor-baseline", "tensor")
         rows.append(row)
-        for key, ref, arm in (("ratio", "neat-python", "neuroevo"),
-                              ("ratio_tensor", "neat-python", "tensor"),
-                              ("speed_up", "tensor-baseline", "tensor")):
+        for key, ref, arm in (
+            ("ratio", "neat-python", "neuroevo"),
+            ("ratio_tensor", "neat-python", "tensor"),
+            ("speed_up", "tensor-baseline", "tensor"),
+        ):
             if key in row:
-                print(f"pop {pop_size:>7}: " + "  ".join(
-                    f"{p} {_ms(row[ref][p])}/{_ms(row[arm][p])} ms "
-                    f"({row[key][p]:.2f}x)" for p in (*PHASES, "total")) + f"  [{ref}/{arm}]")
+                print(
+                    f"pop {pop_size:>7}: "
+                    + "  ".join(
+                        f"{p} {_ms(row[ref][p])}/{_ms(row[arm][p])} ms ({row[key][p]:.2f}x)"
+                        for p in (*PHASES, "total")
+                    )
+                    + f"  [{ref}/{arm}]"
+                )
         if args.fast_reproduction:
-            print(f"   +repro: " + "  ".join(
-                f"{p} {_ms(row['neuroevo+repro'][p])} ms ({row['ratio_repro'][p]:.1f}x)"
-                for p in (*PHASES, "total")))
+            print(
+                "   +repro: "
+                + "  ".join(
+                    f"{p} {_ms(row['neuroevo+repro'][p])} ms ({row['ratio_repro'][p]:.1f}x)"
+                    for p in (*PHASES, "total")
+                )
+            )
 
     tmp.cleanup()
     result = {
         "config": args.config or "neat-python examples/xor/config-feedforward",
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-                   f"{torch.get_num_threads()} torch threads, device {device}",
+        f"{torch.get_num_threads()} torch threads, device {device}",
         "neat_python": neat.__version__ if hasattr(neat, "__version__") else "2.x",
         "torch": torch.__version__,
-        "clock": args.clock, "seed": args.seed, "generations": args.generations,
+        "clock": args.clock,
+        "seed": args.seed,
+        "generations": args.generations,
         "warmup": args.warmup,
-        "repeats": args.repeats, "load_average": [load_before, os.getloadavg()[0]],
-        "quick": args.quick, "engine": args.engine, "rows": rows, "fixed_rows": fixed_rows,
+        "repeats": args.repeats,
+        "load_average": [load_before, os.getloadavg()[0]],
+        "quick": args.quick,
+        "engine": args.engine,
+        "rows": rows,
+        "fixed_rows": fixed_rows,
         "fixed_cost": {arm: tiny_pop_cost(fixed_rows[0], arm) for arm in tensor_arms}
-        if fixed_rows else None,
-        "baseline": None if not trees else
-        f"{args.baseline_label or 'the tensor engine'} from {args.baseline_tree}",
+        if fixed_rows
+        else None,
+        "baseline": None
+        if not trees
+        else f"{args.baseline_label or 'the tensor engine'} from {args.baseline_tree}",
     }
     smallest = sorted((r for r in rows if "tensor" in r), key=lambda r: r["pop_size"])[:2]
-    if len(smallest) == 2:                     # the line through the two smallest main pops
+    if len(smallest) == 2:  # the line through the two smallest main pops
         result["fixed_cost_large"] = {arm: fixed_cost(smallest, arm) for arm in tensor_arms}
     table = markdown(result)
     out = Path(args.out)

@@ -96,21 +96,25 @@ def main(argv: list[str] | None = None) -> dict:
     genomes, config = population(args.genomes, args.evolve)
 
     theirs = neat.ParallelEvaluator(n, eval_genome)
-    contenders = {"neat-python, serial loop": serial_loop,
-                  f"neat-python ParallelEvaluator({n})": theirs.evaluate,
-                  f"GenomeEvaluator, {n} worker processes": ne.GenomeEvaluator(eval_genome, n)}
+    contenders = {
+        "neat-python, serial loop": serial_loop,
+        f"neat-python ParallelEvaluator({n})": theirs.evaluate,
+        f"GenomeEvaluator, {n} worker processes": ne.GenomeEvaluator(eval_genome, n),
+    }
     if not args.no_ray:
         import ray
 
-        ray.init(num_cpus=n, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+        ray.init(num_cpus=n, include_dashboard=False, log_to_driver=False, configure_logging=False)
         contenders[f"GenomeEvaluator, {n} Ray actors"] = ne.GenomeEvaluator(
-            eval_genome, n, backend="ray")
+            eval_genome, n, backend="ray"
+        )
     sent = {name: None for name in contenders}
     sent[f"neat-python ParallelEvaluator({n})"] = sum(
-        len(pickle.dumps((eval_genome, g, config))) for _, g in genomes)
+        len(pickle.dumps((eval_genome, g, config))) for _, g in genomes
+    )
     ours = len(setup_bytes(GenomeSetup(eval_genome, config, None, 1))) * n + sum(
-        len(pickle.dumps(genomes[r.start:r.stop], protocol=5)) for r in chunks(len(genomes), n))
+        len(pickle.dumps(genomes[r.start : r.stop], protocol=5)) for r in chunks(len(genomes), n)
+    )
     for name in contenders:
         if name.startswith("GenomeEvaluator"):
             sent[name] = ours
@@ -130,23 +134,39 @@ def main(argv: list[str] | None = None) -> dict:
                 evaluate.close()
     reference = fitness["neat-python, serial loop"]
     base = statistics.median(seconds[f"neat-python ParallelEvaluator({n})"])
-    rows = {name: dict(seconds_median=statistics.median(seconds[name]),
-                       ratio_to_parallel_evaluator=statistics.median(seconds[name]) / base,
-                       bytes_sent=sent[name],
-                       fitness_identical_to_serial=fitness[name] == reference)
-            for name in contenders}
+    rows = {
+        name: dict(
+            seconds_median=statistics.median(seconds[name]),
+            ratio_to_parallel_evaluator=statistics.median(seconds[name]) / base,
+            bytes_sent=sent[name],
+            fitness_identical_to_serial=fitness[name] == reference,
+        )
+        for name in contenders
+    }
     steps = sum(reference.values())  # CartPole pays 1 per step
-    result = dict(genomes=len(genomes), env_steps=steps, repeats=args.repeats, workers=n,
-                  machine=platform.platform(), cpu_count=os.cpu_count(), rows=rows)
-    lines = [f"# GenomeEvaluator against neat.ParallelEvaluator ({len(genomes)} CartPole-v1 "
-             f"genomes, {steps:.0f} env steps, median of {args.repeats})", "",
-             "| contender | seconds | / ParallelEvaluator | bytes pickled | fitness = serial |",
-             "|---|---|---|---|---|"]
+    result = dict(
+        genomes=len(genomes),
+        env_steps=steps,
+        repeats=args.repeats,
+        workers=n,
+        machine=platform.platform(),
+        cpu_count=os.cpu_count(),
+        rows=rows,
+    )
+    lines = [
+        f"# GenomeEvaluator against neat.ParallelEvaluator ({len(genomes)} CartPole-v1 "
+        f"genomes, {steps:.0f} env steps, median of {args.repeats})",
+        "",
+        "| contender | seconds | / ParallelEvaluator | bytes pickled | fitness = serial |",
+        "|---|---|---|---|---|",
+    ]
     for name, r in rows.items():
         sent_text = "-" if r["bytes_sent"] is None else f"{r['bytes_sent']:,}"
-        lines.append(f"| {name} | {r['seconds_median']:.3f} | "
-                     f"{r['ratio_to_parallel_evaluator']:.2f} | {sent_text} | "
-                     f"{r['fitness_identical_to_serial']} |")
+        lines.append(
+            f"| {name} | {r['seconds_median']:.3f} | "
+            f"{r['ratio_to_parallel_evaluator']:.2f} | {sent_text} | "
+            f"{r['fitness_identical_to_serial']} |"
+        )
     lines += ["", f"Machine: {platform.platform()}, {os.cpu_count()} cores."]
     text = "\n".join(lines)
     print(text)

@@ -58,13 +58,22 @@ GENOME_INI = (ROOT / "benchmarks" / "neat_python_xor_example.ini").read_text()
 
 def genome_config(num_inputs: int, num_outputs: int, pop_size: int) -> neat.Config:
     text = GENOME_INI
-    for key, value in (("num_inputs", num_inputs), ("num_outputs", num_outputs), ("pop_size", pop_size)):
+    for key, value in (
+        ("num_inputs", num_inputs),
+        ("num_outputs", num_outputs),
+        ("pop_size", pop_size),
+    ):
         text = re.sub(rf"^{key}\s*=.*$", f"{key} = {value}", text, count=1, flags=re.M)
     with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
         f.write(text)
     try:
-        return neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                           neat.DefaultStagnation, f.name)
+        return neat.Config(
+            neat.DefaultGenome,
+            neat.DefaultReproduction,
+            neat.DefaultSpeciesSet,
+            neat.DefaultStagnation,
+            f.name,
+        )
     finally:
         Path(f.name).unlink()
 
@@ -84,8 +93,12 @@ def run_neat_python(genomes, config, env, seeds: list[int]) -> dict:
             if terminated or truncated:
                 break
         returns.append(total)
-    return dict(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0,
-                steps=steps, returns=returns)
+    return dict(
+        seconds=time.perf_counter() - t0,
+        cpu_seconds=time.process_time() - c0,
+        steps=steps,
+        returns=returns,
+    )
 
 
 def run_neuroevo(genomes, config, task: Control, seed: int, dtype: torch.dtype) -> dict:
@@ -93,21 +106,32 @@ def run_neuroevo(genomes, config, task: Control, seed: int, dtype: torch.dtype) 
     t0, c0 = time.perf_counter(), time.process_time()
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=dtype)
     returns = task.evaluate(net, generator=torch.Generator().manual_seed(seed))
-    return dict(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0,
-                steps=task.last_env_steps,
-                lockstep=task.last_lockstep_steps, returns=returns.double().tolist(),
-                seed=task.last_seed)
+    return dict(
+        seconds=time.perf_counter() - t0,
+        cpu_seconds=time.process_time() - c0,
+        steps=task.last_env_steps,
+        lockstep=task.last_lockstep_steps,
+        returns=returns.double().tolist(),
+        seed=task.last_seed,
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--env", default="LunarLander-v3", help="a gymnasium id with Box observations "
-                    "and Discrete actions")
+    ap.add_argument(
+        "--env",
+        default="LunarLander-v3",
+        help="a gymnasium id with Box observations and Discrete actions",
+    )
     ap.add_argument("--genomes", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=5, help="timed runs of each (median reported)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch CPU threads (the tensors are small: one thread, as neat-python)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (the tensors are small: one thread, as neat-python)",
+    )
     ap.add_argument("--quick", action="store_true", help="20 genomes, 1 repeat")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
@@ -135,15 +159,22 @@ def main(argv: list[str] | None = None) -> dict:
         seconds = [r["seconds"] for r in runs]
         median = statistics.median(seconds)
         cpu = [r["cpu_seconds"] for r in runs]
-        return {"seconds_median": median, "seconds_all": seconds, "env_steps": runs[0]["steps"],
-                "env_steps_per_second": runs[0]["steps"] / median,
-                "cpu_seconds_median": statistics.median(cpu), "cpu_seconds_all": cpu}
+        return {
+            "seconds_median": median,
+            "seconds_all": seconds,
+            "env_steps": runs[0]["steps"],
+            "env_steps_per_second": runs[0]["steps"] / median,
+            "cpu_seconds_median": statistics.median(cpu),
+            "cpu_seconds_all": cpu,
+        }
 
     theirs = summary(ref)
     mine = {"float64": summary(ours64), "float32": summary(ours32)}
     for key, runs in (("float64", ours64), ("float32", ours32)):
         mine[key]["lockstep_steps"] = runs[0]["lockstep"]
-        mine[key]["speedup_vs_neat_python_serial"] = theirs["seconds_median"] / mine[key]["seconds_median"]
+        mine[key]["speedup_vs_neat_python_serial"] = (
+            theirs["seconds_median"] / mine[key]["seconds_median"]
+        )
         mine[key]["cpu_time_ratio"] = theirs["cpu_seconds_median"] / mine[key]["cpu_seconds_median"]
     result = {
         "benchmark": "gym_rollout",
@@ -167,9 +198,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     def row(name: str, s: dict, ratio: str, cpu_ratio: str) -> str:
         spread = f"{min(s['seconds_all']):.2f}-{max(s['seconds_all']):.2f}"
-        return (f"| {name} | {s['seconds_median']:.2f} s ({spread}) | {ratio} "
-                f"| {s['cpu_seconds_median']:.2f} s | {cpu_ratio} | {s['env_steps']:,} "
-                f"| {s['env_steps_per_second']:,.0f} |")
+        return (
+            f"| {name} | {s['seconds_median']:.2f} s ({spread}) | {ratio} "
+            f"| {s['cpu_seconds_median']:.2f} s | {cpu_ratio} | {s['env_steps']:,} "
+            f"| {s['env_steps_per_second']:,.0f} |"
+        )
 
     lines = [
         f"{args.env}: {len(genomes)} generation-0 NEAT genomes x 1 episode, the same episode seeds; "
@@ -184,8 +217,14 @@ def main(argv: list[str] | None = None) -> dict:
     ]
     for key, note in (("float64", "same episodes as neat-python"), ("float32", "default dtype")):
         s = mine[key]
-        lines.append(row(f"neuroevo `Control(\"gym:{args.env}\")`, {key} ({note})", s,
-                         f"**{s['speedup_vs_neat_python_serial']:.2f}x**", f"{s['cpu_time_ratio']:.2f}x"))
+        lines.append(
+            row(
+                f'neuroevo `Control("gym:{args.env}")`, {key} ({note})',
+                s,
+                f"**{s['speedup_vs_neat_python_serial']:.2f}x**",
+                f"{s['cpu_time_ratio']:.2f}x",
+            )
+        )
     lines += [
         "",
         f"Returns equal to neat-python's, neuroevo in float64: {equal:.0%} of the episodes (float32 "

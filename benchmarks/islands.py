@@ -71,18 +71,28 @@ def rate(history) -> float:
 
 
 def strategies(args) -> list:
-    return [ne.NEAT(ne.load_config(ROOT / "configs" / "xor.ini"), pop_size=args.pop)
-            for _ in range(args.islands)]
+    return [
+        ne.NEAT(ne.load_config(ROOT / "configs" / "xor.ini"), pop_size=args.pop)
+        for _ in range(args.islands)
+    ]
 
 
 def islands_part(args) -> dict:
     out: dict = {}
     t = time.perf_counter()
-    ref = ne.evolve(strategies(args)[0], ne.tasks.XOR(), generations=args.generations, seed=1,
-                    stop_on_solve=False)
+    ref = ne.evolve(
+        strategies(args)[0],
+        ne.tasks.XOR(),
+        generations=args.generations,
+        seed=1,
+        stop_on_solve=False,
+    )
     gens = len(ref.history)
-    out["evolve"] = {"generations": gens, "seconds": time.perf_counter() - t,
-                     "rate": gens / sum(s.seconds for s in ref.history)}
+    out["evolve"] = {
+        "generations": gens,
+        "seconds": time.perf_counter() - t,
+        "rate": gens / sum(s.seconds for s in ref.history),
+    }
     common = dict(migration_interval=args.interval, migrants=2, seed=1, stop_on_solve=False)
     slowed = [ne.tasks.XOR()] * (args.islands - 1) + [SlowXOR(args.delay)]
     runs = {}
@@ -95,12 +105,17 @@ def islands_part(args) -> dict:
         runs["async, slowed"] = run.result()
         out["slow_island_generations_when_fast_done"] = at_end
     backend = "ray" if args.ray else "local"
-    runs["sync, slowed"] = Islands(strategies(args), slowed, asynchronous=False, backend=backend,
-                                   **common).run(args.generations)
+    runs["sync, slowed"] = Islands(
+        strategies(args), slowed, asynchronous=False, backend=backend, **common
+    ).run(args.generations)
     for name, r in runs.items():
-        out[name] = {"generations": r.generations, "rates": [rate(h) for h in r.histories],
-                     "immigrants": [sum(g.immigrants for g in h) for h in r.histories],
-                     "best_fitness": r.best_fitness, "seconds": r.seconds}
+        out[name] = {
+            "generations": r.generations,
+            "rates": [rate(h) for h in r.histories],
+            "immigrants": [sum(g.immigrants for g in h) for h in r.histories],
+            "best_fitness": r.best_fitness,
+            "seconds": r.seconds,
+        }
     return out
 
 
@@ -111,50 +126,79 @@ def gradient_part(args) -> dict:
     minibatch_sgd(net, task.inputs, task.targets, steps=2)  # warm-up (first-call costs), untimed
     out = {"baseline": minibatch_sgd(net, task.inputs, task.targets, **kw)}
     for k in (1, 5, 25):
-        out[f"local SGD, k={k}"] = local_sgd(net, task.inputs, task.targets, workers=2,
-                                             sync_every=k, **kw)
+        out[f"local SGD, k={k}"] = local_sgd(
+            net, task.inputs, task.targets, workers=2, sync_every=k, **kw
+        )
     if args.ray:
-        out["async local SGD, k=5 (Ray)"] = local_sgd(net, task.inputs, task.targets, workers=2,
-                                                      sync_every=5, asynchronous=True,
-                                                      backend="ray", **kw)
-    return {name: {"loss": r.loss, "rounds": r.rounds, "samples": r.samples,
-                   "seconds": r.seconds} for name, r in out.items()}
+        out["async local SGD, k=5 (Ray)"] = local_sgd(
+            net,
+            task.inputs,
+            task.targets,
+            workers=2,
+            sync_every=5,
+            asynchronous=True,
+            backend="ray",
+            **kw,
+        )
+    return {
+        name: {"loss": r.loss, "rounds": r.rounds, "samples": r.samples, "seconds": r.seconds}
+        for name, r in out.items()
+    }
 
 
 def islands_lines(isl: dict, args: dict) -> list[str]:
     """The island table (``islands_part``'s figures) as Markdown lines."""
-    lines = [f"{args['islands']} NEAT islands x {args['pop']} genomes, XOR, "
-             f"{args['generations']} generations, the last slowed by "
-             f"{args['delay']} s per generation.", "",
-             "| run | generations per island | generations/s per island | immigrants |",
-             "|---|---|---|---|",
-             f"| evolve (one island, this process) | {isl['evolve']['generations']} | "
-             f"{isl['evolve']['rate']:.1f} | - |"]
+    lines = [
+        f"{args['islands']} NEAT islands x {args['pop']} genomes, XOR, "
+        f"{args['generations']} generations, the last slowed by "
+        f"{args['delay']} s per generation.",
+        "",
+        "| run | generations per island | generations/s per island | immigrants |",
+        "|---|---|---|---|",
+        f"| evolve (one island, this process) | {isl['evolve']['generations']} | "
+        f"{isl['evolve']['rate']:.1f} | - |",
+    ]
     for name in ("async", "async, slowed", "sync, slowed"):
         if name in isl:
             r = isl[name]
-            lines.append(f"| {name} | {r['generations']} | "
-                         f"{', '.join(f'{x:.1f}' for x in r['rates'])} | {r['immigrants']} |")
+            lines.append(
+                f"| {name} | {r['generations']} | "
+                f"{', '.join(f'{x:.1f}' for x in r['rates'])} | {r['immigrants']} |"
+            )
     if "async" in isl and "async, slowed" in isl:
         fast = len(isl["async"]["rates"]) - 1
-        ratios = [b / a for a, b in zip(isl["async"]["rates"][:fast],
-                                        isl["async, slowed"]["rates"][:fast])]
-        lines += ["", f"Fast islands' rate with a slowed island / without: "
-                  f"{', '.join(f'{x:.2f}' for x in ratios)}; the slow island had done "
-                  f"{isl['slow_island_generations_when_fast_done']} generations when they "
-                  "finished."]
+        ratios = [
+            b / a
+            for a, b in zip(isl["async"]["rates"][:fast], isl["async, slowed"]["rates"][:fast])
+        ]
+        lines += [
+            "",
+            f"Fast islands' rate with a slowed island / without: "
+            f"{', '.join(f'{x:.2f}' for x in ratios)}; the slow island had done "
+            f"{isl['slow_island_generations_when_fast_done']} generations when they "
+            "finished.",
+        ]
     return lines
 
 
 def markdown(result: dict) -> str:
-    lines = [f"# Islands and local SGD ({result['machine']})", "",
-             *islands_lines(result["islands"], result["args"])]
-    lines += ["", f"Local SGD: MLP(1, [32], 1) on Regression('sine'), Adam, "
-              f"{result['args']['steps']} steps per worker, 2 workers.", "",
-              "| run | final MSE | weight averagings | samples | seconds |", "|---|---|---|---|---|"]
+    lines = [
+        f"# Islands and local SGD ({result['machine']})",
+        "",
+        *islands_lines(result["islands"], result["args"]),
+    ]
+    lines += [
+        "",
+        f"Local SGD: MLP(1, [32], 1) on Regression('sine'), Adam, "
+        f"{result['args']['steps']} steps per worker, 2 workers.",
+        "",
+        "| run | final MSE | weight averagings | samples | seconds |",
+        "|---|---|---|---|---|",
+    ]
     for name, r in result["gradient"].items():
-        lines.append(f"| {name} | {r['loss']:.5f} | {r['rounds']} | {r['samples']} | "
-                     f"{r['seconds']:.2f} |")
+        lines.append(
+            f"| {name} | {r['loss']:.5f} | {r['rounds']} | {r['samples']} | {r['seconds']:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -179,9 +223,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                         f"load {os.getloadavg()[0]:.1f}, torch {torch.__version__}",
-              "args": vars(args), "islands": islands_part(args), "gradient": gradient_part(args)}
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}, torch {torch.__version__}",
+        "args": vars(args),
+        "islands": islands_part(args),
+        "gradient": gradient_part(args),
+    }
     text = markdown(result)
     print(text)
     name = "islands-quick" if args.quick else "islands"

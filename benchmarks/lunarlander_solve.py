@@ -94,8 +94,9 @@ def retest(genome, config, seed: int) -> float:
 
     env = gymnasium.make(ENV_ID)
     net = neat.nn.FeedForwardNetwork.create(genome, config)
-    return statistics.fmean(play(net, env, [10**9 + 1000 * seed + i
-                                            for i in range(RETEST_EPISODES)]))
+    return statistics.fmean(
+        play(net, env, [10**9 + 1000 * seed + i for i in range(RETEST_EPISODES)])
+    )
 
 
 def long_retest(impl: str, seed: int) -> dict:
@@ -104,34 +105,56 @@ def long_retest(impl: str, seed: int) -> dict:
     import gymnasium
     import neat
 
-    config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                         neat.DefaultStagnation, str(INI))
+    config = neat.Config(
+        neat.DefaultGenome,
+        neat.DefaultReproduction,
+        neat.DefaultSpeciesSet,
+        neat.DefaultStagnation,
+        str(INI),
+    )
     genome = ne.load_genome(PER_SEED / f"{impl}-seed{seed}-winner.json", config.genome_config)
     net = neat.nn.FeedForwardNetwork.create(genome, config)
-    returns = play(net, gymnasium.make(ENV_ID), [2 * 10**9 + 10**4 * seed + i
-                                                 for i in range(LONG_RETEST_EPISODES)])
-    return {"long_retest_mean": statistics.fmean(returns),
-            "long_retest_stderr": statistics.stdev(returns) / math.sqrt(len(returns))}
+    returns = play(
+        net,
+        gymnasium.make(ENV_ID),
+        [2 * 10**9 + 10**4 * seed + i for i in range(LONG_RETEST_EPISODES)],
+    )
+    return {
+        "long_retest_mean": statistics.fmean(returns),
+        "long_retest_stderr": statistics.stdev(returns) / math.sqrt(len(returns)),
+    }
 
 
 def run_neuroevo(seed: int, generations: int | None) -> dict:
     torch.set_num_threads(1)
     PER_SEED.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, open(
-            PER_SEED / f"neuroevo-seed{seed}.log", "w", encoding="utf-8") as progress:
-        result, out = run_experiment(EXPERIMENT, seed=seed, out=pathlib.Path(tmp) / "run",
-                                     stream=progress, device="cpu", extras=False,
-                                     generations=generations)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open(PER_SEED / f"neuroevo-seed{seed}.log", "w", encoding="utf-8") as progress,
+    ):
+        result, out = run_experiment(
+            EXPERIMENT,
+            seed=seed,
+            out=pathlib.Path(tmp) / "run",
+            stream=progress,
+            device="cpu",
+            extras=False,
+            generations=generations,
+        )
         config = ne.load_config(INI)
         genome = ne.load_genome(out / "best_genome.json", config.genome_config)
         ne.save_genome(genome, PER_SEED / f"neuroevo-seed{seed}-winner.json", config.genome_config)
-    return {"solved": result.solved, "generations": result.generations,
-            "evaluations": result.evaluations, "seconds": result.seconds,
-            "best_fitness": result.best_fitness,
-            "raced": int(sum(h.extra.get("raced", 0) for h in result.history)),
-            "confirmed": int(sum(h.extra.get("confirmed", 0) for h in result.history)),
-            "recorded": int(sum(h.extra.get("recorded", 0) for h in result.history)),
-            "retest_mean": retest(genome, config, seed)}
+    return {
+        "solved": result.solved,
+        "generations": result.generations,
+        "evaluations": result.evaluations,
+        "seconds": result.seconds,
+        "best_fitness": result.best_fitness,
+        "raced": int(sum(h.extra.get("raced", 0) for h in result.history)),
+        "confirmed": int(sum(h.extra.get("confirmed", 0) for h in result.history)),
+        "recorded": int(sum(h.extra.get("recorded", 0) for h in result.history)),
+        "retest_mean": retest(genome, config, seed),
+    }
 
 
 def run_neat_python(seed: int, generations: int | None) -> dict:
@@ -143,10 +166,16 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
     episodes, solve_episodes = int(task["episodes"]), int(task["solve_episodes"])
     same_starts = bool(task.get("same_starts", False))
     max_steps = task.get("max_steps")  # training episodes only; the proof runs to gymnasium's limit
-    generations = generations or int(tomllib.loads(EXPERIMENT.read_text())["experiment"]
-                                     ["generations"])
-    config = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                         neat.DefaultStagnation, str(INI))
+    generations = generations or int(
+        tomllib.loads(EXPERIMENT.read_text())["experiment"]["generations"]
+    )
+    config = neat.Config(
+        neat.DefaultGenome,
+        neat.DefaultReproduction,
+        neat.DefaultSpeciesSet,
+        neat.DefaultStagnation,
+        str(INI),
+    )
     random.seed(seed)
     env = gymnasium.make(ENV_ID, max_episode_steps=max_steps)
     proof_env = gymnasium.make(ENV_ID)
@@ -176,8 +205,9 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
                 proofs[genome.key] = prove(genome.key, net)
             heats, mean, proved = proofs[genome.key]
             counter["confirmed"] += heats >= 2
-            genome.fitness = mean if proved or mean < THRESHOLD else math.nextafter(
-                THRESHOLD, -math.inf)
+            genome.fitness = (
+                mean if proved or mean < THRESHOLD else math.nextafter(THRESHOLD, -math.inf)
+            )
 
     def prove(key, net):
         """Heats of K/5, K and 2K episodes seeded from (seed, key, heat), each while the mean
@@ -204,11 +234,17 @@ def run_neat_python(seed: int, generations: int | None) -> dict:
     genome = best if solved else winner
     PER_SEED.mkdir(parents=True, exist_ok=True)
     ne.save_genome(genome, PER_SEED / f"neat-python-seed{seed}-winner.json", config.genome_config)
-    return {"solved": bool(solved), "generations": population.generation,
-            "evaluations": counter["evaluations"], "seconds": seconds,
-            "best_fitness": float(winner.fitness), "raced": counter["raced"],
-            "confirmed": counter["confirmed"], "recorded": counter["recorded"],
-            "retest_mean": retest(genome, config, seed)}
+    return {
+        "solved": bool(solved),
+        "generations": population.generation,
+        "evaluations": counter["evaluations"],
+        "seconds": seconds,
+        "best_fitness": float(winner.fitness),
+        "raced": counter["raced"],
+        "confirmed": counter["confirmed"],
+        "recorded": counter["recorded"],
+        "retest_mean": retest(genome, config, seed),
+    }
 
 
 def replay(path: pathlib.Path, episodes: int, seed: int) -> str:
@@ -223,67 +259,99 @@ def replay(path: pathlib.Path, episodes: int, seed: int) -> str:
     config = ne.load_config(INI)
     genome = ne.load_genome(path, config.genome_config)
     task = Control("gym:" + ENV_ID, solve_episodes=episodes)
-    lines = [f"{path.name}: mean return over {episodes} episodes (start seeds drawn from "
-             f"torch.Generator().manual_seed({seed}))"]
+    lines = [
+        f"{path.name}: mean return over {episodes} episodes (start seeds drawn from "
+        f"torch.Generator().manual_seed({seed}))"
+    ]
     for dtype in (torch.float32, torch.float64):
         policy = ne.compile_population([genome], config.genome_config, dtype=dtype)
         mean = float(task.confirm(policy, generator=torch.Generator().manual_seed(seed))[0].mean())
         lines.append(f"  neuroevo Control.confirm, {dtype}: {mean:.4f}")
     first = int(torch.randint(0, 2**31 - 1, (1,), generator=torch.Generator().manual_seed(seed)))
-    returns = play(neat.nn.FeedForwardNetwork.create(genome, config), gymnasium.make(ENV_ID),
-                   [first + j for j in range(episodes)])
-    lines.append(f"  neat-python + gymnasium, same seeds: {statistics.fmean(returns):.4f} "
-                 f"(per-episode standard deviation {statistics.pstdev(returns):.1f})")
+    returns = play(
+        neat.nn.FeedForwardNetwork.create(genome, config),
+        gymnasium.make(ENV_ID),
+        [first + j for j in range(episodes)],
+    )
+    lines.append(
+        f"  neat-python + gymnasium, same seeds: {statistics.fmean(returns):.4f} "
+        f"(per-episode standard deviation {statistics.pstdev(returns):.1f})"
+    )
     return "\n".join(lines) + "\n"
 
 
 def summarize(rows: list[dict]) -> dict:
     solved = [r for r in rows if r["solved"]]
     return {
-        "runs": len(rows), "solved": len(solved),
+        "runs": len(rows),
+        "solved": len(solved),
         "retest_at_least_200": sum(r["retest_mean"] >= THRESHOLD for r in solved),
-        "long_retest_min": min((r["long_retest_mean"] for r in solved if "long_retest_mean" in r),
-                               default=None),
-        "median_evaluations": statistics.median(r["evaluations"] for r in solved) if solved else None,
-        "median_generations": statistics.median(r["generations"] for r in solved) if solved else None,
+        "long_retest_min": min(
+            (r["long_retest_mean"] for r in solved if "long_retest_mean" in r), default=None
+        ),
+        "median_evaluations": statistics.median(r["evaluations"] for r in solved)
+        if solved
+        else None,
+        "median_generations": statistics.median(r["generations"] for r in solved)
+        if solved
+        else None,
         "median_seconds": statistics.median(r["seconds"] for r in solved) if solved else None,
         "median_seconds_per_generation": statistics.median(
-            r["seconds"] / max(r["generations"], 1) for r in rows) if rows else None,
+            r["seconds"] / max(r["generations"], 1) for r in rows
+        )
+        if rows
+        else None,
     }
 
 
 def markdown(results: dict) -> str:
-    lines = ["# LunarLander-v3 solved by configs/lunarlander.toml", "",
-             f"Machine: {results['machine']}. Solved = a mean return of 200 or more over 100 "
-             "fresh episodes, and 3 standard errors above 200 over 200 more (a replication), "
-             "checked inside the run, once per genome (see benchmarks/lunarlander_solve.py); "
-             "re-test = the winner played by "
-             "neat-python's FeedForwardNetwork on gymnasium for 100 other unseen episodes; "
-             "1,000-episode mean = the same for 1,000 more (with its standard error). "
-             "Runs went two at a time (one core each, one torch thread).", "",
-             "| implementation | solved | re-test >= 200 | lowest 1,000-episode mean | "
-             "median evaluations | median generations | median wall time | "
-             "median s / generation |",
-             "|---|---|---|---|---|---|---|---|"]
-    fmt = (lambda v, f="{:,.0f}": "-" if v is None else f.format(v))
+    lines = [
+        "# LunarLander-v3 solved by configs/lunarlander.toml",
+        "",
+        f"Machine: {results['machine']}. Solved = a mean return of 200 or more over 100 "
+        "fresh episodes, and 3 standard errors above 200 over 200 more (a replication), "
+        "checked inside the run, once per genome (see benchmarks/lunarlander_solve.py); "
+        "re-test = the winner played by "
+        "neat-python's FeedForwardNetwork on gymnasium for 100 other unseen episodes; "
+        "1,000-episode mean = the same for 1,000 more (with its standard error). "
+        "Runs went two at a time (one core each, one torch thread).",
+        "",
+        "| implementation | solved | re-test >= 200 | lowest 1,000-episode mean | "
+        "median evaluations | median generations | median wall time | "
+        "median s / generation |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    fmt = lambda v, f="{:,.0f}": "-" if v is None else f.format(v)
     for impl, r in results["implementations"].items():
         s = r["summary"]
-        lines.append(f"| {impl} | {s['solved']}/{s['runs']} | {s['retest_at_least_200']}/"
-                     f"{s['solved']} | {fmt(s['long_retest_min'], '{:.1f}')} | "
-                     f"{fmt(s['median_evaluations'])} | "
-                     f"{fmt(s['median_generations'])} | {fmt(s['median_seconds'], '{:,.0f} s')} | "
-                     f"{fmt(s['median_seconds_per_generation'], '{:.2f}')} |")
+        lines.append(
+            f"| {impl} | {s['solved']}/{s['runs']} | {s['retest_at_least_200']}/"
+            f"{s['solved']} | {fmt(s['long_retest_min'], '{:.1f}')} | "
+            f"{fmt(s['median_evaluations'])} | "
+            f"{fmt(s['median_generations'])} | {fmt(s['median_seconds'], '{:,.0f} s')} | "
+            f"{fmt(s['median_seconds_per_generation'], '{:.2f}')} |"
+        )
     for impl, r in results["implementations"].items():
-        lines += ["", f"## {impl}", "", "| seed | solved | generations | evaluations | wall time "
-                  "| raced / played 100 / recorded | re-test mean | 1,000-episode mean |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {impl}",
+            "",
+            "| seed | solved | generations | evaluations | wall time "
+            "| raced / played 100 / recorded | re-test mean | 1,000-episode mean |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for row in r["rows"]:
-            long = (f"{row['long_retest_mean']:.1f} +- {row['long_retest_stderr']:.1f}"
-                    if "long_retest_mean" in row else "-")
-            lines.append(f"| {row['seed']} | {row['solved']} | {row['generations']} | "
-                         f"{row['evaluations']:,} | {row['seconds']:,.0f} s | "
-                         f"{row['raced']} / {row['confirmed']} / {row.get('recorded', '-')} | "
-                         f"{row['retest_mean']:.1f} | {long} |")
+            long = (
+                f"{row['long_retest_mean']:.1f} +- {row['long_retest_stderr']:.1f}"
+                if "long_retest_mean" in row
+                else "-"
+            )
+            lines.append(
+                f"| {row['seed']} | {row['solved']} | {row['generations']} | "
+                f"{row['evaluations']:,} | {row['seconds']:,.0f} s | "
+                f"{row['raced']} / {row['confirmed']} / {row.get('recorded', '-')} | "
+                f"{row['retest_mean']:.1f} | {long} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -293,8 +361,12 @@ def main() -> None:
     run = sub.add_parser("run", help="run one seed and save its row")
     run.add_argument("--impl", choices=("neuroevo", "neat-python"), required=True)
     run.add_argument("--seed", type=int, required=True)
-    run.add_argument("--generations", type=int, default=None,
-                     help="generation limit (default: the experiment file's)")
+    run.add_argument(
+        "--generations",
+        type=int,
+        default=None,
+        help="generation limit (default: the experiment file's)",
+    )
     long = sub.add_parser("retest", help="a seed's saved winner over 1,000 more unseen episodes")
     long.add_argument("--impl", choices=("neuroevo", "neat-python"), required=True)
     long.add_argument("--seed", type=int, required=True)
@@ -322,12 +394,16 @@ def main() -> None:
         (PER_SEED / f"{args.impl}-seed{args.seed}.json").write_text(json.dumps(row, indent=1))
         print(json.dumps(row))
         return
-    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                          f"{platform.python_version()}, torch {torch.__version__}",
-               "implementations": {}}
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, torch {torch.__version__}",
+        "implementations": {},
+    }
     for impl in ("neuroevo", "neat-python"):
-        rows = sorted((json.loads(p.read_text()) for p in PER_SEED.glob(f"{impl}-seed*[0-9].json")),
-                      key=lambda r: r["seed"])
+        rows = sorted(
+            (json.loads(p.read_text()) for p in PER_SEED.glob(f"{impl}-seed*[0-9].json")),
+            key=lambda r: r["seed"],
+        )
         if rows:
             results["implementations"][impl] = {"summary": summarize(rows), "rows": rows}
     (RESULTS / "lunarlander_solve.json").write_text(json.dumps(results, indent=1))

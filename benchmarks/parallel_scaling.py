@@ -58,8 +58,9 @@ import torch  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))  # gym_rollout; and this module for spawned workers
 
-import neuroevo as ne  # noqa: E402
 from gym_rollout import genome_config  # noqa: E402
+
+import neuroevo as ne  # noqa: E402
 from neuroevo.parallel import SerialBackend  # noqa: E402
 from neuroevo.parallel.processes import ProcessBackend  # noqa: E402
 from neuroevo.tasks.control import Control  # noqa: E402
@@ -131,8 +132,9 @@ def section_generation(ctx: dict) -> tuple[dict, list[str]]:
         from neuroevo.parallel.ray_backend import RayBackend
 
         # logical CPUs: every actor of both backends holds one while they take turns
-        ray.init(num_cpus=sum(ns), include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+        ray.init(
+            num_cpus=sum(ns), include_dashboard=False, log_to_driver=False, configure_logging=False
+        )
         for n in ns:
             backends[f"neuroevo, {n} Ray actor{'s' if n > 1 else ''}"] = RayBackend(workers=n)
     ctx["cleanup"] += [pe.close for pe in evaluators.values()]
@@ -175,42 +177,63 @@ def section_generation(ctx: dict) -> tuple[dict, list[str]]:
     for name, timed in runs.items():
         sec = statistics.median(t for t, _ in timed)
         n_steps = timed[-1][1]["steps"]
-        fig = {"seconds_median": sec, "seconds_all": [t for t, _ in timed], "env_steps": n_steps,
-               "env_steps_per_second": n_steps / sec, "speedup_vs_neat_python_serial": base / sec}
+        fig = {
+            "seconds_median": sec,
+            "seconds_all": [t for t, _ in timed],
+            "env_steps": n_steps,
+            "env_steps_per_second": n_steps / sec,
+            "speedup_vs_neat_python_serial": base / sec,
+        }
         last = timed[-1][1].get("last")
         if name.startswith("neuroevo"):
             fig["fitness_identical_to_one_process"] = bool(torch.equal(fitness[name], reference))
         if last is not None:
             over = [o for _, out in timed for o in out["last"].overhead_seconds()]
             lat = [max(s.latency for s in out["last"].slices) for _, out in timed]
-            fig.update(bytes_setup_once=last.bytes_setup, bytes_sent=last.bytes_sent,
-                       bytes_received=last.bytes_received,
-                       slice_overhead_seconds_median=statistics.median(over),
-                       driver_seconds_median=statistics.median(
-                           t - m for (t, _), m in zip(timed, lat)),
-                       worker_evaluate_seconds=[r.seconds_evaluate for r in last.results],
-                       worker_cpu_seconds=[r.cpu_seconds_evaluate for r in last.results])
+            fig.update(
+                bytes_setup_once=last.bytes_setup,
+                bytes_sent=last.bytes_sent,
+                bytes_received=last.bytes_received,
+                slice_overhead_seconds_median=statistics.median(over),
+                driver_seconds_median=statistics.median(t - m for (t, _), m in zip(timed, lat)),
+                worker_evaluate_seconds=[r.seconds_evaluate for r in last.results],
+                worker_cpu_seconds=[r.cpu_seconds_evaluate for r in last.results],
+            )
         # CPU seconds on the critical path: this process's, or its own plus the slowest slice's
         cpu = statistics.median(out["cpu"] for _, out in timed)
         if last is not None:
-            cpu += statistics.median(max(r.cpu_seconds_evaluate for r in out["last"].results)
-                                     for _, out in timed)
-        fig["critical_path_cpu_seconds"] = cpu if not name.startswith(
-            "neat-python Parallel") else None
+            cpu += statistics.median(
+                max(r.cpu_seconds_evaluate for r in out["last"].results) for _, out in timed
+            )
+        fig["critical_path_cpu_seconds"] = (
+            cpu if not name.startswith("neat-python Parallel") else None
+        )
         figures[name] = fig
-        extra = "" if last is None else (
-            f"{last.bytes_sent / 1e3:.0f} / {last.bytes_received / 1e3:.1f} kB | "
-            f"{1e3 * fig['slice_overhead_seconds_median']:.1f} ms")
-        same = "" if "fitness_identical_to_one_process" not in fig else (
-            "yes" if fig["fitness_identical_to_one_process"] else "**NO**")
+        extra = (
+            ""
+            if last is None
+            else (
+                f"{last.bytes_sent / 1e3:.0f} / {last.bytes_received / 1e3:.1f} kB | "
+                f"{1e3 * fig['slice_overhead_seconds_median']:.1f} ms"
+            )
+        )
+        same = (
+            ""
+            if "fitness_identical_to_one_process" not in fig
+            else ("yes" if fig["fitness_identical_to_one_process"] else "**NO**")
+        )
         cpu = fig["critical_path_cpu_seconds"]
-        rows.append(f"| {name} | {sec:.2f} s | **{base / sec:.2f}x** | "
-                    f"{'-' if cpu is None else f'{cpu:.2f} s'} | {n_steps / sec:,.0f} | "
-                    f"{extra or '- | -'} | {same or '-'} |")
+        rows.append(
+            f"| {name} | {sec:.2f} s | **{base / sec:.2f}x** | "
+            f"{'-' if cpu is None else f'{cpu:.2f} s'} | {n_steps / sec:,.0f} | "
+            f"{extra or '- | -'} | {same or '-'} |"
+        )
     ctx["figures"] = figures
     serial_one = figures["neuroevo, one process"]["seconds_median"]
-    ctx["compile_seconds"] = min(_time(lambda: ne.compile_population(
-        genomes, config.genome_config, device="cpu")) for _ in range(5))
+    ctx["compile_seconds"] = min(
+        _time(lambda: ne.compile_population(genomes, config.genome_config, device="cpu"))
+        for _ in range(5)
+    )
     ctx["serial_seconds"] = serial_one
     lines = [
         f"### One generation: {len(genomes)} generation-0 NEAT genomes x 1 {ENV_ID} episode",
@@ -259,7 +282,8 @@ def section_transport(ctx: dict) -> tuple[dict, list[str]]:
     p, n_obs, steps = len(ctx["genomes"]), ctx["num_inputs"], 500 if ctx["quick"] else 2000
     out = {}
     spawn = multiprocessing.get_context(  # as neuroevo's workers start
-        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
     for n in ctx["workers"]:
         conns, procs = [], []
         for _ in range(n):
@@ -304,8 +328,11 @@ def section_transport(ctx: dict) -> tuple[dict, list[str]]:
     lockstep = max(ctx["lengths"])
     n = max(ctx["workers"])
     slice_overhead = ctx["figures"][process_name(n)]["slice_overhead_seconds_median"]
-    out.update(lockstep_steps=lockstep, slice_overhead_seconds=slice_overhead,
-               design_b_seconds_per_generation=out[f"pipes_{n}"] * lockstep)
+    out.update(
+        lockstep_steps=lockstep,
+        slice_overhead_seconds=slice_overhead,
+        design_b_seconds_per_generation=out[f"pipes_{n}"] * lockstep,
+    )
     ctx["transport"] = out
     lines = [
         "### Slices in workers (a) or environments in workers (b)",
@@ -318,8 +345,11 @@ def section_transport(ctx: dict) -> tuple[dict, list[str]]:
         "| transport | round trip per step | x longest episode "
         f"({lockstep} steps) per generation |",
         "|---|---:|---:|",
-        *[f"| {k.replace('_', ', N = ')} | {1e6 * v:.0f} us | {v * lockstep:.3f} s |"
-          for k, v in out.items() if k.startswith(("pipes_", "ray_"))],
+        *[
+            f"| {k.replace('_', ', N = ')} | {1e6 * v:.0f} us | {v * lockstep:.3f} s |"
+            for k, v in out.items()
+            if k.startswith(("pipes_", "ray_"))
+        ],
         "",
         f"(a) sends each worker one slice per generation: {1e3 * slice_overhead:.1f} ms of "
         f"overhead per slice (N = {n}, worker processes), paid once per generation, against "
@@ -339,13 +369,24 @@ def driver_seconds_per_slice(ctx: dict, repeats: int = 200) -> float:
     from neuroevo.parallel.slices import SliceJob, SliceResult, dumps
 
     packed, one = pack_genomes(ctx["genomes"]), np.array([0])
-    result = dumps(SliceResult(1, 0, TensorRows.of(torch.zeros(1)), 100, 0.1, 0.1, 0.1, None,
-                               None))
+    result = dumps(SliceResult(1, 0, TensorRows.of(torch.zeros(1)), 100, 0.1, 0.1, 0.1, None, None))
     t0 = time.perf_counter()
     for i in range(repeats):
-        dumps(SliceJob(run=1, serial=i, index=i, positions=one, population_size=len(packed.key),
-                       generator=("seed", 1), rows=packed.select(one), device="cpu",
-                       dtype="float32", want_generator=False, task_state=None))
+        dumps(
+            SliceJob(
+                run=1,
+                serial=i,
+                index=i,
+                positions=one,
+                population_size=len(packed.key),
+                generator=("seed", 1),
+                rows=packed.select(one),
+                device="cpu",
+                dtype="float32",
+                want_generator=False,
+                task_state=None,
+            )
+        )
         pickle.loads(result)
     return (time.perf_counter() - t0) / repeats
 
@@ -383,17 +424,28 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
 
     def t_weak(n: int) -> float:  # 100 genomes per worker, costs per genome as measured
         pop = 100 * n
-        return (t_d * pop / p + c * n + o + w(100, pop, steps * pop / p)
-                + (rows_bytes * pop / p + n * per_slice_bytes) / bw)
+        return (
+            t_d * pop / p
+            + c * n
+            + o
+            + w(100, pop, steps * pop / p)
+            + (rows_bytes * pop / p + n * per_slice_bytes) / bw
+        )
 
     cores = (1, 2, 16, 64, 512)
-    out = {"model": {"env_step_seconds": e, "forward_per_lockstep_seconds": f,
-                     "slice_overhead_seconds": o, "driver_seconds": t_d,
-                     "driver_seconds_per_slice": c, "bandwidth_bytes_per_second": bw},
-           "strong_env_steps_per_second": {n: steps / t_strong(n) for n in cores},
-           "weak_env_steps_per_second": {n: 100 * n * steps / p / t_weak(n) for n in cores},
-           "measured_env_steps_per_second": {n: steps / procs[n]["seconds_median"]
-                                             for n in procs}}
+    out = {
+        "model": {
+            "env_step_seconds": e,
+            "forward_per_lockstep_seconds": f,
+            "slice_overhead_seconds": o,
+            "driver_seconds": t_d,
+            "driver_seconds_per_slice": c,
+            "bandwidth_bytes_per_second": bw,
+        },
+        "strong_env_steps_per_second": {n: steps / t_strong(n) for n in cores},
+        "weak_env_steps_per_second": {n: 100 * n * steps / p / t_weak(n) for n in cores},
+        "measured_env_steps_per_second": {n: steps / procs[n]["seconds_median"] for n in procs},
+    }
     serial_fraction = t_d / t_strong(1)
     lines = [
         "### Projection to 16, 64 and 512 cores",
@@ -416,10 +468,16 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
         "",
         "| cores | strong: env steps/s | weak: env steps/s | measured |",
         "|---:|---:|---:|---:|",
-        *[f"| {n} | {out['strong_env_steps_per_second'][n]:,.0f} | "
-          f"{out['weak_env_steps_per_second'][n]:,.0f} | "
-          + (f"{out['measured_env_steps_per_second'][n]:,.0f} |"
-             if n in out["measured_env_steps_per_second"] else "- |") for n in cores],
+        *[
+            f"| {n} | {out['strong_env_steps_per_second'][n]:,.0f} | "
+            f"{out['weak_env_steps_per_second'][n]:,.0f} | "
+            + (
+                f"{out['measured_env_steps_per_second'][n]:,.0f} |"
+                if n in out["measured_env_steps_per_second"]
+                else "- |"
+            )
+            for n in cores
+        ],
     ]
     return out, lines
 
@@ -431,16 +489,21 @@ def section_runs(ctx: dict) -> tuple[dict, list[str]]:
     from neuroevo.run.cli import main as neuroevo
 
     n, gens, folder = max(ctx["workers"]), ctx["run_generations"], Path(tempfile.mkdtemp())
-    task = (f'[task]\nname = "gym:{ENV_ID}"\nepisodes = {1 if ctx["quick"] else 3}\n'
-            'action = "argmax"\n')
+    task = (
+        f'[task]\nname = "gym:{ENV_ID}"\nepisodes = {1 if ctx["quick"] else 3}\naction = "argmax"\n'
+    )
     ini = ROOT / "configs" / ("cartpole.ini" if ctx["quick"] else "lunarlander.ini")
     files = {"neat": ROOT / "configs" / "lunarlander.toml", "ga": folder / "ga.toml"}
     if ctx["quick"]:
         files["neat"] = folder / "neat.toml"
-        files["neat"].write_text(f'[experiment]\ngenerations = 1\ndevice = "cpu"\n{task}'
-                                 f'[strategy]\nname = "neat"\nconfig = "{ini}"\npop_size = 20\n')
-    files["ga"].write_text(f'[experiment]\ngenerations = 1\ndevice = "cpu"\n{task}[strategy]\n'
-                           f'name = "ga"\nhidden = [8]\npop_size = {20 if ctx["quick"] else 64}\n')
+        files["neat"].write_text(
+            f'[experiment]\ngenerations = 1\ndevice = "cpu"\n{task}'
+            f'[strategy]\nname = "neat"\nconfig = "{ini}"\npop_size = 20\n'
+        )
+    files["ga"].write_text(
+        f'[experiment]\ngenerations = 1\ndevice = "cpu"\n{task}[strategy]\n'
+        f'name = "ga"\nhidden = [8]\npop_size = {20 if ctx["quick"] else 64}\n'
+    )
     backends = [("serial", []), ("process", ["--workers", str(n), "--backend", "process"])]
     if ctx["ray"]:
         backends.append(("ray", ["--workers", str(n), "--backend", "ray"]))
@@ -450,30 +513,53 @@ def section_runs(ctx: dict) -> tuple[dict, list[str]]:
         for name, extra in backends:
             target = folder / f"{kind}-{name}"
             t0 = time.perf_counter()
-            code = neuroevo(["run", str(path), "--seed", str(ctx["seed"] + 1), "--generations",
-                             str(gens), "--out", str(target), "--quiet", "--no-extras", *extra])
+            code = neuroevo(
+                [
+                    "run",
+                    str(path),
+                    "--seed",
+                    str(ctx["seed"] + 1),
+                    "--generations",
+                    str(gens),
+                    "--out",
+                    str(target),
+                    "--quiet",
+                    "--no-extras",
+                    *extra,
+                ]
+            )
             seconds = time.perf_counter() - t0
             r = json.loads((target / "result.json").read_text()) if code == 0 else {}
             results[name] = {k: r.get(k) for k in ("generations", "evaluations", "best_fitness")}
-            results[name].update(seconds=seconds, history=[
-                {k: v for k, v in h.items() if k not in ("seconds", "evaluations_per_second")}
-                for h in r.get("history", [])])
-        same = all(results[b] | {"seconds": 0} == results["serial"] | {"seconds": 0}
-                   for b in results)
-        out[kind] = {"identical_results": same, **{
-            b: {k: v for k, v in r.items() if k != "history"} for b, r in results.items()}}
+            results[name].update(
+                seconds=seconds,
+                history=[
+                    {k: v for k, v in h.items() if k not in ("seconds", "evaluations_per_second")}
+                    for h in r.get("history", [])
+                ],
+            )
+        same = all(
+            results[b] | {"seconds": 0} == results["serial"] | {"seconds": 0} for b in results
+        )
+        out[kind] = {
+            "identical_results": same,
+            **{b: {k: v for k, v in r.items() if k != "history"} for b, r in results.items()},
+        }
         want = results["serial"]
-        lines.append(f"| {kind.upper()}: `neuroevo run {path.name} --seed {ctx['seed'] + 1} "
-                     f"--generations {gens}` | {want['generations']} | {want['evaluations']:,} | "
-                     f"{want['best_fitness']:.2f} | "
-                     + " / ".join(f"{r['seconds']:.1f} s" for r in results.values())
-                     + f" | {'yes' if same else '**NO**'} |")
+        lines.append(
+            f"| {kind.upper()}: `neuroevo run {path.name} --seed {ctx['seed'] + 1} "
+            f"--generations {gens}` | {want['generations']} | {want['evaluations']:,} | "
+            f"{want['best_fitness']:.2f} | "
+            + " / ".join(f"{r['seconds']:.1f} s" for r in results.values())
+            + f" | {'yes' if same else '**NO**'} |"
+        )
     return out, [
         f"### `neuroevo run` on {ENV_ID}: serial, --workers {n} --backend process"
         + (" and ray" if ctx["ray"] else ""),
         "",
-        "| run | generations | evaluations | best fitness | time: " + " / ".join(
-            b for b, _ in backends) + " | result.json identical (history included) |",
+        "| run | generations | evaluations | best fitness | time: "
+        + " / ".join(b for b, _ in backends)
+        + " | result.json identical (history included) |",
         "|---|---:|---:|---:|---:|---|",
         *lines,
     ]
@@ -484,16 +570,24 @@ def section_islands(ctx: dict) -> tuple[dict, list[str]]:
     part of ``benchmarks/islands.py`` with its default settings (``--quick``: its smoke ones)."""
     import islands  # benchmarks/islands.py, beside this file
 
-    args = islands.parse_args((["--quick"] if ctx["quick"] else [])
-                              + ([] if ctx["ray"] else ["--no-ray"]))
+    args = islands.parse_args(
+        (["--quick"] if ctx["quick"] else []) + ([] if ctx["ray"] else ["--no-ray"])
+    )
     figures = islands.islands_part(args)
-    return figures, ["## Islands: a slowed island against the synchronous loop", "",
-                     *islands.islands_lines(figures, vars(args))]
+    return figures, [
+        "## Islands: a slowed island against the synchronous loop",
+        "",
+        *islands.islands_lines(figures, vars(args)),
+    ]
 
 
-SECTIONS = [("generation", section_generation), ("transport", section_transport),
-            ("projection", section_projection), ("runs", section_runs),
-            ("islands", section_islands)]
+SECTIONS = [
+    ("generation", section_generation),
+    ("transport", section_transport),
+    ("projection", section_projection),
+    ("runs", section_runs),
+    ("islands", section_islands),
+]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -504,8 +598,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-ray", action="store_true", help="skip the Ray rows")
-    ap.add_argument("--run-generations", type=int, default=2,
-                    help="generations of the `neuroevo run` comparison (quick: 1)")
+    ap.add_argument(
+        "--run-generations",
+        type=int,
+        default=2,
+        help="generations of the `neuroevo run` comparison (quick: 1)",
+    )
     ap.add_argument("--quick", action="store_true", help="CartPole-v1, 20 genomes, 1 repeat")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
@@ -518,14 +616,30 @@ def main(argv: list[str] | None = None) -> dict:
     config = genome_config(n_in, n_out, args.genomes)
     genomes = list(neat.Population(config, seed=args.seed).population.values())[: args.genomes]
     probe = Control("gym:" + ENV_ID, episodes=1, device="cpu")
-    probe.evaluate(ne.compile_population(genomes[:1], config.genome_config, device="cpu"),
-                   generator=torch.Generator().manual_seed(args.seed))
-    ctx = dict(genomes=genomes, config=config, num_inputs=n_in, workers=args.workers,
-               seeds=[probe.last_seed + i for i in range(len(genomes))], seed=args.seed,
-               repeats=args.repeats, ray=not args.no_ray, quick=args.quick,
-               run_generations=args.run_generations, cleanup=[])
-    result: dict = {"benchmark": "parallel_scaling", "env": ENV_ID, "genomes": len(genomes),
-                    "repeats": args.repeats, "workers": args.workers}
+    probe.evaluate(
+        ne.compile_population(genomes[:1], config.genome_config, device="cpu"),
+        generator=torch.Generator().manual_seed(args.seed),
+    )
+    ctx = dict(
+        genomes=genomes,
+        config=config,
+        num_inputs=n_in,
+        workers=args.workers,
+        seeds=[probe.last_seed + i for i in range(len(genomes))],
+        seed=args.seed,
+        repeats=args.repeats,
+        ray=not args.no_ray,
+        quick=args.quick,
+        run_generations=args.run_generations,
+        cleanup=[],
+    )
+    result: dict = {
+        "benchmark": "parallel_scaling",
+        "env": ENV_ID,
+        "genomes": len(genomes),
+        "repeats": args.repeats,
+        "workers": args.workers,
+    }
     report: list[str] = []
     try:
         for key, section in SECTIONS:
@@ -539,19 +653,26 @@ def main(argv: list[str] | None = None) -> dict:
             close()
         if ctx["ray"] and "ray" in sys.modules and sys.modules["ray"].is_initialized():
             sys.modules["ray"].shutdown()
-    result.update(first_generation_seconds=ctx.get("first_generation_seconds"),
-                  machine=platform.platform(), cpu_count=os.cpu_count(),
-                  load_average_1min=[load_before, os.getloadavg()[0]], torch=torch.__version__,
-                  neat_python=getattr(neat, "__version__", "?"))
-    report.append(f"Machine: {os.cpu_count()} cores, 1-minute load average {load_before:.1f} "
-                  f"before and {os.getloadavg()[0]:.1f} after (above the core count, other "
-                  "processes shared the cores and the times are noisy).")
+    result.update(
+        first_generation_seconds=ctx.get("first_generation_seconds"),
+        machine=platform.platform(),
+        cpu_count=os.cpu_count(),
+        load_average_1min=[load_before, os.getloadavg()[0]],
+        torch=torch.__version__,
+        neat_python=getattr(neat, "__version__", "?"),
+    )
+    report.append(
+        f"Machine: {os.cpu_count()} cores, 1-minute load average {load_before:.1f} "
+        f"before and {os.getloadavg()[0]:.1f} after (above the core count, other "
+        "processes shared the cores and the times are noisy)."
+    )
     text = "\n".join(report)
     print(text)
     suffix = "-quick" if args.quick else ""
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"parallel_scaling{suffix}.json").write_text(
-        json.dumps(result, indent=2, default=str) + "\n")
+        json.dumps(result, indent=2, default=str) + "\n"
+    )
     (args.out / f"parallel_scaling{suffix}.md").write_text(text + "\n")
     return result
 

@@ -49,16 +49,16 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNNERS = ROOT / "benchmarks" / "peer_runners"
 ENVS = ("CartPole-v1", "Acrobot-v1", "Pendulum-v1")
 POPS = (200, 1000, 10000)
-NEUROEVO = ("neat", "neat-compiled", "neat-tensor", "neat-tensor-compiled", "pso",
-            "pso-compiled")
+NEUROEVO = ("neat", "neat-compiled", "neat-tensor", "neat-tensor-compiled", "pso", "pso-compiled")
 PEERS = {"evosax": "evosax_gymnax.py", "evotorch": "evotorch_vecgymne.py"}
 #: generations per cell; EvoTorch steps each episode from Python, so large cells get fewer
 EVOTORCH_GENERATIONS = {10000: 2}
 
 
 # ------------------------------------------------------------------ one neuroevo cell (child)
-def run_neuroevo(contender: str, env: str, pop: int, generations: int, seed: int,
-                 warmup: int = 2) -> dict:
+def run_neuroevo(
+    contender: str, env: str, pop: int, generations: int, seed: int, warmup: int = 2
+) -> dict:
     """One cell in this process: the same JSON fields as the peer runners print."""
     import torch
 
@@ -78,10 +78,16 @@ def run_neuroevo(contender: str, env: str, pop: int, generations: int, seed: int
         strategy = ne.PSO(ne.MLP(task.num_inputs, [8], task.num_outputs), pop_size=pop)
     else:
         config = ne.load_config(ROOT / "configs" / f"{short}.ini")
-        strategy = ne.NEAT(config, pop_size=pop,
-                           **({"engine": "tensor"} if kind == "neat-tensor" else {}))
-    strategy.setup(num_inputs=task.num_inputs, num_outputs=task.num_outputs, seed=seed,
-                   device=torch.device("cpu"), dtype=torch.float32)
+        strategy = ne.NEAT(
+            config, pop_size=pop, **({"engine": "tensor"} if kind == "neat-tensor" else {})
+        )
+    strategy.setup(
+        num_inputs=task.num_inputs,
+        num_outputs=task.num_outputs,
+        seed=seed,
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+    )
     generator = torch.Generator().manual_seed(seed)
 
     def generation() -> tuple[float, float, int, torch.Tensor]:
@@ -110,18 +116,29 @@ def run_neuroevo(contender: str, env: str, pop: int, generations: int, seed: int
     gen_wall = time.perf_counter() - w0 - compile_wall
     gen_cpu = time.process_time() - c0 - compile_cpu
     return {
-        "contender": f"neuroevo {contender}", "env": env, "pop": pop,
-        "generations": generations, "seed": seed, "env_steps": int(steps),
-        "gen_wall_s": gen_wall, "gen_cpu_s": gen_cpu, "eval_env_steps": int(steps),
-        "eval_wall_s": eval_wall, "eval_cpu_s": eval_cpu,
-        "warmup_wall_s": warmup_wall, "warmup_cpu_s": warmup_cpu,
+        "contender": f"neuroevo {contender}",
+        "env": env,
+        "pop": pop,
+        "generations": generations,
+        "seed": seed,
+        "env_steps": int(steps),
+        "gen_wall_s": gen_wall,
+        "gen_cpu_s": gen_cpu,
+        "eval_env_steps": int(steps),
+        "eval_wall_s": eval_wall,
+        "eval_cpu_s": eval_cpu,
+        "warmup_wall_s": warmup_wall,
+        "warmup_cpu_s": warmup_cpu,
         "warmup_compile_s": warm_info.get("compile_s", 0.0),
-        "compile_wall_s": compile_wall, "compile_cpu_s": compile_cpu,
+        "compile_wall_s": compile_wall,
+        "compile_cpu_s": compile_cpu,
         "mean_episode_length": steps / (pop * generations),
         "best_fitness": float(fitness.max()),
         "versions": {"torch": torch.__version__, "neuroevo": ne.__version__},
-        "notes": (f"{task!r}; {strategy.name}; compile={compiled}; warm-up {warmup} "
-                  "generations; timed figures exclude compile time (compile_*_s)"),
+        "notes": (
+            f"{task!r}; {strategy.name}; compile={compiled}; warm-up {warmup} "
+            "generations; timed figures exclude compile time (compile_*_s)"
+        ),
     }
 
 
@@ -133,21 +150,45 @@ def child_main(argv: list[str]) -> int:
     p.add_argument("--generations", type=int, required=True)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    print(json.dumps(run_neuroevo(args.child, args.env, args.pop, args.generations,
-                                  args.seed)))
+    print(json.dumps(run_neuroevo(args.child, args.env, args.pop, args.generations, args.seed)))
     return 0
 
 
 # ------------------------------------------------------------------ the driver
-def command(contender: str, env: str, pop: int, generations: int, seed: int,
-            peer_python: str) -> list[str] | None:
+def command(
+    contender: str, env: str, pop: int, generations: int, seed: int, peer_python: str
+) -> list[str] | None:
     if contender in NEUROEVO:
-        return [sys.executable, __file__, "--child", contender, "--env", env, "--pop", str(pop),
-                "--generations", str(generations), "--seed", str(seed)]
+        return [
+            sys.executable,
+            __file__,
+            "--child",
+            contender,
+            "--env",
+            env,
+            "--pop",
+            str(pop),
+            "--generations",
+            str(generations),
+            "--seed",
+            str(seed),
+        ]
     if not Path(peer_python).exists():
         return None
-    return [peer_python, str(RUNNERS / PEERS[contender]), "--env", env, "--pop", str(pop),
-            "--generations", str(generations), "--seed", str(seed), "--threads", "1"]
+    return [
+        peer_python,
+        str(RUNNERS / PEERS[contender]),
+        "--env",
+        env,
+        "--pop",
+        str(pop),
+        "--generations",
+        str(generations),
+        "--seed",
+        str(seed),
+        "--threads",
+        "1",
+    ]
 
 
 def measure(cmd: list[str], cpu: int, timeout: float) -> tuple[dict | None, str]:
@@ -155,8 +196,9 @@ def measure(cmd: list[str], cpu: int, timeout: float) -> tuple[dict | None, str]
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     pin = ["taskset", "-c", str(cpu)] if sys.platform.startswith("linux") else []
     try:
-        done = subprocess.run(pin + cmd, capture_output=True, text=True, timeout=timeout,
-                              env=env, cwd=ROOT)
+        done = subprocess.run(
+            pin + cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
+        )
     except subprocess.TimeoutExpired:
         return None, f"timed out after {timeout:.0f} s"
     if done.returncode == 3:
@@ -178,16 +220,22 @@ def summarise(results: dict, contenders: list[str]) -> list[dict]:
         if not runs:
             continue
         gen = rate(runs, "env_steps", "gen_cpu_s")
-        rows.append({
-            "env": env, "pop": pop, "contender": contender, "runs": len(runs),
-            "steps_per_cpu_s": gen[0], "spread": [gen[1], gen[2]],
-            "steps_per_wall_s": rate(runs, "env_steps", "gen_wall_s")[0],
-            "eval_steps_per_cpu_s": rate(runs, "eval_env_steps", "eval_cpu_s")[0],
-            "warmup_wall_s": statistics.median(r["warmup_wall_s"] for r in runs),
-            "compile_wall_s": statistics.median(r.get("compile_wall_s", 0.0) for r in runs),
-            "mean_episode_length": statistics.median(r["mean_episode_length"] for r in runs),
-            "label": runs[0]["contender"],
-        })
+        rows.append(
+            {
+                "env": env,
+                "pop": pop,
+                "contender": contender,
+                "runs": len(runs),
+                "steps_per_cpu_s": gen[0],
+                "spread": [gen[1], gen[2]],
+                "steps_per_wall_s": rate(runs, "env_steps", "gen_wall_s")[0],
+                "eval_steps_per_cpu_s": rate(runs, "eval_env_steps", "eval_cpu_s")[0],
+                "warmup_wall_s": statistics.median(r["warmup_wall_s"] for r in runs),
+                "compile_wall_s": statistics.median(r.get("compile_wall_s", 0.0) for r in runs),
+                "mean_episode_length": statistics.median(r["mean_episode_length"] for r in runs),
+                "label": runs[0]["contender"],
+            }
+        )
     return rows
 
 
@@ -200,11 +248,16 @@ def verdicts(rows: list[dict]) -> list[str]:
         key = (r["env"], r["pop"], family)
         if family in ("neat", "pso") and r["steps_per_cpu_s"] > best.get(key, ({}, 0))[1]:
             best[key] = (r, r["steps_per_cpu_s"])
-    peer = {(r["env"], r["pop"], r["contender"]): r["steps_per_cpu_s"] for r in rows
-            if r["contender"] in PEERS}
+    peer = {
+        (r["env"], r["pop"], r["contender"]): r["steps_per_cpu_s"]
+        for r in rows
+        if r["contender"] in PEERS
+    }
     for (env, pop, family), (r, value) in sorted(best.items()):
-        parts = [f"{env} pop {pop:,}: neuroevo {family} at its best ({r['contender']}) "
-                 f"{value:,.0f} steps/CPU-s"]
+        parts = [
+            f"{env} pop {pop:,}: neuroevo {family} at its best ({r['contender']}) "
+            f"{value:,.0f} steps/CPU-s"
+        ]
         if (env, pop, "evosax") in peer:
             parts.append(f"{value / peer[env, pop, 'evosax']:.2f}x evosax")
         if (env, pop, "evotorch") in peer:
@@ -214,25 +267,34 @@ def verdicts(rows: list[dict]) -> list[str]:
 
 
 def markdown(rows: list[dict], meta: dict) -> str:
-    out = ["# Rollout throughput against the peers", "",
-           f"{meta['machine']}; {meta['torch']}; one thread, each cell a fresh process pinned "
-           f"to one CPU; {meta['generations']} timed generations after 2 warm-up generations, "
-           f"medians of {meta['repeats']} (spread: min-max of the whole-generation rate). "
-           "Env steps of running episodes per CPU-second, whole generations (ask + evaluate "
-           "+ tell) and evaluation alone; warm-up and compile times apart.", ""]
+    out = [
+        "# Rollout throughput against the peers",
+        "",
+        f"{meta['machine']}; {meta['torch']}; one thread, each cell a fresh process pinned "
+        f"to one CPU; {meta['generations']} timed generations after 2 warm-up generations, "
+        f"medians of {meta['repeats']} (spread: min-max of the whole-generation rate). "
+        "Env steps of running episodes per CPU-second, whole generations (ask + evaluate "
+        "+ tell) and evaluation alone; warm-up and compile times apart.",
+        "",
+    ]
     for env in sorted({r["env"] for r in rows}):
-        out += [f"## {env}", "",
-                "| pop | contender | steps/CPU-s | spread | steps/wall-s | eval steps/CPU-s "
-                "| mean ep. length | warm-up s | later compiles s |",
-                "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+        out += [
+            f"## {env}",
+            "",
+            "| pop | contender | steps/CPU-s | spread | steps/wall-s | eval steps/CPU-s "
+            "| mean ep. length | warm-up s | later compiles s |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in rows:
             if r["env"] != env:
                 continue
             lo, hi = r["spread"]
-            out.append(f"| {r['pop']:,} | {r['label']} | **{r['steps_per_cpu_s']:,.0f}** | "
-                       f"{lo:,.0f}-{hi:,.0f} | {r['steps_per_wall_s']:,.0f} | "
-                       f"{r['eval_steps_per_cpu_s']:,.0f} | {r['mean_episode_length']:.1f} | "
-                       f"{r['warmup_wall_s']:.1f} | {r['compile_wall_s']:.1f} |")
+            out.append(
+                f"| {r['pop']:,} | {r['label']} | **{r['steps_per_cpu_s']:,.0f}** | "
+                f"{lo:,.0f}-{hi:,.0f} | {r['steps_per_wall_s']:,.0f} | "
+                f"{r['eval_steps_per_cpu_s']:,.0f} | {r['mean_episode_length']:.1f} | "
+                f"{r['warmup_wall_s']:.1f} | {r['compile_wall_s']:.1f} |"
+            )
         out.append("")
     out += ["## Against the bar", ""] + [f"- {line}" for line in verdicts(rows)] + [""]
     out += ["Skipped: " + "; ".join(meta["skipped"]) if meta["skipped"] else "Skipped: none", ""]
@@ -243,8 +305,12 @@ def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--envs", nargs="+", default=list(ENVS), choices=ENVS)
     p.add_argument("--pops", nargs="+", type=int, default=list(POPS))
-    p.add_argument("--contenders", nargs="+", default=list(NEUROEVO) + list(PEERS),
-                   choices=list(NEUROEVO) + list(PEERS))
+    p.add_argument(
+        "--contenders",
+        nargs="+",
+        default=list(NEUROEVO) + list(PEERS),
+        choices=list(NEUROEVO) + list(PEERS),
+    )
     p.add_argument("--generations", type=int, default=10)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
@@ -269,9 +335,11 @@ def main(argv: list[str] | None = None) -> dict:
                         gens = min(gens, EVOTORCH_GENERATIONS.get(pop, gens))
                     cmd = command(contender, env, pop, gens, args.seed, args.peer_python)
                     if cmd is None:
-                        skipped.append(f"{contender} (no {args.peer_python}: python -m venv "
-                                       ".peers && .peers/bin/pip install -r "
-                                       "benchmarks/peer_runners/requirements.txt)")
+                        skipped.append(
+                            f"{contender} (no {args.peer_python}: python -m venv "
+                            ".peers && .peers/bin/pip install -r "
+                            "benchmarks/peer_runners/requirements.txt)"
+                        )
                         print(f"skipped: {skipped[-1]}", flush=True)
                         continue
                     row, why = measure(cmd, args.cpu, args.timeout)
@@ -281,16 +349,24 @@ def main(argv: list[str] | None = None) -> dict:
                             skipped.append(f"{contender} ({why})")
                         continue
                     results[env, pop, contender].append(row)
-                    print(f"[{repeat + 1}/{args.repeats}] {env} pop {pop:>6,} {contender:>22}: "
-                          f"{row['env_steps'] / row['gen_cpu_s']:>12,.0f} steps/CPU-s "
-                          f"(eval {row['eval_env_steps'] / row['eval_cpu_s']:,.0f}), mean "
-                          f"length {row['mean_episode_length']:.1f}, warm-up "
-                          f"{row['warmup_wall_s']:.1f} s", flush=True)
+                    print(
+                        f"[{repeat + 1}/{args.repeats}] {env} pop {pop:>6,} {contender:>22}: "
+                        f"{row['env_steps'] / row['gen_cpu_s']:>12,.0f} steps/CPU-s "
+                        f"(eval {row['eval_env_steps'] / row['eval_cpu_s']:,.0f}), mean "
+                        f"length {row['mean_episode_length']:.1f}, warm-up "
+                        f"{row['warmup_wall_s']:.1f} s",
+                        flush=True,
+                    )
     import torch
 
-    meta = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
-            "torch": f"torch {torch.__version__}", "python": platform.python_version(),
-            "generations": args.generations, "repeats": args.repeats, "skipped": skipped}
+    meta = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "torch": f"torch {torch.__version__}",
+        "python": platform.python_version(),
+        "generations": args.generations,
+        "repeats": args.repeats,
+        "skipped": skipped,
+    }
     rows = summarise(results, args.contenders)
     text = markdown(rows, meta)
     print(text)
@@ -298,8 +374,9 @@ def main(argv: list[str] | None = None) -> dict:
     name = "peers-quick" if args.quick else "peers"
     (args.out / f"{name}.md").write_text(text)
     raw = {f"{e}|{n}|{c}": runs for (e, n, c), runs in results.items()}
-    (args.out / f"{name}.json").write_text(json.dumps(
-        {"meta": meta, "rows": rows, "runs": raw}, indent=1))
+    (args.out / f"{name}.json").write_text(
+        json.dumps({"meta": meta, "rows": rows, "runs": raw}, indent=1)
+    )
     return {"rows": rows, "meta": meta}
 
 

@@ -66,24 +66,40 @@ def run_cartpole(seed: int, device: str) -> dict[str, Any]:
     from neuroevo.run.cli import run_experiment
 
     with tempfile.TemporaryDirectory() as out:
-        result, _ = run_experiment(ROOT / "configs" / "cartpole.toml", seed=seed, out=out,
-                                   device=device, quiet=True, extras=False)
+        result, _ = run_experiment(
+            ROOT / "configs" / "cartpole.toml",
+            seed=seed,
+            out=out,
+            device=device,
+            quiet=True,
+            extras=False,
+        )
     exp = ne.load_experiment(ROOT / "configs" / "cartpole.toml")
     config = ne.load_config(ROOT / "configs" / exp.strategy_params["config"])
     net = ne.compile_population([result.best], config.genome_config, device=device)
     params = {k: v for k, v in exp.task_params.items() if k != "episodes"}
     check = Control("CartPole-v1", episodes=100, **params)
     score = float(check.evaluate(net, generator=torch.Generator().manual_seed(10_000 + seed)))
-    return {"seed": seed, "solved": result.solved and score >= 475.0,
-            "evaluations": result.evaluations, "generations": result.generations,
-            "training_fitness": result.best_fitness, "fresh_100_episode_mean": score}
+    return {
+        "seed": seed,
+        "solved": result.solved and score >= 475.0,
+        "evaluations": result.evaluations,
+        "generations": result.generations,
+        "training_fitness": result.best_fitness,
+        "fresh_100_episode_mean": score,
+    }
 
 
 def run_markov(seed: int, device: str) -> dict[str, Any]:
     task, strategy, generations = build("double_pole.toml")
     result = ne.evolve(strategy, task, generations=generations, seed=seed, device=device)
-    return {"seed": seed, "solved": result.solved, "evaluations": result.evaluations,
-            "generations": result.generations, "best_fitness": result.best_fitness}
+    return {
+        "seed": seed,
+        "solved": result.solved,
+        "evaluations": result.evaluations,
+        "generations": result.generations,
+        "best_fitness": result.best_fitness,
+    }
 
 
 def nv_champion_passes(genome, genome_config, device: str) -> tuple[int, int]:
@@ -93,8 +109,13 @@ def nv_champion_passes(genome, genome_config, device: str) -> tuple[int, int]:
     steps = int(long.evaluate(net))
     if steps < 100_000:
         return steps, 0
-    general = Control("DoublePoleNV-v0", episodes=625, max_steps=1000, fitness="return",
-                      env_kwargs={"initial_states": generalization_states()})
+    general = Control(
+        "DoublePoleNV-v0",
+        episodes=625,
+        max_steps=1000,
+        fitness="return",
+        env_kwargs={"initial_states": generalization_states()},
+    )
     balanced = int((general.episode_scores(net) >= 1000).sum())
     return steps, balanced
 
@@ -103,8 +124,13 @@ def run_nv(seed: int, device: str) -> dict[str, Any]:
     task, strategy, generations = build("double_pole_nv.toml")
     genome_config = strategy.config.genome_config
     dev = torch.device(device)
-    strategy.setup(num_inputs=task.num_inputs, num_outputs=task.num_outputs, seed=seed,
-                   device=dev, dtype=torch.float32)
+    strategy.setup(
+        num_inputs=task.num_inputs,
+        num_outputs=task.num_outputs,
+        seed=seed,
+        device=dev,
+        dtype=torch.float32,
+    )
     generator = torch.Generator().manual_seed(seed)
     evaluations = 0
     # Champion checks by genome key: elites keep their key and genes from one generation to
@@ -119,11 +145,20 @@ def run_nv(seed: int, device: str) -> dict[str, Any]:
         if champion.key not in checked:
             checked[champion.key] = nv_champion_passes(champion, genome_config, device)
         steps, balanced = checked[champion.key]
-        print(f"  seed {seed} generation {gen}: best fitness {float(fitness.max()):.4f}, champion "
-              f"balanced {steps:,} steps, generalization {balanced}/625", file=sys.stderr, flush=True)
+        print(
+            f"  seed {seed} generation {gen}: best fitness {float(fitness.max()):.4f}, champion "
+            f"balanced {steps:,} steps, generalization {balanced}/625",
+            file=sys.stderr,
+            flush=True,
+        )
         if steps >= 100_000 and balanced >= 200:
-            return {"seed": seed, "solved": True, "evaluations": evaluations,
-                    "generations": gen + 1, "generalization": balanced}
+            return {
+                "seed": seed,
+                "solved": True,
+                "evaluations": evaluations,
+                "generations": gen + 1,
+                "generalization": balanced,
+            }
         strategy.tell(fitness)
     return {"seed": seed, "solved": False, "evaluations": evaluations, "generations": generations}
 
@@ -147,14 +182,23 @@ def summarize(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("experiment", choices=sorted(RUNNERS))
-    ap.add_argument("--seeds", type=int, default=10,
-                    help="number of seeds: FIRST .. FIRST+N-1 (at most)")
+    ap.add_argument(
+        "--seeds", type=int, default=10, help="number of seeds: FIRST .. FIRST+N-1 (at most)"
+    )
     ap.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
-    ap.add_argument("--budget-minutes", type=float, default=None,
-                    help="start no new seed after this many minutes")
+    ap.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=None,
+        help="start no new seed after this many minutes",
+    )
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--engine", choices=["neat-python", "tensor"], default="neat-python",
-                    help="NEAT engine (markov and nv; cartpole runs its experiment file as is)")
+    ap.add_argument(
+        "--engine",
+        choices=["neat-python", "tensor"],
+        default="neat-python",
+        help="NEAT engine (markov and nv; cartpole runs its experiment file as is)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
     ENGINE["name"] = args.engine
@@ -171,30 +215,42 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         runs.append(run)
         print(json.dumps(run), flush=True)
     summary = summarize(args.experiment, runs)
-    result = {"benchmark": f"pole_balancing_{args.experiment}", "device": args.device,
-              "engine": args.engine,
-              "torch": torch.__version__, "machine": platform.platform(),
-              "torch_threads": torch.get_num_threads(), "summary": summary, "runs": runs,
-              "seconds": time.perf_counter() - t0}
+    result = {
+        "benchmark": f"pole_balancing_{args.experiment}",
+        "device": args.device,
+        "engine": args.engine,
+        "torch": torch.__version__,
+        "machine": platform.platform(),
+        "torch_threads": torch.get_num_threads(),
+        "summary": summary,
+        "runs": runs,
+        "seconds": time.perf_counter() - t0,
+    }
 
     def fmt(v: Any) -> str:
         return "-" if v is None else f"{v:,.0f}"
 
-    table = "\n".join([
-        f"NEAT ({args.engine} engine) on {args.experiment}: {summary['seeds']} seeds ({args.device}, "
-        f"{result['seconds'] / 60:.1f} min)",
-        "",
-        "| | mean evaluations | median | min | max | failures |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| neuroevo | {fmt(summary['mean_evaluations'])} | {fmt(summary['median_evaluations'])} "
-        f"| {fmt(summary['min_evaluations'])} | {fmt(summary['max_evaluations'])} "
-        f"| {summary['failures']}/{summary['seeds']} |",
-        f"| NEAT paper (Stanley & Miikkulainen 2002) | {fmt(summary['paper_mean_evaluations'])} "
-        "| | | | 0 |" if args.experiment in PAPER else "",
-    ]).rstrip()
+    table = "\n".join(
+        [
+            f"NEAT ({args.engine} engine) on {args.experiment}: {summary['seeds']} seeds ({args.device}, "
+            f"{result['seconds'] / 60:.1f} min)",
+            "",
+            "| | mean evaluations | median | min | max | failures |",
+            "|---|---:|---:|---:|---:|---:|",
+            f"| neuroevo | {fmt(summary['mean_evaluations'])} | {fmt(summary['median_evaluations'])} "
+            f"| {fmt(summary['min_evaluations'])} | {fmt(summary['max_evaluations'])} "
+            f"| {summary['failures']}/{summary['seeds']} |",
+            f"| NEAT paper (Stanley & Miikkulainen 2002) | {fmt(summary['paper_mean_evaluations'])} "
+            "| | | | 0 |"
+            if args.experiment in PAPER
+            else "",
+        ]
+    ).rstrip()
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"pole_balancing_{args.experiment}" + ("" if args.engine == "neat-python" else f"-{args.engine}")
+    stem = f"pole_balancing_{args.experiment}" + (
+        "" if args.engine == "neat-python" else f"-{args.engine}"
+    )
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.out / f"{stem}.md").write_text(table + "\n")
     return result

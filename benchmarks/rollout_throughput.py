@@ -46,12 +46,15 @@ from neuroevo.tasks.control import Control
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def populations(pop_size: int, generations: list[int], seed: int) -> tuple[dict[int, list], neat.Config]:
+def populations(
+    pop_size: int, generations: list[int], seed: int
+) -> tuple[dict[int, list], neat.Config]:
     """NEAT populations of configs/cartpole.ini at generation 0 and at each of ``generations``."""
     config = ne.load_config(ROOT / "configs" / "cartpole.ini")
     strategy = ne.NEAT(config, pop_size=pop_size)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=seed, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    strategy.setup(
+        num_inputs=4, num_outputs=2, seed=seed, device=torch.device("cpu"), dtype=torch.float64
+    )
     task = Control("CartPole-v1", episodes=1)
     generator = torch.Generator().manual_seed(seed)
     found = {0: list(strategy.genomes)}
@@ -71,9 +74,14 @@ def run_neuroevo(genomes, config, *, episodes: int, device: str, dtype: torch.dt
     if torch.device(device).type == "cuda":
         torch.cuda.synchronize()
     t2 = time.perf_counter()
-    return dict(seconds=t2 - t0, compile_seconds=t1 - t0, steps=task.last_env_steps,
-                lockstep=task.last_lockstep_steps, returns=returns.double().cpu(),
-                seed=task.last_seed)
+    return dict(
+        seconds=t2 - t0,
+        compile_seconds=t1 - t0,
+        steps=task.last_env_steps,
+        lockstep=task.last_lockstep_steps,
+        returns=returns.double().cpu(),
+        seed=task.last_seed,
+    )
 
 
 def initial_states(seed: int, n: int) -> np.ndarray:
@@ -106,8 +114,11 @@ def run_neat_python(genomes, config, starts: np.ndarray, episodes: int):
                     break
             row.append(total)
         returns.append(row)
-    return dict(seconds=time.perf_counter() - t0, steps=steps,
-                returns=torch.tensor(returns, dtype=torch.float64).mean(1))
+    return dict(
+        seconds=time.perf_counter() - t0,
+        steps=steps,
+        returns=torch.tensor(returns, dtype=torch.float64).mean(1),
+    )
 
 
 def measure(genomes, config, args, dtype) -> dict:
@@ -120,17 +131,30 @@ def measure(genomes, config, args, dtype) -> dict:
     ref = run_neat_python(genomes, config, starts, args.episodes)
     # correctness: the same episodes in float64 give neat-python's returns exactly (float32
     # differs by rounding: saturated tanh outputs tie, trajectories drift)
-    check = ours if dtype == torch.float64 else run_neuroevo(genomes, config, **{**kw, "dtype": torch.float64})
+    check = (
+        ours
+        if dtype == torch.float64
+        else run_neuroevo(genomes, config, **{**kw, "dtype": torch.float64})
+    )
     hidden = statistics.mean(len(g.nodes) - config.genome_config.num_outputs for g in genomes)
     return {
         "mean_hidden_nodes": hidden,
         "mean_episode_length": ref["steps"] / (len(genomes) * args.episodes),
-        "neuroevo": {"seconds": ours["seconds"], "compile_seconds": ours["compile_seconds"],
-                     "env_steps": ours["steps"], "lockstep_steps": ours["lockstep"],
-                     "env_steps_per_second": ours["steps"] / ours["seconds"]},
-        "neat_python_gymnasium": {"seconds": ref["seconds"], "env_steps": ref["steps"],
-                                  "env_steps_per_second": ref["steps"] / ref["seconds"]},
-        "returns_equal_fraction_float64": float((check["returns"] == ref["returns"]).double().mean()),
+        "neuroevo": {
+            "seconds": ours["seconds"],
+            "compile_seconds": ours["compile_seconds"],
+            "env_steps": ours["steps"],
+            "lockstep_steps": ours["lockstep"],
+            "env_steps_per_second": ours["steps"] / ours["seconds"],
+        },
+        "neat_python_gymnasium": {
+            "seconds": ref["seconds"],
+            "env_steps": ref["steps"],
+            "env_steps_per_second": ref["steps"] / ref["seconds"],
+        },
+        "returns_equal_fraction_float64": float(
+            (check["returns"] == ref["returns"]).double().mean()
+        ),
         "speedup": (ours["steps"] / ours["seconds"]) / (ref["steps"] / ref["seconds"]),
     }
 
@@ -139,15 +163,24 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--genomes", type=int, default=1000)
     ap.add_argument("--episodes", type=int, default=10, help="episodes per genome")
-    ap.add_argument("--generations", type=int, nargs="*", default=[5, 15],
-                    help="also measure the populations of these NEAT generations")
+    ap.add_argument(
+        "--generations",
+        type=int,
+        nargs="*",
+        default=[5, 15],
+        help="also measure the populations of these NEAT generations",
+    )
     ap.add_argument("--repeats", type=int, default=3, help="timed neuroevo runs (median reported)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch CPU threads (rollout tensors are small: a second thread only "
-                         "adds synchronisation, and stalls when another process holds a core)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (rollout tensors are small: a second thread only "
+        "adds synchronisation, and stalls when another process holds a core)",
+    )
     ap.add_argument("--quick", action="store_true", help="100 genomes, 2 episodes, 1 repeat")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args(argv)
@@ -156,7 +189,9 @@ def main(argv: list[str] | None = None) -> dict:
         args.genomes, args.episodes, args.repeats, args.generations = 100, 2, 1, [2]
     dtype = getattr(torch, args.dtype)
     pops, config = populations(args.genomes, args.generations, args.seed)
-    rows = {f"generation {gen}": measure(genomes, config, args, dtype) for gen, genomes in pops.items()}
+    rows = {
+        f"generation {gen}": measure(genomes, config, args, dtype) for gen, genomes in pops.items()
+    }
     result = {
         "benchmark": "rollout_throughput",
         "env": "CartPole-v1",
@@ -186,8 +221,11 @@ def main(argv: list[str] | None = None) -> dict:
             f"| {r['neuroevo']['env_steps_per_second']:,.0f} | **{r['speedup']:.1f}x** "
             f"| {r['returns_equal_fraction_float64']:.0%} |"
         )
-    lines += ["", "returns equal: fraction of genomes whose mean return over the same episodes is "
-              "identical to neat-python's, with neuroevo run in float64 (untimed check)"]
+    lines += [
+        "",
+        "returns equal: fraction of genomes whose mean return over the same episodes is "
+        "identical to neat-python's, with neuroevo run in float64 (untimed check)",
+    ]
     table = "\n".join(lines)
     print(table)
     suffix = "" if args.device == "cpu" else "-" + args.device.replace(":", "")

@@ -42,14 +42,25 @@ NEAT_PYTHON_EXAMPLE = (pathlib.Path(__file__).parent / "neat_python_xor_example.
 def run_seeds(experiment: pathlib.Path, seeds: list[int], out: pathlib.Path) -> list[dict]:
     rows = []
     for seed in seeds:
-        result, _ = run_experiment(experiment, seed=seed, out=out / f"seed{seed}", quiet=True,
-                                   device="cpu", extras=False)
-        rows.append({"seed": seed, "solved": result.solved, "generations": result.generations,
-                     "evaluations": result.evaluations, "best_fitness": result.best_fitness,
-                     "seconds": result.seconds})
-        print(f"  seed {seed:3d}  solved {str(result.solved):5s}  generations {result.generations:4d}"
-              f"  evaluations {result.evaluations:7d}  best {result.best_fitness:.4f}"
-              f"  {result.seconds:6.2f} s", flush=True)
+        result, _ = run_experiment(
+            experiment, seed=seed, out=out / f"seed{seed}", quiet=True, device="cpu", extras=False
+        )
+        rows.append(
+            {
+                "seed": seed,
+                "solved": result.solved,
+                "generations": result.generations,
+                "evaluations": result.evaluations,
+                "best_fitness": result.best_fitness,
+                "seconds": result.seconds,
+            }
+        )
+        print(
+            f"  seed {seed:3d}  solved {str(result.solved):5s}  generations {result.generations:4d}"
+            f"  evaluations {result.evaluations:7d}  best {result.best_fitness:.4f}"
+            f"  {result.seconds:6.2f} s",
+            flush=True,
+        )
     return rows
 
 
@@ -69,22 +80,35 @@ def summarize(rows: list[dict]) -> dict:
 
 
 def markdown(results: dict) -> str:
-    lines = ["# XOR solve rate", "",
-             f"{results['seeds']} seeds (0..{results['seeds'] - 1}), generation limit from the "
-             "experiment file, CPU, float32. Evaluations = genomes evaluated until the first "
-             "solution (fitness >= 3.9) or the limit.", "",
-             "| config | solved | median evaluations | mean evaluations | median generations |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "# XOR solve rate",
+        "",
+        f"{results['seeds']} seeds (0..{results['seeds'] - 1}), generation limit from the "
+        "experiment file, CPU, float32. Evaluations = genomes evaluated until the first "
+        "solution (fitness >= 3.9) or the limit.",
+        "",
+        "| config | solved | median evaluations | mean evaluations | median generations |",
+        "|---|---|---|---|---|",
+    ]
     for name, r in results["configs"].items():
         s = r["summary"]
-        fmt = (lambda v: "-" if v is None else f"{v:,.0f}")
-        lines.append(f"| {name} | {s['solved']}/{s['runs']} | {fmt(s['median_evaluations'])} | "
-                     f"{fmt(s['mean_evaluations'])} | {fmt(s['median_generations'])} |")
+        fmt = lambda v: "-" if v is None else f"{v:,.0f}"
+        lines.append(
+            f"| {name} | {s['solved']}/{s['runs']} | {fmt(s['median_evaluations'])} | "
+            f"{fmt(s['mean_evaluations'])} | {fmt(s['median_generations'])} |"
+        )
     for name, r in results["configs"].items():
-        lines += ["", f"## {name}", "", "| seed | solved | generations | evaluations |",
-                  "|---|---|---|---|"]
-        lines += [f"| {x['seed']} | {x['solved']} | {x['generations']} | {x['evaluations']} |"
-                  for x in r["runs"]]
+        lines += [
+            "",
+            f"## {name}",
+            "",
+            "| seed | solved | generations | evaluations |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {x['seed']} | {x['solved']} | {x['generations']} | {x['evaluations']} |"
+            for x in r["runs"]
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -92,15 +116,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--experiment", default=str(ROOT / "configs" / "xor.toml"))
-    parser.add_argument("--no-reference", action="store_true",
-                        help="skip neat-python's example config")
+    parser.add_argument(
+        "--no-reference", action="store_true", help="skip neat-python's example config"
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     seeds = list(range(args.seeds))
     experiment = pathlib.Path(args.experiment)
-    results = {"seeds": args.seeds, "python": platform.python_version(),
-               "torch": torch.__version__, "neuroevo": ne.__version__, "configs": {}}
+    results = {
+        "seeds": args.seeds,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "neuroevo": ne.__version__,
+        "configs": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = pathlib.Path(tmp)
         todo = [(f"neuroevo {experiment.name}", experiment)]
@@ -115,8 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}:")
             t0 = time.perf_counter()
             rows = run_seeds(path, seeds, tmp_path / name.replace(" ", "_"))
-            results["configs"][name] = {"runs": rows, "summary": summarize(rows),
-                                        "wall_seconds": time.perf_counter() - t0}
+            results["configs"][name] = {
+                "runs": rows,
+                "summary": summarize(rows),
+                "wall_seconds": time.perf_counter() - t0,
+            }
     print()
     print(f"{'config':32s} {'solved':>8s} {'median evals':>13s} {'mean evals':>11s}")
     for name, r in results["configs"].items():

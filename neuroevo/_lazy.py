@@ -67,8 +67,9 @@ def resolve(
         if error is None:
             raise
         fix = _INSTALL_HINT + (f" or {instead}" if instead else "")
-        raise error(f"{label} needs module {module_name!r}, which cannot be imported ({e}); "
-                    f"{fix}") from None
+        raise error(
+            f"{label} needs module {module_name!r}, which cannot be imported ({e}); {fix}"
+        ) from None
     if not attr:
         return module
     try:

@@ -39,8 +39,13 @@ from neuroevo.errors import ConfigError, did_you_mean
 
 PathLike = str | pathlib.Path
 
-_TYPE_WORDS = {int: "an integer", float: "a number", bool: "True or False", str: "a string",
-               list: "a space-separated list"}
+_TYPE_WORDS = {
+    int: "an integer",
+    float: "a number",
+    bool: "True or False",
+    str: "a string",
+    list: "a space-separated list",
+}
 _FITNESS_CRITERIA = ("max", "min", "mean")
 
 
@@ -87,8 +92,12 @@ def _check_neat_section(path: pathlib.Path, items: Mapping[str, str]) -> None:
         if name not in items:
             if p.optional:
                 continue
-            example = {"no_fitness_termination": "False", "reset_on_extinction": "False",
-                       "fitness_criterion": "max", "pop_size": "150"}.get(name, "...")
+            example = {
+                "no_fitness_termination": "False",
+                "reset_on_extinction": "False",
+                "fitness_criterion": "max",
+                "pop_size": "150",
+            }.get(name, "...")
             raise ConfigError(
                 f"{_where(path, 'NEAT', name)}: missing; neat-python requires it "
                 f"(expected {_TYPE_WORDS[p.value_type]}, e.g. {name} = {example})"
@@ -105,13 +114,16 @@ def _check_neat_section(path: pathlib.Path, items: Mapping[str, str]) -> None:
 
 # neat-python's messages name the key in these forms; anything else is reported as it is.
 _MISSING = re.compile(r"Missing required configuration item.*'(\w+)'")
-_BAD_VALUE = re.compile(r"Error interpreting config item '(\w+)' with value (.*) and type <class '(\w+)'>")
+_BAD_VALUE = re.compile(
+    r"Error interpreting config item '(\w+)' with value (.*) and type <class '(\w+)'>"
+)
 _UNKNOWN = re.compile(r"Unknown configuration items?:?\s*(\w+)")
 _BAD_DEFAULT = re.compile(r"Invalid initial value (\S+) for (\w+)")
 
 
-def _translate(path: pathlib.Path, section: str, err: Exception,
-               items: Mapping[str, str]) -> ConfigError:
+def _translate(
+    path: pathlib.Path, section: str, err: Exception, items: Mapping[str, str]
+) -> ConfigError:
     """Turn a neat-python parse error into a ConfigError naming file, section and key."""
     msg = str(err).strip() or type(err).__name__
     m = _MISSING.search(msg)
@@ -124,10 +136,14 @@ def _translate(path: pathlib.Path, section: str, err: Exception,
     if m:
         kind = {"int": int, "float": float, "bool": bool, "str": str, "list": list}.get(m.group(3))
         want = _TYPE_WORDS.get(kind, m.group(3))
-        return ConfigError(f"{_where(path, section, m.group(1))}: expected {want}, got {m.group(2)}")
+        return ConfigError(
+            f"{_where(path, section, m.group(1))}: expected {want}, got {m.group(2)}"
+        )
     m = _UNKNOWN.search(msg)
     if m:
-        return ConfigError(f"{_where(path, section, m.group(1))}: unknown key; remove it or fix its name")
+        return ConfigError(
+            f"{_where(path, section, m.group(1))}: unknown key; remove it or fix its name"
+        )
     m = _BAD_DEFAULT.search(msg)
     if m:
         return ConfigError(
@@ -148,7 +164,7 @@ def _precheck_genome(path: pathlib.Path, section: str, items: Mapping[str, str])
                 f"{_where(path, section, 'initial_connection')}: expected one of "
                 f"{', '.join(allowed)} (partial* followed by a fraction in [0, 1]), got {ic!r}"
             )
-    for key, raw in items.items():
+    for key in items:
         if key.endswith("_min_value") and key[: -len("min_value")] + "max_value" in items:
             other = key[: -len("min_value")] + "max_value"
             try:
@@ -162,8 +178,9 @@ def _precheck_genome(path: pathlib.Path, section: str, items: Mapping[str, str])
                 )
 
 
-def _check_genome_values(path: pathlib.Path, section: str, gc: Any,
-                         items: Mapping[str, str]) -> None:
+def _check_genome_values(
+    path: pathlib.Path, section: str, gc: Any, items: Mapping[str, str]
+) -> None:
     """Checks neat-python leaves to run time, for DefaultGenomeConfig-like configs."""
     from neuroevo.compile.functions import ACTIVATIONS, AGGREGATIONS
 
@@ -186,8 +203,10 @@ def _check_genome_values(path: pathlib.Path, section: str, gc: Any,
                 f"{_where(path, section, key)}: expected a probability in [0, 1], "
                 f"got {getattr(gc, key)}"
             )
-    for attr, table, register in (("activation", ACTIVATIONS, "register_activation"),
-                                  ("aggregation", AGGREGATIONS, "register_aggregation")):
+    for attr, table, register in (
+        ("activation", ACTIVATIONS, "register_activation"),
+        ("aggregation", AGGREGATIONS, "register_aggregation"),
+    ):
         options = getattr(gc, f"{attr}_options", None)
         if options is None:
             continue
@@ -219,7 +238,9 @@ def _check_class_values(path: pathlib.Path, section: str, cfg: Any) -> None:
     }
     for key, (ok, want) in rules.items():
         if hasattr(cfg, key) and not ok(getattr(cfg, key)):
-            raise ConfigError(f"{_where(path, section, key)}: expected {want}, got {getattr(cfg, key)}")
+            raise ConfigError(
+                f"{_where(path, section, key)}: expected {want}, got {getattr(cfg, key)}"
+            )
     func = getattr(cfg, "species_fitness_func", None)
     if func is not None:
         from neat.math_util import stat_functions
@@ -275,8 +296,15 @@ class PluginConfig(neat.Config):
         config.genome_type is FastGenome         # True; settings from [DefaultGenome]
     """
 
-    def __init__(self, genome_type: type, reproduction_type: type, species_set_type: type,
-                 stagnation_type: type, filename: str, config_information: Any = None) -> None:
+    def __init__(
+        self,
+        genome_type: type,
+        reproduction_type: type,
+        species_set_type: type,
+        stagnation_type: type,
+        filename: str,
+        config_information: Any = None,
+    ) -> None:
         types = (genome_type, reproduction_type, species_set_type, stagnation_type)
         super().__init__(*(_Section(t) for t in types), filename, config_information)
         for role, t in zip(_ROLES, types):
@@ -291,8 +319,10 @@ class PluginConfig(neat.Config):
         """
         unknown = sorted(set(types) - set(_ROLES))
         if unknown:
-            raise ConfigError(f"PluginConfig.with_types: unknown role(s) {unknown}; "
-                              f"expected some of {', '.join(_ROLES)}")
+            raise ConfigError(
+                f"PluginConfig.with_types: unknown role(s) {unknown}; "
+                f"expected some of {', '.join(_ROLES)}"
+            )
         new = cls.__new__(cls)
         new.__dict__.update(config.__dict__)
         for role, t in types.items():
@@ -383,12 +413,19 @@ def load_config(
     renamed = any(name != types[role].__name__ for role, name in names.items())
     config_type = PluginConfig if renamed else neat.Config
     try:
-        config = config_type(types["genome"], types["reproduction"], types["species_set"],
-                             types["stagnation"], str(p))
+        config = config_type(
+            types["genome"],
+            types["reproduction"],
+            types["species_set"],
+            types["stagnation"],
+            str(p),
+        )
     except Exception as e:  # anything the checks above did not foresee
         raise ConfigError(f"{p}: neat-python rejected the file: {e}") from None
     if config.pop_size < 2:
-        raise ConfigError(f"{_where(p, 'NEAT', 'pop_size')}: expected an integer >= 2, got {config.pop_size}")
+        raise ConfigError(
+            f"{_where(p, 'NEAT', 'pop_size')}: expected an integer >= 2, got {config.pop_size}"
+        )
     return config
 
 

@@ -38,16 +38,21 @@ def device_problem(spec: str | torch.device, *, cpu: str = "cpu") -> str | None:
         return None
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            why = ("this torch is a CPU-only build" if torch.version.cuda is None
-                   else "no CUDA GPU is visible")
-            return (f"{why}; use {cpu} (or install a CUDA build of torch on a machine with a "
-                    "GPU)")
+            why = (
+                "this torch is a CPU-only build"
+                if torch.version.cuda is None
+                else "no CUDA GPU is visible"
+            )
+            return f"{why}; use {cpu} (or install a CUDA build of torch on a machine with a GPU)"
         count = torch.cuda.device_count()
         if dev.index is not None and dev.index >= count:
             return f"there are {count} CUDA device(s); use cuda:0 ... cuda:{count - 1}"
         return None
     if dev.type == "mps":
         mps = getattr(torch.backends, "mps", None)
-        return None if mps is not None and mps.is_available() else \
-            f"MPS is not available here; use {cpu}"
+        return (
+            None
+            if mps is not None and mps.is_available()
+            else f"MPS is not available here; use {cpu}"
+        )
     return "neuroevo runs on cpu, cuda or mps; use one of those"

@@ -29,8 +29,22 @@ def _refuse_constant(name: str):
 @pytest.mark.parametrize("strategy", ["ga", "neat"])
 def test_zero_generations_write_strict_json(tmp_path, strategy):
     out = tmp_path / "run"
-    assert main(["run", str(ROOT / "configs" / f"xor_{strategy}.toml"), "--generations", "0",
-                 "--quiet", "--out", str(out), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(ROOT / "configs" / f"xor_{strategy}.toml"),
+                "--generations",
+                "0",
+                "--quiet",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     text = (out / "result.json").read_text()
     result = json.loads(text, parse_constant=_refuse_constant)
     assert result["best_fitness"] is None  # nothing was evaluated: no best fitness
@@ -45,17 +59,36 @@ def test_version(capsys):
 
 
 def test_version_of_the_installed_command():
-    proc = subprocess.run([sys.executable, "-m", "neuroevo.run.cli", "--version"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "neuroevo.run.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stdout.startswith("neuroevo ")
 
 
-@pytest.mark.parametrize("command,module", [("plot", "neuroevo.viz.plots"),
-                                            ("draw", "neuroevo.viz.draw")])
+@pytest.mark.parametrize(
+    "command,module", [("plot", "neuroevo.viz.plots"), ("draw", "neuroevo.viz.draw")]
+)
 def test_plot_and_draw_without_the_viz_extra(tmp_path, capsys, monkeypatch, command, module):
     out = tmp_path / "run"
-    assert main(["run", str(ROOT / "configs" / "xor_neat.toml"), "--generations", "2",
-                 "--quiet", "--out", str(out), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(ROOT / "configs" / "xor_neat.toml"),
+                "--generations",
+                "2",
+                "--quiet",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     monkeypatch.setitem(sys.modules, module, None)  # `import module` now fails
     assert main([command, str(out)]) == 2
@@ -79,17 +112,22 @@ def test_resume_needs_a_folder_or_a_checkpoint(capsys):
     assert "neuroevo resume RUN_DIR" in err and "--from CHECKPOINT" in err
 
 
-@pytest.mark.parametrize("text,words", [
-    ('[task]\nname = "control"\nenv = "LunarLander-v3"\n',
-     ['name = "gym:LunarLander-v3"', "remove the env key"]),
-    ('[task]\nname = "gym:NoSuchEnv-v0"\n', ["NoSuchEnv-v0"]),
-    ('[task]\nname = "gym:"\n', ["gym:LunarLander-v3"]),
-    ('[task]\nname = "cartpole"\nsolve_episodes = 0\n', ["solve_episodes", "positive integer"]),
-    ('[task]\nname = "cartpole"\nsame_starts = "yes"\n', ["same_starts", "true or false"]),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        (
+            '[task]\nname = "control"\nenv = "LunarLander-v3"\n',
+            ['name = "gym:LunarLander-v3"', "remove the env key"],
+        ),
+        ('[task]\nname = "gym:NoSuchEnv-v0"\n', ["NoSuchEnv-v0"]),
+        ('[task]\nname = "gym:"\n', ["gym:LunarLander-v3"]),
+        ('[task]\nname = "cartpole"\nsolve_episodes = 0\n', ["solve_episodes", "positive integer"]),
+        ('[task]\nname = "cartpole"\nsame_starts = "yes"\n', ["same_starts", "true or false"]),
+    ],
+)
 def test_gym_task_names_in_experiment_files(tmp_path, capsys, text, words):
     exp = tmp_path / "e.toml"
-    exp.write_text('[experiment]\ngenerations = 1\n' + text + '[strategy]\nname = "ga"\n')
+    exp.write_text("[experiment]\ngenerations = 1\n" + text + '[strategy]\nname = "ga"\n')
     assert main(["run", str(exp), "--quiet", "--out", str(tmp_path / "o"), "--device", "cpu"]) == 2
     err = _one_line(capsys)
     for w in words:
@@ -97,14 +135,20 @@ def test_gym_task_names_in_experiment_files(tmp_path, capsys, text, words):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("package, fix", [
-    ("graphviz", "install it with: pip install 'neuroevo[viz]'"),
-    ("gymnasium", "install it with: pip install 'neuroevo[gym]'"),
-    ("Box2D", "install it with: pip install 'neuroevo[box2d]'"),
-    ("ray", "install it with: pip install 'neuroevo[ray]'"),
-    ("my_env_package", "install the package that provides it, or put its folder on the "
-                       "Python path (PYTHONPATH)"),
-])
+@pytest.mark.parametrize(
+    "package, fix",
+    [
+        ("graphviz", "install it with: pip install 'neuroevo[viz]'"),
+        ("gymnasium", "install it with: pip install 'neuroevo[gym]'"),
+        ("Box2D", "install it with: pip install 'neuroevo[box2d]'"),
+        ("ray", "install it with: pip install 'neuroevo[ray]'"),
+        (
+            "my_env_package",
+            "install the package that provides it, or put its folder on the "
+            "Python path (PYTHONPATH)",
+        ),
+    ],
+)
 def test_a_missing_package_names_its_extra_or_itself(package, fix):
     """Only neuroevo's own optional packages point to an extra; a user's module does not."""
     from neuroevo.run.cli import missing_package_line

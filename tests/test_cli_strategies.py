@@ -14,8 +14,8 @@ import neat
 import pytest
 import torch
 
-from neuroevo.run.cli import main
 from neuroevo.config import load_config
+from neuroevo.run.cli import main
 from neuroevo.run.experiment_file import load_experiment
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -25,12 +25,26 @@ XOR_Y = torch.tensor([0.0, 1.0, 1.0, 0.0], dtype=torch.float64)
 STRATEGIES = {"neat": 150, "ga": 100, "pso": 50, "sa": 50, "adam": 10}
 
 
-def _run(tmp_path: pathlib.Path, strategy: str, seed: int = 3, generations: int = 2,
-         out: str = "run") -> dict:
+def _run(
+    tmp_path: pathlib.Path, strategy: str, seed: int = 3, generations: int = 2, out: str = "run"
+) -> dict:
     folder = tmp_path / out
-    status = main(["run", str(ROOT / "configs" / f"xor_{strategy}.toml"), "--seed", str(seed),
-                   "--generations", str(generations), "--out", str(folder), "--device", "cpu",
-                   "--no-extras", "--quiet"])
+    status = main(
+        [
+            "run",
+            str(ROOT / "configs" / f"xor_{strategy}.toml"),
+            "--seed",
+            str(seed),
+            "--generations",
+            str(generations),
+            "--out",
+            str(folder),
+            "--device",
+            "cpu",
+            "--no-extras",
+            "--quiet",
+        ]
+    )
     assert status == 0
     return json.loads((folder / "result.json").read_text())
 
@@ -56,7 +70,8 @@ def test_run_each_strategy_on_xor(tmp_path, strategy):
     if strategy != "neat":  # NEAT's population may drift by a genome or two
         assert result["evaluations"] == 2 * STRATEGIES[strategy]
     assert result["best_fitness"] == pytest.approx(
-        max(h["best_fitness"] for h in result["history"]), abs=1e-12)
+        max(h["best_fitness"] for h in result["history"]), abs=1e-12
+    )
     assert 0.0 < result["best_fitness"] <= 4.0
     folder = tmp_path / "run"
     if strategy == "neat":
@@ -65,8 +80,9 @@ def test_run_each_strategy_on_xor(tmp_path, strategy):
         config = load_config(ROOT / "configs" / "xor.ini")
         genome = load_genome(folder / "best_genome.json", config.genome_config)
         net = neat.nn.FeedForwardNetwork.create(genome, config)
-        fitness = 4.0 - sum((net.activate(x)[0] - y) ** 2
-                            for x, y in zip(XOR_X.tolist(), XOR_Y.tolist()))
+        fitness = 4.0 - sum(
+            (net.activate(x)[0] - y) ** 2 for x, y in zip(XOR_X.tolist(), XOR_Y.tolist())
+        )
     else:
         saved = json.loads((folder / "best_params.json").read_text())
         fitness = _xor_fitness_by_hand(saved["params"])
@@ -96,8 +112,21 @@ def test_unknown_strategy_key_is_one_line_error(tmp_path, capsys):
     text = text.replace("mutation_sigma", "mutation_sigmaa")
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
-    assert main(["run", str(bad), "--generations", "1", "--quiet", "--no-extras",
-                 "--out", str(tmp_path / "x")]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(bad),
+                "--generations",
+                "1",
+                "--quiet",
+                "--no-extras",
+                "--out",
+                str(tmp_path / "x"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "mutation_sigmaa" in err and "ConfigError" in err
     assert not (tmp_path / "x" / "result.json").exists()

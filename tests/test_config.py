@@ -9,16 +9,21 @@ import neat
 import pytest
 
 from neuroevo.config import load_config
-from neuroevo.run.experiment_file import Experiment, load_experiment
 from neuroevo.errors import ConfigError
+from neuroevo.run.experiment_file import Experiment, load_experiment
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[1] / "configs"
 XOR_INI = CONFIGS / "xor.ini"
 
 
 def _neat_config(path: pathlib.Path) -> neat.Config:
-    return neat.Config(neat.DefaultGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                       neat.DefaultStagnation, str(path))
+    return neat.Config(
+        neat.DefaultGenome,
+        neat.DefaultReproduction,
+        neat.DefaultSpeciesSet,
+        neat.DefaultStagnation,
+        str(path),
+    )
 
 
 def _params(cfg_part) -> dict:
@@ -31,8 +36,13 @@ def test_valid_file_equals_neat_pythons_own_parse(name):
     ref = _neat_config(CONFIGS / name)
     assert isinstance(ours, neat.Config)
     assert ours.genome_type is neat.DefaultGenome and ours.stagnation_type is neat.DefaultStagnation
-    for attr in ("pop_size", "fitness_criterion", "fitness_threshold", "reset_on_extinction",
-                 "no_fitness_termination"):
+    for attr in (
+        "pop_size",
+        "fitness_criterion",
+        "fitness_threshold",
+        "reset_on_extinction",
+        "no_fitness_termination",
+    ):
         assert getattr(ours, attr) == getattr(ref, attr)
     assert _params(ours.genome_config) == _params(ref.genome_config)
     for part in ("species_set_config", "stagnation_config", "reproduction_config"):
@@ -62,35 +72,71 @@ BAD_VALUES = [
     (_replace("pop_size", "lots"), "NEAT", "pop_size", ["integer"]),
     (_replace("pop_size", "1"), "NEAT", "pop_size", [">= 2"]),
     (_replace("num_outputs", "0"), "DefaultGenome", "num_outputs", [">= 1"]),
-    (_replace("activation_options", "sigmoid swish"), "DefaultGenome", "activation_options",
-     ["'swish'", "sigmoid", "tanh"]),
-    (_replace("aggregation_options", "sum avg"), "DefaultGenome", "aggregation_options",
-     ["'avg'", "mean"]),
-    (_replace("activation_default", "tanh"), "DefaultGenome", "activation_default",
-     ["activation_options"]),
+    (
+        _replace("activation_options", "sigmoid swish"),
+        "DefaultGenome",
+        "activation_options",
+        ["'swish'", "sigmoid", "tanh"],
+    ),
+    (
+        _replace("aggregation_options", "sum avg"),
+        "DefaultGenome",
+        "aggregation_options",
+        ["'avg'", "mean"],
+    ),
+    (
+        _replace("activation_default", "tanh"),
+        "DefaultGenome",
+        "activation_default",
+        ["activation_options"],
+    ),
     (_replace("conn_add_prob", "1.5"), "DefaultGenome", "conn_add_prob", ["[0, 1]"]),
     (_replace("initial_connection", "fully"), "DefaultGenome", "initial_connection", ["full"]),
     (_replace("weight_min_value", "50"), "DefaultGenome", "weight_min_value", ["weight_max_value"]),
     (_replace("fitness_criterion", "best"), "NEAT", "fitness_criterion", ["max", "mean"]),
-    (_replace("compatibility_threshold", "x"), "DefaultSpeciesSet", "compatibility_threshold",
-     ["number"]),
+    (
+        _replace("compatibility_threshold", "x"),
+        "DefaultSpeciesSet",
+        "compatibility_threshold",
+        ["number"],
+    ),
     (_replace("max_stagnation", "2.5"), "DefaultStagnation", "max_stagnation", ["integer"]),
-    (_replace("species_fitness_func", "best"), "DefaultStagnation", "species_fitness_func",
-     ["max", "mean"]),
+    (
+        _replace("species_fitness_func", "best"),
+        "DefaultStagnation",
+        "species_fitness_func",
+        ["max", "mean"],
+    ),
     (_replace("survival_threshold", "0"), "DefaultReproduction", "survival_threshold", ["(0, 1]"]),
 ]
 
 MISSING_OR_UNKNOWN = [
     (_replace("weight_mutate_rate", None), "DefaultGenome", "weight_mutate_rate", ["missing"]),
-    (_replace("no_fitness_termination", None), "NEAT", "no_fitness_termination",
-     ["missing", "no_fitness_termination = False"]),
-    (_replace("num_hidden", None).replace("num_inputs", "num_hiden = 0\nnum_inputs"),
-     "DefaultGenome", "num_hidden", ["missing", "num_hiden"]),
-    (_replace("node_add_prob", "0.2\nnode_add_probability = 0.3"), "DefaultGenome",
-     "node_add_probability", ["unknown", "node_add_prob"]),
+    (
+        _replace("no_fitness_termination", None),
+        "NEAT",
+        "no_fitness_termination",
+        ["missing", "no_fitness_termination = False"],
+    ),
+    (
+        _replace("num_hidden", None).replace("num_inputs", "num_hiden = 0\nnum_inputs"),
+        "DefaultGenome",
+        "num_hidden",
+        ["missing", "num_hiden"],
+    ),
+    (
+        _replace("node_add_prob", "0.2\nnode_add_probability = 0.3"),
+        "DefaultGenome",
+        "node_add_probability",
+        ["unknown", "node_add_prob"],
+    ),
     (_replace("pop_size", "150\npopsize = 3"), "NEAT", "popsize", ["unknown", "pop_size"]),
-    (_replace("compatibility_threshold", "3.0\nthreshold = 3"), "DefaultSpeciesSet", "threshold",
-     ["unknown"]),
+    (
+        _replace("compatibility_threshold", "3.0\nthreshold = 3"),
+        "DefaultSpeciesSet",
+        "threshold",
+        ["unknown"],
+    ),
     (_replace("elitism", "2\nelitsm = 1"), "DefaultReproduction", "elitsm", ["unknown"]),
 ]
 
@@ -120,7 +166,9 @@ def test_neat_python_itself_rejects_or_misses_these(tmp_path):
 
 
 def test_missing_section(tmp_path):
-    path = _write(tmp_path, XOR_INI.read_text().replace("[DefaultStagnation]", "[DefaultStagnatio]"))
+    path = _write(
+        tmp_path, XOR_INI.read_text().replace("[DefaultStagnation]", "[DefaultStagnatio]")
+    )
     with pytest.raises(ConfigError, match=r"\[DefaultStagnation\]: missing section") as info:
         load_config(path)
     assert str(path) in str(info.value)
@@ -138,8 +186,10 @@ def test_missing_file(tmp_path):
     assert "nope.ini" in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["num_inputs = 2\n[NEAT]\n", "[NEAT\npop_size = 3\n",
-                                  "[NEAT]\npop_size = 3\npop_size = 4\n"])
+@pytest.mark.parametrize(
+    "text",
+    ["num_inputs = 2\n[NEAT]\n", "[NEAT\npop_size = 3\n", "[NEAT]\npop_size = 3\npop_size = 4\n"],
+)
 def test_malformed_ini(tmp_path, text):
     path = _write(tmp_path, text)
     with pytest.raises(ConfigError, match="not a valid INI file") as info:
@@ -186,17 +236,29 @@ def test_load_experiment_xor():
 GOOD = '[experiment]\ngenerations = 5\n[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "x.ini"\n'
 
 
-@pytest.mark.parametrize("text,words", [
-    (GOOD + "[extra]\na = 1\n", ["'extra'", "[experiment]"]),
-    (GOOD.replace("generations = 5", "generations = 5\ngens = 4"), ["[experiment] gens", "unknown"]),
-    (GOOD.replace("generations = 5", 'generations = "5"'), ["[experiment] generations", "integer"]),
-    (GOOD.replace("generations = 5", "generations = 0"), ["[experiment] generations", ">= 1"]),
-    (GOOD.replace("generations = 5", "seed = 1"), ["[experiment] generations", "missing"]),
-    (GOOD.replace('name = "xor"', 'n = "xor"'), ["[task] name"]),
-    (GOOD.replace("[strategy]", "[strat]"), ["'strat'"]),
-    (GOOD.replace("generations = 5", 'generations = 5\ndtype = "half"'), ["[experiment] dtype"]),
-    ("[experiment\n", ["not a valid TOML file"]),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        (GOOD + "[extra]\na = 1\n", ["'extra'", "[experiment]"]),
+        (
+            GOOD.replace("generations = 5", "generations = 5\ngens = 4"),
+            ["[experiment] gens", "unknown"],
+        ),
+        (
+            GOOD.replace("generations = 5", 'generations = "5"'),
+            ["[experiment] generations", "integer"],
+        ),
+        (GOOD.replace("generations = 5", "generations = 0"), ["[experiment] generations", ">= 1"]),
+        (GOOD.replace("generations = 5", "seed = 1"), ["[experiment] generations", "missing"]),
+        (GOOD.replace('name = "xor"', 'n = "xor"'), ["[task] name"]),
+        (GOOD.replace("[strategy]", "[strat]"), ["'strat'"]),
+        (
+            GOOD.replace("generations = 5", 'generations = 5\ndtype = "half"'),
+            ["[experiment] dtype"],
+        ),
+        ("[experiment\n", ["not a valid TOML file"]),
+    ],
+)
 def test_bad_experiment(tmp_path, text, words):
     p = tmp_path / "e.toml"
     p.write_text(text)
@@ -232,16 +294,26 @@ def test_plugin_config_reads_neat_pythons_sections_under_honest_names(tmp_path):
     from neuroevo.config import PluginConfig, config_section
 
     genome, repro, species = _fast_types()
-    assert [t.__name__ for t in (genome, repro, species)] == \
-        ["FastGenome", "FastReproduction", "FastSpeciesSet"]
-    assert [config_section(t) for t in (genome, repro, species, neat.DefaultStagnation)] == \
-        ["DefaultGenome", "DefaultReproduction", "DefaultSpeciesSet", "DefaultStagnation"]
-    with pytest.raises(Exception, match="FastGenome"):    # neat-python looks for [FastGenome]
+    assert [t.__name__ for t in (genome, repro, species)] == [
+        "FastGenome",
+        "FastReproduction",
+        "FastSpeciesSet",
+    ]
+    assert [config_section(t) for t in (genome, repro, species, neat.DefaultStagnation)] == [
+        "DefaultGenome",
+        "DefaultReproduction",
+        "DefaultSpeciesSet",
+        "DefaultStagnation",
+    ]
+    with pytest.raises(Exception, match="FastGenome"):  # neat-python looks for [FastGenome]
         neat.Config(genome, repro, species, neat.DefaultStagnation, str(XOR_INI))
     ours = PluginConfig(genome, repro, species, neat.DefaultStagnation, str(XOR_INI))
     ref = _neat_config(XOR_INI)
-    assert (ours.genome_type, ours.reproduction_type, ours.species_set_type) == \
-        (genome, repro, species)
+    assert (ours.genome_type, ours.reproduction_type, ours.species_set_type) == (
+        genome,
+        repro,
+        species,
+    )
     assert _params(ours.genome_config) == _params(ref.genome_config)
     for part in ("species_set_config", "stagnation_config", "reproduction_config"):
         assert _params(getattr(ours, part)) == _params(getattr(ref, part))
@@ -249,7 +321,7 @@ def test_plugin_config_reads_neat_pythons_sections_under_honest_names(tmp_path):
     saved, ref_saved = tmp_path / "saved.ini", tmp_path / "ref.ini"
     ours.save(str(saved))
     ref.save(str(ref_saved))
-    assert saved.read_text() == ref_saved.read_text()   # the file neat-python itself writes
+    assert saved.read_text() == ref_saved.read_text()  # the file neat-python itself writes
     assert _neat_config(saved).reproduction_config.elitism == ref.reproduction_config.elitism
 
 
@@ -257,14 +329,16 @@ def test_load_config_honours_config_section():
     from neuroevo.config import PluginConfig
 
     genome, repro, species = _fast_types()
-    cfg = load_config(XOR_INI, genome_type=genome, reproduction_type=repro,
-                      species_set_type=species)
+    cfg = load_config(
+        XOR_INI, genome_type=genome, reproduction_type=repro, species_set_type=species
+    )
     assert isinstance(cfg, PluginConfig) and isinstance(cfg, neat.Config)
     assert cfg.genome_type is genome and cfg.genome_config.num_inputs == 2
-    assert type(load_config(XOR_INI)) is neat.Config     # default types: neat-python's class
+    assert type(load_config(XOR_INI)) is neat.Config  # default types: neat-python's class
 
-    class MyGenome(neat.DefaultGenome):                  # a user's plug-in, its own section
+    class MyGenome(neat.DefaultGenome):  # a user's plug-in, its own section
         pass
+
     with pytest.raises(ConfigError, match=r"\[MyGenome\]: missing section"):
         load_config(XOR_INI, genome_type=MyGenome)
     MyGenome.config_section = "DefaultGenome"
@@ -285,8 +359,9 @@ def test_plugin_config_with_types_copies_and_checks_roles():
 
 def test_fitness_criterion_error_says_what_it_means():
     """neat-python 2.0's fitness_criterion is a termination statistic, never a direction."""
-    text = XOR_INI.read_text().replace("fitness_criterion      = max",
-                                       "fitness_criterion      = minimise")
+    text = XOR_INI.read_text().replace(
+        "fitness_criterion      = max", "fitness_criterion      = minimise"
+    )
     path = pathlib.Path(__import__("tempfile").mkdtemp()) / "c.ini"
     path.write_text(text)
     with pytest.raises(ConfigError, match="always maximised.*got 'minimise'"):

@@ -25,10 +25,17 @@ def requirement(name: str) -> Requirement:
     return found[0]
 
 
-@pytest.mark.parametrize("version, allowed", [
-    ("2.0.0", True), ("2.0.1", True), ("1.9.0", False), ("2.1.0", False), ("2.1.0rc1", False),
-    ("3.0.0", False),
-])
+@pytest.mark.parametrize(
+    "version, allowed",
+    [
+        ("2.0.0", True),
+        ("2.0.1", True),
+        ("1.9.0", False),
+        ("2.1.0", False),
+        ("2.1.0rc1", False),
+        ("3.0.0", False),
+    ],
+)
 def test_neat_python_is_pinned_to_the_tested_minor_version(version, allowed):
     assert requirement("neat-python").specifier.contains(version, prereleases=True) is allowed
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import neuroevo as ne
-from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.compile.params import load_flat_parameters
+from neuroevo.errors import ConfigError, StrategyError
 
 CPU = torch.device("cpu")
 X = torch.randn(12, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
@@ -26,22 +26,32 @@ def _epochs(gd, n):
         gd.tell(torch.zeros(gd.population_size, dtype=torch.float64))
 
 
-@pytest.mark.parametrize("opt,kw", [
-    ("adam", dict(lr=0.05, weight_decay=1e-3, l1=1e-3)),
-    ("sgd", dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
-])
+@pytest.mark.parametrize(
+    "opt,kw",
+    [
+        ("adam", dict(lr=0.05, weight_decay=1e-3, l1=1e-3)),
+        ("sgd", dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
+    ],
+)
 def test_restarts_equal_independent_torch_training(opt, kw):
     net = ne.MLP(3, [5], 1)
-    gd = _setup(ne.GradientDescent(net, inputs=X, targets=Y, loss="mse", restarts=3,
-                                   optimizer=opt, **kw))
+    gd = _setup(
+        ne.GradientDescent(net, inputs=X, targets=Y, loss="mse", restarts=3, optimizer=opt, **kw)
+    )
     start = gd.weights.detach().clone()
     _epochs(gd, 25)
     for r in range(3):
         m = load_flat_parameters(copy.deepcopy(net).double(), start[r])
-        torch_opt = (torch.optim.Adam(m.parameters(), lr=kw["lr"], weight_decay=kw["weight_decay"])
-                     if opt == "adam" else
-                     torch.optim.SGD(m.parameters(), lr=kw["lr"], momentum=kw["momentum"],
-                                     weight_decay=kw["weight_decay"]))
+        torch_opt = (
+            torch.optim.Adam(m.parameters(), lr=kw["lr"], weight_decay=kw["weight_decay"])
+            if opt == "adam"
+            else torch.optim.SGD(
+                m.parameters(),
+                lr=kw["lr"],
+                momentum=kw["momentum"],
+                weight_decay=kw["weight_decay"],
+            )
+        )
         for _ in range(25):
             torch_opt.zero_grad()
             loss = ((m(X) - Y) ** 2).sum(-1).mean()
@@ -56,9 +66,19 @@ def test_restarts_equal_independent_torch_training(opt, kw):
 def test_annealed_gradient_noise_variance_follows_neelakantan():
     eta, gamma = 0.3, 0.55
     zero_loss = lambda out, y: (out * 0).sum((1, 2))  # noqa: E731 - gradient is noise alone
-    gd = _setup(ne.GradientDescent(ne.MLP(3, [8], 1), inputs=X, targets=Y, loss=zero_loss,
-                                   restarts=200, optimizer="sgd", lr=1.0, grad_noise=eta,
-                                   grad_noise_gamma=gamma))
+    gd = _setup(
+        ne.GradientDescent(
+            ne.MLP(3, [8], 1),
+            inputs=X,
+            targets=Y,
+            loss=zero_loss,
+            restarts=200,
+            optimizer="sgd",
+            lr=1.0,
+            grad_noise=eta,
+            grad_noise_gamma=gamma,
+        )
+    )
     for t in range(5):
         before = gd.weights.detach().clone()
         _epochs(gd, 1)
@@ -68,8 +88,19 @@ def test_annealed_gradient_noise_variance_follows_neelakantan():
 
 def test_early_stopping_freezes_networks_after_patience():
     const = lambda out, y: (out * 0).sum((1, 2)) + 1.0  # noqa: E731 - never improves
-    gd = _setup(ne.GradientDescent(ne.MLP(3, [4], 1), inputs=X, targets=Y, loss=const, restarts=2,
-                                   optimizer="sgd", lr=0.1, grad_noise=0.1, patience=3))
+    gd = _setup(
+        ne.GradientDescent(
+            ne.MLP(3, [4], 1),
+            inputs=X,
+            targets=Y,
+            loss=const,
+            restarts=2,
+            optimizer="sgd",
+            lr=0.1,
+            grad_noise=0.1,
+            patience=3,
+        )
+    )
     _epochs(gd, 3)
     assert not gd.state.stopped.any()
     _epochs(gd, 1)  # epoch 1 set the best; epochs 2-4 did not improve
@@ -80,8 +111,17 @@ def test_early_stopping_freezes_networks_after_patience():
 
 
 def test_validation_split_and_minibatches():
-    gd = _setup(ne.GradientDescent(ne.MLP(3, [4], 1), inputs=X, targets=Y, loss="mse",
-                                   batch_size=5, validation_fraction=0.25, patience=50))
+    gd = _setup(
+        ne.GradientDescent(
+            ne.MLP(3, [4], 1),
+            inputs=X,
+            targets=Y,
+            loss="mse",
+            batch_size=5,
+            validation_fraction=0.25,
+            patience=50,
+        )
+    )
     assert gd.val[0].shape[0] == 3 and gd.train[0].shape[0] == 9
     rows = {tuple(r.tolist()) for r in torch.cat([gd.val[0], gd.train[0]])}
     assert rows == {tuple(r.tolist()) for r in X}
@@ -97,16 +137,22 @@ def test_xor_solved_in_the_loop_with_one_evaluation_per_epoch():
     assert result.evaluations == 4 * result.generations
     module = gd.best_module()
     out = module(task.inputs.float()).detach()
-    assert float(4 - ((out - task.targets.float()) ** 2).sum()) == pytest.approx(result.best_fitness,
-                                                                                abs=1e-5)
+    assert float(4 - ((out - task.targets.float()) ** 2).sum()) == pytest.approx(
+        result.best_fitness, abs=1e-5
+    )
 
 
 def test_dropout_is_seeded_and_changes_training():
     def run(p, seed):
-        gd = _setup(ne.GradientDescent(ne.MLP(3, [16], 1), inputs=X, targets=Y, loss="mse",
-                                       dropout=p, reset_module=True), seed=seed)
+        gd = _setup(
+            ne.GradientDescent(
+                ne.MLP(3, [16], 1), inputs=X, targets=Y, loss="mse", dropout=p, reset_module=True
+            ),
+            seed=seed,
+        )
         _epochs(gd, 5)
         return gd.weights.detach()
+
     assert torch.equal(run(0.3, 1), run(0.3, 1))
     assert not torch.equal(run(0.3, 1), run(0.0, 1))
     with pytest.raises(StrategyError, match="dropout"):
@@ -115,9 +161,20 @@ def test_dropout_is_seeded_and_changes_training():
 
 def test_checkpoint_round_trip_continues_identically():
     def make():
-        return _setup(ne.GradientDescent(ne.MLP(3, [4], 1), inputs=X, targets=Y, loss="mse",
-                                         restarts=2, batch_size=4, grad_noise=0.01,
-                                         reset_module=True), seed=3)
+        return _setup(
+            ne.GradientDescent(
+                ne.MLP(3, [4], 1),
+                inputs=X,
+                targets=Y,
+                loss="mse",
+                restarts=2,
+                batch_size=4,
+                grad_noise=0.01,
+                reset_module=True,
+            ),
+            seed=3,
+        )
+
     a = make()
     _epochs(a, 5)
     state = a.state_dict()
@@ -140,6 +197,7 @@ def test_bad_input_raises():
         ne.GradientDescent(ne.MLP(2, [4], 1), task=task, optimizer="rmsprop")
     with pytest.raises(ConfigError, match="unknown keys.*'epochs'"):
         ne.GradientDescent.from_experiment({"epochs": 3}, task=task, base_dir=".")
-    gd = ne.GradientDescent.from_experiment({"hidden": [4], "lr": 0.1, "restarts": 2,
-                                             "optimizer": "sgd"}, task=task, base_dir=".")
+    gd = ne.GradientDescent.from_experiment(
+        {"hidden": [4], "lr": 0.1, "restarts": 2, "optimizer": "sgd"}, task=task, base_dir="."
+    )
     assert gd.name == "sgd" and gd.population_size == 2 and gd.params.lr == 0.1

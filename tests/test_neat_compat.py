@@ -84,10 +84,13 @@ def test_bad_fitness_and_arguments():
     config = load_config(CONFIGS / "xor.ini")
     genomes = list(neat.Population(config, seed=0).population.items())
     with pytest.raises(TaskError, match=r"shape \(150, 4\)"):
-        BatchedEvaluator(lambda out: out[..., 0], inputs=torch.zeros(4, 2), device="cpu")(genomes, config)
+        BatchedEvaluator(lambda out: out[..., 0], inputs=torch.zeros(4, 2), device="cpu")(
+            genomes, config
+        )
     with pytest.raises(TaskError, match="NaN or inf"):
-        BatchedEvaluator(lambda out: out[:, 0, 0] / 0.0, inputs=torch.zeros(4, 2),
-                         device="cpu")(genomes, config)
+        BatchedEvaluator(lambda out: out[:, 0, 0] / 0.0, inputs=torch.zeros(4, 2), device="cpu")(
+            genomes, config
+        )
     with pytest.raises(ConfigError):
         BatchedEvaluator(42)
     with pytest.raises(ConfigError):

@@ -26,8 +26,9 @@ def test_mlp_hand_computed():
 
 def test_mlp_equals_sequential_and_batches_any_leading_dims():
     net = ne.MLP(3, [5, 4], 2, activation="relu")
-    seq = torch.nn.Sequential(net.layers[0], torch.nn.ReLU(), net.layers[1], torch.nn.ReLU(),
-                              net.layers[2])
+    seq = torch.nn.Sequential(
+        net.layers[0], torch.nn.ReLU(), net.layers[1], torch.nn.ReLU(), net.layers[2]
+    )
     x = torch.randn(7, 6, 3)
     torch.testing.assert_close(net(x), seq(x))
     assert (net.num_inputs, net.num_outputs) == (3, 2)
@@ -43,11 +44,14 @@ def test_dropout_only_in_training_mode():
     assert not torch.equal(net(x), net(x))
 
 
-@pytest.mark.parametrize("args,match", [
-    ((2, [0], 1), "positive integers"),
-    ((2, [8], 1.5), "positive integers"),
-    ((2, [8], 1, "swish"), "activation 'swish' is unknown"),
-])
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        ((2, [0], 1), "positive integers"),
+        ((2, [8], 1.5), "positive integers"),
+        ((2, [8], 1, "swish"), "activation 'swish' is unknown"),
+    ],
+)
 def test_bad_mlp_raises(args, match):
     with pytest.raises(ConfigError, match=match):
         ne.MLP(*args)

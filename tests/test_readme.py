@@ -31,8 +31,14 @@ def test_the_readme_has_the_blocks_this_test_runs():
 def test_each_python_block_runs_as_written(tmp_path, number):
     (tmp_path / "configs").symlink_to(ROOT / "configs")  # the README's paths are the repo's
     env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, "-c", PYTHON[number]], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", PYTHON[number]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, f"README block {number}:\n{PYTHON[number]}\n{done.stderr[-3000:]}"
 
 

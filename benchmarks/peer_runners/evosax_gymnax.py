@@ -43,8 +43,10 @@ ENVS = {  # name: (observation size, outputs, discrete?)
 }
 HIDDEN = 8
 STD_INIT = 0.1
-INSTALL = ("install the peers' environment: python -m venv .peers && "
-           ".peers/bin/pip install -r benchmarks/peer_runners/requirements.txt")
+INSTALL = (
+    "install the peers' environment: python -m venv .peers && "
+    ".peers/bin/pip install -r benchmarks/peer_runners/requirements.txt"
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,8 +54,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--env", default="CartPole-v1", choices=sorted(ENVS))
     p.add_argument("--pop", type=int, default=200)
     p.add_argument("--generations", type=int, default=10)
-    p.add_argument("--warmup-generations", type=int, default=2,
-                   help="the 2nd generation recompiles (the ES state loses its weak types)")
+    p.add_argument(
+        "--warmup-generations",
+        type=int,
+        default=2,
+        help="the 2nd generation recompiles (the ES state loses its weak types)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--loop", choices=("while", "scan"), default="while")
@@ -86,10 +92,10 @@ def main() -> int:
     try:
         from importlib.metadata import version
 
+        import gymnax
         import jax
         import jax.numpy as jnp
         from evosax.algorithms import SNES
-        import gymnax
     except ImportError as exc:
         print(f"{INSTALL} ({exc})", file=sys.stderr)
         return 3
@@ -97,8 +103,12 @@ def main() -> int:
     n_obs, n_out, discrete = ENVS[args.env]
     env, env_params = gymnax.make(args.env)
     max_steps = int(env_params.max_steps_in_episode)
-    template = {"w1": jnp.zeros((n_obs, HIDDEN)), "b1": jnp.zeros(HIDDEN),
-                "w2": jnp.zeros((HIDDEN, n_out)), "b2": jnp.zeros(n_out)}
+    template = {
+        "w1": jnp.zeros((n_obs, HIDDEN)),
+        "b1": jnp.zeros(HIDDEN),
+        "w2": jnp.zeros((HIDDEN, n_out)),
+        "b2": jnp.zeros(n_out),
+    }
 
     def act(theta, obs):
         out = jnp.tanh(obs @ theta["w1"] + theta["b1"]) @ theta["w2"] + theta["b2"]
@@ -107,7 +117,8 @@ def main() -> int:
     def step_one(theta, key, carry, t):
         obs, state, ret, length, alive = carry
         obs, state, reward, terminated, truncated, _ = env.step(
-            jax.random.fold_in(key, t), state, act(theta, obs), env_params)
+            jax.random.fold_in(key, t), state, act(theta, obs), env_params
+        )
         ret = ret + jnp.where(alive, reward, 0.0)
         length = length + alive.astype(jnp.int32)
         alive = alive & ~(terminated | truncated)
@@ -119,17 +130,28 @@ def main() -> int:
         """Returns (episode returns, episode lengths), one each per candidate."""
         reset_keys, step_keys = jnp.split(jax.random.split(key, 2 * args.pop), 2)
         obs, state = jax.vmap(env.reset, in_axes=(0, None))(reset_keys, env_params)
-        carry = (obs, state, jnp.zeros(args.pop), jnp.zeros(args.pop, jnp.int32),
-                 jnp.ones(args.pop, bool))
+        carry = (
+            obs,
+            state,
+            jnp.zeros(args.pop),
+            jnp.zeros(args.pop, jnp.int32),
+            jnp.ones(args.pop, bool),
+        )
         if args.loop == "scan":
-            carry, _ = jax.lax.scan(lambda c, t: (batched_step(pop, step_keys, c, t), None),
-                                    carry, jnp.arange(max_steps))
+            carry, _ = jax.lax.scan(
+                lambda c, t: (batched_step(pop, step_keys, c, t), None),
+                carry,
+                jnp.arange(max_steps),
+            )
         else:
+
             def body(tc):
                 t, c = tc
                 return t + 1, batched_step(pop, step_keys, c, t)
+
             _, carry = jax.lax.while_loop(
-                lambda tc: (tc[0] < max_steps) & jnp.any(tc[1][4]), body, (0, carry))
+                lambda tc: (tc[0] < max_steps) & jnp.any(tc[1][4]), body, (0, carry)
+            )
         return carry[2], carry[3]
 
     strategy = SNES(population_size=args.pop, solution=template)
@@ -168,11 +190,16 @@ def main() -> int:
     gen_wall, gen_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     recompiled = getattr(generation, "_cache_size", lambda: 0)() - compiled
     if recompiled:
-        print(f"warning: {recompiled} recompilation(s) inside the timed generations", file=sys.stderr)
+        print(
+            f"warning: {recompiled} recompilation(s) inside the timed generations", file=sys.stderr
+        )
     env_steps = sum(int(lengths.sum()) for lengths in gen_lengths)
     best = float(returns.max())
-    print(f"{args.generations} generations: {env_steps} env steps, {gen_wall:.2f} s wall, "
-          f"{gen_cpu:.2f} s CPU, best return {best:.1f}", file=sys.stderr)
+    print(
+        f"{args.generations} generations: {env_steps} env steps, {gen_wall:.2f} s wall, "
+        f"{gen_cpu:.2f} s CPU, best return {best:.1f}",
+        file=sys.stderr,
+    )
 
     eval_lengths = []
     wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -181,26 +208,47 @@ def main() -> int:
     eval_wall, eval_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     eval_steps = sum(int(lengths.sum()) for lengths in eval_lengths)
 
-    loop_note = (f"lax.while_loop until every episode ended (<= {max_steps} steps)"
-                 if args.loop == "while" else f"lax.scan over all {max_steps} steps")
-    versions = {name: version(name) for name in ("evosax", "gymnax", "jax", "jaxlib", "flax", "numpy")}
-    print(json.dumps({
-        "contender": f"evosax {versions['evosax']} SNES + gymnax {versions['gymnax']}",
-        "env": args.env, "pop": args.pop, "generations": args.generations, "seed": args.seed,
-        "env_steps": env_steps, "gen_wall_s": gen_wall, "gen_cpu_s": gen_cpu,
-        "eval_env_steps": eval_steps, "eval_wall_s": eval_wall, "eval_cpu_s": eval_cpu,
-        "warmup_wall_s": warmup_wall, "warmup_cpu_s": warmup_cpu,
-        "mean_episode_length": env_steps / (args.pop * args.generations),
-        "best_fitness": best, "versions": versions,
-        "notes": (f"SNES std_init={STD_INIT}, mean zeros, other hyperparameters default; "
-                  f"rollout: {loop_note}, all candidates in lockstep with a done mask (steps "
-                  f"after an episode's end, where gymnax auto-resets, are not counted); one "
-                  f"jitted generation, block_until_ready after each; eval alone = separately "
-                  f"jitted rollout replayed on the timed generations' populations and keys; "
-                  f"warm-up = compile + {max(1, args.warmup_generations)} generation(s) + eval "
-                  f"compile; recompiles while timed: {recompiled}; threads={args.threads}"
-                  + (f" ({thread_notes})" if thread_notes else "")),
-    }), file=stdout)
+    loop_note = (
+        f"lax.while_loop until every episode ended (<= {max_steps} steps)"
+        if args.loop == "while"
+        else f"lax.scan over all {max_steps} steps"
+    )
+    versions = {
+        name: version(name) for name in ("evosax", "gymnax", "jax", "jaxlib", "flax", "numpy")
+    }
+    print(
+        json.dumps(
+            {
+                "contender": f"evosax {versions['evosax']} SNES + gymnax {versions['gymnax']}",
+                "env": args.env,
+                "pop": args.pop,
+                "generations": args.generations,
+                "seed": args.seed,
+                "env_steps": env_steps,
+                "gen_wall_s": gen_wall,
+                "gen_cpu_s": gen_cpu,
+                "eval_env_steps": eval_steps,
+                "eval_wall_s": eval_wall,
+                "eval_cpu_s": eval_cpu,
+                "warmup_wall_s": warmup_wall,
+                "warmup_cpu_s": warmup_cpu,
+                "mean_episode_length": env_steps / (args.pop * args.generations),
+                "best_fitness": best,
+                "versions": versions,
+                "notes": (
+                    f"SNES std_init={STD_INIT}, mean zeros, other hyperparameters default; "
+                    f"rollout: {loop_note}, all candidates in lockstep with a done mask (steps "
+                    f"after an episode's end, where gymnax auto-resets, are not counted); one "
+                    f"jitted generation, block_until_ready after each; eval alone = separately "
+                    f"jitted rollout replayed on the timed generations' populations and keys; "
+                    f"warm-up = compile + {max(1, args.warmup_generations)} generation(s) + eval "
+                    f"compile; recompiles while timed: {recompiled}; threads={args.threads}"
+                    + (f" ({thread_notes})" if thread_notes else "")
+                ),
+            }
+        ),
+        file=stdout,
+    )
     return 0
 
 

@@ -45,8 +45,10 @@ ENVS = {  # name: (observation size, outputs, output scale)
 }
 HIDDEN = 8
 STDEV_INIT = 0.1
-INSTALL = ("install the peers' environment: python -m venv .peers && "
-           ".peers/bin/pip install -r benchmarks/peer_runners/requirements.txt")
+INSTALL = (
+    "install the peers' environment: python -m venv .peers && "
+    ".peers/bin/pip install -r benchmarks/peer_runners/requirements.txt"
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -82,9 +84,9 @@ def main() -> int:
 
         import numpy as np
         import torch
-        from torch import nn
         from evotorch.algorithms import SNES
         from evotorch.neuroevolution import VecGymNE
+        from torch import nn
     except ImportError as exc:
         print(f"{INSTALL} ({exc})", file=sys.stderr)
         return 3
@@ -107,8 +109,12 @@ def main() -> int:
 
     problem = VecGymNE(args.env, MLP(), num_episodes=1, num_actors=None, device="cpu")
     problem.manual_seed(args.seed)
-    searcher = SNES(problem, popsize=args.pop, stdev_init=STDEV_INIT,
-                    center_init=torch.zeros(problem.solution_length))
+    searcher = SNES(
+        problem,
+        popsize=args.pop,
+        stdev_init=STDEV_INIT,
+        center_init=torch.zeros(problem.solution_length),
+    )
 
     clock = {"on": False, "wall": 0.0, "cpu": 0.0, "steps": 0}
 
@@ -137,32 +143,54 @@ def main() -> int:
     wall0, cpu0 = time.perf_counter(), time.process_time()
     for g in range(args.generations):
         searcher.step()
-        print(f"  generation {g}: {problem.interaction_count - steps0} env steps so far, "
-              f"{time.perf_counter() - wall0:.1f} s", file=sys.stderr)
+        print(
+            f"  generation {g}: {problem.interaction_count - steps0} env steps so far, "
+            f"{time.perf_counter() - wall0:.1f} s",
+            file=sys.stderr,
+        )
     gen_wall, gen_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     env_steps = problem.interaction_count - steps0
     best = float(searcher.status["pop_best_eval"])
-    print(f"{args.generations} generations: {env_steps} env steps, {gen_wall:.2f} s wall, "
-          f"{gen_cpu:.2f} s CPU, best return {best:.1f}", file=sys.stderr)
+    print(
+        f"{args.generations} generations: {env_steps} env steps, {gen_wall:.2f} s wall, "
+        f"{gen_cpu:.2f} s CPU, best return {best:.1f}",
+        file=sys.stderr,
+    )
 
     import ray  # a dependency of EvoTorch; must stay unused here
 
     versions = {name: version(name) for name in ("evotorch", "torch", "gymnasium", "numpy", "ray")}
-    print(json.dumps({
-        "contender": f"EvoTorch {versions['evotorch']} SNES + VecGymNE (gymnasium {versions['gymnasium']})",
-        "env": args.env, "pop": args.pop, "generations": args.generations, "seed": args.seed,
-        "env_steps": env_steps, "gen_wall_s": gen_wall, "gen_cpu_s": gen_cpu,
-        "eval_env_steps": clock["steps"], "eval_wall_s": clock["wall"], "eval_cpu_s": clock["cpu"],
-        "warmup_wall_s": warmup_wall, "warmup_cpu_s": warmup_cpu,
-        "mean_episode_length": env_steps / (args.pop * args.generations),
-        "best_fitness": best, "versions": versions,
-        "notes": (f"SNES stdev_init={STDEV_INIT}, center_init zeros, other hyperparameters default; "
-                  f"generation = searcher.step(); eval alone timed inside the same generations "
-                  f"between the problem's before/after_eval_hook; env steps = VecGymNE "
-                  f"interaction_count; warm-up = {max(1, args.warmup_generations)} generation(s) "
-                  f"incl. building the envs; num_actors=None, ray initialized: "
-                  f"{ray.is_initialized()}; threads={args.threads} ({thread_notes})"),
-    }), file=stdout)
+    print(
+        json.dumps(
+            {
+                "contender": f"EvoTorch {versions['evotorch']} SNES + VecGymNE (gymnasium {versions['gymnasium']})",
+                "env": args.env,
+                "pop": args.pop,
+                "generations": args.generations,
+                "seed": args.seed,
+                "env_steps": env_steps,
+                "gen_wall_s": gen_wall,
+                "gen_cpu_s": gen_cpu,
+                "eval_env_steps": clock["steps"],
+                "eval_wall_s": clock["wall"],
+                "eval_cpu_s": clock["cpu"],
+                "warmup_wall_s": warmup_wall,
+                "warmup_cpu_s": warmup_cpu,
+                "mean_episode_length": env_steps / (args.pop * args.generations),
+                "best_fitness": best,
+                "versions": versions,
+                "notes": (
+                    f"SNES stdev_init={STDEV_INIT}, center_init zeros, other hyperparameters default; "
+                    f"generation = searcher.step(); eval alone timed inside the same generations "
+                    f"between the problem's before/after_eval_hook; env steps = VecGymNE "
+                    f"interaction_count; warm-up = {max(1, args.warmup_generations)} generation(s) "
+                    f"incl. building the envs; num_actors=None, ray initialized: "
+                    f"{ray.is_initialized()}; threads={args.threads} ({thread_notes})"
+                ),
+            }
+        ),
+        file=stdout,
+    )
     return 0
 
 

@@ -109,8 +109,9 @@ def export_genome(
     else:
         if genome_config is None:
             raise CompileError("export_genome: pass the genome_config of a neat-python genome")
-        module = compile_genome(genome, genome_config, device="cpu", dtype=dtype,
-                                recurrent=recurrent)
+        module = compile_genome(
+            genome, genome_config, device="cpu", dtype=dtype, recurrent=recurrent
+        )
     # a copy for inference: on the CPU, no gradients (the caller's module is left as it is)
     module = copy.deepcopy(module).to("cpu").eval().requires_grad_(False)
     n_in = module.num_inputs
@@ -150,8 +151,9 @@ def export_genome(
             else:
                 _export_onnx(graph, args, path, names_in, names_out, dynamic)
     state_size = module.initial_state(1).shape[0] if module.recurrent else 0
-    return ExportInfo(path, format, n_in, module.num_outputs, module.recurrent, state_size,
-                      names_in, names_out)
+    return ExportInfo(
+        path, format, n_in, module.num_outputs, module.recurrent, state_size, names_in, names_out
+    )
 
 
 def _export_onnx(graph, args, path, names_in, names_out, dynamic) -> None:
@@ -161,9 +163,16 @@ def _export_onnx(graph, args, path, names_in, names_out, dynamic) -> None:
             f"export_genome(format='onnx') needs {' and '.join(missing)}; install them with "
             "pip install 'neuroevo[onnx]' (or: pip install onnx onnxscript onnxruntime)"
         )
-    torch.onnx.export(graph, args, str(path), input_names=list(names_in),
-                      output_names=list(names_out), dynamic_shapes=dynamic, verbose=False,
-                      external_data=False)
+    torch.onnx.export(
+        graph,
+        args,
+        str(path),
+        input_names=list(names_in),
+        output_names=list(names_out),
+        dynamic_shapes=dynamic,
+        verbose=False,
+        external_data=False,
+    )
 
 
 __all__ = ["ExportInfo", "FORMATS", "export_genome"]

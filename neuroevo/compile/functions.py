@@ -230,8 +230,12 @@ def _python_sort_positions(v: Tensor, n: Tensor, columns: Tensor) -> list[list[i
 
 def _tracing() -> bool:
     """Inside ``torch.jit.trace`` / ``torch.export`` / ``torch.compile``: no host branches."""
-    return (torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_compiling()
-            or torch.compiler.is_exporting())
+    return (
+        torch.jit.is_tracing()
+        or torch.jit.is_scripting()
+        or torch.compiler.is_compiling()
+        or torch.compiler.is_exporting()
+    )
 
 
 def _agg_median(v: Tensor, mask: Tensor) -> Tensor:

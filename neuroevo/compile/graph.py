@@ -63,9 +63,11 @@ class FlatPopulation:
 
     def output_nodes(self) -> np.ndarray:
         """[P, num_outputs] node index of each output (-1 where a genome lacks it)."""
-        return _lookup(self, np.repeat(np.arange(self.num_genomes), len(self.output_keys)),
-                       np.tile(np.asarray(self.output_keys, dtype=np.int64), self.num_genomes),
-                       ).reshape(self.num_genomes, len(self.output_keys))
+        return _lookup(
+            self,
+            np.repeat(np.arange(self.num_genomes), len(self.output_keys)),
+            np.tile(np.asarray(self.output_keys, dtype=np.int64), self.num_genomes),
+        ).reshape(self.num_genomes, len(self.output_keys))
 
 
 def select_genomes(flat: FlatPopulation, genomes: np.ndarray) -> FlatPopulation:
@@ -125,10 +127,14 @@ def check_genome_config(genome_config: Any, caller: str) -> None:
     if hasattr(genome_config, "input_keys") and hasattr(genome_config, "output_keys"):
         return
     if hasattr(genome_config, "genome_config"):
-        raise CompileError(f"{caller}: got a {type(genome_config).__name__} (the whole "
-                           "neat-python config); pass config.genome_config")
-    raise CompileError(f"{caller}: expected a neat-python genome config (config.genome_config), "
-                       f"got {type(genome_config).__name__}")
+        raise CompileError(
+            f"{caller}: got a {type(genome_config).__name__} (the whole "
+            "neat-python config); pass config.genome_config"
+        )
+    raise CompileError(
+        f"{caller}: expected a neat-python genome config (config.genome_config), "
+        f"got {type(genome_config).__name__}"
+    )
 
 
 def _is_genome(g: Any) -> bool:
@@ -139,28 +145,34 @@ def genome_list(genomes: Any, caller: str) -> list:
     """``genomes`` as a list of genomes: neat-python genomes, or the ``(genome_id, genome)``
     pairs neat-python hands a fitness function (``eval_genomes(genomes, config)``)."""
     if isinstance(genomes, Mapping):
-        raise CompileError(f"{caller}: got a dict of genomes; pass a list, e.g. "
-                           "list(population.population.values())")
+        raise CompileError(
+            f"{caller}: got a dict of genomes; pass a list, e.g. "
+            "list(population.population.values())"
+        )
     if _is_genome(genomes):
         raise CompileError(f"{caller}: got one genome; pass a list of genomes ([genome])")
     try:
         items = list(genomes)
     except TypeError:
-        raise CompileError(f"{caller}: expected a list of neat-python genomes, got "
-                           f"{type(genomes).__name__}") from None
+        raise CompileError(
+            f"{caller}: expected a list of neat-python genomes, got {type(genomes).__name__}"
+        ) from None
     out = []
     for i, g in enumerate(items):
         if isinstance(g, tuple) and len(g) == 2 and _is_genome(g[1]):
             g = g[1]  # neat-python's (genome_id, genome)
         elif not _is_genome(g):
-            raise CompileError(f"{caller}: item {i} is a {type(g).__name__}, not a neat-python "
-                               "genome (or a (genome_id, genome) pair); pass a list of genomes")
+            raise CompileError(
+                f"{caller}: item {i} is a {type(g).__name__}, not a neat-python "
+                "genome (or a (genome_id, genome) pair); pass a list of genomes"
+            )
         out.append(g)
     return out
 
 
-def _array(values: list, dtype: type, what: str, genomes: Sequence, counts: list[int]
-           ) -> np.ndarray:
+def _array(
+    values: list, dtype: type, what: str, genomes: Sequence, counts: list[int]
+) -> np.ndarray:
     """``np.asarray(values, dtype)``; a value that does not fit raises CompileError naming it.
 
     ``counts[g]`` is how many of ``values`` genome ``g`` contributed (to name it).
@@ -182,8 +194,9 @@ def _array(values: list, dtype: type, what: str, genomes: Sequence, counts: list
     raise CompileError(f"{what}: values do not fit {np.dtype(dtype).name}")  # not reached
 
 
-def flatten_population(genomes: Sequence, genome_config, caller: str = "compile_population"
-                       ) -> FlatPopulation:
+def flatten_population(
+    genomes: Sequence, genome_config, caller: str = "compile_population"
+) -> FlatPopulation:
     """Read the genes of ``genomes`` into a :class:`FlatPopulation`.
 
     ``genomes``: neat-python genomes, or neat-python's ``(genome_id, genome)`` pairs (see
@@ -280,17 +293,22 @@ def write_genes(genomes: Sequence, genome_config, conns, nodes) -> None:
     gc = genome_config
     genomes = genome_list(genomes, "write_back")
     c_genome, src_key, dst_key, weight = conns
-    weight = np.clip(np.asarray(weight, dtype=np.float64), gc.weight_min_value,
-                     gc.weight_max_value)
-    for g, i, o, w in zip(np.asarray(c_genome).tolist(), np.asarray(src_key).tolist(),
-                          np.asarray(dst_key).tolist(), weight.tolist()):
+    weight = np.clip(np.asarray(weight, dtype=np.float64), gc.weight_min_value, gc.weight_max_value)
+    for g, i, o, w in zip(
+        np.asarray(c_genome).tolist(),
+        np.asarray(src_key).tolist(),
+        np.asarray(dst_key).tolist(),
+        weight.tolist(),
+    ):
         genomes[g].connections[(i, o)].weight = w
     n_genome, key, bias, response = nodes
     bias = np.clip(np.asarray(bias, dtype=np.float64), gc.bias_min_value, gc.bias_max_value)
-    response = np.clip(np.asarray(response, dtype=np.float64), gc.response_min_value,
-                       gc.response_max_value)
-    for g, k, b, r in zip(np.asarray(n_genome).tolist(), np.asarray(key).tolist(),
-                          bias.tolist(), response.tolist()):
+    response = np.clip(
+        np.asarray(response, dtype=np.float64), gc.response_min_value, gc.response_max_value
+    )
+    for g, k, b, r in zip(
+        np.asarray(n_genome).tolist(), np.asarray(key).tolist(), bias.tolist(), response.tolist()
+    ):
         node = genomes[g].nodes[k]
         node.bias = b
         node.response = r

@@ -76,24 +76,49 @@ class Block(torch.nn.Module):
     come from the caller, see :meth:`evaluate`.
     """
 
-    def __init__(self, plan: BlockPlan, src: np.ndarray, aggregation_names: Sequence[str],
-                 activation_names: Sequence[str], device: torch.device | None = None) -> None:
+    def __init__(
+        self,
+        plan: BlockPlan,
+        src: np.ndarray,
+        aggregation_names: Sequence[str],
+        activation_names: Sequence[str],
+        device: torch.device | None = None,
+    ) -> None:
         super().__init__()
         self.start, self.stop = plan.start, plan.stop
-        self.register_buffer("src", torch.as_tensor(src, dtype=torch.long, device=device),
-                             persistent=False)
-        self.register_buffer("mask", torch.as_tensor(plan.mask, device=device),
-                             persistent=False)
-        self.aggregations = [(aggregation(aggregation_names[c]), lo, hi)
-                             for c, lo, hi in plan.aggregation_runs]
-        self.activations = [(activation(activation_names[c]), lo, hi)
-                            for c, lo, hi in plan.activation_runs]
+        self.register_buffer(
+            "src", torch.as_tensor(src, dtype=torch.long, device=device), persistent=False
+        )
+        self.register_buffer("mask", torch.as_tensor(plan.mask, device=device), persistent=False)
+        self.aggregations = [
+            (aggregation(aggregation_names[c]), lo, hi) for c, lo, hi in plan.aggregation_runs
+        ]
+        self.activations = [
+            (activation(activation_names[c]), lo, hi) for c, lo, hi in plan.activation_runs
+        ]
 
-    def evaluate(self, values: Tensor, weight: Tensor, bias: Tensor, response: Tensor, *,
-                 src: Tensor | None = None, out: Tensor | None = None) -> Tensor:
+    def evaluate(
+        self,
+        values: Tensor,
+        weight: Tensor,
+        bias: Tensor,
+        response: Tensor,
+        *,
+        src: Tensor | None = None,
+        out: Tensor | None = None,
+    ) -> Tensor:
         """:func:`evaluate_nodes` on this block (``src`` overrides the block's own)."""
-        return evaluate_nodes(values, self.src if src is None else src, weight, self.mask,
-                              bias, response, self.aggregations, self.activations, out)
+        return evaluate_nodes(
+            values,
+            self.src if src is None else src,
+            weight,
+            self.mask,
+            bias,
+            response,
+            self.aggregations,
+            self.activations,
+            out,
+        )
 
 
 class FlatBlock(Block):
@@ -105,18 +130,28 @@ class FlatBlock(Block):
     (gradients flow back into them); ``block(values, params)`` evaluates it.
     """
 
-    def __init__(self, plan: BlockPlan, src: np.ndarray, edge_param: np.ndarray,
-                 node_param: np.ndarray, aggregation_names: Sequence[str],
-                 activation_names: Sequence[str], device: torch.device | None = None) -> None:
+    def __init__(
+        self,
+        plan: BlockPlan,
+        src: np.ndarray,
+        edge_param: np.ndarray,
+        node_param: np.ndarray,
+        aggregation_names: Sequence[str],
+        activation_names: Sequence[str],
+        device: torch.device | None = None,
+    ) -> None:
         super().__init__(plan, src, aggregation_names, activation_names, device)
         pidx = plan.pad(np.asarray(edge_param, dtype=np.int64), fill=-1)  # -1: the 0.0 pad
-        self.register_buffer("weight_index", torch.as_tensor(pidx, device=device),
-                             persistent=False)
-        self.register_buffer("node_index", torch.as_tensor(node_param, dtype=torch.long,
-                                                           device=device), persistent=False)
+        self.register_buffer("weight_index", torch.as_tensor(pidx, device=device), persistent=False)
+        self.register_buffer(
+            "node_index",
+            torch.as_tensor(node_param, dtype=torch.long, device=device),
+            persistent=False,
+        )
 
-    def params(self, weight: Tensor, bias: Tensor, response: Tensor
-               ) -> tuple[Tensor, Tensor, Tensor]:
+    def params(
+        self, weight: Tensor, bias: Tensor, response: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
         """This block's ``([D, K] weights, [D] bias, [D] response)`` from the flat vectors."""
         padded = torch.cat([weight, weight.new_zeros(1)])[self.weight_index]
         return padded, bias[self.node_index], response[self.node_index]

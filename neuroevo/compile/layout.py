@@ -144,16 +144,18 @@ def plan_layout(
     for _, lo, hi in runs(level[ev] * (1 << 40) + bucket):
         elo, ehi = np.searchsorted(dst, [lo, hi])
         nodes = ev[lo:hi]
-        blocks.append(BlockPlan(
-            start=lo,
-            stop=hi,
-            width=int(slot[elo:ehi].max()) + 1 if ehi > elo else 0,
-            row=dst[elo:ehi] - lo,
-            slot=slot[elo:ehi],
-            edge=edges[elo:ehi],
-            aggregation_runs=runs(aggregation[nodes]),
-            activation_runs=runs(activation[nodes]),
-        ))
+        blocks.append(
+            BlockPlan(
+                start=lo,
+                stop=hi,
+                width=int(slot[elo:ehi].max()) + 1 if ehi > elo else 0,
+                row=dst[elo:ehi] - lo,
+                slot=slot[elo:ehi],
+                edge=edges[elo:ehi],
+                aggregation_runs=runs(aggregation[nodes]),
+                activation_runs=runs(activation[nodes]),
+            )
+        )
     return Layout(order=ev, position=position, blocks=blocks)
 
 

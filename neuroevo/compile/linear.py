@@ -37,7 +37,6 @@ from collections.abc import Hashable, Sequence
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from neuroevo.compile.nets import ACTIVATIONS, MLP
 from neuroevo.policy import PolicyProgram
@@ -67,14 +66,25 @@ def _softplus(x: Tensor) -> Tensor:  # F.softplus, beta 1, threshold 20
 
 
 #: the activations of rollout programs, named as in :data:`neuroevo.compile.nets.ACTIVATIONS`
-PROGRAM_ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": _sigmoid, "relu": torch.relu,
-                       "elu": _elu, "gelu": _gelu, "softplus": _softplus,
-                       "identity": ACTIVATIONS["identity"]}
+PROGRAM_ACTIVATIONS = {
+    "tanh": torch.tanh,
+    "sigmoid": _sigmoid,
+    "relu": torch.relu,
+    "elu": _elu,
+    "gelu": _gelu,
+    "softplus": _softplus,
+    "identity": ACTIVATIONS["identity"],
+}
 
 #: activation modules and the name of their function in :data:`neuroevo.compile.nets.ACTIVATIONS`
 _MODULES: tuple[tuple[type, str], ...] = (
-    (nn.Tanh, "tanh"), (nn.Sigmoid, "sigmoid"), (nn.ReLU, "relu"), (nn.ELU, "elu"),
-    (nn.GELU, "gelu"), (nn.Softplus, "softplus"), (nn.Identity, "identity"),
+    (nn.Tanh, "tanh"),
+    (nn.Sigmoid, "sigmoid"),
+    (nn.ReLU, "relu"),
+    (nn.ELU, "elu"),
+    (nn.GELU, "gelu"),
+    (nn.Softplus, "softplus"),
+    (nn.Identity, "identity"),
 )
 
 
@@ -111,8 +121,9 @@ class LinearStack:
     num_params: int
 
     @classmethod
-    def of(cls, module: nn.Module, names: Sequence[str], numels: Sequence[int]
-           ) -> LinearStack | None:
+    def of(
+        cls, module: nn.Module, names: Sequence[str], numels: Sequence[int]
+    ) -> LinearStack | None:
         """The stack of ``module`` (its flat layout: parameter ``names`` and sizes in
         ``named_parameters()`` order), or ``None`` when it is not one."""
         offsets = dict(zip(names, [sum(numels[:i]) for i in range(len(numels))]))
@@ -120,13 +131,16 @@ class LinearStack:
         if isinstance(module, MLP):
             if module.training and module.dropout > 0:
                 return None
-            acts = [module.activation] * (len(module.layers) - 1) + \
-                [module.output_activation or "identity"]
+            acts = [module.activation] * (len(module.layers) - 1) + [
+                module.output_activation or "identity"
+            ]
             for i, (lin, act) in enumerate(zip(module.layers, acts)):
                 items += [(f"layers.{i}", lin), ("", act if act in ACTIVATIONS else None)]
         elif isinstance(module, nn.Sequential):
-            items = [(prefix, sub if isinstance(sub, nn.Linear) else _activation_name(sub))
-                     for prefix, sub in module.named_children()]
+            items = [
+                (prefix, sub if isinstance(sub, nn.Linear) else _activation_name(sub))
+                for prefix, sub in module.named_children()
+            ]
         else:
             return None
         layers: list[Layer] = []
@@ -134,8 +148,11 @@ class LinearStack:
             if isinstance(sub, nn.Linear):
                 w = offsets.get(f"{prefix}.weight")
                 b = offsets.get(f"{prefix}.bias") if sub.bias is not None else None
-                if w is None or (sub.bias is not None and b is None) or (
-                        layers and layers[-1].n_out != sub.in_features):
+                if (
+                    w is None
+                    or (sub.bias is not None and b is None)
+                    or (layers and layers[-1].n_out != sub.in_features)
+                ):
                     return None
                 layers.append(Layer(w, b, sub.in_features, sub.out_features, "identity"))
             elif sub is None or not layers:
@@ -144,8 +161,9 @@ class LinearStack:
                 if layers[-1].activation != "identity":
                     return None  # two activations in a row: leave it to functional_call
                 layers[-1] = dataclasses.replace(layers[-1], activation=sub)
-        used = sum(lay.n_in * lay.n_out + (lay.n_out if lay.bias is not None else 0)
-                   for lay in layers)
+        used = sum(
+            lay.n_in * lay.n_out + (lay.n_out if lay.bias is not None else 0) for lay in layers
+        )
         if not layers or used != sum(numels):
             return None  # parameters outside the linear layers: not a plain stack
         return cls(tuple(layers), sum(numels))
@@ -161,11 +179,11 @@ class LinearStack:
     def weights(self, params: Tensor, layer: Layer) -> tuple[Tensor, Tensor | None]:
         """Views ``[P, in, out]`` and ``[P, 1, out]`` (or None) of one layer's parameters."""
         p = params.shape[0]
-        w = params[:, layer.weight:layer.weight + layer.n_in * layer.n_out]
+        w = params[:, layer.weight : layer.weight + layer.n_in * layer.n_out]
         w = w.reshape(p, layer.n_out, layer.n_in).transpose(1, 2)
         if layer.bias is None:
             return w, None
-        return w, params[:, layer.bias:layer.bias + layer.n_out].reshape(p, 1, layer.n_out)
+        return w, params[:, layer.bias : layer.bias + layer.n_out].reshape(p, 1, layer.n_out)
 
     def forward(self, params: Tensor, x: Tensor) -> Tensor:
         """``x`` ``[B, in]`` (shared) or ``[P, B, in]`` -> ``[P, B, out]``, one
@@ -185,11 +203,9 @@ class LinearStack:
         shape = []
         for layer in self.layers:
             w, b = self.weights(params, layer)  # [P, in, out], [P, 1, out]
-            small = layer.n_in <= UNROLL and \
-                w.numel() * episodes * w.element_size() <= UNROLL_BYTES
+            small = layer.n_in <= UNROLL and w.numel() * episodes * w.element_size() <= UNROLL_BYTES
             if small:  # [in, out, N] and [out, N]: one weight per row
-                tensors.append(w.permute(1, 2, 0).repeat_interleave(episodes, dim=2)
-                               .contiguous())
+                tensors.append(w.permute(1, 2, 0).repeat_interleave(episodes, dim=2).contiguous())
                 dynamic.append((2,))
                 if b is not None:
                     tensors.append(b[:, 0].t().repeat_interleave(episodes, dim=1).contiguous())
@@ -208,8 +224,9 @@ class LinearStack:
 class LinearProgram(PolicyProgram):
     """A :class:`LinearStack` population as a rollout program (see the module docstring)."""
 
-    def __init__(self, key: tuple, tensors: tuple[Tensor, ...],
-                 dynamic: tuple[tuple[int, ...], ...]) -> None:
+    def __init__(
+        self, key: tuple, tensors: tuple[Tensor, ...], dynamic: tuple[tuple[int, ...], ...]
+    ) -> None:
         self.key, self.tensors, self.dynamic = key, tensors, dynamic
         self.num_inputs, self.num_outputs, self.episodes = key[0], key[1], key[2]
 
@@ -219,8 +236,10 @@ class LinearProgram(PolicyProgram):
         pos = positions.to(self.tensors[0].device).long()
         e = self.episodes
         rows = (pos[:, None] * e + torch.arange(e, device=pos.device)).flatten()
-        picked = tuple(t.index_select(d[0], rows if d[0] > 0 else pos)
-                       for t, d in zip(self.tensors, self.dynamic))
+        picked = tuple(
+            t.index_select(d[0], rows if d[0] > 0 else pos)
+            for t, d in zip(self.tensors, self.dynamic)
+        )
         return LinearProgram(self.key, picked, self.dynamic)
 
     @staticmethod

@@ -43,8 +43,8 @@ from neuroevo.compile.graph import (
 from neuroevo.compile.kernel import FlatBlock
 from neuroevo.compile.layout import FEW_BLOCKS, plan_layout
 from neuroevo.compile.recurrent import RecurrentPopulationNetwork
-from neuroevo.errors import CompileError, TaskError
 from neuroevo.devices import resolve_device
+from neuroevo.errors import CompileError, TaskError
 
 Tensor = torch.Tensor
 
@@ -74,20 +74,25 @@ class _FeedForward(torch.nn.Module):
         node_param[ev] = np.arange(len(ev))
         edge_param = np.full(len(used), -1, np.int64)
         edge_param[used] = np.arange(int(used.sum()))
-        layout = plan_layout(level, flat.aggregation, flat.activation, flat.edge_dst,
-                             FEW_BLOCKS)
+        layout = plan_layout(level, flat.aggregation, flat.activation, flat.edge_dst, FEW_BLOCKS)
         row = np.where(layout.position >= 0, 1 + n_in + layout.position, 0)  # 0: reads 0.0
         src = flat.edge_src
         src_row = np.where(src < 0, 1 + (-1 - src), row[np.maximum(src, 0)])
         self.blocks = torch.nn.ModuleList(
-            FlatBlock(plan, plan.pad(src_row), edge_param,
-                      node_param[layout.order[plan.start : plan.stop]],
-                      flat.aggregation_names, flat.activation_names)
+            FlatBlock(
+                plan,
+                plan.pad(src_row),
+                edge_param,
+                node_param[layout.order[plan.start : plan.stop]],
+                flat.aggregation_names,
+                flat.activation_names,
+            )
             for plan in layout.blocks
         )
         out = flat.output_nodes()[0]
-        self.register_buffer("out_row", torch.from_numpy(np.where(out >= 0, row[out], 0)),
-                             persistent=False)
+        self.register_buffer(
+            "out_row", torch.from_numpy(np.where(out >= 0, row[out], 0)), persistent=False
+        )
         as_t = lambda a: torch.nn.Parameter(torch.as_tensor(a, dtype=dtype))  # noqa: E731
         self.weight = as_t(flat.edge_weight[used])
         self.bias = as_t(flat.bias[ev])
@@ -127,8 +132,9 @@ class GenomeModule(torch.nn.Module):
         super().__init__()
         check_genome_config(genome_config, "compile_genome")
         if isinstance(genome, tuple) and len(genome) == 2:
-            raise CompileError("compile_genome: got a (genome_id, genome) pair; pass the genome "
-                               "itself (pair[1])")
+            raise CompileError(
+                "compile_genome: got a (genome_id, genome) pair; pass the genome itself (pair[1])"
+            )
         (genome,) = genome_list([genome], "compile_genome")
         device = resolve_device(device)
         self.recurrent = recurrent
@@ -223,9 +229,11 @@ class GenomeModule(torch.nn.Module):
         return genome
 
     def extra_repr(self) -> str:
-        return (f"genome={self.genome_key}, inputs={self.num_inputs}, outputs={self.num_outputs}, "
-                f"connections={len(self.conn_keys)}, nodes={len(self.node_keys)}, "
-                f"recurrent={self.recurrent}")
+        return (
+            f"genome={self.genome_key}, inputs={self.num_inputs}, outputs={self.num_outputs}, "
+            f"connections={len(self.conn_keys)}, nodes={len(self.node_keys)}, "
+            f"recurrent={self.recurrent}"
+        )
 
 
 def compile_genome(

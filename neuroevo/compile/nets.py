@@ -17,6 +17,7 @@ from torch.nn import functional as F
 
 from neuroevo.errors import ConfigError
 
+
 def identity(x: torch.Tensor) -> torch.Tensor:
     """The identity (a named function, so that an MLP pickles for worker processes)."""
     return x

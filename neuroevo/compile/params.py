@@ -162,8 +162,9 @@ class ParameterPolicy(BatchedPolicy):
         self.device = params.device
         self.dtype = params.dtype
         #: the module as linear layers over the flat parameters, or None (vmap path)
-        self.stack = LinearStack.of(module, self.layout.names, self.layout.numels) \
-            if batched else None
+        self.stack = (
+            LinearStack.of(module, self.layout.names, self.layout.numels) if batched else None
+        )
 
     def _one(self, flat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return torch.func.functional_call(self.module, self.layout.unflatten(flat), (x,))
@@ -182,8 +183,9 @@ class ParameterPolicy(BatchedPolicy):
         if self.stack is not None:
             return self.stack.forward(self.params, x.to(self.params.dtype))
         in_dims = (0, 0) if x.dim() == 3 else (0, None)
-        fn = torch.vmap(self._one, in_dims=in_dims, randomness="different",
-                        chunk_size=self.chunk_size)
+        fn = torch.vmap(
+            self._one, in_dims=in_dims, randomness="different", chunk_size=self.chunk_size
+        )
         return fn(self.params, x.to(self.params.dtype))
 
     def select(self, positions: Sequence[int] | torch.Tensor) -> ParameterPolicy:
@@ -191,8 +193,10 @@ class ParameterPolicy(BatchedPolicy):
         to stop computing candidates whose episodes have all ended."""
         idx = torch.as_tensor(positions, device=self.params.device).long().reshape(-1)
         if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= self.num_candidates:
-            raise StrategyError(f"select: positions must be in [0, {self.num_candidates}), "
-                                f"got {idx.numel()} positions")
+            raise StrategyError(
+                f"select: positions must be in [0, {self.num_candidates}), "
+                f"got {idx.numel()} positions"
+            )
         sub = copy.copy(self)
         sub._modules = dict(self._modules)
         sub._parameters, sub._buffers = dict(self._parameters), dict(self._buffers)
@@ -202,7 +206,8 @@ class ParameterPolicy(BatchedPolicy):
 
     def program(self, episodes: int) -> PolicyProgram | None:
         """The rollout program of a linear stack (:meth:`LinearStack.program`), else None."""
-        if self.stack is None or any(layer.activation not in PROGRAM_ACTIVATIONS
-                                     for layer in self.stack.layers):
+        if self.stack is None or any(
+            layer.activation not in PROGRAM_ACTIVATIONS for layer in self.stack.layers
+        ):
             return None
         return self.stack.program(self.params.detach(), episodes)

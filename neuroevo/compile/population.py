@@ -46,12 +46,22 @@ class _Block(Block):
     of the value buffer are ``row0 .. row0 + D``; :meth:`forward` writes them in place.
     """
 
-    def __init__(self, plan: BlockPlan, src_shared, src_per, weight, bias, response,
-                 names, device, dtype, trainable=False):
+    def __init__(
+        self,
+        plan: BlockPlan,
+        src_shared,
+        src_per,
+        weight,
+        bias,
+        response,
+        names,
+        device,
+        dtype,
+        trainable=False,
+    ):
         super().__init__(plan, src_shared, *names, device)
         self.row0 = 1 + plan.start
-        self.register_buffer("src_per", torch.as_tensor(src_per, device=device),
-                             persistent=False)
+        self.register_buffer("src_per", torch.as_tensor(src_per, device=device), persistent=False)
         for name, a in (("weight", weight), ("bias", bias), ("response", response)):
             t = torch.as_tensor(a, dtype=dtype, device=device)
             if trainable:
@@ -61,8 +71,14 @@ class _Block(Block):
 
     def forward(self, values: torch.Tensor, per_genome: bool) -> None:
         out = values[self.row0 : self.row0 + len(self.bias)]
-        self.evaluate(values, self.weight, self.bias, self.response, out=out,
-                      src=self.src_per if per_genome else None)
+        self.evaluate(
+            values,
+            self.weight,
+            self.bias,
+            self.response,
+            out=out,
+            src=self.src_per if per_genome else None,
+        )
 
 
 class _Layout(torch.nn.Module):
@@ -93,8 +109,14 @@ class PopulationNetwork(BatchedPolicy):
     #: block overhead (padded input slots, see layout.merge_buckets) per batch-size regime
     LAYOUTS = ((256, 0), (32, 256), (0, FEW_BLOCKS))
 
-    def __init__(self, flat: FlatPopulation, *, device: torch.device, dtype: torch.dtype,
-                 trainable: bool = False):
+    def __init__(
+        self,
+        flat: FlatPopulation,
+        *,
+        device: torch.device,
+        dtype: torch.dtype,
+        trainable: bool = False,
+    ):
         super().__init__()
         self.trainable = trainable
         self.num_candidates = flat.num_genomes
@@ -138,8 +160,9 @@ class PopulationNetwork(BatchedPolicy):
 
     def _build(self, overhead: int, device: torch.device) -> _Layout:
         flat, n_in = self._flat, self.num_inputs
-        layout = plan_layout(self._level, flat.aggregation, flat.activation, flat.edge_dst,
-                             overhead)
+        layout = plan_layout(
+            self._level, flat.aggregation, flat.activation, flat.edge_dst, overhead
+        )
         # rows: 0 the zero row, then the evaluated nodes in layout order, then the inputs
         input_row = 1 + len(layout.order)
         row_of = 1 + layout.position  # 0 for nodes never evaluated: they read the zero row
@@ -151,17 +174,25 @@ class PopulationNetwork(BatchedPolicy):
         blocks, slots, nodes_of = [], [], []
         for plan in layout.blocks:
             nodes = layout.order[plan.start : plan.stop]
-            blocks.append(_Block(
-                plan, plan.pad(src_shared), plan.pad(src_per), plan.pad(flat.edge_weight),
-                flat.bias[nodes], flat.response[nodes], names, device, self.dtype,
-                self.trainable,
-            ))
+            blocks.append(
+                _Block(
+                    plan,
+                    plan.pad(src_shared),
+                    plan.pad(src_per),
+                    plan.pad(flat.edge_weight),
+                    flat.bias[nodes],
+                    flat.response[nodes],
+                    names,
+                    device,
+                    self.dtype,
+                    self.trainable,
+                )
+            )
             slots.append((plan.row, plan.slot, plan.edge))
             nodes_of.append(nodes)
         out_nodes = flat.output_nodes()
         out_rows = np.where(out_nodes >= 0, row_of[np.maximum(out_nodes, 0)], 0).reshape(-1)
-        return _Layout(blocks, torch.as_tensor(out_rows, device=device), input_row, slots,
-                       nodes_of)
+        return _Layout(blocks, torch.as_tensor(out_rows, device=device), input_row, slots, nodes_of)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p, n_in = self.num_candidates, self.num_inputs
@@ -194,14 +225,30 @@ class PopulationNetwork(BatchedPolicy):
         rollouts run; ``None`` when a node aggregates other than by ``sum``."""
         layout = self._wide
         owner = self._flat.node_genome
-        blocks = [BlockData(int(self._level[nodes[0]]), b.src_per, b.weight, b.mask, b.bias,
-                            b.response, torch.as_tensor(owner[nodes]), b.aggregations,
-                            b.activations)
-                  for b, nodes in zip(layout.blocks, layout.nodes)]
+        blocks = [
+            BlockData(
+                int(self._level[nodes[0]]),
+                b.src_per,
+                b.weight,
+                b.mask,
+                b.bias,
+                b.response,
+                torch.as_tensor(owner[nodes]),
+                b.aggregations,
+                b.activations,
+            )
+            for b, nodes in zip(layout.blocks, layout.nodes)
+        ]
         with torch.no_grad():
-            return network_program(blocks, layout.out_rows, layout.input_row,
-                                   self.num_candidates, self.num_inputs, self.num_outputs,
-                                   episodes)
+            return network_program(
+                blocks,
+                layout.out_rows,
+                layout.input_row,
+                self.num_candidates,
+                self.num_inputs,
+                self.num_outputs,
+                episodes,
+            )
 
     def select(self, genomes: Sequence[int] | torch.Tensor) -> PopulationNetwork:
         """A network of only the genomes at positions ``genomes`` (in that order).
@@ -210,12 +257,17 @@ class PopulationNetwork(BatchedPolicy):
         """
         idx = torch.as_tensor(genomes).cpu().numpy().astype(np.int64).reshape(-1)
         if len(idx) == 0 or idx.min() < 0 or idx.max() >= self.num_candidates:
-            raise CompileError(f"select: positions must be in [0, {self.num_candidates}), "
-                               f"got {len(idx)} positions")
+            raise CompileError(
+                f"select: positions must be in [0, {self.num_candidates}), got {len(idx)} positions"
+            )
         if len(np.unique(idx)) != len(idx):
             raise CompileError("select: positions must be distinct; pass each genome once")
-        return PopulationNetwork(select_genomes(self._flat, idx), dtype=self.dtype,
-                                 device=self._wide.out_rows.device, trainable=self.trainable)
+        return PopulationNetwork(
+            select_genomes(self._flat, idx),
+            dtype=self.dtype,
+            device=self._wide.out_rows.device,
+            trainable=self.trainable,
+        )
 
     def write_back(self, genomes: Sequence, genome_config) -> None:
         """Write this network's (trained) weights, biases and responses into ``genomes``.
@@ -227,8 +279,10 @@ class PopulationNetwork(BatchedPolicy):
         """
         flat = self._flat
         if len(genomes) != flat.num_genomes:
-            raise CompileError(f"write_back: got {len(genomes)} genomes, compiled from "
-                               f"{flat.num_genomes}; pass the same list, in the same order")
+            raise CompileError(
+                f"write_back: got {len(genomes)} genomes, compiled from "
+                f"{flat.num_genomes}; pass the same list, in the same order"
+            )
         edges, weights, nodes, biases, responses = [], [], [], [], []
         for block, (r, s, eid), nid in zip(self.blocks, self._slots, self._nodes):
             edges.append(eid)
@@ -241,18 +295,28 @@ class PopulationNetwork(BatchedPolicy):
         src_key, dst_key = flat.edge_keys()
         empty = np.zeros(0)
         write_genes(
-            genomes, genome_config,
-            (flat.edge_genome[eid], src_key[eid], dst_key[eid],
-             np.concatenate(weights) if weights else empty),
-            (flat.node_genome[nid], flat.node_key[nid],
-             np.concatenate(biases) if biases else empty,
-             np.concatenate(responses) if responses else empty),
+            genomes,
+            genome_config,
+            (
+                flat.edge_genome[eid],
+                src_key[eid],
+                dst_key[eid],
+                np.concatenate(weights) if weights else empty,
+            ),
+            (
+                flat.node_genome[nid],
+                flat.node_key[nid],
+                np.concatenate(biases) if biases else empty,
+                np.concatenate(responses) if responses else empty,
+            ),
         )
 
     def extra_repr(self) -> str:
-        return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
-                f"outputs={self.num_outputs}, nodes={self._wide.input_row - 1}, "
-                f"blocks={len(self.blocks)} (large batches)")
+        return (
+            f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
+            f"outputs={self.num_outputs}, nodes={self._wide.input_row - 1}, "
+            f"blocks={len(self.blocks)} (large batches)"
+        )
 
 
 def compile_population(
@@ -289,7 +353,8 @@ def compile_population(
     genomes = genome_list(genomes, "compile_population")
     dev = resolve_device(device)
     if recurrent:
-        return compile_recurrent(genomes, genome_config, device=dev, dtype=dtype,
-                                 trainable=trainable)
+        return compile_recurrent(
+            genomes, genome_config, device=dev, dtype=dtype, trainable=trainable
+        )
     flat = flatten_population(genomes, genome_config)
     return PopulationNetwork(flat, device=dev, dtype=dtype, trainable=trainable)

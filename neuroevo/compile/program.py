@@ -71,8 +71,18 @@ def _pad(level: tuple[Tensor, ...], owner: Tensor) -> tuple[tuple[Tensor, ...], 
 
     def grow(t: Tensor, k: int, fill: int = 0) -> Tensor:
         return torch.cat([t, t.new_full((k,), fill)]) if k else t
-    return ((grow(src, pad_e), grow(node, pad_e), grow(weight, pad_e), grow(bias, pad_d),
-             grow(response, pad_d), grow(code, pad_d)), grow(owner, pad_d, -1))
+
+    return (
+        (
+            grow(src, pad_e),
+            grow(node, pad_e),
+            grow(weight, pad_e),
+            grow(bias, pad_d),
+            grow(response, pad_d),
+            grow(code, pad_d),
+        ),
+        grow(owner, pad_d, -1),
+    )
 
 
 class NetworkProgram(PolicyProgram):
@@ -84,8 +94,13 @@ class NetworkProgram(PolicyProgram):
     of each node (-1 for dummies), which :meth:`select` uses.
     """
 
-    def __init__(self, key: tuple, tensors: tuple[Tensor, ...], owners: tuple[Tensor, ...],
-                 num_candidates: int) -> None:
+    def __init__(
+        self,
+        key: tuple,
+        tensors: tuple[Tensor, ...],
+        owners: tuple[Tensor, ...],
+        num_candidates: int,
+    ) -> None:
         self.key = key
         self.tensors = tensors
         self.owners = owners
@@ -94,8 +109,10 @@ class NetworkProgram(PolicyProgram):
         self.dynamic = ((0,),) * len(tensors)
 
     def levels(self) -> list[tuple[Tensor, ...]]:
-        return [tuple(self.tensors[1 + PER_LEVEL * lv:1 + PER_LEVEL * (lv + 1)])
-                for lv in range(self.key[3])]
+        return [
+            tuple(self.tensors[1 + PER_LEVEL * lv : 1 + PER_LEVEL * (lv + 1)])
+            for lv in range(self.key[3])
+        ]
 
     def for_compile(self) -> NetworkProgram:
         """This program with its depth rounded up to :data:`DEPTHS` (dummy levels at the
@@ -106,13 +123,22 @@ class NetworkProgram(PolicyProgram):
             return self
         out_rows = self.tensors[0]
         dtype = self.tensors[3].dtype
-        empty = (out_rows.new_zeros(0), out_rows.new_zeros(0),
-                 out_rows.new_zeros(0, dtype=dtype), out_rows.new_zeros(0, dtype=dtype),
-                 out_rows.new_zeros(0, dtype=dtype), out_rows.new_zeros(0))
+        empty = (
+            out_rows.new_zeros(0),
+            out_rows.new_zeros(0),
+            out_rows.new_zeros(0, dtype=dtype),
+            out_rows.new_zeros(0, dtype=dtype),
+            out_rows.new_zeros(0, dtype=dtype),
+            out_rows.new_zeros(0),
+        )
         dummy, owner = _pad(empty, out_rows.new_zeros(0))
         key = self.key[:3] + (bucket,) + self.key[4:]
-        return NetworkProgram(key, self.tensors + dummy * (bucket - depth),
-                              self.owners + (owner,) * (bucket - depth), self.num_candidates)
+        return NetworkProgram(
+            key,
+            self.tensors + dummy * (bucket - depth),
+            self.owners + (owner,) * (bucket - depth),
+            self.num_candidates,
+        )
 
     def select(self, positions: Tensor) -> NetworkProgram:
         """The program of the candidates at ``positions`` (ascending), with the same key:
@@ -124,8 +150,9 @@ class NetworkProgram(PolicyProgram):
         new_of = torch.full((self.num_candidates,), -1, dtype=torch.long, device=dev)
         new_of[pos] = torch.arange(k, device=dev)
         inputs = new_of.repeat_interleave(n_in)
-        in_rows = torch.where(inputs >= 0, 1 + inputs * n_in
-                              + torch.arange(len(inputs), device=dev) % n_in, -1)
+        in_rows = torch.where(
+            inputs >= 0, 1 + inputs * n_in + torch.arange(len(inputs), device=dev) % n_in, -1
+        )
         row_map = [torch.zeros(1, dtype=torch.long, device=dev), in_rows]
         base = 1 + k * n_in
         levels, owners = [], []
@@ -134,8 +161,14 @@ class NetworkProgram(PolicyProgram):
             index = torch.cumsum(kept, 0) - 1
             row_map.append(torch.where(kept, base + index, -1))
             edges = kept[node]
-            level = (src[edges], index[node[edges]], weight[edges], bias[kept], response[kept],
-                     code[kept])
+            level = (
+                src[edges],
+                index[node[edges]],
+                weight[edges],
+                bias[kept],
+                response[kept],
+                code[kept],
+            )
             level, own = _pad(level, new_of[owner[kept]])
             # src is remapped once every level's rows are known (sources lie below)
             levels.append(level)
@@ -156,8 +189,9 @@ class NetworkProgram(PolicyProgram):
         inputs = x.reshape(n_in, p, e).transpose(0, 1).reshape(p * n_in, e)
         values = torch.cat([x.new_zeros(1, e), inputs])
         for lv in range(depth):
-            src, node, weight, bias, response, code = tensors[1 + PER_LEVEL * lv:
-                                                               1 + PER_LEVEL * (lv + 1)]
+            src, node, weight, bias, response, code = tensors[
+                1 + PER_LEVEL * lv : 1 + PER_LEVEL * (lv + 1)
+            ]
             contrib = values.index_select(0, src) * weight[:, None]
             s = contrib.new_zeros(bias.shape[0], e).index_add(0, node, contrib)
             z = bias[:, None] + response[:, None] * s
@@ -169,9 +203,15 @@ class NetworkProgram(PolicyProgram):
         return out.reshape(p, n_out, e).permute(1, 0, 2).reshape(n_out, n)
 
 
-def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: int,
-                    num_candidates: int, num_inputs: int, num_outputs: int,
-                    episodes: int) -> NetworkProgram | None:
+def network_program(
+    blocks: Sequence[BlockData],
+    out_rows: Tensor,
+    input_row: int,
+    num_candidates: int,
+    num_inputs: int,
+    num_outputs: int,
+    episodes: int,
+) -> NetworkProgram | None:
     """The program of a population compiled as ``blocks`` (in level order) over a value
     buffer whose node rows are ``1 .. input_row - 1`` and whose per-candidate inputs start
     at ``input_row``; ``out_rows [P * num_outputs]`` are the output rows in that buffer.
@@ -185,8 +225,10 @@ def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: in
         for fn, _, _ in b.activations:
             name = _name(fn, ACTIVATIONS)
             if name is None:
-                raise CompileError(f"activation {fn!r} is not in the registry of "
-                                   "neuroevo.compile.functions; register it by name")
+                raise CompileError(
+                    f"activation {fn!r} is not in the registry of "
+                    "neuroevo.compile.functions; register it by name"
+                )
             if name not in names:
                 names.append(name)
     names.sort()
@@ -219,8 +261,9 @@ def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: in
         rows = rows.contiguous()  # searchsorted warns (and copies) on a strided view
         lv = torch.searchsorted(starts_t, rows, right=True).clamp(min=1) - 1
         node_row = rows + shift_t[lv]
-        return torch.where(rows == 0, 0, torch.where(rows >= input_row,
-                                                     1 + rows - input_row, node_row))
+        return torch.where(
+            rows == 0, 0, torch.where(rows >= input_row, 1 + rows - input_row, node_row)
+        )
 
     tensors: list[Tensor] = [remap(out_rows.to(device))]
     owners: list[Tensor] = []
@@ -246,8 +289,15 @@ def network_program(blocks: Sequence[BlockData], out_rows: Tensor, input_row: in
 
         def cat(parts: list[Tensor], **kind: Any) -> Tensor:
             return torch.cat(parts) if parts else torch.zeros(0, **kind)
-        level = (cat(srcs, **long), cat(nodes, **long), cat(weights, **fill),
-                 cat(biases, **fill), cat(responses, **fill), cat(codes, **long))
+
+        level = (
+            cat(srcs, **long),
+            cat(nodes, **long),
+            cat(weights, **fill),
+            cat(biases, **fill),
+            cat(responses, **fill),
+            cat(codes, **long),
+        )
         level, owner = _pad(level, cat(owns, **long))
         tensors += level
         owners.append(owner)

@@ -106,17 +106,24 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         edge_param = np.full(len(used), -1, np.int64)
         edge_param[used] = np.arange(int(used.sum()))
         # one level: every node reads the rows [0 (zero); P * n_in inputs; previous state]
-        layout = plan_layout(np.where(evaluated, 0, -1), flat.aggregation, flat.activation,
-                             flat.edge_dst, FEW_BLOCKS)
+        layout = plan_layout(
+            np.where(evaluated, 0, -1), flat.aggregation, flat.activation, flat.edge_dst, FEW_BLOCKS
+        )
         self.num_nodes = len(layout.order)
         state_row = np.where(layout.position >= 0, 1 + p * n_in + layout.position, 0)
         src = flat.edge_src
-        src_row = np.where(src < 0, 1 + flat.edge_genome * n_in + (-1 - src),
-                           state_row[np.maximum(src, 0)])
+        src_row = np.where(
+            src < 0, 1 + flat.edge_genome * n_in + (-1 - src), state_row[np.maximum(src, 0)]
+        )
         self.blocks = torch.nn.ModuleList(
-            FlatBlock(plan, plan.pad(src_row), edge_param,
-                      node_param[layout.order[plan.start : plan.stop]],
-                      flat.aggregation_names, flat.activation_names)
+            FlatBlock(
+                plan,
+                plan.pad(src_row),
+                edge_param,
+                node_param[layout.order[plan.start : plan.stop]],
+                flat.aggregation_names,
+                flat.activation_names,
+            )
             for plan in layout.blocks
         )
         out_node = flat.output_nodes().reshape(-1)  # -1: the genome lacks it
@@ -209,19 +216,24 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         evaluate keep their values.
         """
         if len(genomes) != self.num_candidates:
-            raise CompileError(f"write_back: got {len(genomes)} genomes, compiled from "
-                               f"{self.num_candidates}; pass the same list, in the same order")
+            raise CompileError(
+                f"write_back: got {len(genomes)} genomes, compiled from "
+                f"{self.num_candidates}; pass the same list, in the same order"
+            )
         as_np = lambda t: t.detach().cpu().double().numpy()  # noqa: E731
         write_genes(
-            genomes, genome_config,
+            genomes,
+            genome_config,
             (self.conn_genome, self.conn_key[:, 0], self.conn_key[:, 1], as_np(self.weight)),
             (self.node_genome, self.node_key, as_np(self.bias), as_np(self.response)),
         )
 
     def extra_repr(self) -> str:
-        return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
-                f"outputs={self.num_outputs}, nodes={self.num_nodes}, "
-                f"connections={len(self.conn_genome)}")
+        return (
+            f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
+            f"outputs={self.num_outputs}, nodes={self.num_nodes}, "
+            f"connections={len(self.conn_genome)}"
+        )
 
 
 def compile_recurrent(
@@ -245,8 +257,9 @@ def compile_recurrent(
         net = compile_recurrent(list(population.population.values()), config.genome_config)
         y = net(torch.zeros(8, config.genome_config.num_inputs))   # [P, 8, n_out]
     """
-    return RecurrentPopulationNetwork(genomes, genome_config, device=device, dtype=dtype,
-                                      trainable=trainable)
+    return RecurrentPopulationNetwork(
+        genomes, genome_config, device=device, dtype=dtype, trainable=trainable
+    )
 
 
 __all__ = ["RecurrentPopulationNetwork", "compile_recurrent"]

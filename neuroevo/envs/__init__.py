@@ -97,8 +97,12 @@ def env_class(name: str) -> type[VectorEnv]:
             f"Any gymnasium environment runs through the adapter: make('gym:{name}', ...) "
             "or make(name, ..., backend='gymnasium')"
         )
-    return resolve(target, error=TaskError, what=f"environment {name!r}",
-                   instead="register it again with an importable target")
+    return resolve(
+        target,
+        error=TaskError,
+        what=f"environment {name!r}",
+        instead="register it again with an importable target",
+    )
 
 
 def make(
@@ -130,7 +134,7 @@ def make(
     if name.startswith(GYM_PREFIX) or backend == "gymnasium":
         from neuroevo.envs.gym_adapter import GymVectorEnv
 
-        gym_id = name[len(GYM_PREFIX):] if name.startswith(GYM_PREFIX) else name
+        gym_id = name[len(GYM_PREFIX) :] if name.startswith(GYM_PREFIX) else name
         return GymVectorEnv(gym_id, num_envs, device=device, dtype=dtype, seed=seed, **kwargs)
     name = canonical_name(name)
     cls = env_class(name)
@@ -157,5 +161,13 @@ def _keyword_arguments(cls: type) -> set[str]:
     return names
 
 
-__all__ = ["ALIASES", "AutoresetMode", "VectorEnv", "canonical_name", "make", "register",
-           "registered", "env_class"]
+__all__ = [
+    "ALIASES",
+    "AutoresetMode",
+    "VectorEnv",
+    "canonical_name",
+    "make",
+    "register",
+    "registered",
+    "env_class",
+]

@@ -57,8 +57,14 @@ class Acrobot(VectorEnv):
     observation_size = 6
     state_size = 4
     state_labels = ("theta1", "theta2", "theta1_dot", "theta2_dot")
-    observation_labels = ("cos theta1", "sin theta1", "cos theta2", "sin theta2",
-                          "theta1_dot", "theta2_dot")
+    observation_labels = (
+        "cos theta1",
+        "sin theta1",
+        "cos theta2",
+        "sin theta2",
+        "theta1_dot",
+        "theta2_dot",
+    )
     action_labels = ("torque -1", "torque 0", "torque +1")  # gymnasium: action - 1 N m
     discrete = True
     num_actions = 3
@@ -79,7 +85,9 @@ class Acrobot(VectorEnv):
 
     def __init__(self, num_envs: int, *, book_or_nips: str = "book", **kwargs: Any) -> None:
         if book_or_nips not in ("book", "nips"):
-            raise TaskError(f"Acrobot book_or_nips: expected 'book' or 'nips', got {book_or_nips!r}")
+            raise TaskError(
+                f"Acrobot book_or_nips: expected 'book' or 'nips', got {book_or_nips!r}"
+            )
         self.book_or_nips = book_or_nips
         super().__init__(num_envs, **kwargs)
 
@@ -89,13 +97,20 @@ class Acrobot(VectorEnv):
 
     def _dsdt(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         m1, m2, l1 = self.LINK_MASS_1, self.LINK_MASS_2, self.LINK_LENGTH_1
-        lc1, lc2, I1, I2, g = self.LINK_COM_POS_1, self.LINK_COM_POS_2, self.LINK_MOI, self.LINK_MOI, self.g
+        lc1, lc2, I1, I2, g = (
+            self.LINK_COM_POS_1,
+            self.LINK_COM_POS_2,
+            self.LINK_MOI,
+            self.LINK_MOI,
+            self.g,
+        )
         theta1, theta2, dtheta1, dtheta2 = s.unbind(-1)
         # each cosine and sine once, the three cosines in one call (gymnasium evaluates
         # cos(theta2) twice and sin(theta2) three times: the same values; elementwise, so
         # one call gives what three give, and a compiled rollout makes one call of it)
         cos2, cos12, cos1 = torch.cos(
-            torch.stack((theta2, theta1 + theta2 - PI / 2.0, theta1 - PI / 2))).unbind(0)
+            torch.stack((theta2, theta1 + theta2 - PI / 2.0, theta1 - PI / 2))
+        ).unbind(0)
         sin2 = torch.sin(theta2)
         d1 = m1 * lc1**2 + m2 * (l1**2 + lc2**2 + 2 * l1 * lc2 * cos2) + I1 + I2
         d2 = m2 * (lc2**2 + l1 * lc2 * cos2) + I2
@@ -109,9 +124,9 @@ class Acrobot(VectorEnv):
         if self.book_or_nips == "nips":
             ddtheta2 = (a + d2 / d1 * phi1 - phi2) / (m2 * lc2**2 + I2 - d2**2 / d1)
         else:
-            ddtheta2 = (
-                a + d2 / d1 * phi1 - m2 * l1 * lc2 * dtheta1**2 * sin2 - phi2
-            ) / (m2 * lc2**2 + I2 - d2**2 / d1)
+            ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * dtheta1**2 * sin2 - phi2) / (
+                m2 * lc2**2 + I2 - d2**2 / d1
+            )
         ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return torch.stack((dtheta1, dtheta2, ddtheta1, ddtheta2), dim=-1)
 

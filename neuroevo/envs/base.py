@@ -53,7 +53,6 @@ Example::
 from __future__ import annotations
 
 import copy
-
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -166,9 +165,13 @@ class VectorEnv:
         else:
             low, high = self.action_bounds  # type: ignore[misc]
             self.action_low = torch.full((self.action_size,), low, device=self.device, dtype=dtype)
-            self.action_high = torch.full((self.action_size,), high, device=self.device, dtype=dtype)
+            self.action_high = torch.full(
+                (self.action_size,), high, device=self.device, dtype=dtype
+            )
         self._state = self._sample_initial_state(num_envs, self.generator)
-        if seed is not None:  # the first reset() draws the same states: make(seed=s).reset() == reset(seed=s)
+        if (
+            seed is not None
+        ):  # the first reset() draws the same states: make(seed=s).reset() == reset(seed=s)
             self.generator.manual_seed(seed)
         self.elapsed_steps = torch.zeros(num_envs, dtype=torch.long, device=self.device)
         self._needs_reset = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
@@ -330,8 +333,9 @@ class VectorEnv:
             obs = new_obs
         return obs, reward, terminated, truncated, info
 
-    def transition(self, state: torch.Tensor, action: torch.Tensor
-                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def transition(
+        self, state: torch.Tensor, action: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """One step of the physics, as a pure function: ``(new_state, obs, reward,
         terminated)`` of ``state [N, state_size]`` and a prepared ``action``.
 
@@ -349,17 +353,23 @@ class VectorEnv:
         """What :meth:`transition` depends on besides its arguments: the class, device, dtype
         and the instance's plain settings (``sutton_barto_reward``, ``g`` ...). Compiled
         rollouts keep one compiled loop per key."""
-        settings = tuple(sorted(
-            (k, v) for k, v in vars(self).items()
-            if isinstance(v, (bool, int, float, str)) and k not in ("num_envs", "max_episode_steps",
-                                                                   "check_actions")))
+        settings = tuple(
+            sorted(
+                (k, v)
+                for k, v in vars(self).items()
+                if isinstance(v, (bool, int, float, str))
+                and k not in ("num_envs", "max_episode_steps", "check_actions")
+            )
+        )
         return (type(self), self.device, self.dtype, settings)
 
     def _reset_where(self, mask: torch.Tensor) -> None:
         """Reset the sub-environments where ``mask`` is True (no host sync)."""
         fresh = self._sample_initial_state(self.num_envs, self.generator)
         self._state = torch.where(mask[:, None], fresh, self._state)
-        self.elapsed_steps = torch.where(mask, torch.zeros_like(self.elapsed_steps), self.elapsed_steps)
+        self.elapsed_steps = torch.where(
+            mask, torch.zeros_like(self.elapsed_steps), self.elapsed_steps
+        )
         self._needs_reset = self._needs_reset & ~mask
 
     def _prepare_action(self, action: Any) -> torch.Tensor:
@@ -387,13 +397,20 @@ def prepare_action(env: Any, action: Any) -> torch.Tensor:
     try:
         action = torch.as_tensor(action, device=env.device)
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise TaskError(f"{env.name} action: cannot convert {type(action).__name__} to a tensor ({exc})") from exc
+        raise TaskError(
+            f"{env.name} action: cannot convert {type(action).__name__} to a tensor ({exc})"
+        ) from exc
     n = env.num_envs
     if env.discrete:
-        if tuple(action.shape) != (n,) or action.dtype.is_floating_point or action.dtype in (
-            torch.bool,
-            torch.complex64,
-            torch.complex128,
+        if (
+            tuple(action.shape) != (n,)
+            or action.dtype.is_floating_point
+            or action.dtype
+            in (
+                torch.bool,
+                torch.complex64,
+                torch.complex128,
+            )
         ):
             raise TaskError(
                 f"{env.name} action: expected an integer tensor of shape [{n}] "
@@ -408,7 +425,11 @@ def prepare_action(env: Any, action: Any) -> torch.Tensor:
                     f"[0, {env.num_actions})"
                 )
         return action.long()
-    if tuple(action.shape) != (n, env.action_size) or action.dtype == torch.bool or action.dtype.is_complex:
+    if (
+        tuple(action.shape) != (n, env.action_size)
+        or action.dtype == torch.bool
+        or action.dtype.is_complex
+    ):
         raise TaskError(
             f"{env.name} action: expected a float tensor of shape "
             f"[{n}, {env.action_size}] (num_envs, action_size), got "

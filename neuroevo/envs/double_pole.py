@@ -61,7 +61,6 @@ Example::
 from __future__ import annotations
 
 import copy
-
 import itertools
 import math
 from typing import Any, ClassVar, NamedTuple
@@ -104,8 +103,9 @@ def pole_coefficients(
 ) -> PoleCoefficients:
     """The constants :func:`derivatives` needs, for poles of these masses and half-lengths."""
     ml = pole_mass * half_length
-    return PoleCoefficients(pole_mass, ml, pole_friction / ml, 0.75 * pole_mass,
-                            -0.75 * pole_mass, -0.75 / half_length)
+    return PoleCoefficients(
+        pole_mass, ml, pole_friction / ml, 0.75 * pole_mass, -0.75 * pole_mass, -0.75 / half_length
+    )
 
 
 def derivatives(
@@ -271,10 +271,22 @@ class DoublePole(VectorEnv):
     state_size: ClassVar[int] = 6
     #: the state layout of :func:`derivatives`: cart, long pole (1 m), short pole (0.1 m)
     state_labels: ClassVar[tuple[str, ...] | None] = (
-        "x", "x_dot", "theta1", "theta1_dot", "theta2", "theta2_dot")
+        "x",
+        "x_dot",
+        "theta1",
+        "theta1_dot",
+        "theta2",
+        "theta2_dot",
+    )
     #: the observed state columns, scaled as in NEAT (:data:`OBS_SCALE`)
     observation_labels: ClassVar[tuple[str, ...] | None] = (
-        "x", "x_dot", "theta1", "theta1_dot", "theta2", "theta2_dot")
+        "x",
+        "x_dot",
+        "theta1",
+        "theta1_dot",
+        "theta2",
+        "theta2_dot",
+    )
     #: the force on the cart, in units of 10 N
     action_labels: ClassVar[tuple[str, ...] | None] = ("force",)
     discrete: ClassVar[bool] = False

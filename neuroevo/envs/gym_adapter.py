@@ -59,11 +59,15 @@ def _module_import_error(env_id: str, exc: ImportError) -> str:
     module = env_id.partition(":")[0]
     missing = getattr(exc, "name", None) or module
     if missing == module or module.startswith(f"{missing}."):
-        return (f"gymnasium environment {env_id!r}: cannot import module {module!r}, which "
-                "registers it; make it importable (pip install its package, or add its "
-                "folder to PYTHONPATH)")
-    return (f"gymnasium environment {env_id!r}: module {module!r} imports {missing!r}, which "
-            f"is not installed ({' '.join(str(exc).split())}); install it")
+        return (
+            f"gymnasium environment {env_id!r}: cannot import module {module!r}, which "
+            "registers it; make it importable (pip install its package, or add its "
+            "folder to PYTHONPATH)"
+        )
+    return (
+        f"gymnasium environment {env_id!r}: module {module!r} imports {missing!r}, which "
+        f"is not installed ({' '.join(str(exc).split())}); install it"
+    )
 
 
 class GymVectorEnv:
@@ -113,23 +117,32 @@ class GymVectorEnv:
                     env_id,
                     num_envs=num_envs,
                     vectorization_mode="sync",
-                    vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode(self.autoreset_mode.value)},
+                    vector_kwargs={
+                        "autoreset_mode": gymnasium.vector.AutoresetMode(self.autoreset_mode.value)
+                    },
                     **gym_kwargs,
                 )
                 self.envs = self.gym_env.envs
         except gymnasium.error.DependencyNotInstalled as exc:
-            raise TaskError(f"gymnasium environment {env_id!r} needs a missing dependency: {exc}") from exc
+            raise TaskError(
+                f"gymnasium environment {env_id!r} needs a missing dependency: {exc}"
+            ) from exc
         except gymnasium.error.Error as exc:
-            custom = "" if ":" in env_id else (
-                "; an environment registered by a module of yours is named with the module, "
-                f"gym:<module>:{env_id} (gymnasium imports it first)")
+            custom = (
+                ""
+                if ":" in env_id
+                else (
+                    "; an environment registered by a module of yours is named with the module, "
+                    f"gym:<module>:{env_id} (gymnasium imports it first)"
+                )
+            )
             raise TaskError(
                 f"gymnasium cannot make {env_id!r}: {' '.join(str(exc).split())}{custom}. "
                 "Registered ids: gymnasium.pprint_registry()"
             ) from exc
         except ImportError as exc:
             if ":" not in env_id:  # an environment's own missing package: the caller says
-                raise               # which extra installs it
+                raise  # which extra installs it
             raise TaskError(_module_import_error(env_id, exc)) from None
         self.name = env_id
         self.num_envs = num_envs
@@ -140,7 +153,8 @@ class GymVectorEnv:
         self._setup_spaces(gymnasium.spaces)
         spec = self.envs[0].spec  # the made one's (gymnasium.spec cannot read "module:id")
         self.max_episode_steps: int | None = gym_kwargs.get(
-            "max_episode_steps", getattr(spec, "max_episode_steps", None))
+            "max_episode_steps", getattr(spec, "max_episode_steps", None)
+        )
         self.reward_threshold: float | None = getattr(spec, "reward_threshold", None)
         self._elapsed = np.zeros(num_envs, dtype=np.int64)
         self._needs_reset = np.zeros(num_envs, dtype=bool)  # NextStep: restarts on the next step
@@ -173,8 +187,12 @@ class GymVectorEnv:
             self._action_shape = act_space.shape
             self._action_dtype = act_space.dtype
             self.action_size = int(np.prod(act_space.shape))
-            self.action_low = torch.as_tensor(act_space.low.reshape(-1), device=self.device, dtype=self.dtype)
-            self.action_high = torch.as_tensor(act_space.high.reshape(-1), device=self.device, dtype=self.dtype)
+            self.action_low = torch.as_tensor(
+                act_space.low.reshape(-1), device=self.device, dtype=self.dtype
+            )
+            self.action_high = torch.as_tensor(
+                act_space.high.reshape(-1), device=self.device, dtype=self.dtype
+            )
         else:
             raise TaskError(f"{self.name}: action space {act_space} is neither Discrete nor Box")
 
@@ -200,8 +218,10 @@ class GymVectorEnv:
         if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
             return [None if seed is None else seed + i for i in range(self.num_envs)]
         seeds = list(seed) if isinstance(seed, (list, tuple)) else None
-        if seeds is None or len(seeds) != self.num_envs or not all(
-            s is None or (isinstance(s, int) and not isinstance(s, bool)) for s in seeds
+        if (
+            seeds is None
+            or len(seeds) != self.num_envs
+            or not all(s is None or (isinstance(s, int) and not isinstance(s, bool)) for s in seeds)
         ):
             raise TaskError(
                 f"reset seed: expected None, an integer or a list of {self.num_envs} integers "
@@ -272,9 +292,15 @@ class GymVectorEnv:
             final = obs.clone()
             for i in np.flatnonzero(finished):  # only the few finished envs
                 final[i] = torch.as_tensor(np.asarray(info["final_obs"][i]).reshape(-1)).to(final)
-            info = {**info, "final_obs": final, "_final_obs": torch.as_tensor(finished, device=self.device)}
-        terminated, truncated = (torch.as_tensor(np.asarray(flag, dtype=bool), device=self.device)
-                                 for flag in (terminated, truncated))
+            info = {
+                **info,
+                "final_obs": final,
+                "_final_obs": torch.as_tensor(finished, device=self.device),
+            }
+        terminated, truncated = (
+            torch.as_tensor(np.asarray(flag, dtype=bool), device=self.device)
+            for flag in (terminated, truncated)
+        )
         return obs, self._tensor(np.asarray(reward)), terminated, truncated, info
 
     def _step_running(self, actions: Any) -> tuple[torch.Tensor, ...]:
@@ -297,8 +323,13 @@ class GymVectorEnv:
             self._live &= ~(terminated | truncated)
             self._running = np.flatnonzero(self._live).tolist()
         obs_t, reward_t = self._tensor(obs.reshape(self.num_envs, -1)), self._tensor(reward)
-        return (obs_t, reward_t, torch.tensor(terminated, device=self.device),
-                torch.tensor(truncated, device=self.device), {})
+        return (
+            obs_t,
+            reward_t,
+            torch.tensor(terminated, device=self.device),
+            torch.tensor(truncated, device=self.device),
+            {},
+        )
 
     def select(self, rows: Any) -> GymVectorEnv:
         """A view of only the copies ``rows`` (indices), in ``"Disabled"`` mode.

@@ -42,16 +42,35 @@ from typing import Any
 
 Labels = tuple[str, ...]
 
-_LANDER_OBSERVATIONS: Labels = ("x", "y", "vx", "vy", "angle", "angular velocity",
-                                "right leg contact", "left leg contact")
+_LANDER_OBSERVATIONS: Labels = (
+    "x",
+    "y",
+    "vx",
+    "vy",
+    "angle",
+    "angular velocity",
+    "right leg contact",
+    "left leg contact",
+)
 _LANDER_ACTIONS: Labels = ("noop", "fire left engine", "fire main engine", "fire right engine")
 _LANDER_CONTINUOUS: Labels = ("main engine throttle", "lateral booster throttle")
 
 _WALKER_OBSERVATIONS: Labels = (
-    "hull angle", "hull angular velocity", "vx", "vy",
-    *(f"{joint} {leg} {what}" for leg in (1, 2) for joint, what in
-      (("hip", "angle"), ("hip", "speed"), ("knee", "angle"), ("knee", "speed"),
-       ("leg", "contact"))),
+    "hull angle",
+    "hull angular velocity",
+    "vx",
+    "vy",
+    *(
+        f"{joint} {leg} {what}"
+        for leg in (1, 2)
+        for joint, what in (
+            ("hip", "angle"),
+            ("hip", "speed"),
+            ("knee", "angle"),
+            ("knee", "speed"),
+            ("leg", "contact"),
+        )
+    ),
     *(f"lidar {i} ({round(math.degrees(1.5 * i / 10))}°)" for i in range(10)),
 )
 _WALKER_ACTIONS: Labels = ("hip 1 motor", "knee 1 motor", "hip 2 motor", "knee 2 motor")
@@ -64,8 +83,10 @@ GYM_LABELS: dict[str, tuple[Labels, Labels]] = {
 }
 
 
-def gym_labels(env_name: str, env_kwargs: Mapping[str, Any] | None = None,
-               ) -> tuple[Labels | None, Labels | None]:
+def gym_labels(
+    env_name: str,
+    env_kwargs: Mapping[str, Any] | None = None,
+) -> tuple[Labels | None, Labels | None]:
     """``(observation labels, action labels)`` of ``"gym:<id>"`` with ``env_kwargs`` (the
     environment's keyword arguments: LunarLander's ``continuous``), ``None`` where unknown.
 
@@ -79,7 +100,7 @@ def gym_labels(env_name: str, env_kwargs: Mapping[str, Any] | None = None,
 
     if not isinstance(env_name, str) or not env_name.startswith(GYM_PREFIX):
         return None, None
-    env_id = env_name[len(GYM_PREFIX):]
+    env_id = env_name[len(GYM_PREFIX) :]
     if env_id == "LunarLander-v3" and (env_kwargs or {}).get("continuous"):
         return _LANDER_OBSERVATIONS, _LANDER_CONTINUOUS
     if env_id in GYM_LABELS:

@@ -65,8 +65,9 @@ class _MountainCarBase(VectorEnv):
     def _force(self, action: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         raise NotImplementedError
 
-    def _velocity(self, position: torch.Tensor, velocity: torch.Tensor, action: torch.Tensor
-                  ) -> torch.Tensor:
+    def _velocity(
+        self, position: torch.Tensor, velocity: torch.Tensor, action: torch.Tensor
+    ) -> torch.Tensor:
         """The velocity before its clip, from the state's position and velocity."""
         accel = self._force(action, position.dtype) - self.gravity * torch.cos(3 * position)
         return velocity + accel
@@ -130,8 +131,9 @@ class MountainCarContinuous(_MountainCarBase):
         velocity = torch.where(stopped, torch.zeros_like(velocity), velocity)
         return torch.stack((position, velocity), dim=-1)
 
-    def _float32_velocity(self, position: torch.Tensor, velocity: torch.Tensor,
-                          action: torch.Tensor) -> torch.Tensor:
+    def _float32_velocity(
+        self, position: torch.Tensor, velocity: torch.Tensor, action: torch.Tensor
+    ) -> torch.Tensor:
         """gymnasium's ``velocity += force * self.power - 0.0025 * math.cos(3 * position)``
         on a float32 state and action, operation by operation.
 
@@ -155,4 +157,3 @@ class MountainCarContinuous(_MountainCarBase):
         # 100.0 - math.pow(action, 2) * 0.1: float64, from the float32 action
         a = self._wide(action[:, 0])
         return 100.0 * terminated.to(a.dtype) - a.square() * 0.1
-

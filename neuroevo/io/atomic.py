@@ -47,8 +47,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.neuroevo-{os.getpid()}-",
-                                    suffix=".tmp", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{dest.name}.neuroevo-{os.getpid()}-", suffix=".tmp", dir=dest.parent
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

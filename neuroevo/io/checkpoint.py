@@ -163,7 +163,7 @@ class _Decoder:
         if not isinstance(obj, dict):
             return obj
         if len(obj) == 1:
-            (tag, value), = obj.items()
+            ((tag, value),) = obj.items()
             if tag in _TAGS:
                 return self._marker(tag, value, path)
         return {k: self(v, (*path, k)) for k, v in obj.items()}
@@ -182,8 +182,9 @@ class _Decoder:
             return self.tensors[value]
         if tag == "__float__":
             if type(value) is not str or value not in ("inf", "-inf", "nan"):
-                raise self._error(path, f"bad float {_short(value)} (expected 'inf', '-inf' or "
-                                        "'nan')")
+                raise self._error(
+                    path, f"bad float {_short(value)} (expected 'inf', '-inf' or 'nan')"
+                )
             return float(value)
         if tag == "__dtype__":
             dt = getattr(torch, value, None) if type(value) is str else None
@@ -197,8 +198,9 @@ class _Decoder:
         out = {}  # __items__: [[key, value], ...]
         for i, pair in enumerate(value):
             if type(pair) is not list or len(pair) != 2:
-                raise self._error((*path, i), f"bad dict entry {_short(pair)} (expected "
-                                              "[key, value])")
+                raise self._error(
+                    (*path, i), f"bad dict entry {_short(pair)} (expected [key, value])"
+                )
             k = self(pair[0], (*path, i, 0))
             try:
                 hash(k)
@@ -260,12 +262,20 @@ def document_bytes(document: dict[str, Any], tensors: dict[str, torch.Tensor]) -
 def _header_line(json_bytes: int, tensor_bytes: int, digest: str) -> bytes:
     """The one header line the writer produces (the loader accepts nothing else: the
     checksum covers the payload, so the header must be exact to be trusted)."""
-    return json.dumps({"format": FORMAT, "version": VERSION, "json_bytes": json_bytes,
-                       "tensor_bytes": tensor_bytes, "sha256": digest}).encode("ascii")
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "json_bytes": json_bytes,
+            "tensor_bytes": tensor_bytes,
+            "sha256": digest,
+        }
+    ).encode("ascii")
 
 
-def save_checkpoint(path: str | os.PathLike[str], *, strategy_state: Any, loop_state: Any,
-                    experiment: Any) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike[str], *, strategy_state: Any, loop_state: Any, experiment: Any
+) -> Path:
     """Write a checkpoint atomically and return its path.
 
     Example::
@@ -273,8 +283,12 @@ def save_checkpoint(path: str | os.PathLike[str], *, strategy_state: Any, loop_s
         save_checkpoint("ckpt.ckpt", strategy_state=s.state_dict(),
                         loop_state={"next_generation": 5, "evaluations": 750}, experiment=None)
     """
-    return atomic_write_bytes(path, checkpoint_bytes(strategy_state=strategy_state,
-                                                     loop_state=loop_state, experiment=experiment))
+    return atomic_write_bytes(
+        path,
+        checkpoint_bytes(
+            strategy_state=strategy_state, loop_state=loop_state, experiment=experiment
+        ),
+    )
 
 
 def _nonneg_int(v: Any) -> bool:
@@ -308,8 +322,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     return decode_document(*read_document(p), path=p)
 
 
-def decode_document(document: dict[str, Any], tensors: dict[str, torch.Tensor], *,
-                    path: str | os.PathLike[str]) -> Checkpoint:
+def decode_document(
+    document: dict[str, Any], tensors: dict[str, torch.Tensor], *, path: str | os.PathLike[str]
+) -> Checkpoint:
     """The :class:`Checkpoint` a document and tensor block (:func:`read_document`) hold, its
     markers decoded; :class:`CheckpointError` names ``path`` and the place of a marker of
     the wrong form."""
@@ -318,10 +333,13 @@ def decode_document(document: dict[str, Any], tensors: dict[str, torch.Tensor], 
         raise CheckpointError(f"{p}: checkpoint document lacks strategy/loop/experiment")
     decode = _Decoder(tensors, str(p))
     try:
-        return Checkpoint(path=p, created=str(document.get("created", "")),
-                          strategy_state=decode(document["strategy"], ("strategy",)),
-                          loop_state=decode(document["loop"], ("loop",)),
-                          experiment=decode(document["experiment"], ("experiment",)))
+        return Checkpoint(
+            path=p,
+            created=str(document.get("created", "")),
+            strategy_state=decode(document["strategy"], ("strategy",)),
+            loop_state=decode(document["loop"], ("loop",)),
+            experiment=decode(document["experiment"], ("experiment",)),
+        )
     except RecursionError:  # json.loads read it, but decoding takes a frame more per level
         raise CheckpointError(f"{p}: checkpoint JSON is nested too deeply") from None
 
@@ -332,30 +350,36 @@ def read_document(path: str | os.PathLike[str]) -> tuple[Any, dict[str, torch.Te
     p = Path(path)
     raw = read_file_bytes(p, "checkpoint file")
     if not raw.startswith(MAGIC):
-        raise CheckpointError(f"{p}: not a neuroevo checkpoint (missing the "
-                              f"{MAGIC.strip().decode()} header); neat-python pickle checkpoints "
-                              "are not read, for safety")
+        raise CheckpointError(
+            f"{p}: not a neuroevo checkpoint (missing the "
+            f"{MAGIC.strip().decode()} header); neat-python pickle checkpoints "
+            "are not read, for safety"
+        )
     end = raw.find(b"\n", len(MAGIC), len(MAGIC) + _MAX_HEADER)
     if end < 0:
         raise CheckpointError(f"{p}: checkpoint header is truncated or corrupted")
     try:
-        header = json.loads(raw[len(MAGIC):end].decode("ascii"))
+        header = json.loads(raw[len(MAGIC) : end].decode("ascii"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise CheckpointError(f"{p}: checkpoint header is corrupted") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"{p}: checkpoint header is corrupted (format)")
     if header.get("version") != VERSION:
-        raise CheckpointError(f"{p}: checkpoint version {header.get('version')!r} is not "
-                              f"supported (this neuroevo reads version {VERSION}); upgrade neuroevo")
+        raise CheckpointError(
+            f"{p}: checkpoint version {header.get('version')!r} is not "
+            f"supported (this neuroevo reads version {VERSION}); upgrade neuroevo"
+        )
     n, m, digest = header.get("json_bytes"), header.get("tensor_bytes"), header.get("sha256")
     if not (_nonneg_int(n) and _nonneg_int(m) and isinstance(digest, str)):
         raise CheckpointError(f"{p}: checkpoint header is corrupted (sizes)")
-    if raw[len(MAGIC):end] != _header_line(n, m, digest):
+    if raw[len(MAGIC) : end] != _header_line(n, m, digest):
         raise CheckpointError(f"{p}: checkpoint header is corrupted; {_use_earlier(p)}")
-    payload = raw[end + 1:]
+    payload = raw[end + 1 :]
     if len(payload) != n + m:
-        raise CheckpointError(f"{p}: checkpoint is truncated or has trailing data ({len(payload)} "
-                              f"payload bytes, expected {n + m}); {_use_earlier(p)}")
+        raise CheckpointError(
+            f"{p}: checkpoint is truncated or has trailing data ({len(payload)} "
+            f"payload bytes, expected {n + m}); {_use_earlier(p)}"
+        )
     if hashlib.sha256(payload).hexdigest() != digest:
         raise CheckpointError(f"{p}: checkpoint is corrupted (SHA-256 mismatch); {_use_earlier(p)}")
     try:
@@ -368,11 +392,19 @@ def read_document(path: str | os.PathLike[str]) -> tuple[Any, dict[str, torch.Te
             tensors = torch.load(io.BytesIO(payload[n:]), map_location="cpu", weights_only=True)
         except Exception as e:  # torch raises many types on bad archives
             raise CheckpointError(f"{p}: checkpoint tensor block is invalid: {e}") from None
-        if not isinstance(tensors, dict) or not all(isinstance(t, torch.Tensor)
-                                                    for t in tensors.values()):
+        if not isinstance(tensors, dict) or not all(
+            isinstance(t, torch.Tensor) for t in tensors.values()
+        ):
             raise CheckpointError(f"{p}: checkpoint tensor block is not a dict of tensors")
     return doc, tensors
 
 
-__all__ = ["Checkpoint", "checkpoint_bytes", "decode_document", "document_bytes",
-           "load_checkpoint", "read_document", "save_checkpoint"]
+__all__ = [
+    "Checkpoint",
+    "checkpoint_bytes",
+    "decode_document",
+    "document_bytes",
+    "load_checkpoint",
+    "read_document",
+    "save_checkpoint",
+]

@@ -69,9 +69,11 @@ def genome_config_of(config: Any, what: str) -> Any:
     gc = getattr(config, "genome_config", config)
     if all(hasattr(gc, f) for f in _GENOME_CONFIG_FIELDS):
         return gc
-    raise ConfigError(f"{what}: expected a neat-python config (a neat.Config from "
-                      "neuroevo.load_config(path), or its .genome_config), got "
-                      f"{type(config).__name__}")
+    raise ConfigError(
+        f"{what}: expected a neat-python config (a neat.Config from "
+        "neuroevo.load_config(path), or its .genome_config), got "
+        f"{type(config).__name__}"
+    )
 
 
 # --------------------------------------------------------------------------- encoding
@@ -98,16 +100,19 @@ def _attr_value(value: Any, where: str) -> Any:
         return value
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
-            raise CheckpointError(f"{where}: non-finite value {value!r} cannot be saved; "
-                                  "clamp the gene attribute (its *_min_value/*_max_value)")
+            raise CheckpointError(
+                f"{where}: non-finite value {value!r} cannot be saved; "
+                "clamp the gene attribute (its *_min_value/*_max_value)"
+            )
         return value
     # numpy / torch scalars
     try:
         return value.item()
     except AttributeError:
-        raise CheckpointError(f"{where}: value {value!r} of type {type(value).__name__} is not "
-                              "JSON-able; gene attributes must be numbers, strings or booleans"
-                              ) from None
+        raise CheckpointError(
+            f"{where}: value {value!r} of type {type(value).__name__} is not "
+            "JSON-able; gene attributes must be numbers, strings or booleans"
+        ) from None
 
 
 def genome_to_dict(genome: Any, genome_config: Any = None) -> dict[str, Any]:
@@ -134,7 +139,9 @@ def genome_to_dict(genome: Any, genome_config: Any = None) -> dict[str, Any]:
         if getattr(cg, "innovation", None) is not None:
             entry["innovation"] = int(cg.innovation)
         for name in _gene_attribute_names(cg):
-            entry[name] = _attr_value(getattr(cg, name), f"genome {genome.key} connection {(i, o)}.{name}")
+            entry[name] = _attr_value(
+                getattr(cg, name), f"genome {genome.key} connection {(i, o)}.{name}"
+            )
         connections.append(entry)
     d: dict[str, Any] = {
         "format": FORMAT,
@@ -154,6 +161,7 @@ def genome_to_dict(genome: Any, genome_config: Any = None) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- decoding
 
+
 def decode_float(v: Any, where: str) -> float | int | None:
     """Inverse of :func:`encode_float`; anything else raises :class:`CheckpointError`."""
     if v is None or is_int(v):
@@ -169,8 +177,10 @@ def decode_float(v: Any, where: str) -> float | int | None:
 
 def _need(d: dict[str, Any], field: str, where: str) -> Any:
     if field not in d:
-        raise CheckpointError(f"{where}: missing field {field!r}; the file is incomplete or not "
-                              "a neuroevo genome file (re-save it with neuroevo.save_genome)")
+        raise CheckpointError(
+            f"{where}: missing field {field!r}; the file is incomplete or not "
+            "a neuroevo genome file (re-save it with neuroevo.save_genome)"
+        )
     return d[field]
 
 
@@ -237,19 +247,25 @@ def genome_from_dict(
         raise CheckpointError(f"{source}: expected a JSON object, got {type(d).__name__}")
     fmt = d.get("format")
     if fmt != FORMAT:
-        raise CheckpointError(f"{source}: format is {fmt!r}, expected {FORMAT!r}; this is not a "
-                              "neuroevo genome file (neat-python network exports are read by "
-                              "neuroevo.io.neat_export.load_neat_export)")
+        raise CheckpointError(
+            f"{source}: format is {fmt!r}, expected {FORMAT!r}; this is not a "
+            "neuroevo genome file (neat-python network exports are read by "
+            "neuroevo.io.neat_export.load_neat_export)"
+        )
     version = d.get("version")
     if not is_int(version) or version > VERSION or version < 1:
-        raise CheckpointError(f"{source}: unsupported version {short(version)} (this neuroevo reads "
-                              f"up to {VERSION}); upgrade neuroevo to read it")
+        raise CheckpointError(
+            f"{source}: unsupported version {short(version)} (this neuroevo reads "
+            f"up to {VERSION}); upgrade neuroevo to read it"
+        )
     key = _need(d, "key", source)
     if key is not None:
         check_int64(key, f"{source}: key")
     fitness = decode_float(_need(d, "fitness", source), f"{source}: fitness")
-    for field, expected in (("num_inputs", genome_config.num_inputs),
-                            ("num_outputs", genome_config.num_outputs)):
+    for field, expected in (
+        ("num_inputs", genome_config.num_inputs),
+        ("num_outputs", genome_config.num_outputs),
+    ):
         if field in d and d[field] != expected:
             raise CheckpointError(
                 f"{source}: {field}: the genome has {short(d[field])} but the config has "
@@ -277,14 +293,18 @@ def genome_from_dict(
             raise CheckpointError(f"{where}: expected an object, got {entry!r}")
         nk = check_int64(_need(entry, "key", where), f"{where}.key")
         if nk in input_keys or nk < 0:
-            raise CheckpointError(f"{where}.key: {nk} is an input key (negative); input pins have "
-                                  "no node gene, remove this node")
+            raise CheckpointError(
+                f"{where}.key: {nk} is an input key (negative); input pins have "
+                "no node gene, remove this node"
+            )
         if nk in genome.nodes:
             raise CheckpointError(f"{where}.key: duplicate node key {nk}")
         extra = set(entry) - node_names
         if extra:
-            raise CheckpointError(f"{where}: unknown fields {sorted(extra)} for "
-                                  f"{node_type.__name__}; the genome was saved with another gene type")
+            raise CheckpointError(
+                f"{where}: unknown fields {sorted(extra)} for "
+                f"{node_type.__name__}; the genome was saved with another gene type"
+            )
         ng = node_type(nk)
         for attr in node_attrs:
             value = _need(entry, attr.name, where)
@@ -300,11 +320,13 @@ def genome_from_dict(
 
     raw_conns = _need(d, "connections", source)
     if not isinstance(raw_conns, list):
-        raise CheckpointError(f"{source}: connections: expected a list, got "
-                              f"{type(raw_conns).__name__}")
+        raise CheckpointError(
+            f"{source}: connections: expected a list, got {type(raw_conns).__name__}"
+        )
     conn_names = {a.name for a in conn_attrs} | _RESERVED_CONN
     needs_innovation = conn_type is neat.DefaultConnectionGene or issubclass(
-        conn_type, neat.DefaultConnectionGene)
+        conn_type, neat.DefaultConnectionGene
+    )
     for idx, entry in enumerate(raw_conns):
         where = f"{source}: connections[{idx}]"
         if not isinstance(entry, dict):
@@ -321,23 +343,30 @@ def genome_from_dict(
                 "it was evolved with"
             )
         if i >= 0 and i not in genome.nodes:
-            raise CheckpointError(f"{where}.in: node {i} has no node gene; add it to 'nodes' or "
-                                  "remove the connection")
+            raise CheckpointError(
+                f"{where}.in: node {i} has no node gene; add it to 'nodes' or remove the connection"
+            )
         if o not in genome.nodes:
-            raise CheckpointError(f"{where}.out: node {o} has no node gene (inputs cannot be "
-                                  "targets); add it to 'nodes' or remove the connection")
+            raise CheckpointError(
+                f"{where}.out: node {o} has no node gene (inputs cannot be "
+                "targets); add it to 'nodes' or remove the connection"
+            )
         if (i, o) in genome.connections:
             raise CheckpointError(f"{where}: duplicate connection {i} -> {o}")
         extra = set(entry) - conn_names
         if extra:
-            raise CheckpointError(f"{where}: unknown fields {sorted(extra)} for "
-                                  f"{conn_type.__name__}; the genome was saved with another gene type")
+            raise CheckpointError(
+                f"{where}: unknown fields {sorted(extra)} for "
+                f"{conn_type.__name__}; the genome was saved with another gene type"
+            )
         if "innovation" in entry:
             inn = check_int64(entry["innovation"], f"{where}.innovation")
             cg = conn_type((i, o), innovation=inn)
         elif needs_innovation:
-            raise CheckpointError(f"{where}: missing field 'innovation' (neat-python 2.x "
-                                  "connection genes need one); re-save the genome with neuroevo")
+            raise CheckpointError(
+                f"{where}: missing field 'innovation' (neat-python 2.x "
+                "connection genes need one); re-save the genome with neuroevo"
+            )
         else:
             cg = conn_type((i, o))
         for attr in conn_attrs:
@@ -362,8 +391,9 @@ def save_genome(genome: Any, path: str | os.PathLike[str], genome_config: Any = 
     return atomic_write_text(path, text + "\n")
 
 
-def load_genome(path: str | os.PathLike[str], genome_config: Any, *,
-                genome_type: type | None = None) -> Any:
+def load_genome(
+    path: str | os.PathLike[str], genome_config: Any, *, genome_type: type | None = None
+) -> Any:
     """Read a genome written by :func:`save_genome`, validated against ``genome_config`` (a
     ``neat.Config`` or its ``genome_config``; ``genome_type``: as :func:`genome_from_dict`).
 
@@ -378,5 +408,12 @@ def load_genome(path: str | os.PathLike[str], genome_config: Any, *,
     return genome_from_dict(d, genome_config, genome_type=genome_type, source=str(path))
 
 
-__all__ = ["genome_config_of", "genome_to_dict", "genome_from_dict", "save_genome", "load_genome",
-           "read_json_file", "parse_json_bytes"]
+__all__ = [
+    "genome_config_of",
+    "genome_to_dict",
+    "genome_from_dict",
+    "save_genome",
+    "load_genome",
+    "read_json_file",
+    "parse_json_bytes",
+]

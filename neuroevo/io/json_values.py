@@ -62,23 +62,29 @@ def check_int64(v: Any, where: str) -> int:
     if not is_int(v):
         raise CheckpointError(f"{where}: expected an integer, got {short(v)}")
     if not INT64_MIN <= v <= INT64_MAX:
-        raise CheckpointError(f"{where}: {short(v)} is beyond the int64 range [-2**63, 2**63); "
-                              "the file is corrupted or was not written by neuroevo")
+        raise CheckpointError(
+            f"{where}: {short(v)} is beyond the int64 range [-2**63, 2**63); "
+            "the file is corrupted or was not written by neuroevo"
+        )
     return v
 
 
 def check_float_range(v: Any, where: str) -> None:
     """Refuse numbers beyond float64: huge integers and literals such as ``1e400``."""
     if isinstance(v, BeyondFloat):
-        raise CheckpointError(f"{where}: {_cut(v.text)} is beyond the float64 range (about "
-                              "+-1.8e308); the file is corrupted or was not written by neuroevo")
+        raise CheckpointError(
+            f"{where}: {_cut(v.text)} is beyond the float64 range (about "
+            "+-1.8e308); the file is corrupted or was not written by neuroevo"
+        )
     if is_int(v):
         try:
             float(v)
         except OverflowError:
-            raise CheckpointError(f"{where}: {short(v)} is beyond the float64 range (about "
-                                  "+-1.8e308); the file is corrupted or was not written by "
-                                  "neuroevo") from None
+            raise CheckpointError(
+                f"{where}: {short(v)} is beyond the float64 range (about "
+                "+-1.8e308); the file is corrupted or was not written by "
+                "neuroevo"
+            ) from None
 
 
 def read_file_bytes(path: str | os.PathLike[str], what: str = "file") -> bytes:
@@ -106,18 +112,31 @@ def parse_json_bytes(raw: bytes, source: str, what: str = "file") -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise CheckpointError(f"{source}: not a UTF-8 JSON {what} ({e.reason} at byte "
-                              f"{e.start}); the file is corrupted") from None
+        raise CheckpointError(
+            f"{source}: not a UTF-8 JSON {what} ({e.reason} at byte "
+            f"{e.start}); the file is corrupted"
+        ) from None
     if not text.strip():
         raise CheckpointError(f"{source}: the {what} is empty (truncated?)")
     try:
         return json.loads(text, parse_float=_parse_float)
     except RecursionError:
-        raise CheckpointError(f"{source}: JSON nested too deeply; the {what} is corrupted") from None
+        raise CheckpointError(
+            f"{source}: JSON nested too deeply; the {what} is corrupted"
+        ) from None
     except ValueError as e:  # JSONDecodeError and int-size limits
-        raise CheckpointError(f"{source}: not valid JSON ({e}); the {what} is truncated or "
-                              "corrupted") from None
+        raise CheckpointError(
+            f"{source}: not valid JSON ({e}); the {what} is truncated or corrupted"
+        ) from None
 
 
-__all__ = ["BeyondFloat", "check_float_range", "check_int64", "is_int", "is_number",
-           "parse_json_bytes", "read_json_file", "short"]
+__all__ = [
+    "BeyondFloat",
+    "check_float_range",
+    "check_int64",
+    "is_int",
+    "is_number",
+    "parse_json_bytes",
+    "read_json_file",
+    "short",
+]

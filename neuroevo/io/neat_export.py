@@ -44,8 +44,7 @@ class NeatExport:
     metadata: dict[str, Any]
 
 
-def minimal_genome_config(num_inputs: int, num_outputs: int, *,
-                          feed_forward: bool = True) -> Any:
+def minimal_genome_config(num_inputs: int, num_outputs: int, *, feed_forward: bool = True) -> Any:
     """A ``DefaultGenomeConfig`` with these counts and neutral mutation settings.
 
     Enough to build networks from a genome (neat-python's or neuroevo's compiler); to
@@ -57,20 +56,37 @@ def minimal_genome_config(num_inputs: int, num_outputs: int, *,
         gc.input_keys, gc.output_keys        # ([-1, -2], [0])
     """
     params: dict[str, str] = {
-        "num_inputs": str(num_inputs), "num_outputs": str(num_outputs), "num_hidden": "0",
-        "feed_forward": str(feed_forward), "compatibility_disjoint_coefficient": "1.0",
-        "compatibility_weight_coefficient": "0.5", "conn_add_prob": "0.0",
-        "conn_delete_prob": "0.0", "node_add_prob": "0.0", "node_delete_prob": "0.0",
-        "enabled_default": "True", "enabled_mutate_rate": "0.0",
-        "activation_default": "sigmoid", "activation_options": "sigmoid",
-        "activation_mutate_rate": "0.0", "aggregation_default": "sum",
-        "aggregation_options": "sum", "aggregation_mutate_rate": "0.0",
+        "num_inputs": str(num_inputs),
+        "num_outputs": str(num_outputs),
+        "num_hidden": "0",
+        "feed_forward": str(feed_forward),
+        "compatibility_disjoint_coefficient": "1.0",
+        "compatibility_weight_coefficient": "0.5",
+        "conn_add_prob": "0.0",
+        "conn_delete_prob": "0.0",
+        "node_add_prob": "0.0",
+        "node_delete_prob": "0.0",
+        "enabled_default": "True",
+        "enabled_mutate_rate": "0.0",
+        "activation_default": "sigmoid",
+        "activation_options": "sigmoid",
+        "activation_mutate_rate": "0.0",
+        "aggregation_default": "sum",
+        "aggregation_options": "sum",
+        "aggregation_mutate_rate": "0.0",
     }
     for name, mean in (("bias", 0.0), ("response", 1.0), ("weight", 0.0)):
-        params.update({f"{name}_init_mean": str(mean), f"{name}_init_stdev": "0.0",
-                       f"{name}_max_value": "1e30", f"{name}_min_value": "-1e30",
-                       f"{name}_mutate_power": "0.0", f"{name}_mutate_rate": "0.0",
-                       f"{name}_replace_rate": "0.0"})
+        params.update(
+            {
+                f"{name}_init_mean": str(mean),
+                f"{name}_init_stdev": "0.0",
+                f"{name}_max_value": "1e30",
+                f"{name}_min_value": "-1e30",
+                f"{name}_mutate_power": "0.0",
+                f"{name}_mutate_rate": "0.0",
+                f"{name}_replace_rate": "0.0",
+            }
+        )
     return neat.DefaultGenome.parse_config(params)
 
 
@@ -91,7 +107,9 @@ def _function(entry: dict[str, Any], kind: str, known: set[str], where: str) -> 
     info = entry.get(kind)
     name = info.get("name") if isinstance(info, dict) else None
     if not isinstance(name, str):
-        raise CheckpointError(f"{where}.{kind}: expected {{'name': ..., 'custom': ...}}, got {info!r}")
+        raise CheckpointError(
+            f"{where}.{kind}: expected {{'name': ..., 'custom': ...}}, got {info!r}"
+        )
     if name not in known:
         raise CheckpointError(
             f"{where}.{kind}: unknown {kind} function {name!r}; register it first with "
@@ -100,8 +118,9 @@ def _function(entry: dict[str, Any], kind: str, known: set[str], where: str) -> 
     return name
 
 
-def neat_export_to_genome(data: Any, genome_config: Any = None, *,
-                          source: str = "neat-python export") -> NeatExport:
+def neat_export_to_genome(
+    data: Any, genome_config: Any = None, *, source: str = "neat-python export"
+) -> NeatExport:
     """Build a genome from the parsed JSON of a neat-python network export.
 
     Example::
@@ -112,24 +131,34 @@ def neat_export_to_genome(data: Any, genome_config: Any = None, *,
         raise CheckpointError(f"{source}: expected a JSON object, got {type(data).__name__}")
     fmt = data.get("format_version")
     if fmt not in SUPPORTED_FORMATS:
-        raise CheckpointError(f"{source}: format_version {fmt!r} is not a neat-python network "
-                              f"export version this reader knows ({', '.join(SUPPORTED_FORMATS)})")
+        raise CheckpointError(
+            f"{source}: format_version {fmt!r} is not a neat-python network "
+            f"export version this reader knows ({', '.join(SUPPORTED_FORMATS)})"
+        )
     ntype = data.get("network_type")
     if ntype not in SUPPORTED_TYPES:
-        raise CheckpointError(f"{source}: network_type {ntype!r} is not supported; neuroevo reads "
-                              f"{' and '.join(SUPPORTED_TYPES)} networks (CTRNN/IZNN have other "
-                              "dynamics)")
+        raise CheckpointError(
+            f"{source}: network_type {ntype!r} is not supported; neuroevo reads "
+            f"{' and '.join(SUPPORTED_TYPES)} networks (CTRNN/IZNN have other "
+            "dynamics)"
+        )
     topo = data.get("topology")
     if not isinstance(topo, dict):
         raise CheckpointError(f"{source}: missing 'topology'")
     n_in = _int(topo.get("num_inputs"), f"{source}: topology.num_inputs")
     n_out = _int(topo.get("num_outputs"), f"{source}: topology.num_outputs")
     in_keys, out_keys = topo.get("input_keys"), topo.get("output_keys")
-    if not isinstance(in_keys, list) or not isinstance(out_keys, list) or \
-            (len(in_keys), len(out_keys)) != (n_in, n_out) or \
-            in_keys != [-i - 1 for i in range(n_in)] or out_keys != list(range(n_out)):
-        raise CheckpointError(f"{source}: topology: input_keys/output_keys do not follow "
-                              "neat-python's convention (-1..-n and 0..m-1)")
+    if (
+        not isinstance(in_keys, list)
+        or not isinstance(out_keys, list)
+        or (len(in_keys), len(out_keys)) != (n_in, n_out)
+        or in_keys != [-i - 1 for i in range(n_in)]
+        or out_keys != list(range(n_out))
+    ):
+        raise CheckpointError(
+            f"{source}: topology: input_keys/output_keys do not follow "
+            "neat-python's convention (-1..-n and 0..m-1)"
+        )
     if genome_config is None:
         genome_config = minimal_genome_config(n_in, n_out, feed_forward=(ntype == "feedforward"))
     else:
@@ -197,8 +226,9 @@ def neat_export_to_genome(data: Any, genome_config: Any = None, *,
     fitness = meta.get("fitness")
     if isinstance(fitness, (int, float)) and not isinstance(fitness, bool):
         genome.fitness = _num(fitness, f"{source}: metadata.fitness")
-    return NeatExport(genome=genome, genome_config=genome_config, network_type=ntype,
-                      metadata=dict(meta))
+    return NeatExport(
+        genome=genome, genome_config=genome_config, network_type=ntype, metadata=dict(meta)
+    )
 
 
 def load_neat_export(path: str | os.PathLike[str], genome_config: Any = None) -> NeatExport:
@@ -209,8 +239,9 @@ def load_neat_export(path: str | os.PathLike[str], genome_config: Any = None) ->
         exp = load_neat_export("winner.json", cfg.genome_config)
         neat.nn.FeedForwardNetwork.create(exp.genome, cfg).activate([0.0, 1.0])
     """
-    return neat_export_to_genome(read_json_file(path, "neat-python network export"),
-                                 genome_config, source=str(path))
+    return neat_export_to_genome(
+        read_json_file(path, "neat-python network export"), genome_config, source=str(path)
+    )
 
 
 __all__ = ["NeatExport", "load_neat_export", "neat_export_to_genome", "minimal_genome_config"]

@@ -45,8 +45,10 @@ def field(d: Any, key: str, where: str, default: Any = _MISSING) -> Any:
     d = expect_dict(d, where)
     if key not in d:
         if default is _MISSING:
-            raise CheckpointError(f"{where}: missing field {key!r}; the checkpoint is incomplete "
-                                  "or of another version of neuroevo")
+            raise CheckpointError(
+                f"{where}: missing field {key!r}; the checkpoint is incomplete "
+                "or of another version of neuroevo"
+            )
         return default
     return d[key]
 
@@ -93,13 +95,20 @@ def check_tensor(v: Any, where: str, *, like: torch.Tensor) -> torch.Tensor:
     """``v`` on ``like``'s device and in its dtype, if it is a tensor of ``like``'s shape and
     kind: any floating dtype where ``like`` is floating (a float64 copy of a float32 state is
     converted), otherwise exactly ``like``'s dtype (counters, masks)."""
-    ok = isinstance(v, torch.Tensor) and v.shape == like.shape and (
-        v.dtype.is_floating_point if like.dtype.is_floating_point else v.dtype == like.dtype)
+    ok = (
+        isinstance(v, torch.Tensor)
+        and v.shape == like.shape
+        and (v.dtype.is_floating_point if like.dtype.is_floating_point else v.dtype == like.dtype)
+    )
     if not ok:
-        kind = ("floating-point" if like.dtype.is_floating_point
-                else str(like.dtype).removeprefix("torch."))
-        raise CheckpointError(f"{where}: expected a {kind} tensor of shape {tuple(like.shape)}, "
-                              f"got {describe(v)}")
+        kind = (
+            "floating-point"
+            if like.dtype.is_floating_point
+            else str(like.dtype).removeprefix("torch.")
+        )
+        raise CheckpointError(
+            f"{where}: expected a {kind} tensor of shape {tuple(like.shape)}, got {describe(v)}"
+        )
     return v.to(device=like.device, dtype=like.dtype)
 
 
@@ -126,8 +135,9 @@ def is_scalar_data(v: Any) -> bool:
     return v is None or isinstance(v, (bool, float, str))
 
 
-def get_tensor(d: Any, key: str, where: str, *, like: torch.Tensor,
-               optional: bool = False) -> torch.Tensor | None:
+def get_tensor(
+    d: Any, key: str, where: str, *, like: torch.Tensor, optional: bool = False
+) -> torch.Tensor | None:
     """``d[key]`` checked by :func:`check_tensor`; with ``optional``, ``None`` is allowed."""
     v = field(d, key, where)
     if optional and v is None:
@@ -145,12 +155,26 @@ def restored_generator(v: Any, where: str, *, like: torch.Generator) -> torch.Ge
         except RuntimeError:  # torch checks the size of the state of its generator type
             ok = False
     if not ok:
-        raise CheckpointError(f"{where}: expected the state of a {like.device.type} random "
-                              f"generator (a uint8 tensor of {like.get_state().numel()} bytes), "
-                              f"got {describe(v)}; resume on the device the run used")
+        raise CheckpointError(
+            f"{where}: expected the state of a {like.device.type} random "
+            f"generator (a uint8 tensor of {like.get_state().numel()} bytes), "
+            f"got {describe(v)}; resume on the device the run used"
+        )
     return generator
 
 
-__all__ = ["check_float", "check_int", "check_like", "check_tensor", "describe", "expect_dict",
-           "field", "get_bool", "get_float", "get_int", "get_tensor", "is_scalar_data",
-           "restored_generator"]
+__all__ = [
+    "check_float",
+    "check_int",
+    "check_like",
+    "check_tensor",
+    "describe",
+    "expect_dict",
+    "field",
+    "get_bool",
+    "get_float",
+    "get_int",
+    "get_tensor",
+    "is_scalar_data",
+    "restored_generator",
+]

@@ -94,8 +94,11 @@ class Proof:
 
     def passed(self, threshold: float) -> bool:
         """All three heats at the threshold, the last one by the margin."""
-        return len(self.means) == 3 and self.stderr is not None and \
-            self.means[-1] - MARGIN_SE * self.stderr >= threshold
+        return (
+            len(self.means) == 3
+            and self.stderr is not None
+            and self.means[-1] - MARGIN_SE * self.stderr >= threshold
+        )
 
 
 @dataclass
@@ -106,27 +109,33 @@ class ProofRecord:
     proofs: dict[str, Proof] = field(default_factory=dict)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"proofs": {k: {"means": list(p.means), "stderr": p.stderr}
-                           for k, p in self.proofs.items()}}
+        return {
+            "proofs": {
+                k: {"means": list(p.means), "stderr": p.stderr} for k, p in self.proofs.items()
+            }
+        }
 
     def load_state_dict(self, state: Any, *, threshold: float | None = None) -> None:
         """Take the proofs of :meth:`state_dict`, as a checkpoint holds them. Only what a
         race can leave is taken (the task's ``threshold``, when given, for the heats before
         the last); anything else is a :class:`~neuroevo.errors.CheckpointError` naming the
         proof and the field, and the record stays as it was."""
-        if not isinstance(state, dict) or set(state) != {"proofs"} or not isinstance(
-                state["proofs"], dict):
+        if (
+            not isinstance(state, dict)
+            or set(state) != {"proofs"}
+            or not isinstance(state["proofs"], dict)
+        ):
             raise _damaged(f"expected {{'proofs': {{hash: proof}}}}, got {sc.describe(state)}")
-        self.proofs = {key: _checked_proof(key, v, threshold)
-                       for key, v in state["proofs"].items()}
+        self.proofs = {key: _checked_proof(key, v, threshold) for key, v in state["proofs"].items()}
 
 
 _HASH = re.compile(r"[0-9a-f]{32}")
 
 
 def _damaged(why: str) -> CheckpointError:
-    return CheckpointError(f"the checkpoint's proof record is damaged: {why}; resume from "
-                           "another checkpoint")
+    return CheckpointError(
+        f"the checkpoint's proof record is damaged: {why}; resume from another checkpoint"
+    )
 
 
 def _finite(v: Any, where: str) -> float:
@@ -150,15 +159,18 @@ def _checked_proof(key: Any, entry: Any, threshold: float | None) -> Proof:
         raise _damaged(f"key {sc.describe(key)} is not a network hash (32 hex digits)")
     where = f"proofs[{key!r}]"
     if not isinstance(entry, dict) or set(entry) != {"means", "stderr"}:
-        raise _damaged(f"{where} = {sc.describe(entry)}: expected {{'means': [...], "
-                       "'stderr': ...}")
+        raise _damaged(
+            f"{where} = {sc.describe(entry)}: expected {{'means': [...], 'stderr': ...}}"
+        )
     means, stderr = entry["means"], entry["stderr"]
     if not isinstance(means, (list, tuple)) or not 1 <= len(means) <= 3:
         raise _damaged(f"{where}.means = {sc.describe(means)}: a race plays one to three heats")
     values = tuple(_finite(m, f"{where}.means[{i}]") for i, m in enumerate(means))
     if threshold is not None and any(m < threshold for m in values[:-1]):
-        raise _damaged(f"{where}.means = {list(values)}: the race went on after a heat below "
-                       f"the threshold {threshold}")
+        raise _damaged(
+            f"{where}.means = {list(values)}: the race went on after a heat below "
+            f"the threshold {threshold}"
+        )
     if len(values) < 3:
         if stderr is not None:
             raise _damaged(f"{where}.stderr = {sc.describe(stderr)}: only the third heat has one")
@@ -242,7 +254,8 @@ class _Runner:
         except ConfigError:
             self.described = None
         self.narrowable = callable(getattr(policy, "select", None)) and not getattr(
-            policy, "recurrent", False)
+            policy, "recurrent", False
+        )
 
     def digests(self, positions: list[int]) -> list[str] | None:
         """The network hashes of the candidates at ``positions``, or ``None`` if they have
@@ -260,8 +273,7 @@ class _Runner:
             return self.policy.select(positions)
         return None
 
-    def scores(self, positions: torch.Tensor, episodes: int, seed: int
-               ) -> tuple[torch.Tensor, int]:
+    def scores(self, positions: torch.Tensor, episodes: int, seed: int) -> tuple[torch.Tensor, int]:
         """Scores ``[len(positions), episodes]`` of the candidates at ``positions`` in
         ``episodes`` fresh episodes drawn from ``seed``, and the episodes played."""
         generator = torch.Generator(device="cpu").manual_seed(seed)
@@ -273,8 +285,13 @@ class _Runner:
         return scores, len(positions) * episodes
 
 
-def _race(runner: _Runner, order: torch.Tensor, heat_seed: Callable[[int], int],
-          sizes: tuple[int, ...], threshold: float) -> tuple[list[Proof], int]:
+def _race(
+    runner: _Runner,
+    order: torch.Tensor,
+    heat_seed: Callable[[int], int],
+    sizes: tuple[int, ...],
+    threshold: float,
+) -> tuple[list[Proof], int]:
     """The candidates at ``order`` raced together, heat ``i`` on episodes drawn from
     ``heat_seed(i)``, each while its mean is at the threshold; their proofs and the episodes
     played. One candidate with its own seeds is a proof of its own."""
@@ -296,10 +313,17 @@ def _race(runner: _Runner, order: torch.Tensor, heat_seed: Callable[[int], int],
     return [Proof(tuple(m), s) for m, s in zip(means, stderr)], played
 
 
-def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
-                      fitness: torch.Tensor, threshold: float, seed: int, *,
-                      run_seed: int | None = None, record: ProofRecord | None = None
-                      ) -> tuple[torch.Tensor, Confirmation | None]:
+def confirm_solutions(
+    strategy: Strategy,
+    task: Task,
+    policy: BatchedPolicy,
+    fitness: torch.Tensor,
+    threshold: float,
+    seed: int,
+    *,
+    run_seed: int | None = None,
+    record: ProofRecord | None = None,
+) -> tuple[torch.Tensor, Confirmation | None]:
     """``fitness`` with the candidates at ``threshold`` replaced by their confirmed means.
 
     Returns the new fitness and what was confirmed (``None`` when no candidate reached the
@@ -314,8 +338,10 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
     if not episodes:
         return fitness, None
     if not callable(getattr(task, "confirm", None)):
-        raise ConfigError(f"task {task.name!r} sets solve_episodes but has no confirm() method; "
-                          "add one or set solve_episodes = None")
+        raise ConfigError(
+            f"task {task.name!r} sets solve_episodes but has no confirm() method; "
+            "add one or set solve_episodes = None"
+        )
     reached = (fitness >= threshold).nonzero().flatten().cpu()
     if len(reached) == 0:
         return fitness, None
@@ -335,8 +361,13 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
             proof = record.proofs.get(digest)
             recorded += proof is not None  # also a twin raced earlier in this generation
             if proof is None:
-                (proof,), n = _race(runner, torch.tensor([position]),
-                                    lambda i: proof_seed(base, digest, i), sizes, threshold)
+                (proof,), n = _race(
+                    runner,
+                    torch.tensor([position]),
+                    lambda i: proof_seed(base, digest, i),
+                    sizes,
+                    threshold,
+                )
                 record.proofs[digest] = proof
                 played += n
             proofs.append(proof)
@@ -344,9 +375,11 @@ def confirm_solutions(strategy: Strategy, task: Task, policy: BatchedPolicy,
     passed = [p.passed(threshold) for p in proofs]
     cast = scores.to(fitness.dtype, copy=True)  # scores keep the means
     unproved = torch.tensor([not ok for ok in passed]) & (cast >= threshold)
-    cast[unproved] = torch.nextafter(torch.tensor(threshold, dtype=fitness.dtype),
-                                     torch.tensor(-math.inf, dtype=fitness.dtype))
+    cast[unproved] = torch.nextafter(
+        torch.tensor(threshold, dtype=fitness.dtype), torch.tensor(-math.inf, dtype=fitness.dtype)
+    )
     confirmed = fitness.clone()
     confirmed[order.to(fitness.device)] = cast.to(fitness.device)
-    return confirmed, Confirmation(positions, scores.tolist(), [len(p.means) for p in proofs],
-                                   passed, played, recorded)
+    return confirmed, Confirmation(
+        positions, scores.tolist(), [len(p.means) for p in proofs], passed, played, recorded
+    )

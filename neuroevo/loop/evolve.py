@@ -33,8 +33,7 @@ import torch
 
 from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError, StrategyError, TaskError
-from neuroevo.loop.confirm import (Confirmation, ProofRecord, confirm_solutions,
-                                   confirmation_seed)
+from neuroevo.loop.confirm import Confirmation, ProofRecord, confirm_solutions, confirmation_seed
 from neuroevo.loop.reporter import Reporter
 from neuroevo.loop.result import GenerationStats, Result, RunStatus
 from neuroevo.parallel.backend import Backend
@@ -45,7 +44,9 @@ from neuroevo.tasks.base import Task
 
 def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor:
     if not isinstance(fitness, torch.Tensor) or fitness.shape != (size,):
-        shape = tuple(fitness.shape) if isinstance(fitness, torch.Tensor) else type(fitness).__name__
+        shape = (
+            tuple(fitness.shape) if isinstance(fitness, torch.Tensor) else type(fitness).__name__
+        )
         raise TaskError(
             f"task {task.name!r} returned fitness of shape {shape}; expected a tensor of shape "
             f"({size},), one value per candidate"
@@ -67,8 +68,12 @@ def _confirmation_stats(confirmation: Confirmation | None) -> dict[str, float]:
     threshold without a proof)."""
     if confirmation is None:
         return {}
-    stats = {"raced": float(len(confirmation.positions)), "confirmed": float(confirmation.confirmed),
-             "recorded": float(confirmation.recorded), "proved": float(confirmation.proved)}
+    stats = {
+        "raced": float(len(confirmation.positions)),
+        "confirmed": float(confirmation.confirmed),
+        "recorded": float(confirmation.recorded),
+        "proved": float(confirmation.proved),
+    }
     if confirmation.best_full is not None:
         stats["confirmed_best"] = confirmation.best_full
     return stats
@@ -77,30 +82,44 @@ def _confirmation_stats(confirmation: Confirmation | None) -> dict[str, float]:
 def _check_arguments(strategy: Any, task: Any, generations: Any, seed: Any) -> int | None:
     """One error naming the fix for the common mistakes; returns ``seed`` as an int."""
     if isinstance(strategy, Task) or isinstance(task, Strategy):
-        what = (f"the task {type(strategy).__name__} where the strategy goes"
-                if isinstance(strategy, Task) else
-                f"the strategy {type(task).__name__} where the task goes")
-        raise StrategyError(f"evolve: got {what}; pass the strategy first: "
-                            "evolve(strategy, task, ...)")
+        what = (
+            f"the task {type(strategy).__name__} where the strategy goes"
+            if isinstance(strategy, Task)
+            else f"the strategy {type(task).__name__} where the task goes"
+        )
+        raise StrategyError(
+            f"evolve: got {what}; pass the strategy first: evolve(strategy, task, ...)"
+        )
     for obj, kind, methods, err, example in (
-            (strategy, "strategy", ("ask", "tell"), StrategyError, "ne.NEAT(config)"),
-            (task, "task", ("evaluate",), TaskError, "ne.tasks.XOR()")):
+        (strategy, "strategy", ("ask", "tell"), StrategyError, "ne.NEAT(config)"),
+        (task, "task", ("evaluate",), TaskError, "ne.tasks.XOR()"),
+    ):
         if isinstance(obj, type):
-            raise err(f"evolve: the {kind} is the class {obj.__name__}, not an instance; pass "
-                      f"{obj.__name__}(...) (e.g. {example})")
+            raise err(
+                f"evolve: the {kind} is the class {obj.__name__}, not an instance; pass "
+                f"{obj.__name__}(...) (e.g. {example})"
+            )
         missing = [m for m in methods if not callable(getattr(obj, m, None))]
         if missing:
-            raise err(f"evolve: the {kind} {type(obj).__name__} has no {'/'.join(missing)}(); "
-                      f"pass a {kind} object (e.g. {example})")
-    if isinstance(generations, bool) or not isinstance(generations, numbers.Integral) or \
-            generations < 0:
-        raise ConfigError(f"evolve: generations must be a non-negative integer, got "
-                          f"{generations!r}")
+            raise err(
+                f"evolve: the {kind} {type(obj).__name__} has no {'/'.join(missing)}(); "
+                f"pass a {kind} object (e.g. {example})"
+            )
+    if (
+        isinstance(generations, bool)
+        or not isinstance(generations, numbers.Integral)
+        or generations < 0
+    ):
+        raise ConfigError(
+            f"evolve: generations must be a non-negative integer, got {generations!r}"
+        )
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ConfigError(f"evolve: seed must be an integer or None, got {seed!r} "
-                          f"({type(seed).__name__}); e.g. seed=1")
+        raise ConfigError(
+            f"evolve: seed must be an integer or None, got {seed!r} "
+            f"({type(seed).__name__}); e.g. seed=1"
+        )
     return int(seed)
 
 
@@ -204,8 +223,15 @@ def evolve(
             confirmation = None
             if threshold is not None:
                 fitness, confirmation = confirm_solutions(
-                    strategy, task, policy, fitness, threshold,
-                    confirmation_seed(base_seed, generation), run_seed=base_seed, record=proofs)
+                    strategy,
+                    task,
+                    policy,
+                    fitness,
+                    threshold,
+                    confirmation_seed(base_seed, generation),
+                    run_seed=base_seed,
+                    record=proofs,
+                )
             strategy.tell(fitness)
             evaluations += size * task.evaluations_per_candidate()
             if confirmation is not None:
@@ -230,7 +256,7 @@ def evolve(
                 fitness=f,
             )
             history.append(dataclasses.replace(stats, fitness=None))  # P floats per generation
-            for r in reporters:                                         # stay out of history
+            for r in reporters:  # stay out of history
                 r.on_generation(stats, strategy)
             if threshold is not None and gen_best >= threshold and not math.isnan(gen_best):
                 solved = True

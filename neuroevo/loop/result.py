@@ -33,8 +33,11 @@ class GenerationStats:
 
     def to_dict(self) -> dict[str, Any]:
         """The statistics as one flat row (extras as keys; notes and fitness left out)."""
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-             if f.name not in ("extra", "notes", "fitness")}
+        d = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in ("extra", "notes", "fitness")
+        }
         d.update(self.extra)
         return d
 

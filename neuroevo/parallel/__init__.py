@@ -33,5 +33,13 @@ _NAMES = {
 }
 __getattr__ = lazy_getattr(__name__, _NAMES, globals())
 
-__all__ = ["BACKENDS", "Backend", "BackendError", "ProcessBackend", "RayBackend",
-           "SerialBackend", "WorkerBackend", "make_backend"]
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "BackendError",
+    "ProcessBackend",
+    "RayBackend",
+    "SerialBackend",
+    "WorkerBackend",
+    "make_backend",
+]

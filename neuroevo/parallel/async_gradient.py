@@ -62,8 +62,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from neuroevo.compile.params import (ParameterPolicy, flatten_parameters, load_flat_parameters,
-                                     reset_parameters)
+from neuroevo.compile.params import (
+    ParameterPolicy,
+    flatten_parameters,
+    load_flat_parameters,
+    reset_parameters,
+)
 from neuroevo.errors import ConfigError
 from neuroevo.strategies.gradient import LOSSES, GradientDescent
 
@@ -91,14 +95,27 @@ def _shards(n: int, workers: int, seed: int) -> list[torch.Tensor]:
 class Replica:
     """One worker: a ``GradientDescent`` replica on a shard (also a Ray actor's body)."""
 
-    def __init__(self, module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
-                 rows: torch.Tensor, options: dict[str, Any], seed: int, threads: int = 0) -> None:
+    def __init__(
+        self,
+        module: nn.Module,
+        inputs: torch.Tensor,
+        targets: torch.Tensor,
+        rows: torch.Tensor,
+        options: dict[str, Any],
+        seed: int,
+        threads: int = 0,
+    ) -> None:
         if threads:
             torch.set_num_threads(threads)
         x, y = torch.as_tensor(inputs)[rows], torch.as_tensor(targets)[rows]
         self.gd = GradientDescent(module, inputs=x, targets=y, restarts=1, **options)
-        self.gd.setup(num_inputs=x.shape[1], num_outputs=y.shape[1], seed=seed,
-                      device=torch.device("cpu"), dtype=torch.float32)
+        self.gd.setup(
+            num_inputs=x.shape[1],
+            num_outputs=y.shape[1],
+            seed=seed,
+            device=torch.device("cpu"),
+            dtype=torch.float32,
+        )
         self.zero = torch.zeros(1)
 
     def set_weights(self, weights: torch.Tensor) -> None:
@@ -147,61 +164,84 @@ class ParameterServer:
         return self.weights, self.history
 
 
-def _check(who: str, workers: int, steps: int, sync_every: int, seed: Any = 0,
-           threads: Any = 1) -> None:
-    for name, value in (("workers", workers), ("steps", steps), ("sync_every", sync_every),
-                        ("threads", threads)):
+def _check(
+    who: str, workers: int, steps: int, sync_every: int, seed: Any = 0, threads: Any = 1
+) -> None:
+    for name, value in (
+        ("workers", workers),
+        ("steps", steps),
+        ("sync_every", sync_every),
+        ("threads", threads),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{who} {name}: expected an integer >= 1, got {value!r}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**62:
-        raise ConfigError(f"{who} seed={seed!r}: expected an integer in 0 .. 2**62 - 1, "
-                          "e.g. seed=0")
+        raise ConfigError(
+            f"{who} seed={seed!r}: expected an integer in 0 .. 2**62 - 1, e.g. seed=0"
+        )
 
 
 #: GradientDescent arguments local_sgd sets itself (one replica per worker, on its shard)
-_OWN = {"restarts": "one replica trains per worker; use workers=N",
-        "task": "pass the data as inputs and targets", "inputs": "pass them positionally",
-        "targets": "pass them positionally", "params": "pass the hyperparameters by name"}
+_OWN = {
+    "restarts": "one replica trains per worker; use workers=N",
+    "task": "pass the data as inputs and targets",
+    "inputs": "pass them positionally",
+    "targets": "pass them positionally",
+    "params": "pass the hyperparameters by name",
+}
 
 
-def _data(who: str, module: Any, inputs: Any, targets: Any, options: dict[str, Any],
-          cases: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _data(
+    who: str, module: Any, inputs: Any, targets: Any, options: dict[str, Any], cases: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``inputs [N, n_in]`` and ``targets [N, n_out]`` as real, finite tensors of the same
     N >= ``cases`` that fit ``module``; ``options`` GradientDescent's hyperparameters."""
     if not isinstance(module, nn.Module):
-        raise ConfigError(f"{who} module: expected a torch.nn.Module (e.g. "
-                          f"neuroevo.MLP(2, [8], 1)), got {type(module).__name__}")
+        raise ConfigError(
+            f"{who} module: expected a torch.nn.Module (e.g. "
+            f"neuroevo.MLP(2, [8], 1)), got {type(module).__name__}"
+        )
     own = sorted(set(options) & set(_OWN))
     if own:
-        raise ConfigError(f"{who} {own[0]}={options[own[0]]!r}: not an option here; "
-                          f"{_OWN[own[0]]}")
+        raise ConfigError(f"{who} {own[0]}={options[own[0]]!r}: not an option here; {_OWN[own[0]]}")
     data = []
     for name, v in (("inputs", inputs), ("targets", targets)):
         try:
             t = torch.as_tensor(v)
         except (TypeError, ValueError, RuntimeError):
-            raise ConfigError(f"{who} {name}: expected a tensor (or nested lists of "
-                              f"numbers), got {type(v).__name__}") from None
+            raise ConfigError(
+                f"{who} {name}: expected a tensor (or nested lists of "
+                f"numbers), got {type(v).__name__}"
+            ) from None
         if t.dim() != 2 or t.dtype == torch.bool or t.is_complex():
-            raise ConfigError(f"{who} {name}: expected a real tensor [cases, "
-                              f"{'n_in' if name == 'inputs' else 'n_out'}], got {t.dtype} of "
-                              f"shape {tuple(t.shape)}; reshape a single "
-                              f"{'input' if name == 'inputs' else 'output'} with .reshape(-1, 1)")
+            raise ConfigError(
+                f"{who} {name}: expected a real tensor [cases, "
+                f"{'n_in' if name == 'inputs' else 'n_out'}], got {t.dtype} of "
+                f"shape {tuple(t.shape)}; reshape a single "
+                f"{'input' if name == 'inputs' else 'output'} with .reshape(-1, 1)"
+            )
         if not bool(torch.isfinite(t).all()):
-            raise ConfigError(f"{who} {name}: NaN or infinite values; drop or fill those "
-                              "cases")
+            raise ConfigError(f"{who} {name}: NaN or infinite values; drop or fill those cases")
         data.append(t)
     x, y = data
     if x.shape[0] != y.shape[0]:
-        raise ConfigError(f"{who}: {x.shape[0]} input cases but {y.shape[0]} targets; give "
-                          "one target row per input row")
+        raise ConfigError(
+            f"{who}: {x.shape[0]} input cases but {y.shape[0]} targets; give "
+            "one target row per input row"
+        )
     if cases > x.shape[0]:
         raise ConfigError(f"{who} workers={cases}: more workers than the {x.shape[0]} cases")
     # the module's sizes and the hyperparameters, checked as each replica will check them
-    probe = GradientDescent(copy.deepcopy(module), inputs=x, targets=y, restarts=1,
-                            reset_module=False, **options)
-    probe.setup(num_inputs=x.shape[1], num_outputs=y.shape[1], seed=0,
-                device=torch.device("cpu"), dtype=torch.float32)
+    probe = GradientDescent(
+        copy.deepcopy(module), inputs=x, targets=y, restarts=1, reset_module=False, **options
+    )
+    probe.setup(
+        num_inputs=x.shape[1],
+        num_outputs=y.shape[1],
+        seed=0,
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+    )
     return x, y
 
 
@@ -210,18 +250,33 @@ def _start(module: nn.Module, seed: int, reset: bool) -> nn.Module:
     return reset_parameters(module, seed) if reset else module
 
 
-def _loss_of(module: nn.Module, weights: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
-             loss: str) -> float:
+def _loss_of(
+    module: nn.Module, weights: torch.Tensor, x: torch.Tensor, y: torch.Tensor, loss: str
+) -> float:
     with torch.no_grad():
-        out = ParameterPolicy(module, weights.reshape(1, -1), num_inputs=x.shape[1],
-                              num_outputs=y.shape[1])(x.float())
+        out = ParameterPolicy(
+            module, weights.reshape(1, -1), num_inputs=x.shape[1], num_outputs=y.shape[1]
+        )(x.float())
         return float(LOSSES[loss](out, y.float())[0])
 
 
-def local_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, workers: int = 2,
-              steps: int = 100, sync_every: int = 10, loss: str = "mse", seed: int = 0,
-              reset_module: bool = True, asynchronous: bool = False, backend: str = "local",
-              address: str | None = None, threads: int = 1, **options: Any) -> LocalSGDResult:
+def local_sgd(
+    module: nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    workers: int = 2,
+    steps: int = 100,
+    sync_every: int = 10,
+    loss: str = "mse",
+    seed: int = 0,
+    reset_module: bool = True,
+    asynchronous: bool = False,
+    backend: str = "local",
+    address: str | None = None,
+    threads: int = 1,
+    **options: Any,
+) -> LocalSGDResult:
     """Train ``module`` by local SGD; see the module docstring. ``options`` are
     ``GradientDescent``'s hyperparameters (``optimizer``, ``lr``, ``momentum``,
     ``batch_size`` ...); ``reset_module`` re-draws the start weights from ``seed``."""
@@ -231,8 +286,10 @@ def local_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *,
         if not isinstance(value, bool):
             raise ConfigError(f"local_sgd {name}={value!r}: expected True or False")
     if backend not in ("local", "ray") or (asynchronous and backend != "ray"):
-        raise ConfigError(f"local_sgd backend={backend!r}, asynchronous={asynchronous}: use "
-                          "backend='local' or 'ray'; asynchronous averaging needs backend='ray'")
+        raise ConfigError(
+            f"local_sgd backend={backend!r}, asynchronous={asynchronous}: use "
+            "backend='local' or 'ray'; asynchronous averaging needs backend='ray'"
+        )
     if not isinstance(loss, str) or loss not in LOSSES:
         raise ConfigError(f"local_sgd loss {loss!r}: use one of {sorted(LOSSES)}")
     x, y = _data("local_sgd", module, inputs, targets, {"loss": loss, **options}, workers)
@@ -251,8 +308,10 @@ def local_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *,
         ray = ray_module(address)
         xr, yr = ray.put(x), ray.put(y)  # the data once through the object store
         actor = ray.remote(Replica)
-        reps = [actor.remote(module, xr, yr, r, options, seed + 1 + k, threads)
-                for k, r in enumerate(rows)]
+        reps = [
+            actor.remote(module, xr, yr, r, options, seed + 1 + k, threads)
+            for k, r in enumerate(rows)
+        ]
         call = lambda n, w: ray.get([rep.train.remote(n, w) for rep in reps])  # noqa: E731
     try:
         if asynchronous:
@@ -274,17 +333,32 @@ def local_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *,
             for rep in reps:
                 ray.kill(rep)
     seconds = time.perf_counter() - t0  # the losses below are for the record, not timed
-    return LocalSGDResult(weights=w, module=load_flat_parameters(copy.deepcopy(module), w),
-                          loss=_loss_of(module, w, x, y, loss),
-                          history=[(s, _loss_of(module, a, x, y, loss)) for s, a in averages],
-                          steps=steps, samples=steps * x.shape[0], rounds=len(averages),
-                          seconds=seconds, asynchronous=asynchronous)
+    return LocalSGDResult(
+        weights=w,
+        module=load_flat_parameters(copy.deepcopy(module), w),
+        loss=_loss_of(module, w, x, y, loss),
+        history=[(s, _loss_of(module, a, x, y, loss)) for s, a in averages],
+        steps=steps,
+        samples=steps * x.shape[0],
+        rounds=len(averages),
+        seconds=seconds,
+        asynchronous=asynchronous,
+    )
 
 
-def minibatch_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *,
-                  steps: int = 100, workers: int = 1, loss: str = "mse", seed: int = 0,
-                  reset_module: bool = True, batch_size: int | None = None,
-                  **options: Any) -> LocalSGDResult:
+def minibatch_sgd(
+    module: nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    steps: int = 100,
+    workers: int = 1,
+    loss: str = "mse",
+    seed: int = 0,
+    reset_module: bool = True,
+    batch_size: int | None = None,
+    **options: Any,
+) -> LocalSGDResult:
     """The synchronous baseline: ``steps`` epochs of ``GradientDescent`` on all the data, with
     ``workers * batch_size`` cases per step (full batch when ``batch_size`` is None)."""
     _check("minibatch_sgd", workers, steps, 1, seed)
@@ -292,20 +366,33 @@ def minibatch_sgd(module: nn.Module, inputs: torch.Tensor, targets: torch.Tensor
     if not isinstance(loss, str) or loss not in LOSSES:
         raise ConfigError(f"minibatch_sgd loss {loss!r}: use one of {sorted(LOSSES)}")
     batch = None if batch_size is None else workers * batch_size
-    x, y = _data("minibatch_sgd", module, inputs, targets,
-                 {"loss": loss, "batch_size": batch, **options}, 1)
+    x, y = _data(
+        "minibatch_sgd", module, inputs, targets, {"loss": loss, "batch_size": batch, **options}, 1
+    )
     module = _start(module, seed, reset_module)
     t0 = time.perf_counter()
-    rep = Replica(module, x, y, torch.arange(x.shape[0]), {"loss": loss, "batch_size": batch,
-                                                           **options}, seed + 1)
+    rep = Replica(
+        module,
+        x,
+        y,
+        torch.arange(x.shape[0]),
+        {"loss": loss, "batch_size": batch, **options},
+        seed + 1,
+    )
     weights = [(done, rep.train(1)) for done in range(1, steps + 1)]
     seconds = time.perf_counter() - t0
     w = weights[-1][1]
-    return LocalSGDResult(weights=w, module=load_flat_parameters(copy.deepcopy(module), w),
-                          loss=_loss_of(module, w, x, y, loss),
-                          history=[(s, _loss_of(module, a, x, y, loss)) for s, a in weights],
-                          steps=steps, samples=steps * x.shape[0], rounds=steps, seconds=seconds,
-                          asynchronous=False)
+    return LocalSGDResult(
+        weights=w,
+        module=load_flat_parameters(copy.deepcopy(module), w),
+        loss=_loss_of(module, w, x, y, loss),
+        history=[(s, _loss_of(module, a, x, y, loss)) for s, a in weights],
+        steps=steps,
+        samples=steps * x.shape[0],
+        rounds=steps,
+        seconds=seconds,
+        asynchronous=False,
+    )
 
 
 __all__ = ["ParameterServer", "LocalSGDResult", "Replica", "local_sgd", "minibatch_sgd"]

@@ -67,8 +67,9 @@ class Backend(abc.ABC):
         """Start a run on ``task`` (sent to the workers once)."""
 
     @abc.abstractmethod
-    def evaluate(self, strategy: Strategy, policy: BatchedPolicy,
-                 generator: torch.Generator | None) -> torch.Tensor:
+    def evaluate(
+        self, strategy: Strategy, policy: BatchedPolicy, generator: torch.Generator | None
+    ) -> torch.Tensor:
         """Fitness ``[P]`` of ``policy``'s candidates (``strategy.ask()``'s last answer)."""
 
     def close(self) -> None:  # noqa: B027 - nothing to release in one process
@@ -92,8 +93,9 @@ class SerialBackend(Backend):
     def open(self, task: Any) -> None:
         self._task = task
 
-    def evaluate(self, strategy: Strategy, policy: BatchedPolicy,
-                 generator: torch.Generator | None) -> torch.Tensor:
+    def evaluate(
+        self, strategy: Strategy, policy: BatchedPolicy, generator: torch.Generator | None
+    ) -> torch.Tensor:
         return self._task.evaluate(policy, generator=generator)
 
 

@@ -69,8 +69,9 @@ class EpisodeCosts:
     def split(self, sizes: np.ndarray, keys: np.ndarray | None, n: int) -> list[np.ndarray]:
         return split_balanced(self.costs(sizes, keys), n)
 
-    def record(self, keys: np.ndarray | None, slices: list[np.ndarray],
-               steps: list[int | None]) -> None:
+    def record(
+        self, keys: np.ndarray | None, slices: list[np.ndarray], steps: list[int | None]
+    ) -> None:
         """Remember each slice's env steps per candidate (slices without steps: forgotten)."""
         known = [(s, k) for s, k in zip(slices, steps) if k is not None and len(s)]
         if not known:

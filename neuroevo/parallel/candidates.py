@@ -116,8 +116,9 @@ def describe(strategy: Strategy, policy: BatchedPolicy, *, backend: str) -> Cand
     """
     if isinstance(policy, ParameterPolicy):
         return Candidates(
-            shared=ParamsShared(policy.module, policy.num_inputs, policy.num_outputs,
-                                policy.chunk_size),
+            shared=ParamsShared(
+                policy.module, policy.num_inputs, policy.num_outputs, policy.chunk_size
+            ),
             shared_key=("params", id(policy.module)),
             rows=TensorRows.of(policy.params),
             sizes=np.ones(policy.num_candidates, dtype=np.int64),
@@ -126,8 +127,12 @@ def describe(strategy: Strategy, policy: BatchedPolicy, *, backend: str) -> Cand
         )
     genomes = getattr(strategy, "genomes", None)
     config = getattr(strategy, "config", None)
-    if isinstance(genomes, (list, tuple)) and hasattr(config, "genome_config") and len(genomes) == \
-            policy.num_candidates and all(hasattr(g, "connections") for g in genomes[:1]):
+    if (
+        isinstance(genomes, (list, tuple))
+        and hasattr(config, "genome_config")
+        and len(genomes) == policy.num_candidates
+        and all(hasattr(g, "connections") for g in genomes[:1])
+    ):
         if getattr(strategy, "refine", None) is not None:
             raise _refine_refused(backend)
         packed = pack_genomes(genomes)
@@ -144,15 +149,18 @@ def describe(strategy: Strategy, policy: BatchedPolicy, *, backend: str) -> Cand
 
 
 def _refine_refused(backend: str) -> ConfigError:
-    return ConfigError(f"backend {backend!r}: NEAT with gradient refinement trains the genomes "
-                       "in the driver; run it in one process (workers=None) or drop refine")
+    return ConfigError(
+        f"backend {backend!r}: NEAT with gradient refinement trains the genomes "
+        "in the driver; run it in one process (workers=None) or drop refine"
+    )
 
 
 def _unsliceable(backend: str, what: str) -> ConfigError:
     return ConfigError(
         f"backend {backend!r} sends slices of NEAT genomes (neuroevo.NEAT) or of flat "
         f"parameter rows (GA, PSO, SA, gradient: a ParameterPolicy); {what} cannot be cut "
-        "into slices: run it in one process (workers=None, backend=None)")
+        "into slices: run it in one process (workers=None, backend=None)"
+    )
 
 
 def check_sliceable(strategy: Strategy, *, backend: str) -> None:
@@ -168,17 +176,28 @@ def check_sliceable(strategy: Strategy, *, backend: str) -> None:
         raise _refine_refused(backend)
 
 
-def build_policy(shared: Any, rows: Any, *, device: torch.device, dtype: torch.dtype
-                 ) -> BatchedPolicy:
+def build_policy(
+    shared: Any, rows: Any, *, device: torch.device, dtype: torch.dtype
+) -> BatchedPolicy:
     """The batched policy of a slice, in a worker: as the strategy's ``ask`` builds it."""
     if isinstance(shared, NeatShared):
         from neuroevo.compile.population import compile_population
 
-        return compile_population(unpack_genomes(rows), shared.genome_config, device=device,
-                                  dtype=dtype, recurrent=shared.recurrent)
+        return compile_population(
+            unpack_genomes(rows),
+            shared.genome_config,
+            device=device,
+            dtype=dtype,
+            recurrent=shared.recurrent,
+        )
     params = rows.tensor().to(device=device)
-    return ParameterPolicy(shared.module, params, num_inputs=shared.num_inputs,
-                           num_outputs=shared.num_outputs, chunk_size=shared.chunk_size)
+    return ParameterPolicy(
+        shared.module,
+        params,
+        num_inputs=shared.num_inputs,
+        num_outputs=shared.num_outputs,
+        chunk_size=shared.chunk_size,
+    )
 
 
 def shared_for_transport(shared: Any) -> Any:
@@ -191,10 +210,18 @@ def shared_for_transport(shared: Any) -> Any:
 def place_shared(shared: Any, device: torch.device) -> Any:
     """In a worker: the module template moved to the run's device (once per run)."""
     if isinstance(shared, ParamsShared) and any(
-            p.device != device for p in shared.module.parameters()):
+        p.device != device for p in shared.module.parameters()
+    ):
         return dataclasses.replace(shared, module=shared.module.to(device))
     return shared
 
 
-__all__ = ["Candidates", "NeatShared", "ParamsShared", "TensorRows", "build_policy",
-           "check_sliceable", "describe"]
+__all__ = [
+    "Candidates",
+    "NeatShared",
+    "ParamsShared",
+    "TensorRows",
+    "build_policy",
+    "check_sliceable",
+    "describe",
+]

@@ -97,7 +97,8 @@ def evaluate_genomes(setup: GenomeSetup, pairs: list[tuple[Any, Any]]) -> list[A
             error = EvalGenomeError(
                 f"eval_genome raised {type(e).__name__} on genome {genome_id}: "
                 f"{' '.join(str(e).split())[:300]}; fix eval_genome, or call it on that genome "
-                "alone to debug it")
+                "alone to debug it"
+            )
             error.genome_id = genome_id
             raise error from e
     return values
@@ -128,7 +129,8 @@ def checked_fitness(value: Any, genome_id: Any) -> Any:
     error = EvalGenomeError(
         f"eval_genome returned {type(value).__name__} {value!r:.80} for genome {genome_id}; "
         "it must return the genome's fitness as a number (neat.ParallelEvaluator's contract), "
-        "not set genome.fitness")
+        "not set genome.fitness"
+    )
     error.genome_id = genome_id
     raise error
 
@@ -150,7 +152,8 @@ class GenomeRunner(SliceRunner):
             self.load_error = EvalGenomeError(
                 f"the workers cannot load eval_genome or the config ({type(e).__name__}: "
                 f"{e}); define eval_genome at module level of a file the workers can import "
-                "(not in a notebook or at the interactive prompt)")
+                "(not in a notebook or at the interactive prompt)"
+            )
             return
         torch.set_num_threads(self.genome_setup.threads)
 
@@ -191,16 +194,26 @@ class GenomeEvaluator:
     ``maxtasksperchild`` have no equivalent.
     """
 
-    def __init__(self, eval_genome: Callable[[Any, Any], Any], workers: int | None = None, *,
-                 backend: str | None = None, address: str | None = None,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self,
+        eval_genome: Callable[[Any, Any], Any],
+        workers: int | None = None,
+        *,
+        backend: str | None = None,
+        address: str | None = None,
+        seed: int | None = None,
+    ) -> None:
         if not callable(eval_genome):
-            raise ConfigError(f"GenomeEvaluator: eval_genome must be a function "
-                              f"(genome, config) -> fitness, got {type(eval_genome).__name__}")
+            raise ConfigError(
+                f"GenomeEvaluator: eval_genome must be a function "
+                f"(genome, config) -> fitness, got {type(eval_genome).__name__}"
+            )
         if backend is not None and not isinstance(backend, str):
-            raise ConfigError(f"GenomeEvaluator: backend must be 'process', 'ray' or 'serial', "
-                              f"got {type(backend).__name__} (a Backend object runs tasks, not "
-                              "eval_genome)")
+            raise ConfigError(
+                f"GenomeEvaluator: backend must be 'process', 'ray' or 'serial', "
+                f"got {type(backend).__name__} (a Backend object runs tasks, not "
+                "eval_genome)"
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ConfigError(f"GenomeEvaluator: seed must be an integer or None, got {seed!r}")
         self.eval_genome = eval_genome
@@ -226,10 +239,12 @@ class GenomeEvaluator:
         """Set ``genome.fitness`` of every ``(genome_id, genome)`` pair."""
         pairs = list(genomes)
         workers = self._workers
-        setup = GenomeSetup(self.eval_genome, config, self.seed,
-                            workers.threads if workers is not None else 1)
-        values = (self._here(setup, pairs) if workers is None
-                  else self._in_workers(workers, setup, pairs))
+        setup = GenomeSetup(
+            self.eval_genome, config, self.seed, workers.threads if workers is not None else 1
+        )
+        values = (
+            self._here(setup, pairs) if workers is None else self._in_workers(workers, setup, pairs)
+        )
         for (genome_id, genome), value in zip(pairs, values):
             genome.fitness = checked_fitness(value, genome_id)
 
@@ -245,8 +260,9 @@ class GenomeEvaluator:
             if state is not None:
                 random.setstate(state)
 
-    def _in_workers(self, backend: WorkerBackend, setup: GenomeSetup,
-                    pairs: list[tuple[Any, Any]]) -> list[Any]:
+    def _in_workers(
+        self, backend: WorkerBackend, setup: GenomeSetup, pairs: list[tuple[Any, Any]]
+    ) -> list[Any]:
         pool = backend.pool
         try:
             blob = setup_bytes(setup, self._pickler)
@@ -255,14 +271,14 @@ class GenomeEvaluator:
                 f"GenomeEvaluator sends eval_genome and the config to its workers, but they "
                 f"cannot be pickled ({type(e).__name__}: {e}); define eval_genome with def at "
                 "module level (no lambda or nested function), as neat.ParallelEvaluator "
-                "needs too") from None
+                "needs too"
+            ) from None
         if blob != self._blob:
             pool.add_setup(blob, new_run=True)
             self._blob = None  # until every worker has it
             pool.wait_ready(max_deaths=backend.max_attempts * backend.workers)
             self._blob = blob
-        jobs = [self._pickler(pairs[r.start:r.stop])
-                for r in chunks(len(pairs), backend.workers)]
+        jobs = [self._pickler(pairs[r.start : r.stop]) for r in chunks(len(pairs), backend.workers)]
         answers, _ = run_jobs(pool, jobs, max_attempts=backend.max_attempts)
         return [value for answer in answers for value in pickle.loads(answer)]
 
@@ -277,9 +293,20 @@ class GenomeEvaluator:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"GenomeEvaluator({getattr(self.eval_genome, '__qualname__', self.eval_genome)},"
-                f" workers={self.workers}, backend={self._backend.name!r})")
+        return (
+            f"GenomeEvaluator({getattr(self.eval_genome, '__qualname__', self.eval_genome)},"
+            f" workers={self.workers}, backend={self._backend.name!r})"
+        )
 
 
-__all__ = ["EvalGenomeError", "GenomeEvaluator", "GenomeRunner", "GenomeSetup", "chunks",
-           "checked_fitness", "evaluate_genomes", "ray_pickler", "setup_bytes"]
+__all__ = [
+    "EvalGenomeError",
+    "GenomeEvaluator",
+    "GenomeRunner",
+    "GenomeSetup",
+    "chunks",
+    "checked_fitness",
+    "evaluate_genomes",
+    "ray_pickler",
+    "setup_bytes",
+]

@@ -69,12 +69,18 @@ class PackedGenomes:
         nodes = _ranges(self.node_count, positions)
         conns = _ranges(self.conn_count, positions)
         return dataclasses.replace(
-            self, key=self.key[positions], node_count=self.node_count[positions],
-            conn_count=self.conn_count[positions], node_key=self.node_key[nodes],
-            bias=self.bias[nodes], response=self.response[nodes],
-            activation=self.activation[nodes], aggregation=self.aggregation[nodes],
+            self,
+            key=self.key[positions],
+            node_count=self.node_count[positions],
+            conn_count=self.conn_count[positions],
+            node_key=self.node_key[nodes],
+            bias=self.bias[nodes],
+            response=self.response[nodes],
+            activation=self.activation[nodes],
+            aggregation=self.aggregation[nodes],
             conn_index=self.conn_index[conns],
-            weight=self.weight[conns], enabled=self.enabled[conns],
+            weight=self.weight[conns],
+            enabled=self.enabled[conns],
         )
 
     def nbytes(self) -> int:
@@ -88,13 +94,19 @@ class PackedGenomes:
         digest in every generation."""
         one = self.select(np.array([position]))
         h = hashlib.blake2b(b"neat", digest_size=16)
-        for part in (one.node_key.astype(np.int64), one.bias, one.response,
-                     self.conn_pairs[one.conn_index.astype(np.int64)].astype(np.int64),
-                     one.weight, one.enabled):
+        for part in (
+            one.node_key.astype(np.int64),
+            one.bias,
+            one.response,
+            self.conn_pairs[one.conn_index.astype(np.int64)].astype(np.int64),
+            one.weight,
+            one.enabled,
+        ):
             h.update(np.ascontiguousarray(part).tobytes())
             h.update(b"|")
-        names = [self.activation_names[a] for a in one.activation] + \
-            [self.aggregation_names[a] for a in one.aggregation]
+        names = [self.activation_names[a] for a in one.activation] + [
+            self.aggregation_names[a] for a in one.aggregation
+        ]
         h.update("\0".join(names).encode())
         return h.hexdigest()
 
@@ -107,8 +119,7 @@ def _ranges(counts: np.ndarray, positions: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     # for each gene: its genome's start plus its rank within the genome
-    offsets = np.repeat(starts[positions] - np.concatenate([[0], np.cumsum(lengths)[:-1]]),
-                        lengths)
+    offsets = np.repeat(starts[positions] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
     return np.arange(total, dtype=np.int64) + offsets
 
 
@@ -167,8 +178,9 @@ class NodeGene:
 
     __slots__ = ("key", "bias", "response", "activation", "aggregation")
 
-    def __init__(self, key: int, bias: float, response: float, activation: str,
-                 aggregation: str) -> None:
+    def __init__(
+        self, key: int, bias: float, response: float, activation: str, aggregation: str
+    ) -> None:
         self.key, self.bias, self.response = key, bias, response
         self.activation, self.aggregation = activation, aggregation
 
@@ -197,14 +209,21 @@ class Genome:
 def unpack_genomes(packed: PackedGenomes) -> list[Genome]:
     """Genomes with the genes of ``packed``, in the same order (the worker's side)."""
     acts, aggs = packed.activation_names, packed.aggregation_names
-    node_rows = zip(packed.node_key.tolist(), packed.bias.tolist(), packed.response.tolist(),
-                    packed.activation.tolist(), packed.aggregation.tolist())
+    node_rows = zip(
+        packed.node_key.tolist(),
+        packed.bias.tolist(),
+        packed.response.tolist(),
+        packed.activation.tolist(),
+        packed.aggregation.tolist(),
+    )
     ends = packed.conn_pairs[packed.conn_index.astype(np.int64)]
-    conn_rows = zip(ends[:, 0].tolist(), ends[:, 1].tolist(), packed.weight.tolist(),
-                    packed.enabled.tolist())
+    conn_rows = zip(
+        ends[:, 0].tolist(), ends[:, 1].tolist(), packed.weight.tolist(), packed.enabled.tolist()
+    )
     out = []
-    for key, n_nodes, n_conns in zip(packed.key.tolist(), packed.node_count.tolist(),
-                                     packed.conn_count.tolist()):
+    for key, n_nodes, n_conns in zip(
+        packed.key.tolist(), packed.node_count.tolist(), packed.conn_count.tolist()
+    ):
         g = Genome(key)
         for _ in range(n_nodes):
             k, b, r, a, s = next(node_rows)

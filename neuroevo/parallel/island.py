@@ -41,14 +41,30 @@ import torch
 from neuroevo.errors import CheckpointError, TaskError
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
 from neuroevo.io.json_values import is_int, short
-from neuroevo.io.state_checks import check_float, check_int, describe, expect_dict, field, \
-    get_bool, get_int, is_scalar_data
+from neuroevo.io.state_checks import (
+    check_float,
+    check_int,
+    describe,
+    expect_dict,
+    field,
+    get_bool,
+    get_int,
+    is_scalar_data,
+)
 from neuroevo.parallel.migration import emigrants, immigrate
 
 FORMAT = "neuroevo.island"
 #: the fields of an island's own part of its checkpoint (:meth:`Island.state_dict`)
-LOOP_FIELDS = ("format", "island", "settings", "generation", "evaluations", "solved", "task",
-               "history")
+LOOP_FIELDS = (
+    "format",
+    "island",
+    "settings",
+    "generation",
+    "evaluations",
+    "solved",
+    "task",
+    "history",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,8 +95,13 @@ class IslandSettings:
 
     def shared(self) -> dict[str, Any]:
         """The settings a resumed island must agree with."""
-        return {"islands": self.islands, "interval": self.interval, "migrants": self.migrants,
-                "seed": self.seed, "topology": self.topology}
+        return {
+            "islands": self.islands,
+            "interval": self.interval,
+            "migrants": self.migrants,
+            "seed": self.seed,
+            "topology": self.topology,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,30 +141,49 @@ class Island:
     # --- set-up and checkpoints ---------------------------------------------------------
     def setup(self, *, resume: bool = False) -> None:
         """Set the strategy up; with ``resume``, load the island's checkpoint if it has one."""
-        self.strategy.setup(num_inputs=self.task.num_inputs, num_outputs=self.task.num_outputs,
-                            seed=self.seed, device=self.device, dtype=self.dtype)
+        self.strategy.setup(
+            num_inputs=self.task.num_inputs,
+            num_outputs=self.task.num_outputs,
+            seed=self.seed,
+            device=self.device,
+            dtype=self.dtype,
+        )
         self._started = time.perf_counter()
         path = self.settings.checkpoint_path(self.index)
         if resume and path is not None:
             if not path.is_file():  # never a silent restart at generation 0
-                raise CheckpointError(f"{path}: island {self.index}'s checkpoint is missing; "
-                                      "restore it, or start the run without resume=True")
+                raise CheckpointError(
+                    f"{path}: island {self.index}'s checkpoint is missing; "
+                    "restore it, or start the run without resume=True"
+                )
             self.load(path)
 
     def state_dict(self) -> dict[str, Any]:
-        task_state = self.task.state_dict() if callable(getattr(self.task, "state_dict", None)) else None
-        return {"format": FORMAT, "island": self.index, "settings": self.settings.shared(),
-                "generation": self.generation, "evaluations": self.evaluations,
-                "solved": self.solved, "task": task_state,
-                "history": [h.to_dict() for h in self.history]}
+        task_state = (
+            self.task.state_dict() if callable(getattr(self.task, "state_dict", None)) else None
+        )
+        return {
+            "format": FORMAT,
+            "island": self.index,
+            "settings": self.settings.shared(),
+            "generation": self.generation,
+            "evaluations": self.evaluations,
+            "solved": self.solved,
+            "task": task_state,
+            "history": [h.to_dict() for h in self.history],
+        }
 
     def save(self) -> pathlib.Path | None:
         path = self.settings.checkpoint_path(self.index)
         if path is None:
             return None
         path.parent.mkdir(parents=True, exist_ok=True)
-        return save_checkpoint(path, strategy_state=self.strategy.state_dict(),
-                               loop_state=self.state_dict(), experiment=None)
+        return save_checkpoint(
+            path,
+            strategy_state=self.strategy.state_dict(),
+            loop_state=self.state_dict(),
+            experiment=None,
+        )
 
     def load(self, path: str | pathlib.Path) -> None:
         """Restore the island from its checkpoint, every value checked first: a file that is
@@ -164,50 +204,74 @@ class Island:
         """The island's own part of its checkpoint (:meth:`state_dict`), checked."""
         where = "loop"
         loop = expect_dict(loop, where)
-        if loop.get("format") != FORMAT or not is_int(loop.get("island")) or \
-                loop["island"] != self.index:
-            raise CheckpointError(f"{where}: not the checkpoint of island {self.index} "
-                                  f"(format {short(loop.get('format'))}, island "
-                                  f"{short(loop.get('island'))})")
+        if (
+            loop.get("format") != FORMAT
+            or not is_int(loop.get("island"))
+            or loop["island"] != self.index
+        ):
+            raise CheckpointError(
+                f"{where}: not the checkpoint of island {self.index} "
+                f"(format {short(loop.get('format'))}, island "
+                f"{short(loop.get('island'))})"
+            )
         saved = field(loop, "settings", where)
-        if not isinstance(saved, dict) or not all(is_scalar_data(v) for v in saved.values()) \
-                or saved != self.settings.shared():
+        if (
+            not isinstance(saved, dict)
+            or not all(is_scalar_data(v) for v in saved.values())
+            or saved != self.settings.shared()
+        ):
             raise CheckpointError(
                 f"{where}.settings: saved with island settings {short(saved)}, "
                 f"this run has {self.settings.shared()}; resume with the same islands, "
-                "interval, migrants, seed and topology")
+                "interval, migrants, seed and topology"
+            )
         unknown = set(loop) - set(LOOP_FIELDS)
         if unknown:
             raise CheckpointError(f"{where}: unknown fields {sorted(map(str, unknown))}")
         task = field(loop, "task", where)
         if task is not None and not callable(getattr(self.task, "load_state_dict", None)):
-            raise CheckpointError(f"{where}.task: the checkpoint holds a task state, but task "
-                                  f"{self.task.name!r} has no load_state_dict; resume with the "
-                                  "task the run used")
+            raise CheckpointError(
+                f"{where}.task: the checkpoint holds a task state, but task "
+                f"{self.task.name!r} has no load_state_dict; resume with the "
+                "task the run used"
+            )
         rows = field(loop, "history", where)
         if not isinstance(rows, list):
             raise CheckpointError(f"{where}.history: expected a list, got {describe(rows)}")
         generation = get_int(loop, "generation", where, ge=0)
         if len(rows) != generation:
-            raise CheckpointError(f"{where}.history: {len(rows)} generations recorded, but the "
-                                  f"island has done {generation}")
-        return {"generation": generation, "evaluations": get_int(loop, "evaluations", where, ge=0),
-                "solved": get_bool(loop, "solved", where), "task": task,
-                "history": [self._history_row(h, f"{where}.history[{i}]", i)
-                            for i, h in enumerate(rows)]}
+            raise CheckpointError(
+                f"{where}.history: {len(rows)} generations recorded, but the "
+                f"island has done {generation}"
+            )
+        return {
+            "generation": generation,
+            "evaluations": get_int(loop, "evaluations", where, ge=0),
+            "solved": get_bool(loop, "solved", where),
+            "task": task,
+            "history": [
+                self._history_row(h, f"{where}.history[{i}]", i) for i, h in enumerate(rows)
+            ],
+        }
 
     def _history_row(self, h: Any, where: str, generation: int) -> IslandGeneration:
         h = expect_dict(h, where)
         names = [f.name for f in dataclasses.fields(IslandGeneration)]
         if set(h) != set(names):
-            raise CheckpointError(f"{where}: expected the fields {names}, got "
-                                  f"{sorted(map(str, h))}")
+            raise CheckpointError(
+                f"{where}: expected the fields {names}, got {sorted(map(str, h))}"
+            )
         counts = {"island": self.index, "generation": generation}
         for name, want in counts.items():
             if check_int(h[name], f"{where}.{name}") != want:
                 raise CheckpointError(f"{where}.{name}: expected {want}, got {h[name]}")
-        values = {n: check_int(h[n], f"{where}.{n}", ge=0) if n in ("evaluations", "immigrants")
-                  else check_float(h[n], f"{where}.{n}") for n in names if n not in counts}
+        values = {
+            n: check_int(h[n], f"{where}.{n}", ge=0)
+            if n in ("evaluations", "immigrants")
+            else check_float(h[n], f"{where}.{n}")
+            for n in names
+            if n not in counts
+        }
         for n in ("seconds", "elapsed"):
             if not values[n] >= 0 or math.isinf(values[n]):
                 raise CheckpointError(f"{where}.{n}: expected a duration >= 0, got {values[n]}")
@@ -229,30 +293,52 @@ class Island:
         fitness = self.task.evaluate(policy, generator=self._generator()).detach()
         self.evaluations += policy.num_candidates * self.task.evaluations_per_candidate()
         if fitness.shape != (policy.num_candidates,) or not bool(torch.isfinite(fitness).all()):
-            raise TaskError(f"island {self.index}: task {self.task.name!r} returned fitness of shape "
-                            f"{tuple(fitness.shape)} or with NaN/inf; it must give one finite "
-                            f"value per candidate ({policy.num_candidates})")
+            raise TaskError(
+                f"island {self.index}: task {self.task.name!r} returned fitness of shape "
+                f"{tuple(fitness.shape)} or with NaN/inf; it must give one finite "
+                f"value per candidate ({policy.num_candidates})"
+            )
         return fitness
 
     def emigrants(self, fitness: torch.Tensor) -> list[dict[str, Any]]:
-        return emigrants(self.strategy, fitness, self.settings.migrants, island=self.index,
-                         generation=self.generation)
+        return emigrants(
+            self.strategy,
+            fitness,
+            self.settings.migrants,
+            island=self.index,
+            generation=self.generation,
+        )
 
     def finish(self, fitness: torch.Tensor, immigrants: list[dict[str, Any]]) -> None:
         """Take the immigrants in, tell the strategy, record the generation, checkpoint."""
         if immigrants:
-            fitness = immigrate(self.strategy, self.task, fitness, immigrants,
-                                generator=self._generator(), device=self.device, dtype=self.dtype)
+            fitness = immigrate(
+                self.strategy,
+                self.task,
+                fitness,
+                immigrants,
+                generator=self._generator(),
+                device=self.device,
+                dtype=self.dtype,
+            )
             self.evaluations += len(immigrants) * self.task.evaluations_per_candidate()
         self.strategy.tell(fitness)
         f = fitness.double().cpu()
         gen_best = float(f.max())
         now = time.perf_counter()
-        self.history.append(IslandGeneration(
-            island=self.index, generation=self.generation, best_fitness=gen_best,
-            mean_fitness=float(f.mean()), best_fitness_so_far=float(self.strategy.best_fitness),
-            evaluations=self.evaluations, immigrants=len(immigrants), seconds=now - self._t0,
-            elapsed=now - self._started))
+        self.history.append(
+            IslandGeneration(
+                island=self.index,
+                generation=self.generation,
+                best_fitness=gen_best,
+                mean_fitness=float(f.mean()),
+                best_fitness_so_far=float(self.strategy.best_fitness),
+                evaluations=self.evaluations,
+                immigrants=len(immigrants),
+                seconds=now - self._t0,
+                elapsed=now - self._started,
+            )
+        )
         threshold = self.task.fitness_threshold
         if threshold is not None and not math.isnan(gen_best) and gen_best >= threshold:
             self.solved = True
@@ -311,10 +397,15 @@ class Island:
 
     def summary(self) -> dict[str, Any]:
         """What the driver collects: counters, the best candidate and the history."""
-        return {"island": self.index, "generations": self.generation,
-                "evaluations": self.evaluations, "solved": self.solved,
-                "best": self.strategy.best, "best_fitness": float(self.strategy.best_fitness),
-                "history": list(self.history)}
+        return {
+            "island": self.index,
+            "generations": self.generation,
+            "evaluations": self.evaluations,
+            "solved": self.solved,
+            "best": self.strategy.best,
+            "best_fitness": float(self.strategy.best_fitness),
+            "history": list(self.history),
+        }
 
 
 __all__ = ["Island", "IslandGeneration", "IslandSettings"]

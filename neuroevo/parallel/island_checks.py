@@ -51,10 +51,15 @@ def run_seed(seed: Any) -> int:
     """``seed``, or a random one for ``None``; ConfigError unless an integer in range."""
     if seed is None:
         return secrets.randbits(62)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or \
-            not 0 <= seed < SEED_LIMIT:
-        raise ConfigError(f"Islands seed={seed!r}: expected an integer in 0 .. 2**63 - 1 "
-                          "(e.g. seed=1), or None for a random one")
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= seed < SEED_LIMIT
+    ):
+        raise ConfigError(
+            f"Islands seed={seed!r}: expected an integer in 0 .. 2**63 - 1 "
+            "(e.g. seed=1), or None for a random one"
+        )
     return int(seed)  # a numpy integer too
 
 
@@ -62,8 +67,10 @@ def island_dtype(dtype: Any) -> str:
     """The name (``"float32"``) of a floating torch dtype given as a dtype or its name."""
     value = getattr(torch, dtype, None) if isinstance(dtype, str) else dtype
     if not isinstance(value, torch.dtype) or not value.is_floating_point:
-        raise ConfigError(f"Islands dtype={dtype!r}: expected a floating torch dtype; use "
-                          "torch.float32 (the default) or torch.float64")
+        raise ConfigError(
+            f"Islands dtype={dtype!r}: expected a floating torch dtype; use "
+            "torch.float32 (the default) or torch.float64"
+        )
     return str(value).removeprefix("torch.")
 
 
@@ -81,19 +88,27 @@ def checkpoint_folder(path: Any) -> str | None:
     if path is None:
         return None
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
-        raise ConfigError(f"Islands checkpoint_dir={path!r}: expected a folder path (a str or "
-                          "pathlib.Path), or None for no checkpoints")
+        raise ConfigError(
+            f"Islands checkpoint_dir={path!r}: expected a folder path (a str or "
+            "pathlib.Path), or None for no checkpoints"
+        )
     p = pathlib.Path(path)
     if p.exists() and not p.is_dir():
-        raise ConfigError(f"Islands checkpoint_dir={str(p)!r}: a file, not a folder; name a "
-                          "folder (it is made if missing) for the islands' checkpoints")
+        raise ConfigError(
+            f"Islands checkpoint_dir={str(p)!r}: a file, not a folder; name a "
+            "folder (it is made if missing) for the islands' checkpoints"
+        )
     existing = next(a for a in (p, *p.absolute().parents) if a.exists())
     if not existing.is_dir():
-        raise ConfigError(f"Islands checkpoint_dir={str(p)!r}: {str(existing)!r} is a file, so "
-                          "the folder cannot be made there; name a folder elsewhere")
+        raise ConfigError(
+            f"Islands checkpoint_dir={str(p)!r}: {str(existing)!r} is a file, so "
+            "the folder cannot be made there; name a folder elsewhere"
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(f"Islands checkpoint_dir={str(p)!r}: {str(existing)!r} is not "
-                          "writable; name a folder this process can write")
+        raise ConfigError(
+            f"Islands checkpoint_dir={str(p)!r}: {str(existing)!r} is not "
+            "writable; name a folder this process can write"
+        )
     return str(path)
 
 
@@ -108,8 +123,12 @@ def layout(strategy: Any) -> tuple[tuple[int, ...], ...]:
 def genome_kind(strategy: Any) -> tuple[int, int, str, str]:
     """What a NEAT strategy's genomes are: inputs, outputs, node and connection gene types."""
     gc = strategy.config.genome_config
-    return (int(gc.num_inputs), int(gc.num_outputs), gc.node_gene_type.__name__,
-            gc.connection_gene_type.__name__)
+    return (
+        int(gc.num_inputs),
+        int(gc.num_outputs),
+        gc.node_gene_type.__name__,
+        gc.connection_gene_type.__name__,
+    )
 
 
 def same_layout(strategies: Sequence[Any]) -> None:
@@ -124,7 +143,8 @@ def same_layout(strategies: Sequence[Any]) -> None:
                     f"Islands: island {i}'s NEAT config has {mine[0]} inputs, {mine[1]} outputs, "
                     f"genes {mine[2]}/{mine[3]}; island 0's {first[0]}, {first[1]}, "
                     f"{first[2]}/{first[3]}; migrants are genomes, so give every island a "
-                    "config of the same sizes and gene types (or migrants=0)")
+                    "config of the same sizes and gene types (or migrants=0)"
+                )
         return
     first = layout(strategies[0])
     for i, s in enumerate(strategies[1:], 1):
@@ -134,7 +154,8 @@ def same_layout(strategies: Sequence[Any]) -> None:
                 f"Islands: island {i}'s module has {sum(math.prod(x) for x in mine)} parameters "
                 f"(shapes {list(mine)}), island 0's {sum(math.prod(x) for x in first)} (shapes "
                 f"{list(first)}); migrants are parameter rows, so give every island the same "
-                "module (or migrants=0)")
+                "module (or migrants=0)"
+            )
 
 
 def check_migrant(m: dict[str, Any], where: str, receivers: Sequence[Any]) -> None:
@@ -143,19 +164,39 @@ def check_migrant(m: dict[str, Any], where: str, receivers: Sequence[Any]) -> No
     receiver's config reads) or ``params`` (a finite row of every receiver's size)."""
     kind = "genome" if receivers and migrant_kind(receivers[0]) == "neat" else "params"
     if kind not in m:
-        raise CheckpointError(f"{where}: missing field {kind!r} (these islands exchange "
-                              f"{'genomes' if kind == 'genome' else 'parameter rows'})")
+        raise CheckpointError(
+            f"{where}: missing field {kind!r} (these islands exchange "
+            f"{'genomes' if kind == 'genome' else 'parameter rows'})"
+        )
     for r in receivers:
         if kind == "genome":
-            genome_from_dict(m["genome"], r.config.genome_config,
-                             genome_type=r.config.genome_type, source=f"{where}.genome")
+            genome_from_dict(
+                m["genome"],
+                r.config.genome_config,
+                genome_type=r.config.genome_type,
+                source=f"{where}.genome",
+            )
             continue
         row, n = m["params"], r.num_params
-        if not isinstance(row, torch.Tensor) or not row.dtype.is_floating_point or \
-                tuple(row.shape) != (n,) or not bool(torch.isfinite(row).all()):
-            raise CheckpointError(f"{where}.params: expected a finite floating-point row of "
-                                  f"{n} parameters, got {describe(row)}")
+        if (
+            not isinstance(row, torch.Tensor)
+            or not row.dtype.is_floating_point
+            or tuple(row.shape) != (n,)
+            or not bool(torch.isfinite(row).all())
+        ):
+            raise CheckpointError(
+                f"{where}.params: expected a finite floating-point row of "
+                f"{n} parameters, got {describe(row)}"
+            )
 
 
-__all__ = ["check_migrant", "checkpoint_folder", "genome_kind", "island_device", "island_dtype",
-           "layout", "run_seed", "same_layout"]
+__all__ = [
+    "check_migrant",
+    "checkpoint_folder",
+    "genome_kind",
+    "island_device",
+    "island_dtype",
+    "layout",
+    "run_seed",
+    "same_layout",
+]

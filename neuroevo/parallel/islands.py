@@ -65,12 +65,20 @@ import torch
 
 from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.parallel.island import Island, IslandGeneration, IslandSettings
-from neuroevo.parallel.island_checks import check_migrant, checkpoint_folder, island_device, \
-    island_dtype, run_seed, same_layout
+from neuroevo.parallel.island_checks import (
+    check_migrant,
+    checkpoint_folder,
+    island_device,
+    island_dtype,
+    run_seed,
+    same_layout,
+)
 from neuroevo.parallel.migration import TOPOLOGIES, MigrantPool, migrant_kind
 
-RAY_NEEDED = ('asynchronous islands run on Ray: pip install "neuroevo[ray]" (or run them '
-              'synchronously in this process with asynchronous=False, backend="local")')
+RAY_NEEDED = (
+    'asynchronous islands run on Ray: pip install "neuroevo[ray]" (or run them '
+    'synchronously in this process with asynchronous=False, backend="local")'
+)
 
 
 def ray_module(address: str | None = None) -> Any:
@@ -100,29 +108,46 @@ class IslandResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (without the best candidate itself)."""
-        return {"best_fitness": self.best_fitness, "best_island": self.best_island,
-                "solved": self.solved, "generations": self.generations,
-                "evaluations": self.evaluations, "seconds": self.seconds,
-                "asynchronous": self.asynchronous,
-                "histories": [[g.to_dict() for g in h] for h in self.histories]}
+        return {
+            "best_fitness": self.best_fitness,
+            "best_island": self.best_island,
+            "solved": self.solved,
+            "generations": self.generations,
+            "evaluations": self.evaluations,
+            "seconds": self.seconds,
+            "asynchronous": self.asynchronous,
+            "histories": [[g.to_dict() for g in h] for h in self.histories],
+        }
 
 
 def _result(summaries: list[dict[str, Any]], seconds: float, asynchronous: bool) -> IslandResult:
     summaries = sorted(summaries, key=lambda s: s["island"])
     best = max(summaries, key=lambda s: s["best_fitness"])  # first of equals
     return IslandResult(
-        best=best["best"], best_fitness=best["best_fitness"], best_island=best["island"],
+        best=best["best"],
+        best_fitness=best["best_fitness"],
+        best_island=best["island"],
         solved=any(s["solved"] for s in summaries),
         generations=[s["generations"] for s in summaries],
         evaluations=sum(s["evaluations"] for s in summaries),
-        histories=[s["history"] for s in summaries], seconds=seconds, asynchronous=asynchronous)
+        histories=[s["history"] for s in summaries],
+        seconds=seconds,
+        asynchronous=asynchronous,
+    )
 
 
 class _IslandActor:
     """Ray actor body: one :class:`Island` (its strategy set up in the actor's process)."""
 
-    def __init__(self, index: int, strategy: Any, task: Any, settings: IslandSettings,
-                 threads: int, resume: bool) -> None:
+    def __init__(
+        self,
+        index: int,
+        strategy: Any,
+        task: Any,
+        settings: IslandSettings,
+        threads: int,
+        resume: bool,
+    ) -> None:
         torch.set_num_threads(threads)
         self.island = Island(index, strategy, task, settings)
         self.island.setup(resume=resume)
@@ -172,10 +197,11 @@ def _own_copy(obj: Any, what: str, island: int) -> Any:
     try:
         return copy.deepcopy(obj)
     except Exception as e:  # deepcopy raises what the object's __reduce__ raises
-        raise ConfigError(f"Islands: island {island}'s {what} {type(obj).__name__} cannot be "
-                          f"copied ({type(e).__name__}: {e}); each island runs on its own copy, "
-                          "so build it from plain data (no open files, locks or processes)"
-                          ) from None
+        raise ConfigError(
+            f"Islands: island {island}'s {what} {type(obj).__name__} cannot be "
+            f"copied ({type(e).__name__}: {e}); each island runs on its own copy, "
+            "so build it from plain data (no open files, locks or processes)"
+        ) from None
 
 
 def missing_checkpoints(settings: IslandSettings) -> None:
@@ -188,13 +214,17 @@ def missing_checkpoints(settings: IslandSettings) -> None:
     names = ", ".join(p.name for p in missing)
     where = settings.checkpoint_dir
     if len(missing) == len(paths):
-        raise CheckpointError(f"Islands resume: no island checkpoint in {where} ({names} "
-                              "missing); start the run without resume=True")
-    raise CheckpointError(f"Islands resume: {names} missing in {where}, so "
-                          f"{'that island' if len(missing) == 1 else 'those islands'} would "
-                          "start again at generation 0 while the others go on; restore "
-                          f"{'it' if len(missing) == 1 else 'them'}, or start the run afresh "
-                          "without resume=True (in a new checkpoint_dir)")
+        raise CheckpointError(
+            f"Islands resume: no island checkpoint in {where} ({names} "
+            "missing); start the run without resume=True"
+        )
+    raise CheckpointError(
+        f"Islands resume: {names} missing in {where}, so "
+        f"{'that island' if len(missing) == 1 else 'those islands'} would "
+        "start again at generation 0 while the others go on; restore "
+        f"{'it' if len(missing) == 1 else 'them'}, or start the run afresh "
+        "without resume=True (in a new checkpoint_dir)"
+    )
 
 
 class IslandRun:
@@ -210,8 +240,10 @@ class IslandRun:
         if resume:  # migrants an earlier run left undelivered, checked here in either mode
             self.pool.load(s.checkpoint_dir, self._check_migrant)
         if islands.backend == "local":  # each island its own copies, as each Ray actor has
-            self._local = [Island(i, _own_copy(st, "strategy", i), _own_copy(tk, "task", i), s)
-                           for i, (st, tk) in enumerate(zip(islands.strategies, islands.tasks))]
+            self._local = [
+                Island(i, _own_copy(st, "strategy", i), _own_copy(tk, "task", i), s)
+                for i, (st, tk) in enumerate(zip(islands.strategies, islands.tasks))
+            ]
             for island in self._local:
                 island.setup(resume=resume)
             return
@@ -219,14 +251,20 @@ class IslandRun:
             # a dead actor (ActorDiedError), not the CheckpointError that names the file
             for i, (st, tk) in enumerate(zip(islands.strategies, islands.tasks)):
                 Island(i, _own_copy(st, "strategy", i), _own_copy(tk, "task", i), s).setup(
-                    resume=True)
+                    resume=True
+                )
         ray = self._ray = ray_module(islands.address)
         actor = ray.remote(_IslandActor).options(**islands.actor_options)
-        self._actors = [actor.remote(i, st, tk, s, islands.threads, resume)
-                        for i, (st, tk) in enumerate(zip(islands.strategies, islands.tasks))]
+        self._actors = [
+            actor.remote(i, st, tk, s, islands.threads, resume)
+            for i, (st, tk) in enumerate(zip(islands.strategies, islands.tasks))
+        ]
         if self.asynchronous:
-            self._pool = ray.remote(MigrantPool).options(num_cpus=0).remote(
-                s.islands, topology=s.topology, size=s.migrants)
+            self._pool = (
+                ray.remote(MigrantPool)
+                .options(num_cpus=0)
+                .remote(s.islands, topology=s.topology, size=s.migrants)
+            )
             if resume:
                 ray.get(self._pool.load_state_dict.remote(self.pool.state_dict()))
             # all set up before any starts, so that no island has a head start of a set-up
@@ -238,8 +276,11 @@ class IslandRun:
         """A migrant of ``source`` read back from the pool's checkpoint, against every
         island that may receive it."""
         strategies, pool = self.islands.strategies, self.pool
-        check_migrant(migrant, where, [strategies[r] for r in range(len(strategies))
-                                       if source in pool.sources(r)])
+        check_migrant(
+            migrant,
+            where,
+            [strategies[r] for r in range(len(strategies)) if source in pool.sources(r)],
+        )
 
     def progress(self) -> dict[int, int]:
         """Generations done so far per island (asynchronous: as last reported to the pool)."""
@@ -282,7 +323,9 @@ class IslandRun:
     def _call(self, method: str, args: list[tuple]) -> list:
         if self.islands.backend == "local":
             return [getattr(isl, method)(*a) for isl, a in zip(self._local, args)]
-        return self._ray.get([getattr(act, method).remote(*a) for act, a in zip(self._actors, args)])
+        return self._ray.get(
+            [getattr(act, method).remote(*a) for act, a in zip(self._actors, args)]
+        )
 
     def _synchronous(self) -> list[dict[str, Any]]:
         """Every island to the next migration generation, migrants routed in island order."""
@@ -320,53 +363,90 @@ class IslandRun:
 class Islands:
     """An island-model run; see the module docstring for the modes and the arguments."""
 
-    def __init__(self, strategies: Sequence[Any], task: Any, *, migration_interval: int = 10,
-                 migrants: int = 1, topology: str = "ring", seed: int | None = None,
-                 asynchronous: bool = True, backend: str = "ray", address: str | None = None,
-                 stop_on_solve: bool = True, checkpoint_dir: str | None = None,
-                 checkpoint_every: int | None = None, device: str = "cpu",
-                 dtype: torch.dtype = torch.float32, threads: int = 1,
-                 actor_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        strategies: Sequence[Any],
+        task: Any,
+        *,
+        migration_interval: int = 10,
+        migrants: int = 1,
+        topology: str = "ring",
+        seed: int | None = None,
+        asynchronous: bool = True,
+        backend: str = "ray",
+        address: str | None = None,
+        stop_on_solve: bool = True,
+        checkpoint_dir: str | None = None,
+        checkpoint_every: int | None = None,
+        device: str = "cpu",
+        dtype: torch.dtype = torch.float32,
+        threads: int = 1,
+        actor_options: dict[str, Any] | None = None,
+    ) -> None:
         strategies = list(strategies)
         if not strategies:
             raise ConfigError("Islands: give at least one strategy (one per island)")
         kinds = {migrant_kind(s) for s in strategies}
-        tasks = list(task) if isinstance(task, (list, tuple)) else [copy.deepcopy(task)
-                                                                   for _ in strategies]
+        tasks = (
+            list(task)
+            if isinstance(task, (list, tuple))
+            else [copy.deepcopy(task) for _ in strategies]
+        )
         if len(tasks) != len(strategies):
-            raise ConfigError(f"Islands: {len(tasks)} tasks for {len(strategies)} strategies; "
-                              "give one task, or one per island")
-        for name, value, low in (("migration_interval", migration_interval, 1),
-                                 ("migrants", migrants, 0), ("threads", threads, 1)):
+            raise ConfigError(
+                f"Islands: {len(tasks)} tasks for {len(strategies)} strategies; "
+                "give one task, or one per island"
+            )
+        for name, value, low in (
+            ("migration_interval", migration_interval, 1),
+            ("migrants", migrants, 0),
+            ("threads", threads, 1),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ConfigError(f"Islands {name}: expected an integer >= {low}, got {value!r}")
         for name, value in (("asynchronous", asynchronous), ("stop_on_solve", stop_on_solve)):
             if not isinstance(value, bool):
                 raise ConfigError(f"Islands {name}={value!r}: expected True or False")
         if address is not None and not isinstance(address, str):
-            raise ConfigError(f"Islands address={address!r}: expected a Ray address such as "
-                              "'auto' or 'ray://host:10001', or None for a local Ray")
+            raise ConfigError(
+                f"Islands address={address!r}: expected a Ray address such as "
+                "'auto' or 'ray://host:10001', or None for a local Ray"
+            )
         if actor_options is not None and not isinstance(actor_options, dict):
-            raise ConfigError(f"Islands actor_options={actor_options!r}: expected a dict of "
-                              "Ray actor options, e.g. {'num_cpus': 1}")
+            raise ConfigError(
+                f"Islands actor_options={actor_options!r}: expected a dict of "
+                "Ray actor options, e.g. {'num_cpus': 1}"
+            )
         if migrants and len(kinds) > 1:
-            raise ConfigError("Islands: NEAT islands and GA/PSO/SA islands cannot exchange "
-                              "migrants (genomes vs parameter rows); use one kind, or migrants=0")
+            raise ConfigError(
+                "Islands: NEAT islands and GA/PSO/SA islands cannot exchange "
+                "migrants (genomes vs parameter rows); use one kind, or migrants=0"
+            )
         smallest = min(s.population_size for s in strategies)
         if migrants >= smallest:
-            raise ConfigError(f"Islands migrants={migrants}: must be smaller than every island's "
-                              f"population (the smallest has {smallest})")
+            raise ConfigError(
+                f"Islands migrants={migrants}: must be smaller than every island's "
+                f"population (the smallest has {smallest})"
+            )
         if topology not in TOPOLOGIES:
             raise ConfigError(f"Islands topology {topology!r}: use one of {list(TOPOLOGIES)}")
         if backend not in ("ray", "local"):
             raise ConfigError(f"Islands backend {backend!r}: use 'ray' or 'local'")
         if backend == "local" and asynchronous:
-            raise ConfigError("Islands: asynchronous islands run on Ray actors; pass "
-                              "backend='ray', or asynchronous=False to run them in this process")
-        if checkpoint_every is not None and (isinstance(checkpoint_every, bool) or not isinstance(
-                checkpoint_every, int) or checkpoint_every < 1 or checkpoint_dir is None):
-            raise ConfigError(f"Islands checkpoint_every={checkpoint_every!r}: expected an integer "
-                              ">= 1, with checkpoint_dir set")
+            raise ConfigError(
+                "Islands: asynchronous islands run on Ray actors; pass "
+                "backend='ray', or asynchronous=False to run them in this process"
+            )
+        if checkpoint_every is not None and (
+            isinstance(checkpoint_every, bool)
+            or not isinstance(checkpoint_every, int)
+            or checkpoint_every < 1
+            or checkpoint_dir is None
+        ):
+            raise ConfigError(
+                f"Islands checkpoint_every={checkpoint_every!r}: expected an integer "
+                ">= 1, with checkpoint_dir set"
+            )
         if migrants:
             same_layout(strategies)
         seed, dtype_name = run_seed(seed), island_dtype(dtype)
@@ -375,10 +455,18 @@ class Islands:
         self.asynchronous, self.backend, self.address = bool(asynchronous), backend, address
         self.threads, self.actor_options = threads, dict(actor_options or {})
         self.settings = IslandSettings(
-            islands=len(strategies), interval=migration_interval, migrants=migrants,
-            seed=seed, topology=topology, asynchronous=self.asynchronous,
-            stop_on_solve=stop_on_solve, checkpoint_dir=checkpoint_dir,
-            checkpoint_every=checkpoint_every, device=device_name, dtype=dtype_name)
+            islands=len(strategies),
+            interval=migration_interval,
+            migrants=migrants,
+            seed=seed,
+            topology=topology,
+            asynchronous=self.asynchronous,
+            stop_on_solve=stop_on_solve,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
+            device=device_name,
+            dtype=dtype_name,
+        )
 
     def start(self, generations: int, *, resume: bool = False) -> IslandRun:
         """Start the islands (asynchronous: they run now; synchronous: on ``result()``)."""

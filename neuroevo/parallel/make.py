@@ -6,8 +6,9 @@ from neuroevo.errors import ConfigError
 from neuroevo.parallel.backend import BACKENDS, Backend, SerialBackend
 
 
-def make_backend(*, workers: int | None = None, backend: str | Backend | None = None,
-                 address: str | None = None) -> Backend:
+def make_backend(
+    *, workers: int | None = None, backend: str | Backend | None = None, address: str | None = None
+) -> Backend:
     """The backend for ``evolve(workers=, backend=, address=)``.
 
     ``backend=None`` is ``"process"`` when ``workers`` is given, else ``"serial"``.
@@ -17,23 +18,32 @@ def make_backend(*, workers: int | None = None, backend: str | Backend | None = 
     """
     if isinstance(backend, Backend):
         if workers is not None or address is not None:
-            raise ConfigError("evolve: give either a Backend object or workers=/address=, "
-                              "not both (the object already has its workers)")
+            raise ConfigError(
+                "evolve: give either a Backend object or workers=/address=, "
+                "not both (the object already has its workers)"
+            )
         return backend
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
         raise ConfigError(f"workers: expected a positive integer, got {workers!r}")
     name = backend if backend is not None else ("process" if workers is not None else "serial")
     if name not in BACKENDS:
-        raise ConfigError(f"backend: unknown {name!r}; use one of {list(BACKENDS)} "
-                          "or a neuroevo.parallel.Backend object")
+        raise ConfigError(
+            f"backend: unknown {name!r}; use one of {list(BACKENDS)} "
+            "or a neuroevo.parallel.Backend object"
+        )
     if address is not None and name != "ray":
-        raise ConfigError(f"address={address!r} is for backend 'ray' (a Ray cluster); "
-                          f"backend {name!r} runs on this machine: drop address")
+        raise ConfigError(
+            f"address={address!r} is for backend 'ray' (a Ray cluster); "
+            f"backend {name!r} runs on this machine: drop address"
+        )
     if name == "serial":
         if workers not in (None, 1):
-            raise ConfigError(f"workers={workers} needs backend 'process' or 'ray'; the "
-                              "serial backend evaluates in this process")
+            raise ConfigError(
+                f"workers={workers} needs backend 'process' or 'ray'; the "
+                "serial backend evaluates in this process"
+            )
         return SerialBackend()
     if name == "process":
         from neuroevo.parallel.processes import ProcessBackend

@@ -67,8 +67,9 @@ def migrant_kind(strategy: Any) -> str:
     )
 
 
-def emigrants(strategy: Any, fitness: torch.Tensor, size: int, *, island: int,
-              generation: int) -> list[dict[str, Any]]:
+def emigrants(
+    strategy: Any, fitness: torch.Tensor, size: int, *, island: int, generation: int
+) -> list[dict[str, Any]]:
     """Copies of the ``size`` best candidates of the generation just evaluated, as data."""
     order = torch.argsort(fitness.detach().cpu().double(), descending=True, stable=True)
     best = order[:size].tolist()
@@ -82,9 +83,16 @@ def emigrants(strategy: Any, fitness: torch.Tensor, size: int, *, island: int,
     return payloads
 
 
-def immigrate(strategy: Any, task: Any, fitness: torch.Tensor, migrants: list[dict[str, Any]],
-              *, generator: torch.Generator, device: torch.device,
-              dtype: torch.dtype) -> torch.Tensor:
+def immigrate(
+    strategy: Any,
+    task: Any,
+    fitness: torch.Tensor,
+    migrants: list[dict[str, Any]],
+    *,
+    generator: torch.Generator,
+    device: torch.device,
+    dtype: torch.dtype,
+) -> torch.Tensor:
     """Score ``migrants`` on ``task`` (``generator`` seeded as for the generation) and put them
     in place of the worst candidates of the evaluated generation; returns the new fitness. A
     task with ``candidate_scores`` (a fitness that depends on the population) gets its
@@ -101,8 +109,9 @@ def immigrate(strategy: Any, task: Any, fitness: torch.Tensor, migrants: list[di
         from neuroevo.compile.params import ParameterPolicy
 
         rows = torch.stack([m["params"] for m in migrants]).to(device=device, dtype=dtype)
-        policy = ParameterPolicy(strategy.module, rows, num_inputs=task.num_inputs,
-                                 num_outputs=task.num_outputs)
+        policy = ParameterPolicy(
+            strategy.module, rows, num_inputs=task.num_inputs, num_outputs=task.num_outputs
+        )
     fitness = fitness.clone()
     if callable(getattr(task, "candidate_scores", None)):
         # a fitness that depends on the whole population (Supervised's floor for non-finite
@@ -112,8 +121,9 @@ def immigrate(strategy: Any, task: Any, fitness: torch.Tensor, migrants: list[di
         fitness = task.population_fitness(fitness)
         scores = fitness[worst]
     else:
-        scores = task.evaluate(policy, generator=generator).detach().to(fitness.device,
-                                                                        fitness.dtype)
+        scores = (
+            task.evaluate(policy, generator=generator).detach().to(fitness.device, fitness.dtype)
+        )
         fitness[worst] = scores
     if migrant_kind(strategy) == "neat":
         for g, f in zip(genomes, scores.tolist()):
@@ -126,16 +136,18 @@ def immigrate(strategy: Any, task: Any, fitness: torch.Tensor, migrants: list[di
     return fitness
 
 
-def _genome_policy(strategy: Any, genomes: list[Any], device: torch.device,
-                   dtype: torch.dtype) -> Any:
+def _genome_policy(
+    strategy: Any, genomes: list[Any], device: torch.device, dtype: torch.dtype
+) -> Any:
     """The migrants compiled as the strategy's ``ask`` compiles its genomes."""
     gc = strategy.config.genome_config
     if strategy.refine is not None:
         return strategy.refine.refine(genomes, gc, device=device, dtype=dtype)
     from neuroevo.compile.population import compile_population
 
-    return compile_population(genomes, gc, device=device, dtype=dtype,
-                              recurrent=not gc.feed_forward)
+    return compile_population(
+        genomes, gc, device=device, dtype=dtype, recurrent=not gc.feed_forward
+    )
 
 
 class MigrantPool:
@@ -181,8 +193,9 @@ class MigrantPool:
         found.sort(key=lambda m: (-m["fitness"], m["island"]))
         return found[: self.size]
 
-    def exchange(self, island: int, generation: int,
-                 migrants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def exchange(
+        self, island: int, generation: int, migrants: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         """:meth:`push`, then :meth:`pull` -- one round trip for an asynchronous island."""
         self.push(island, generation, migrants)
         return self.pull(island)
@@ -198,17 +211,27 @@ class MigrantPool:
         self.stopped = True
 
     def status(self) -> dict[str, Any]:
-        return {"generations": dict(self.progress), "best": dict(self.best),
-                "stopped": self.stopped}
+        return {
+            "generations": dict(self.progress),
+            "best": dict(self.best),
+            "stopped": self.stopped,
+        }
 
     def save(self, directory: str | None) -> None:
         """Write ``<directory>/pool.ckpt`` (nothing when ``directory`` is None)."""
         if directory is not None:
-            save_checkpoint(pathlib.Path(directory) / POOL_FILE, strategy_state=self.state_dict(),
-                            loop_state={"format": "neuroevo.migrant_pool"}, experiment=None)
+            save_checkpoint(
+                pathlib.Path(directory) / POOL_FILE,
+                strategy_state=self.state_dict(),
+                loop_state={"format": "neuroevo.migrant_pool"},
+                experiment=None,
+            )
 
-    def load(self, directory: str | pathlib.Path,
-             check: Callable[[dict[str, Any], str, int], None] | None = None) -> bool:
+    def load(
+        self,
+        directory: str | pathlib.Path,
+        check: Callable[[dict[str, Any], str, int], None] | None = None,
+    ) -> bool:
         """Read ``<directory>/pool.ckpt`` if there is one; whether there was. ``check``: as
         for :meth:`load_state_dict`; a CheckpointError names the file."""
         path = pathlib.Path(directory) / POOL_FILE
@@ -223,43 +246,56 @@ class MigrantPool:
 
     def state_dict(self) -> dict[str, Any]:
         """JSON data and tensors for a checkpoint."""
-        return {"islands": self.islands, "topology": self.topology, "size": self.size,
-                "latest": {int(k): v for k, v in self.latest.items()},
-                "delivered": [[r, s, g] for (r, s), g in self.delivered.items()]}
+        return {
+            "islands": self.islands,
+            "topology": self.topology,
+            "size": self.size,
+            "latest": {int(k): v for k, v in self.latest.items()},
+            "delivered": [[r, s, g] for (r, s), g in self.delivered.items()],
+        }
 
-    def load_state_dict(self, state: Any,
-                        check: Callable[[dict[str, Any], str, int], None] | None = None) -> None:
+    def load_state_dict(
+        self, state: Any, check: Callable[[dict[str, Any], str, int], None] | None = None
+    ) -> None:
         """Restore :meth:`state_dict`'s output, every value checked first (CheckpointError
         naming the field; nothing changes). ``check(migrant, where, source)`` checks a
         migrant's payload against the islands that may receive it (see
         :func:`neuroevo.parallel.island_checks.check_migrant`)."""
         where = "pool"
-        settings = (check_int(field(state, "islands", where), f"{where}.islands"),
-                    field(state, "topology", where),
-                    check_int(field(state, "size", where), f"{where}.size"))
-        if settings != (self.islands, self.topology, self.size) or \
-                not isinstance(settings[1], str):
+        settings = (
+            check_int(field(state, "islands", where), f"{where}.islands"),
+            field(state, "topology", where),
+            check_int(field(state, "size", where), f"{where}.size"),
+        )
+        if settings != (self.islands, self.topology, self.size) or not isinstance(settings[1], str):
             raise CheckpointError(
                 f"{where}: saved for {short(settings[0])} islands, topology "
                 f"{short(settings[1])}, {short(settings[2])} migrants; this run has "
                 f"{self.islands}, {self.topology!r}, {self.size}: resume with the same island "
-                "settings")
+                "settings"
+            )
         latest = {}
         for k, entry in expect_dict(field(state, "latest", where), f"{where}.latest").items():
             w = f"{where}.latest[{short(k)}]"
             source = self._island(k, w)
             entry = expect_dict(entry, w)
             if set(entry) != {"generation", "migrants"}:
-                raise CheckpointError(f"{w}: expected the fields ['generation', 'migrants'], "
-                                      f"got {sorted(map(str, entry))}")
+                raise CheckpointError(
+                    f"{w}: expected the fields ['generation', 'migrants'], "
+                    f"got {sorted(map(str, entry))}"
+                )
             migrants = entry["migrants"]
             if not isinstance(migrants, list) or len(migrants) > self.size:
-                raise CheckpointError(f"{w}.migrants: expected a list of at most {self.size} "
-                                      f"migrants, got {describe(migrants)}")
+                raise CheckpointError(
+                    f"{w}.migrants: expected a list of at most {self.size} "
+                    f"migrants, got {describe(migrants)}"
+                )
             for j, m in enumerate(migrants):
                 self._migrant(m, f"{w}.migrants[{j}]", source, check)
-            latest[source] = {"generation": check_int(entry["generation"], f"{w}.generation",
-                                                      ge=0), "migrants": migrants}
+            latest[source] = {
+                "generation": check_int(entry["generation"], f"{w}.generation", ge=0),
+                "migrants": migrants,
+            }
         delivered: dict[tuple[int, int], int] = {}
         rows = field(state, "delivered", where)
         if not isinstance(rows, list):
@@ -267,8 +303,9 @@ class MigrantPool:
         for i, row in enumerate(rows):
             w = f"{where}.delivered[{i}]"
             if not isinstance(row, (list, tuple)) or len(row) != 3:
-                raise CheckpointError(f"{w}: expected [receiver, source, generation], got "
-                                      f"{describe(row)}")
+                raise CheckpointError(
+                    f"{w}: expected [receiver, source, generation], got {describe(row)}"
+                )
             pair = (self._island(row[0], f"{w}[0]"), self._island(row[1], f"{w}[1]"))
             if pair in delivered:
                 raise CheckpointError(f"{w}: receiver {pair[0]} and source {pair[1]} twice")
@@ -281,21 +318,34 @@ class MigrantPool:
             raise CheckpointError(f"{where}: expected an island 0 .. {self.islands - 1}, got {v}")
         return v
 
-    def _migrant(self, m: Any, where: str, source: int,
-                 check: Callable[[dict[str, Any], str, int], None] | None) -> None:
+    def _migrant(
+        self,
+        m: Any,
+        where: str,
+        source: int,
+        check: Callable[[dict[str, Any], str, int], None] | None,
+    ) -> None:
         """A migrant's envelope (``fitness``, the island that sent it, its generation, one
         payload), then its payload by ``check``."""
         m = expect_dict(m, where)
-        if len(m) != 4 or not {"fitness", "island", "generation"} < set(m) or \
-                not set(m) & {"genome", "params"}:
-            raise CheckpointError(f"{where}: expected the fields fitness, island, generation "
-                                  f"and genome or params, got {sorted(map(str, m))}")
+        if (
+            len(m) != 4
+            or not {"fitness", "island", "generation"} < set(m)
+            or not set(m) & {"genome", "params"}
+        ):
+            raise CheckpointError(
+                f"{where}: expected the fields fitness, island, generation "
+                f"and genome or params, got {sorted(map(str, m))}"
+            )
         if not math.isfinite(check_float(m["fitness"], f"{where}.fitness")):
-            raise CheckpointError(f"{where}.fitness: expected a finite number (islands score "
-                                  f"their emigrants so), got {m['fitness']}")
+            raise CheckpointError(
+                f"{where}.fitness: expected a finite number (islands score "
+                f"their emigrants so), got {m['fitness']}"
+            )
         if self._island(m["island"], f"{where}.island") != source:
-            raise CheckpointError(f"{where}.island: {m['island']}, but it is in island "
-                                  f"{source}'s entry")
+            raise CheckpointError(
+                f"{where}.island: {m['island']}, but it is in island {source}'s entry"
+            )
         check_int(m["generation"], f"{where}.generation", ge=0)
         if check is not None:
             check(m, where, source)

@@ -46,8 +46,10 @@ MIGRATION = "migration"
 def _population(strategy: Any) -> Any:
     pop = getattr(strategy, "population", None)
     if pop is None or not hasattr(pop, "reproduction"):
-        raise StrategyError("NEAT migration needs a set-up neuroevo.NEAT strategy "
-                            "(neat-python population); call setup() first")
+        raise StrategyError(
+            "NEAT migration needs a set-up neuroevo.NEAT strategy "
+            "(neat-python population); call setup() first"
+        )
     return pop
 
 
@@ -103,8 +105,10 @@ def adopt_genomes(payloads: list[dict[str, Any]], strategy: Any) -> list[Any]:
             inn = known.get(key) if conn["in"] in fixed and conn["out"] in fixed else None
             if inn is None:
                 if tracker is None:
-                    raise StrategyError("NEAT migration: the receiving population has no "
-                                        "innovation tracker for the migrants' connections")
+                    raise StrategyError(
+                        "NEAT migration: the receiving population has no "
+                        "innovation tracker for the migrants' connections"
+                    )
                 inn = tracker.get_innovation_number(key[0], key[1], MIGRATION)
             conn["innovation"] = inn
         d["key"] = next(pop.reproduction.genome_indexer)
@@ -124,16 +128,19 @@ def replace_worst(strategy: Any, indices: list[int], genomes: list[Any]) -> None
         old = strategy.genomes[i]
         swap[old.key] = new
         strategy.genomes[i] = new
-    pop.population = {swap[k].key if k in swap else k: swap.get(k, g)
-                      for k, g in pop.population.items()}
+    pop.population = {
+        swap[k].key if k in swap else k: swap.get(k, g) for k, g in pop.population.items()
+    }
     for old_key, new in swap.items():
         pop.reproduction.ancestors.pop(old_key, None)
         sid = species_set.genome_to_species.pop(old_key, None)
         if sid is None:
             continue
         species = species_set.species[sid]
-        species.members = {new.key if k == old_key else k: new if k == old_key else g
-                           for k, g in species.members.items()}
+        species.members = {
+            new.key if k == old_key else k: new if k == old_key else g
+            for k, g in species.members.items()
+        }
         species_set.genome_to_species[new.key] = sid
 
 

@@ -122,7 +122,8 @@ class Pool(abc.ABC):
                 if deaths > max_deaths:
                     raise BackendError(
                         f"workers keep dying while they start ({deaths} so far); run once with "
-                        "backend='serial' to see the task's own error")
+                        "backend='serial' to see the task's own error"
+                    )
 
     def replace(self, worker: int) -> None:
         self._busy.pop(worker, None)
@@ -153,8 +154,9 @@ def raise_worker_error(payload: tuple[bytes | None, str]) -> None:
     raise exc
 
 
-def run_jobs(pool: Pool, jobs: list[bytes], *, max_attempts: int = 3
-             ) -> tuple[list[bytes], list[SliceTiming]]:
+def run_jobs(
+    pool: Pool, jobs: list[bytes], *, max_attempts: int = 3
+) -> tuple[list[bytes], list[SliceTiming]]:
     """Each job's result bytes, in job order, and how each slice went (see the module)."""
     pending = collections.deque(range(len(jobs)))
     results: list[bytes | None] = [None] * len(jobs)
@@ -180,12 +182,15 @@ def run_jobs(pool: Pool, jobs: list[bytes], *, max_attempts: int = 3
                 if idle_deaths > max_attempts * pool.size:
                     raise BackendError(
                         f"workers keep dying before they take any work ({idle_deaths} so far); "
-                        "run once with backend='serial' to see the task's own error")
+                        "run once with backend='serial' to see the task's own error"
+                    )
                 continue
             attempts[i] += 1
             if attempts[i] >= max_attempts:
-                raise BackendError(f"slice {i} lost its worker {attempts[i]} times (a crash in "
-                                   "the environment?); run once with backend='serial' to see it")
+                raise BackendError(
+                    f"slice {i} lost its worker {attempts[i]} times (a crash in "
+                    "the environment?); run once with backend='serial' to see it"
+                )
             pending.appendleft(i)
         elif event.kind == "done" and i is not None:  # else: a result of an abandoned call
             results[i] = event.payload

@@ -80,7 +80,8 @@ def unguarded_main_error() -> BackendError:
         f"worker processes import {_main_script()} again, and it starts a run with workers "
         "there too: put the code that calls evolve(..., workers=N) or GenomeEvaluator under "
         '`if __name__ == "__main__":` (each worker process imports the main module, so its '
-        "top-level code runs in every worker)")
+        "top-level code runs in every worker)"
+    )
 
 
 def _context() -> Any:
@@ -115,12 +116,17 @@ class ProcessPool(Pool):
             raise BackendError(
                 f"cannot start worker process {started + 1} of {self.size} "
                 f"({type(e).__name__}: {e}); use fewer workers (--workers, workers=), or "
-                "raise the limit on processes or open files (ulimit -u / ulimit -n)") from None
+                "raise the limit on processes or open files (ulimit -u / ulimit -n)"
+            ) from None
 
     def _start(self, worker: int) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_worker_main, args=(child, self._runner_class),
-                                 daemon=True, name=f"neuroevo-worker-{worker}")
+        proc = self._ctx.Process(
+            target=_worker_main,
+            args=(child, self._runner_class),
+            daemon=True,
+            name=f"neuroevo-worker-{worker}",
+        )
         proc.start()
         child.close()
         self._procs[worker], self._conns[worker] = proc, parent
@@ -189,8 +195,11 @@ class ProcessBackend(WorkerBackend):
     name = "process"
 
     def __init__(self, workers: int | None = None, *, threads: int = 1) -> None:
-        super().__init__(workers if workers is not None else (os.cpu_count() or 1),
-                         threads=threads, explicit=workers is not None)
+        super().__init__(
+            workers if workers is not None else (os.cpu_count() or 1),
+            threads=threads,
+            explicit=workers is not None,
+        )
 
     def _make_pool(self) -> ProcessPool:
         pool = ProcessPool(self.workers, self.runner_class)

@@ -106,7 +106,8 @@ class RayPool(Pool):
                 raise BackendError(
                     f"{waiting} of {self.size} Ray actors have not started in {waited:.0f} s: "
                     f"each needs 1 CPU and the cluster has {free:g} free; use fewer workers "
-                    "or free the cluster's CPUs")
+                    "or free the cluster's CPUs"
+                )
         [ref] = ready
         worker = self._pending.pop(ref)
         try:
@@ -137,8 +138,14 @@ class RayBackend(WorkerBackend):
     #: seconds to wait for taken CPUs to come free before refusing the workers
     free_wait = 30.0
 
-    def __init__(self, workers: int | None = None, *, address: str | None = None,
-                 threads: int = 1, init_kwargs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        address: str | None = None,
+        threads: int = 1,
+        init_kwargs: dict[str, Any] | None = None,
+    ) -> None:
         self._ray = import_ray()
         super().__init__(workers or 0, threads=threads, explicit=bool(workers))
         self.address = address
@@ -160,14 +167,16 @@ class RayBackend(WorkerBackend):
         kwargs.update(self.init_kwargs)
         try:
             with warnings.catch_warnings(record=True) as said:  # Ray's client warns, then fails:
-                warnings.simplefilter("always")                  # the error below says it all
+                warnings.simplefilter("always")  # the error below says it all
                 self._ray.init(address=self.address, **kwargs)
         except Exception as e:  # no cluster there, ray[client] missing, a refused connection
             where = "a local Ray" if self.address is None else f"Ray at {self.address!r}"
             reason = " ".join(str(e).split()).rstrip(".") or type(e).__name__
-            fix = ("start one (ray start --head) or pass its address"
-                   if self.address in (None, "auto") else
-                   "check the address, start the cluster, or drop --address to use a local Ray")
+            fix = (
+                "start one (ray start --head) or pass its address"
+                if self.address in (None, "auto")
+                else "check the address, start the cluster, or drop --address to use a local Ray"
+            )
             raise BackendError(f"cannot connect to {where}: {reason[:300]}; {fix}") from None
         for w in said:  # connected: what Ray warned about on the way still reaches the user
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -183,10 +192,15 @@ class RayBackend(WorkerBackend):
         total = int(ray.cluster_resources().get("CPU", 0))
         want = self.workers if self.explicit else 1
         if want > total:
-            fix = (f"use {total} workers or fewer (--workers {total})" if total else
-                   "run in one process (backend='serial')")
-            raise BackendError(f"workers={want}: each Ray actor needs 1 CPU and the Ray cluster "
-                               f"has {total}; {fix}, or join a bigger cluster (--address)")
+            fix = (
+                f"use {total} workers or fewer (--workers {total})"
+                if total
+                else "run in one process (backend='serial')"
+            )
+            raise BackendError(
+                f"workers={want}: each Ray actor needs 1 CPU and the Ray cluster "
+                f"has {total}; {fix}, or join a bigger cluster (--address)"
+            )
         deadline = time.monotonic() + self.free_wait
         free = int(ray.available_resources().get("CPU", 0))
         while want > free and time.monotonic() < deadline:
@@ -194,8 +208,10 @@ class RayBackend(WorkerBackend):
             free = int(ray.available_resources().get("CPU", 0))
         if want > free:
             fix = f"use {free} workers or fewer (--workers {free})" if free else "wait"
-            raise BackendError(f"workers={want}: each Ray actor needs 1 CPU and {total - free} of "
-                               f"the Ray cluster's {total} are taken; {fix}, or free them")
+            raise BackendError(
+                f"workers={want}: each Ray actor needs 1 CPU and {total - free} of "
+                f"the Ray cluster's {total} are taken; {fix}, or free them"
+            )
         return self.workers if self.explicit else min(free, self.cap or free)
 
     def actor_pids(self) -> list[int]:

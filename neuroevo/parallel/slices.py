@@ -106,8 +106,10 @@ def generator_token(generator: torch.Generator | None) -> tuple[str, Any]:
     if generator.device.type != "cpu":
         from neuroevo.errors import TaskError
 
-        raise TaskError(f"parallel evaluation takes a CPU torch.Generator, got one on "
-                        f"{generator.device}; the loop's generator is on the CPU")
+        raise TaskError(
+            f"parallel evaluation takes a CPU torch.Generator, got one on "
+            f"{generator.device}; the loop's generator is on the CPU"
+        )
     state = generator.get_state()
     seed = generator.initial_seed()
     if torch.equal(torch.Generator().manual_seed(seed).get_state(), state):
@@ -140,7 +142,8 @@ def _takes_positions(score: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return "candidates" in params or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
 
 
 #: message tags: driver -> worker (set-up, slice, stop) and worker -> driver (ready, done, error)
@@ -195,8 +198,9 @@ class SliceRunner:
             self._score = candidate_scorer(self.task)
             self._positions = _takes_positions(self._score)
         elif message.run != self.run:
-            raise RuntimeError(f"shared data of run {message.run} sent to a worker set up for "
-                               f"run {self.run}")  # the driver's bug, not the user's
+            raise RuntimeError(
+                f"shared data of run {message.run} sent to a worker set up for run {self.run}"
+            )  # the driver's bug, not the user's
         else:
             self.shared = message.shared
         self._placed = {}
@@ -205,8 +209,9 @@ class SliceRunner:
         t0 = time.perf_counter()
         job: SliceJob = pickle.loads(blob)
         if job.run != self.run:
-            raise RuntimeError(f"slice of run {job.run} sent to a worker set up for run "
-                               f"{self.run}")  # the driver's bug, not the user's
+            raise RuntimeError(
+                f"slice of run {job.run} sent to a worker set up for run {self.run}"
+            )  # the driver's bug, not the user's
         device, dtype = torch.device(job.device), getattr(torch, job.dtype)
         shared = self._placed.get(job.device)
         if shared is None:
@@ -216,34 +221,57 @@ class SliceRunner:
         load_task_state(self.task, job.task_state)
         kwargs: dict[str, Any] = {}
         if self._positions:
-            kwargs = dict(candidates=torch.from_numpy(job.positions),
-                          population_size=job.population_size)
+            kwargs = dict(
+                candidates=torch.from_numpy(job.positions), population_size=job.population_size
+            )
         t1, c1 = time.perf_counter(), time.process_time()
         fitness = self._score(policy, generator=generator, **kwargs)
         t2, c2 = time.perf_counter(), time.process_time()
         k = len(job.positions)
         if not isinstance(fitness, torch.Tensor) or fitness.shape != (k,):
-            shape = tuple(fitness.shape) if isinstance(fitness, torch.Tensor) else \
-                type(fitness).__name__
+            shape = (
+                tuple(fitness.shape)
+                if isinstance(fitness, torch.Tensor)
+                else type(fitness).__name__
+            )
             raise TaskError(
                 f"task {getattr(self.task, 'name', self.task)!r} returned fitness of shape "
                 f"{shape} for a slice of {k} candidates; expected a tensor of shape ({k},), "
-                "one value per candidate")
+                "one value per candidate"
+            )
         steps = getattr(self.task, "last_env_steps", None)
         state = None
         if job.want_generator and generator is not None:
             state = bytes(generator.get_state().numpy().tobytes())
         result = SliceResult(
-            serial=job.serial, index=job.index,
+            serial=job.serial,
+            index=job.index,
             fitness=TensorRows.of(fitness),
             env_steps=int(steps) if isinstance(steps, int) else None,
-            seconds_evaluate=t2 - t1, cpu_seconds_evaluate=c2 - c1,
+            seconds_evaluate=t2 - t1,
+            cpu_seconds_evaluate=c2 - c1,
             seconds_total=time.perf_counter() - t0,
-            generator_state=state, feedback=slice_feedback(self.task),
+            generator_state=state,
+            feedback=slice_feedback(self.task),
         )
         return dumps(result)
 
 
-__all__ = ["DONE", "ERROR", "JOB", "READY", "SETUP", "STOP", "Setup", "SliceJob", "SliceResult",
-           "Shared", "SliceRunner", "candidate_scorer", "decode_answer", "dumps",
-           "generator_from", "generator_token"]
+__all__ = [
+    "DONE",
+    "ERROR",
+    "JOB",
+    "READY",
+    "SETUP",
+    "STOP",
+    "Setup",
+    "SliceJob",
+    "SliceResult",
+    "Shared",
+    "SliceRunner",
+    "candidate_scorer",
+    "decode_answer",
+    "dumps",
+    "generator_from",
+    "generator_token",
+]

@@ -57,8 +57,9 @@ def merge_feedback(task: Any, parts: list[Any], slices: list[np.ndarray]) -> Non
         raise RuntimeError("some slices sent observation moments and some did not")
     merged = type(parts[0]).cat(parts)  # slice after slice ...
     order = torch.from_numpy(np.argsort(np.concatenate(slices), kind="stable"))
-    merged.count, merged.s1, merged.s2 = (t[order.to(t.device)] for t in
-                                          (merged.count, merged.s1, merged.s2))
+    merged.count, merged.s1, merged.s2 = (
+        t[order.to(t.device)] for t in (merged.count, merged.s1, merged.s2)
+    )
     task.observations.update(merged)  # ... then candidate after candidate
 
 

@@ -112,7 +112,8 @@ class WorkerBackend(Backend):
         if self.explicit and self.workers > size:
             raise ConfigError(
                 f"workers={self.workers}: the population has {size} candidates and a worker "
-                f"evaluates one at least; use {size} workers or fewer (--workers {size})")
+                f"evaluates one at least; use {size} workers or fewer (--workers {size})"
+            )
         if not self.explicit and self.workers:
             self.workers = min(self.workers, size)
 
@@ -132,12 +133,14 @@ class WorkerBackend(Backend):
         """Start the workers (first run only), send them ``task`` and wait until every one
         has it (so that the first generation's time counts no start-up)."""
         if population_step(task) is not None and not callable(
-                getattr(task, "candidate_scores", None)):
+            getattr(task, "candidate_scores", None)
+        ):
             raise TaskError(
                 f"task {getattr(task, 'name', task)!r} has a population_fitness but no "
                 "candidate_scores, so workers cannot score slices of the population; give it "
                 "candidate_scores(policy, ...) (each candidate's own score: Task.evaluate's "
-                "doc), or run in one process (workers=None)")
+                "doc), or run in one process (workers=None)"
+            )
         self._run += 1
         try:
             blob = dumps(Setup(self._run, task, self.threads))
@@ -145,7 +148,8 @@ class WorkerBackend(Backend):
             raise TaskError(
                 f"backend {self.name!r} sends the task to its workers, but {task!r} cannot be "
                 f"pickled ({type(e).__name__}: {e}); define the task's class and functions at "
-                "module level, or run in one process (workers=None)") from None
+                "module level, or run in one process (workers=None)"
+            ) from None
         self.start()
         self._task = task
         self._shared_key = None
@@ -154,8 +158,9 @@ class WorkerBackend(Backend):
         self._pool.add_setup(blob, new_run=True)
         self._pool.wait_ready(max_deaths=self.max_attempts * self.workers)
 
-    def evaluate(self, strategy: Strategy, policy: BatchedPolicy,
-                 generator: torch.Generator | None) -> torch.Tensor:
+    def evaluate(
+        self, strategy: Strategy, policy: BatchedPolicy, generator: torch.Generator | None
+    ) -> torch.Tensor:
         if self._pool is None or self._task is None:
             raise RuntimeError(f"{type(self).__name__}.evaluate before open(task)")
         pool = self._pool
@@ -169,7 +174,8 @@ class WorkerBackend(Backend):
                     f"backend {self.name!r} sends the strategy's network template to its "
                     f"workers, but it cannot be pickled ({type(e).__name__}: {e}); use "
                     "functions and classes defined at module level (no lambdas), or run in "
-                    "one process (workers=None)") from None
+                    "one process (workers=None)"
+                ) from None
             pool.add_setup(blob)
             self._shared_key = cands.shared_key
             self._bytes_setup += len(blob)
@@ -181,11 +187,23 @@ class WorkerBackend(Backend):
         jobs = []
         for i, positions in enumerate(slices):
             self._serial += 1
-            jobs.append(dumps(SliceJob(
-                run=self._run, serial=self._serial, index=i, positions=positions,
-                population_size=p, generator=token, rows=cands.rows.select(positions),
-                device=str(device), dtype=str(dtype).removeprefix("torch."),
-                want_generator=i == 0, task_state=state)))
+            jobs.append(
+                dumps(
+                    SliceJob(
+                        run=self._run,
+                        serial=self._serial,
+                        index=i,
+                        positions=positions,
+                        population_size=p,
+                        generator=token,
+                        rows=cands.rows.select(positions),
+                        device=str(device),
+                        dtype=str(dtype).removeprefix("torch."),
+                        want_generator=i == 0,
+                        task_state=state,
+                    )
+                )
+            )
         blobs, timings = run_jobs(pool, jobs, max_attempts=self.max_attempts)
         results: list[SliceResult] = [pickle.loads(b) for b in blobs]
         fitness = self._assemble(results, slices, p).to(device)
@@ -193,12 +211,18 @@ class WorkerBackend(Backend):
         if step is not None:  # on the whole population, as task.evaluate does in one process
             fitness = step(fitness)
         if generator is not None and results[0].generator_state is not None:
-            generator.set_state(torch.frombuffer(bytearray(results[0].generator_state),
-                                                 dtype=torch.uint8))
+            generator.set_state(
+                torch.frombuffer(bytearray(results[0].generator_state), dtype=torch.uint8)
+            )
         merge_feedback(self._task, [r.feedback for r in results], slices)
         self._costs.record(cands.keys, slices, [r.env_steps for r in results])
-        self.last = GenerationTransfer(self._bytes_setup, sum(len(j) for j in jobs),
-                                       sum(len(b) for b in blobs), timings, results)
+        self.last = GenerationTransfer(
+            self._bytes_setup,
+            sum(len(j) for j in jobs),
+            sum(len(b) for b in blobs),
+            timings,
+            results,
+        )
         return fitness
 
     @staticmethod
@@ -221,8 +245,10 @@ def population_step(task: Any) -> Any:
     """The task's ``population_fitness`` when it has one of its own (a fitness that depends
     on the whole population), else ``None``."""
     step = getattr(task, "population_fitness", None)
-    if not callable(step) or getattr(type(task), "population_fitness", None) is \
-            Task.population_fitness:
+    if (
+        not callable(step)
+        or getattr(type(task), "population_fitness", None) is Task.population_fitness
+    ):
         return None
     return step
 

@@ -83,9 +83,11 @@ def list_checkpoints(run_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 def _check_snapshot(experiment: Any) -> dict[str, Any] | None:
-    if experiment is None or (isinstance(experiment, dict)
-                              and isinstance(experiment.get("file"), str)
-                              and isinstance(experiment.get("text"), str)):
+    if experiment is None or (
+        isinstance(experiment, dict)
+        and isinstance(experiment.get("file"), str)
+        and isinstance(experiment.get("text"), str)
+    ):
         return experiment
     raise ConfigError(
         f"Checkpointer(experiment={experiment!r}): expected None or the snapshot of an "
@@ -187,16 +189,24 @@ class Checkpointer(Reporter):
         # the strategy's own generation counter (if it has one) agrees with the history
         start = self.history[-1] if self.history else None
         if getattr(strategy, "generation", len(self.history)) == len(self.history):
-            self._pending = self._encode(strategy, next_generation=len(self.history),
-                                         evaluations=start.evaluations if start else 0,
-                                         solved=self._solved)
+            self._pending = self._encode(
+                strategy,
+                next_generation=len(self.history),
+                evaluations=start.evaluations if start else 0,
+                solved=self._solved,
+            )
 
     def _snapshot(self, stats: GenerationStats, strategy: Any, solved: bool) -> tuple[int, bytes]:
-        return self._encode(strategy, next_generation=stats.generation + 1,
-                            evaluations=stats.evaluations, solved=solved)
+        return self._encode(
+            strategy,
+            next_generation=stats.generation + 1,
+            evaluations=stats.evaluations,
+            solved=solved,
+        )
 
-    def _encode(self, strategy: Any, *, next_generation: int, evaluations: int,
-                solved: bool) -> tuple[int, bytes]:
+    def _encode(
+        self, strategy: Any, *, next_generation: int, evaluations: int, solved: bool
+    ) -> tuple[int, bytes]:
         loop_state = {
             "next_generation": next_generation,
             "evaluations": evaluations,
@@ -211,8 +221,9 @@ class Checkpointer(Reporter):
             loop_state["task_state"] = self._task_state()
         if self.proofs is not None and self.proofs.proofs:
             loop_state["proofs"] = self.proofs.state_dict()
-        data = checkpoint_bytes(strategy_state=strategy.state_dict(), loop_state=loop_state,
-                                experiment=self.experiment)
+        data = checkpoint_bytes(
+            strategy_state=strategy.state_dict(), loop_state=loop_state, experiment=self.experiment
+        )
         return next_generation, data
 
     def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
@@ -239,8 +250,12 @@ class Checkpointer(Reporter):
         # snapshot, taken after a completed generation. Otherwise the strategy's current
         # state is final.
         last = self.history[-1] if self.history else None
-        if result.status.completed and last is not None and result.strategy is not None and (
-                self._pending is None or self._pending[0] != last.generation + 1 or self._solved):
+        if (
+            result.status.completed
+            and last is not None
+            and result.strategy is not None
+            and (self._pending is None or self._pending[0] != last.generation + 1 or self._solved)
+        ):
             self._pending = self._snapshot(last, result.strategy, solved=self._solved)
             self._last_written = -1
         if self._pending is not None and self._pending[0] != self._last_written:
@@ -249,8 +264,12 @@ class Checkpointer(Reporter):
                     target = checkpoint_path(self.out_dir, self._pending[0])
                     isatty = getattr(self.stream, "isatty", None)
                     new_line = "\n" if isatty is not None and isatty() else ""  # after a bar
-                    print(f"{new_line}{result.status.value}: saving checkpoint {target} ... "
-                          "(please wait)", file=self.stream, flush=True)
+                    print(
+                        f"{new_line}{result.status.value}: saving checkpoint {target} ... "
+                        "(please wait)",
+                        file=self.stream,
+                        flush=True,
+                    )
                 self._write()
 
     def _write(self) -> None:
@@ -261,15 +280,18 @@ class Checkpointer(Reporter):
             self._last_written = next_generation
             if path not in self.written:
                 self.written.append(path)
-            for old in list_checkpoints(self.out_dir)[:-self.keep]:
+            for old in list_checkpoints(self.out_dir)[: -self.keep]:
                 old.unlink(missing_ok=True)
 
 
 def _stored(stats: GenerationStats) -> dict[str, Any]:
     """A generation's statistics as a checkpoint keeps them (its notes are messages of the
     moment and its fitness tensor is for reporters, not statistics: both stay out)."""
-    row = {f.name: getattr(stats, f.name) for f in dataclasses.fields(stats)
-           if f.name not in ("notes", "fitness")}
+    row = {
+        f.name: getattr(stats, f.name)
+        for f in dataclasses.fields(stats)
+        if f.name not in ("notes", "fitness")
+    }
     row["extra"] = dict(row["extra"])
     return row
 

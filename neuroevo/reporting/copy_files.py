@@ -25,8 +25,9 @@ EXPERIMENT_DIR = "experiment"
 class CopyFiles(Reporter):
     """Copy ``files`` into ``<out_dir>/experiment/`` when the run starts."""
 
-    def __init__(self, out_dir: str | os.PathLike[str],
-                 files: Sequence[str | os.PathLike[str]] = ()) -> None:
+    def __init__(
+        self, out_dir: str | os.PathLike[str], files: Sequence[str | os.PathLike[str]] = ()
+    ) -> None:
         self.out_dir = Path(out_dir)
         self.files = [Path(f) for f in files]
 

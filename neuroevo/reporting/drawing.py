@@ -45,16 +45,21 @@ def task_io_names(task: Any) -> tuple[Sequence[str] | None, Sequence[str] | None
     outputs = getattr(task, "output_names", None)
     env = env_class_of(task)
     if env is not None:
-        observations, actions = (getattr(env, "observation_labels", None),
-                                 getattr(env, "action_labels", None))
+        observations, actions = (
+            getattr(env, "observation_labels", None),
+            getattr(env, "action_labels", None),
+        )
     else:
-        observations, actions = gym_labels(getattr(task, "env_name", None),
-                                           getattr(task, "env_kwargs", None))
-    if inputs is None and observations is not None \
-            and len(observations) == getattr(task, "num_inputs", len(observations)):
+        observations, actions = gym_labels(
+            getattr(task, "env_name", None), getattr(task, "env_kwargs", None)
+        )
+    if (
+        inputs is None
+        and observations is not None
+        and len(observations) == getattr(task, "num_inputs", len(observations))
+    ):
         inputs = observations
-    if outputs is None and actions is not None \
-            and len(actions) == getattr(task, "num_outputs", -1):
+    if outputs is None and actions is not None and len(actions) == getattr(task, "num_outputs", -1):
         outputs = actions
     return inputs, outputs
 
@@ -67,8 +72,13 @@ class GenomeDrawing(BestGenomeReporter):
     could not be drawn (shared with the run folder's summary).
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], *,
-                 node_names: dict[int, str] | None = None, notes: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        node_names: dict[int, str] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
         super().__init__(out_dir, notes=notes)
         self.node_names = node_names
 
@@ -90,8 +100,7 @@ class GenomeDrawing(BestGenomeReporter):
                 names = self.node_names
                 if names is None:
                     names = io_names(gc, *task_io_names(self._task))
-                draw_genome(best, gc, node_names=names,
-                            filename=self.out_dir / "best_genome.svg")
+                draw_genome(best, gc, node_names=names, filename=self.out_dir / "best_genome.svg")
             else:
                 self._draw_parameters(draw_parameters, *vector)
         for w in caught:
@@ -105,8 +114,13 @@ class GenomeDrawing(BestGenomeReporter):
 
         inputs, outputs = task_io_names(self._task)
         try:
-            draw(module, params, input_names=inputs, output_names=outputs,
-                 filename=self.out_dir / "best_params.svg")
+            draw(
+                module,
+                params,
+                input_names=inputs,
+                output_names=outputs,
+                filename=self.out_dir / "best_params.svg",
+            )
         except StrategyError as e:
             self.notes.append(f"no drawing of best_params.json: {e}")
 

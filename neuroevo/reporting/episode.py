@@ -81,8 +81,13 @@ def genome_policy(genome: Any, genome_config: Any) -> BatchedPolicy:
     recurrent as its config says)."""
     from neuroevo.compile.population import compile_population
 
-    return compile_population([genome], genome_config, device="cpu", dtype=torch.float64,
-                              recurrent=not genome_config.feed_forward)
+    return compile_population(
+        [genome],
+        genome_config,
+        device="cpu",
+        dtype=torch.float64,
+        recurrent=not genome_config.feed_forward,
+    )
 
 
 def parameter_policy(module: Any, params: torch.Tensor, *, task: Any = None) -> BatchedPolicy:
@@ -91,9 +96,12 @@ def parameter_policy(module: Any, params: torch.Tensor, *, task: Any = None) -> 
     from neuroevo.compile.params import ParameterPolicy
 
     module = copy.deepcopy(module).to(device="cpu", dtype=torch.float64).eval()
-    return ParameterPolicy(module, params.to("cpu", torch.float64).reshape(1, -1),
-                           num_inputs=getattr(task, "num_inputs", None),
-                           num_outputs=getattr(task, "num_outputs", None))
+    return ParameterPolicy(
+        module,
+        params.to("cpu", torch.float64).reshape(1, -1),
+        num_inputs=getattr(task, "num_inputs", None),
+        num_outputs=getattr(task, "num_outputs", None),
+    )
 
 
 def _actions(task: Any, recorder: OutputRecorder, steps: int) -> torch.Tensor | None:
@@ -113,8 +121,14 @@ class EpisodePlot(BestGenomeReporter):
     :data:`SAY_STEPS` steps is announced (``None``: nowhere).
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], *, notes: list[str] | None = None,
-                 max_steps: int = RECORD_STEPS, stream: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        notes: list[str] | None = None,
+        max_steps: int = RECORD_STEPS,
+        stream: IO[str] | None = None,
+    ) -> None:
         super().__init__(out_dir, notes=notes)
         self.max_steps = max_steps
         self.stream = stream
@@ -151,8 +165,11 @@ class EpisodePlot(BestGenomeReporter):
         limit = getattr(task, "max_steps", None)
         steps = self.max_steps if limit is None else min(self.max_steps, limit)
         if steps > SAY_STEPS and self.stream is not None:
-            print(f"episode.png: replaying the {what} for up to {steps:,} steps ...",
-                  file=self.stream, flush=True)
+            print(
+                f"episode.png: replaying the {what} for up to {steps:,} steps ...",
+                file=self.stream,
+                flush=True,
+            )
         try:
             net = OutputRecorder(policy)
             if _takes_steps(task.record_episode):
@@ -173,15 +190,20 @@ class EpisodePlot(BestGenomeReporter):
         name = getattr(task, "name", "episode")
         self.out_dir.mkdir(parents=True, exist_ok=True)
         plots.plot_episode(
-            states, labels=list(labels) if labels is not None else None, rewards=rewards,
+            states,
+            labels=list(labels) if labels is not None else None,
+            rewards=rewards,
             actions=_actions(task, net, len(rewards)),
             action_labels=list(action_labels) if action_labels is not None else None,
             title=f"{name}: {what}, {span}",
-            filename=self.out_dir / "episode.png")
+            filename=self.out_dir / "episode.png",
+        )
         if env is not None and issubclass(env, CartPole):
-            plots.plot_cartpole_frames(states, every=max(1, len(rewards) // 25),
-                                       filename=self.out_dir / "episode_frames.png")
-
+            plots.plot_cartpole_frames(
+                states,
+                every=max(1, len(rewards) // 25),
+                filename=self.out_dir / "episode_frames.png",
+            )
 
 
 def _takes_steps(record: Any) -> bool:
@@ -193,5 +215,12 @@ def _takes_steps(record: Any) -> bool:
     return any(p.name == "steps" or p.kind is p.VAR_KEYWORD for p in params)
 
 
-__all__ = ["EpisodePlot", "OutputRecorder", "env_class_of", "genome_policy", "parameter_policy",
-           "RECORD_STEPS", "SAY_STEPS"]
+__all__ = [
+    "EpisodePlot",
+    "OutputRecorder",
+    "env_class_of",
+    "genome_policy",
+    "parameter_policy",
+    "RECORD_STEPS",
+    "SAY_STEPS",
+]

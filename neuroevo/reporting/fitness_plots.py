@@ -44,8 +44,9 @@ class FitnessPlots(Reporter):
     this reporter). ``notes``: a list that gets a line when matplotlib is missing.
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], stats: StatsWriter, *,
-                 notes: list[str] | None = None) -> None:
+    def __init__(
+        self, out_dir: str | os.PathLike[str], stats: StatsWriter, *, notes: list[str] | None = None
+    ) -> None:
         self.out_dir = Path(out_dir)
         self.stats = stats
         self.notes = notes if notes is not None else []
@@ -67,14 +68,23 @@ class FitnessPlots(Reporter):
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
         title = self.title or "fitness"
-        plot_fitness(rows, title=title, threshold=self.threshold,
-                     filename=self.out_dir / "fitness.png")
-        plot_fitness(rows, x="evaluations", title=title, threshold=self.threshold,
-                     filename=self.out_dir / "fitness_evaluations.png")
+        plot_fitness(
+            rows, title=title, threshold=self.threshold, filename=self.out_dir / "fitness.png"
+        )
+        plot_fitness(
+            rows,
+            x="evaluations",
+            title=title,
+            threshold=self.threshold,
+            filename=self.out_dir / "fitness_evaluations.png",
+        )
         if species:
-            plot_species(species, generations=[r["generation"] for r in rows],
-                         title=f"species: {title}" if self.title else None,
-                         filename=self.out_dir / "species.png")
+            plot_species(
+                species,
+                generations=[r["generation"] for r in rows],
+                title=f"species: {title}" if self.title else None,
+                filename=self.out_dir / "species.png",
+            )
 
 
 __all__ = ["FitnessPlots", "plot_title"]

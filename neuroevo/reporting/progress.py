@@ -33,9 +33,16 @@ class ProgressBar(Reporter):
     #: characters of the bar itself, whatever the terminal's width
     BAR_WIDTH = 10
 
-    def __init__(self, *, stream: IO[str] | None = None, leave: bool = True,
-                 disable: bool | None = None, mininterval: float = 0.2,
-                 ncols: int | None = None, start_generation: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        stream: IO[str] | None = None,
+        leave: bool = True,
+        disable: bool | None = None,
+        mininterval: float = 0.2,
+        ncols: int | None = None,
+        start_generation: int = 0,
+    ) -> None:
         self.stream = stream
         self.leave = leave
         self.disable = disable
@@ -49,11 +56,20 @@ class ProgressBar(Reporter):
 
         start = self.start_generation
         names = f"{getattr(strategy, 'name', 'strategy')} on {getattr(task, 'name', 'task')}"
-        self.bar = tqdm(total=start + generations, initial=start, unit="gen", file=self.stream,
-                        leave=self.leave, disable=self.disable, mininterval=self.mininterval,
-                        ncols=self.ncols, dynamic_ncols=self.ncols is None, desc=names,
-                        bar_format=f"{{desc}} |{{bar:{self.BAR_WIDTH}}}| {{n_fmt}}/{{total_fmt}} "
-                                   "[{elapsed}<{remaining}{postfix}]")
+        self.bar = tqdm(
+            total=start + generations,
+            initial=start,
+            unit="gen",
+            file=self.stream,
+            leave=self.leave,
+            disable=self.disable,
+            mininterval=self.mininterval,
+            ncols=self.ncols,
+            dynamic_ncols=self.ncols is None,
+            desc=names,
+            bar_format=f"{{desc}} |{{bar:{self.BAR_WIDTH}}}| {{n_fmt}}/{{total_fmt}} "
+            "[{elapsed}<{remaining}{postfix}]",
+        )
 
     def postfix(self, stats: GenerationStats) -> str:
         """The figures shown after the bar: ``best -102.3 mean -230.5 species 7 1,234 evals/s``

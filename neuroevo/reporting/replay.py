@@ -37,8 +37,10 @@ from neuroevo.reporting.best_genome import BestGenomeReporter
 #: the most steps replayed (the episode's first ones): 1,000 frames of 600 x 400 are ~ 20 s
 REPLAY_STEPS = 1_000
 #: pygame is what gymnasium renders with
-PYGAME_LINE = ("rendering the episode needs pygame, which cannot be imported; install it with: "
-               "pip install pygame (or pip install 'neuroevo[gym]')")
+PYGAME_LINE = (
+    "rendering the episode needs pygame, which cannot be imported; install it with: "
+    "pip install pygame (or pip install 'neuroevo[gym]')"
+)
 
 
 def require_pygame() -> None:
@@ -59,7 +61,9 @@ def _gym_id(task: Any) -> str | None:
     from neuroevo.envs import GYM_PREFIX
 
     name = getattr(task, "env_name", None)
-    return name[len(GYM_PREFIX):] if isinstance(name, str) and name.startswith(GYM_PREFIX) else None
+    return (
+        name[len(GYM_PREFIX) :] if isinstance(name, str) and name.startswith(GYM_PREFIX) else None
+    )
 
 
 def twin_renderer(env_name: str) -> Any:
@@ -68,8 +72,10 @@ def twin_renderer(env_name: str) -> Any:
     import gymnasium
 
     if env_name not in gymnasium.registry:
-        raise TaskError(f"{env_name} has no gymnasium renderer, so it cannot be replayed; "
-                        "see its episode in episode.png instead")
+        raise TaskError(
+            f"{env_name} has no gymnasium renderer, so it cannot be replayed; "
+            "see its episode in episode.png instead"
+        )
     require_pygame()
     env = gymnasium.make(env_name, render_mode="rgb_array")
     env.reset(seed=0)
@@ -85,15 +91,18 @@ def render_state(renderer: Any, state: torch.Tensor) -> np.ndarray:
     return np.asarray(renderer.render())
 
 
-def episode_frames(task: Any, policy: Any, *, seed: int = 0, steps: int = REPLAY_STEPS,
-                   every: int = 1) -> list[np.ndarray]:
+def episode_frames(
+    task: Any, policy: Any, *, seed: int = 0, steps: int = REPLAY_STEPS, every: int = 1
+) -> list[np.ndarray]:
     """The frames of one episode of ``policy`` (one candidate) on control ``task``: every
     ``every``-th state of its first ``steps`` steps, the start included (see the module
     docstring). A task that is not a control task, or has no renderer, raises
     :class:`TaskError` in one line."""
     if not callable(getattr(task, "record_episode", None)) or not hasattr(task, "env_name"):
-        raise TaskError(f"task {getattr(task, 'name', type(task).__name__)!r} is not a control "
-                        "task: it has no episode to replay")
+        raise TaskError(
+            f"task {getattr(task, 'name', type(task).__name__)!r} is not a control "
+            "task: it has no episode to replay"
+        )
     for key, value in (("steps", steps), ("every", every)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise TaskError(f"replay {key}: expected an integer >= 1, got {value!r}")
@@ -114,8 +123,9 @@ def episode_frames(task: Any, policy: Any, *, seed: int = 0, steps: int = REPLAY
             frames.append(np.asarray(env.envs[0].render()))
         seen[0] += 1
 
-    task.record_episode(policy, seed=seed, steps=steps, watch=watch,
-                        env_kwargs={"render_mode": "rgb_array"})
+    task.record_episode(
+        policy, seed=seed, steps=steps, watch=watch, env_kwargs={"render_mode": "rgb_array"}
+    )
     return frames
 
 
@@ -142,8 +152,14 @@ class ReplayGif(BestGenomeReporter):
         ne.evolve(strategy, task, generations=50, reporters=[ReplayGif("runs/cartpole")])
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], *, notes: list[str] | None = None,
-                 steps: int = REPLAY_STEPS, every: int = 1) -> None:
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        notes: list[str] | None = None,
+        steps: int = REPLAY_STEPS,
+        every: int = 1,
+    ) -> None:
         super().__init__(out_dir, notes=notes)
         self.steps, self.every = steps, every
 
@@ -168,5 +184,13 @@ class ReplayGif(BestGenomeReporter):
         write_gif(frames, self.out_dir / "replay.gif", fps=render_fps(self._task) / self.every)
 
 
-__all__ = ["PYGAME_LINE", "REPLAY_STEPS", "ReplayGif", "episode_frames", "render_fps",
-           "render_state", "require_pygame", "twin_renderer"]
+__all__ = [
+    "PYGAME_LINE",
+    "REPLAY_STEPS",
+    "ReplayGif",
+    "episode_frames",
+    "render_fps",
+    "render_state",
+    "require_pygame",
+    "twin_renderer",
+]

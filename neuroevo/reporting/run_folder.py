@@ -73,14 +73,17 @@ class RunFolderReporter(ReporterGroup):
     ) -> None:
         self.notes: list[str] = []
         self.stream = stream
-        self.stats = StatsWriter(out_dir, write_every=write_every, history=history,
-                                 species_history=species_history)
+        self.stats = StatsWriter(
+            out_dir, write_every=write_every, history=history, species_history=species_history
+        )
         parts: list[Reporter] = [CopyFiles(out_dir, files), self.stats, BestGenomeWriter(out_dir)]
         if draw:
             parts.append(GenomeDrawing(out_dir, node_names=node_names, notes=self.notes))
         if plots:
-            parts += [FitnessPlots(out_dir, self.stats, notes=self.notes),
-                      EpisodePlot(out_dir, notes=self.notes, stream=stream)]
+            parts += [
+                FitnessPlots(out_dir, self.stats, notes=self.notes),
+                EpisodePlot(out_dir, notes=self.notes, stream=stream),
+            ]
         parts.append(Summary(out_dir, self.stats, notes=self.notes))
         super().__init__(parts)
         self.out_dir = self.stats.out_dir

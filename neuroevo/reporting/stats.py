@@ -43,8 +43,16 @@ from neuroevo.errors import CheckpointError
 from neuroevo.io.atomic import atomic_write_text
 from neuroevo.loop import GenerationStats, Reporter
 
-BASE_COLUMNS = ["generation", "best_fitness", "mean_fitness", "std_fitness",
-                "best_fitness_so_far", "evaluations", "seconds", "evaluations_per_second"]
+BASE_COLUMNS = [
+    "generation",
+    "best_fitness",
+    "mean_fitness",
+    "std_fitness",
+    "best_fitness_so_far",
+    "evaluations",
+    "seconds",
+    "evaluations_per_second",
+]
 STATS_FILE, CSV_FILE, SPECIES_FILE = "stats.jsonl", "stats.csv", "species.jsonl"
 
 
@@ -82,8 +90,10 @@ def _read_jsonl(path: Path, what: str) -> list[dict[str, Any]]:
         except ValueError:
             if i == len(lines) - 1:
                 break
-            raise CheckpointError(f"{path} line {i + 1}: not JSON; the {what} is damaged "
-                                  "(delete the line or the file)") from None
+            raise CheckpointError(
+                f"{path} line {i + 1}: not JSON; the {what} is damaged "
+                "(delete the line or the file)"
+            ) from None
         if not isinstance(row, dict):
             raise CheckpointError(f"{path} line {i + 1}: expected a JSON object")
         rows.append(row)
@@ -100,8 +110,10 @@ def read_run_history(run_dir: str | os.PathLike[str]) -> tuple[list[dict], list[
 
     folder = Path(run_dir)
     out = []
-    for new, old, what in ((STATS_FILE, "stats.json", "stats file"),
-                           (SPECIES_FILE, "species.json", "species file")):
+    for new, old, what in (
+        (STATS_FILE, "stats.json", "stats file"),
+        (SPECIES_FILE, "species.json", "species file"),
+    ):
         if (folder / new).is_file():
             out.append(_read_jsonl(folder / new, what))
         elif (folder / old).is_file():
@@ -119,12 +131,19 @@ class StatsWriter(Reporter):
     and the summary of a run folder read them.
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], *, write_every: int = 1,
-                 history: Sequence[dict[str, Any]] = (),
-                 species_history: Sequence[dict[str, Any]] = ()) -> None:
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        write_every: int = 1,
+        history: Sequence[dict[str, Any]] = (),
+        species_history: Sequence[dict[str, Any]] = (),
+    ) -> None:
         if not isinstance(write_every, int) or isinstance(write_every, bool) or write_every < 1:
-            raise ValueError(f"StatsWriter (RunFolderReporter): write_every must be an integer "
-                             f">= 1, got {write_every!r}")
+            raise ValueError(
+                f"StatsWriter (RunFolderReporter): write_every must be an integer "
+                f">= 1, got {write_every!r}"
+            )
         self.out_dir = Path(out_dir)
         self.write_every = write_every
         self.rows: list[dict[str, Any]] = [dict(r) for r in history]
@@ -164,14 +183,15 @@ class StatsWriter(Reporter):
         atomic_write_text(self.out_dir / CSV_FILE, self._csv(self.rows, header=True))
         atomic_write_text(self.out_dir / STATS_FILE, "".join(_json_line(r) for r in self.rows))
         if self.species:
-            atomic_write_text(self.out_dir / SPECIES_FILE,
-                              "".join(json.dumps(r) + "\n" for r in self.species))
+            atomic_write_text(
+                self.out_dir / SPECIES_FILE, "".join(json.dumps(r) + "\n" for r in self.species)
+            )
         self._rows_written, self._species_written = len(self.rows), len(self.species)
 
     def write(self) -> None:
         """Append the rows not yet in the files."""
-        new_rows = self.rows[self._rows_written:]
-        new_species = self.species[self._species_written:]
+        new_rows = self.rows[self._rows_written :]
+        new_species = self.species[self._species_written :]
         if not new_rows and not new_species:
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -199,5 +219,12 @@ class StatsWriter(Reporter):
             f.write(text)
 
 
-__all__ = ["StatsWriter", "species_sizes", "read_run_history", "BASE_COLUMNS", "STATS_FILE",
-           "CSV_FILE", "SPECIES_FILE"]
+__all__ = [
+    "StatsWriter",
+    "species_sizes",
+    "read_run_history",
+    "BASE_COLUMNS",
+    "STATS_FILE",
+    "CSV_FILE",
+    "SPECIES_FILE",
+]

@@ -31,8 +31,9 @@ class StdOutReporter(Reporter):
     says how many more generations it runs, up to which one.
     """
 
-    def __init__(self, every: int = 1, stream: IO[str] | None = None, *,
-                 start_generation: int = 0) -> None:
+    def __init__(
+        self, every: int = 1, stream: IO[str] | None = None, *, start_generation: int = 0
+    ) -> None:
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"StdOutReporter(every={every!r}): expected an integer >= 1")
         self.every = every
@@ -48,16 +49,23 @@ class StdOutReporter(Reporter):
         self._last_printed = None
         start = self.start_generation
         plural = "" if generations == 1 else "s"
-        span = (f"up to {generations} generation{plural}" if start == 0 else
-                f"resumed at generation {start}, {generations} more generation{plural}"
-                + (f" (up to generation {start + generations - 1})" if generations else ""))
-        self._print(f"{strategy.name} on {task.name}: {span}, "
-                    f"population {strategy.population_size}")
+        span = (
+            f"up to {generations} generation{plural}"
+            if start == 0
+            else f"resumed at generation {start}, {generations} more generation{plural}"
+            + (f" (up to generation {start + generations - 1})" if generations else "")
+        )
+        self._print(
+            f"{strategy.name} on {task.name}: {span}, population {strategy.population_size}"
+        )
 
     def line(self, stats: GenerationStats) -> str:
         """The line printed for one generation."""
-        parts = [f"gen {stats.generation:5d}", f"best {stats.best_fitness:10.4f}",
-                 f"mean {stats.mean_fitness:10.4f}"]
+        parts = [
+            f"gen {stats.generation:5d}",
+            f"best {stats.best_fitness:10.4f}",
+            f"mean {stats.mean_fitness:10.4f}",
+        ]
         for key, value in stats.extra.items():
             if key not in ("compile_s", "compile_cpu_s"):
                 parts.append(f"{key} {value:g}")
@@ -80,14 +88,18 @@ class StdOutReporter(Reporter):
             head = f"solved in generation {result.history[-1].generation}"
         else:
             head = f"not solved after {result.generations} generations"
-        self._print(f"{head}: best fitness {result.best_fitness:.4f}, "
-                    f"{result.evaluations:,} evaluations, {result.seconds:.2f} s")
+        self._print(
+            f"{head}: best fitness {result.best_fitness:.4f}, "
+            f"{result.evaluations:,} evaluations, {result.seconds:.2f} s"
+        )
 
 
 def compile_line(stats: GenerationStats) -> str:
     """The line that reports a generation's rollout compilation."""
-    return (f"compiled rollouts in generation {stats.generation}: "
-            f"{stats.extra['compile_s']:.1f} s (kept in inductor's cache for later runs)")
+    return (
+        f"compiled rollouts in generation {stats.generation}: "
+        f"{stats.extra['compile_s']:.1f} s (kept in inductor's cache for later runs)"
+    )
 
 
 __all__ = ["StdOutReporter", "compile_line"]

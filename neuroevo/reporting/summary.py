@@ -21,22 +21,24 @@ from neuroevo.loop import Reporter, RunStatus
 from neuroevo.reporting.stats import StatsWriter
 
 #: files a run folder may hold, in the order the summary lists them
-FILES = (("result.json", "what ran and how it ended, with the history"),
-         ("best_genome.json", "best genome (`neuroevo.load_genome`)"),
-         ("best_params.json", "best parameter vector"),
-         ("best_genome.svg", "drawing of the best genome"),
-         ("best_genome.gv", "DOT source of the drawing (install graphviz)"),
-         ("best_params.svg", "drawing of the network with the best parameters"),
-         ("best_params.gv", "DOT source of the drawing (install graphviz)"),
-         ("fitness.png", "fitness per generation"),
-         ("fitness_evaluations.png", "fitness per evaluations"),
-         ("species.png", "species sizes"),
-         ("episode.png", "one episode of the best controller"),
-         ("episode_frames.png", "its cart-pole poses"),
-         ("stats.csv", "per-generation statistics"),
-         ("stats.jsonl", "the same, one JSON object per generation"),
-         ("species.jsonl", "species sizes per generation"),
-         ("checkpoints", "checkpoints for `neuroevo resume`"))
+FILES = (
+    ("result.json", "what ran and how it ended, with the history"),
+    ("best_genome.json", "best genome (`neuroevo.load_genome`)"),
+    ("best_params.json", "best parameter vector"),
+    ("best_genome.svg", "drawing of the best genome"),
+    ("best_genome.gv", "DOT source of the drawing (install graphviz)"),
+    ("best_params.svg", "drawing of the network with the best parameters"),
+    ("best_params.gv", "DOT source of the drawing (install graphviz)"),
+    ("fitness.png", "fitness per generation"),
+    ("fitness_evaluations.png", "fitness per evaluations"),
+    ("species.png", "species sizes"),
+    ("episode.png", "one episode of the best controller"),
+    ("episode_frames.png", "its cart-pole poses"),
+    ("stats.csv", "per-generation statistics"),
+    ("stats.jsonl", "the same, one JSON object per generation"),
+    ("species.jsonl", "species sizes per generation"),
+    ("checkpoints", "checkpoints for `neuroevo resume`"),
+)
 
 
 class Summary(Reporter):
@@ -46,8 +48,9 @@ class Summary(Reporter):
     reporters left (a missing ``dot`` program ...), listed under "Notes".
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], stats: StatsWriter, *,
-                 notes: list[str] | None = None) -> None:
+    def __init__(
+        self, out_dir: str | os.PathLike[str], stats: StatsWriter, *, notes: list[str] | None = None
+    ) -> None:
         self.out_dir = Path(out_dir)
         self.stats = stats
         self.notes = notes if notes is not None else []
@@ -73,7 +76,7 @@ class Summary(Reporter):
         if result.solved:
             return f"**solved** in generation {last.get('generation', '?')}"
         if not status.completed:
-            return (f"**stopped early** ({status.value}) -- resume with `neuroevo resume`")
+            return f"**stopped early** ({status.value}) -- resume with `neuroevo resume`"
         if rows and last["generation"] + 1 < planned:
             return "**stopped early** (the strategy reported it is done)"
         return "not solved within the generation limit"
@@ -83,15 +86,18 @@ class Summary(Reporter):
         rows = self.stats.rows
         threshold = getattr(self._task, "fitness_threshold", None)
         lines = [
-            f"# {getattr(strategy, 'name', '?')} on {getattr(self._task, 'name', '?')}", "",
+            f"# {getattr(strategy, 'name', '?')} on {getattr(self._task, 'name', '?')}",
+            "",
             f"- outcome: {self.outcome(result)}",
             f"- best fitness: {result.best_fitness:.6g}"
             + (f" (threshold {threshold:g})" if threshold is not None else ""),
             f"- generations: {result.generations}",
             f"- fitness evaluations: {result.evaluations:,}",
             f"- wall time of this session: {result.seconds:.2f} s",
-            f"- population: {getattr(strategy, 'population_size', '?')}", "",
-            "## Files", "",
+            f"- population: {getattr(strategy, 'population_size', '?')}",
+            "",
+            "## Files",
+            "",
         ]
         for fname, what in FILES:
             if (self.out_dir / fname).exists():
@@ -101,13 +107,19 @@ class Summary(Reporter):
         if (self.out_dir / "best_genome.svg").exists():
             lines += ["", "![best genome](best_genome.svg)"]
         if rows:
-            lines += ["", "## Last generations", "",
-                      "| generation | best | mean | best so far | evaluations |",
-                      "|---:|---:|---:|---:|---:|"]
+            lines += [
+                "",
+                "## Last generations",
+                "",
+                "| generation | best | mean | best so far | evaluations |",
+                "|---:|---:|---:|---:|---:|",
+            ]
             for r in rows[-5:]:
-                lines.append(f"| {r['generation']} | {r['best_fitness']:.4g} | "
-                             f"{r['mean_fitness']:.4g} | {r['best_fitness_so_far']:.4g} | "
-                             f"{r['evaluations']:,} |")
+                lines.append(
+                    f"| {r['generation']} | {r['best_fitness']:.4g} | "
+                    f"{r['mean_fitness']:.4g} | {r['best_fitness_so_far']:.4g} | "
+                    f"{r['evaluations']:,} |"
+                )
         if self.notes:
             lines += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
         self.out_dir.mkdir(parents=True, exist_ok=True)

@@ -75,21 +75,35 @@ class Setup:
     def evolve_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of :func:`neuroevo.evolve` (besides strategy, task, generations
         and reporters); the started backend, once :meth:`start_backend` has started it."""
-        parallel = ({"workers": None, "backend": self.evaluator, "address": None}
-                    if self.evaluator is not None else
-                    {"workers": self.workers, "backend": self.backend, "address": self.address})
-        return {"seed": self.seed, "device": self.device, "dtype": self.dtype,
-                "stop_on_solve": self.stop_on_solve, **parallel, "proofs": self.proofs}
+        parallel = (
+            {"workers": None, "backend": self.evaluator, "address": None}
+            if self.evaluator is not None
+            else {"workers": self.workers, "backend": self.backend, "address": self.address}
+        )
+        return {
+            "seed": self.seed,
+            "device": self.device,
+            "dtype": self.dtype,
+            "stop_on_solve": self.stop_on_solve,
+            **parallel,
+            "proofs": self.proofs,
+        }
 
     def prepare(self) -> None:
         """Set the strategy up for the task (what :func:`neuroevo.evolve` does first), so
         that a strategy that does not fit the task -- or the backend: NEAT's tensor engine or
         refinement on workers, more workers than candidates -- fails before anything is
         written; then call ``evolve(..., setup=False)``."""
-        self.strategy.setup(num_inputs=self.task.num_inputs, num_outputs=self.task.num_outputs,
-                            seed=self.seed, device=self.device, dtype=self.dtype)
-        make_backend(workers=self.workers, backend=self.backend,
-                     address=self.address).check(self.strategy)
+        self.strategy.setup(
+            num_inputs=self.task.num_inputs,
+            num_outputs=self.task.num_outputs,
+            seed=self.seed,
+            device=self.device,
+            dtype=self.dtype,
+        )
+        make_backend(workers=self.workers, backend=self.backend, address=self.address).check(
+            self.strategy
+        )
 
     def start_backend(self) -> Backend:
         """Make the run's backend and start it -- worker processes started, Ray joined and
@@ -97,8 +111,9 @@ class Setup:
         writes anything; :meth:`evolve_kwargs` then passes it to ``evolve``, and
         :meth:`close_backend` stops it. Call after :meth:`prepare`."""
         if self.evaluator is None:
-            evaluator = make_backend(workers=self.workers, backend=self.backend,
-                                     address=self.address)
+            evaluator = make_backend(
+                workers=self.workers, backend=self.backend, address=self.address
+            )
             try:
                 evaluator.check(self.strategy)
                 evaluator.start()
@@ -170,9 +185,11 @@ def build(
     dtype_name = dtype if dtype is not None else exp.dtype
     if dtype_name not in DTYPES:
         raise ConfigError(f"dtype {dtype_name!r}: expected one of {sorted(DTYPES)}")
-    parallel = {"workers": exp.workers if workers is None else workers,
-                "backend": exp.backend if backend is None else backend,
-                "address": exp.address if address is None else address}
+    parallel = {
+        "workers": exp.workers if workers is None else workers,
+        "backend": exp.backend if backend is None else backend,
+        "address": exp.address if address is None else address,
+    }
     if backend == "serial":  # --backend serial: one process, whatever the file's [parallel]
         parallel.update(workers=workers, address=address)
     elif backend is not None and backend != "ray":  # the file's Ray address is not for it
@@ -180,15 +197,22 @@ def build(
     make_backend(**parallel)  # checks the combination (a backend starts nothing until opened)
     task = make_task(exp.task, **exp.task_params)
     strategy = make_strategy(exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir)
-    return Setup(experiment=exp, task=task, strategy=strategy, seed=seed, device=dev,
-                 dtype_name=dtype_name,
-                 stop_on_solve=exp.stop_on_solve if stop_on_solve is None else stop_on_solve,
-                 device_label=str(dev) if device_label == "resolved" else device_label,
-                 **parallel)
+    return Setup(
+        experiment=exp,
+        task=task,
+        strategy=strategy,
+        seed=seed,
+        device=dev,
+        dtype_name=dtype_name,
+        stop_on_solve=exp.stop_on_solve if stop_on_solve is None else stop_on_solve,
+        device_label=str(dev) if device_label == "resolved" else device_label,
+        **parallel,
+    )
 
 
-def display_reporters(*, quiet: bool, stream: Any = None,
-                      start_generation: int = 0) -> list[Reporter]:
+def display_reporters(
+    *, quiet: bool, stream: Any = None, start_generation: int = 0
+) -> list[Reporter]:
     """What ``neuroevo run`` shows: nothing (``quiet``), a progress bar on a terminal, else
     one line per generation (logs, pipes, CI); ``start_generation``: where a resumed run
     goes on from (both count from there)."""
@@ -220,17 +244,25 @@ def run_snapshot(setup: Setup) -> dict[str, Any]:
     of a task or strategy registered from Python (:func:`neuroevo.run.registry.describe`)."""
     snap = dict(experiment_snapshot(setup.experiment) or {})
     exp = setup.experiment
-    registered = {kind: info for kind, name in (("task", exp.task), ("strategy", exp.strategy))
-                  if (info := registry.describe(kind, name)) is not None}
+    registered = {
+        kind: info
+        for kind, name in (("task", exp.task), ("strategy", exp.strategy))
+        if (info := registry.describe(kind, name)) is not None
+    }
     if registered:
         snap["registered"] = registered
     return snap
 
 
-def checkpointer(folder: str | pathlib.Path, setup: Setup, *, every: int,
-                 snapshot: dict[str, Any] | None = None,
-                 history: Sequence[GenerationStats] = (),
-                 stream: IO[str] | None = None) -> Reporter:
+def checkpointer(
+    folder: str | pathlib.Path,
+    setup: Setup,
+    *,
+    every: int,
+    snapshot: dict[str, Any] | None = None,
+    history: Sequence[GenerationStats] = (),
+    stream: IO[str] | None = None,
+) -> Reporter:
     """A :class:`~neuroevo.reporting.checkpointer.Checkpointer` of the run ``setup`` into
     ``folder``; ``snapshot`` (default: :func:`run_snapshot`, read now) is the experiment stored
     in each checkpoint, ``history`` the earlier generations' statistics, ``stream`` where an
@@ -238,11 +270,17 @@ def checkpointer(folder: str | pathlib.Path, setup: Setup, *, every: int,
     from neuroevo.reporting.checkpointer import Checkpointer
 
     return Checkpointer(
-        folder, every=every,
+        folder,
+        every=every,
         experiment=snapshot if snapshot is not None else run_snapshot(setup),
-        seed=setup.seed, device=setup.device_label, dtype=setup.dtype_name,
-        stop_on_solve=setup.stop_on_solve, history=list(history), stream=stream,
-        proofs=setup.proofs)
+        seed=setup.seed,
+        device=setup.device_label,
+        dtype=setup.dtype_name,
+        stop_on_solve=setup.stop_on_solve,
+        history=list(history),
+        stream=stream,
+        proofs=setup.proofs,
+    )
 
 
 def folder_reporters(
@@ -278,18 +316,40 @@ def folder_reporters(
 
     reporters: list[Reporter] = []
     if checkpoint_every > 0:
-        reporters.append(checkpointer(folder, setup, every=checkpoint_every, snapshot=snapshot,
-                                      history=history, stream=stream))
+        reporters.append(
+            checkpointer(
+                folder,
+                setup,
+                every=checkpoint_every,
+                snapshot=snapshot,
+                history=history,
+                stream=stream,
+            )
+        )
     if generation_limit is not None:
         reporters.append(ResultFiles(folder, setup, generation_limit=generation_limit))
     reporters += display
-    run_folder = RunFolderReporter(folder, files=copy_files,
-                                   history=[h.to_dict() for h in history],
-                                   species_history=species_history, stream=stream)
+    run_folder = RunFolderReporter(
+        folder,
+        files=copy_files,
+        history=[h.to_dict() for h in history],
+        species_history=species_history,
+        stream=stream,
+    )
     reporters += tracking_reporters(folder, setup, tracking or {}, notes=run_folder.notes)
     reporters.append(run_folder)
     return reporters
 
 
-__all__ = ["DTYPES", "Setup", "build", "checkpointer", "display_reporters",
-           "experiment_files", "folder_reporters", "run_snapshot", "usable_device", "write_results"]
+__all__ = [
+    "DTYPES",
+    "Setup",
+    "build",
+    "checkpointer",
+    "display_reporters",
+    "experiment_files",
+    "folder_reporters",
+    "run_snapshot",
+    "usable_device",
+    "write_results",
+]

@@ -37,10 +37,19 @@ from neuroevo.errors import NeuroevoError
 #: sub-command -> ("module:function" that configures its parser, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("neuroevo.run.cli:configure_run", "run an experiment file (configs/*.toml)"),
-    "draw": ("neuroevo.run.commands:configure_draw", "draw a genome (file or run folder) with graphviz"),
+    "draw": (
+        "neuroevo.run.commands:configure_draw",
+        "draw a genome (file or run folder) with graphviz",
+    ),
     "plot": ("neuroevo.run.commands:configure_plot", "plot a run folder's statistics"),
-    "resume": ("neuroevo.run.commands:configure_resume", "continue a run from its newest checkpoint"),
-    "replay": ("neuroevo.run.replay:configure_replay", "the best candidate's episode as a GIF, drawn by gymnasium"),
+    "resume": (
+        "neuroevo.run.commands:configure_resume",
+        "continue a run from its newest checkpoint",
+    ),
+    "replay": (
+        "neuroevo.run.replay:configure_replay",
+        "the best candidate's episode as a GIF, drawn by gymnasium",
+    ),
 }
 
 
@@ -99,8 +108,9 @@ def run_experiment(
     folder = pathlib.Path(out) if out is not None else default_out_dir(path, seed)
     check_out_folder(folder, overwrite=overwrite)
     # everything that can fail before the first generation, before anything is written
-    setup = build.build(exp, seed=seed, device=device, workers=workers, backend=backend,
-                        address=address)
+    setup = build.build(
+        exp, seed=seed, device=device, workers=workers, backend=backend, address=address
+    )
     setup.prepare()
     display = build.display_reporters(quiet=quiet, stream=stream)
     tracking = resolve_tracking(exp, folder, tensorboard=tensorboard, mlflow=mlflow, wandb=wandb)
@@ -108,14 +118,27 @@ def run_experiment(
     if extras:
         snapshot = build.run_snapshot(setup) if checkpoint_every > 0 else None
         reporters = build.folder_reporters(
-            folder, setup, checkpoint_every=checkpoint_every, snapshot=snapshot,
-            copy_files=build.experiment_files(exp), generation_limit=gens, display=display,
-            stream=None if quiet else sys.stderr, tracking=tracking)
+            folder,
+            setup,
+            checkpoint_every=checkpoint_every,
+            snapshot=snapshot,
+            copy_files=build.experiment_files(exp),
+            generation_limit=gens,
+            display=display,
+            stream=None if quiet else sys.stderr,
+            tracking=tracking,
+        )
     setup.start_backend()  # workers started, Ray joined: a backend that cannot start says so
-    try:                   # before the folder is written
+    try:  # before the folder is written
         prepare_out_folder(folder, overwrite=overwrite)
-        result = evolve(setup.strategy, setup.task, generations=gens, reporters=reporters,
-                        setup=False, **setup.evolve_kwargs())
+        result = evolve(
+            setup.strategy,
+            setup.task,
+            generations=gens,
+            reporters=reporters,
+            setup=False,
+            **setup.evolve_kwargs(),
+        )
         if not extras:
             write_results(folder, setup, result, generation_limit=gens)
     finally:
@@ -148,14 +171,23 @@ def _after_interrupt(args: argparse.Namespace) -> str:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     try:
-        result, folder = run_experiment(args.experiment, seed=args.seed, out=args.out,
-                                        generations=args.generations, device=args.device,
-                                        quiet=args.quiet, extras=not args.no_extras,
-                                        checkpoint_every=args.checkpoint_every,
-                                        overwrite=args.overwrite, workers=args.workers,
-                                        backend=args.backend, address=args.address,
-                                        tensorboard=args.tensorboard, mlflow=args.mlflow,
-                                        wandb=args.wandb)
+        result, folder = run_experiment(
+            args.experiment,
+            seed=args.seed,
+            out=args.out,
+            generations=args.generations,
+            device=args.device,
+            quiet=args.quiet,
+            extras=not args.no_extras,
+            checkpoint_every=args.checkpoint_every,
+            overwrite=args.overwrite,
+            workers=args.workers,
+            backend=args.backend,
+            address=args.address,
+            tensorboard=args.tensorboard,
+            mlflow=args.mlflow,
+            wandb=args.wandb,
+        )
     except KeyboardInterrupt:
         print(f"neuroevo run: interrupted; {_after_interrupt(args)}", file=sys.stderr)
         return 130
@@ -177,31 +209,62 @@ def _non_negative(text: str) -> int:
 def configure_run(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``neuroevo run``."""
     parser.add_argument("experiment", help="experiment file, e.g. configs/xor.toml")
-    parser.add_argument("--seed", type=_non_negative, default=None,
-                        help="random seed (default: the file's, else 0)")
-    parser.add_argument("--out", default=None,
-                        help="output folder, new or empty (default: runs/<experiment>-seed<S>)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace the run already in the output folder (its files are "
-                        "deleted once the new run has been checked)")
-    parser.add_argument("--generations", type=_non_negative, default=None,
-                        help="generation limit (default: the file's)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA if available)")
+    parser.add_argument(
+        "--seed", type=_non_negative, default=None, help="random seed (default: the file's, else 0)"
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="output folder, new or empty (default: runs/<experiment>-seed<S>)",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in the output folder (its files are "
+        "deleted once the new run has been checked)",
+    )
+    parser.add_argument(
+        "--generations",
+        type=_non_negative,
+        default=None,
+        help="generation limit (default: the file's)",
+    )
+    parser.add_argument(
+        "--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA if available)"
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing while running")
-    parser.add_argument("--checkpoint-every", type=_non_negative, default=10,
-                        help="write a checkpoint every N generations (0: never; default 10)")
-    parser.add_argument("--no-extras", action="store_true",
-                        help="write only result.json and the best genome (no statistics, "
-                        "plots, drawing or checkpoints)")
-    parser.add_argument("--tensorboard", default=None, metavar="DIR",
-                        help="write TensorBoard event files to DIR/<run folder name> (the "
-                        "tensorboard extra; default: the file's [reporting])")
-    parser.add_argument("--mlflow", default=None, metavar="URI",
-                        help='log to MLflow at URI ("file:runs/mlruns", "http://host:5000"; '
-                        "the mlflow extra)")
-    parser.add_argument("--wandb", default=None, metavar="PROJECT",
-                        help="log to the Weights & Biases project PROJECT (the wandb extra; "
-                        "WANDB_MODE=offline keeps it on this machine)")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=_non_negative,
+        default=10,
+        help="write a checkpoint every N generations (0: never; default 10)",
+    )
+    parser.add_argument(
+        "--no-extras",
+        action="store_true",
+        help="write only result.json and the best genome (no statistics, "
+        "plots, drawing or checkpoints)",
+    )
+    parser.add_argument(
+        "--tensorboard",
+        default=None,
+        metavar="DIR",
+        help="write TensorBoard event files to DIR/<run folder name> (the "
+        "tensorboard extra; default: the file's [reporting])",
+    )
+    parser.add_argument(
+        "--mlflow",
+        default=None,
+        metavar="URI",
+        help='log to MLflow at URI ("file:runs/mlruns", "http://host:5000"; the mlflow extra)',
+    )
+    parser.add_argument(
+        "--wandb",
+        default=None,
+        metavar="PROJECT",
+        help="log to the Weights & Biases project PROJECT (the wandb extra; "
+        "WANDB_MODE=offline keeps it on this machine)",
+    )
     add_parallel_arguments(parser)
     parser.set_defaults(func=_cmd_run)
 
@@ -215,19 +278,35 @@ def _positive(text: str) -> int:
 
 def add_parallel_arguments(parser: argparse.ArgumentParser) -> None:
     """``--workers``, ``--backend``, ``--address`` (of ``run`` and ``resume``)."""
-    parser.add_argument("--workers", type=_positive, default=None, metavar="N",
-                        help="evaluate the population on N worker processes (or Ray actors); "
-                        "same result as one process (default: the file's [parallel])")
-    parser.add_argument("--backend", choices=("serial", "process", "ray"), default=None,
-                        help="where to evaluate: serial (this process), process (worker "
-                        "processes, the default with --workers) or ray")
-    parser.add_argument("--address", default=None,
-                        help='Ray cluster to join ("auto", "ray://host:10001"); '
-                        "default: a local Ray")
-    parser.add_argument("--threads", type=_positive, default=1, metavar="T",
-                        help="torch threads in this process (default 1: a generation's tensors "
-                        "are small, and a second thread stalls whenever another process holds a "
-                        "core; benchmarks/cli_threads.py measures it)")
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="evaluate the population on N worker processes (or Ray actors); "
+        "same result as one process (default: the file's [parallel])",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("serial", "process", "ray"),
+        default=None,
+        help="where to evaluate: serial (this process), process (worker "
+        "processes, the default with --workers) or ray",
+    )
+    parser.add_argument(
+        "--address",
+        default=None,
+        help='Ray cluster to join ("auto", "ray://host:10001"); default: a local Ray',
+    )
+    parser.add_argument(
+        "--threads",
+        type=_positive,
+        default=1,
+        metavar="T",
+        help="torch threads in this process (default 1: a generation's tensors "
+        "are small, and a second thread stalls whenever another process holds a "
+        "core; benchmarks/cli_threads.py measures it)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -244,10 +323,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: the extra that installs a missing top-level package
-EXTRAS = {"graphviz": "viz", "matplotlib": "viz", "gymnasium": "gym", "Box2D": "box2d",
-          "box2d": "box2d", "ray": "ray", "onnx": "onnx", "onnxruntime": "onnx",
-          "onnxscript": "onnx", "tensorboard": "tensorboard", "mlflow": "mlflow",
-          "wandb": "wandb"}
+EXTRAS = {
+    "graphviz": "viz",
+    "matplotlib": "viz",
+    "gymnasium": "gym",
+    "Box2D": "box2d",
+    "box2d": "box2d",
+    "ray": "ray",
+    "onnx": "onnx",
+    "onnxruntime": "onnx",
+    "onnxscript": "onnx",
+    "tensorboard": "tensorboard",
+    "mlflow": "mlflow",
+    "wandb": "wandb",
+}
 
 
 def missing_package_line(error: ImportError) -> str:
@@ -257,8 +346,10 @@ def missing_package_line(error: ImportError) -> str:
     extra = EXTRAS.get(name)
     if extra is not None:
         return f"{error}; install it with: pip install 'neuroevo[{extra}]'"
-    return (f"{error}; install the package that provides it, or put its folder on the Python "
-            "path (PYTHONPATH)")
+    return (
+        f"{error}; install the package that provides it, or put its folder on the Python "
+        "path (PYTHONPATH)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -275,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             import torch
 
             torch.set_num_threads(args.threads)  # the command owns its process; the library
-        return int(args.func(args) or 0)         # never sets it
+        return int(args.func(args) or 0)  # never sets it
     except NeuroevoError as e:
         print(f"neuroevo{command}: {type(e).__name__}: {e}", file=sys.stderr)
         return 2

@@ -84,16 +84,18 @@ _EXPERIMENT_KEYS = {
 def _table(path: pathlib.Path, data: dict[str, Any], name: str) -> dict[str, Any]:
     t = data.get(name)
     if not isinstance(t, dict):
-        raise ConfigError(f"{path}: missing table [{name}]; an experiment has [experiment], "
-                          "[task] and [strategy]")
+        raise ConfigError(
+            f"{path}: missing table [{name}]; an experiment has [experiment], [task] and [strategy]"
+        )
     return dict(t)
 
 
 def _name(path: pathlib.Path, table: dict[str, Any], section: str) -> str:
     name = table.pop("name", None)
     if not isinstance(name, str) or not name:
-        raise ConfigError(f"{path} [{section}] name: expected a string naming the {section}, "
-                          f"got {name!r}")
+        raise ConfigError(
+            f"{path} [{section}] name: expected a string naming the {section}, got {name!r}"
+        )
     return name
 
 
@@ -116,23 +118,31 @@ def load_experiment(path: PathLike) -> Experiment:
     allowed = ("experiment", "task", "strategy", "parallel", "reporting")
     for key in data:
         if key not in allowed:
-            raise ConfigError(f"{p}: unknown top-level table or key {key!r}{_hint(key, list(allowed))}; "
-                              "expected only [experiment], [task], [strategy], [parallel] and "
-                              "[reporting]")
+            raise ConfigError(
+                f"{p}: unknown top-level table or key {key!r}{_hint(key, list(allowed))}; "
+                "expected only [experiment], [task], [strategy], [parallel] and "
+                "[reporting]"
+            )
     exp = _table(p, data, "experiment")
     for key in exp:
         if key not in _EXPERIMENT_KEYS:
-            raise ConfigError(f"{p} [experiment] {key}: unknown key{_hint(key, list(_EXPERIMENT_KEYS))}; "
-                              f"known keys: {', '.join(_EXPERIMENT_KEYS)}")
+            raise ConfigError(
+                f"{p} [experiment] {key}: unknown key{_hint(key, list(_EXPERIMENT_KEYS))}; "
+                f"known keys: {', '.join(_EXPERIMENT_KEYS)}"
+            )
 
     def get(key: str, ok, default: Any) -> Any:
         if key not in exp:
             if default is _REQUIRED:
-                raise ConfigError(f"{p} [experiment] {key}: missing; expected {_EXPERIMENT_KEYS[key]}")
+                raise ConfigError(
+                    f"{p} [experiment] {key}: missing; expected {_EXPERIMENT_KEYS[key]}"
+                )
             return default
         value = exp[key]
         if not ok(value):
-            raise ConfigError(f"{p} [experiment] {key}: expected {_EXPERIMENT_KEYS[key]}, got {value!r}")
+            raise ConfigError(
+                f"{p} [experiment] {key}: expected {_EXPERIMENT_KEYS[key]}, got {value!r}"
+            )
         return value
 
     def is_int(v: Any) -> bool:
@@ -172,18 +182,24 @@ def _parallel(path: pathlib.Path, table: Any) -> dict[str, Any]:
     together by :func:`neuroevo.parallel.make_backend` when the run is built)."""
     if not isinstance(table, dict):
         raise ConfigError(f"{path} parallel: expected a table [parallel], got {table!r}")
-    checks = {"workers": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-              "backend": lambda v: v in ("serial", "process", "ray"),
-              "address": lambda v: isinstance(v, str) and bool(v)}
+    checks = {
+        "workers": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+        "backend": lambda v: v in ("serial", "process", "ray"),
+        "address": lambda v: isinstance(v, str) and bool(v),
+    }
     for key, value in table.items():
         if key not in _PARALLEL_KEYS:
-            raise ConfigError(f"{path} [parallel] {key}: unknown key"
-                              f"{_hint(key, list(_PARALLEL_KEYS))}; known keys: "
-                              f"{', '.join(_PARALLEL_KEYS)}")
+            raise ConfigError(
+                f"{path} [parallel] {key}: unknown key"
+                f"{_hint(key, list(_PARALLEL_KEYS))}; known keys: "
+                f"{', '.join(_PARALLEL_KEYS)}"
+            )
         if not checks[key](value):
-            raise ConfigError(f"{path} [parallel] {key}: expected {_PARALLEL_KEYS[key]}, "
-                              f"got {value!r}")
+            raise ConfigError(
+                f"{path} [parallel] {key}: expected {_PARALLEL_KEYS[key]}, got {value!r}"
+            )
     return {key: table.get(key) for key in _PARALLEL_KEYS}
+
 
 def _safe_name(value: str, taken: set[str]) -> str:
     """A plain file name for the file ``value`` names: its own name, numbered when taken."""
@@ -215,8 +231,9 @@ def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise CheckpointError(f"{path}: cannot read the experiment file to checkpoint it: {e}"
-                              ) from None
+        raise CheckpointError(
+            f"{path}: cannot read the experiment file to checkpoint it: {e}"
+        ) from None
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(path)
     files: dict[str, str] = {}
     paths: dict[str, str] = {}
@@ -227,21 +244,26 @@ def experiment_snapshot(experiment: Any) -> dict[str, Any] | None:
                 try:
                     files[safe] = (exp.base_dir / value).read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as e:
-                    raise CheckpointError(f"{exp.base_dir / value}: cannot read the file the "
-                                          f"experiment names to checkpoint it: {e}") from None
+                    raise CheckpointError(
+                        f"{exp.base_dir / value}: cannot read the file the "
+                        f"experiment names to checkpoint it: {e}"
+                    ) from None
                 paths[value] = safe
     return {"file": path.name, "text": text, "files": files, "paths": paths}
 
 
-def materialize_experiment(snapshot: Any, run_dir: str | os.PathLike[str], *,
-                           source: Any = "checkpoint") -> pathlib.Path:
+def materialize_experiment(
+    snapshot: Any, run_dir: str | os.PathLike[str], *, source: Any = "checkpoint"
+) -> pathlib.Path:
     """Write a snapshot's experiment file and the files it names under ``run_dir/experiment``;
     returns the experiment file's path. ``source`` names the checkpoint in errors."""
     if not isinstance(snapshot, dict) or not isinstance(snapshot.get("file"), str):
-        raise CheckpointError(f"{source}: the checkpoint holds no experiment file, so the run "
-                              "cannot be rebuilt; pass experiment=... to the Checkpointer, or "
-                              "restore the strategy yourself with load_checkpoint + "
-                              "strategy.load_state_dict")
+        raise CheckpointError(
+            f"{source}: the checkpoint holds no experiment file, so the run "
+            "cannot be rebuilt; pass experiment=... to the Checkpointer, or "
+            "restore the strategy yourself with load_checkpoint + "
+            "strategy.load_state_dict"
+        )
     files = snapshot.get("files", {})
     if not isinstance(files, dict):
         raise CheckpointError(f"{source}: the experiment's files are malformed")
@@ -255,8 +277,9 @@ def materialize_experiment(snapshot: Any, run_dir: str | os.PathLike[str], *,
     return folder / snapshot["file"]
 
 
-def experiment_from_snapshot(snapshot: Any, run_dir: str | os.PathLike[str], *,
-                             source: Any = "checkpoint") -> Experiment:
+def experiment_from_snapshot(
+    snapshot: Any, run_dir: str | os.PathLike[str], *, source: Any = "checkpoint"
+) -> Experiment:
     """Write the snapshot's files into ``run_dir/experiment`` (:func:`materialize_experiment`)
     and load the experiment from there, the file names it holds mapped to the copies."""
     path = materialize_experiment(snapshot, run_dir, source=source)
@@ -264,16 +287,26 @@ def experiment_from_snapshot(snapshot: Any, run_dir: str | os.PathLike[str], *,
     paths = snapshot.get("paths", {})
     files = snapshot.get("files", {})
     if not isinstance(paths, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v in files for k, v in paths.items()):
-        raise CheckpointError(f"{source}: the experiment's file names are malformed: "
-                              f"{' '.join(repr(paths).split())[:200]}")
+        isinstance(k, str) and isinstance(v, str) and v in files for k, v in paths.items()
+    ):
+        raise CheckpointError(
+            f"{source}: the experiment's file names are malformed: "
+            f"{' '.join(repr(paths).split())[:200]}"
+        )
 
     def remap(params: dict[str, Any]) -> dict[str, Any]:
         return {k: paths.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
 
-    return dataclasses.replace(exp, task_params=remap(exp.task_params),
-                               strategy_params=remap(exp.strategy_params))
+    return dataclasses.replace(
+        exp, task_params=remap(exp.task_params), strategy_params=remap(exp.strategy_params)
+    )
 
 
-__all__ = ["Experiment", "load_experiment", "experiment_snapshot", "materialize_experiment",
-           "experiment_from_snapshot", "EXPERIMENT_DIR"]
+__all__ = [
+    "Experiment",
+    "load_experiment",
+    "experiment_snapshot",
+    "materialize_experiment",
+    "experiment_from_snapshot",
+    "EXPERIMENT_DIR",
+]

@@ -35,16 +35,24 @@ from typing import Any
 from neuroevo.errors import CheckpointError, ConfigError
 
 #: entries that only a run folder holds; one of them makes a folder a run folder
-RUN_MARKERS = ("result.json", "summary.md", "stats.jsonl", "stats.json", "stats.csv",
-               "checkpoints", "experiment")
+RUN_MARKERS = (
+    "result.json",
+    "summary.md",
+    "stats.jsonl",
+    "stats.json",
+    "stats.csv",
+    "checkpoints",
+    "experiment",
+)
 
 
 def _contents(folder: Path) -> list[str]:
     try:
         return sorted(p.name for p in folder.iterdir())
     except OSError as e:
-        raise ConfigError(f"--out {folder}: cannot read the folder ({e}); choose another "
-                          "folder with --out NEW") from None
+        raise ConfigError(
+            f"--out {folder}: cannot read the folder ({e}); choose another folder with --out NEW"
+        ) from None
 
 
 def _listing(names: list[str]) -> str:
@@ -69,20 +77,25 @@ def check_out_folder(folder: str | os.PathLike[str], *, overwrite: bool = False)
     if not p.exists():
         parent = next((a for a in p.absolute().parents if a.exists()), None)
         if parent is not None and not parent.is_dir():
-            raise ConfigError(f"--out {p}: {parent} is a file, not a folder; choose a folder "
-                              "with --out NEW")
+            raise ConfigError(
+                f"--out {p}: {parent} is a file, not a folder; choose a folder with --out NEW"
+            )
         return p
     names = _contents(p)
     if not names:
         return p
     if not is_run_folder(p):
-        raise ConfigError(f"--out {p}: the folder is not empty and holds no run "
-                          f"({_listing(names)}); choose a new folder with --out NEW "
-                          "(--overwrite clears only run folders)")
+        raise ConfigError(
+            f"--out {p}: the folder is not empty and holds no run "
+            f"({_listing(names)}); choose a new folder with --out NEW "
+            "(--overwrite clears only run folders)"
+        )
     if not overwrite:
-        raise ConfigError(f"--out {p}: the folder already holds a run ({_listing(names)}); "
-                          f"continue it with `neuroevo resume {p}`, choose a new folder with "
-                          "--out NEW, or replace it with --overwrite")
+        raise ConfigError(
+            f"--out {p}: the folder already holds a run ({_listing(names)}); "
+            f"continue it with `neuroevo resume {p}`, choose a new folder with "
+            "--out NEW, or replace it with --overwrite"
+        )
     return p
 
 
@@ -93,8 +106,10 @@ def prepare_out_folder(folder: str | os.PathLike[str], *, overwrite: bool = Fals
         try:
             shutil.rmtree(p)
         except OSError as e:
-            raise ConfigError(f"--overwrite {p}: cannot clear the folder ({e}); remove it "
-                              "yourself or choose another with --out NEW") from None
+            raise ConfigError(
+                f"--overwrite {p}: cannot clear the folder ({e}); remove it "
+                "yourself or choose another with --out NEW"
+            ) from None
     p.mkdir(parents=True, exist_ok=True)
     return p
 
@@ -152,9 +167,17 @@ def _records(folder: Path, ckpt: Any) -> list[tuple[str, dict[str, Any]]]:
         except CheckpointError:  # a damaged checkpoint records nothing
             continue
         loop = other.loop_state if isinstance(other.loop_state, dict) else {}
-        found.append((str(p), {"seed": loop.get("seed"), "dtype": loop.get("dtype", "float32"),
-                               "experiment": other.experiment,
-                               "rows": _rows(loop.get("history"))}))
+        found.append(
+            (
+                str(p),
+                {
+                    "seed": loop.get("seed"),
+                    "dtype": loop.get("dtype", "float32"),
+                    "experiment": other.experiment,
+                    "rows": _rows(loop.get("history")),
+                },
+            )
+        )
     try:
         result = read_json_file(folder / "result.json", "result file")
     except CheckpointError:
@@ -177,8 +200,12 @@ def _records(folder: Path, ckpt: Any) -> list[tuple[str, dict[str, Any]]]:
                 texts[c.name] = c.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-        found.append((str(folder / "experiment"), {"experiment_file": (
-            name in texts and texts[name] == snapshot.get("text"))}))
+        found.append(
+            (
+                str(folder / "experiment"),
+                {"experiment_file": (name in texts and texts[name] == snapshot.get("text"))},
+            )
+        )
     return found
 
 
@@ -224,13 +251,23 @@ def check_checkpoint_of_run(folder: str | os.PathLike[str], ckpt: Any) -> None:
             return
         why = "the folder records nothing of its run to compare it with"
     own = ckpt.path.parent.parent if ckpt.path.parent.name == CHECKPOINT_DIR else None
-    fix = (f"Resume it in its own folder (neuroevo resume {own} --from {ckpt.path}), or into "
-           if own is not None else "Resume it into ")
-    raise CheckpointError(f"{ckpt.path}: a checkpoint of another run than the one in {p} "
-                          f"({why}); resuming it there would overwrite that run's files. "
-                          f"{fix}a new empty folder: mkdir NEW && neuroevo resume NEW --from "
-                          f"{ckpt.path}")
+    fix = (
+        f"Resume it in its own folder (neuroevo resume {own} --from {ckpt.path}), or into "
+        if own is not None
+        else "Resume it into "
+    )
+    raise CheckpointError(
+        f"{ckpt.path}: a checkpoint of another run than the one in {p} "
+        f"({why}); resuming it there would overwrite that run's files. "
+        f"{fix}a new empty folder: mkdir NEW && neuroevo resume NEW --from "
+        f"{ckpt.path}"
+    )
 
 
-__all__ = ["RUN_MARKERS", "check_checkpoint_of_run", "check_out_folder", "prepare_out_folder",
-           "is_run_folder"]
+__all__ = [
+    "RUN_MARKERS",
+    "check_checkpoint_of_run",
+    "check_out_folder",
+    "prepare_out_folder",
+    "is_run_folder",
+]

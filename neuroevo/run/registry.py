@@ -77,58 +77,80 @@ class Registry:
         entry = self.entries.get(name)
         if entry is None:
             hint = did_you_mean(name, self.names())
-            if not hint and self.kind == "task" and isinstance(name, str) and \
-                    re.search(r"-v\d+$", name):  # an environment id
-                hint = f" (a gymnasium environment? name = \"{GYM_PREFIX}{name}\")"
-            raise ConfigError(f"unknown {self.kind} {name!r}{hint}; known {self.kind}s: "
-                              f"{', '.join(self.names())}. Add one with {self.how_to_add}")
-        cls = resolve(entry.target, error=ConfigError, what=f"{self.kind} {name!r}",
-                      instead=f"pick another {self.kind}")
+            if (
+                not hint
+                and self.kind == "task"
+                and isinstance(name, str)
+                and re.search(r"-v\d+$", name)
+            ):  # an environment id
+                hint = f' (a gymnasium environment? name = "{GYM_PREFIX}{name}")'
+            raise ConfigError(
+                f"unknown {self.kind} {name!r}{hint}; known {self.kind}s: "
+                f"{', '.join(self.names())}. Add one with {self.how_to_add}"
+            )
+        cls = resolve(
+            entry.target,
+            error=ConfigError,
+            what=f"{self.kind} {name!r}",
+            instead=f"pick another {self.kind}",
+        )
         return cls, entry
 
 
 _CONTROL = "neuroevo.tasks.control:Control"
 GYM_PREFIX = "gym:"  # = neuroevo.envs.GYM_PREFIX (not imported: envs would pull in torch envs)
 
-TASKS = Registry("task", {
-    "xor": Entry("neuroevo.tasks.supervised:XOR"),
-    "parity": Entry("neuroevo.tasks.supervised:Parity"),
-    "spirals": Entry("neuroevo.tasks.datasets:Spirals"),
-    "regression": Entry("neuroevo.tasks.datasets:Regression"),
-    "classification": Entry("neuroevo.tasks.datasets:Classification"),
-    "cartpole": Entry(_CONTROL, ("CartPole-v1",)),
-    "acrobot": Entry(_CONTROL, ("Acrobot-v1",)),
-    "mountaincar": Entry(_CONTROL, ("MountainCar-v0",)),
-    "mountaincar-continuous": Entry(_CONTROL, ("MountainCarContinuous-v0",)),
-    "pendulum": Entry(_CONTROL, ("Pendulum-v1",)),
-    "double-pole": Entry(_CONTROL, ("DoublePole-v0",)),
-    "double-pole-nv": Entry(_CONTROL, ("DoublePoleNV-v0",)),
-}, how_to_add="neuroevo.tasks.register(name, 'module:Class')")
+TASKS = Registry(
+    "task",
+    {
+        "xor": Entry("neuroevo.tasks.supervised:XOR"),
+        "parity": Entry("neuroevo.tasks.supervised:Parity"),
+        "spirals": Entry("neuroevo.tasks.datasets:Spirals"),
+        "regression": Entry("neuroevo.tasks.datasets:Regression"),
+        "classification": Entry("neuroevo.tasks.datasets:Classification"),
+        "cartpole": Entry(_CONTROL, ("CartPole-v1",)),
+        "acrobot": Entry(_CONTROL, ("Acrobot-v1",)),
+        "mountaincar": Entry(_CONTROL, ("MountainCar-v0",)),
+        "mountaincar-continuous": Entry(_CONTROL, ("MountainCarContinuous-v0",)),
+        "pendulum": Entry(_CONTROL, ("Pendulum-v1",)),
+        "double-pole": Entry(_CONTROL, ("DoublePole-v0",)),
+        "double-pole-nv": Entry(_CONTROL, ("DoublePoleNV-v0",)),
+    },
+    how_to_add="neuroevo.tasks.register(name, 'module:Class')",
+)
 
-STRATEGIES = Registry("strategy", {
-    "neat": Entry("neuroevo.strategies.neat.strategy:NEAT"),
-    "ga": Entry("neuroevo.strategies.ga:GA"),
-    "pso": Entry("neuroevo.strategies.pso:PSO"),
-    "sa": Entry("neuroevo.strategies.annealing:SimulatedAnnealing"),
-    "adam": Entry("neuroevo.strategies.gradient:GradientDescent", fixed={"optimizer": "adam"}),
-    "sgd": Entry("neuroevo.strategies.gradient:GradientDescent", fixed={"optimizer": "sgd"}),
-}, how_to_add="neuroevo.run.registry.register_strategy(name, 'module:Class')")
+STRATEGIES = Registry(
+    "strategy",
+    {
+        "neat": Entry("neuroevo.strategies.neat.strategy:NEAT"),
+        "ga": Entry("neuroevo.strategies.ga:GA"),
+        "pso": Entry("neuroevo.strategies.pso:PSO"),
+        "sa": Entry("neuroevo.strategies.annealing:SimulatedAnnealing"),
+        "adam": Entry("neuroevo.strategies.gradient:GradientDescent", fixed={"optimizer": "adam"}),
+        "sgd": Entry("neuroevo.strategies.gradient:GradientDescent", fixed={"optimizer": "sgd"}),
+    },
+    how_to_add="neuroevo.run.registry.register_strategy(name, 'module:Class')",
+)
 
 #: the names neuroevo itself registers (the others were registered from Python)
 BUILTIN = {"task": dict(TASKS.entries), "strategy": dict(STRATEGIES.entries)}
 _REGISTRIES = {"task": TASKS, "strategy": STRATEGIES}
 
 
-def construct(cls: Any, args: tuple[Any, ...], params: dict[str, Any], *, what: str,
-              name: str) -> Any:
+def construct(
+    cls: Any, args: tuple[Any, ...], params: dict[str, Any], *, what: str, name: str
+) -> Any:
     """``cls(*args, **params)``, with unknown or missing keywords reported as ConfigError."""
     try:
         sig = inspect.signature(cls)
     except (TypeError, ValueError):  # builtins without a signature
         sig = None
     if sig is not None:
-        accepted = [p.name for p in list(sig.parameters.values())[len(args):]
-                    if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        accepted = [
+            p.name
+            for p in list(sig.parameters.values())[len(args) :]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        ]
         try:
             sig.bind(*args, **params)
         except TypeError as e:
@@ -153,23 +175,31 @@ def make_task(name: str, **params: Any) -> Any:
     """
     if isinstance(name, str) and name.startswith(GYM_PREFIX) and name not in TASKS.entries:
         if len(name) == len(GYM_PREFIX):
-            raise ConfigError(f"task {name!r}: name a gymnasium environment after 'gym:', "
-                              "e.g. \"gym:LunarLander-v3\"")
+            raise ConfigError(
+                f"task {name!r}: name a gymnasium environment after 'gym:', "
+                'e.g. "gym:LunarLander-v3"'
+            )
         cls = resolve(_CONTROL, error=ConfigError, what=f"task {name!r}")
         return construct(cls, (name,), params, what="task", name=name)
     if name == "control" and name not in TASKS.entries:
         env = params.get("env")
-        example = env if isinstance(env, str) and env.startswith(GYM_PREFIX) else (
-            f"gym:{env}" if isinstance(env, str) and env else "gym:LunarLander-v3")
-        raise ConfigError(f"[task] name = \"control\": name the environment itself, "
-                          f"name = \"{example}\" (any gymnasium id after gym:), and remove the "
-                          "env key; or use a built-in task such as \"cartpole\"")
+        example = (
+            env
+            if isinstance(env, str) and env.startswith(GYM_PREFIX)
+            else (f"gym:{env}" if isinstance(env, str) and env else "gym:LunarLander-v3")
+        )
+        raise ConfigError(
+            f'[task] name = "control": name the environment itself, '
+            f'name = "{example}" (any gymnasium id after gym:), and remove the '
+            'env key; or use a built-in task such as "cartpole"'
+        )
     cls, entry = TASKS.lookup(name)
     return construct(cls, entry.args, {**entry.fixed, **params}, what="task", name=name)
 
 
-def make_strategy(name: str, params: dict[str, Any], *, task: Any,
-                  base_dir: str | pathlib.Path) -> Any:
+def make_strategy(
+    name: str, params: dict[str, Any], *, task: Any, base_dir: str | pathlib.Path
+) -> Any:
     """Build the strategy ``name`` from an experiment file's ``[strategy]`` table."""
     cls, entry = STRATEGIES.lookup(name)
     from_experiment = getattr(cls, "from_experiment", None)
@@ -177,8 +207,9 @@ def make_strategy(name: str, params: dict[str, Any], *, task: Any,
         raise ConfigError(f"strategy {name!r}: {cls.__name__} has no from_experiment classmethod")
     for key, value in entry.fixed.items():
         if key in params and params[key] != value:
-            raise ConfigError(f"[strategy] {key} = {params[key]!r} contradicts name = {name!r}; "
-                              "remove the key")
+            raise ConfigError(
+                f"[strategy] {key} = {params[key]!r} contradicts name = {name!r}; remove the key"
+            )
     return from_experiment({**params, **entry.fixed}, task=task, base_dir=pathlib.Path(base_dir))
 
 
@@ -226,19 +257,26 @@ def describe(kind: str, name: str) -> dict[str, Any] | None:
     if entry is None or BUILTIN[kind].get(name) == entry:
         return None
     storable = _plain(list(entry.args)) and _plain(entry.fixed)
-    return {"name": name, "target": _target_text(entry.target) if storable else None,
-            "args": list(entry.args) if storable else [],
-            "fixed": dict(entry.fixed) if storable else {},
-            "defined_in": getattr(entry.target, "__module__", str(entry.target).split(":")[0])}
+    return {
+        "name": name,
+        "target": _target_text(entry.target) if storable else None,
+        "args": list(entry.args) if storable else [],
+        "fixed": dict(entry.fixed) if storable else {},
+        "defined_in": getattr(entry.target, "__module__", str(entry.target).split(":")[0]),
+    }
 
 
 def restore(kind: str, info: Any, *, allow_import: bool, source: str) -> None:
     """Register ``info`` (from :func:`describe`, read from the checkpoint ``source``) again
     when its name is not registered in this process. Without ``allow_import`` this is a
     :class:`~neuroevo.errors.ConfigError` saying how (register it, or allow the import)."""
-    ok = (isinstance(info, dict) and isinstance(info.get("name"), str)
-          and (info.get("target") is None or is_target(info.get("target")))
-          and isinstance(info.get("args", []), list) and isinstance(info.get("fixed", {}), dict))
+    ok = (
+        isinstance(info, dict)
+        and isinstance(info.get("name"), str)
+        and (info.get("target") is None or is_target(info.get("target")))
+        and isinstance(info.get("args", []), list)
+        and isinstance(info.get("fixed", {}), dict)
+    )
     if not ok:
         raise CheckpointError(f"{source}: the registered {kind} entry is malformed: {info!r}")
     name, target = info["name"], info.get("target")
@@ -246,21 +284,38 @@ def restore(kind: str, info: Any, *, allow_import: bool, source: str) -> None:
         return  # registered again in this process: that registration wins
     register = f"neuroevo.run.registry.register_{kind}({name!r}, {target or 'Class'!r})"
     if target is None:
-        raise ConfigError(f"{kind} {name!r} was registered from Python with a class that a new "
-                          f"process cannot import (defined in {info.get('defined_in')}); call "
-                          f"{register} before resuming (neuroevo.run.resume.resume(DIR))")
+        raise ConfigError(
+            f"{kind} {name!r} was registered from Python with a class that a new "
+            f"process cannot import (defined in {info.get('defined_in')}); call "
+            f"{register} before resuming (neuroevo.run.resume.resume(DIR))"
+        )
     if not allow_import:
-        raise ConfigError(f"{kind} {name!r} was registered from Python as {target!r} when the "
-                          f"run started; call {register} before resume(DIR), or resume with "
-                          "`neuroevo resume DIR --allow-import` to import it (only for "
-                          "checkpoints you trust)")
+        raise ConfigError(
+            f"{kind} {name!r} was registered from Python as {target!r} when the "
+            f"run started; call {register} before resume(DIR), or resume with "
+            "`neuroevo resume DIR --allow-import` to import it (only for "
+            "checkpoints you trust)"
+        )
     _REGISTRIES[kind].register(name, target, *info.get("args", []), **info.get("fixed", {}))
 
 
 task_names = TASKS.names
 strategy_names = STRATEGIES.names
 
-__all__ = ["Entry", "Registry", "TASKS", "STRATEGIES", "BUILTIN", "GYM_PREFIX", "construct",
-           "describe", "restore", "make_task",
-           "make_strategy", "register_task", "register_strategy", "task_names",
-           "strategy_names"]
+__all__ = [
+    "Entry",
+    "Registry",
+    "TASKS",
+    "STRATEGIES",
+    "BUILTIN",
+    "GYM_PREFIX",
+    "construct",
+    "describe",
+    "restore",
+    "make_task",
+    "make_strategy",
+    "register_task",
+    "register_strategy",
+    "task_names",
+    "strategy_names",
+]

@@ -39,8 +39,10 @@ def _task_of(folder: Path) -> tuple[Any, Any]:
 
     exp = _run_experiment(folder)
     if exp is None:
-        raise ConfigError(f"{folder}: no loadable experiment file in {folder / 'experiment'}, "
-                          "so the task cannot be rebuilt; replay a run folder of neuroevo run")
+        raise ConfigError(
+            f"{folder}: no loadable experiment file in {folder / 'experiment'}, "
+            "so the task cannot be rebuilt; replay a run folder of neuroevo run"
+        )
     return make_task(exp.task, **exp.task_params), exp
 
 
@@ -61,28 +63,38 @@ def best_candidate_policy(folder: Path, task: Any, exp: Any) -> Any:
         from neuroevo.run.results import read_best_params
 
         params = read_best_params(params_file)
-        strategy = make_strategy(exp.strategy, exp.strategy_params, task=task,
-                                 base_dir=exp.base_dir)
+        strategy = make_strategy(
+            exp.strategy, exp.strategy_params, task=task, base_dir=exp.base_dir
+        )
         module = getattr(strategy, "module", None)
         if module is None:
-            raise ConfigError(f"{params_file}: strategy {exp.strategy!r} has no network to set "
-                              "these parameters into; replay a GA, PSO, SA or gradient run")
+            raise ConfigError(
+                f"{params_file}: strategy {exp.strategy!r} has no network to set "
+                "these parameters into; replay a GA, PSO, SA or gradient run"
+            )
         return parameter_policy(module, params, task=task)
-    raise CheckpointError(f"{folder}: no best_genome.json nor best_params.json (the run wrote "
-                          "no best candidate yet); replay it once a generation has finished")
+    raise CheckpointError(
+        f"{folder}: no best_genome.json nor best_params.json (the run wrote "
+        "no best candidate yet); replay it once a generation has finished"
+    )
 
 
-def replay_command(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
-                   seed: int = 0, steps: int | None = None, every: int = 1,
-                   fps: float | None = None) -> tuple[Path, int]:
+def replay_command(
+    run_dir: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    seed: int = 0,
+    steps: int | None = None,
+    every: int = 1,
+    fps: float | None = None,
+) -> tuple[Path, int]:
     """Write the GIF of the best candidate's episode (module doc); returns ``(file, frames)``."""
     from neuroevo.reporting.replay import REPLAY_STEPS, episode_frames, render_fps
     from neuroevo.viz.gif import write_gif
 
     folder = Path(run_dir)
     if not folder.is_dir():
-        raise CheckpointError(f"{folder}: no such run folder; pass the folder `neuroevo run` "
-                              "wrote")
+        raise CheckpointError(f"{folder}: no such run folder; pass the folder `neuroevo run` wrote")
     target = Path(out) if out is not None else folder / "replay.gif"
     if target.suffix.lower() != ".gif":
         raise ConfigError(f"--out {target}: only GIF files are written; name a .gif file")
@@ -90,8 +102,9 @@ def replay_command(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[st
         raise ConfigError(f"--fps {fps}: expected a number > 0")
     task, exp = _task_of(folder)
     policy = best_candidate_policy(folder, task, exp)
-    frames = episode_frames(task, policy, seed=seed,
-                            steps=REPLAY_STEPS if steps is None else steps, every=every)
+    frames = episode_frames(
+        task, policy, seed=seed, steps=REPLAY_STEPS if steps is None else steps, every=every
+    )
     write_gif(frames, target, fps=fps if fps is not None else render_fps(task) / every)
     return target, len(frames)
 
@@ -102,19 +115,42 @@ def configure_replay(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("run_dir", help="a run folder of neuroevo run (control tasks)")
     parser.add_argument("--out", default=None, help="the GIF to write (default RUN/replay.gif)")
-    parser.add_argument("--seed", type=_non_negative, default=0,
-                        help="seed of the episode's start (default 0, as episode.png)")
-    parser.add_argument("--steps", type=_positive, default=None,
-                        help="replay at most the first N steps (default 1,000: "
-                             "neuroevo.reporting.replay.REPLAY_STEPS)")
-    parser.add_argument("--every", type=_positive, default=1, metavar="K",
-                        help="one frame every K steps (default 1)")
-    parser.add_argument("--fps", type=float, default=None,
-                        help="frames per second (default: gymnasium's render_fps / K, real time)")
+    parser.add_argument(
+        "--seed",
+        type=_non_negative,
+        default=0,
+        help="seed of the episode's start (default 0, as episode.png)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=_positive,
+        default=None,
+        help="replay at most the first N steps (default 1,000: "
+        "neuroevo.reporting.replay.REPLAY_STEPS)",
+    )
+    parser.add_argument(
+        "--every",
+        type=_positive,
+        default=1,
+        metavar="K",
+        help="one frame every K steps (default 1)",
+    )
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="frames per second (default: gymnasium's render_fps / K, real time)",
+    )
 
     def run(args: argparse.Namespace) -> int:
-        path, n = replay_command(args.run_dir, out=args.out, seed=args.seed, steps=args.steps,
-                                 every=args.every, fps=args.fps)
+        path, n = replay_command(
+            args.run_dir,
+            out=args.out,
+            seed=args.seed,
+            steps=args.steps,
+            every=args.every,
+            fps=args.fps,
+        )
         from neuroevo.reporting.replay import REPLAY_STEPS
 
         limit = REPLAY_STEPS if args.steps is None else args.steps

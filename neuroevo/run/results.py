@@ -46,8 +46,9 @@ def dumps(obj: Any, **kwargs: Any) -> str:
     return json.dumps(strict_json(obj), allow_nan=False, default=str, **kwargs)
 
 
-def write_results(folder: str | pathlib.Path, setup: Any, result: Result, *,
-                  generation_limit: int) -> None:
+def write_results(
+    folder: str | pathlib.Path, setup: Any, result: Result, *, generation_limit: int
+) -> None:
     """``result.json`` (what ran and how it ended, with the history) and the best candidate:
     ``best_genome.json`` (NEAT) or ``best_params.json`` (flat parameter vectors).
     ``setup`` is the run's :class:`neuroevo.run.build.Setup`."""
@@ -78,8 +79,10 @@ def write_results(folder: str | pathlib.Path, setup: Any, result: Result, *,
         config = getattr(strategy, "config", None)
         save_genome(best, folder / "best_genome.json", getattr(config, "genome_config", None))
     elif isinstance(best, torch.Tensor):
-        data = {"best_fitness": result.best_fitness,
-                "params": best.detach().double().cpu().reshape(-1).tolist()}
+        data = {
+            "best_fitness": result.best_fitness,
+            "params": best.detach().double().cpu().reshape(-1).tolist(),
+        }
         atomic_write_text(folder / "best_params.json", dumps(data) + "\n")
 
 
@@ -97,8 +100,10 @@ def read_best_params(path: str | pathlib.Path) -> torch.Tensor:
     data = read_json_file(path, "parameter file")
     params = data.get("params") if isinstance(data, dict) else None
     if not isinstance(params, list) or not params or not all(map(is_number, params)):
-        raise CheckpointError(f"{path}: expected {{\"params\": [numbers ...]}} as neuroevo "
-                              "writes best_params.json; the file is damaged or not one")
+        raise CheckpointError(
+            f'{path}: expected {{"params": [numbers ...]}} as neuroevo '
+            "writes best_params.json; the file is damaged or not one"
+        )
     for i, v in enumerate(params):
         check_float_range(v, f"{path}: params[{i}]")
     return torch.tensor(params, dtype=torch.float64)

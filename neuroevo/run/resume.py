@@ -47,8 +47,10 @@ def latest_checkpoint(run_dir: str | os.PathLike[str]) -> Path:
 
     found = list_checkpoints(run_dir)
     if not found:
-        raise CheckpointError(f"{run_dir}: no checkpoints in {Path(run_dir) / CHECKPOINT_DIR}; "
-                              "run with a Checkpointer reporter (neuroevo run --checkpoint-every N)")
+        raise CheckpointError(
+            f"{run_dir}: no checkpoints in {Path(run_dir) / CHECKPOINT_DIR}; "
+            "run with a Checkpointer reporter (neuroevo run --checkpoint-every N)"
+        )
     return found[-1]
 
 
@@ -71,8 +73,9 @@ def history_from_checkpoint(ckpt: Checkpoint) -> list[GenerationStats]:
                 continue
             if name == "extra":
                 extra = sc.expect_dict(row.get("extra", {}), f"{w}.extra")
-                values[name] = {str(k): sc.check_float(v, f"{w}.extra.{k}")
-                                for k, v in extra.items()}
+                values[name] = {
+                    str(k): sc.check_float(v, f"{w}.extra.{k}") for k, v in extra.items()
+                }
             elif f.type == "int":
                 values[name] = sc.get_int(row, name, w, ge=0)
             else:
@@ -109,11 +112,17 @@ class ResumePoint:
     def finished_result(self) -> Result:
         """The run's :class:`~neuroevo.Result` as the checkpoint holds it (no generation run)."""
         strategy = self.setup.strategy
-        return Result(best=strategy.best, best_fitness=float(strategy.best_fitness),
-                      solved=self.solved, generations=self.next_generation,
-                      evaluations=self.evaluations, history=list(self.history), seconds=0.0,
-                      strategy=strategy,
-                      status=RunStatus.SOLVED if self.solved else RunStatus.FINISHED)
+        return Result(
+            best=strategy.best,
+            best_fitness=float(strategy.best_fitness),
+            solved=self.solved,
+            generations=self.next_generation,
+            evaluations=self.evaluations,
+            history=list(self.history),
+            seconds=0.0,
+            strategy=strategy,
+            status=RunStatus.SOLVED if self.solved else RunStatus.FINISHED,
+        )
 
 
 def load_resume_point(
@@ -144,8 +153,9 @@ def load_resume_point(
     try:
         exp = experiment_from_snapshot(ckpt.experiment, run_dir, source=ckpt.path)
     except ConfigError as e:  # the experiment file is the checkpoint's copy
-        raise CheckpointError(f"{ckpt.path}: the experiment file stored in it does not load: "
-                              f"{e}") from None
+        raise CheckpointError(
+            f"{ckpt.path}: the experiment file stored in it does not load: {e}"
+        ) from None
     registered = ckpt.experiment.get("registered", {})
     if not isinstance(registered, dict):
         raise CheckpointError(f"{ckpt.path}: the registered names are malformed")
@@ -158,37 +168,58 @@ def load_resume_point(
     if not isinstance(left, int) or isinstance(left, bool) or left < 0:
         raise ConfigError(f"generations = {left!r}: expected an integer >= 0")
 
-    source = ("--device" if device is not None
-              else f"{ckpt.path}: the run's device (choose another with --device)")
+    source = (
+        "--device"
+        if device is not None
+        else f"{ckpt.path}: the run's device (choose another with --device)"
+    )
     dev = usable_device(device if device is not None else loop.device, source=source)
     if (workers, backend, address) != (None, None, None):  # as given (Ray installed ...)
         make_backend(workers=workers, backend=backend, address=address)
     try:
-        setup = build(exp, seed=loop.seed, device=dev, dtype=loop.dtype,
-                      stop_on_solve=loop.stop_on_solve, device_label=loop.device,
-                      workers=workers, backend=backend, address=address)
+        setup = build(
+            exp,
+            seed=loop.seed,
+            device=dev,
+            dtype=loop.dtype,
+            stop_on_solve=loop.stop_on_solve,
+            device_label=loop.device,
+            workers=workers,
+            backend=backend,
+            address=address,
+        )
     except ConfigError as e:  # the experiment and the INI file are the checkpoint's copies
-        raise CheckpointError(f"{ckpt.path}: the run stored in it cannot be rebuilt here: "
-                              f"{e}") from None
+        raise CheckpointError(
+            f"{ckpt.path}: the run stored in it cannot be rebuilt here: {e}"
+        ) from None
     setup.prepare()
     try:
         setup.strategy.load_state_dict(ckpt.strategy_state)
         if loop.has_task_state:
             load_task_state = getattr(setup.task, "load_state_dict", None)
             if load_task_state is None:
-                raise CheckpointError(f"the checkpoint holds a task state, but task {exp.task!r} "
-                                      "has no load_state_dict; resume with the task the run used")
+                raise CheckpointError(
+                    f"the checkpoint holds a task state, but task {exp.task!r} "
+                    "has no load_state_dict; resume with the task the run used"
+                )
             load_task_state(loop.task_state)
         if loop.proofs is not None:
-            setup.proofs.load_state_dict(loop.proofs,
-                                         threshold=getattr(setup.task, "fitness_threshold", None))
+            setup.proofs.load_state_dict(
+                loop.proofs, threshold=getattr(setup.task, "fitness_threshold", None)
+            )
     except CheckpointError as e:  # the state loaders name the field; add the file
         raise CheckpointError(f"{ckpt.path}: {e}") from None
-    return ResumePoint(checkpoint=ckpt, setup=setup, history=history,
-                       next_generation=loop.next_generation, evaluations=loop.evaluations,
-                       generations_left=left, solved=loop.solved,
-                       generation_limit=loop.next_generation + (loop.generations_left
-                                                                if generations is None else left))
+    return ResumePoint(
+        checkpoint=ckpt,
+        setup=setup,
+        history=history,
+        next_generation=loop.next_generation,
+        evaluations=loop.evaluations,
+        generations_left=left,
+        solved=loop.solved,
+        generation_limit=loop.next_generation
+        + (loop.generations_left if generations is None else left),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,21 +248,29 @@ class LoopState:
         if seed is not None:
             sc.check_int(seed, f"{w}.seed")
         if device is not None and not _is_device_name(device):
-            raise CheckpointError(f"{w}.device: expected a device name such as 'cpu', got "
-                                  f"{sc.describe(device)}")
+            raise CheckpointError(
+                f"{w}.device: expected a device name such as 'cpu', got {sc.describe(device)}"
+            )
         dtype = loop.get("dtype", "float32")
         if not isinstance(dtype, str) or dtype not in DTYPES:
-            raise CheckpointError(f"{w}.dtype: expected one of {sorted(DTYPES)}, got "
-                                  f"{sc.describe(dtype)}")
-        return cls(next_generation=sc.get_int(loop, "next_generation", w, ge=0),
-                   evaluations=sc.get_int(loop, "evaluations", w, ge=0),
-                   generations_left=sc.check_int(loop.get("generations_left", 0),
-                                                 f"{w}.generations_left", ge=0),
-                   seed=seed, device=device, dtype=dtype,
-                   stop_on_solve=sc.get_bool(loop, "stop_on_solve", w, True),
-                   solved=sc.get_bool(loop, "solved", w, False),
-                   has_task_state="task_state" in loop, task_state=loop.get("task_state"),
-                   proofs=loop.get("proofs"))
+            raise CheckpointError(
+                f"{w}.dtype: expected one of {sorted(DTYPES)}, got {sc.describe(dtype)}"
+            )
+        return cls(
+            next_generation=sc.get_int(loop, "next_generation", w, ge=0),
+            evaluations=sc.get_int(loop, "evaluations", w, ge=0),
+            generations_left=sc.check_int(
+                loop.get("generations_left", 0), f"{w}.generations_left", ge=0
+            ),
+            seed=seed,
+            device=device,
+            dtype=dtype,
+            stop_on_solve=sc.get_bool(loop, "stop_on_solve", w, True),
+            solved=sc.get_bool(loop, "solved", w, False),
+            has_task_state="task_state" in loop,
+            task_state=loop.get("task_state"),
+            proofs=loop.get("proofs"),
+        )
 
 
 def _is_device_name(v: Any) -> bool:
@@ -254,7 +293,9 @@ class EarlierGenerations(Reporter):
         result.solved = result.solved or self.point.solved
 
 
-def discard_newer_checkpoints(run_dir: str | os.PathLike[str], checkpoint: Checkpoint) -> list[Path]:
+def discard_newer_checkpoints(
+    run_dir: str | os.PathLike[str], checkpoint: Checkpoint
+) -> list[Path]:
     """Delete the checkpoints of ``run_dir`` after ``checkpoint`` (a resume from an earlier
     one continues the run from there; the newer ones would be taken for its continuation)."""
     from neuroevo.reporting.checkpointer import checkpoint_path, list_checkpoints
@@ -276,10 +317,16 @@ def continue_run(point: ResumePoint, reporters: list[Any]) -> Result:
     owned = setup.evaluator is None  # else started by the caller, who stops it
     setup.start_backend()
     try:
-        return evolve(setup.strategy, setup.task, generations=point.generations_left,
-                      reporters=[EarlierGenerations(point), *reporters], setup=False,
-                      start_generation=point.next_generation, start_evaluations=point.evaluations,
-                      **setup.evolve_kwargs())
+        return evolve(
+            setup.strategy,
+            setup.task,
+            generations=point.generations_left,
+            reporters=[EarlierGenerations(point), *reporters],
+            setup=False,
+            start_generation=point.next_generation,
+            start_evaluations=point.evaluations,
+            **setup.evolve_kwargs(),
+        )
     finally:
         if owned:
             setup.close_backend()
@@ -313,15 +360,31 @@ def resume(
     """
     from neuroevo.run.build import checkpointer
 
-    point = load_resume_point(run_dir, checkpoint=checkpoint, generations=generations,
-                              device=device, allow_import=allow_import, workers=workers,
-                              backend=backend, address=address)
+    point = load_resume_point(
+        run_dir,
+        checkpoint=checkpoint,
+        generations=generations,
+        device=device,
+        allow_import=allow_import,
+        workers=workers,
+        backend=backend,
+        address=address,
+    )
     if reporters is None:
-        reporters = [checkpointer(run_dir, point.setup, every=checkpoint_every,
-                                  history=point.history)]
+        reporters = [
+            checkpointer(run_dir, point.setup, every=checkpoint_every, history=point.history)
+        ]
     return continue_run(point, reporters)
 
 
-__all__ = ["resume", "load_resume_point", "continue_run", "ResumePoint", "latest_checkpoint",
-           "materialize_experiment", "history_from_checkpoint", "EarlierGenerations",
-           "discard_newer_checkpoints"]
+__all__ = [
+    "resume",
+    "load_resume_point",
+    "continue_run",
+    "ResumePoint",
+    "latest_checkpoint",
+    "materialize_experiment",
+    "history_from_checkpoint",
+    "EarlierGenerations",
+    "discard_newer_checkpoints",
+]

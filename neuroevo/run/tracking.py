@@ -44,9 +44,14 @@ TRACKERS = ("tensorboard", "mlflow", "wandb")
 WANDB_KEYS = {"project": str, "mode": str, "entity": str, "group": str, "tags": list}
 
 
-def resolve_tracking(exp: Any, folder: str | os.PathLike[str], *,
-                     tensorboard: str | None = None, mlflow: str | None = None,
-                     wandb: str | None = None) -> dict[str, Any]:
+def resolve_tracking(
+    exp: Any,
+    folder: str | os.PathLike[str],
+    *,
+    tensorboard: str | None = None,
+    mlflow: str | None = None,
+    wandb: str | None = None,
+) -> dict[str, Any]:
     """The trackers of a run into ``folder``: the experiment's ``[reporting]`` table, each
     key replaced by the option given (``--tensorboard DIR``, ``--mlflow URI``,
     ``--wandb PROJECT``); ``{}`` when none. Paths are made absolute here."""
@@ -70,9 +75,12 @@ def resolve_tracking(exp: Any, folder: str | os.PathLike[str], *,
         ml = os.environ.get("MLFLOW_TRACKING_URI") or f"file:{folder / 'mlruns'}"
     if isinstance(ml, str):
         if ml.startswith("file:"):
-            ml = f"file:{Path(ml[len('file:'):]).resolve()}"
-        out["mlflow"] = {"tracking_uri": ml, "experiment": Path(exp.path).stem,
-                         "run_name": folder.name}
+            ml = f"file:{Path(ml[len('file:') :]).resolve()}"
+        out["mlflow"] = {
+            "tracking_uri": ml,
+            "experiment": Path(exp.path).stem,
+            "run_name": folder.name,
+        }
     wb = table.get("wandb", False)
     if wb is True:
         wb = {}
@@ -90,11 +98,15 @@ def resume_tracking(folder: str | os.PathLike[str], exp: Any) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise CheckpointError(f"{path}: cannot read the run's trackers ({e}); delete the file "
-                              "to resume with the experiment's [reporting] table") from None
+        raise CheckpointError(
+            f"{path}: cannot read the run's trackers ({e}); delete the file "
+            "to resume with the experiment's [reporting] table"
+        ) from None
     if not isinstance(data, dict) or set(data) - set(TRACKERS):
-        raise CheckpointError(f"{path}: expected an object with keys among {', '.join(TRACKERS)}; "
-                              "delete the file to resume with the experiment's [reporting] table")
+        raise CheckpointError(
+            f"{path}: expected an object with keys among {', '.join(TRACKERS)}; "
+            "delete the file to resume with the experiment's [reporting] table"
+        )
     return data
 
 
@@ -111,8 +123,13 @@ class TrackingFile(Reporter):
         atomic_write_text(self.path, json.dumps(self.tracking, indent=2) + "\n")
 
 
-def tracking_reporters(folder: str | os.PathLike[str], setup: Any, tracking: dict[str, Any],
-                       *, notes: list[str] | None = None) -> list[Reporter]:
+def tracking_reporters(
+    folder: str | os.PathLike[str],
+    setup: Any,
+    tracking: dict[str, Any],
+    *,
+    notes: list[str] | None = None,
+) -> list[Reporter]:
     """The reporters of ``tracking`` (:func:`resolve_tracking`) for the run ``setup`` into
     ``folder``, and the one that keeps ``tracking.json``; ``notes``: where what could not
     be drawn is said (the run folder's). Each tracker records the seed as a setting too."""
@@ -127,11 +144,15 @@ def tracking_reporters(folder: str | os.PathLike[str], setup: Any, tracking: dic
     if "tensorboard" in tracking:
         out.append(TensorBoardReporter(tracking["tensorboard"], hparams=hparams, notes=notes))
     if "mlflow" in tracking:
-        out.append(MLflowReporter(**tracking["mlflow"], run_id_file=folder / MLFLOW_ID_FILE,
-                                  hparams=hparams))
+        out.append(
+            MLflowReporter(
+                **tracking["mlflow"], run_id_file=folder / MLFLOW_ID_FILE, hparams=hparams
+            )
+        )
     if "wandb" in tracking:
-        out.append(WandbReporter(**tracking["wandb"], run_id_file=folder / WANDB_ID_FILE,
-                                 hparams=hparams))
+        out.append(
+            WandbReporter(**tracking["wandb"], run_id_file=folder / WANDB_ID_FILE, hparams=hparams)
+        )
     return out
 
 
@@ -142,35 +163,58 @@ def check_reporting(path: Path, table: Any) -> dict[str, Any]:
 
     if not isinstance(table, dict):
         raise ConfigError(f"{path} reporting: expected a table [reporting], got {table!r}")
-    expected = {"tensorboard": 'a folder ("runs/tb") or true (<run folder>/tensorboard)',
-                "mlflow": 'a tracking URI ("file:runs/mlruns", "http://host:5000") or true',
-                "wandb": 'true or a table {project = "...", mode = "offline", entity, group, '
-                         'tags}'}
+    expected = {
+        "tensorboard": 'a folder ("runs/tb") or true (<run folder>/tensorboard)',
+        "mlflow": 'a tracking URI ("file:runs/mlruns", "http://host:5000") or true',
+        "wandb": 'true or a table {project = "...", mode = "offline", entity, group, tags}',
+    }
     for key, value in table.items():
         if key not in expected:
-            raise ConfigError(f"{path} [reporting] {key}: unknown key"
-                              f"{_hint(key, list(expected))}; known keys: {', '.join(expected)}")
+            raise ConfigError(
+                f"{path} [reporting] {key}: unknown key"
+                f"{_hint(key, list(expected))}; known keys: {', '.join(expected)}"
+            )
         ok = isinstance(value, bool) or (isinstance(value, str) and bool(value))
         if key == "wandb":
             ok = isinstance(value, bool) or isinstance(value, dict)
-            for k, v in (value.items() if isinstance(value, dict) else ()):
+            for k, v in value.items() if isinstance(value, dict) else ():
                 if k not in WANDB_KEYS:
-                    raise ConfigError(f"{path} [reporting] wandb.{k}: unknown key"
-                                      f"{_hint(k, list(WANDB_KEYS))}; known keys: "
-                                      f"{', '.join(WANDB_KEYS)}")
-                if not isinstance(v, WANDB_KEYS[k]) or (k == "tags" and not all(
-                        isinstance(t, str) for t in v)):
-                    raise ConfigError(f"{path} [reporting] wandb.{k}: expected "
-                                      f"{'a list of strings' if k == 'tags' else 'a string'}, "
-                                      f"got {v!r}")
-            if isinstance(value, dict) and value.get("mode") not in (None, "online", "offline",
-                                                                     "disabled"):
-                raise ConfigError(f"{path} [reporting] wandb.mode: expected \"online\", "
-                                  f"\"offline\" or \"disabled\", got {value['mode']!r}")
+                    raise ConfigError(
+                        f"{path} [reporting] wandb.{k}: unknown key"
+                        f"{_hint(k, list(WANDB_KEYS))}; known keys: "
+                        f"{', '.join(WANDB_KEYS)}"
+                    )
+                if not isinstance(v, WANDB_KEYS[k]) or (
+                    k == "tags" and not all(isinstance(t, str) for t in v)
+                ):
+                    raise ConfigError(
+                        f"{path} [reporting] wandb.{k}: expected "
+                        f"{'a list of strings' if k == 'tags' else 'a string'}, "
+                        f"got {v!r}"
+                    )
+            if isinstance(value, dict) and value.get("mode") not in (
+                None,
+                "online",
+                "offline",
+                "disabled",
+            ):
+                raise ConfigError(
+                    f'{path} [reporting] wandb.mode: expected "online", '
+                    f'"offline" or "disabled", got {value["mode"]!r}'
+                )
         if not ok:
             raise ConfigError(f"{path} [reporting] {key}: expected {expected[key]}, got {value!r}")
     return dict(table)
 
 
-__all__ = ["MLFLOW_ID_FILE", "TRACKING_FILE", "TRACKERS", "TrackingFile", "WANDB_ID_FILE",
-           "check_reporting", "resolve_tracking", "resume_tracking", "tracking_reporters"]
+__all__ = [
+    "MLFLOW_ID_FILE",
+    "TRACKING_FILE",
+    "TRACKERS",
+    "TrackingFile",
+    "WANDB_ID_FILE",
+    "check_reporting",
+    "resolve_tracking",
+    "resume_tracking",
+    "tracking_reporters",
+]

@@ -114,15 +114,23 @@ class SimulatedAnnealing(VectorStrategy[SAState]):
         P = self._pop_size
         zeros = torch.zeros(P, dtype=torch.long, device=self.device)
         inf = torch.full((P,), float("-inf"), device=self.device, dtype=self.dtype)
-        return SAState(x=x0, fitness=inf, chain_best=inf.clone(), step=zeros, stall=zeros.clone(),
-                       accepts=zeros.clone(),
-                       sigma=torch.full((P,), self.params.sigma, device=self.device, dtype=self.dtype),
-                       accepted=torch.zeros(P, dtype=torch.bool, device=self.device))
+        return SAState(
+            x=x0,
+            fitness=inf,
+            chain_best=inf.clone(),
+            step=zeros,
+            stall=zeros.clone(),
+            accepts=zeros.clone(),
+            sigma=torch.full((P,), self.params.sigma, device=self.device, dtype=self.dtype),
+            accepted=torch.zeros(P, dtype=torch.bool, device=self.device),
+        )
 
     def _ask(self, state: SAState) -> tuple[torch.Tensor, SAState]:
         x, f = state.x, state.fitness
         y = self.clip(x + state.sigma[:, None] * self.randn(*x.shape))
-        return torch.where(torch.isfinite(f)[:, None], y, x), state  # unevaluated chains: evaluate x
+        return torch.where(
+            torch.isfinite(f)[:, None], y, x
+        ), state  # unevaluated chains: evaluate x
 
     def _tell(self, s: SAState, y: torch.Tensor, fy: torch.Tensor) -> SAState:
         p = self.params
@@ -131,13 +139,21 @@ class SimulatedAnnealing(VectorStrategy[SAState]):
         log_accept = ((fy - s.fitness) / t).clamp(max=0.0)  # unevaluated: always accept
         accept = self.rand(fy.shape[0]) < torch.exp(log_accept)
         s = dataclasses.replace(
-            s, x=torch.where(accept[:, None], y, s.x), fitness=torch.where(accept, fy, s.fitness),
-            accepted=accept, step=s.step + 1, accepts=s.accepts + (accept & evaluated).long())
+            s,
+            x=torch.where(accept[:, None], y, s.x),
+            fitness=torch.where(accept, fy, s.fitness),
+            accepted=accept,
+            step=s.step + 1,
+            accepts=s.accepts + (accept & evaluated).long(),
+        )
         if p.adapt_every is not None and self.generation % p.adapt_every == p.adapt_every - 1:
             s = self._adapt_sigma(s)
         improved = fy > s.chain_best
-        s = dataclasses.replace(s, chain_best=torch.where(improved, fy, s.chain_best),
-                                stall=torch.where(improved, 0, s.stall + 1))
+        s = dataclasses.replace(
+            s,
+            chain_best=torch.where(improved, fy, s.chain_best),
+            stall=torch.where(improved, 0, s.stall + 1),
+        )
         if p.restart_after is not None:
             s = self._restart(s, s.stall >= p.restart_after)
         return s
@@ -161,13 +177,19 @@ class SimulatedAnnealing(VectorStrategy[SAState]):
             x_new = self.sample_initial(self._pop_size)
             f_new = torch.full_like(s.fitness, float("-inf"))
         return dataclasses.replace(
-            s, x=torch.where(mask[:, None], x_new, s.x), fitness=torch.where(mask, f_new, s.fitness),
-            chain_best=torch.where(mask, f_new, s.chain_best), step=torch.where(mask, 0, s.step),
-            stall=torch.where(mask, 0, s.stall))
+            s,
+            x=torch.where(mask[:, None], x_new, s.x),
+            fitness=torch.where(mask, f_new, s.fitness),
+            chain_best=torch.where(mask, f_new, s.chain_best),
+            step=torch.where(mask, 0, s.step),
+            stall=torch.where(mask, 0, s.stall),
+        )
 
     def info(self) -> dict[str, float]:
         if self.state is None:
             return {}
         t = temperature(self.params, self.state.step)
-        return {"temperature": float(t.mean()),
-                "acceptance": float(self.state.accepted.double().mean())}
+        return {
+            "temperature": float(t.mean()),
+            "acceptance": float(self.state.accepted.double().mean()),
+        }

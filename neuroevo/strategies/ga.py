@@ -80,8 +80,9 @@ class GA(VectorStrategy[GAState]):
             raise StrategyError(
                 f"GA elite={self.params.elite} must be smaller than pop_size={self._pop_size}"
             )
-        return GAState(x0, torch.full((self._pop_size,), float("-inf"), device=self.device,
-                                      dtype=self.dtype))
+        return GAState(
+            x0, torch.full((self._pop_size,), float("-inf"), device=self.device, dtype=self.dtype)
+        )
 
     def _tell(self, state: GAState, x: torch.Tensor, fitness: torch.Tensor) -> GAState:
         return GAState(x, fitness)
@@ -103,8 +104,9 @@ class GA(VectorStrategy[GAState]):
         p = self.params
         n = fitness.shape[0]
         if p.selection == "tournament":
-            contestants = torch.randint(n, (k, p.tournament_size), generator=self.generator,
-                                        device=self.device)
+            contestants = torch.randint(
+                n, (k, p.tournament_size), generator=self.generator, device=self.device
+            )
             winner = fitness[contestants].argmax(dim=1)
             return contestants.gather(1, winner[:, None]).squeeze(1)
         top = max(1, int(round(p.truncation_fraction * n)))

@@ -133,30 +133,46 @@ class GradientDescent(VectorStrategy[GradientState]):
     pop_size_key = "restarts"
     experiment_keys = ("restarts", "loss")
 
-    def __init__(self, module: nn.Module, *, task: Any = None, inputs: torch.Tensor | None = None,
-                 targets: torch.Tensor | None = None, loss: str | LossFn | None = None,
-                 restarts: int = 1, params: GradientParams | None = None,
-                 reset_module: bool = False, **overrides: Any) -> None:
+    def __init__(
+        self,
+        module: nn.Module,
+        *,
+        task: Any = None,
+        inputs: torch.Tensor | None = None,
+        targets: torch.Tensor | None = None,
+        loss: str | LossFn | None = None,
+        restarts: int = 1,
+        params: GradientParams | None = None,
+        reset_module: bool = False,
+        **overrides: Any,
+    ) -> None:
         check(restarts, Allowed(integer=True, ge=1), "restarts")
-        super().__init__(module, pop_size=restarts, params=params, reset_module=reset_module,
-                         **overrides)
+        super().__init__(
+            module, pop_size=restarts, params=params, reset_module=reset_module, **overrides
+        )
         self.name = self.params.optimizer  # "adam" / "sgd" in reports
         if inputs is None and task is not None:
             inputs, targets = getattr(task, "inputs", None), getattr(task, "targets", None)
         if inputs is None or targets is None:
-            raise StrategyError("GradientDescent needs data: a supervised task (with .inputs and "
-                                ".targets, e.g. neuroevo.tasks.XOR()) or inputs=..., targets=...")
+            raise StrategyError(
+                "GradientDescent needs data: a supervised task (with .inputs and "
+                ".targets, e.g. neuroevo.tasks.XOR()) or inputs=..., targets=..."
+            )
         self.inputs, self.targets = torch.as_tensor(inputs), torch.as_tensor(targets)
         if self.params.dropout > 0 and not hasattr(module, "dropout"):
-            raise StrategyError(f"dropout={self.params.dropout} needs a neuroevo.MLP (or a module "
-                                f"with a 'dropout' attribute); {type(module).__name__} has none")
+            raise StrategyError(
+                f"dropout={self.params.dropout} needs a neuroevo.MLP (or a module "
+                f"with a 'dropout' attribute); {type(module).__name__} has none"
+            )
         self.loss_fn = self._resolve_loss(loss, task)
         self.weights: torch.Tensor | None = None
 
     def _resolve_loss(self, loss: str | LossFn | None, task: Any) -> LossFn:
         if isinstance(loss, str):
             if loss not in LOSSES:
-                raise StrategyError(f"loss {loss!r} is unknown; use one of {sorted(LOSSES)} or a callable")
+                raise StrategyError(
+                    f"loss {loss!r} is unknown; use one of {sorted(LOSSES)} or a callable"
+                )
             return LOSSES[loss]
         if loss is not None:
             return loss
@@ -164,9 +180,11 @@ class GradientDescent(VectorStrategy[GradientState]):
             return task.loss
         if callable(getattr(task, "score", None)):
             if self.params.batch_size is not None or self.params.validation_fraction > 0:
-                raise StrategyError("the task has no loss(outputs, targets) method, so only full-"
-                                    "batch training on its score works; pass loss='mse' or "
-                                    "loss='cross_entropy' to use batch_size / validation_fraction")
+                raise StrategyError(
+                    "the task has no loss(outputs, targets) method, so only full-"
+                    "batch training on its score works; pass loss='mse' or "
+                    "loss='cross_entropy' to use batch_size / validation_fraction"
+                )
             return lambda outputs, targets: -task.score(outputs)
         raise StrategyError("no loss: pass loss='mse', 'cross_entropy' or a callable")
 
@@ -174,13 +192,23 @@ class GradientDescent(VectorStrategy[GradientState]):
     def restarts(self) -> int:
         return self._pop_size
 
-    def setup(self, *, num_inputs: int, num_outputs: int, seed: int | None,
-              device: torch.device, dtype: torch.dtype) -> None:
+    def setup(
+        self,
+        *,
+        num_inputs: int,
+        num_outputs: int,
+        seed: int | None,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
         if self.inputs.shape[-1] != num_inputs or self.targets.shape[0] != self.inputs.shape[0]:
-            raise StrategyError(f"data inputs {tuple(self.inputs.shape)} / targets "
-                                f"{tuple(self.targets.shape)} do not fit a task with {num_inputs} inputs")
-        super().setup(num_inputs=num_inputs, num_outputs=num_outputs, seed=seed, device=device,
-                      dtype=dtype)
+            raise StrategyError(
+                f"data inputs {tuple(self.inputs.shape)} / targets "
+                f"{tuple(self.targets.shape)} do not fit a task with {num_inputs} inputs"
+            )
+        super().setup(
+            num_inputs=num_inputs, num_outputs=num_outputs, seed=seed, device=device, dtype=dtype
+        )
 
     def _initial_population(self) -> torch.Tensor:
         rows = [flatten_parameters(self.module)]
@@ -195,31 +223,38 @@ class GradientDescent(VectorStrategy[GradientState]):
         if p.optimizer == "adam":
             self.optimizer = torch.optim.Adam([self.weights], lr=p.lr, weight_decay=p.weight_decay)
         else:
-            self.optimizer = torch.optim.SGD([self.weights], lr=p.lr, momentum=p.momentum,
-                                             weight_decay=p.weight_decay)
+            self.optimizer = torch.optim.SGD(
+                [self.weights], lr=p.lr, momentum=p.momentum, weight_decay=p.weight_decay
+            )
         x = self.inputs.to(self.device, self.dtype)
         y = self.targets.to(self.device, self.dtype)
         n_val = int(round(p.validation_fraction * x.shape[0]))
         if p.validation_fraction > 0 and not 1 <= n_val < x.shape[0]:
-            raise StrategyError(f"validation_fraction={p.validation_fraction} of {x.shape[0]} "
-                                "cases leaves no validation or no training case")
+            raise StrategyError(
+                f"validation_fraction={p.validation_fraction} of {x.shape[0]} "
+                "cases leaves no validation or no training case"
+            )
         perm = torch.randperm(x.shape[0], generator=self.generator, device=self.device)
         self.val = (x[perm[:n_val]], y[perm[:n_val]]) if n_val else None
         self.train = (x[perm[n_val:]], y[perm[n_val:]]) if n_val else (x, y)
         if hasattr(self.module, "dropout"):
             self.module.dropout = p.dropout
         R, like = self._pop_size, dict(device=self.device, dtype=self.dtype)
-        return GradientState(train_loss=torch.full((R,), float("nan"), **like),
-                             best_loss=torch.full((R,), float("inf"), **like),
-                             bad_epochs=torch.zeros(R, dtype=torch.long, device=self.device),
-                             stopped=torch.zeros(R, dtype=torch.bool, device=self.device),
-                             step_count=0)
+        return GradientState(
+            train_loss=torch.full((R,), float("nan"), **like),
+            best_loss=torch.full((R,), float("inf"), **like),
+            bad_epochs=torch.zeros(R, dtype=torch.long, device=self.device),
+            stopped=torch.zeros(R, dtype=torch.bool, device=self.device),
+            step_count=0,
+        )
 
     def _ask(self, state: GradientState) -> tuple[torch.Tensor, GradientState]:
         return self.weights.detach().clone(), state
 
     def _policy(self, weights: torch.Tensor) -> ParameterPolicy:
-        return ParameterPolicy(self.module, weights, num_inputs=self._io[0], num_outputs=self._io[1])
+        return ParameterPolicy(
+            self.module, weights, num_inputs=self._io[0], num_outputs=self._io[1]
+        )
 
     def _tell(self, state: GradientState, x: torch.Tensor, fitness: torch.Tensor) -> GradientState:
         """One epoch: one pass over the training data (the fitness only picks the best)."""
@@ -244,8 +279,9 @@ class GradientDescent(VectorStrategy[GradientState]):
         state = dataclasses.replace(state, train_loss=epoch_loss, step_count=step)
         return state if self.params.patience is None else self._early_stopping(state)
 
-    def _step(self, xb: torch.Tensor, yb: torch.Tensor, stopped: torch.Tensor,
-              step: int) -> torch.Tensor:
+    def _step(
+        self, xb: torch.Tensor, yb: torch.Tensor, stopped: torch.Tensor, step: int
+    ) -> torch.Tensor:
         """One optimizer step on a mini-batch; networks in ``stopped`` keep their weights."""
         p = self.params
         self.optimizer.zero_grad(set_to_none=True)
@@ -254,12 +290,16 @@ class GradientDescent(VectorStrategy[GradientState]):
             torch.manual_seed(self.draw_seed())
             losses = self.loss_fn(self._policy(self.weights)(xb), yb)
         if not isinstance(losses, torch.Tensor) or losses.shape != (self._pop_size,):
-            raise StrategyError(f"the loss returned {getattr(losses, 'shape', losses)!r}; it must "
-                                f"return one value per network, shape ({self._pop_size},)")
+            raise StrategyError(
+                f"the loss returned {getattr(losses, 'shape', losses)!r}; it must "
+                f"return one value per network, shape ({self._pop_size},)"
+            )
         total = losses.sum() + (p.l1 * self.weights.abs().sum() if p.l1 > 0 else 0.0)
         if not total.requires_grad:
-            raise StrategyError("the loss is not differentiable (e.g. an accuracy fitness); pass "
-                                "loss='mse' or loss='cross_entropy'")
+            raise StrategyError(
+                "the loss is not differentiable (e.g. an accuracy fitness); pass "
+                "loss='mse' or loss='cross_entropy'"
+            )
         total.backward()
         if p.grad_noise > 0:
             std = (p.grad_noise / (1 + step) ** p.grad_noise_gamma) ** 0.5
@@ -274,12 +314,17 @@ class GradientDescent(VectorStrategy[GradientState]):
         monitored = state.train_loss
         if self.val is not None:
             with torch.no_grad():
-                monitored = self.loss_fn(self._policy(self.weights.detach())(self.val[0]), self.val[1])
+                monitored = self.loss_fn(
+                    self._policy(self.weights.detach())(self.val[0]), self.val[1]
+                )
         better = monitored < state.best_loss - self.params.min_delta
         bad_epochs = torch.where(better, 0, state.bad_epochs + 1)
-        return dataclasses.replace(state, best_loss=torch.where(better, monitored, state.best_loss),
-                                   bad_epochs=bad_epochs,
-                                   stopped=state.stopped | (bad_epochs >= self.params.patience))
+        return dataclasses.replace(
+            state,
+            best_loss=torch.where(better, monitored, state.best_loss),
+            bad_epochs=bad_epochs,
+            stopped=state.stopped | (bad_epochs >= self.params.patience),
+        )
 
     @property
     def done(self) -> bool:
@@ -289,8 +334,10 @@ class GradientDescent(VectorStrategy[GradientState]):
     def info(self) -> dict[str, float]:
         if self.state is None:
             return {}
-        return {"train_loss": float(self.state.train_loss.mean()),
-                "stopped": float(self.state.stopped.sum())}
+        return {
+            "train_loss": float(self.state.train_loss.mean()),
+            "stopped": float(self.state.stopped.sum()),
+        }
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "optimizer": copy.deepcopy(self.optimizer.state_dict())}
@@ -300,11 +347,14 @@ class GradientDescent(VectorStrategy[GradientState]):
         that does not fit raises :class:`CheckpointError` naming the field, and changes nothing."""
         name = sc.field(sc.field(state, "params", "strategy"), "optimizer", "strategy.params")
         if name != self.params.optimizer:
-            raise CheckpointError(f"strategy.params.optimizer: the checkpoint's optimizer is "
-                                  f"{sc.describe(name)}, this strategy's "
-                                  f"{self.params.optimizer!r}; resume with the same strategy")
-        optimizer = _optimizer_state(sc.field(state, "optimizer", "strategy"), self.optimizer,
-                                     "strategy.optimizer")
+            raise CheckpointError(
+                f"strategy.params.optimizer: the checkpoint's optimizer is "
+                f"{sc.describe(name)}, this strategy's "
+                f"{self.params.optimizer!r}; resume with the same strategy"
+            )
+        optimizer = _optimizer_state(
+            sc.field(state, "optimizer", "strategy"), self.optimizer, "strategy.optimizer"
+        )
         super().load_state_dict(state)
         with torch.no_grad():
             self.weights.copy_(self.candidates)
@@ -312,7 +362,7 @@ class GradientDescent(VectorStrategy[GradientState]):
 
     @classmethod
     def experiment_name(cls, params: dict[str, Any]) -> str:
-        """"adam" or "sgd": the registry names that fix ``optimizer``."""
+        """ "adam" or "sgd": the registry names that fix ``optimizer``."""
         return str(params.get("name", params.get("optimizer", GradientParams.optimizer)))
 
     @classmethod
@@ -322,8 +372,10 @@ class GradientDescent(VectorStrategy[GradientState]):
 
 #: the per-parameter state each optimizer keeps (``torch.optim.Adam``: the step count and the
 #: two moments; ``SGD``: the momentum buffer, ``None`` without momentum)
-_PARAMETER_STATE = {torch.optim.Adam: ("step", "exp_avg", "exp_avg_sq"),
-                    torch.optim.SGD: ("momentum_buffer",)}
+_PARAMETER_STATE = {
+    torch.optim.Adam: ("step", "exp_avg", "exp_avg_sq"),
+    torch.optim.SGD: ("momentum_buffer",),
+}
 
 
 def _optimizer_state(saved: Any, optimizer: torch.optim.Optimizer, where: str) -> dict[str, Any]:
@@ -335,8 +387,10 @@ def _optimizer_state(saved: Any, optimizer: torch.optim.Optimizer, where: str) -
     own = optimizer.state_dict()
     groups = sc.field(saved, "param_groups", where)
     if not isinstance(groups, list) or len(groups) != len(own["param_groups"]):
-        raise CheckpointError(f"{where}.param_groups: expected a list of "
-                              f"{len(own['param_groups'])} group(s), got {sc.describe(groups)}")
+        raise CheckpointError(
+            f"{where}.param_groups: expected a list of "
+            f"{len(own['param_groups'])} group(s), got {sc.describe(groups)}"
+        )
     checked = []
     for i, (group, mine) in enumerate(zip(groups, own["param_groups"])):
         w = f"{where}.param_groups[{i}]"
@@ -346,19 +400,31 @@ def _optimizer_state(saved: Any, optimizer: torch.optim.Optimizer, where: str) -
         for key, value in group.items():
             like = mine.get(key)
             flag = like is None or isinstance(like, bool)
-            if key != "params" and (key not in mine or (value is not like if flag else not (
-                    sc.is_scalar_data(value) and _same_kind(value, like)))):
-                raise CheckpointError(f"{w}.{key}: expected {'' if flag else 'a value like '}"
-                                      f"{sc.describe(like)}, got {sc.describe(value)}")
+            if key != "params" and (
+                key not in mine
+                or (
+                    value is not like
+                    if flag
+                    else not (sc.is_scalar_data(value) and _same_kind(value, like))
+                )
+            ):
+                raise CheckpointError(
+                    f"{w}.{key}: expected {'' if flag else 'a value like '}"
+                    f"{sc.describe(like)}, got {sc.describe(value)}"
+                )
         settings = {**mine, **group}
         try:  # torch's own checks of the numbers (0 <= beta < 1, lr >= 0, ...)
-            type(optimizer)([torch.zeros(1)], **{k: v for k, v in settings.items()
-                                                 if k != "params"})
+            type(optimizer)(
+                [torch.zeros(1)], **{k: v for k, v in settings.items() if k != "params"}
+            )
         except ValueError as e:
             raise CheckpointError(f"{w}: {e}") from None
         checked.append(settings)
-    params = {i: p for mine, g in zip(own["param_groups"], optimizer.param_groups)
-              for i, p in zip(mine["params"], g["params"])}
+    params = {
+        i: p
+        for mine, g in zip(own["param_groups"], optimizer.param_groups)
+        for i, p in zip(mine["params"], g["params"])
+    }
     per_param = sc.expect_dict(sc.field(saved, "state", where), f"{where}.state")
     keys = _PARAMETER_STATE[type(optimizer)]
     for i, entry in per_param.items():
@@ -366,14 +432,16 @@ def _optimizer_state(saved: Any, optimizer: torch.optim.Optimizer, where: str) -
         if i not in params:
             raise CheckpointError(f"{w}: no such parameter (the optimizer has {sorted(params)})")
         if set(sc.expect_dict(entry, w)) != set(keys):
-            raise CheckpointError(f"{w}: expected the fields {list(keys)}, got "
-                                  f"{sorted(map(str, entry))}")
+            raise CheckpointError(
+                f"{w}: expected the fields {list(keys)}, got {sorted(map(str, entry))}"
+            )
         for key in keys:
             v = entry[key]
             if key == "step":
                 ok = not isinstance(v, torch.Tensor) or (v.numel() == 1 and v.is_floating_point())
-                step = sc.check_float(v.item() if ok and isinstance(v, torch.Tensor) else v,
-                                      f"{w}.step")
+                step = sc.check_float(
+                    v.item() if ok and isinstance(v, torch.Tensor) else v, f"{w}.step"
+                )
                 if not step >= 0:
                     raise CheckpointError(f"{w}.step: expected a count >= 0, got {step}")
             elif v is not None or key != "momentum_buffer":
@@ -385,8 +453,11 @@ def _same_kind(value: Any, like: Any) -> bool:
     """Whether an optimizer setting ``value`` is of the kind of ``like``: numbers for numbers,
     tuples of as many numbers for tuples (Adam's ``betas``)."""
     if isinstance(like, tuple):
-        return (isinstance(value, tuple) and len(value) == len(like)
-                and all(map(_same_kind, value, like)))
+        return (
+            isinstance(value, tuple)
+            and len(value) == len(like)
+            and all(map(_same_kind, value, like))
+        )
     if isinstance(like, (int, float)):
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return type(value) is type(like)

@@ -85,8 +85,10 @@ class PSO(VectorStrategy[PSOState]):
     def _tell(self, state: PSOState, x: torch.Tensor, fitness: torch.Tensor) -> PSOState:
         improved = fitness > state.pbest_fitness
         return dataclasses.replace(
-            state, pbest=torch.where(improved[:, None], x, state.pbest),
-            pbest_fitness=torch.where(improved, fitness, state.pbest_fitness))
+            state,
+            pbest=torch.where(improved[:, None], x, state.pbest),
+            pbest_fitness=torch.where(improved, fitness, state.pbest_fitness),
+        )
 
     def _ask(self, state: PSOState) -> tuple[torch.Tensor, PSOState]:
         p, x = self.params, state.position
@@ -107,7 +109,9 @@ class PSO(VectorStrategy[PSOState]):
             return pbest[int(torch.argmax(pf))].expand_as(pbest)
         k = min(self.params.neighbors, (self._pop_size - 1) // 2) or 1
         idx = torch.arange(self._pop_size, device=self.device)
-        ring = torch.stack([(idx + s) % self._pop_size for s in range(-k, k + 1)], dim=1)  # [P, 2k+1]
+        ring = torch.stack(
+            [(idx + s) % self._pop_size for s in range(-k, k + 1)], dim=1
+        )  # [P, 2k+1]
         best = ring.gather(1, pf[ring].argmax(dim=1, keepdim=True)).squeeze(1)
         return pbest[best]
 

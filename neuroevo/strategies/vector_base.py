@@ -110,13 +110,18 @@ class VectorStrategy(Strategy, Generic[State]):
                 "or num_params=N for a raw objective"
             )
         if module is not None and not isinstance(module, nn.Module):
-            hint = (" (that is a neat-python config: evolve its genomes with neuroevo.NEAT(config))"
-                    if hasattr(module, "genome_config") or hasattr(module, "num_inputs") or
-                    isinstance(module, str) else "")
+            hint = (
+                " (that is a neat-python config: evolve its genomes with neuroevo.NEAT(config))"
+                if hasattr(module, "genome_config")
+                or hasattr(module, "num_inputs")
+                or isinstance(module, str)
+                else ""
+            )
             raise StrategyError(
                 f"{type(self).__name__}: expected a torch.nn.Module whose parameters it searches "
                 f"(e.g. neuroevo.MLP(2, [8], 1)) or num_params=N, got "
-                f"{type(module).__name__}{hint}")
+                f"{type(module).__name__}{hint}"
+            )
         if num_params is not None:
             check(num_params, Allowed(integer=True, ge=1), "num_params")
         pop_size = self.default_pop_size if pop_size is None else pop_size
@@ -128,7 +133,9 @@ class VectorStrategy(Strategy, Generic[State]):
             bounds = (float(bounds[0]), float(bounds[1]))
         params = self.Params() if params is None else params
         if not isinstance(params, self.Params):
-            raise StrategyError(f"params must be a {self.Params.__name__}, got {type(params).__name__}")
+            raise StrategyError(
+                f"params must be a {self.Params.__name__}, got {type(params).__name__}"
+            )
         fields = {f.name for f in dataclasses.fields(self.Params)}
         unknown = sorted(set(overrides) - fields)
         if unknown:
@@ -138,7 +145,9 @@ class VectorStrategy(Strategy, Generic[State]):
             )
         self.params = dataclasses.replace(params, **overrides)
         self.module = module
-        self._num_params = num_params if module is None else sum(p.numel() for p in module.parameters())
+        self._num_params = (
+            num_params if module is None else sum(p.numel() for p in module.parameters())
+        )
         self._pop_size = pop_size
         self.bounds = bounds
         self.init_std = float(init_std)
@@ -187,8 +196,15 @@ class VectorStrategy(Strategy, Generic[State]):
     def num_params(self) -> int:
         return self._num_params
 
-    def setup(self, *, num_inputs: int, num_outputs: int, seed: int | None,
-              device: torch.device, dtype: torch.dtype) -> None:
+    def setup(
+        self,
+        *,
+        num_inputs: int,
+        num_outputs: int,
+        seed: int | None,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
         if self.module is None:
             raise StrategyError(
                 f"{type(self).__name__}(num_params=...) searches a raw objective and cannot run on "
@@ -204,8 +220,13 @@ class VectorStrategy(Strategy, Generic[State]):
         self._io = (num_inputs, num_outputs)
         self.initialize(seed=seed, device=device, dtype=dtype)
 
-    def initialize(self, *, seed: int | None = None, device: str | torch.device | None = None,
-                   dtype: torch.dtype = torch.float32) -> None:
+    def initialize(
+        self,
+        *,
+        seed: int | None = None,
+        device: str | torch.device | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
         """Draw the initial population (``setup`` calls this; call it yourself on a raw objective)."""
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype
@@ -261,7 +282,11 @@ class VectorStrategy(Strategy, Generic[State]):
     def tell(self, fitness: torch.Tensor) -> None:
         x = self._require_setup()
         if not isinstance(fitness, torch.Tensor) or fitness.shape != (self._pop_size,):
-            shape = tuple(fitness.shape) if isinstance(fitness, torch.Tensor) else type(fitness).__name__
+            shape = (
+                tuple(fitness.shape)
+                if isinstance(fitness, torch.Tensor)
+                else type(fitness).__name__
+            )
             raise StrategyError(f"tell() expects fitness of shape ({self._pop_size},), got {shape}")
         fitness = fitness.detach().to(device=self.device, dtype=self.dtype)
         i = int(torch.argmax(fitness))
@@ -272,9 +297,15 @@ class VectorStrategy(Strategy, Generic[State]):
         self.candidates, self.state = self._ask(state)
         self.generation += 1
 
-    def optimize(self, objective: Callable[[torch.Tensor], torch.Tensor], *, generations: int,
-                 seed: int | None = None, device: str | torch.device | None = None,
-                 dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, float]:
+    def optimize(
+        self,
+        objective: Callable[[torch.Tensor], torch.Tensor],
+        *,
+        generations: int,
+        seed: int | None = None,
+        device: str | torch.device | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> tuple[torch.Tensor, float]:
         """Maximise ``objective`` (``[P, n] -> [P]``) for ``generations`` generations.
 
         Returns the best vector and its fitness. Example:
@@ -303,8 +334,9 @@ class VectorStrategy(Strategy, Generic[State]):
             "best_fitness": self.best_fitness,
             "best": None if self.best is None else self.best.clone(),
             "candidates": self.candidates.clone(),
-            "state": {f.name: _copy(getattr(self.state, f.name))
-                      for f in dataclasses.fields(self.state)},
+            "state": {
+                f.name: _copy(getattr(self.state, f.name)) for f in dataclasses.fields(self.state)
+            },
             "generator": self.generator.get_state(),
         }
 
@@ -314,28 +346,38 @@ class VectorStrategy(Strategy, Generic[State]):
         self._require_setup()
         w, cls = "strategy", type(self).__name__
         if sc.field(state, "name", w, None) != self.name:
-            raise CheckpointError(f"checkpoint is of strategy {sc.describe(state.get('name'))}, "
-                                  f"not {self.name!r}; resume with the same strategy")
+            raise CheckpointError(
+                f"checkpoint is of strategy {sc.describe(state.get('name'))}, "
+                f"not {self.name!r}; resume with the same strategy"
+            )
         missing = sorted(set(self.state_dict()) - set(state))
         if missing:
-            raise CheckpointError(f"checkpoint lacks {missing} that a {cls} saves; "
-                                  "it was written by another version of neuroevo")
+            raise CheckpointError(
+                f"checkpoint lacks {missing} that a {cls} saves; "
+                "it was written by another version of neuroevo"
+            )
         for key, want in ((self.pop_size_key, self._pop_size), ("num_params", self._num_params)):
             if sc.get_int(state, key, w) != want:
-                raise CheckpointError(f"checkpoint has {key}={state[key]!r} but this {cls} has "
-                                      f"{want!r}; resume with the same strategy settings")
+                raise CheckpointError(
+                    f"checkpoint has {key}={state[key]!r} but this {cls} has "
+                    f"{want!r}; resume with the same strategy settings"
+                )
         fields = [f.name for f in dataclasses.fields(self.state)]
         saved = sc.expect_dict(state["state"], f"{w}.state")
         if set(saved) != set(fields):
-            raise CheckpointError(f"{w}.state: fields {sorted(map(str, saved))} do not match "
-                                  f"{type(self.state).__name__}'s {sorted(fields)}")
-        restored = {k: sc.check_like(saved[k], getattr(self.state, k), f"{w}.state.{k}")
-                    for k in fields}
+            raise CheckpointError(
+                f"{w}.state: fields {sorted(map(str, saved))} do not match "
+                f"{type(self.state).__name__}'s {sorted(fields)}"
+            )
+        restored = {
+            k: sc.check_like(saved[k], getattr(self.state, k), f"{w}.state.{k}") for k in fields
+        }
         params = sc.expect_dict(state["params"], f"{w}.params")
         for k, v in params.items():
             if not sc.is_scalar_data(v):
-                raise CheckpointError(f"{w}.params.{k}: expected a number, string or list, "
-                                      f"got {sc.describe(v)}")
+                raise CheckpointError(
+                    f"{w}.params.{k}: expected a number, string or list, got {sc.describe(v)}"
+                )
         try:
             params = self.Params(**params)
         except (TypeError, StrategyError) as e:
@@ -352,8 +394,9 @@ class VectorStrategy(Strategy, Generic[State]):
 
     # --- experiment files -----------------------------------------------------------------
     @classmethod
-    def from_experiment(cls, params: dict[str, Any], *, task: Any,
-                        base_dir: pathlib.Path) -> VectorStrategy:
+    def from_experiment(
+        cls, params: dict[str, Any], *, task: Any, base_dir: pathlib.Path
+    ) -> VectorStrategy:
         """Build from an experiment file's ``[strategy]`` table: an ``neuroevo.MLP`` sized for
         ``task`` from ``hidden`` (default ``[8]``), ``activation``, ``output_activation``;
         the keys in ``experiment_keys`` (``pop_size``, ``init_std``, ``bounds``); and the
@@ -367,13 +410,15 @@ class VectorStrategy(Strategy, Generic[State]):
         valid = set(NETWORK_KEYS) | set(cls.experiment_keys) | hyper
         unknown = sorted(set(p) - valid)
         if unknown:
-            raise ConfigError(f"[strategy] {label}: unknown keys {unknown}; "
-                              f"valid keys are {sorted(valid)}")
+            raise ConfigError(
+                f"[strategy] {label}: unknown keys {unknown}; valid keys are {sorted(valid)}"
+            )
         net_kw = {k: p.pop(k) for k in NETWORK_KEYS if k in p}
         hidden = net_kw.pop("hidden", [8])
         if not isinstance(hidden, list):
-            raise ConfigError(f"[strategy] {label}: hidden must be a list of layer sizes, "
-                              f"got {hidden!r}")
+            raise ConfigError(
+                f"[strategy] {label}: hidden must be a list of layer sizes, got {hidden!r}"
+            )
         module = MLP(task.num_inputs, hidden, task.num_outputs, **net_kw)
         if "bounds" in p:
             p["bounds"] = tuple(p["bounds"])

@@ -34,9 +34,16 @@ class ActionMap:
     gain: torch.Tensor | None = None
 
     @classmethod
-    def build(cls, action: str, discrete: bool, output_range: tuple[float, float],
-              action_low: torch.Tensor | None, action_high: torch.Tensor | None,
-              device: torch.device, dtype: torch.dtype) -> ActionMap:
+    def build(
+        cls,
+        action: str,
+        discrete: bool,
+        output_range: tuple[float, float],
+        action_low: torch.Tensor | None,
+        action_high: torch.Tensor | None,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> ActionMap:
         """The map of a checked ``action`` rule (see :class:`~neuroevo.tasks.control.Control`)."""
         lo, hi = output_range
         mid = 0.5 * (lo + hi)
@@ -57,8 +64,9 @@ class ActionMap:
         return (self.kind, self.lo, self.mid)
 
     @staticmethod
-    def apply(key: tuple[str, float, float], tensors: tuple[torch.Tensor, ...],
-              out: torch.Tensor) -> torch.Tensor:
+    def apply(
+        key: tuple[str, float, float], tensors: tuple[torch.Tensor, ...], out: torch.Tensor
+    ) -> torch.Tensor:
         """The actions of outputs ``out [N, n_out]``."""
         kind, lo, mid = key
         if kind == "argmax":

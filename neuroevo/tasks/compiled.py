@@ -76,8 +76,7 @@ class LoopSpec:
     dtype: torch.dtype
 
 
-def _loop_function(spec: LoopSpec, env: VectorEnv, observe: Callable, act: Callable
-                   ) -> Callable:
+def _loop_function(spec: LoopSpec, env: VectorEnv, observe: Callable, act: Callable) -> Callable:
     """The rollout loop of ``spec`` (to be compiled): carries ``(state [k, N], obs [o, N],
     active [N], total [N], counted, t)``; stops at ``horizon`` steps, when no episode runs,
     or when no more than ``keep`` candidates are running."""
@@ -86,10 +85,19 @@ def _loop_function(spec: LoopSpec, env: VectorEnv, observe: Callable, act: Calla
     apply = spec.program.apply
     e, dtype = spec.episodes, spec.dtype
 
-    def loop(program: tuple, observe_t: tuple, act_t: tuple, state: torch.Tensor,
-             obs: torch.Tensor, active: torch.Tensor, total: torch.Tensor,
-             counted: torch.Tensor, t: torch.Tensor, horizon: torch.Tensor,
-             keep: torch.Tensor) -> tuple:
+    def loop(
+        program: tuple,
+        observe_t: tuple,
+        act_t: tuple,
+        state: torch.Tensor,
+        obs: torch.Tensor,
+        active: torch.Tensor,
+        total: torch.Tensor,
+        counted: torch.Tensor,
+        t: torch.Tensor,
+        horizon: torch.Tensor,
+        keep: torch.Tensor,
+    ) -> tuple:
         def cond(state, obs, active, total, counted, t):
             running = active.reshape(-1, e).any(1).sum()
             return (t < horizon) & (running > keep)
@@ -100,20 +108,21 @@ def _loop_function(spec: LoopSpec, env: VectorEnv, observe: Callable, act: Calla
             out = apply(spec.program_key, program, x.t())
             action = act(spec.act_key, act_t, out.t())
             new_state, new_obs, reward, terminated = env.transition(state.t(), action)
-            total = total + torch.where(active, reward.to(total.dtype),
-                                        torch.zeros((), dtype=total.dtype, device=t.device))
+            total = total + torch.where(
+                active, reward.to(total.dtype), torch.zeros((), dtype=total.dtype, device=t.device)
+            )
             counted = counted + active.sum()
             t = t + 1
             active = active & ~terminated & (t < horizon)
-            return (new_state.t().contiguous(), new_obs.t().contiguous(), active, total,
-                    counted, t)
+            return (new_state.t().contiguous(), new_obs.t().contiguous(), active, total, counted, t)
 
         return while_loop(cond, body, (state, obs, active, total, counted, t))
 
     # a code object of its own, so that dynamo's cache and shape history are per spec
     code = loop.__code__.replace(co_name=f"rollout_loop_{abs(hash(spec)) % 10**8}")
-    return types.FunctionType(code, loop.__globals__, code.co_name, loop.__defaults__,
-                              loop.__closure__)
+    return types.FunctionType(
+        code, loop.__globals__, code.co_name, loop.__defaults__, loop.__closure__
+    )
 
 
 class RolloutCompiler:
@@ -143,8 +152,14 @@ class RolloutCompiler:
         self._noted: set[str] = set()
 
     # -------------------------------------------------------------- what can be compiled
-    def why_not(self, env: Any, policy: BatchedPolicy, program: PolicyProgram | None,
-                episode_returns: bool, learn_moments: bool) -> str | None:
+    def why_not(
+        self,
+        env: Any,
+        policy: BatchedPolicy,
+        program: PolicyProgram | None,
+        episode_returns: bool,
+        learn_moments: bool,
+    ) -> str | None:
         """``None`` when this rollout runs compiled, else the reason it does not
         (``episode_returns``: the episodes are scored by their returns)."""
         if self.disabled is not None:
@@ -160,8 +175,10 @@ class RolloutCompiler:
         if policy.num_candidates < 2:
             return "a single candidate"
         if env.device.type != "cpu":
-            return (f"compiled rollouts run on the CPU only so far (the environment is on "
-                    f"{env.device.type}; CUDA graphs are not built yet)")
+            return (
+                f"compiled rollouts run on the CPU only so far (the environment is on "
+                f"{env.device.type}; CUDA graphs are not built yet)"
+            )
         if self.mode == "auto" and self.eager_seconds < AUTO_AFTER_SECONDS:
             return f"auto: waits for {AUTO_AFTER_SECONDS:g} s of eager rollouts"
         return None
@@ -188,17 +205,18 @@ class RolloutCompiler:
         return state
 
     # -------------------------------------------------------------- running
-    def loop(self, spec: LoopSpec, env: VectorEnv, observe: Callable, act: Callable
-             ) -> Callable:
+    def loop(self, spec: LoopSpec, env: VectorEnv, observe: Callable, act: Callable) -> Callable:
         fn = self._loops.get(spec)
         if fn is None:
-            fn = torch.compile(_loop_function(spec, env, observe, act), fullgraph=True,
-                               backend=exact_inductor)
+            fn = torch.compile(
+                _loop_function(spec, env, observe, act), fullgraph=True, backend=exact_inductor
+            )
             self._loops[spec] = fn
         return fn
 
-    def call(self, fn: Callable, args: tuple, dynamic: list[tuple[torch.Tensor, tuple]]
-             ) -> tuple | None:
+    def call(
+        self, fn: Callable, args: tuple, dynamic: list[tuple[torch.Tensor, tuple]]
+    ) -> tuple | None:
         """Run a compiled loop; ``None`` (and compiling disabled, with a note) if it fails."""
         import torch.fx.experimental._config as fx_config
         from torch._dynamo.utils import counters
@@ -209,16 +227,22 @@ class RolloutCompiler:
         graphs = counters["stats"]["unique_graphs"]
         t0, c0 = time.perf_counter(), time.process_time()
         try:
-            with fx_config.patch(use_duck_shape=False), \
-                    torch._dynamo.config.patch(recompile_limit=RECOMPILE_LIMIT,
-                                               automatic_dynamic_shapes=False):
+            with (
+                fx_config.patch(use_duck_shape=False),
+                torch._dynamo.config.patch(
+                    recompile_limit=RECOMPILE_LIMIT, automatic_dynamic_shapes=False
+                ),
+            ):
                 out = fn(*args)
         except Exception as exc:  # noqa: BLE001 - any compiler failure means: run eagerly
             self.error = exc
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.disabled = f"compiling failed ({type(exc).__name__}: {reason[:160]})"
-            fix = ("install a C++ compiler (g++ or clang) or set compile = false"
-                   if "compiler" in reason.lower() else "set compile = false to skip it")
+            fix = (
+                "install a C++ compiler (g++ or clang) or set compile = false"
+                if "compiler" in reason.lower()
+                else "set compile = false to skip it"
+            )
             self.note(f"compile: {self.disabled}; rollouts run eagerly ({fix})")
             return None
         if counters["stats"]["unique_graphs"] != graphs:
@@ -226,10 +250,20 @@ class RolloutCompiler:
             self.compile_cpu_seconds += time.process_time() - c0
         return out
 
-    def rollout(self, env: VectorEnv, policy: BatchedPolicy, program: PolicyProgram,
-                total: torch.Tensor, obs: torch.Tensor, *, episodes: int, max_steps: int,
-                observe: Any, act: Any, dtype: torch.dtype
-                ) -> tuple[torch.Tensor, int, int] | None:
+    def rollout(
+        self,
+        env: VectorEnv,
+        policy: BatchedPolicy,
+        program: PolicyProgram,
+        total: torch.Tensor,
+        obs: torch.Tensor,
+        *,
+        episodes: int,
+        max_steps: int,
+        observe: Any,
+        act: Any,
+        dtype: torch.dtype,
+    ) -> tuple[torch.Tensor, int, int] | None:
         """Scores ``[P, E]``, counted env steps and lockstep steps of a rollout of
         ``policy`` (its ``program``) on ``env`` (just reset: first observations ``obs``),
         returns accumulated onto ``total [P * E]``; ``None`` if compiling failed (nothing
@@ -237,8 +271,9 @@ class RolloutCompiler:
         p, e = policy.num_candidates, episodes
         device = obs.device
         program = program.for_compile()
-        spec = LoopSpec(type(program), program.key, env.physics_key(), observe.key, act.key,
-                        e, dtype)
+        spec = LoopSpec(
+            type(program), program.key, env.physics_key(), observe.key, act.key, e, dtype
+        )
         fn = self.loop(spec, env, observe.apply, act.apply)
         narrowable = callable(getattr(policy, "select", None))
         compaction = Compaction(p * e, e, device)
@@ -251,10 +286,22 @@ class RolloutCompiler:
         p_cur, cur = p, program
         while True:
             keep = p_cur // 2 if narrowable and p_cur * e >= NARROW_MIN_ROWS else 0
-            args = (cur.tensors, observe.tensors, act.tensors, state, obs_t, active, total,
-                    counted, t, horizon, torch.tensor(keep, device=device))
-            dynamic = [(state, (1,)), (obs_t, (1,)), (active, (0,)), (total, (0,))] + \
-                list(zip(cur.tensors, cur.dynamic))
+            args = (
+                cur.tensors,
+                observe.tensors,
+                act.tensors,
+                state,
+                obs_t,
+                active,
+                total,
+                counted,
+                t,
+                horizon,
+                torch.tensor(keep, device=device),
+            )
+            dynamic = [(state, (1,)), (obs_t, (1,)), (active, (0,)), (total, (0,))] + list(
+                zip(cur.tensors, cur.dynamic)
+            )
             out = self.call(fn, args, dynamic)
             if out is None:
                 return None
@@ -265,7 +312,7 @@ class RolloutCompiler:
             finished = ~active.reshape(p_cur, e).any(1)
             running = (~finished).nonzero().flatten()
             if len(running) < 2:  # sizes stay >= 2: keep a finished candidate (it is masked)
-                extra = finished.nonzero().flatten()[:2 - len(running)]
+                extra = finished.nonzero().flatten()[: 2 - len(running)]
                 running = torch.sort(torch.cat([running, extra])).values
             rows = compaction.drop(running, total)
             state, obs_t = state[:, rows].contiguous(), obs_t[:, rows].contiguous()
@@ -275,5 +322,10 @@ class RolloutCompiler:
         return compaction.finish(total).reshape(p, e), int(counted), steps
 
 
-__all__ = ["AUTO_AFTER_SECONDS", "COMPILE_CHOICES", "LoopSpec", "NARROW_MIN_ROWS",
-           "RolloutCompiler"]
+__all__ = [
+    "AUTO_AFTER_SECONDS",
+    "COMPILE_CHOICES",
+    "LoopSpec",
+    "NARROW_MIN_ROWS",
+    "RolloutCompiler",
+]

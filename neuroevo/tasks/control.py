@@ -74,8 +74,13 @@ from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.tasks.actions import ActionMap
 from neuroevo.tasks.base import Task
 from neuroevo.tasks.compiled import COMPILE_CHOICES, RolloutCompiler
-from neuroevo.tasks.normalize import (OBSERVATION_BOUNDS, CandidateMoments, ObservationMap,
-                                      Observer, RunningNorm)
+from neuroevo.tasks.normalize import (
+    OBSERVATION_BOUNDS,
+    CandidateMoments,
+    ObservationMap,
+    Observer,
+    RunningNorm,
+)
 from neuroevo.tasks.rollout import EpisodeReturn, policy_outputs, rollout, rollout_program
 
 ACTIONS = ("auto", "argmax", "sign", "scale", "raw")
@@ -144,9 +149,12 @@ class Control(Task):
         from neuroevo.envs import canonical_name, make
 
         env_name = canonical_name(env_name)  # the tasks' short names ("cartpole") too
-        for key, value, low in (("episodes", episodes, 1), ("max_steps", max_steps, 1),
-                                ("solve_episodes", solve_episodes, 1),
-                                ("solve_max_steps", solve_max_steps, 1)):
+        for key, value, low in (
+            ("episodes", episodes, 1),
+            ("max_steps", max_steps, 1),
+            ("solve_episodes", solve_episodes, 1),
+            ("solve_max_steps", solve_max_steps, 1),
+        ):
             if value is None and key != "episodes":
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -201,8 +209,9 @@ class Control(Task):
         self.solve_max_steps = int(solve_max_steps)
         self._setup_actions(probe, action, output_range)
         #: observations -> policy inputs (identity, fixed ranges or running statistics)
-        self.observations = ObservationMap(env_name, self.num_inputs, obs_norm=obs_norm,
-                                           running=normalize_observations)
+        self.observations = ObservationMap(
+            env_name, self.num_inputs, obs_norm=obs_norm, running=normalize_observations
+        )
         if fitness_threshold == "default":
             if getattr(probe, "solved_at_horizon", False) and fitness is None:
                 fitness_threshold = float(self.max_steps)
@@ -226,7 +235,9 @@ class Control(Task):
         try:
             lo, hi = (float(v) for v in output_range)
         except (TypeError, ValueError):
-            raise TaskError(f"Control output_range: expected (low, high), got {output_range!r}") from None
+            raise TaskError(
+                f"Control output_range: expected (low, high), got {output_range!r}"
+            ) from None
         if not hi > lo:
             raise TaskError(f"Control output_range: high must exceed low, got {output_range!r}")
         self.output_range = (lo, hi)
@@ -296,12 +307,18 @@ class Control(Task):
         in the same state. With ``same_starts``, ``c * E`` is left out: every candidate plays
         episodes ``0..E-1`` of the draw.
         """
-        return self._scores(policy, self.episodes, generator, candidates, population_size,
-                            learn=True)
+        return self._scores(
+            policy, self.episodes, generator, candidates, population_size, learn=True
+        )
 
     @torch.no_grad()
-    def confirm(self, policy: BatchedPolicy, *, generator: torch.Generator | None = None,
-                episodes: int | None = None) -> torch.Tensor:
+    def confirm(
+        self,
+        policy: BatchedPolicy,
+        *,
+        generator: torch.Generator | None = None,
+        episodes: int | None = None,
+    ) -> torch.Tensor:
         """Scores ``[P, E]`` of each candidate of ``policy`` in ``E = episodes`` (default
         ``solve_episodes``) fresh episodes, started from seeds drawn from ``generator`` as in
         :meth:`episode_scores`, each to ``solve_max_steps``; running observation statistics
@@ -311,12 +328,21 @@ class Control(Task):
         ``solve_episodes`` is set (:func:`neuroevo.loop.confirm.confirm_solutions`).
         """
         episodes = episodes or self.solve_episodes or self.episodes
-        return self._scores(policy, episodes, generator, None, None, learn=False,
-                            horizon=self.solve_max_steps)
+        return self._scores(
+            policy, episodes, generator, None, None, learn=False, horizon=self.solve_max_steps
+        )
 
-    def _scores(self, policy: BatchedPolicy, e: int, generator: torch.Generator | None,
-                candidates: Any, population_size: Any, *, learn: bool,
-                horizon: int | None = None) -> torch.Tensor:
+    def _scores(
+        self,
+        policy: BatchedPolicy,
+        e: int,
+        generator: torch.Generator | None,
+        candidates: Any,
+        population_size: Any,
+        *,
+        learn: bool,
+        horizon: int | None = None,
+    ) -> torch.Tensor:
         horizon = self.max_steps if horizon is None else horizon
         p = int(policy.num_candidates)
         ids = self._candidate_ids(p, candidates, population_size)
@@ -347,10 +373,18 @@ class Control(Task):
             tracker = EpisodeReturn(p * e, device=device, dtype=dtype)
         moments = self.observations.collector(p, e, device) if learn else None
         result = rollout(
-            env, policy, tracker, obs, episodes=e, max_steps=horizon,
-            observe=self._normalizer(device, dtype), act=self._action_mapper(device, dtype),
-            num_outputs=self.num_outputs, name=self.env_name,
-            on_observation=None if moments is None else moments.add, compiler=self.compiler,
+            env,
+            policy,
+            tracker,
+            obs,
+            episodes=e,
+            max_steps=horizon,
+            observe=self._normalizer(device, dtype),
+            act=self._action_mapper(device, dtype),
+            num_outputs=self.num_outputs,
+            name=self.env_name,
+            on_observation=None if moments is None else moments.add,
+            compiler=self.compiler,
         )
         if moments is not None:
             self.observations.update(moments)
@@ -363,14 +397,25 @@ class Control(Task):
         """Positions ``[P]`` of the policy's candidates in the population (default ``0..P-1``)."""
         if candidates is None:
             return torch.arange(p)
-        ids = torch.as_tensor(candidates).cpu().reshape(-1) if isinstance(
-            candidates, (torch.Tensor, Sequence, range)) else torch.zeros(0)
-        if len(ids) != p or ids.dtype.is_floating_point or ids.dtype == torch.bool or (
-                p and int(ids.min()) < 0) or len(ids.unique()) != p:
-            raise TaskError(f"Control candidates: expected {p} distinct non-negative integer "
-                            f"positions (one per candidate of the policy), got {candidates!r}")
+        ids = (
+            torch.as_tensor(candidates).cpu().reshape(-1)
+            if isinstance(candidates, (torch.Tensor, Sequence, range))
+            else torch.zeros(0)
+        )
+        if (
+            len(ids) != p
+            or ids.dtype.is_floating_point
+            or ids.dtype == torch.bool
+            or (p and int(ids.min()) < 0)
+            or len(ids.unique()) != p
+        ):
+            raise TaskError(
+                f"Control candidates: expected {p} distinct non-negative integer "
+                f"positions (one per candidate of the policy), got {candidates!r}"
+            )
         if (population_size is not None or not self._gym) and (
-            isinstance(population_size, bool) or not isinstance(population_size, int)
+            isinstance(population_size, bool)
+            or not isinstance(population_size, int)
             or population_size <= int(ids.max())
         ):
             raise TaskError(
@@ -381,10 +426,15 @@ class Control(Task):
         return ids.long()
 
     @torch.no_grad()
-    def record_episode(self, policy: BatchedPolicy, *, seed: int = 0, steps: int | None = None,
-                       watch: Callable[[Any], None] | None = None,
-                       env_kwargs: dict[str, Any] | None = None,
-                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    def record_episode(
+        self,
+        policy: BatchedPolicy,
+        *,
+        seed: int = 0,
+        steps: int | None = None,
+        watch: Callable[[Any], None] | None = None,
+        env_kwargs: dict[str, Any] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Run a one-candidate ``policy`` for one episode: states ``[T + 1, k]``, rewards ``[T]``.
 
         The states are the environment's ``state`` rows (gymnasium's layout), from the first
@@ -404,15 +454,28 @@ class Control(Task):
         from neuroevo.envs import make
 
         if policy.num_candidates != 1:
-            raise TaskError(f"record_episode: expected a policy of one candidate, got "
-                            f"{policy.num_candidates}; compile only the genome to show")
-        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
-                                  or steps < 1):
-            raise TaskError(f"record_episode: steps must be an integer >= 1 (or None for "
-                            f"max_steps), got {steps!r}")
+            raise TaskError(
+                f"record_episode: expected a policy of one candidate, got "
+                f"{policy.num_candidates}; compile only the genome to show"
+            )
+        if steps is not None and (
+            isinstance(steps, bool) or not isinstance(steps, int) or steps < 1
+        ):
+            raise TaskError(
+                f"record_episode: steps must be an integer >= 1 (or None for "
+                f"max_steps), got {steps!r}"
+            )
         device, dtype = policy_device_dtype(policy)
-        env = make(self.env_name, 1, device=device, dtype=dtype, max_episode_steps=self.max_steps,
-                   autoreset_mode="Disabled", **self.env_kwargs, **(env_kwargs or {}))
+        env = make(
+            self.env_name,
+            1,
+            device=device,
+            dtype=dtype,
+            max_episode_steps=self.max_steps,
+            autoreset_mode="Disabled",
+            **self.env_kwargs,
+            **(env_kwargs or {}),
+        )
         stateful = isinstance(env, VectorEnv)
         if not stateful and watch is None:
             raise TaskError(f"record_episode: {self.env_name!r} exposes no state to record")
@@ -436,21 +499,31 @@ class Control(Task):
                 break
         return torch.stack(states), torch.stack(rewards)
 
-    def _make_env(self, n: int, device: torch.device, dtype: torch.dtype,
-                  horizon: int | None = None) -> Any:
+    def _make_env(
+        self, n: int, device: torch.device, dtype: torch.dtype, horizon: int | None = None
+    ) -> Any:
         """An environment of ``n`` rows with time limit ``horizon`` (default ``max_steps``),
         built once and reused (a larger one is cut to ``n``); one pool per time limit."""
         horizon = self.max_steps if horizon is None else horizon
         slot = "_env" if horizon == self.max_steps else "_solve_env"
         env = getattr(self, slot, None)
-        if env is None or env.num_envs < n or env.device != device or env.dtype != dtype or (
-            self._env_rebuild_on_resize and env.num_envs != n
+        if (
+            env is None
+            or env.num_envs < n
+            or env.device != device
+            or env.dtype != dtype
+            or (self._env_rebuild_on_resize and env.num_envs != n)
         ):
             from neuroevo.envs import make
 
             env = make(
-                self.env_name, n, device=device, dtype=dtype, max_episode_steps=horizon,
-                autoreset_mode="Disabled", **self.env_kwargs,
+                self.env_name,
+                n,
+                device=device,
+                dtype=dtype,
+                max_episode_steps=horizon,
+                autoreset_mode="Disabled",
+                **self.env_kwargs,
             )
             if hasattr(env, "check_actions") and self.action != "raw":
                 env.check_actions = False  # actions come from argmax/threshold: in range
@@ -481,9 +554,15 @@ class Control(Task):
         return self.observations.observer(device, dtype)
 
     def _action_mapper(self, device: torch.device, dtype: torch.dtype) -> ActionMap:
-        return ActionMap.build(self.action, self.discrete, self.output_range,
-                               getattr(self, "_action_low", None),
-                               getattr(self, "_action_high", None), device, dtype)
+        return ActionMap.build(
+            self.action,
+            self.discrete,
+            self.output_range,
+            getattr(self, "_action_low", None),
+            getattr(self, "_action_high", None),
+            device,
+            dtype,
+        )
 
     def info(self) -> dict[str, Any]:
         """Per-generation facts for reporters: ``compile_s``, the seconds spent compiling

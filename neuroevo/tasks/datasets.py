@@ -38,8 +38,9 @@ class Spirals(Supervised):
 
     def __init__(self, points_per_spiral: int = 97, *, threshold_mse: float = 0.02) -> None:
         if not isinstance(points_per_spiral, int) or points_per_spiral < 2:
-            raise ConfigError(f"spirals: points_per_spiral must be an integer >= 2, "
-                              f"got {points_per_spiral!r}")
+            raise ConfigError(
+                f"spirals: points_per_spiral must be an integer >= 2, got {points_per_spiral!r}"
+            )
         n = points_per_spiral
         i = torch.arange(n, dtype=torch.float64)
         angle = i * math.pi / 16.0 * (96.0 / max(n - 1, 1))
@@ -47,8 +48,15 @@ class Spirals(Supervised):
         x1 = torch.stack([radius * torch.sin(angle), radius * torch.cos(angle)], 1) / 6.5
         x = torch.cat([x1, -x1])
         y = torch.cat([torch.ones(n, 1), torch.zeros(n, 1)]).to(torch.float64)
-        super().__init__(x, y, fitness="mse", threshold=-threshold_mse, name="spirals",
-                         input_names=("x", "y"), output_names=("first spiral",))
+        super().__init__(
+            x,
+            y,
+            fitness="mse",
+            threshold=-threshold_mse,
+            name="spirals",
+            input_names=("x", "y"),
+            output_names=("first spiral",),
+        )
 
     def accuracy(self, policy: BatchedPolicy) -> torch.Tensor:
         """Fraction of points on the right side of 0.5, per candidate ``[P]``."""
@@ -71,18 +79,27 @@ class Regression(Supervised):
     ``MSE <= threshold_mse`` (default 0.01).
     """
 
-    def __init__(self, function: str = "sine", *, points: int = 64,
-                 threshold_mse: float = 0.01) -> None:
+    def __init__(
+        self, function: str = "sine", *, points: int = 64, threshold_mse: float = 0.01
+    ) -> None:
         if function not in _FUNCTIONS:
-            raise ConfigError(f"regression: function {function!r} is unknown; use one of "
-                              f"{sorted(_FUNCTIONS)}")
+            raise ConfigError(
+                f"regression: function {function!r} is unknown; use one of {sorted(_FUNCTIONS)}"
+            )
         if not isinstance(points, int) or points < 2:
             raise ConfigError(f"regression: points must be an integer >= 2, got {points!r}")
         fn, lo, hi = _FUNCTIONS[function]
         t = torch.linspace(lo, hi, points, dtype=torch.float64)
         x = (2 * (t - lo) / (hi - lo) - 1)[:, None]
-        super().__init__(x, fn(t)[:, None], fitness="mse", threshold=-threshold_mse,
-                         name="regression", input_names=("x",), output_names=(f"{function}(x)",))
+        super().__init__(
+            x,
+            fn(t)[:, None],
+            fitness="mse",
+            threshold=-threshold_mse,
+            name="regression",
+            input_names=("x",),
+            output_names=(f"{function}(x)",),
+        )
         self.function = function
 
 
@@ -91,11 +108,16 @@ def _load(name: str):
         from sklearn import datasets
     except ImportError as e:  # pragma: no cover - scikit-learn is in the dev extra
         raise TaskError("classification tasks need scikit-learn: pip install scikit-learn") from e
-    loaders = {"iris": datasets.load_iris, "wine": datasets.load_wine,
-               "digits": datasets.load_digits, "breast_cancer": datasets.load_breast_cancer}
+    loaders = {
+        "iris": datasets.load_iris,
+        "wine": datasets.load_wine,
+        "digits": datasets.load_digits,
+        "breast_cancer": datasets.load_breast_cancer,
+    }
     if name not in loaders:
-        raise ConfigError(f"classification: dataset {name!r} is unknown; use one of "
-                          f"{sorted(loaders)}")
+        raise ConfigError(
+            f"classification: dataset {name!r} is unknown; use one of {sorted(loaders)}"
+        )
     d = loaders[name]()
     names = ([str(s) for s in d.feature_names], [str(s) for s in d.target_names])
     x, labels = torch.tensor(d.data, dtype=torch.float64), torch.tensor(d.target, dtype=torch.long)
@@ -114,14 +136,23 @@ class Classification(Supervised):
 
     FITNESS = ("nll", "accuracy", "mse")
 
-    def __init__(self, dataset: str = "iris", *, fitness: str = "nll", test_fraction: float = 0.3,
-                 seed: int = 0, threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        dataset: str = "iris",
+        *,
+        fitness: str = "nll",
+        test_fraction: float = 0.3,
+        seed: int = 0,
+        threshold: float | None = None,
+    ) -> None:
         if fitness not in self.FITNESS:
-            raise ConfigError(f"classification: fitness {fitness!r} is unknown; use one of "
-                              f"{self.FITNESS}")
+            raise ConfigError(
+                f"classification: fitness {fitness!r} is unknown; use one of {self.FITNESS}"
+            )
         if not 0.0 <= test_fraction < 1.0:
-            raise ConfigError(f"classification: test_fraction must be in [0, 1), "
-                              f"got {test_fraction!r}")
+            raise ConfigError(
+                f"classification: test_fraction must be in [0, 1), got {test_fraction!r}"
+            )
         x, labels, (features, classes) = _load(dataset)
         g = torch.Generator().manual_seed(seed)
         perm = torch.randperm(len(x), generator=g)
@@ -131,8 +162,15 @@ class Classification(Supervised):
         x = (x - mean) / std
         k = int(labels.max()) + 1
         onehot = torch.nn.functional.one_hot(labels, k).to(torch.float64)
-        super().__init__(x[train], onehot[train], fitness="mse", threshold=threshold,
-                         name="classification", input_names=features, output_names=classes)
+        super().__init__(
+            x[train],
+            onehot[train],
+            fitness="mse",
+            threshold=threshold,
+            name="classification",
+            input_names=features,
+            output_names=classes,
+        )
         self.dataset = dataset
         self.class_fitness = fitness
         self.labels = labels[train]

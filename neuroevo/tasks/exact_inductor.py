@@ -36,10 +36,41 @@ from typing import Any
 import torch
 
 #: ATen operations computed by PyTorch's kernels inside compiled rollouts
-EXTERN_OPS = ("cos", "sin", "tan", "tanh", "exp", "exp2", "expm1", "log", "log1p", "log2",
-              "log10", "sigmoid", "erf", "erfc", "atan", "atan2", "asin", "acos", "sinh",
-              "cosh", "asinh", "acosh", "atanh", "pow", "remainder", "fmod", "elu", "gelu",
-              "softplus", "silu", "logit", "lgamma", "digamma")
+EXTERN_OPS = (
+    "cos",
+    "sin",
+    "tan",
+    "tanh",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "sigmoid",
+    "erf",
+    "erfc",
+    "atan",
+    "atan2",
+    "asin",
+    "acos",
+    "sinh",
+    "cosh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "pow",
+    "remainder",
+    "fmod",
+    "elu",
+    "gelu",
+    "softplus",
+    "silu",
+    "logit",
+    "lgamma",
+    "digamma",
+)
 #: exponents whose powers inductor computes as PyTorch does (x * x, x * x * x, 1 / x)
 INLINE_POWERS = (2, 3, -1)
 
@@ -75,7 +106,8 @@ def extern_transcendentals() -> Iterator[None]:
         power = aten.pow.Tensor_Scalar
         if saved_low.get(power) is not None:
             lowering.lowerings[power] = functools.partial(
-                _power, inline=saved_low[power], extern=lowering.lowerings[power])
+                _power, inline=saved_low[power], extern=lowering.lowerings[power]
+            )
         yield
     finally:
         for op, fn in saved_low.items():
@@ -84,8 +116,9 @@ def extern_transcendentals() -> Iterator[None]:
             else:
                 lowering.lowerings[op] = fn
         decomposition.decompositions.update(saved_dec)
-        for registry, before in zip((lowering.fallbacks, lowering.needs_realized_inputs),
-                                    saved_sets):
+        for registry, before in zip(
+            (lowering.fallbacks, lowering.needs_realized_inputs), saved_sets
+        ):
             for op in [op for op in registry if op not in before]:
                 registry.discard(op)
 
@@ -99,9 +132,15 @@ def exact_inductor(graph: torch.fx.GraphModule, example_inputs: list) -> Callabl
     quiet.setLevel(logging.ERROR)
     try:
         with extern_transcendentals():
-            return compile_fx(graph, example_inputs, config_patches={
-                "cpp_wrapper": True, "cpp.threads": 1,
-                "cpp.enable_floating_point_contract_flag": "off"})
+            return compile_fx(
+                graph,
+                example_inputs,
+                config_patches={
+                    "cpp_wrapper": True,
+                    "cpp.threads": 1,
+                    "cpp.enable_floating_point_contract_flag": "off",
+                },
+            )
     finally:
         quiet.setLevel(level)
 

@@ -58,8 +58,10 @@ from neuroevo.io.state_checks import check_float, expect_dict, get_tensor
 #: bounds where finite; for CartPole's velocities (unbounded in gymnasium) typical ranges.
 OBSERVATION_BOUNDS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "CartPole-v1": ((-2.4, -3.0, -0.2095, -3.5), (2.4, 3.0, 0.2095, 3.5)),
-    "Acrobot-v1": ((-1, -1, -1, -1, -4 * math.pi, -9 * math.pi),
-                   (1, 1, 1, 1, 4 * math.pi, 9 * math.pi)),
+    "Acrobot-v1": (
+        (-1, -1, -1, -1, -4 * math.pi, -9 * math.pi),
+        (1, 1, 1, 1, 4 * math.pi, 9 * math.pi),
+    ),
     "MountainCar-v0": ((-1.2, -0.07), (0.6, 0.07)),
     "MountainCarContinuous-v0": ((-1.2, -0.07), (0.6, 0.07)),
     "Pendulum-v1": ((-1.0, -1.0, -8.0), (1.0, 1.0, 8.0)),
@@ -71,8 +73,9 @@ OBSERVATION_BOUNDS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 _F64 = torch.float64
 
 
-def observation_bounds(env_name: str, obs_norm: Any,
-                       num_inputs: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+def observation_bounds(
+    env_name: str, obs_norm: Any, num_inputs: int
+) -> tuple[torch.Tensor, torch.Tensor] | None:
     """``(low, high)`` float64 tensors for ``Control(obs_norm=...)``, or ``None``."""
     if obs_norm is None:
         return None
@@ -86,7 +89,9 @@ def observation_bounds(env_name: str, obs_norm: Any,
     try:
         low, high = (torch.tensor(v, dtype=_F64).reshape(-1) for v in obs_norm)
     except (TypeError, ValueError, RuntimeError):
-        raise TaskError(f"Control obs_norm: expected None, 'auto' or (low, high), got {obs_norm!r}") from None
+        raise TaskError(
+            f"Control obs_norm: expected None, 'auto' or (low, high), got {obs_norm!r}"
+        ) from None
     if low.numel() != num_inputs or high.numel() != num_inputs or not bool((high > low).all()):
         raise TaskError(
             f"Control obs_norm: low and high need {num_inputs} values each with "
@@ -95,8 +100,14 @@ def observation_bounds(env_name: str, obs_norm: Any,
     return low, high
 
 
-def _merge(n_a: torch.Tensor, mean_a: torch.Tensor, m2_a: torch.Tensor, n_b: torch.Tensor,
-           mean_b: torch.Tensor, m2_b: torch.Tensor) -> tuple[torch.Tensor, ...]:
+def _merge(
+    n_a: torch.Tensor,
+    mean_a: torch.Tensor,
+    m2_a: torch.Tensor,
+    n_b: torch.Tensor,
+    mean_b: torch.Tensor,
+    m2_b: torch.Tensor,
+) -> tuple[torch.Tensor, ...]:
     """Chan, Golub & LeVeque's pairwise merge of (count, mean, M2); counts may be zero."""
     n = n_a + n_b
     if float(n) == 0:
@@ -115,7 +126,9 @@ class RunningNorm:
     ``var`` is the population variance ``M2 / count`` (numpy's ``var``, ``ddof=0``).
     """
 
-    def __init__(self, size: int, *, min_var: float = 1e-2, device: str | torch.device = "cpu") -> None:
+    def __init__(
+        self, size: int, *, min_var: float = 1e-2, device: str | torch.device = "cpu"
+    ) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise TaskError(f"RunningNorm size: expected a positive integer, got {size!r}")
         if not (isinstance(min_var, (int, float)) and min_var > 0):
@@ -154,9 +167,14 @@ class RunningNorm:
         if isinstance(other, CandidateMoments):
             other = other.total()
         dev = self.mean.device
-        self.count, self.mean, self.m2 = _merge(self.count, self.mean, self.m2,
-                                                other.count.to(dev), other.mean.to(dev),
-                                                other.m2.to(dev))
+        self.count, self.mean, self.m2 = _merge(
+            self.count,
+            self.mean,
+            self.m2,
+            other.count.to(dev),
+            other.mean.to(dev),
+            other.m2.to(dev),
+        )
         return self
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
@@ -171,8 +189,12 @@ class RunningNorm:
 
     def state_dict(self) -> dict[str, Any]:
         """Tensors and numbers for a checkpoint."""
-        return {"count": self.count.clone(), "mean": self.mean.clone(), "m2": self.m2.clone(),
-                "min_var": self.min_var}
+        return {
+            "count": self.count.clone(),
+            "mean": self.mean.clone(),
+            "m2": self.m2.clone(),
+            "min_var": self.min_var,
+        }
 
     def load_state_dict(self, state: Any) -> None:
         """Restore :meth:`state_dict`'s output, checked first (CheckpointError naming the
@@ -192,8 +214,10 @@ class RunningNorm:
         for name, t in (("count", count), ("mean", mean), ("m2", m2)):
             if not bool(torch.isfinite(t).all()) or (name != "mean" and bool((t < 0).any())):
                 want = "finite values" + ("" if name == "mean" else " >= 0")
-                raise CheckpointError(f"{where}.{name}: expected {want}, got "
-                                      f"{'NaN or infinite' if name == 'mean' else 'others'}")
+                raise CheckpointError(
+                    f"{where}.{name}: expected {want}, got "
+                    f"{'NaN or infinite' if name == 'mean' else 'others'}"
+                )
         min_var = check_float(state.get("min_var", self.min_var), f"{where}.min_var")
         if not (math.isfinite(min_var) and min_var > 0):
             raise CheckpointError(f"{where}.min_var: expected a number > 0, got {min_var}")
@@ -243,8 +267,10 @@ class CandidateMoments:
         """The moments of consecutive slices of a population, in the order given."""
         first = parts[0]
         if any(not torch.equal(p.shift.cpu(), first.shift.cpu()) for p in parts):
-            raise TaskError("CandidateMoments.cat: the slices were evaluated with different "
-                            "statistics; give every worker the same task state")
+            raise TaskError(
+                "CandidateMoments.cat: the slices were evaluated with different "
+                "statistics; give every worker the same task state"
+            )
         out = CandidateMoments(0, first.episodes, first.shift)
         out.count = torch.cat([p.count.to(first.shift.device) for p in parts])
         out.s1 = torch.cat([p.s1.to(first.shift.device) for p in parts])
@@ -279,8 +305,9 @@ class Observer:
         return (self.kind, self.dtype)
 
     @staticmethod
-    def apply(key: tuple[str, torch.dtype], tensors: tuple[torch.Tensor, ...],
-              obs: torch.Tensor) -> torch.Tensor:
+    def apply(
+        key: tuple[str, torch.dtype], tensors: tuple[torch.Tensor, ...], obs: torch.Tensor
+    ) -> torch.Tensor:
         kind, dtype = key
         if kind == "identity":
             return obs
@@ -302,11 +329,14 @@ class ObservationMap:
     from its observations (:meth:`collector`, then :meth:`update`).
     """
 
-    def __init__(self, env_name: str, num_inputs: int, *, obs_norm: Any = None,
-                 running: bool = False) -> None:
+    def __init__(
+        self, env_name: str, num_inputs: int, *, obs_norm: Any = None, running: bool = False
+    ) -> None:
         if not isinstance(running, bool) or (running and obs_norm is not None):
-            raise TaskError(f"Control normalize_observations: expected true or false, and not "
-                            f"with obs_norm={obs_norm!r} (use one of them); got {running!r}")
+            raise TaskError(
+                f"Control normalize_observations: expected true or false, and not "
+                f"with obs_norm={obs_norm!r} (use one of them); got {running!r}"
+            )
         self.bounds = observation_bounds(env_name, obs_norm, num_inputs)
         self.stats = RunningNorm(num_inputs) if running else None
         self.last_moments: CandidateMoments | None = None
@@ -322,8 +352,9 @@ class ObservationMap:
         low, high = (b.to(device=device, dtype=dtype) for b in self.bounds)
         return Observer("bounds", (low, 2.0 / (high - low)), dtype)
 
-    def collector(self, num_candidates: int, episodes: int,
-                  device: torch.device) -> CandidateMoments | None:
+    def collector(
+        self, num_candidates: int, episodes: int, device: torch.device
+    ) -> CandidateMoments | None:
         """Empty moments for one evaluation (``None`` without running statistics)."""
         if self.stats is None:
             return None
@@ -332,8 +363,9 @@ class ObservationMap:
     def update(self, moments: CandidateMoments) -> None:
         """Merge an evaluation's moments into :attr:`stats`."""
         if self.stats is None:
-            raise TaskError("observation statistics: this task was built without "
-                            "normalize_observations=True")
+            raise TaskError(
+                "observation statistics: this task was built without normalize_observations=True"
+            )
         self.last_moments = moments
         self.stats.merge(moments)
 
@@ -341,12 +373,22 @@ class ObservationMap:
         return {} if self.stats is None else {"observation_stats": self.stats.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        if not isinstance(state, dict) or (self.stats is None) != ("observation_stats" not in state):
-            raise CheckpointError("the checkpoint's task state does not match this task's "
-                                  "normalize_observations setting; resume with the same task")
+        if not isinstance(state, dict) or (self.stats is None) != (
+            "observation_stats" not in state
+        ):
+            raise CheckpointError(
+                "the checkpoint's task state does not match this task's "
+                "normalize_observations setting; resume with the same task"
+            )
         if self.stats is not None:
             self.stats.load_state_dict(state["observation_stats"])
 
 
-__all__ = ["OBSERVATION_BOUNDS", "CandidateMoments", "ObservationMap", "Observer",
-           "RunningNorm", "observation_bounds"]
+__all__ = [
+    "OBSERVATION_BOUNDS",
+    "CandidateMoments",
+    "ObservationMap",
+    "Observer",
+    "RunningNorm",
+    "observation_bounds",
+]

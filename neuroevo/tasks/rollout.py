@@ -117,19 +117,32 @@ def rollout(
     pol_dtype = policy_device_dtype(policy)[1]
     program = rollout_program(policy, e)
     if program is not None and program.num_inputs != obs.shape[1]:
-        raise TaskError(f"Control({name!r}): the policy takes {program.num_inputs} inputs; "
-                        f"the environment gives {obs.shape[1]} observations")
+        raise TaskError(
+            f"Control({name!r}): the policy takes {program.num_inputs} inputs; "
+            f"the environment gives {obs.shape[1]} observations"
+        )
     if program is not None and program.num_outputs != num_outputs:
         raise TaskError(
             f"Control({name!r}): the policy returned shape [{p}, {e}, {program.num_outputs}]; "
-            f"expected [{p}, {e}, {num_outputs}] (candidates, episodes, outputs)")
+            f"expected [{p}, {e}, {num_outputs}] (candidates, episodes, outputs)"
+        )
     if compiler is not None:
-        why = compiler.why_not(env, policy, program, isinstance(tracker, EpisodeReturn),
-                               on_observation is not None)
+        why = compiler.why_not(
+            env, policy, program, isinstance(tracker, EpisodeReturn), on_observation is not None
+        )
         if why is None:
-            done = compiler.rollout(env, policy, program, tracker.total, obs, episodes=e,
-                                    max_steps=max_steps, observe=observe, act=act,
-                                    dtype=pol_dtype)
+            done = compiler.rollout(
+                env,
+                policy,
+                program,
+                tracker.total,
+                obs,
+                episodes=e,
+                max_steps=max_steps,
+                observe=observe,
+                act=act,
+                dtype=pol_dtype,
+            )
             if done is not None:
                 scores, env_steps, lockstep = done
                 return RolloutResult(scores.to(pol_dtype), env_steps, lockstep)
@@ -137,17 +150,52 @@ def rollout(
             compiler.note(f"compile: not compiled ({why}); running eagerly")
         started = time.perf_counter()
         try:
-            return _eager(env, policy, program, tracker, obs, e, max_steps, observe, act,
-                          num_outputs, name, on_observation)
+            return _eager(
+                env,
+                policy,
+                program,
+                tracker,
+                obs,
+                e,
+                max_steps,
+                observe,
+                act,
+                num_outputs,
+                name,
+                on_observation,
+            )
         finally:
             compiler.eager_seconds += time.perf_counter() - started
-    return _eager(env, policy, program, tracker, obs, e, max_steps, observe, act, num_outputs,
-                  name, on_observation)
+    return _eager(
+        env,
+        policy,
+        program,
+        tracker,
+        obs,
+        e,
+        max_steps,
+        observe,
+        act,
+        num_outputs,
+        name,
+        on_observation,
+    )
 
 
-def _eager(env: Any, policy: BatchedPolicy, program: PolicyProgram | None, tracker: Any,
-           obs: torch.Tensor, e: int, max_steps: int, observe: Callable, act: Callable,
-           num_outputs: int, name: str, on_observation: Callable | None) -> RolloutResult:
+def _eager(
+    env: Any,
+    policy: BatchedPolicy,
+    program: PolicyProgram | None,
+    tracker: Any,
+    obs: torch.Tensor,
+    e: int,
+    max_steps: int,
+    observe: Callable,
+    act: Callable,
+    num_outputs: int,
+    name: str,
+    on_observation: Callable | None,
+) -> RolloutResult:
     """The lockstep loop, step by step from Python (see the module docstring)."""
     p = int(policy.num_candidates)
     n = p * e
@@ -161,7 +209,8 @@ def _eager(env: Any, policy: BatchedPolicy, program: PolicyProgram | None, track
     # a policy that can select its candidates narrows (through its program, where it has one)
     narrowable = callable(getattr(policy, "select", None)) and not policy.recurrent
     compactable = narrowable and all(
-        callable(getattr(obj, "select", None)) for obj in (env, tracker))
+        callable(getattr(obj, "select", None)) for obj in (env, tracker)
+    )
     compaction = Compaction(n, e, device) if compactable else None
     live: torch.Tensor | None = None  # genomes computed (None: all)
     live_policy = policy
@@ -185,7 +234,9 @@ def _eager(env: Any, policy: BatchedPolicy, program: PolicyProgram | None, track
             )
         obs, reward, terminated, truncated, _ = env.step(act(out.reshape(-1, out.shape[-1])))
         alive = active & ~terminated
-        tracker.update(state=env.state if has_state else None, reward=reward, counted=active, alive=alive)
+        tracker.update(
+            state=env.state if has_state else None, reward=reward, counted=active, alive=alive
+        )
         counted_steps += active.sum()
         active = alive & ~truncated
         if steps % check_every == 0 and not bool(active.any()):
@@ -217,8 +268,9 @@ def rollout_program(policy: Any, episodes: int) -> PolicyProgram | None:
     return make(episodes) if callable(make) and not policy.recurrent else None
 
 
-def policy_outputs(policy: BatchedPolicy, program: PolicyProgram | None, x: torch.Tensor
-                   ) -> torch.Tensor:
+def policy_outputs(
+    policy: BatchedPolicy, program: PolicyProgram | None, x: torch.Tensor
+) -> torch.Tensor:
     """``[P, E, n_in] -> [P, E, n_out]``: through the rollout program where there is one."""
     if program is None:
         return policy(x)

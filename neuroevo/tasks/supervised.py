@@ -80,7 +80,9 @@ class Supervised(Task):
         if inputs.shape[0] == 0:
             raise TaskError(f"{name}: no cases; give at least one row of inputs and targets")
         if fitness not in FITNESS_SHAPES:
-            raise ConfigError(f"{name}: fitness {fitness!r} is unknown; use one of {FITNESS_SHAPES}")
+            raise ConfigError(
+                f"{name}: fitness {fitness!r} is unknown; use one of {FITNESS_SHAPES}"
+            )
         self.name = name
         self.inputs = inputs.to(torch.float64)
         self.targets = targets.to(torch.float64)
@@ -167,8 +169,15 @@ class XOR(Supervised):
     def __init__(self, *, threshold: float = 3.9) -> None:
         x = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
         y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
-        super().__init__(x, y, fitness="neat_xor", threshold=threshold, name="xor",
-                         input_names=("a", "b"), output_names=("a xor b",))
+        super().__init__(
+            x,
+            y,
+            fitness="neat_xor",
+            threshold=threshold,
+            name="xor",
+            input_names=("a", "b"),
+            output_names=("a xor b",),
+        )
 
 
 class Parity(Supervised):
@@ -188,12 +197,17 @@ class Parity(Supervised):
             raise ConfigError(f"parity: n_bits must be an integer in [1, 20], got {n_bits!r}")
         cases = list(itertools.product((0.0, 1.0), repeat=n_bits))
         x = torch.tensor(cases)
-        y = (x.sum(dim=1, keepdim=True) % 2)
+        y = x.sum(dim=1, keepdim=True) % 2
         n = len(cases)
-        super().__init__(x, y, fitness="neat_xor",
-                         threshold=n * 0.975 if threshold is None else threshold,
-                         name="parity", input_names=[f"bit {i + 1}" for i in range(n_bits)],
-                         output_names=("parity",))
+        super().__init__(
+            x,
+            y,
+            fitness="neat_xor",
+            threshold=n * 0.975 if threshold is None else threshold,
+            name="parity",
+            input_names=[f"bit {i + 1}" for i in range(n_bits)],
+            output_names=("parity",),
+        )
         self.n_bits = n_bits
 
 

@@ -39,8 +39,13 @@ def frame_steps(n_states: int, every: int) -> list[int]:
     return steps
 
 
-def plot_cartpole_frames(states: Any, *, every: int = 10, pole_length: float = 1.0,
-                         filename: str | os.PathLike[str] | None = None) -> Figure:
+def plot_cartpole_frames(
+    states: Any,
+    *,
+    every: int = 10,
+    pole_length: float = 1.0,
+    filename: str | os.PathLike[str] | None = None,
+) -> Figure:
     """Cart-pole poses every ``every`` steps and the last one, one panel each.
 
     Example::
@@ -59,12 +64,19 @@ def plot_cartpole_frames(states: Any, *, every: int = 10, pole_length: float = 1
         ax.axhline(-CART_HEIGHT / 2, color="grey", linewidth=0.8)
         for end in (-X_THRESHOLD, X_THRESHOLD):
             ax.axvline(end, color="#d62728", linewidth=0.8, linestyle=":")
-        ax.add_patch(Rectangle((x - CART_WIDTH / 2, -CART_HEIGHT / 2), CART_WIDTH, CART_HEIGHT,
-                               color=CART_COLOUR))
+        ax.add_patch(
+            Rectangle(
+                (x - CART_WIDTH / 2, -CART_HEIGHT / 2), CART_WIDTH, CART_HEIGHT, color=CART_COLOUR
+            )
+        )
         top = CART_HEIGHT / 2
-        ax.plot([x, x + pole_length * math.sin(theta)],
-                [top, top + pole_length * math.cos(theta)], color=POLE_COLOUR, linewidth=2.5,
-                solid_capstyle="round")
+        ax.plot(
+            [x, x + pole_length * math.sin(theta)],
+            [top, top + pole_length * math.cos(theta)],
+            color=POLE_COLOUR,
+            linewidth=2.5,
+            solid_capstyle="round",
+        )
         ax.set_xlim(-X_THRESHOLD - 0.3, X_THRESHOLD + 0.3)
         ax.set_ylim(-0.3, pole_length + 0.3)
         ax.set_aspect("equal")
@@ -72,10 +84,11 @@ def plot_cartpole_frames(states: Any, *, every: int = 10, pole_length: float = 1
         ax.set_xticks([-X_THRESHOLD, 0.0, X_THRESHOLD])
         ax.tick_params(labelsize=7)
         ax.set_title(f"step {step}: x={x:.2f}, θ={math.degrees(theta):.1f}°", fontsize=8)
-    for ax in axes[len(steps):]:
+    for ax in axes[len(steps) :]:
         ax.remove()
-    fig.suptitle(f"cart-pole every {every} steps and the last (track ±{X_THRESHOLD} dotted)",
-                 fontsize=10)
+    fig.suptitle(
+        f"cart-pole every {every} steps and the last (track ±{X_THRESHOLD} dotted)", fontsize=10
+    )
     if filename is not None:
         save_figure(fig, filename)
     return fig

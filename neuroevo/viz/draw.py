@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import graphviz
@@ -48,9 +48,11 @@ class DotMissingWarning(UserWarning):
     """The graphviz ``dot`` program is not installed; only the DOT source was written."""
 
 
-DOT_HELP = ("the graphviz 'dot' program was not found on PATH; install the system package "
-            "(Debian/Ubuntu: apt install graphviz, macOS: brew install graphviz, "
-            "conda: conda install graphviz) to render drawings")
+DOT_HELP = (
+    "the graphviz 'dot' program was not found on PATH; install the system package "
+    "(Debian/Ubuntu: apt install graphviz, macOS: brew install graphviz, "
+    "conda: conda install graphviz) to render drawings"
+)
 
 
 def used_nodes(genome: Any, genome_config: Any) -> set[int]:
@@ -59,8 +61,9 @@ def used_nodes(genome: Any, genome_config: Any) -> set[int]:
     return set(required_for_output(genome_config.input_keys, genome_config.output_keys, enabled))
 
 
-def io_names(genome_config: Any, input_names: Sequence[str] | None,
-             output_names: Sequence[str] | None) -> dict[int, str]:
+def io_names(
+    genome_config: Any, input_names: Sequence[str] | None, output_names: Sequence[str] | None
+) -> dict[int, str]:
     """``node_names`` for :func:`draw_genome`: ``input_names[i]`` for input key ``-1 - i``
     (neat-python's ``input_keys`` order) and ``output_names[j]`` for output ``j``.
 
@@ -110,20 +113,22 @@ def _legend(dot: graphviz.Digraph, wmax: float, *, show_disabled: bool) -> None:
     Each row shows a bar as thick as the edge it stands for (an HTML-like table cell whose
     height is the edge's ``penwidth``, rounded to whole points as graphviz's cells need).
     """
-    samples = [("w &gt; 0", POSITIVE, _width(wmax / 2, wmax)),
-               ("w &lt; 0", NEGATIVE, _width(wmax / 2, wmax)),
-               (f"|w| = {wmax:.3g} (largest)", "#555555", _width(wmax, wmax)),
-               (f"|w| = {wmax / 4:.3g}", "#555555", _width(wmax / 4, wmax))]
+    samples = [
+        ("w &gt; 0", POSITIVE, _width(wmax / 2, wmax)),
+        ("w &lt; 0", NEGATIVE, _width(wmax / 2, wmax)),
+        (f"|w| = {wmax:.3g} (largest)", "#555555", _width(wmax, wmax)),
+        (f"|w| = {wmax / 4:.3g}", "#555555", _width(wmax / 4, wmax)),
+    ]
     if show_disabled:
         samples.append(("disabled (dashed)", DISABLED, "0.6"))
     rows = "".join(
         f'<TR><TD FIXEDSIZE="TRUE" CELLPADDING="0" WIDTH="28" HEIGHT="{max(1, round(float(w)))}" '
         f'BGCOLOR="{colour}"></TD><TD ALIGN="LEFT">{text}</TD></TR>'
-        for text, colour, w in samples)
+        for text, colour, w in samples
+    )
     table = f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="1">{rows}</TABLE>>'
     with dot.subgraph(name="cluster_legend") as s:
-        s.attr(label="edges", fontname="Helvetica", fontsize="9", color="#bbbbbb",
-               style="rounded")
+        s.attr(label="edges", fontname="Helvetica", fontsize="9", color="#bbbbbb", style="rounded")
         s.node("legend", table, shape="plaintext", fontsize="8", style="")
 
 
@@ -158,38 +163,64 @@ def draw_genome(
     else:
         shown = set(genome.nodes)
     pins = shown | set(inputs)
-    used_inputs = {i for (i, o), c in genome.connections.items()
-                   if c.enabled and i in inputs and o in shown}
+    used_inputs = {
+        i for (i, o), c in genome.connections.items() if c.enabled and i in inputs and o in shown
+    }
 
-    dot = graphviz.Digraph(name=f"genome_{genome.key}", format=fmt,
-                           graph_attr={"rankdir": "TB", "nodesep": "0.3", "ranksep": "0.5"},
-                           node_attr={"fontname": "Helvetica", "fontsize": "10",
-                                      "style": "filled", "fillcolor": "white"},
-                           edge_attr={"arrowsize": "0.6"})
+    dot = graphviz.Digraph(
+        name=f"genome_{genome.key}",
+        format=fmt,
+        graph_attr={"rankdir": "TB", "nodesep": "0.3", "ranksep": "0.5"},
+        node_attr={
+            "fontname": "Helvetica",
+            "fontsize": "10",
+            "style": "filled",
+            "fillcolor": "white",
+        },
+        edge_attr={"arrowsize": "0.6"},
+    )
     with dot.subgraph(name="inputs") as s:
         s.attr(rank="source")
         for k in inputs:
-            s.node(str(k), _label(k, node_names), shape="box", tooltip=f"input {k}",
-                   fillcolor="#e8e8e8" if k in used_inputs else "#f7f7f7",
-                   fontcolor="black" if k in used_inputs else DISABLED)
+            s.node(
+                str(k),
+                _label(k, node_names),
+                shape="box",
+                tooltip=f"input {k}",
+                fillcolor="#e8e8e8" if k in used_inputs else "#f7f7f7",
+                fontcolor="black" if k in used_inputs else DISABLED,
+            )
         _keep_order(s, inputs)
     with dot.subgraph(name="outputs") as s:
         s.attr(rank="sink")
         for k in outputs:
-            s.node(str(k), _node_text(k, genome.nodes[k], node_names), shape="doublecircle",
-                   fillcolor="#cfe2f3", tooltip=f"output {k}")
+            s.node(
+                str(k),
+                _node_text(k, genome.nodes[k], node_names),
+                shape="doublecircle",
+                fillcolor="#cfe2f3",
+                tooltip=f"output {k}",
+            )
         _keep_order(s, outputs)
     for k in sorted(shown - set(outputs)):
         dot.node(str(k), _node_text(k, genome.nodes[k], node_names), shape="ellipse")
 
-    drawn = [(key, c) for key, c in genome.connections.items()
-             if key[0] in pins and key[1] in pins and (c.enabled or show_disabled)]
+    drawn = [
+        (key, c)
+        for key, c in genome.connections.items()
+        if key[0] in pins and key[1] in pins and (c.enabled or show_disabled)
+    ]
     wmax = max((abs(c.weight) for _, c in drawn if c.enabled), default=1.0) or 1.0
     for (i, o), c in sorted(drawn, key=lambda kc: kc[0]):
         tip = f"{i} -> {o}: w={c.weight:.4g}" + ("" if c.enabled else " (disabled)")
         if c.enabled:
-            dot.edge(str(i), str(o), color=POSITIVE if c.weight > 0 else NEGATIVE,
-                     penwidth=_width(abs(c.weight), wmax), tooltip=tip)
+            dot.edge(
+                str(i),
+                str(o),
+                color=POSITIVE if c.weight > 0 else NEGATIVE,
+                penwidth=_width(abs(c.weight), wmax),
+                tooltip=tip,
+            )
         else:
             dot.edge(str(i), str(o), color=DISABLED, style="dashed", penwidth="0.6", tooltip=tip)
     if legend:
@@ -213,8 +244,11 @@ def render(dot: graphviz.Digraph, filename: str | os.PathLike[str], fmt: str = "
     except graphviz.ExecutableNotFound:
         src = path.with_suffix(".gv")
         atomic_write_text(src, dot.source)
-        warnings.warn(f"{DOT_HELP}; wrote the DOT source to {src} instead of {path}",
-                      DotMissingWarning, stacklevel=3)
+        warnings.warn(
+            f"{DOT_HELP}; wrote the DOT source to {src} instead of {path}",
+            DotMissingWarning,
+            stacklevel=3,
+        )
         return src
     return atomic_write_bytes(path, data)
 

@@ -73,14 +73,18 @@ def draw_parameters(
     """
     stack = linear_stack(module)
     if stack is None:
-        raise StrategyError(f"{type(module).__name__} is not a stack of nn.Linear layers and "
-                            "activations, so it has no layers to draw; draw it yourself "
-                            "(load_flat_parameters(module, params) gives its weights)")
+        raise StrategyError(
+            f"{type(module).__name__} is not a stack of nn.Linear layers and "
+            "activations, so it has no layers to draw; draw it yourself "
+            "(load_flat_parameters(module, params) gives its weights)"
+        )
     flat = params.detach().double().cpu().reshape(-1)
     if flat.numel() != stack.num_params:
-        raise StrategyError(f"the parameter vector has {flat.numel()} entries but "
-                            f"{type(module).__name__} has {stack.num_params} parameters; "
-                            "give the vector of this network")
+        raise StrategyError(
+            f"the parameter vector has {flat.numel()} entries but "
+            f"{type(module).__name__} has {stack.num_params} parameters; "
+            "give the vector of this network"
+        )
     ranks = [[f"i{j}" for j in range(stack.num_inputs)]]
     labels = dict(zip(ranks[0], _names(input_names, stack.num_inputs, "x")))
     out_names = _names(output_names, stack.num_outputs, "y")
@@ -97,13 +101,26 @@ def draw_parameters(
         ranks.append(keys)
 
     wmax = max(float(w.abs().max()) for w in weights) or 1.0
-    dot = graphviz.Digraph(name="parameters", format=fmt,
-                           graph_attr={"rankdir": "TB", "nodesep": "0.3", "ranksep": "0.6",
-                                       "labelloc": "b", "fontname": "Helvetica",
-                                       "fontsize": "10", **({"label": title} if title else {})},
-                           node_attr={"fontname": "Helvetica", "fontsize": "10",
-                                      "style": "filled", "fillcolor": "white"},
-                           edge_attr={"arrowsize": "0.5"})
+    dot = graphviz.Digraph(
+        name="parameters",
+        format=fmt,
+        graph_attr={
+            "rankdir": "TB",
+            "nodesep": "0.3",
+            "ranksep": "0.6",
+            "labelloc": "b",
+            "fontname": "Helvetica",
+            "fontsize": "10",
+            **({"label": title} if title else {}),
+        },
+        node_attr={
+            "fontname": "Helvetica",
+            "fontsize": "10",
+            "style": "filled",
+            "fillcolor": "white",
+        },
+        edge_attr={"arrowsize": "0.5"},
+    )
     for depth, keys in enumerate(ranks):
         first, last = depth == 0, depth == len(ranks) - 1
         with dot.subgraph(name=f"layer{depth}") as s:
@@ -120,8 +137,13 @@ def draw_parameters(
         for i, tail in enumerate(tails):
             for j, head in enumerate(heads):
                 v = float(w[i, j])
-                dot.edge(tail, head, color=POSITIVE if v > 0 else NEGATIVE,
-                         penwidth=_width(abs(v), wmax), tooltip=f"{tail} -> {head}: w={v:.4g}")
+                dot.edge(
+                    tail,
+                    head,
+                    color=POSITIVE if v > 0 else NEGATIVE,
+                    penwidth=_width(abs(v), wmax),
+                    tooltip=f"{tail} -> {head}: w={v:.4g}",
+                )
     if legend:
         _legend(dot, wmax, show_disabled=False)
     if filename is not None:

@@ -27,19 +27,23 @@ def gif_frame(rgb: np.ndarray) -> object:
 
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an [H, W, 3] uint8 frame, got {rgb.shape} {rgb.dtype}")
-    codes = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
+    codes = (
+        (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
+    )
     colours, index = np.unique(codes.reshape(-1), return_inverse=True)
     if len(colours) > 256:
-        return Image.fromarray(rgb, "RGB").quantize(256, method=Image.Quantize.MEDIANCUT,
-                                                    dither=Image.Dither.NONE)
+        return Image.fromarray(rgb, "RGB").quantize(
+            256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
     image = Image.fromarray(index.reshape(rgb.shape[:2]).astype(np.uint8), "P")
     palette = np.stack([colours >> 16, (colours >> 8) & 255, colours & 255], axis=1)
     image.putpalette(palette.astype(np.uint8).reshape(-1).tolist())
     return image
 
 
-def write_gif(frames: Sequence[np.ndarray], path: str | os.PathLike[str], *,
-              fps: float = 25.0) -> Path:
+def write_gif(
+    frames: Sequence[np.ndarray], path: str | os.PathLike[str], *, fps: float = 25.0
+) -> Path:
     """Write ``frames`` (``[H, W, 3]`` uint8 arrays) to the GIF ``path``; returns it."""
     if not frames:
         raise ValueError("write_gif: no frames to write")
@@ -48,8 +52,16 @@ def write_gif(frames: Sequence[np.ndarray], path: str | os.PathLike[str], *,
     images = [gif_frame(np.asarray(f)) for f in frames]
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    images[0].save(target, format="GIF", save_all=True, append_images=images[1:],  # type: ignore[attr-defined]
-                   duration=max(10, round(1000 / fps)), loop=0, optimize=False, disposal=1)
+    images[0].save(
+        target,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],  # type: ignore[attr-defined]
+        duration=max(10, round(1000 / fps)),
+        loop=0,
+        optimize=False,
+        disposal=1,
+    )
     return target
 
 

@@ -64,9 +64,15 @@ def _bins(n: int, max_points: int) -> list[range]:
     return [range(i, min(i + step, n)) for i in range(0, n, step)]
 
 
-def plot_fitness(history: Sequence[Any], *, x: str = "generation", title: str | None = None,
-                 threshold: float | None = None, max_points: int = MAX_POINTS,
-                 filename: str | os.PathLike[str] | None = None) -> Figure:
+def plot_fitness(
+    history: Sequence[Any],
+    *,
+    x: str = "generation",
+    title: str | None = None,
+    threshold: float | None = None,
+    max_points: int = MAX_POINTS,
+    filename: str | os.PathLike[str] | None = None,
+) -> Figure:
     """Best / mean +/- std / best-so-far fitness against generations or evaluations.
 
     ``threshold``: the task's fitness threshold, drawn as a horizontal line (``None``: none).
@@ -95,22 +101,70 @@ def plot_fitness(history: Sequence[Any], *, x: str = "generation", title: str | 
         thin = len(xs) > 500
         marker = "o" if len(xs) <= MARKERS_UP_TO else None
         if len(xs) > 1:
-            ax.fill_between(xs, [m - s for m, s in zip(mean, std)],
-                            [m + s for m, s in zip(mean, std)], color="#1f77b4", alpha=0.2,
-                            linewidth=0, label="mean ± std", zorder=1)
+            ax.fill_between(
+                xs,
+                [m - s for m, s in zip(mean, std)],
+                [m + s for m, s in zip(mean, std)],
+                color="#1f77b4",
+                alpha=0.2,
+                linewidth=0,
+                label="mean ± std",
+                zorder=1,
+            )
         else:  # one generation: the deviation as an error bar
-            ax.errorbar(xs, mean, yerr=std, color="#1f77b4", alpha=0.5, capsize=6,
-                        linestyle="none", label="mean ± std", zorder=1)
-        ax.plot(xs, mean, color="#1f77b4", linewidth=0.8 if thin else 1.3, marker=marker,
-                markersize=3, label="mean", zorder=2)
-        ax.plot(xs, so_far, color="black", alpha=0.35, linewidth=4.0, drawstyle="steps-post",
-                solid_capstyle="butt", marker="s" if len(xs) == 1 else None, markersize=10,
-                label="best so far", zorder=3)
-        ax.plot(xs, best, color="#d62728", linewidth=0.8 if thin else 1.3, marker=marker,
-                markersize=4, label="best", zorder=4)
+            ax.errorbar(
+                xs,
+                mean,
+                yerr=std,
+                color="#1f77b4",
+                alpha=0.5,
+                capsize=6,
+                linestyle="none",
+                label="mean ± std",
+                zorder=1,
+            )
+        ax.plot(
+            xs,
+            mean,
+            color="#1f77b4",
+            linewidth=0.8 if thin else 1.3,
+            marker=marker,
+            markersize=3,
+            label="mean",
+            zorder=2,
+        )
+        ax.plot(
+            xs,
+            so_far,
+            color="black",
+            alpha=0.35,
+            linewidth=4.0,
+            drawstyle="steps-post",
+            solid_capstyle="butt",
+            marker="s" if len(xs) == 1 else None,
+            markersize=10,
+            label="best so far",
+            zorder=3,
+        )
+        ax.plot(
+            xs,
+            best,
+            color="#d62728",
+            linewidth=0.8 if thin else 1.3,
+            marker=marker,
+            markersize=4,
+            label="best",
+            zorder=4,
+        )
     if threshold is not None and math.isfinite(threshold):
-        ax.axhline(threshold, color="#2ca02c", linestyle="--", linewidth=1.2, zorder=5,
-                   label=f"threshold ({threshold:g})")
+        ax.axhline(
+            threshold,
+            color="#2ca02c",
+            linestyle="--",
+            linewidth=1.2,
+            zorder=5,
+            label=f"threshold ({threshold:g})",
+        )
     if ax.get_lines() or ax.collections:  # beside the axes: it never covers the data
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     integer_axis(ax, rows[0][x] if rows else None, rows[-1][x] if rows else None)
@@ -129,8 +183,15 @@ def _as_rows(states: Any) -> list[list[float]]:
     return [list(map(float, s)) for s in states]
 
 
-def _trace(ax: Any, xs: Sequence[float], values: Sequence[float], bins: list[range], *,
-           steps: bool = False, **style: Any) -> None:
+def _trace(
+    ax: Any,
+    xs: Sequence[float],
+    values: Sequence[float],
+    bins: list[range],
+    *,
+    steps: bool = False,
+    **style: Any,
+) -> None:
     """``values`` over the steps, one point per stretch of ``bins``: a line where each
     stretch is one step, else the band from each stretch's smallest to its largest value,
     edges drawn (an oscillation faster than the points stays a band of its true range,
@@ -144,10 +205,15 @@ def _trace(ax: Any, xs: Sequence[float], values: Sequence[float], bins: list[ran
     (line,) = ax.plot(xs, lo, drawstyle=draw, **style)
     if lo != hi:
         colour = line.get_color()
-        ax.plot(xs, hi, drawstyle=draw, **({k: v for k, v in style.items() if k != "label"}
-                                           | {"color": colour}))
-        ax.fill_between(xs, lo, hi, step="post" if steps else None, color=colour, alpha=0.3,
-                        linewidth=0)
+        ax.plot(
+            xs,
+            hi,
+            drawstyle=draw,
+            **({k: v for k, v in style.items() if k != "label"} | {"color": colour}),
+        )
+        ax.fill_between(
+            xs, lo, hi, step="post" if steps else None, color=colour, alpha=0.3, linewidth=0
+        )
 
 
 def _stretches(n: int, step: int) -> list[range]:
@@ -155,25 +221,41 @@ def _stretches(n: int, step: int) -> list[range]:
     return [range(i, min(i + step, n)) for i in range(0, n, step)]
 
 
-def _action_panel(ax: Any, t: Sequence[float], actions: Any,
-                  action_labels: Sequence[str] | None, step: int) -> None:
+def _action_panel(
+    ax: Any, t: Sequence[float], actions: Any, action_labels: Sequence[str] | None, step: int
+) -> None:
     """Actions as steps: action ``i`` holds from step ``i`` to step ``i + 1``."""
-    discrete = (not actions.dtype.is_floating_point) if hasattr(actions, "dtype") else all(
-        isinstance(a, int) for a in actions)
-    rows = _as_rows(actions.reshape(len(actions), -1) if hasattr(actions, "reshape")
-                    else [a if isinstance(a, (list, tuple)) else [a] for a in actions])
+    discrete = (
+        (not actions.dtype.is_floating_point)
+        if hasattr(actions, "dtype")
+        else all(isinstance(a, int) for a in actions)
+    )
+    rows = _as_rows(
+        actions.reshape(len(actions), -1)
+        if hasattr(actions, "reshape")
+        else [a if isinstance(a, (list, tuple)) else [a] for a in actions]
+    )
     bins = _stretches(len(rows), step)
     # t has a time for every step and the one after the last
     xs = [t[b[0]] for b in bins] + [t[len(rows)]]
     names = list(action_labels) if action_labels is not None else []
     for j in range(len(rows[0]) if rows else 0):
-        _trace(ax, xs, [r[j] for r in rows], bins, steps=True, color="#9467bd", linewidth=1,
-               label=names[j] if not discrete and j < len(names) else None)
+        _trace(
+            ax,
+            xs,
+            [r[j] for r in rows],
+            bins,
+            steps=True,
+            color="#9467bd",
+            linewidth=1,
+            label=names[j] if not discrete and j < len(names) else None,
+        )
     if discrete:
         count = max(len(names), int(max((r[0] for r in rows), default=0)) + 1)
         ax.set_yticks(range(count))
-        ax.set_yticklabels([names[i] if i < len(names) else str(i) for i in range(count)],
-                           fontsize=7)
+        ax.set_yticklabels(
+            [names[i] if i < len(names) else str(i) for i in range(count)], fontsize=7
+        )
         ax.set_ylim(-0.5, count - 0.5)
         ax.set_ylabel("action")
     elif rows and len(rows[0]) == 1:
@@ -185,11 +267,18 @@ def _action_panel(ax: Any, t: Sequence[float], actions: Any,
     ax.grid(alpha=0.3)
 
 
-def plot_episode(states: Any, *, labels: Sequence[str] | None = None, dt: float | None = None,
-                 rewards: Any = None, actions: Any = None,
-                 action_labels: Sequence[str] | None = None, title: str | None = None,
-                 max_points: int = MAX_POINTS,
-                 filename: str | os.PathLike[str] | None = None) -> Figure:
+def plot_episode(
+    states: Any,
+    *,
+    labels: Sequence[str] | None = None,
+    dt: float | None = None,
+    rewards: Any = None,
+    actions: Any = None,
+    action_labels: Sequence[str] | None = None,
+    title: str | None = None,
+    max_points: int = MAX_POINTS,
+    filename: str | os.PathLike[str] | None = None,
+) -> Figure:
     """One subplot per state variable over time, then the actions and the rewards.
 
     ``states``: ``[T + 1, k]`` (or ``[T, k]``) tensor or list, named by ``labels`` (default
@@ -227,14 +316,16 @@ def plot_episode(states: Any, *, labels: Sequence[str] | None = None, dt: float 
     if rewards is not None:
         rw = rewards.detach().cpu().double().tolist() if hasattr(rewards, "detach") else rewards
         reward_bins = _stretches(len(rw), step)
-        _trace(axes[-1], [t[b[0]] for b in reward_bins], rw, reward_bins, color="#2ca02c",
-               linewidth=1)
+        _trace(
+            axes[-1], [t[b[0]] for b in reward_bins], rw, reward_bins, color="#2ca02c", linewidth=1
+        )
         axes[-1].set_ylabel("reward")
         axes[-1].grid(alpha=0.3)
     if not dt:
         axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[-1].set_xlabel(("time [s]" if dt else "step")
-                        + (f" ({step} steps a point)" if step > 1 else ""))
+    axes[-1].set_xlabel(
+        ("time [s]" if dt else "step") + (f" ({step} steps a point)" if step > 1 else "")
+    )
     fig.align_ylabels(list(axes))
     fig.suptitle(title or f"episode ({len(rows)} steps)")
     if filename is not None:
@@ -242,5 +333,13 @@ def plot_episode(states: Any, *, labels: Sequence[str] | None = None, dt: float 
     return fig
 
 
-__all__ = ["plot_fitness", "plot_species", "plot_episode", "plot_cartpole_frames", "save_figure",
-           "species_colours", "MAX_POINTS", "MARKERS_UP_TO"]
+__all__ = [
+    "plot_fitness",
+    "plot_species",
+    "plot_episode",
+    "plot_cartpole_frames",
+    "save_figure",
+    "species_colours",
+    "MAX_POINTS",
+    "MARKERS_UP_TO",
+]

@@ -83,8 +83,9 @@ class _SpeciesTable(NamedTuple):
     peaks: np.ndarray  # [species] largest size over every generation
 
 
-def _species_table(species_history: Sequence[Mapping[str, Any]],
-                   generations: Iterable[int] | None, max_points: int) -> _SpeciesTable:
+def _species_table(
+    species_history: Sequence[Mapping[str, Any]], generations: Iterable[int] | None, max_points: int
+) -> _SpeciesTable:
     by_gen: dict[int, Mapping[Any, Any]] = {}
     for r in species_history:
         by_gen[int(r["generation"])] = r["sizes"]  # a later row of a generation wins
@@ -104,14 +105,24 @@ def _species_table(species_history: Sequence[Mapping[str, Any]],
     for j, g in enumerate(drawn):
         for k, n in by_gen[g].items():
             table[index[int(k)], j] = int(n)
-    return _SpeciesTable(gens, np.asarray(drawn, dtype=float), ids, table,
-                         np.asarray([peak[i] for i in ids], dtype=np.int64))
+    return _SpeciesTable(
+        gens,
+        np.asarray(drawn, dtype=float),
+        ids,
+        table,
+        np.asarray([peak[i] for i in ids], dtype=np.int64),
+    )
 
 
-def plot_species(species_history: Sequence[Mapping[str, Any]], *,
-                 generations: Iterable[int] | None = None, title: str | None = None,
-                 labelled: int = LABELLED_SPECIES, max_points: int = MAX_POINTS,
-                 filename: str | os.PathLike[str] | None = None) -> Figure:
+def plot_species(
+    species_history: Sequence[Mapping[str, Any]],
+    *,
+    generations: Iterable[int] | None = None,
+    title: str | None = None,
+    labelled: int = LABELLED_SPECIES,
+    max_points: int = MAX_POINTS,
+    filename: str | os.PathLike[str] | None = None,
+) -> Figure:
     """Stacked species sizes: ``[{"generation": g, "sizes": {species_id: n}}, ...]``.
 
     ``generations``: the run's generations (the ``generation`` of its statistics rows);
@@ -144,9 +155,15 @@ def plot_species(species_history: Sequence[Mapping[str, Any]], *,
     if len(st.gens) == 1:  # one generation: a stacked bar
         drawn = [i for i in range(len(st.ids)) if st.sizes[i, 0]]
         heights = [int(st.sizes[i, 0]) for i in drawn]
-        bars = ax.bar([st.gens[0]] * len(drawn), heights, width=0.6,
-                      bottom=np.cumsum([0] + heights)[:-1], color=[look(i)[0] for i in drawn],
-                      edgecolor="white", linewidth=0.3)
+        bars = ax.bar(
+            [st.gens[0]] * len(drawn),
+            heights,
+            width=0.6,
+            bottom=np.cumsum([0] + heights)[:-1],
+            color=[look(i)[0] for i in drawn],
+            edgecolor="white",
+            linewidth=0.3,
+        )
         for bar, i in zip(bars, drawn):
             bar.set_hatch(look(i)[1])
     elif st.gens:
@@ -164,9 +181,15 @@ def plot_species(species_history: Sequence[Mapping[str, Any]], *,
             colours.append(colour)
             drawn.append(i)
         for hatch, (polygons, colours) in groups.items():  # a collection has one hatch
-            ax.add_collection(PolyCollection(polygons, facecolors=colours, edgecolors="white",
-                                             hatch=hatch or None,
-                                             linewidths=0.2 if len(drawn) <= 100 else 0.0))
+            ax.add_collection(
+                PolyCollection(
+                    polygons,
+                    facecolors=colours,
+                    edgecolors="white",
+                    hatch=hatch or None,
+                    linewidths=0.2 if len(drawn) <= 100 else 0.0,
+                )
+            )
         ax.set_ylim(0, max(1, int(tops[-1].max())) * 1.03)
     named = [i for i in listed if i in set(drawn)]
     handles = [Patch(facecolor=look(i)[0], hatch=look(i)[1], edgecolor="white") for i in named]
@@ -176,10 +199,17 @@ def plot_species(species_history: Sequence[Mapping[str, Any]], *,
         handles.append(Patch(facecolor=OTHERS, edgecolor="white"))
         texts.append(f"+{unlisted} more species")
     if handles:
-        ax.legend(handles, texts, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
-                  frameon=False, ncols=math.ceil(len(handles) / LEGEND_ROWS),
-                  title=f"largest {len(named)} of {len(drawn)}" if unlisted else None,
-                  title_fontsize=7)
+        ax.legend(
+            handles,
+            texts,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=7,
+            frameon=False,
+            ncols=math.ceil(len(handles) / LEGEND_ROWS),
+            title=f"largest {len(named)} of {len(drawn)}" if unlisted else None,
+            title_fontsize=7,
+        )
     integer_axis(ax, st.gens[0] if st.gens else None, st.gens[-1] if st.gens else None)
     ax.set_xlabel("generation")
     ax.set_ylabel("genomes per species")
@@ -190,5 +220,11 @@ def plot_species(species_history: Sequence[Mapping[str, Any]], *,
     return fig
 
 
-__all__ = ["plot_species", "species_colours", "species_styles", "LABELLED_SPECIES", "HATCHES",
-           "OTHERS"]
+__all__ = [
+    "plot_species",
+    "species_colours",
+    "species_styles",
+    "LABELLED_SPECIES",
+    "HATCHES",
+    "OTHERS",
+]

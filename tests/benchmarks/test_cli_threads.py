@@ -18,8 +18,20 @@ def test_threads_default_is_one_and_the_option_sets_torch(tmp_path):
     assert build_parser().parse_args(["run", "configs/xor.toml"]).threads == 1
     before = torch.get_num_threads()
     try:
-        status = main(["run", str(ROOT / "configs" / "xor.toml"), "--generations", "1", "--quiet",
-                       "--no-extras", "--out", str(tmp_path / "run"), "--threads", "2"])
+        status = main(
+            [
+                "run",
+                str(ROOT / "configs" / "xor.toml"),
+                "--generations",
+                "1",
+                "--quiet",
+                "--no-extras",
+                "--out",
+                str(tmp_path / "run"),
+                "--threads",
+                "2",
+            ]
+        )
         assert status == 0 and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
@@ -33,7 +45,11 @@ def test_cli_threads_benchmark_quick(tmp_path):
         rows = module.main(["--quick", "--out", str(tmp_path)])["rows"]
     finally:
         torch.set_num_threads(before)
-    assert [(r["other process holds a core"], r["threads"]) for r in rows] == \
-        [(False, 1), (False, 2), (True, 1), (True, 2)]
+    assert [(r["other process holds a core"], r["threads"]) for r in rows] == [
+        (False, 1),
+        (False, 2),
+        (True, 1),
+        (True, 2),
+    ]
     assert all(r["seconds"] > 0 for r in rows)
     assert (tmp_path / "cli_threads-quick.md").read_text().count("\n| ") == 5

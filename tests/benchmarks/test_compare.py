@@ -30,7 +30,8 @@ def test_quick_run_has_every_row_with_finite_numbers(compare, tmp_path):
         assert sum(x.startswith(line) for x in md.splitlines()) == 2, line  # result + settings
         if (row["task"], row["method"]) == ("cartpole", "adam"):
             assert row["not_applicable"] and "n/a" in next(
-                x for x in md.splitlines() if x.startswith(line))
+                x for x in md.splitlines() if x.startswith(line)
+            )
             continue
         s = row["summary"]
         assert math.isfinite(s["median_best_fitness"]) and s["median_seconds"] > 0

@@ -17,11 +17,12 @@ def test_generation_time_quick(tmp_path):
     for arm in ("neat-python", "neuroevo"):
         timing = row[arm]
         assert timing["generations_timed"] == 2
-        assert all(timing[p] > 0 for p in ("reproduction", "speciation", "compile",
-                                            "evaluation", "total"))
+        assert all(
+            timing[p] > 0 for p in ("reproduction", "speciation", "compile", "evaluation", "total")
+        )
         assert timing["species"] >= 1
     assert row["ratio"]["total"] == row["neat-python"]["total"] / row["neuroevo"]["total"]
-    for arm in ("neat-python", "neuroevo"):       # interleaved repeats, both clocks
+    for arm in ("neat-python", "neuroevo"):  # interleaved repeats, both clocks
         timing = row[arm]
         assert len(timing["repeats"]) == saved["repeats"] == 2
         for clock in ("wall", "cpu"):

@@ -17,4 +17,6 @@ def test_gym_rollout_quick(tmp_path):
     assert saved["genomes"] == 20 and saved["returns_equal_fraction_float64"] == 1.0
     theirs, ours = saved["neat_python_serial"], saved["neuroevo_one_process"]["float64"]
     assert theirs["env_steps"] == ours["env_steps"] > 20  # the same episodes, step for step
-    assert ours["speedup_vs_neat_python_serial"] == theirs["seconds_median"] / ours["seconds_median"]
+    assert (
+        ours["speedup_vs_neat_python_serial"] == theirs["seconds_median"] / ours["seconds_median"]
+    )

@@ -15,9 +15,19 @@ from tests.benchmarks.load import load_benchmark
 
 @pytest.mark.slow
 def test_peers_quick_runs_neuroevo_and_skips_missing_peers(tmp_path, capsys):
-    result = load_benchmark("peers").main([
-        "--quick", "--contenders", "pso", "pso-compiled", "evosax",
-        "--peer-python", str(tmp_path / "no-such-python"), "--out", str(tmp_path)])
+    result = load_benchmark("peers").main(
+        [
+            "--quick",
+            "--contenders",
+            "pso",
+            "pso-compiled",
+            "evosax",
+            "--peer-python",
+            str(tmp_path / "no-such-python"),
+            "--out",
+            str(tmp_path),
+        ]
+    )
     rows = {r["contender"]: r for r in result["rows"]}
     assert set(rows) == {"pso", "pso-compiled"}
     for r in rows.values():
@@ -37,6 +47,7 @@ def test_compile_warmup_quick(tmp_path):
     (row,) = result["rows"]
     assert row["eager"]["compile_s"] == 0.0 and not row["eager"]["printed"]
     assert row["cold"]["compile_s"] > 0 and row["cold"]["printed"][0].startswith(
-        "compiled rollouts in generation 0: ")
+        "compiled rollouts in generation 0: "
+    )
     assert 0 < row["warm"]["compile_s"] < row["cold"]["compile_s"]  # the cache was used
     assert "| cartpole.toml |" in (tmp_path / "compile_warmup-quick.md").read_text()

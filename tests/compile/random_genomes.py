@@ -14,14 +14,33 @@ import neat
 
 from tests.neat_ini import ACTIVATIONS, AGGREGATIONS, neat_config
 
-def make_config(tmp_dir: Path, *, n_in=3, n_out=2, hidden=2, feed_forward=True,
-                initial_connection="partial_nodirect 0.5", acts=None, aggs=None) -> neat.Config:
-    return neat_config(tmp_dir, {"DefaultGenome": {
-        "num_inputs": n_in, "num_outputs": n_out, "num_hidden": hidden,
-        "feed_forward": feed_forward, "initial_connection": initial_connection,
-        "activation_options": " ".join(acts or ACTIVATIONS),
-        "aggregation_options": " ".join(aggs or AGGREGATIONS),
-    }}, name=f"random-{n_in}-{n_out}-{hidden}-{feed_forward}.ini")
+
+def make_config(
+    tmp_dir: Path,
+    *,
+    n_in=3,
+    n_out=2,
+    hidden=2,
+    feed_forward=True,
+    initial_connection="partial_nodirect 0.5",
+    acts=None,
+    aggs=None,
+) -> neat.Config:
+    return neat_config(
+        tmp_dir,
+        {
+            "DefaultGenome": {
+                "num_inputs": n_in,
+                "num_outputs": n_out,
+                "num_hidden": hidden,
+                "feed_forward": feed_forward,
+                "initial_connection": initial_connection,
+                "activation_options": " ".join(acts or ACTIVATIONS),
+                "aggregation_options": " ".join(aggs or AGGREGATIONS),
+            }
+        },
+        name=f"random-{n_in}-{n_out}-{hidden}-{feed_forward}.ini",
+    )
 
 
 def random_genomes(config: neat.Config, count: int, *, seed: int, max_mutations: int = 30):

@@ -20,10 +20,17 @@ from tests.neat_ini import ACTIVATIONS, AGGREGATIONS, neat_config
 
 # the base test config, with rates that make cycles and self-loops common
 _RECURRENT = {
-    "activation_mutate_rate": 0.3, "aggregation_mutate_rate": 0.3,
-    "bias_max_value": 3.0, "bias_min_value": -3.0, "bias_mutate_power": 0.5,
-    "bias_mutate_rate": 0.7, "weight_max_value": 3.0, "weight_min_value": -3.0,
-    "weight_mutate_power": 0.5, "conn_add_prob": 0.9, "conn_delete_prob": 0.4,
+    "activation_mutate_rate": 0.3,
+    "aggregation_mutate_rate": 0.3,
+    "bias_max_value": 3.0,
+    "bias_min_value": -3.0,
+    "bias_mutate_power": 0.5,
+    "bias_mutate_rate": 0.7,
+    "weight_max_value": 3.0,
+    "weight_min_value": -3.0,
+    "weight_mutate_power": 0.5,
+    "conn_add_prob": 0.9,
+    "conn_delete_prob": 0.4,
     "node_delete_prob": 0.3,
 }
 
@@ -39,13 +46,22 @@ def make_config(
     aggregations: list[str] | None = None,
 ) -> neat.Config:
     """A neat-python config (all four default types) for random genomes."""
-    config = neat_config(None, {"DefaultGenome": {
-        **_RECURRENT,
-        "num_inputs": num_inputs, "num_outputs": num_outputs, "num_hidden": num_hidden,
-        "feed_forward": feed_forward, "initial_connection": initial_connection,
-        "activation_options": " ".join(activations or ACTIVATIONS),
-        "aggregation_options": " ".join(aggregations or AGGREGATIONS),
-    }, "DefaultReproduction": {"min_species_size": 1}})
+    config = neat_config(
+        None,
+        {
+            "DefaultGenome": {
+                **_RECURRENT,
+                "num_inputs": num_inputs,
+                "num_outputs": num_outputs,
+                "num_hidden": num_hidden,
+                "feed_forward": feed_forward,
+                "initial_connection": initial_connection,
+                "activation_options": " ".join(activations or ACTIVATIONS),
+                "aggregation_options": " ".join(aggregations or AGGREGATIONS),
+            },
+            "DefaultReproduction": {"min_species_size": 1},
+        },
+    )
     config.genome_config.innovation_tracker = InnovationTracker()
     return config
 
@@ -86,6 +102,6 @@ def _extra_edits(g: neat.DefaultGenome, gc) -> None:
             g.add_connection(gc, n, n, random.uniform(-2, 2), True)
     elif r < 0.45 and nodes:  # a node whose incoming connections are all disabled
         n = random.choice(nodes)
-        for (a, b), cg in g.connections.items():
+        for (_a, b), cg in g.connections.items():
             if b == n:
                 cg.enabled = False

@@ -55,8 +55,13 @@ def _every_function_genome(config: neat.Config, *, recurrent: bool) -> neat.Defa
 
 @pytest.fixture(scope="module")
 def config():
-    return make_config(num_inputs=3, num_outputs=2, num_hidden=0,
-                       initial_connection="unconnected", feed_forward=True)
+    return make_config(
+        num_inputs=3,
+        num_outputs=2,
+        num_hidden=0,
+        initial_connection="unconnected",
+        feed_forward=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +98,17 @@ def _load(info):
 
 @pytest.mark.parametrize(
     "fmt, dtype, tol",
-    [("torchscript", torch.float64, 1e-9), ("export", torch.float64, 1e-9),
-     pytest.param("onnx", torch.float32, 2e-5, marks=needs_onnx)],
+    [
+        ("torchscript", torch.float64, 1e-9),
+        ("export", torch.float64, 1e-9),
+        pytest.param("onnx", torch.float32, 2e-5, marks=needs_onnx),
+    ],
 )
 def test_feed_forward_export_loads_back_equal_to_neat(tmp_path, config, fmt, dtype, tol):
     g = _every_function_genome(config, recurrent=False)
-    info = export_genome(g, config.genome_config, tmp_path / f"g.{fmt}", format=fmt,
-                         example_batch=3, dtype=dtype)
+    info = export_genome(
+        g, config.genome_config, tmp_path / f"g.{fmt}", format=fmt, example_batch=3, dtype=dtype
+    )
     assert info.path.is_file() and info.input_names == ("x",) and not info.recurrent
     model = _load(info)
     xs = _xs(11, 1)  # another batch size than the example: the batch dimension is dynamic
@@ -111,13 +120,17 @@ def test_feed_forward_export_loads_back_equal_to_neat(tmp_path, config, fmt, dty
 
 @pytest.mark.parametrize(
     "fmt, dtype, tol",
-    [("torchscript", torch.float64, 1e-9), ("export", torch.float64, 1e-9),
-     pytest.param("onnx", torch.float32, 2e-5, marks=needs_onnx)],
+    [
+        ("torchscript", torch.float64, 1e-9),
+        ("export", torch.float64, 1e-9),
+        pytest.param("onnx", torch.float32, 2e-5, marks=needs_onnx),
+    ],
 )
 def test_recurrent_export_steps_like_neat(tmp_path, rec_config, fmt, dtype, tol):
     g = _every_function_genome(rec_config, recurrent=True)
-    info = export_genome(g, rec_config.genome_config, tmp_path / f"r.{fmt}", format=fmt,
-                         recurrent=True, dtype=dtype)
+    info = export_genome(
+        g, rec_config.genome_config, tmp_path / f"r.{fmt}", format=fmt, recurrent=True, dtype=dtype
+    )
     assert info.recurrent and info.state_size == len(ACTIVATIONS) + 2
     assert info.input_names == ("x", "state") and info.output_names == ("y", "new_state")
     model = _load(info)

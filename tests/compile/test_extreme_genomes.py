@@ -17,8 +17,10 @@ from tests.neat_ini import ACTIVATIONS, neat_config
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory):
-    return neat_config(tmp_path_factory.mktemp("extreme"), {"DefaultGenome": {
-        "num_inputs": 2, "num_outputs": 1, "num_hidden": 0}})
+    return neat_config(
+        tmp_path_factory.mktemp("extreme"),
+        {"DefaultGenome": {"num_inputs": 2, "num_outputs": 1, "num_hidden": 0}},
+    )
 
 
 def make_genome(key, nodes, conns):
@@ -37,8 +39,12 @@ def make_genome(key, nodes, conns):
 
 
 def neat_ff(genomes, config, xs):
-    return np.array([[neat.nn.FeedForwardNetwork.create(g, config).activate(list(x)) for x in xs]
-                     for g in genomes])
+    return np.array(
+        [
+            [neat.nn.FeedForwardNetwork.create(g, config).activate(list(x)) for x in xs]
+            for g in genomes
+        ]
+    )
 
 
 def neat_rnn(genomes, config, xs):
@@ -62,17 +68,26 @@ X_NAN = [[1e10, 0.0], [1e-300, 1.0], [1e10, 1.0], [-1e10, 0.0], [2e-300, -2.0], 
 
 
 def nan_genomes():
-    out = [make_genome(i, {0: (act, "product", 0.1)}, [(-1, 0, 1e300), (-2, 0, 1.0)])
-           for i, act in enumerate(ACTIVATIONS)]
+    out = [
+        make_genome(i, {0: (act, "product", 0.1)}, [(-1, 0, 1e300), (-2, 0, 1.0)])
+        for i, act in enumerate(ACTIVATIONS)
+    ]
     for agg in ("max", "min", "maxabs", "median", "mean", "sum"):
         for first_nan in (True, False):
             nan_src = [(1, 0, 1.0)]
             finite = [(-2, 0, 0.7), (2, 0, -1.3)]
             conns = (nan_src + finite) if first_nan else (finite + nan_src)
-            out.append(make_genome(len(out), {
-                0: ("identity", agg, 0.0), 1: ("identity", "product", 0.0),
-                2: ("identity", "sum", 0.25)},
-                [(-1, 1, 1e300), (-2, 1, 1.0), (-1, 2, 0.5)] + conns))
+            out.append(
+                make_genome(
+                    len(out),
+                    {
+                        0: ("identity", agg, 0.0),
+                        1: ("identity", "product", 0.0),
+                        2: ("identity", "sum", 0.25),
+                    },
+                    [(-1, 1, 1e300), (-2, 1, 1.0), (-1, 2, 0.5)] + conns,
+                )
+            )
     return out
 
 
@@ -86,8 +101,9 @@ def test_nan_from_finite_inputs_matches_neat_python(config):
     for g, r in zip(genomes, ref):
         module = ne.compile_genome(g, config.genome_config, device="cpu", dtype=torch.float64)
         assert_same(module(x).detach().numpy(), r)
-    rnn = ne.compile_population(genomes, config.genome_config, device="cpu",
-                                dtype=torch.float64, recurrent=True)
+    rnn = ne.compile_population(
+        genomes, config.genome_config, device="cpu", dtype=torch.float64, recurrent=True
+    )
     ref_rnn = neat_rnn(genomes, config, X_NAN)
     assert_same(np.stack([rnn(x[i : i + 1])[:, 0] for i in range(len(X_NAN))], 1), ref_rnn)
 
@@ -107,10 +123,24 @@ def far_key_genomes():
     out = []
     for i, h in enumerate(BIG_KEYS):
         h2 = BIG_KEYS[(i + 1) % len(BIG_KEYS)]
-        out.append(make_genome(i, {
-            0: ("tanh", "sum", 0.1 * i), h: ("sigmoid", "sum", -0.2), h2: ("relu", "sum", 0.3)},
-            [(-1, h, 1.5), (-2, h, -0.5 - i), (h, h2, 0.8), (h2, 0, 1.1), (h, 0, -0.7 + i),
-             (-2, 0, 0.25)]))
+        out.append(
+            make_genome(
+                i,
+                {
+                    0: ("tanh", "sum", 0.1 * i),
+                    h: ("sigmoid", "sum", -0.2),
+                    h2: ("relu", "sum", 0.3),
+                },
+                [
+                    (-1, h, 1.5),
+                    (-2, h, -0.5 - i),
+                    (h, h2, 0.8),
+                    (h2, 0, 1.1),
+                    (h, 0, -0.7 + i),
+                    (-2, 0, 0.25),
+                ],
+            )
+        )
     out.append(make_genome(len(out), {0: ("sigmoid", "sum", 0.0)}, [(-1, 0, 2.0)]))
     return out
 
@@ -122,8 +152,9 @@ def test_node_keys_near_2_pow_63_match_neat_python(config):
     x = torch.tensor(xs)
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
     np.testing.assert_allclose(net(x).numpy(), ref, rtol=1e-12, atol=1e-12)
-    rnn = ne.compile_population(genomes, config.genome_config, device="cpu",
-                                dtype=torch.float64, recurrent=True)
+    rnn = ne.compile_population(
+        genomes, config.genome_config, device="cpu", dtype=torch.float64, recurrent=True
+    )
     got = np.stack([rnn(x[i : i + 1])[:, 0] for i in range(len(xs))], 1)
     np.testing.assert_allclose(got, neat_rnn(genomes, config, xs), rtol=1e-12, atol=1e-12)
     module = ne.compile_genome(genomes[2], config.genome_config, device="cpu", dtype=torch.float64)
@@ -133,8 +164,9 @@ def test_node_keys_near_2_pow_63_match_neat_python(config):
 @pytest.mark.parametrize("where", ["node", "connection", "bias", "weight"])
 def test_values_beyond_int64_and_float64_raise_compile_error(config, where):
     big = 10**400 if where in ("bias", "weight") else 2**63
-    g = make_genome(7, {0: ("sigmoid", "sum", 0.0), 5: ("sigmoid", "sum", 0.0)},
-                    [(-1, 5, 1.0), (5, 0, 1.0)])
+    g = make_genome(
+        7, {0: ("sigmoid", "sum", 0.0), 5: ("sigmoid", "sum", 0.0)}, [(-1, 5, 1.0), (5, 0, 1.0)]
+    )
     if where == "node":
         g.nodes[big] = g.nodes[5]
     elif where == "connection":
@@ -156,11 +188,13 @@ def test_values_beyond_int64_and_float64_raise_compile_error(config, where):
 
 def test_whole_neat_config_is_refused_naming_the_fix(config):
     g = make_genome(0, {0: ("sigmoid", "sum", 0.0)}, [(-1, 0, 1.0)])
-    calls = [lambda: ne.compile_population([g], config),
-             lambda: ne.compile_population([g], config, recurrent=True),
-             lambda: ne.compile_genome(g, config),
-             lambda: ne.compile_genome(g, config, recurrent=True),
-             lambda: ne.compile_recurrent([g], config)]
+    calls = [
+        lambda: ne.compile_population([g], config),
+        lambda: ne.compile_population([g], config, recurrent=True),
+        lambda: ne.compile_genome(g, config),
+        lambda: ne.compile_genome(g, config, recurrent=True),
+        lambda: ne.compile_recurrent([g], config),
+    ]
     for call in calls:
         with pytest.raises(CompileError, match="pass config.genome_config"):
             call()
@@ -176,8 +210,9 @@ def test_neat_python_id_genome_pairs_are_accepted(config):
     ref = neat_ff(genomes, config, xs)
     net = ne.compile_population(pairs, config.genome_config, device="cpu", dtype=torch.float64)
     np.testing.assert_allclose(net(torch.tensor(xs)).numpy(), ref, rtol=1e-12)
-    rnn = ne.compile_population(pairs, config.genome_config, device="cpu", dtype=torch.float64,
-                                recurrent=True)
+    rnn = ne.compile_population(
+        pairs, config.genome_config, device="cpu", dtype=torch.float64, recurrent=True
+    )
     got = np.stack([rnn(torch.tensor(xs[i : i + 1]))[:, 0] for i in range(len(xs))], 1)
     np.testing.assert_allclose(got, neat_rnn(genomes, config, xs), rtol=1e-12)
     net = ne.compile_population(pairs, config.genome_config, device="cpu", trainable=True)
@@ -194,5 +229,6 @@ def test_wrong_genome_containers_name_the_fix(config):
         ne.compile_population([g, "genome"], config.genome_config)
     with pytest.raises(CompileError, match=r"pass the genome itself \(pair\[1\]\)"):
         ne.compile_genome((0, g), config.genome_config)
-    assert not math.isnan(ne.compile_genome(g, config.genome_config, device="cpu")(
-        torch.zeros(1, 2)).item())
+    assert not math.isnan(
+        ne.compile_genome(g, config.genome_config, device="cpu")(torch.zeros(1, 2)).item()
+    )

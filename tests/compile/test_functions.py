@@ -15,8 +15,32 @@ NEAT_AGGS = neat.aggregations.AggregationFunctionSet().functions
 
 # values around every clamp and kink of neat-python's functions
 GRID = sorted(
-    {0.0, -0.0, 1e-9, -1e-9, 1e-7, 0.5, -0.5, 1.0, -1.0, 3.4, -3.4, 12.0, -12.0, 12.5, -12.5,
-     24.0, -24.0, 59.0, 61.0, -61.0, 100.0, -100.0, 1e5, -1e5}
+    {
+        0.0,
+        -0.0,
+        1e-9,
+        -1e-9,
+        1e-7,
+        0.5,
+        -0.5,
+        1.0,
+        -1.0,
+        3.4,
+        -3.4,
+        12.0,
+        -12.0,
+        12.5,
+        -12.5,
+        24.0,
+        -24.0,
+        59.0,
+        61.0,
+        -61.0,
+        100.0,
+        -100.0,
+        1e5,
+        -1e5,
+    }
     | {random.Random(0).uniform(-30, 30) for _ in range(200)}
 )
 
@@ -60,8 +84,23 @@ def test_aggregation_matches_neat_for_every_input_count(name):
 # NaN, infinities and values near the float64 limits: neat-python's functions are Python
 # floats with max()/min() clamps, so NaN becomes a bound and NaN inputs are skipped or
 # kept by position (issue 10, "NaN behaves as in neat-python's functions")
-SPECIAL = [math.nan, math.inf, -math.inf, 1e300, -1e300, 1e200, -1e200, 1.7e308, -1.7e308,
-           5e-324, -5e-324, 1e-300, 0.0, -0.0, 1.0]
+SPECIAL = [
+    math.nan,
+    math.inf,
+    -math.inf,
+    1e300,
+    -1e300,
+    1e200,
+    -1e200,
+    1.7e308,
+    -1.7e308,
+    5e-324,
+    -5e-324,
+    1e-300,
+    0.0,
+    -0.0,
+    1.0,
+]
 
 
 def _same(got: float, ref: float) -> bool:
@@ -77,7 +116,11 @@ def test_activation_matches_neat_on_nan_inf_and_huge_values(name):
         try:
             ref = NEAT_ACTS[name](z)
         except OverflowError:  # only square/cube of huge finite values: Python raises
-            assert name in ("square", "cube") and math.isinf(g) and (g > 0) == (z > 0 or name == "square")
+            assert (
+                name in ("square", "cube")
+                and math.isinf(g)
+                and (g > 0) == (z > 0 or name == "square")
+            )
             continue
         assert _same(g, ref), (name, z, g, ref)
 
@@ -104,9 +147,19 @@ def _aggregate(name: str, rows: list[list[float]]) -> list[float]:
 def test_aggregation_matches_neat_with_nan_and_infinities(name):
     rng = random.Random(3)
     pool = [math.nan, math.inf, -math.inf, 1e300, -1e300, 2.0, -2.0, 0.5, -0.5, 0.0, 3.0]
-    rows = [[math.nan, 1.0, 2.0], [1.0, math.nan, 2.0], [2.0, 1.0, math.nan],
-            [math.nan, 5.0], [5.0, math.nan], [-3.0, math.nan, 2.0], [math.nan, -3.0, 2.0],
-            [math.inf, -math.inf], [1e300, 1e300], [math.inf, 0.0], [math.nan] * 3]
+    rows = [
+        [math.nan, 1.0, 2.0],
+        [1.0, math.nan, 2.0],
+        [2.0, 1.0, math.nan],
+        [math.nan, 5.0],
+        [5.0, math.nan],
+        [-3.0, math.nan, 2.0],
+        [math.nan, -3.0, 2.0],
+        [math.inf, -math.inf],
+        [1e300, 1e300],
+        [math.inf, 0.0],
+        [math.nan] * 3,
+    ]
     if name in ("sum", "mean"):  # no +-1e300 mixed with small values: torch may add in
         pool = pool[:3] + pool[5:]  # another order than Python's sum, and then cancel
     rows += [[rng.choice(pool) for _ in range(n)] for n in range(1, 9) for _ in range(60)]

@@ -22,13 +22,15 @@ def _block(seed, batch=5, rows=7, max_in=4):
     computes: ``act(bias + response * agg([values[i] * w for i, w in links]))``.
     """
     rng = random.Random(seed)
-    values = [[0.0] * batch] + [[rng.uniform(-1.5, 1.5) for _ in range(batch)]
-                                for _ in range(rows - 1)]
+    values = [[0.0] * batch] + [
+        [rng.uniform(-1.5, 1.5) for _ in range(batch)] for _ in range(rows - 1)
+    ]
     nodes = []
     for agg in sorted(AGGS.functions):
         for act in sorted(ACTS.functions):
-            links = [(rng.randrange(1, rows), rng.uniform(-2, 2))
-                     for _ in range(rng.randint(0, max_in))]
+            links = [
+                (rng.randrange(1, rows), rng.uniform(-2, 2)) for _ in range(rng.randint(0, max_in))
+            ]
             nodes.append((agg, act, links, rng.uniform(-1, 1), rng.uniform(0.2, 2)))
     k = max(len(n[2]) for n in nodes)
     d = len(nodes)
@@ -47,13 +49,20 @@ def _block(seed, batch=5, rows=7, max_in=4):
         mask=torch.from_numpy(mask),
         bias=torch.tensor([n[3] for n in nodes], dtype=torch.float64),
         response=torch.tensor([n[4] for n in nodes], dtype=torch.float64),
-        aggregations=[(aggregation(sorted(AGGS.functions)[c]), lo, hi)
-                      for c, lo, hi in runs(agg_codes)],
-        activations=[(activation(sorted(ACTS.functions)[c]), lo, hi)
-                     for c, lo, hi in runs(act_codes)],
+        aggregations=[
+            (aggregation(sorted(AGGS.functions)[c]), lo, hi) for c, lo, hi in runs(agg_codes)
+        ],
+        activations=[
+            (activation(sorted(ACTS.functions)[c]), lo, hi) for c, lo, hi in runs(act_codes)
+        ],
     )
-    ref = [[ACTS.get(act)(bias + resp * AGGS.get(agg)([values[r][b] * w for r, w in links]))
-            for b in range(batch)] for agg, act, links, bias, resp in nodes]
+    ref = [
+        [
+            ACTS.get(act)(bias + resp * AGGS.get(agg)([values[r][b] * w for r, w in links]))
+            for b in range(batch)
+        ]
+        for agg, act, links, bias, resp in nodes
+    ]
     return args, np.array(ref), nodes
 
 
@@ -80,8 +89,11 @@ def test_a_block_without_any_input_slots():
     # K = 0: every node is a "bias neuron", act(bias + response * agg([]))
     values = torch.zeros(1, 3, dtype=torch.float64)
     got = evaluate_nodes(
-        values, torch.zeros(2, 0, dtype=torch.long), torch.zeros(2, 0, dtype=torch.float64),
-        torch.zeros(2, 0, dtype=torch.bool), torch.tensor([0.5, 0.5], dtype=torch.float64),
+        values,
+        torch.zeros(2, 0, dtype=torch.long),
+        torch.zeros(2, 0, dtype=torch.float64),
+        torch.zeros(2, 0, dtype=torch.bool),
+        torch.tensor([0.5, 0.5], dtype=torch.float64),
         torch.tensor([2.0, 2.0], dtype=torch.float64),
         [(aggregation("sum"), 0, 1), (aggregation("product"), 1, 2)],
         [(activation("identity"), 0, 2)],

@@ -5,7 +5,6 @@ import pytest
 
 from neuroevo.compile.graph import evaluation_levels, flatten_population, required_nodes
 from neuroevo.compile.layout import merge_buckets, plan_layout
-
 from tests.compile.random_genomes import make_config, random_genomes
 
 
@@ -33,13 +32,13 @@ def test_plan_keeps_levels_link_order_and_every_connection(tmp_path, overhead):
     # blocks tile the order; each holds one level, levels never go down
     assert [b.start for b in layout.blocks] == [0] + [b.stop for b in layout.blocks[:-1]]
     assert layout.blocks[-1].stop == len(evaluated)
-    block_levels = [set(level[layout.order[b.start:b.stop]].tolist()) for b in layout.blocks]
+    block_levels = [set(level[layout.order[b.start : b.stop]].tolist()) for b in layout.blocks]
     assert all(len(s) == 1 for s in block_levels)
     assert [min(s) for s in block_levels] == sorted(min(s) for s in block_levels)
 
     seen = []
     for b in layout.blocks:
-        nodes = layout.order[b.start:b.stop]
+        nodes = layout.order[b.start : b.stop]
         # every connection lands in the row of its destination ...
         assert (flat.edge_dst[b.edge] == nodes[b.row]).all()
         # ... in one slot of its own, slots first-come in the genome's connection order
@@ -52,8 +51,10 @@ def test_plan_keeps_levels_link_order_and_every_connection(tmp_path, overhead):
         assert b.width == (deg.max() if len(b.edge) else 0)
         assert (b.mask.sum(1) == deg).all()
         # each function applies to one contiguous run of nodes
-        for codes, runs in ((flat.aggregation[nodes], b.aggregation_runs),
-                            (flat.activation[nodes], b.activation_runs)):
+        for codes, runs in (
+            (flat.aggregation[nodes], b.aggregation_runs),
+            (flat.activation[nodes], b.activation_runs),
+        ):
             for code, lo, hi in runs:
                 assert (codes[lo:hi] == code).all()
             assert [(lo, hi) for _, lo, hi in runs][-1][1] == b.size

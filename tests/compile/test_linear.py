@@ -12,8 +12,14 @@ MODULES = {
     "mlp-4-8-2": lambda: ne.MLP(4, [8], 2),
     "mlp-relu-tanh": lambda: ne.MLP(3, [16, 16], 1, activation="relu", output_activation="tanh"),
     "mlp-wide": lambda: ne.MLP(UNROLL + 24, [32], 2, activation="sigmoid"),
-    "sequential": lambda: nn.Sequential(nn.Linear(5, 7), nn.ELU(), nn.Linear(7, 6), nn.GELU(),
-                                        nn.Linear(6, 3, bias=False), nn.Softplus()),
+    "sequential": lambda: nn.Sequential(
+        nn.Linear(5, 7),
+        nn.ELU(),
+        nn.Linear(7, 6),
+        nn.GELU(),
+        nn.Linear(6, 3, bias=False),
+        nn.Softplus(),
+    ),
 }
 
 
@@ -36,8 +42,10 @@ def test_batched_path_equals_functional_call_under_vmap(name, dtype):
     slow = ParameterPolicy(module, params, batched=False, **io)
     assert fast.stack is not None and slow.stack is None
     tol = dict(rtol=1e-12, atol=1e-12) if dtype == torch.float64 else dict(rtol=1e-6, atol=1e-6)
-    for x in (torch.randn(9, io["num_inputs"], dtype=dtype),
-              torch.randn(30, 9, io["num_inputs"], dtype=dtype)):
+    for x in (
+        torch.randn(9, io["num_inputs"], dtype=dtype),
+        torch.randn(30, 9, io["num_inputs"], dtype=dtype),
+    ):
         torch.testing.assert_close(fast(x), slow(x), **tol)
         # the rollout program (features first) computes the same networks
         program = fast.program(3)
@@ -46,18 +54,22 @@ def test_batched_path_equals_functional_call_under_vmap(name, dtype):
         torch.testing.assert_close(got, slow(xs), **tol)
 
 
-@pytest.mark.parametrize("module", [
-    nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 1)),    # not elementwise
-    nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.ReLU(), nn.Linear(4, 1)),  # two in a row
-    nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(), nn.Linear(4, 1)),     # not in the table
-    nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 1)),    # training mode
-    nn.Sequential(nn.Linear(3, 4), nn.ELU(alpha=2.0), nn.Linear(4, 1)),  # not the default
-])
+@pytest.mark.parametrize(
+    "module",
+    [
+        nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.Linear(4, 1)),  # not elementwise
+        nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.ReLU(), nn.Linear(4, 1)),  # two in a row
+        nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(), nn.Linear(4, 1)),  # not in the table
+        nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 1)),  # training mode
+        nn.Sequential(nn.Linear(3, 4), nn.ELU(alpha=2.0), nn.Linear(4, 1)),  # not the default
+    ],
+)
 def test_other_modules_keep_the_vmap_path(module):
     layout = ParameterLayout.of(module)
     assert LinearStack.of(module, layout.names, layout.numels) is None
-    policy = ParameterPolicy(module, population(module, 4, torch.float32),
-                             num_inputs=3, num_outputs=1)
+    policy = ParameterPolicy(
+        module, population(module, 4, torch.float32), num_inputs=3, num_outputs=1
+    )
     assert policy.stack is None and policy.program(1) is None
 
 
@@ -94,6 +106,9 @@ def test_program_rows_do_not_depend_on_the_rows_beside_them(activation, dtype):
     for keep in ([5], [0, 1, 2], list(range(0, 97, 2)), list(range(40, 57))):
         rows = (torch.tensor(keep)[:, None] * 3 + torch.arange(3)).flatten()
         assert torch.equal(program.select(torch.tensor(keep))(x[:, rows]), full[:, rows])
-    torch.testing.assert_close(full.t().reshape(97, 3, 2), policy(x.t().reshape(97, 3, 3)),
-                               rtol=1e-4 if dtype == torch.float32 else 1e-12,
-                               atol=1e-5 if dtype == torch.float32 else 1e-12)
+    torch.testing.assert_close(
+        full.t().reshape(97, 3, 2),
+        policy(x.t().reshape(97, 3, 3)),
+        rtol=1e-4 if dtype == torch.float32 else 1e-12,
+        atol=1e-5 if dtype == torch.float32 else 1e-12,
+    )

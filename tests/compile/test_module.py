@@ -24,8 +24,11 @@ XOR_Y = [[0.0], [1.0], [1.0], [0.0]]
 
 
 def _close(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    return (np.isclose(got, ref, rtol=1e-6, atol=1e-9) | (np.isinf(got) & (got == ref))
-            | (np.isnan(got) & np.isnan(ref)))
+    return (
+        np.isclose(got, ref, rtol=1e-6, atol=1e-9)
+        | (np.isinf(got) & (got == ref))
+        | (np.isnan(got) & np.isnan(ref))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +38,15 @@ def ff_config(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def xor_config(tmp_path_factory):
-    return make_ff_config(tmp_path_factory.mktemp("xor"), n_in=2, n_out=1, hidden=3,
-                          initial_connection="full_nodirect", acts=["sigmoid"], aggs=["sum"])
+    return make_ff_config(
+        tmp_path_factory.mktemp("xor"),
+        n_in=2,
+        n_out=1,
+        hidden=3,
+        initial_connection="full_nodirect",
+        acts=["sigmoid"],
+        aggs=["sum"],
+    )
 
 
 def _xor_genome(config, seed=3):
@@ -89,17 +99,20 @@ def test_parameters_are_the_genome_genes(xor_config):
 
 
 def test_gradients_match_finite_differences(xor_config):
-    module = compile_genome(_xor_genome(xor_config), xor_config.genome_config, device="cpu",
-                            dtype=F64)
+    module = compile_genome(
+        _xor_genome(xor_config), xor_config.genome_config, device="cpu", dtype=F64
+    )
     x = torch.tensor(XOR_X, dtype=F64)
     params = dict(module.named_parameters())
 
     def f(w, b, r):
         return torch.func.functional_call(
-            module, {"core.weight": w, "core.bias": b, "core.response": r}, (x,))
+            module, {"core.weight": w, "core.bias": b, "core.response": r}, (x,)
+        )
 
-    assert torch.autograd.gradcheck(f, tuple(p.detach().clone().requires_grad_() for p in
-                                             params.values()))
+    assert torch.autograd.gradcheck(
+        f, tuple(p.detach().clone().requires_grad_() for p in params.values())
+    )
 
 
 def test_gradient_steps_reduce_xor_loss_and_write_back(xor_config):
@@ -121,8 +134,9 @@ def test_gradient_steps_reduce_xor_loss_and_write_back(xor_config):
     ref = np.array([net.activate(r) for r in XOR_X])
     assert np.allclose(module(x).detach().numpy(), ref, rtol=1e-12, atol=1e-14)
     old = neat.nn.FeedForwardNetwork.create(genome, xor_config)  # the original is untouched
-    assert np.mean((np.array([old.activate(r) for r in XOR_X]) - XOR_Y) ** 2) == \
-        pytest.approx(before, rel=1e-12)
+    assert np.mean((np.array([old.activate(r) for r in XOR_X]) - XOR_Y) ** 2) == pytest.approx(
+        before, rel=1e-12
+    )
 
 
 def test_update_genome_for_random_feed_forward_and_recurrent_genomes(ff_config):

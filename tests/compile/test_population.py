@@ -1,7 +1,5 @@
 """compile_population against neat-python's own FeedForwardNetwork (differential tests)."""
 
-import random
-
 import neat
 import numpy as np
 import pytest
@@ -26,8 +24,10 @@ def assert_close(got, ref):
     ok = np.isclose(got, ref, rtol=1e-6, atol=1e-9) | (np.isinf(got) & (got == ref))
     if not ok.all():
         p, b, o = np.argwhere(~ok)[0]
-        raise AssertionError(f"genome {p}, row {b}, output {o}: got {got[p, b, o]!r}, "
-                             f"neat-python {ref[p, b, o]!r} ({(~ok).sum()} mismatches)")
+        raise AssertionError(
+            f"genome {p}, row {b}, output {o}: got {got[p, b, o]!r}, "
+            f"neat-python {ref[p, b, o]!r} ({(~ok).sum()} mismatches)"
+        )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -53,8 +53,7 @@ def test_every_activation_and_aggregation_is_exercised(tmp_path):
 
 
 def test_per_genome_inputs_differ(tmp_path):
-    config = make_config(tmp_path, n_in=2, n_out=1, initial_connection="full_direct",
-                         hidden=0)
+    config = make_config(tmp_path, n_in=2, n_out=1, initial_connection="full_direct", hidden=0)
     genomes = random_genomes(config, 20, seed=5, max_mutations=10)
     rng = np.random.default_rng(0)
     xs = rng.uniform(-1, 1, size=(20, 7, 2))
@@ -67,12 +66,14 @@ def test_per_genome_inputs_differ(tmp_path):
 def test_single_aggregations_with_fixed_structures(tmp_path):
     """Each aggregation alone, on genomes whose nodes have many inputs (median, maxabs...)."""
     for agg in neat.aggregations.AggregationFunctionSet().functions:
-        config = make_config(tmp_path, n_in=5, n_out=2, hidden=4, aggs=[agg],
-                             initial_connection="full_direct")
+        config = make_config(
+            tmp_path, n_in=5, n_out=2, hidden=4, aggs=[agg], initial_connection="full_direct"
+        )
         genomes = random_genomes(config, 30, seed=11, max_mutations=8)
         xs = np.random.default_rng(1).uniform(-3, 3, size=(9, 5))
-        net = ne.compile_population(genomes, config.genome_config, device="cpu",
-                                    dtype=torch.float64)
+        net = ne.compile_population(
+            genomes, config.genome_config, device="cpu", dtype=torch.float64
+        )
         assert_close(net(torch.tensor(xs)), neat_outputs(genomes, config, xs))
 
 
@@ -86,8 +87,9 @@ def test_unconnected_genomes_give_bias_outputs(tmp_path):
 
 
 def test_float32_close_to_neat(tmp_path):
-    config = make_config(tmp_path, acts=["sigmoid", "tanh", "relu", "identity", "gauss"],
-                         aggs=["sum", "max", "mean"])
+    config = make_config(
+        tmp_path, acts=["sigmoid", "tanh", "relu", "identity", "gauss"], aggs=["sum", "max", "mean"]
+    )
     genomes = random_genomes(config, 50, seed=9)
     xs = np.random.default_rng(2).uniform(-1, 1, size=(8, 3))
     net = ne.compile_population(genomes, config.genome_config, device="cpu")
@@ -99,9 +101,9 @@ def test_cycles_in_a_feed_forward_compile_match_neat(tmp_path):
     # recurrent genomes through the feed-forward compiler: nodes on cycles are not evaluated
     config = make_config(tmp_path, feed_forward=False, hidden=2)
     genomes = random_genomes(config, 80, seed=4)
-    assert any(
-        c.key[0] == c.key[1] for g in genomes for c in g.connections.values()
-    ), "no self-loop generated; pick another seed"
+    assert any(c.key[0] == c.key[1] for g in genomes for c in g.connections.values()), (
+        "no self-loop generated; pick another seed"
+    )
     xs = np.random.default_rng(4).uniform(-2, 2, size=(5, 3))
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
     assert_close(net(torch.tensor(xs)), neat_outputs(genomes, config, xs))
@@ -109,8 +111,9 @@ def test_cycles_in_a_feed_forward_compile_match_neat(tmp_path):
 
 def test_bad_inputs_name_the_expected_shape(tmp_path):
     config = make_config(tmp_path)
-    net = ne.compile_population(random_genomes(config, 3, seed=0), config.genome_config,
-                                device="cpu")
+    net = ne.compile_population(
+        random_genomes(config, 3, seed=0), config.genome_config, device="cpu"
+    )
     with pytest.raises(TaskError, match=r"\[B, 3\]"):
         net(torch.zeros(4, 2))
     with pytest.raises(TaskError, match=r"\[3, B, 3\]"):
@@ -133,8 +136,9 @@ def test_dtype_and_order_of_genomes(tmp_path):
     genomes = random_genomes(config, 10, seed=2)
     x = torch.rand(4, 3, dtype=torch.float64)
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
-    rev = ne.compile_population(genomes[::-1], config.genome_config, device="cpu",
-                                dtype=torch.float64)
+    rev = ne.compile_population(
+        genomes[::-1], config.genome_config, device="cpu", dtype=torch.float64
+    )
     assert net(x).dtype == torch.float64
     torch.testing.assert_close(net(x), rev(x).flip(0))
 

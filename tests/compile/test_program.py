@@ -1,7 +1,7 @@
 """Rollout programs of NEAT populations (levels of segment sums) against neat-python's networks."""
 
-import numpy as np
 import neat
+import numpy as np
 import pytest
 import torch
 
@@ -45,8 +45,9 @@ def test_every_activation_matches_neat_python(tmp_path, seed):
     # padded for compiled loops: dummy levels change nothing
     padded = program.for_compile()
     assert padded.key[3] in DEPTHS and padded.key[3] >= program.key[3]
-    assert np.array_equal(program_outputs(padded, torch.tensor(xs)),
-                          program_outputs(program, torch.tensor(xs)))
+    assert np.array_equal(
+        program_outputs(padded, torch.tensor(xs)), program_outputs(program, torch.tensor(xs))
+    )
 
 
 def test_other_aggregations_have_no_program(tmp_path):
@@ -73,14 +74,17 @@ def test_selected_candidates_compute_as_in_the_whole_population(tmp_path):
             assert sub.key == program.key and sub.num_candidates == len(rows)
             assert np.array_equal(program_outputs(sub, xs[rows]), program_outputs(full, xs)[rows])
             again = sub.select(torch.tensor([0, len(rows) - 1]))
-            assert np.array_equal(program_outputs(again, xs[[rows[0], rows[-1]]]),
-                                  program_outputs(full, xs)[[rows[0], rows[-1]]])
+            assert np.array_equal(
+                program_outputs(again, xs[[rows[0], rows[-1]]]),
+                program_outputs(full, xs)[[rows[0], rows[-1]]],
+            )
 
 
 def test_sizes_below_two_are_padded(tmp_path):
     # one genome, one output, no hidden node: every level would have one node and few links
-    config = make_config(tmp_path, n_in=1, n_out=1, hidden=0, aggs=["sum"],
-                         initial_connection="full_direct")
+    config = make_config(
+        tmp_path, n_in=1, n_out=1, hidden=0, aggs=["sum"], initial_connection="full_direct"
+    )
     genome = random_genomes(config, 1, seed=0, max_mutations=0)[0]
     program = ne.compile_population([genome], config.genome_config, device="cpu").program(1)
     assert all(t.shape[0] >= 1 for t in program.tensors[:1])

@@ -11,6 +11,7 @@ import torch
 
 from neuroevo.compile.recurrent import compile_recurrent
 from neuroevo.errors import CompileError, TaskError
+
 from .recurrent_genomes import make_config, random_recurrent_genomes
 
 F64 = torch.float64
@@ -80,15 +81,15 @@ def test_matches_neat_step_by_step_with_per_genome_inputs(config, genomes):
     rng = random.Random(1)
     sub = genomes[:120]
     inputs = [
-        [[[rng.uniform(-2, 2) for _ in range(3)] for _ in range(2)] for _ in sub]
-        for _ in range(5)
+        [[[rng.uniform(-2, 2) for _ in range(3)] for _ in range(2)] for _ in sub] for _ in range(5)
     ]
     assert _run_and_compare(config, sub, inputs, per_genome=True) > 0.9 * 5 * 120 * 2 * 2
 
 
 def test_outputs_without_incoming_connections_stay_zero():
-    config = make_config(num_inputs=1, num_outputs=3, num_hidden=0,
-                         initial_connection="unconnected")
+    config = make_config(
+        num_inputs=1, num_outputs=3, num_hidden=0, initial_connection="unconnected"
+    )
     genomes = random_recurrent_genomes(config, 150, seed=5, mutations=6)
     # some outputs have no enabled incoming connection: they must read 0.0 at every step
     assert any(
@@ -118,8 +119,9 @@ def test_reset_zeroes_the_state(config, genomes):
 
 def test_hand_computed_self_loop():
     """out = tanh_neat(0.5 * out_prev + 2 * x): neat's tanh is tanh(2.5 z)."""
-    config = make_config(num_inputs=1, num_outputs=1, num_hidden=0,
-                         initial_connection="unconnected")
+    config = make_config(
+        num_inputs=1, num_outputs=1, num_hidden=0, initial_connection="unconnected"
+    )
     g = config.genome_type(0)
     g.configure_new(config.genome_config)
     node = g.nodes[0]
@@ -197,8 +199,9 @@ def test_connection_from_a_missing_node_is_rejected(config):
 def test_public_route_compile_population_recurrent(config, genomes):
     import neuroevo as ne
 
-    net = ne.compile_population(genomes[:20], config.genome_config, device="cpu",
-                                dtype=F64, recurrent=True)
+    net = ne.compile_population(
+        genomes[:20], config.genome_config, device="cpu", dtype=F64, recurrent=True
+    )
     assert net.recurrent
     rng = random.Random(9)
     inputs = [[[rng.uniform(-2, 2) for _ in range(3)] for _ in range(2)] for _ in range(3)]
@@ -231,11 +234,13 @@ def test_trainable_recurrent_population_gradients_equal_neat_finite_differences(
     # compile_population(recurrent=True, trainable=True) once dropped ``trainable``
     import neuroevo as ne
 
-    config = make_config(num_inputs=2, num_outputs=1, activations=SMOOTH,
-                         aggregations=["sum", "mean", "product"])
+    config = make_config(
+        num_inputs=2, num_outputs=1, activations=SMOOTH, aggregations=["sum", "mean", "product"]
+    )
     genomes = random_recurrent_genomes(config, 12, seed=4, mutations=10)
-    net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=F64,
-                                recurrent=True, trainable=True)
+    net = ne.compile_population(
+        genomes, config.genome_config, device="cpu", dtype=F64, recurrent=True, trainable=True
+    )
     assert net.trainable
     assert [p.requires_grad for p in net.parameters()] == [True, True, True]
     rng = random.Random(2)
@@ -252,8 +257,9 @@ def test_trainable_recurrent_population_gradients_equal_neat_finite_differences(
         conn.weight = w0 - eps
         down = _neat_steps(genomes[g], config, xs)
         conn.weight = w0
-        assert net.weight.grad[i].item() == pytest.approx((up - down) / (2 * eps),
-                                                          rel=1e-4, abs=1e-6), (g, key)
+        assert net.weight.grad[i].item() == pytest.approx(
+            (up - down) / (2 * eps), rel=1e-4, abs=1e-6
+        ), (g, key)
         checked += 1
     for j in range(0, len(net.bias), 3):
         node = genomes[int(net.node_genome[j])].nodes[int(net.node_key[j])]
@@ -263,16 +269,14 @@ def test_trainable_recurrent_population_gradients_equal_neat_finite_differences(
         node.bias = b0 - eps
         down = _neat_steps(genomes[int(net.node_genome[j])], config, xs)
         node.bias = b0
-        assert net.bias.grad[j].item() == pytest.approx((up - down) / (2 * eps),
-                                                        rel=1e-4, abs=1e-6)
+        assert net.bias.grad[j].item() == pytest.approx((up - down) / (2 * eps), rel=1e-4, abs=1e-6)
         checked += 1
     assert checked >= 10
 
 
 def test_recurrent_write_back_makes_neat_python_reproduce_the_net(config):
     genomes = random_recurrent_genomes(config, 30, seed=6, mutations=10)
-    net = compile_recurrent(genomes, config.genome_config, device="cpu", dtype=F64,
-                            trainable=True)
+    net = compile_recurrent(genomes, config.genome_config, device="cpu", dtype=F64, trainable=True)
     gc = config.genome_config
     with torch.no_grad():  # "training": new values, one beyond the config's bound
         net.weight.add_(0.25)

@@ -75,7 +75,9 @@ def assert_obs_close(ours: np.ndarray, gym_obs: np.ndarray) -> None:
 def test_one_step_matches_gymnasium(name):
     rng = np.random.default_rng(NAMES.index(name))
     states = random_states(name, 64, rng)
-    env = make(name, len(states), dtype=torch.float64, device="cpu", seed=0, autoreset_mode="Disabled")
+    env = make(
+        name, len(states), dtype=torch.float64, device="cpu", seed=0, autoreset_mode="Disabled"
+    )
     env.state = torch.as_tensor(states)
     actions = random_actions(env, len(states), rng)
     obs, reward, terminated, truncated, info = env.step(torch.as_tensor(actions))
@@ -112,7 +114,10 @@ def test_trajectories_match_gymnasium(name):
             g_obs, g_reward, g_term, _, _ = gym_envs[i].step(gym_action(env, actions[i]))
             # Acrobot is chaotic: allow rounding differences to grow a little over 40 steps
             np.testing.assert_allclose(
-                env.state[i].numpy(), np.asarray(gym_envs[i].state, dtype=np.float64), rtol=1e-7, atol=1e-8
+                env.state[i].numpy(),
+                np.asarray(gym_envs[i].state, dtype=np.float64),
+                rtol=1e-7,
+                atol=1e-8,
             )
             assert_obs_close(obs[i].numpy(), g_obs)
             assert reward[i].item() == pytest.approx(g_reward, rel=1e-9, abs=1e-9)
@@ -164,7 +169,12 @@ def test_acrobot_nips_dynamics_match_gymnasium():
     rng = np.random.default_rng(5)
     states = random_states("Acrobot-v1", 16, rng)
     env = make(
-        "Acrobot-v1", len(states), dtype=torch.float64, device="cpu", book_or_nips="nips", autoreset_mode="Disabled"
+        "Acrobot-v1",
+        len(states),
+        dtype=torch.float64,
+        device="cpu",
+        book_or_nips="nips",
+        autoreset_mode="Disabled",
     )
     env.state = torch.as_tensor(states)
     actions = rng.integers(0, 3, size=len(states))

@@ -63,8 +63,14 @@ def ref_rk4(s, force, h, mu_c=0.0):
 
 def random_states(n, rng):
     return [
-        [rng.uniform(-2.3, 2.3), rng.uniform(-2, 2), rng.uniform(-0.6, 0.6),
-         rng.uniform(-2, 2), rng.uniform(-0.6, 0.6), rng.uniform(-3, 3)]
+        [
+            rng.uniform(-2.3, 2.3),
+            rng.uniform(-2, 2),
+            rng.uniform(-0.6, 0.6),
+            rng.uniform(-2, 2),
+            rng.uniform(-0.6, 0.6),
+            rng.uniform(-3, 3),
+        ]
         for _ in range(n)
     ]
 
@@ -76,8 +82,11 @@ def test_derivatives_match_scalar_reference(mu_c):
     states = random_states(64, rng)
     forces = [rng.uniform(-10, 10) for _ in states]
     got = derivatives(
-        torch.tensor(states, dtype=F64), torch.tensor(forces, dtype=F64),
-        pole_mass=MASSES, half_length=HALF_LENGTHS, cart_friction=mu_c,
+        torch.tensor(states, dtype=F64),
+        torch.tensor(forces, dtype=F64),
+        pole_mass=MASSES,
+        half_length=HALF_LENGTHS,
+        cart_friction=mu_c,
     )
     want = torch.tensor([ref_derivatives(s, f, mu_c) for s, f in zip(states, forces)], dtype=F64)
     torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
@@ -106,7 +115,9 @@ def test_float32_close_to_float64():
     s64 = torch.tensor(states, dtype=F64)
     f = torch.linspace(-10, 10, 16, dtype=F64)
     a = rk4(s64, f, 0.01, pole_mass=MASSES, half_length=HALF_LENGTHS)
-    b = rk4(s64.float(), f.float(), 0.01, pole_mass=MASSES.float(), half_length=HALF_LENGTHS.float())
+    b = rk4(
+        s64.float(), f.float(), 0.01, pole_mass=MASSES.float(), half_length=HALF_LENGTHS.float()
+    )
     torch.testing.assert_close(b.double(), a, rtol=1e-4, atol=1e-5)
 
 
@@ -233,7 +244,7 @@ def test_generalization_states_grid():
 # ----------------------------------------------------------------------------- fitness
 def ref_anti_wiggle(wiggles, t):
     """Gruau's f = 0.1 t/1000 + 0.9 * 0.75 / sum(last 100 wiggles), f2 = 0 if t < 100."""
-    f2 = 0.0 if t < 100 else 0.75 / sum(wiggles[t - 100:t])
+    f2 = 0.0 if t < 100 else 0.75 / sum(wiggles[t - 100 : t])
     return 0.1 * t / 1000 + 0.9 * f2
 
 

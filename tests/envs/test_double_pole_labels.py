@@ -37,8 +37,14 @@ def test_theta1_is_the_long_pole_tilted_at_the_start():
     env = DoublePole(1, dtype=F64, seed=0)
     env.reset(seed=0)
     start = dict(zip(DoublePole.state_labels, env.state[0].tolist()))
-    assert start == {"x": 0.0, "x_dot": 0.0, "theta1": 0.07, "theta1_dot": 0.0,
-                     "theta2": 0.0, "theta2_dot": 0.0}
+    assert start == {
+        "x": 0.0,
+        "x_dot": 0.0,
+        "theta1": 0.07,
+        "theta1_dot": 0.0,
+        "theta2": 0.0,
+        "theta2_dot": 0.0,
+    }
     # unpushed, the tilted pole falls the way it leans, with the angular acceleration of a
     # pole of half-length 0.5 m: about 3 g sin(theta) / (4 l) = 1.03 rad/s^2 (a 0.05 m
     # pole would turn ten times faster)
@@ -57,8 +63,14 @@ def test_limits_fail_on_the_named_columns():
 
 
 def test_observation_labels_name_the_observed_state_columns():
-    scale = {"x": 4.8, "x_dot": 2.0, "theta1": 0.52, "theta1_dot": 2.0, "theta2": 0.52,
-             "theta2_dot": 2.0}  # NEAT's input scaling
+    scale = {
+        "x": 4.8,
+        "x_dot": 2.0,
+        "theta1": 0.52,
+        "theta1_dot": 2.0,
+        "theta2": 0.52,
+        "theta2_dot": 2.0,
+    }  # NEAT's input scaling
     for cls in (DoublePole, DoublePoleNV):
         env = cls(2, dtype=F64, seed=0, initial_states=[[0.3, -0.2, 0.05, 0.1, -0.02, 0.4]])
         obs, _ = env.reset(seed=0)

@@ -68,8 +68,10 @@ def test_float32_steps_equal_gymnasium_bit_for_bit(name):
     assert obs.dtype == reward.dtype == env.state.dtype == torch.float32
     gym_env = gymnasium.make(name).unwrapped
     gym_env.reset(seed=0)
-    ref = [gymnasium_step(gym_env, name, states[i],
-                          int(actions[i]) if env.discrete else actions[i]) for i in range(n)]
+    ref = [
+        gymnasium_step(gym_env, name, states[i], int(actions[i]) if env.discrete else actions[i])
+        for i in range(n)
+    ]
     g_obs, g_reward, g_term, g_state = (np.array([r[k] for r in ref]) for k in range(4))
     bad = {
         "observation": np.flatnonzero(~same_bits(obs.numpy(), g_obs)),
@@ -77,8 +79,11 @@ def test_float32_steps_equal_gymnasium_bit_for_bit(name):
         "reward": np.flatnonzero(~same_bits(reward.numpy()[:, None], g_reward[:, None])),
         "terminated": np.flatnonzero(terminated.numpy() != g_term),
     }
-    report = {k: (len(v), states[v[:2]].tolist(), actions[v[:2]].tolist())
-              for k, v in bad.items() if len(v)}
+    report = {
+        k: (len(v), states[v[:2]].tolist(), actions[v[:2]].tolist())
+        for k, v in bad.items()
+        if len(v)
+    }
     assert not report, f"{name}: mismatches out of {n} steps: {report}"
     if name == "MountainCarContinuous-v0":  # the goal and the walls were reached
         assert g_term.sum() > 10 and (g_state[:, 0] == np.float32(-1.2)).sum() > 10

@@ -13,8 +13,13 @@ from neuroevo.errors import TaskError
 
 
 def reference(env_id, n, mode, **kwargs):
-    return gymnasium.make_vec(env_id, num_envs=n, vectorization_mode="sync",
-                              vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode(mode)}, **kwargs)
+    return gymnasium.make_vec(
+        env_id,
+        num_envs=n,
+        vectorization_mode="sync",
+        vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode(mode)},
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("mode", ["SameStep", "NextStep"])
@@ -92,9 +97,11 @@ def _count_calls(env):
     counts = {"step": [0] * env.num_envs, "reset": [0] * env.num_envs}
     for i, sub in enumerate(env.envs):
         for name in ("step", "reset"):
-            def counted(*a, _f=getattr(sub, name), _i=i, _name=name, **kw):
+
+            def counted(*a, _f=getattr(sub, name), _i=i, _name=name, **kw):  # noqa: B008
                 counts[_name][_i] += 1
                 return _f(*a, **kw)
+
             setattr(sub, name, counted)
     return counts
 
@@ -139,7 +146,9 @@ def test_disabled_mode_reset_mask_and_select():
     env = make("gym:Acrobot-v1", 4, device="cpu", dtype=torch.float64, autoreset_mode="Disabled")
     counts = _count_calls(env)
     env.reset(seed=[1, 2, 3, 4])
-    obs, _ = env.reset(seed=[9, 9, 9, 9], options={"reset_mask": torch.tensor([False, True, False, True])})
+    obs, _ = env.reset(
+        seed=[9, 9, 9, 9], options={"reset_mask": torch.tensor([False, True, False, True])}
+    )
     assert counts["reset"] == [1, 2, 1, 2]
     fresh, _ = gymnasium.make("Acrobot-v1").reset(seed=9)
     np.testing.assert_array_equal(obs[1].numpy(), fresh)

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 import neuroevo as ne
 from neuroevo.envs.gym_labels import GYM_LABELS, gym_labels
@@ -17,8 +16,9 @@ gym = pytest.importorskip("gymnasium")
 pytest.importorskip("Box2D")
 
 
-@pytest.mark.parametrize("env_id,kwargs", [(k, {}) for k in GYM_LABELS]
-                         + [("LunarLander-v3", {"continuous": True})])
+@pytest.mark.parametrize(
+    "env_id,kwargs", [(k, {}) for k in GYM_LABELS] + [("LunarLander-v3", {"continuous": True})]
+)
 def test_one_label_per_observation_and_action(env_id, kwargs):
     env = gym.make(env_id, **kwargs)
     observations, actions = gym_labels(f"gym:{env_id}", kwargs)
@@ -80,8 +80,14 @@ def test_control_tasks_and_their_drawings_name_them(tmp_path):
 
     assert task_io_names(torch_twin) == (CartPole.observation_labels, CartPole.action_labels)
     cfg = ne.load_config("configs/lunarlander.ini")
-    ne.evolve(ne.NEAT(cfg, pop_size=4), task, generations=1, seed=0, device="cpu",
-              reporters=[GenomeDrawing(tmp_path)])
+    ne.evolve(
+        ne.NEAT(cfg, pop_size=4),
+        task,
+        generations=1,
+        seed=0,
+        device="cpu",
+        reporters=[GenomeDrawing(tmp_path)],
+    )
     drawing = next(tmp_path.glob("best_genome.*")).read_text()
     for name in (*GYM_LABELS["LunarLander-v3"][0], *GYM_LABELS["LunarLander-v3"][1]):
-        assert f"label=\"{name}" in drawing or f"label={name}" in drawing
+        assert f'label="{name}' in drawing or f"label={name}" in drawing

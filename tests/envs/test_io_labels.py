@@ -14,8 +14,7 @@ import pytest
 from neuroevo import envs
 
 gym = pytest.importorskip("gymnasium")
-GYM_IDS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0",
-           "Pendulum-v1"]
+GYM_IDS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
 
 
 @pytest.mark.parametrize("name", GYM_IDS)

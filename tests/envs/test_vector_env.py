@@ -26,11 +26,22 @@ def test_autoreset_matches_gymnasium_sync_vector_env(mode):
     observations and final observations must agree."""
     n, steps, limit = 16, 60, 12
     rng = np.random.default_rng(0)
-    ours = make("CartPole-v1", n, dtype=torch.float64, device="cpu", seed=0,
-                max_episode_steps=limit, autoreset_mode=mode)
-    ref = gymnasium.make_vec("CartPole-v1", num_envs=n, vectorization_mode="sync",
-                             vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode(mode)},
-                             max_episode_steps=limit)
+    ours = make(
+        "CartPole-v1",
+        n,
+        dtype=torch.float64,
+        device="cpu",
+        seed=0,
+        max_episode_steps=limit,
+        autoreset_mode=mode,
+    )
+    ref = gymnasium.make_vec(
+        "CartPole-v1",
+        num_envs=n,
+        vectorization_mode="sync",
+        vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode(mode)},
+        max_episode_steps=limit,
+    )
     ours.reset()
     ref.reset(seed=0)
     prev_done = np.zeros(n, dtype=bool)
@@ -49,7 +60,9 @@ def test_autoreset_matches_gymnasium_sync_vector_env(mode):
             np.testing.assert_array_equal(info["_final_obs"].numpy(), g_mask)
             for i in range(n):
                 if g_mask[i]:
-                    np.testing.assert_allclose(info["final_obs"][i].numpy(), g_info["final_obs"][i], rtol=2e-7, atol=2e-7)
+                    np.testing.assert_allclose(
+                        info["final_obs"][i].numpy(), g_info["final_obs"][i], rtol=2e-7, atol=2e-7
+                    )
                     assert in_cartpole_init_range(obs[i]) and ours.elapsed_steps[i] == 0
                     assert torch.equal(obs[i], ours.state[i])
                 else:
@@ -119,7 +132,9 @@ def test_no_time_limit_and_custom_limit():
 
 
 def test_disabled_autoreset_and_reset_mask():
-    env = make("CartPole-v1", 4, device="cpu", seed=1, autoreset_mode="Disabled", dtype=torch.float64)
+    env = make(
+        "CartPole-v1", 4, device="cpu", seed=1, autoreset_mode="Disabled", dtype=torch.float64
+    )
     env.reset()
     for _ in range(30):
         _, _, term, _, info = env.step(torch.ones(4, dtype=torch.long))

@@ -9,31 +9,61 @@ import neat
 
 from tests.neat_ini import ini_text, neat_config
 
-ALL_ACTIVATIONS = ("sigmoid tanh sin gauss relu elu lelu selu softplus identity clamped inv "
-                   "log exp abs hat square cube")
+ALL_ACTIVATIONS = (
+    "sigmoid tanh sin gauss relu elu lelu selu softplus identity clamped inv "
+    "log exp abs hat square cube"
+)
 
 
-def ini_overrides(*, num_inputs, num_outputs, num_hidden, pop_size, activations, act_rate,
-                  compat, max_stag, threshold, no_term) -> dict:
+def ini_overrides(
+    *,
+    num_inputs,
+    num_outputs,
+    num_hidden,
+    pop_size,
+    activations,
+    act_rate,
+    compat,
+    max_stag,
+    threshold,
+    no_term,
+) -> dict:
     """The io tests' setup as overrides of tests/neat_ini.py's BASE."""
     return {
-        "NEAT": {"fitness_threshold": threshold, "pop_size": pop_size,
-                 "no_fitness_termination": no_term},
+        "NEAT": {
+            "fitness_threshold": threshold,
+            "pop_size": pop_size,
+            "no_fitness_termination": no_term,
+        },
         "DefaultGenome": {
-            "num_inputs": num_inputs, "num_hidden": num_hidden, "num_outputs": num_outputs,
-            "initial_connection": "full_direct", "compatibility_weight_coefficient": 0.6,
-            "conn_add_prob": 0.3, "conn_delete_prob": 0.1,
-            "node_add_prob": 0.2, "node_delete_prob": 0.05,
-            "activation_default": "sigmoid", "activation_options": activations,
+            "num_inputs": num_inputs,
+            "num_hidden": num_hidden,
+            "num_outputs": num_outputs,
+            "initial_connection": "full_direct",
+            "compatibility_weight_coefficient": 0.6,
+            "conn_add_prob": 0.3,
+            "conn_delete_prob": 0.1,
+            "node_add_prob": 0.2,
+            "node_delete_prob": 0.05,
+            "activation_default": "sigmoid",
+            "activation_options": activations,
             "activation_mutate_rate": act_rate,
-            "aggregation_default": "sum", "aggregation_options": "sum product max min mean",
+            "aggregation_default": "sum",
+            "aggregation_options": "sum product max min mean",
             "aggregation_mutate_rate": 0.1,
-            "bias_max_value": 30.0, "bias_min_value": -30.0, "bias_mutate_power": 0.5,
+            "bias_max_value": 30.0,
+            "bias_min_value": -30.0,
+            "bias_mutate_power": 0.5,
             "bias_mutate_rate": 0.7,
-            "response_init_stdev": 0.2, "response_max_value": 30.0, "response_min_value": -30.0,
-            "response_mutate_power": 0.1, "response_mutate_rate": 0.2,
+            "response_init_stdev": 0.2,
+            "response_max_value": 30.0,
+            "response_min_value": -30.0,
+            "response_mutate_power": 0.1,
+            "response_mutate_rate": 0.2,
             "response_replace_rate": 0.0,
-            "weight_max_value": 30, "weight_min_value": -30, "weight_mutate_power": 0.5,
+            "weight_max_value": 30,
+            "weight_min_value": -30,
+            "weight_mutate_power": 0.5,
             "enabled_mutate_rate": 0.05,
         },
         "DefaultSpeciesSet": {"compatibility_threshold": compat},
@@ -45,20 +75,49 @@ INI_DROP = {
     "DefaultGenome": ["enabled_rate_to_true_add", "enabled_rate_to_false_add"],
     "DefaultReproduction": ["min_species_size"],
 }
-_PARAMS = ("num_inputs", "num_outputs", "num_hidden", "pop_size", "activations", "act_rate",
-           "compat", "max_stag", "threshold", "no_term")
+_PARAMS = (
+    "num_inputs",
+    "num_outputs",
+    "num_hidden",
+    "pop_size",
+    "activations",
+    "act_rate",
+    "compat",
+    "max_stag",
+    "threshold",
+    "no_term",
+)
 # A str.format template of the same INI (fields named as in ini_overrides), for test_fuzz_files.
 INI = ini_text(ini_overrides(**{k: "{" + k + "}" for k in _PARAMS}), INI_DROP)
 
 
-def make_config(tmp_path: Path, *, num_inputs: int = 2, num_outputs: int = 1, num_hidden: int = 0,
-                pop_size: int = 30, activations: str = ALL_ACTIVATIONS, act_rate: float = 0.2,
-                compat: float = 2.0, max_stag: int = 5, threshold: float = 100.0,
-                no_term: bool = True, name: str = "test.ini") -> neat.Config:
-    overrides = ini_overrides(num_inputs=num_inputs, num_outputs=num_outputs,
-                              num_hidden=num_hidden, pop_size=pop_size, activations=activations,
-                              act_rate=act_rate, compat=compat, max_stag=max_stag,
-                              threshold=threshold, no_term=no_term)
+def make_config(
+    tmp_path: Path,
+    *,
+    num_inputs: int = 2,
+    num_outputs: int = 1,
+    num_hidden: int = 0,
+    pop_size: int = 30,
+    activations: str = ALL_ACTIVATIONS,
+    act_rate: float = 0.2,
+    compat: float = 2.0,
+    max_stag: int = 5,
+    threshold: float = 100.0,
+    no_term: bool = True,
+    name: str = "test.ini",
+) -> neat.Config:
+    overrides = ini_overrides(
+        num_inputs=num_inputs,
+        num_outputs=num_outputs,
+        num_hidden=num_hidden,
+        pop_size=pop_size,
+        activations=activations,
+        act_rate=act_rate,
+        compat=compat,
+        max_stag=max_stag,
+        threshold=threshold,
+        no_term=no_term,
+    )
     return neat_config(tmp_path, overrides, drop=INI_DROP, name=name)
 
 

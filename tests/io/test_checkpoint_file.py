@@ -27,8 +27,12 @@ def _state():
 
 def test_round_trip_exact(tmp_path):
     s = _state()
-    path = save_checkpoint(tmp_path / "c.ckpt", strategy_state=s, loop_state={"next_generation": 7},
-                           experiment={"file": "xor.toml", "text": "[task]\n"})
+    path = save_checkpoint(
+        tmp_path / "c.ckpt",
+        strategy_state=s,
+        loop_state={"next_generation": 7},
+        experiment={"file": "xor.toml", "text": "[task]\n"},
+    )
     ck = load_checkpoint(path)
     got = ck.strategy_state
     assert torch.equal(got["weights"], s["weights"]) and got["weights"].dtype == torch.float64
@@ -50,8 +54,9 @@ def test_round_trip_exact(tmp_path):
 
 def test_objects_are_refused_at_save_time(tmp_path):
     with pytest.raises(CheckpointError, match=r"strategy_state\['obj'\]"):
-        save_checkpoint(tmp_path / "c.ckpt", strategy_state={"obj": object()}, loop_state={},
-                        experiment=None)
+        save_checkpoint(
+            tmp_path / "c.ckpt", strategy_state={"obj": object()}, loop_state={}, experiment=None
+        )
     assert not (tmp_path / "c.ckpt").exists()
 
 
@@ -63,8 +68,9 @@ def test_pickle_is_not_loaded(tmp_path):
 
 
 def test_every_truncation_is_detected(tmp_path):
-    path = save_checkpoint(tmp_path / "c.ckpt", strategy_state=_state(), loop_state={},
-                           experiment=None)
+    path = save_checkpoint(
+        tmp_path / "c.ckpt", strategy_state=_state(), loop_state={}, experiment=None
+    )
     raw = path.read_bytes()
     bad = tmp_path / "t.ckpt"
     for cut in range(0, len(raw), max(1, len(raw) // 300)):
@@ -74,8 +80,9 @@ def test_every_truncation_is_detected(tmp_path):
 
 
 def test_tampered_payload_fails_checksum(tmp_path):
-    path = save_checkpoint(tmp_path / "c.ckpt", strategy_state={"x": 1}, loop_state={},
-                           experiment=None)
+    path = save_checkpoint(
+        tmp_path / "c.ckpt", strategy_state={"x": 1}, loop_state={}, experiment=None
+    )
     raw = path.read_bytes()
     path.write_bytes(raw.replace(b'"x":1', b'"x":2'))
     with pytest.raises(CheckpointError, match="SHA-256"):
@@ -85,7 +92,7 @@ def test_tampered_payload_fails_checksum(tmp_path):
 def test_header_is_readable_json(tmp_path):
     path = save_checkpoint(tmp_path / "c.ckpt", strategy_state={}, loop_state={}, experiment=None)
     raw = path.read_bytes()
-    header = json.loads(raw[len(MAGIC):raw.index(b"\n", len(MAGIC))])
+    header = json.loads(raw[len(MAGIC) : raw.index(b"\n", len(MAGIC))])
     assert header["format"] == "neuroevo.checkpoint" and len(header["sha256"]) == 64
 
 

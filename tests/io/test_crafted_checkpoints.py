@@ -41,18 +41,49 @@ STRATEGY_TABLES = {
     "adam": 'name = "adam"\nhidden = [2]\nrestarts = 2\n',
 }
 #: values of the wrong type or form, put at every place of a document
-WRONG = [None, True, 0, -1, 2**70, -(2**70), 1.5, "x", [], {}, [1, 2], {"a": 1},
-         {"__tensor__": "no-such"}, {"__tensor__": 5}, {"__tensor__": []}, {"__tensor__": "t0"},
-         {"__tuple__": 3}, {"__tuple__": []}, {"__tuple__": {"a": 1}}, {"__items__": 5},
-         {"__items__": [[[], 1]]}, {"__items__": [1]}, {"__float__": 5}, {"__float__": "nan"},
-         {"__float__": "-inf"}, {"__dtype__": "x"}, {"__dtype__": []}]
+WRONG = [
+    None,
+    True,
+    0,
+    -1,
+    2**70,
+    -(2**70),
+    1.5,
+    "x",
+    [],
+    {},
+    [1, 2],
+    {"a": 1},
+    {"__tensor__": "no-such"},
+    {"__tensor__": 5},
+    {"__tensor__": []},
+    {"__tensor__": "t0"},
+    {"__tuple__": 3},
+    {"__tuple__": []},
+    {"__tuple__": {"a": 1}},
+    {"__items__": 5},
+    {"__items__": [[[], 1]]},
+    {"__items__": [1]},
+    {"__float__": 5},
+    {"__float__": "nan"},
+    {"__float__": "-inf"},
+    {"__dtype__": "x"},
+    {"__dtype__": []},
+]
 
 
 def _retyped(t: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
     """Wrong dtypes and shapes for the tensor ``t``."""
-    return [("int64", t.to(torch.int64)), ("bool", t.to(torch.bool)), ("uint8", t.to(torch.uint8)),
-            ("float64", t.double()), ("empty", t.reshape(-1)[:0]), ("extra dim", t.unsqueeze(0)),
-            ("scalar", torch.tensor(1.5)), ("complex", t.to(torch.complex64))]
+    return [
+        ("int64", t.to(torch.int64)),
+        ("bool", t.to(torch.bool)),
+        ("uint8", t.to(torch.uint8)),
+        ("float64", t.double()),
+        ("empty", t.reshape(-1)[:0]),
+        ("extra dim", t.unsqueeze(0)),
+        ("scalar", torch.tensor(1.5)),
+        ("complex", t.to(torch.complex64)),
+    ]
 
 
 class Run:
@@ -63,13 +94,21 @@ class Run:
         self.name = name
         shutil.copy(CONFIGS / "xor.ini", root / "xor.ini")
         exp = root / f"{name}.toml"
-        exp.write_text('[experiment]\ngenerations = 2\nseed = 3\nstop_on_solve = false\n'
-                       f'[task]\nname = "xor"\n[strategy]\n{STRATEGY_TABLES[name]}')
+        exp.write_text(
+            "[experiment]\ngenerations = 2\nseed = 3\nstop_on_solve = false\n"
+            f'[task]\nname = "xor"\n[strategy]\n{STRATEGY_TABLES[name]}'
+        )
         setup = build(load_experiment(exp), seed=3, device="cpu")
         setup.prepare()
         self.dir = root / "run"
-        evolve(setup.strategy, setup.task, generations=2, setup=False,
-               reporters=[checkpointer(self.dir, setup, every=1)], **setup.evolve_kwargs())
+        evolve(
+            setup.strategy,
+            setup.task,
+            generations=2,
+            setup=False,
+            reporters=[checkpointer(self.dir, setup, every=1)],
+            **setup.evolve_kwargs(),
+        )
         self.file = list_checkpoints(self.dir)[-1]
         self.raw = self.file.read_bytes()
         self.document, self.tensors = read_document(self.file)
@@ -191,22 +230,28 @@ def test_crafted_checkpoints_raise_only_checkpoint_error(run):
             continue
         if message is not None and ("\n" in message or (whole and str(run.file) not in message)):
             failures.append(f"{label}: message not one line naming the file: {message!r}")
-    assert not failures, (f"{len(failures)} crafted checkpoints escaped:\n"
-                          + "\n".join(failures[:30]))
+    assert not failures, f"{len(failures)} crafted checkpoints escaped:\n" + "\n".join(
+        failures[:30]
+    )
 
 
 def test_the_unchanged_document_still_loads(run):
     assert _apply(run, run.document, run.tensors, whole=True) is None
 
 
-FUZZ = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=6)
     | st.sampled_from([{"__tensor__": "t1"}, {"__float__": "inf"}, {"__tuple__": [1, "a"]}]),
     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=6), c, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 @FUZZ
@@ -227,26 +272,50 @@ def _set(document, place, value):
 EXAMPLES = [
     ("ga", ("strategy", "candidates"), {"__tensor__": 5}, "strategy.candidates: tensor 5"),
     ("ga", ("strategy", "candidates"), {"__tuple__": 3}, "strategy.candidates: __tuple__ holds 3"),
-    ("pso", ("strategy", "state", "velocity"), [[0.5]], "strategy.state.velocity: expected a "
-     "floating-point tensor of shape (4, 9), got [[0.5]]"),
-    ("sa", ("strategy", "state", "step"), {"__tensor__": "t0"}, "strategy.state.step: expected a "
-     "int64 tensor of shape (4,), got a float32 tensor"),
-    ("adam", ("strategy", "optimizer", "param_groups", 0, "betas"), {"__tuple__": [0.9, 1.5]},
-     "Invalid beta parameter at index 1: 1.5"),
-    ("neat", ("strategy", "population", "species", 0, "representative"), None,
-     "species[0].representative: expected {'ref': key} or {'genome': ...}, got None"),
-    ("neat", ("strategy", "population", "innovation_tracker", "generation_innovations"),
-     [[[], 1, "add_connection", 1]],
-     "generation_innovations: bad entry [[], 1, 'add_connection', 1]"),
-    ("neat", ("strategy", "population", "node_indexer"), 0,
-     "node_indexer: the next id 0 is not beyond the largest in use"),
+    (
+        "pso",
+        ("strategy", "state", "velocity"),
+        [[0.5]],
+        "strategy.state.velocity: expected a floating-point tensor of shape (4, 9), got [[0.5]]",
+    ),
+    (
+        "sa",
+        ("strategy", "state", "step"),
+        {"__tensor__": "t0"},
+        "strategy.state.step: expected a int64 tensor of shape (4,), got a float32 tensor",
+    ),
+    (
+        "adam",
+        ("strategy", "optimizer", "param_groups", 0, "betas"),
+        {"__tuple__": [0.9, 1.5]},
+        "Invalid beta parameter at index 1: 1.5",
+    ),
+    (
+        "neat",
+        ("strategy", "population", "species", 0, "representative"),
+        None,
+        "species[0].representative: expected {'ref': key} or {'genome': ...}, got None",
+    ),
+    (
+        "neat",
+        ("strategy", "population", "innovation_tracker", "generation_innovations"),
+        [[[], 1, "add_connection", 1]],
+        "generation_innovations: bad entry [[], 1, 'add_connection', 1]",
+    ),
+    (
+        "neat",
+        ("strategy", "population", "node_indexer"),
+        0,
+        "node_indexer: the next id 0 is not beyond the largest in use",
+    ),
     ("ga", ("loop", "seed"), "x", "loop.seed: expected an integer"),
     ("ga", ("loop", "history", 0, "extra"), [], "loop.history[0].extra: expected an object"),
 ]
 
 
-@pytest.mark.parametrize("name, place, value, words", EXAMPLES,
-                         ids=[".".join(map(str, e[1][-2:])) for e in EXAMPLES])
+@pytest.mark.parametrize(
+    "name, place, value, words", EXAMPLES, ids=[".".join(map(str, e[1][-2:])) for e in EXAMPLES]
+)
 def test_the_issues_examples_name_the_file_and_the_field(runs, name, place, value, words):
     run = runs(name)
     message = _apply(run, _set(run.document, place, value), run.tensors, whole=True)

@@ -9,15 +9,16 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from iohelpers import evolved_genomes, make_config
+
 from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
 from neuroevo.io.genome_json import genome_to_dict, load_genome
 from neuroevo.strategies.neat.state import population_from_dict, population_to_dict
 
-FUZZ = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +30,12 @@ def cfg(tmp_path_factory):
 def files(cfg, tmp_path_factory):
     d = tmp_path_factory.mktemp("files")
     pop = neat.Population(cfg, seed=1)
-    ckpt = save_checkpoint(d / "c.ckpt", strategy_state={"population": population_to_dict(pop),
-                                                         "w": torch.arange(6.0)},
-                           loop_state={"next_generation": 1}, experiment=None)
+    ckpt = save_checkpoint(
+        d / "c.ckpt",
+        strategy_state={"population": population_to_dict(pop), "w": torch.arange(6.0)},
+        loop_state={"next_generation": 1},
+        experiment=None,
+    )
     genome = evolved_genomes(cfg, generations=2)[0]
     gpath = d / "g.json"
     gpath.write_text(json.dumps(genome_to_dict(genome, cfg.genome_config)))
@@ -49,7 +53,7 @@ def _damage(raw: bytes, data) -> bytes:
     elif kind == "insert":
         b[i:i] = data.draw(st.binary(min_size=1, max_size=8))
     else:
-        del b[i:i + data.draw(st.integers(1, 16))]
+        del b[i : i + data.draw(st.integers(1, 16))]
     return bytes(b)
 
 
@@ -98,15 +102,29 @@ def test_random_json_inside_genome(cfg, files, doc, field):
     d[field] = doc
     try:
         from neuroevo.io.genome_json import genome_from_dict
+
         genome_from_dict(d, cfg.genome_config)
     except CheckpointError:
         pass
 
 
 @FUZZ
-@given(doc=JSON, field=st.sampled_from(["species", "genomes", "genome_to_species", "ancestors",
-                                        "innovation_tracker", "random_state", "best_genome",
-                                        "generation", "node_indexer"]))
+@given(
+    doc=JSON,
+    field=st.sampled_from(
+        [
+            "species",
+            "genomes",
+            "genome_to_species",
+            "ancestors",
+            "innovation_tracker",
+            "random_state",
+            "best_genome",
+            "generation",
+            "node_indexer",
+        ]
+    ),
+)
 def test_random_json_inside_population_state(cfg, doc, field):
     pop = neat.Population(cfg, seed=1)
     d = population_to_dict(pop)
@@ -118,10 +136,26 @@ def test_random_json_inside_population_state(cfg, doc, field):
 
 
 INI_LINE = st.one_of(
-    st.sampled_from(["[NEAT]", "[DefaultGenome]", "[DefaultSpeciesSet]", "[DefaultStagnation]",
-                     "[DefaultReproduction]", "[Bogus]", "pop_size = 10", "pop_size = ten",
-                     "num_inputs = 2", "num_outputs = -1", "activation_default = swish",
-                     "fitness_criterion = max", "feed_forward = maybe", "= 3", "[", "x = \x00"]),
+    st.sampled_from(
+        [
+            "[NEAT]",
+            "[DefaultGenome]",
+            "[DefaultSpeciesSet]",
+            "[DefaultStagnation]",
+            "[DefaultReproduction]",
+            "[Bogus]",
+            "pop_size = 10",
+            "pop_size = ten",
+            "num_inputs = 2",
+            "num_outputs = -1",
+            "activation_default = swish",
+            "fitness_criterion = max",
+            "feed_forward = maybe",
+            "= 3",
+            "[",
+            "x = \x00",
+        ]
+    ),
     st.text(max_size=30),
 )
 
@@ -130,6 +164,7 @@ INI_LINE = st.one_of(
 @given(lines=st.lists(INI_LINE, max_size=12))
 def test_load_config_random_ini(tmp_path, lines):
     from neuroevo.config import load_config
+
     path = tmp_path / "r.ini"
     path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
     with pytest.raises(ConfigError):
@@ -139,11 +174,22 @@ def test_load_config_random_ini(tmp_path, lines):
 @FUZZ
 @given(data=st.data())
 def test_load_config_damaged_valid_ini(tmp_path, data):
-    from iohelpers import INI, ALL_ACTIVATIONS
+    from iohelpers import ALL_ACTIVATIONS, INI
+
     from neuroevo.config import load_config
-    text = INI.format(num_inputs=2, num_outputs=1, num_hidden=0, pop_size=10,
-                      activations=ALL_ACTIVATIONS, act_rate=0.1, compat=2.0, max_stag=5,
-                      threshold=3.9, no_term=False).encode()
+
+    text = INI.format(
+        num_inputs=2,
+        num_outputs=1,
+        num_hidden=0,
+        pop_size=10,
+        activations=ALL_ACTIVATIONS,
+        act_rate=0.1,
+        compat=2.0,
+        max_stag=5,
+        threshold=3.9,
+        no_term=False,
+    ).encode()
     path = tmp_path / "d.ini"
     path.write_bytes(_damage(text, data))
     try:
@@ -164,7 +210,8 @@ def _numeric_paths(doc, prefix=()):
 
 
 HUGE_NUMBER = st.one_of(
-    st.integers(19, 400).map(lambda k: 10**k), st.integers(19, 400).map(lambda k: -(10**k)),
+    st.integers(19, 400).map(lambda k: 10**k),
+    st.integers(19, 400).map(lambda k: -(10**k)),
     st.sampled_from([2**63, -(2**63) - 1, 2**64]),
     st.sampled_from(["1e400", "-1e400", "1e309"]),  # float literals beyond float64
 )
@@ -199,6 +246,7 @@ def test_huge_numbers_in_neat_export(cfg, tmp_path, data):
     from neat.export import export_network_json
 
     from neuroevo.io.neat_export import load_neat_export
+
     genome = evolved_genomes(cfg, generations=1)[0]
     net = neat.nn.FeedForwardNetwork.create(genome, cfg)
     doc = json.loads(export_network_json(net, metadata={"genome_id": 3, "fitness": 1.5}))
@@ -212,11 +260,22 @@ def test_huge_numbers_in_neat_export(cfg, tmp_path, data):
 
 def test_load_config_percent_sign_is_a_config_error(tmp_path):
     """configparser reads ``%`` as interpolation: found by the fuzz test above."""
-    from iohelpers import INI, ALL_ACTIVATIONS
+    from iohelpers import ALL_ACTIVATIONS, INI
+
     from neuroevo.config import load_config
-    text = INI.format(num_inputs=2, num_outputs=1, num_hidden=0, pop_size=10,
-                      activations=ALL_ACTIVATIONS, act_rate=0.1, compat=2.0, max_stag=5,
-                      threshold=3.9, no_term=False)
+
+    text = INI.format(
+        num_inputs=2,
+        num_outputs=1,
+        num_hidden=0,
+        pop_size=10,
+        activations=ALL_ACTIVATIONS,
+        act_rate=0.1,
+        compat=2.0,
+        max_stag=5,
+        threshold=3.9,
+        no_term=False,
+    )
     path = tmp_path / "p.ini"
     path.write_text(text.replace("= 10\n", "= 10 % 1\n", 1))
     assert "% 1" in path.read_text()

@@ -7,8 +7,8 @@ import random
 
 import neat
 import pytest
-
 from iohelpers import evolved_genomes, make_config
+
 from neuroevo.errors import CheckpointError
 from neuroevo.io.genome_json import genome_from_dict, genome_to_dict, load_genome, save_genome
 
@@ -47,7 +47,12 @@ def test_round_trip_gives_same_network_outputs(cfg, genomes, tmp_path):
         for k, n in g.nodes.items():
             b = back.nodes[k]
             assert (b.bias, b.response, b.activation, b.aggregation, b.time_constant) == (
-                n.bias, n.response, n.activation, n.aggregation, n.time_constant)
+                n.bias,
+                n.response,
+                n.activation,
+                n.aggregation,
+                n.time_constant,
+            )
         assert _outputs(back, cfg, inputs) == _outputs(g, cfg, inputs)
         assert g.distance(back, cfg.genome_config) == 0.0
 
@@ -67,8 +72,9 @@ def test_non_finite_fitness_round_trips(cfg, genomes):
     old = g.fitness
     try:
         g.fitness = float("-inf")
-        assert genome_from_dict(json.loads(json.dumps(genome_to_dict(g))), cfg.genome_config
-                                ).fitness == float("-inf")
+        assert genome_from_dict(
+            json.loads(json.dumps(genome_to_dict(g))), cfg.genome_config
+        ).fitness == float("-inf")
     finally:
         g.fitness = old
 
@@ -95,8 +101,13 @@ def _valid(cfg, genomes):
         (lambda d: d["connections"][0].update({"in": -7}), "num_inputs"),
         (lambda d: d["connections"][0].update(out=12345), "12345"),
         (lambda d: d.update(num_inputs=4), "num_inputs"),
-        (lambda d: d.update(nodes=[n for n in d["nodes"] if n["key"] != 1],
-                            connections=[c for c in d["connections"] if c["out"] != 1]), "output"),
+        (
+            lambda d: d.update(
+                nodes=[n for n in d["nodes"] if n["key"] != 1],
+                connections=[c for c in d["connections"] if c["out"] != 1],
+            ),
+            "output",
+        ),
         (lambda d: d["nodes"].append(dict(d["nodes"][0])), "duplicate"),
         (lambda d: d["nodes"][0].update(colour="red"), "colour"),
     ],
@@ -161,8 +172,9 @@ HUGE = 10**400  # a 400-digit integer: json reads it, float() overflows
         (lambda d: d["connections"][0].update(innovation=2**63), "connections[0].innovation"),
     ],
 )
-def test_values_beyond_int64_and_float64_name_file_gene_and_field(cfg, genomes, tmp_path, mutate,
-                                                                   field):
+def test_values_beyond_int64_and_float64_name_file_gene_and_field(
+    cfg, genomes, tmp_path, mutate, field
+):
     d = _valid(cfg, genomes)
     mutate(d)
     path = tmp_path / "huge.json"
@@ -179,8 +191,11 @@ def test_float_literal_beyond_float64_is_named_not_read_as_inf(cfg, genomes, tmp
     d["connections"][0]["weight"] = 0.123
     path = tmp_path / "inf.json"
     path.write_text(json.dumps(d).replace("0.123", "1e400", 1))
-    with pytest.raises(CheckpointError, match=r"connections\[0\].weight: 1e400 is beyond the "
-                                              r"float64 range"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"connections\[0\].weight: 1e400 is beyond the "
+        r"float64 range",
+    ):
         load_genome(path, cfg.genome_config)
 
 
@@ -208,6 +223,9 @@ def test_anything_else_is_one_line_naming_both_forms(cfg, genomes, tmp_path, bad
     from neuroevo.errors import ConfigError
 
     save_genome(genomes[0], tmp_path / "g.json", cfg)
-    with pytest.raises(ConfigError, match=r"^load_genome: expected a neat-python config "
-                       r"\(a neat.Config .*or its .genome_config\), got "):
+    with pytest.raises(
+        ConfigError,
+        match=r"^load_genome: expected a neat-python config "
+        r"\(a neat.Config .*or its .genome_config\), got ",
+    ):
         load_genome(tmp_path / "g.json", bad)

@@ -7,9 +7,9 @@ import random
 
 import neat
 import pytest
+from iohelpers import evolved_genomes, make_config
 from neat.export import export_network_json
 
-from iohelpers import evolved_genomes, make_config
 from neuroevo.errors import CheckpointError
 from neuroevo.io.neat_export import load_neat_export, minimal_genome_config
 
@@ -34,8 +34,9 @@ def test_feedforward_export_round_trip(cfg, genomes, tmp_path, with_config):
     for g in genomes[:15]:
         net = neat.nn.FeedForwardNetwork.create(g, cfg)
         path = tmp_path / f"n{g.key}.json"
-        export_network_json(net, filepath=str(path), metadata={"fitness": g.fitness,
-                                                                "genome_id": g.key})
+        export_network_json(
+            net, filepath=str(path), metadata={"fitness": g.fitness, "genome_id": g.key}
+        )
         exp = load_neat_export(path, cfg.genome_config if with_config else None)
         assert exp.network_type == "feedforward" and exp.genome.fitness == g.fitness
         cfg2 = cfg if with_config else _wrap(exp.genome_config, cfg)
@@ -46,8 +47,10 @@ def test_feedforward_export_round_trip(cfg, genomes, tmp_path, with_config):
 
 def _wrap(genome_config, cfg):
     """A neat.Config-like object holding only a genome config (all networks read)."""
+
     class C:
         pass
+
     c = C()
     c.genome_config = genome_config
     return c
@@ -92,17 +95,20 @@ def test_errors(cfg, genomes, tmp_path):
         load_neat_export(path)
 
 
-@pytest.mark.parametrize(("edit", "field"), [
-    (lambda d: d["connections"][0].update(weight=10**400), "connections[0].weight"),
-    (lambda d: _hidden_or_output(d).update(bias=-(10**400)), ".bias"),
-    (lambda d: _hidden_or_output(d).update(response=10**400), ".response"),
-    (lambda d: _hidden_or_output(d).update(id=2**63), ".id"),
-    (lambda d: d["connections"][0].update({"from": -(2**64)}), "connections[0].from"),
-    (lambda d: d["topology"].update(num_inputs=2**63), "topology.num_inputs"),
-    (lambda d: d["topology"].update(num_inputs=10**9), "topology"),  # no billion-key list built
-    (lambda d: d["metadata"].update(genome_id=2**70), "metadata.genome_id"),
-    (lambda d: d["metadata"].update(fitness=10**400), "metadata.fitness"),
-])
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda d: d["connections"][0].update(weight=10**400), "connections[0].weight"),
+        (lambda d: _hidden_or_output(d).update(bias=-(10**400)), ".bias"),
+        (lambda d: _hidden_or_output(d).update(response=10**400), ".response"),
+        (lambda d: _hidden_or_output(d).update(id=2**63), ".id"),
+        (lambda d: d["connections"][0].update({"from": -(2**64)}), "connections[0].from"),
+        (lambda d: d["topology"].update(num_inputs=2**63), "topology.num_inputs"),
+        (lambda d: d["topology"].update(num_inputs=10**9), "topology"),  # no billion-key list built
+        (lambda d: d["metadata"].update(genome_id=2**70), "metadata.genome_id"),
+        (lambda d: d["metadata"].update(fitness=10**400), "metadata.fitness"),
+    ],
+)
 def test_values_beyond_int64_and_float64_are_refused(cfg, genomes, tmp_path, edit, field):
     net = neat.nn.FeedForwardNetwork.create(genomes[0], cfg)
     data = json.loads(export_network_json(net, metadata={"genome_id": 1, "fitness": 0.5}))
@@ -126,7 +132,8 @@ def test_float_literal_beyond_float64_is_refused_but_infinity_is_read(cfg, genom
     data["connections"][0]["weight"] = float("inf")  # neat-python writes this as Infinity
     path.write_text(json.dumps(data))
     assert load_neat_export(path, cfg.genome_config).genome.connections[
-        (data["connections"][0]["from"], data["connections"][0]["to"])].weight == float("inf")
+        (data["connections"][0]["from"], data["connections"][0]["to"])
+    ].weight == float("inf")
 
 
 def _hidden_or_output(data):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import random
 
-import pytest
-
 import neat
+import pytest
 from iohelpers import make_config, xor_fitness
+
 from neuroevo.errors import CheckpointError
 from neuroevo.io.genome_json import genome_to_dict
 from neuroevo.strategies.neat.state import population_from_dict, population_to_dict
@@ -19,8 +19,10 @@ def _snapshot(pop):
         "generation": pop.generation,
         "genomes": [genome_to_dict(g) for g in pop.population.values()],
         "best": genome_to_dict(pop.best_genome),
-        "species": {sid: (sorted(s.members), s.created, s.last_improved, s.fitness_history)
-                    for sid, s in pop.species.species.items()},
+        "species": {
+            sid: (sorted(s.members), s.created, s.last_improved, s.fitness_history)
+            for sid, s in pop.species.species.items()
+        },
     }
 
 
@@ -49,8 +51,9 @@ def test_references_keep_object_identity(tmp_path):
     cfg = make_config(tmp_path, pop_size=20)
     pop = neat.Population(cfg, seed=2)
     pop.run(xor_fitness, 2)
-    back = population_from_dict(population_to_dict(pop), make_config(tmp_path, name="x.ini",
-                                                                    pop_size=20))
+    back = population_from_dict(
+        population_to_dict(pop), make_config(tmp_path, name="x.ini", pop_size=20)
+    )
     for s in back.species.species.values():
         assert s.representative is back.population[s.representative.key]
         for gid, g in s.members.items():

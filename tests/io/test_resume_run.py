@@ -10,10 +10,10 @@ import pytest
 import neuroevo as ne
 from neuroevo.errors import CheckpointError
 from neuroevo.io.genome_json import genome_to_dict
-from neuroevo.run.experiment_file import experiment_snapshot
-from neuroevo.run.resume import resume
 from neuroevo.loop import Reporter
 from neuroevo.reporting.checkpointer import Checkpointer, list_checkpoints
+from neuroevo.run.experiment_file import experiment_snapshot
+from neuroevo.run.resume import resume
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 GENS = 7
@@ -22,9 +22,11 @@ GENS = 7
 def _experiment(tmp_path: Path) -> Path:
     shutil.copy(CONFIGS / "xor.ini", tmp_path / "xor.ini")
     path = tmp_path / "exp.toml"
-    path.write_text(f'[experiment]\ngenerations = {GENS}\nseed = 4\nstop_on_solve = false\n'
-                    '[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "xor.ini"\n'
-                    'pop_size = 40\n')
+    path.write_text(
+        f"[experiment]\ngenerations = {GENS}\nseed = 4\nstop_on_solve = false\n"
+        '[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "xor.ini"\n'
+        "pop_size = 40\n"
+    )
     return path
 
 
@@ -34,15 +36,25 @@ def _run(exp_path, reporters, task_wrapper=None):
     if task_wrapper is not None:
         task = task_wrapper(task)
     strategy = ne.NEAT(ne.load_config(exp.base_dir / "xor.ini"), pop_size=40)
-    result = ne.evolve(strategy, task, generations=GENS, seed=4, device="cpu",
-                       reporters=reporters, stop_on_solve=False)
+    result = ne.evolve(
+        strategy,
+        task,
+        generations=GENS,
+        seed=4,
+        device="cpu",
+        reporters=reporters,
+        stop_on_solve=False,
+    )
     return result
 
 
 def _fingerprint(result):
     pop = result.strategy.population
-    return ([genome_to_dict(g) for g in pop.population.values()], result.best_fitness,
-            [(s.generation, s.best_fitness, s.mean_fitness, s.evaluations) for s in result.history])
+    return (
+        [genome_to_dict(g) for g in pop.population.values()],
+        result.best_fitness,
+        [(s.generation, s.best_fitness, s.mean_fitness, s.evaluations) for s in result.history],
+    )
 
 
 class Interrupt(Reporter):
@@ -76,8 +88,15 @@ def test_resume_equals_uninterrupted(tmp_path, mode):
     expected = _fingerprint(_run(exp_path, []))
 
     run_dir = tmp_path / "run"
-    ckpt = Checkpointer(run_dir, every=2, experiment=experiment_snapshot(exp_path), seed=4,
-                        device="cpu", stop_on_solve=False, snapshot_overhead=float("inf"))
+    ckpt = Checkpointer(
+        run_dir,
+        every=2,
+        experiment=experiment_snapshot(exp_path),
+        seed=4,
+        device="cpu",
+        stop_on_solve=False,
+        snapshot_overhead=float("inf"),
+    )
     with pytest.raises(KeyboardInterrupt):
         if mode == "between_generations":
             _run(exp_path, [ckpt, Interrupt(at=3)])
@@ -106,9 +125,15 @@ def test_adaptive_snapshots_still_resume_exactly(tmp_path):
     exp_path = _experiment(tmp_path)
     expected = _fingerprint(_run(exp_path, []))
     run_dir = tmp_path / "run"
-    ckpt = Checkpointer(run_dir, every=100, experiment=experiment_snapshot(exp_path), seed=4,
-                        device="cpu", stop_on_solve=False,
-                        snapshot_overhead=1e-9)  # first snapshot only
+    ckpt = Checkpointer(
+        run_dir,
+        every=100,
+        experiment=experiment_snapshot(exp_path),
+        seed=4,
+        device="cpu",
+        stop_on_solve=False,
+        snapshot_overhead=1e-9,
+    )  # first snapshot only
     with pytest.raises(KeyboardInterrupt):
         _run(exp_path, [ckpt, Interrupt(at=4)])
     assert [p.name for p in list_checkpoints(run_dir)] == ["gen-000001.ckpt"]

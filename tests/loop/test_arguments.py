@@ -26,14 +26,20 @@ def test_numpy_integer_seed_is_the_same_run_as_the_int():
 
 
 def test_task_class_instead_of_instance():
-    with pytest.raises(TaskError, match=r"the task is the class Score, not an instance; "
-                                        r"pass Score\(\.\.\.\)"):
+    with pytest.raises(
+        TaskError,
+        match=r"the task is the class Score, not an instance; "
+        r"pass Score\(\.\.\.\)",
+    ):
         ne.evolve(Climb(), Score, generations=2, seed=1, device="cpu")
 
 
 def test_strategy_class_instead_of_instance():
-    with pytest.raises(StrategyError, match=r"the strategy is the class Climb, not an instance; "
-                                            r"pass Climb\(\.\.\.\) \(e.g. ne.NEAT\(config\)\)"):
+    with pytest.raises(
+        StrategyError,
+        match=r"the strategy is the class Climb, not an instance; "
+        r"pass Climb\(\.\.\.\) \(e.g. ne.NEAT\(config\)\)",
+    ):
         ne.evolve(Climb, Score(), generations=2, seed=1, device="cpu")
     with pytest.raises(StrategyError, match="class PSO"):
         ne.evolve(ne.PSO, ne.tasks.XOR(), generations=2)

@@ -26,7 +26,7 @@ CARTPOLE_INI = "configs/cartpole.ini"
 
 def neat_python_returns(genome, config, env_id, seeds):
     net = neat.nn.FeedForwardNetwork.create(genome, config)
-    act = (lambda obs: int(np.argmax(net.activate(obs))))
+    act = lambda obs: int(np.argmax(net.activate(obs)))
     return [plain_gymnasium_return(env_id, s, act)[0] for s in seeds]
 
 
@@ -38,8 +38,9 @@ def cartpole_neat(seed, engine="neat-python"):
     """configs/cartpole.ini and a NEAT strategy set up for CartPole in float64."""
     config = ne.load_config(CARTPOLE_INI)
     strategy = ne.NEAT(config, engine=engine)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=seed, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    strategy.setup(
+        num_inputs=4, num_outputs=2, seed=seed, device=torch.device("cpu"), dtype=torch.float64
+    )
     return config, strategy
 
 
@@ -51,15 +52,18 @@ def first_seed(seed):
 def test_control_confirm_equals_neat_python_on_gymnasium_lunarlander():
     config = ne.load_config("configs/lunarlander.ini")
     strategy = ne.NEAT(config)
-    strategy.setup(num_inputs=8, num_outputs=4, seed=3, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    strategy.setup(
+        num_inputs=8, num_outputs=4, seed=3, device=torch.device("cpu"), dtype=torch.float64
+    )
     genomes = strategy.genomes[:3]
     policy = ne.compile_population(genomes, config.genome_config, dtype=torch.float64)
     task = Control("gym:LunarLander-v3", episodes=2, solve_episodes=4)
     scores = task.confirm(policy, generator=torch.Generator().manual_seed(11))
     s = first_seed(11)
-    want = [neat_python_returns(g, config, "LunarLander-v3", [s + i * 4 + j for j in range(4)])
-            for i, g in enumerate(genomes)]
+    want = [
+        neat_python_returns(g, config, "LunarLander-v3", [s + i * 4 + j for j in range(4)])
+        for i, g in enumerate(genomes)
+    ]
     assert scores.shape == (3, 4)  # every episode's score
     for got, ref in zip(scores.tolist(), want):
         assert got == pytest.approx(ref, rel=1e-9, abs=1e-9)
@@ -93,14 +97,14 @@ def test_confirm_solutions_proves_each_chosen_neat_genome_on_its_own_episodes():
     fitness = torch.full((size,), 5.0, dtype=torch.float64)
     chosen = [17, 4, 9, 30, 41, 60]
     fitness[chosen] = torch.tensor([300.0, 200.0, 100.0, 90.0, 80.0, 70.0], dtype=torch.float64)
-    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 20.0, seed=5,
-                                          run_seed=3)
+    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 20.0, seed=5, run_seed=3)
     assert confirmation.positions == chosen  # best training fitness first
     played, want, heats, passed = 0, [], [], []
     for pos in chosen:
         genome = strategy.genomes[pos]
-        means, stderr = race(genome, config, "CartPole-v1", pack_genomes([genome]).digest(0),
-                             3, (2, 10, 20), 20.0)
+        means, stderr = race(
+            genome, config, "CartPole-v1", pack_genomes([genome]).digest(0), 3, (2, 10, 20), 20.0
+        )
         played += (2, 12, 32)[len(means) - 1]
         heats.append(len(means))
         want.append(means[-1])
@@ -126,13 +130,15 @@ def test_a_genome_is_proved_once_whatever_its_generation_or_position():
     fitness = torch.full((size,), 5.0, dtype=torch.float64)
     fitness[[17, 4, 9]] = torch.tensor([300.0, 200.0, 100.0], dtype=torch.float64)
     record = ProofRecord()
-    first, c1 = confirm_solutions(strategy, task, policy, fitness, 20.0, seed=5, run_seed=3,
-                                  record=record)
+    first, c1 = confirm_solutions(
+        strategy, task, policy, fitness, 20.0, seed=5, run_seed=3, record=record
+    )
     assert c1.evaluations > 0 and c1.recorded == 0 and len(record.proofs) == 3
     again = fitness.clone()
     again[[17, 4, 9]] = torch.tensor([100.0, 300.0, 200.0], dtype=torch.float64)
-    second, c2 = confirm_solutions(strategy, task, policy, again, 20.0, seed=99, run_seed=3,
-                                   record=record)
+    second, c2 = confirm_solutions(
+        strategy, task, policy, again, 20.0, seed=99, run_seed=3, record=record
+    )
     assert (c2.evaluations, c2.recorded) == (0, 3)
     assert torch.equal(second, first)
     third, c3 = confirm_solutions(strategy, task, policy, again, 20.0, seed=99, run_seed=3)
@@ -148,8 +154,9 @@ def test_the_network_hash_ignores_the_genome_key_and_the_population():
     config, strategy = cartpole_neat(7)
     genomes = strategy.genomes
     packed = pack_genomes(genomes)
-    assert [packed.digest(i) for i in (3, 8)] == [pack_genomes([genomes[i]]).digest(0)
-                                                  for i in (3, 8)]
+    assert [packed.digest(i) for i in (3, 8)] == [
+        pack_genomes([genomes[i]]).digest(0) for i in (3, 8)
+    ]
     assert len({packed.digest(i) for i in range(len(genomes))}) == len(genomes)
     twin = copy.deepcopy(genomes[3])
     twin.key = 10**6
@@ -245,8 +252,10 @@ def test_confirmation_runs_to_the_environments_own_time_limit():
     assert float(trained.max()) <= 20.0
     scores = task.confirm(policy, generator=torch.Generator().manual_seed(3))
     s = first_seed(3)
-    want = [neat_python_returns(g, config, "CartPole-v1", [s + i * 2 + j for j in range(2)])
-            for i, g in enumerate(genomes)]
+    want = [
+        neat_python_returns(g, config, "CartPole-v1", [s + i * 2 + j for j in range(2)])
+        for i, g in enumerate(genomes)
+    ]
     assert scores.tolist() == want  # whole steps: exact
     assert max(max(w) for w in want) > 20.0  # some genome balanced past the training limit
     assert Control("DoublePole-v0", max_steps=300, solve_episodes=2).solve_max_steps == 300
@@ -267,8 +276,10 @@ def test_the_tensor_engine_confirms_only_the_chosen_genomes():
     assert confirmation.evaluations == 2 * (1 + 5 + 10)  # heats of 1, 5 and 10 episodes
     genomes = strategy.genomes(torch.tensor([3, 11]))
     s = first_seed(10)  # the third heat's draw
-    want = [neat_python_mean(g, config, "CartPole-v1", [s + i * 10 + j for j in range(10)])
-            for i, g in enumerate(genomes)]
+    want = [
+        neat_python_mean(g, config, "CartPole-v1", [s + i * 10 + j for j in range(10)])
+        for i, g in enumerate(genomes)
+    ]
     assert confirmation.scores == pytest.approx(want, rel=1e-9)
 
 
@@ -294,11 +305,11 @@ def test_a_genome_at_the_threshold_but_within_the_margin_is_held_below_it():
     task = Control("gym:CartPole-v1", episodes=1, solve_episodes=10, fitness_threshold=40.0)
     fitness = torch.full((policy.num_candidates,), 5.0, dtype=torch.float64)
     fitness[[17, 4, 9]] = torch.tensor([300.0, 200.0, 100.0], dtype=torch.float64)
-    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 40.0, seed=5,
-                                          run_seed=3)
+    new, confirmation = confirm_solutions(strategy, task, policy, fitness, 40.0, seed=5, run_seed=3)
     genome = strategy.genomes[9]
-    means, stderr = race(genome, config, "CartPole-v1", pack_genomes([genome]).digest(0), 3,
-                         (2, 10, 20), 40.0)
+    means, stderr = race(
+        genome, config, "CartPole-v1", pack_genomes([genome]).digest(0), 3, (2, 10, 20), 40.0
+    )
     assert len(means) == 3 and means[-1] >= 40.0 > means[-1] - 3 * stderr  # decided by the margin
     assert confirmation.scores[2] == pytest.approx(means[-1], rel=1e-9)
     assert confirmation.passed == [False, False, False] and confirmation.proved == 0
@@ -309,8 +320,9 @@ def test_parameter_rows_are_proved_once_by_their_values():
     """GA candidates (flat parameter rows) have a hash too: the same rows raced again play
     nothing; a twin row in the same generation shares its verdict."""
     strategy = ne.GA(ne.MLP(4, [4], 2), pop_size=6, reset_module=True)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=1, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    strategy.setup(
+        num_inputs=4, num_outputs=2, seed=1, device=torch.device("cpu"), dtype=torch.float64
+    )
     policy = strategy.ask()
     policy.params[5] = policy.params[0]  # a twin of candidate 0
     task = Control("gym:CartPole-v1", episodes=1, solve_episodes=5, fitness_threshold=0.0)
@@ -328,17 +340,22 @@ def test_running_observation_statistics_race_on_the_generations_episodes():
     record, and heat i draws from the generation's seed + i (as a plain confirm does)."""
     config, strategy = cartpole_neat(7)
     policy = strategy.ask()
-    task = Control("gym:CartPole-v1", episodes=1, solve_episodes=5, fitness_threshold=0.0,
-                   normalize_observations=True)
+    task = Control(
+        "gym:CartPole-v1",
+        episodes=1,
+        solve_episodes=5,
+        fitness_threshold=0.0,
+        normalize_observations=True,
+    )
     task.evaluate(policy, generator=torch.Generator().manual_seed(0))  # statistics gathered
     fitness = torch.full((policy.num_candidates,), -1.0, dtype=torch.float64)
     fitness[[3, 11]] = torch.tensor([2.0, 1.0], dtype=torch.float64)
     record = ProofRecord()
-    _, confirmation = confirm_solutions(strategy, task, policy, fitness, 0.0, seed=8,
-                                        record=record)
+    _, confirmation = confirm_solutions(strategy, task, policy, fitness, 0.0, seed=8, record=record)
     assert record.proofs == {} and confirmation.recorded == 0
-    sub = ne.compile_population([strategy.genomes[3], strategy.genomes[11]],
-                                config.genome_config, dtype=torch.float64)
+    sub = ne.compile_population(
+        [strategy.genomes[3], strategy.genomes[11]], config.genome_config, dtype=torch.float64
+    )
     want = task.confirm(sub, generator=torch.Generator().manual_seed(10), episodes=10).mean(1)
     assert confirmation.scores == want.tolist()
 

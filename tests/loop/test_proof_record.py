@@ -62,9 +62,12 @@ def test_what_a_race_leaves_loads(name):
     record = ProofRecord()
     record.load_state_dict({"proofs": {KEY: POSSIBLE[name]}}, threshold=THRESHOLD)
     entry = POSSIBLE[name]
-    assert record.proofs == {KEY: Proof(tuple(float(m) for m in entry["means"]),
-                                        None if entry["stderr"] is None
-                                        else float(entry["stderr"]))}
+    assert record.proofs == {
+        KEY: Proof(
+            tuple(float(m) for m in entry["means"]),
+            None if entry["stderr"] is None else float(entry["stderr"]),
+        )
+    }
 
 
 @pytest.mark.parametrize("name", IMPOSSIBLE)
@@ -92,14 +95,31 @@ def test_a_record_of_the_wrong_shape_is_refused(state):
 @pytest.fixture(scope="module")
 def xor_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("proofs") / "run"
-    assert main(["run", str(CONFIGS / "xor_ga.toml"), "--generations", "2", "--out", str(out),
-                 "--device", "cpu", "--checkpoint-every", "1", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(CONFIGS / "xor_ga.toml"),
+                "--generations",
+                "2",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--checkpoint-every",
+                "1",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     newest = list_checkpoints(out)[-1]
     return out, newest, newest.read_bytes()
 
 
-@pytest.mark.parametrize("name", ["mean 'nan'", "four heats", "negative stderr",
-                                  "race on after a failed heat 1"])
+@pytest.mark.parametrize(
+    "name", ["mean 'nan'", "four heats", "negative stderr", "race on after a failed heat 1"]
+)
 def test_resume_refuses_an_impossible_record_naming_the_file(xor_run, name):
     out, newest, raw = xor_run
     document, tensors = read_document(newest)

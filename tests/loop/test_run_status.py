@@ -17,12 +17,15 @@ class Seen(Reporter):
         self.status = result.status
 
 
-@pytest.mark.parametrize("task,status,raises", [
-    (Score(), RunStatus.FINISHED, None),
-    (Score(threshold=2.0), RunStatus.SOLVED, None),
-    (Score(fail_at=2), RunStatus.INTERRUPTED, KeyboardInterrupt),
-    (Score(fail_at=2, error=RuntimeError), RunStatus.FAILED, RuntimeError),
-])
+@pytest.mark.parametrize(
+    "task,status,raises",
+    [
+        (Score(), RunStatus.FINISHED, None),
+        (Score(threshold=2.0), RunStatus.SOLVED, None),
+        (Score(fail_at=2), RunStatus.INTERRUPTED, KeyboardInterrupt),
+        (Score(fail_at=2, error=RuntimeError), RunStatus.FAILED, RuntimeError),
+    ],
+)
 def test_reporters_see_how_the_run_ended(task, status, raises):
     seen = Seen()
     if raises is None:
@@ -38,8 +41,9 @@ def test_reporters_see_how_the_run_ended(task, status, raises):
 
 def test_solved_run_with_stop_on_solve_false_still_reports_solved():
     # the threshold 2.0 is reached in generation 1 (outputs 1, 1.5, 2); the run goes on to 4
-    result = ne.evolve(Climb(), Score(threshold=2.0), generations=4, seed=1, device="cpu",
-                       stop_on_solve=False)
+    result = ne.evolve(
+        Climb(), Score(threshold=2.0), generations=4, seed=1, device="cpu", stop_on_solve=False
+    )
     assert (result.status, result.generations) == (RunStatus.SOLVED, 4)
 
 

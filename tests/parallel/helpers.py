@@ -24,8 +24,9 @@ class Wrapped(Task):
         self.driver_pid = os.getpid()
 
     def evaluate(self, policy, *, generator=None, candidates=None, population_size=None):
-        return self.inner.evaluate(policy, generator=generator, candidates=candidates,
-                                   population_size=population_size)
+        return self.inner.evaluate(
+            policy, generator=generator, candidates=candidates, population_size=population_size
+        )
 
     def evaluations_per_candidate(self) -> int:
         return self.inner.evaluations_per_candidate()
@@ -62,32 +63,68 @@ class FailsInWorkers(Wrapped):
         return super().evaluate(policy, candidates=candidates, **kwargs)
 
 
-def neat_run(backend: Any = None, *, task: Task | None = None, generations: int = 3,
-             pop_size: int = 16, seed: int = 3, **kwargs: Any) -> ne.Result:
+def neat_run(
+    backend: Any = None,
+    *,
+    task: Task | None = None,
+    generations: int = 3,
+    pop_size: int = 16,
+    seed: int = 3,
+    **kwargs: Any,
+) -> ne.Result:
     """NEAT (configs/cartpole.ini) on gymnasium's CartPole, 2 episodes per genome."""
     task = task if task is not None else ne.tasks.Control("gym:CartPole-v1", episodes=2)
     strategy = ne.NEAT("configs/cartpole.ini", pop_size=pop_size)
-    return ne.evolve(strategy, task, generations=generations, seed=seed, device="cpu",
-                     backend=backend, **kwargs)
+    return ne.evolve(
+        strategy, task, generations=generations, seed=seed, device="cpu", backend=backend, **kwargs
+    )
 
 
-def ga_run(backend: Any = None, *, task: Task | None = None, generations: int = 3,
-           seed: int = 5, **kwargs: Any) -> ne.Result:
+def ga_run(
+    backend: Any = None,
+    *,
+    task: Task | None = None,
+    generations: int = 3,
+    seed: int = 5,
+    **kwargs: Any,
+) -> ne.Result:
     """GA over an MLP on neuroevo's torch CartPole (positions and population size matter)."""
     task = task if task is not None else ne.tasks.Control("CartPole-v1", episodes=2)
     strategy = ne.GA(ne.MLP(4, [6], 2), pop_size=12, reset_module=True)
-    return ne.evolve(strategy, task, generations=generations, seed=seed, device="cpu",
-                     backend=backend, **kwargs)
+    return ne.evolve(
+        strategy, task, generations=generations, seed=seed, device="cpu", backend=backend, **kwargs
+    )
 
 
 def same_run(a: ne.Result, b: ne.Result) -> None:
     """Two runs went exactly alike: every generation's statistics, counts and the best."""
-    key = [(h.generation, h.best_fitness, h.mean_fitness, h.std_fitness, h.evaluations,
-            h.best_fitness_so_far) for h in a.history]
-    assert key == [(h.generation, h.best_fitness, h.mean_fitness, h.std_fitness, h.evaluations,
-                    h.best_fitness_so_far) for h in b.history]
+    key = [
+        (
+            h.generation,
+            h.best_fitness,
+            h.mean_fitness,
+            h.std_fitness,
+            h.evaluations,
+            h.best_fitness_so_far,
+        )
+        for h in a.history
+    ]
+    assert key == [
+        (
+            h.generation,
+            h.best_fitness,
+            h.mean_fitness,
+            h.std_fitness,
+            h.evaluations,
+            h.best_fitness_so_far,
+        )
+        for h in b.history
+    ]
     assert (a.best_fitness, a.generations, a.evaluations) == (
-        b.best_fitness, b.generations, b.evaluations)
+        b.best_fitness,
+        b.generations,
+        b.evaluations,
+    )
     if isinstance(a.best, torch.Tensor):
         assert torch.equal(a.best, b.best)
     else:

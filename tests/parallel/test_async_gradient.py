@@ -15,10 +15,20 @@ SINE = ne.tasks.Regression("sine")  # 64 points of sin(x); the mean predictor's 
 def test_averaging_after_every_step_is_full_batch_gradient_descent():
     # w - lr * sum_k (n_k / n) g_k = w - lr * g: the two runs are the same algorithm
     xor = ne.tasks.XOR()
-    ours = local_sgd(ne.MLP(2, [8], 1), xor.inputs, xor.targets, workers=2, steps=30,
-                     sync_every=1, optimizer="sgd", lr=0.2, seed=3)
-    base = minibatch_sgd(ne.MLP(2, [8], 1), xor.inputs, xor.targets, steps=30,
-                         optimizer="sgd", lr=0.2, seed=3)
+    ours = local_sgd(
+        ne.MLP(2, [8], 1),
+        xor.inputs,
+        xor.targets,
+        workers=2,
+        steps=30,
+        sync_every=1,
+        optimizer="sgd",
+        lr=0.2,
+        seed=3,
+    )
+    base = minibatch_sgd(
+        ne.MLP(2, [8], 1), xor.inputs, xor.targets, steps=30, optimizer="sgd", lr=0.2, seed=3
+    )
     assert base.loss < base.history[0][1]  # it learns (and stays finite)
     assert torch.allclose(ours.weights, base.weights, atol=1e-5)
     assert ours.loss == pytest.approx(base.loss, rel=1e-4)
@@ -40,8 +50,16 @@ def test_local_sgd_learns_the_regression_as_well_as_the_synchronous_baseline():
 
 def test_asynchronous_averaging_on_ray_learns_as_well(ray_session):
     kw = dict(steps=200, optimizer="adam", lr=0.03, seed=0)
-    ours = local_sgd(ne.MLP(1, [16], 1), SINE.inputs, SINE.targets, workers=2, sync_every=5,
-                     asynchronous=True, backend="ray", **kw)
+    ours = local_sgd(
+        ne.MLP(1, [16], 1),
+        SINE.inputs,
+        SINE.targets,
+        workers=2,
+        sync_every=5,
+        asynchronous=True,
+        backend="ray",
+        **kw,
+    )
     base = minibatch_sgd(ne.MLP(1, [16], 1), SINE.inputs, SINE.targets, **kw)
     assert ours.asynchronous and ours.rounds == 2 * 40  # every worker pushed 40 times
     assert [s for s, _ in ours.history].count(200) == 2  # both finished their 200 steps

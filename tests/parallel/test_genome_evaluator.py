@@ -108,16 +108,17 @@ def neat_run(fitness_function, config, generations: int = 4, seed: int = 5):
 
 def serial(eval_one):
     """neat-python's serial loop around a per-genome function."""
+
     def eval_genomes(genomes, config):
         for _, genome in genomes:
             genome.fitness = eval_one(genome, config)
+
     return eval_genomes
 
 
 def genome_form(genome) -> tuple:
     """A genome as plain values: key, fitness, nodes and connections with all attributes."""
-    nodes = {k: (n.bias, n.response, n.activation, n.aggregation)
-             for k, n in genome.nodes.items()}
+    nodes = {k: (n.bias, n.response, n.activation, n.aggregation) for k, n in genome.nodes.items()}
     conns = {k: (c.weight, c.enabled) for k, c in genome.connections.items()}
     return genome.key, genome.fitness, nodes, conns
 
@@ -138,8 +139,7 @@ def process_evaluator():
 
 
 def test_xor_on_two_processes_equals_serial_neat_python(process_evaluator):
-    same_run(neat_run(serial(eval_genome), xor_config()),
-             neat_run(process_evaluator, xor_config()))
+    same_run(neat_run(serial(eval_genome), xor_config()), neat_run(process_evaluator, xor_config()))
 
 
 def evolved_genomes(generations: int = 4) -> list[tuple[int, object]]:
@@ -170,10 +170,12 @@ def test_every_genome_scores_as_with_neat_parallel_evaluator(process_evaluator):
 def serial_pickling(eval_one):
     """neat-python's serial loop, pickling the genome and config as neat.ParallelEvaluator
     sends them to its pool (once per genome)."""
+
     def eval_genomes(genomes, config):
         for _, genome in genomes:
             pickle.dumps((genome, config))
             genome.fitness = eval_one(genome, config)
+
     return eval_genomes
 
 
@@ -211,8 +213,7 @@ def test_xor_on_ray_equals_serial_neat_python(ray_evaluator):
     same_run(neat_run(serial(eval_genome), xor_config()), neat_run(ray_evaluator, xor_config()))
 
 
-def test_cartpole_on_processes_and_ray_equals_serial_neat_python(process_evaluator,
-                                                                 ray_evaluator):
+def test_cartpole_on_processes_and_ray_equals_serial_neat_python(process_evaluator, ray_evaluator):
     reference = neat_run(serial(eval_cartpole), cartpole_config(), generations=3)
     with evaluating(process_evaluator, eval_cartpole):
         same_run(reference, neat_run(process_evaluator, cartpole_config(), generations=3))
@@ -225,21 +226,27 @@ def test_a_function_of_the_main_script_runs_on_ray(ray_evaluator):
     """neat-python's examples define eval_genome in the script they run; a Ray actor's
     ``__main__`` is Ray's, so the function goes by value."""
     main = {"__name__": "__main__", "XOR": XOR}
-    exec("import neat\n"
-         "def eval_in_main(genome, config):\n"
-         "    net = neat.nn.FeedForwardNetwork.create(genome, config)\n"
-         "    return 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in XOR)\n", main)
+    exec(
+        "import neat\n"
+        "def eval_in_main(genome, config):\n"
+        "    net = neat.nn.FeedForwardNetwork.create(genome, config)\n"
+        "    return 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in XOR)\n",
+        main,
+    )
     function = main["eval_in_main"]
-    assert function.__module__ == "__main__" and not hasattr(sys.modules["__main__"],
-                                                             "eval_in_main")
+    assert function.__module__ == "__main__" and not hasattr(
+        sys.modules["__main__"], "eval_in_main"
+    )
     with evaluating(ray_evaluator, function):
         ours = neat_run(ray_evaluator, xor_config())
     same_run(neat_run(serial(eval_genome), xor_config()), ours)
 
 
 def test_the_serial_backend_is_neat_pythons_serial_loop():
-    same_run(neat_run(serial(eval_genome), xor_config()),
-             neat_run(ne.GenomeEvaluator(eval_genome), xor_config()))
+    same_run(
+        neat_run(serial(eval_genome), xor_config()),
+        neat_run(ne.GenomeEvaluator(eval_genome), xor_config()),
+    )
 
 
 def test_a_seed_gives_neat_parallel_evaluators_fitness_for_a_random_fitness():
@@ -254,8 +261,10 @@ def test_a_seed_gives_neat_parallel_evaluators_fitness_for_a_random_fitness():
 
 
 def test_a_seed_leaves_the_serial_run_as_it_was():
-    same_run(neat_run(serial(eval_genome), xor_config()),
-             neat_run(ne.GenomeEvaluator(eval_genome, seed=11), xor_config()))
+    same_run(
+        neat_run(serial(eval_genome), xor_config()),
+        neat_run(ne.GenomeEvaluator(eval_genome, seed=11), xor_config()),
+    )
 
 
 def test_genomes_go_in_slices_about_four_per_worker_in_order():
@@ -265,12 +274,15 @@ def test_genomes_go_in_slices_about_four_per_worker_in_order():
 
 
 def test_an_error_in_eval_genome_is_one_line_naming_the_genome(process_evaluator):
-    with evaluating(process_evaluator, eval_fails_on_genome_7), \
-            pytest.raises(EvalGenomeError) as info:
+    with (
+        evaluating(process_evaluator, eval_fails_on_genome_7),
+        pytest.raises(EvalGenomeError) as info,
+    ):
         neat_run(process_evaluator, xor_config(), generations=1)
     assert str(info.value) == (
         "eval_genome raised ValueError on genome 7: bad weights; fix eval_genome, or call it "
-        "on that genome alone to debug it")
+        "on that genome alone to debug it"
+    )
     assert info.value.genome_id == 7
     notes = "\n".join(info.value.__notes__)
     assert "raised in a worker" in notes and 'raise ValueError("bad weights")' in notes
@@ -283,8 +295,10 @@ def test_an_error_in_eval_genome_in_this_process_names_the_genome():
 
 
 def test_an_error_in_eval_genome_on_ray_names_the_genome(ray_evaluator):
-    with evaluating(ray_evaluator, eval_fails_on_genome_7), \
-            pytest.raises(EvalGenomeError, match="genome 7: bad weights") as info:
+    with (
+        evaluating(ray_evaluator, eval_fails_on_genome_7),
+        pytest.raises(EvalGenomeError, match="genome 7: bad weights") as info,
+    ):
         neat_run(ray_evaluator, xor_config(), generations=1)
     assert 'raise ValueError("bad weights")' in "\n".join(info.value.__notes__)
     # and the actors go on with the next run, the failed generation's slices dropped
@@ -292,12 +306,12 @@ def test_an_error_in_eval_genome_on_ray_names_the_genome(ray_evaluator):
 
 
 def test_no_return_value_is_one_line_naming_the_genome(process_evaluator):
-    with evaluating(process_evaluator, eval_returns_none), \
-            pytest.raises(EvalGenomeError) as info:
+    with evaluating(process_evaluator, eval_returns_none), pytest.raises(EvalGenomeError) as info:
         neat_run(process_evaluator, xor_config(), generations=1)
     assert str(info.value) == (
         "eval_genome returned NoneType None for genome 1; it must return the genome's fitness "
-        "as a number (neat.ParallelEvaluator's contract), not set genome.fitness")
+        "as a number (neat.ParallelEvaluator's contract), not set genome.fitness"
+    )
 
 
 def test_a_killed_worker_is_replaced_and_the_run_is_unchanged(process_evaluator, tmp_path):
@@ -313,8 +327,10 @@ def test_a_killed_worker_is_replaced_and_the_run_is_unchanged(process_evaluator,
 
 
 def test_a_function_that_does_not_pickle_is_one_line(process_evaluator):
-    with evaluating(process_evaluator, lambda genome, config: 1.0), \
-            pytest.raises(ConfigError, match="define eval_genome with def at module level"):
+    with (
+        evaluating(process_evaluator, lambda genome, config: 1.0),
+        pytest.raises(ConfigError, match="define eval_genome with def at module level"),
+    ):
         process_evaluator([], xor_config())
 
 
@@ -324,31 +340,41 @@ def test_a_function_the_workers_cannot_import_is_one_line(process_evaluator):
     exec("def eval_genome(genome, config):\n    return 1.0\n", module.__dict__)
     sys.modules[module.__name__] = module
     try:
-        with evaluating(process_evaluator, module.eval_genome), \
-                pytest.raises(EvalGenomeError, match="the workers cannot load eval_genome "
-                              r"or the config \(ModuleNotFoundError: No module named "
-                              "'made_in_the_driver'\\); define eval_genome at module level"):
+        with (
+            evaluating(process_evaluator, module.eval_genome),
+            pytest.raises(
+                EvalGenomeError,
+                match="the workers cannot load eval_genome "
+                r"or the config \(ModuleNotFoundError: No module named "
+                "'made_in_the_driver'\\); define eval_genome at module level",
+            ),
+        ):
             neat_run(process_evaluator, xor_config(), generations=1)
     finally:
         del sys.modules[module.__name__]
     # the workers take the next set-up as before
-    same_run(neat_run(serial(eval_genome), xor_config(), generations=2),
-             neat_run(process_evaluator, xor_config(), generations=2))
+    same_run(
+        neat_run(serial(eval_genome), xor_config(), generations=2),
+        neat_run(process_evaluator, xor_config(), generations=2),
+    )
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(eval_genome=3), "eval_genome must be a function"),
-    (dict(eval_genome=eval_genome, seed="1"), "seed must be an integer"),
-    (dict(eval_genome=eval_genome, workers=0), "workers: expected a positive integer"),
-    (dict(eval_genome=eval_genome, backend="threads"), "backend: unknown 'threads'"),
-    (dict(eval_genome=eval_genome, workers=2, address="auto"), "is for backend 'ray'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(eval_genome=3), "eval_genome must be a function"),
+        (dict(eval_genome=eval_genome, seed="1"), "seed must be an integer"),
+        (dict(eval_genome=eval_genome, workers=0), "workers: expected a positive integer"),
+        (dict(eval_genome=eval_genome, backend="threads"), "backend: unknown 'threads'"),
+        (dict(eval_genome=eval_genome, workers=2, address="auto"), "is for backend 'ray'"),
+    ],
+)
 def test_bad_arguments_are_one_line(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         ne.GenomeEvaluator(**kwargs)
 
 
-SCRIPT = '''\
+SCRIPT = """\
 import random, sys
 import neat
 import neuroevo as ne
@@ -367,28 +393,36 @@ def run(fitness_function):
     return winner.key, winner.fitness
 
 {main}
-'''
+"""
 
 
 def run_script(tmp_path, main: str) -> subprocess.CompletedProcess:
     script = tmp_path / "user_script.py"
     script.write_text(SCRIPT.format(main=main))
     config = os.path.abspath("configs/xor.ini")
-    return subprocess.run([sys.executable, str(script), config], capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, str(script), config],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
 
 
 @pytest.mark.slow
 def test_a_users_script_with_its_own_eval_genome_equals_its_serial_run(tmp_path):
     """``eval_genome`` defined in the user's main script, as neat-python's examples do."""
-    proc = run_script(tmp_path, '''\
+    proc = run_script(
+        tmp_path,
+        """\
 if __name__ == "__main__":
     def eval_genomes(genomes, config):
         for _, genome in genomes:
             genome.fitness = eval_genome(genome, config)
     with ne.GenomeEvaluator(eval_genome, workers=2) as evaluator:
         print(run(evaluator) == run(eval_genomes), run(eval_genomes))
-''')
+""",
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("True (")
 
@@ -398,7 +432,9 @@ def test_a_script_without_a_main_guard_is_told_so_in_one_line(tmp_path):
     proc = run_script(tmp_path, "print(run(ne.GenomeEvaluator(eval_genome, workers=2)))\n")
     lines = proc.stderr.splitlines()
     assert proc.returncode == 1 and not proc.stdout
-    assert lines[-1].startswith("neuroevo.parallel.backend.BackendError: worker processes "
-                                f"import {tmp_path / 'user_script.py'} again")
-    assert "GenomeEvaluator under `if __name__ == \"__main__\":`" in lines[-1]
+    assert lines[-1].startswith(
+        "neuroevo.parallel.backend.BackendError: worker processes "
+        f"import {tmp_path / 'user_script.py'} again"
+    )
+    assert 'GenomeEvaluator under `if __name__ == "__main__":`' in lines[-1]
     assert proc.stderr.count("Traceback") == 1

@@ -20,8 +20,9 @@ def test_rebuilt_genomes_compute_neat_pythons_networks(tmp_path, feed_forward):
     genomes = random_genomes(config, 25, seed=11, max_mutations=25)
     rebuilt = unpack_genomes(pack_genomes(genomes))
     x = torch.rand(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    net = ne.compile_population(rebuilt, config.genome_config, device="cpu",
-                                dtype=torch.float64, recurrent=not feed_forward)
+    net = ne.compile_population(
+        rebuilt, config.genome_config, device="cpu", dtype=torch.float64, recurrent=not feed_forward
+    )
     kind = neat.nn.FeedForwardNetwork if feed_forward else neat.nn.RecurrentNetwork
     for step in range(2 if not feed_forward else 1):
         y = net(x)
@@ -39,15 +40,24 @@ def test_rebuilt_genomes_compute_neat_pythons_networks(tmp_path, feed_forward):
         for k, n in g.nodes.items():
             rn = r.nodes[k]
             assert (rn.bias, rn.response, rn.activation, rn.aggregation) == (
-                n.bias, n.response, n.activation, n.aggregation)
+                n.bias,
+                n.response,
+                n.activation,
+                n.aggregation,
+            )
     assert any(not c.enabled for g in genomes for c in g.connections.values())
 
 
 def test_recurrent_rebuilt_genomes_step_like_neat_python(tmp_path):
     config = make_config(tmp_path, n_in=2, n_out=2, hidden=2, feed_forward=False)
     genomes = random_genomes(config, 12, seed=3, max_mutations=20)
-    net = ne.compile_population(unpack_genomes(pack_genomes(genomes)), config.genome_config,
-                                device="cpu", dtype=torch.float64, recurrent=True)
+    net = ne.compile_population(
+        unpack_genomes(pack_genomes(genomes)),
+        config.genome_config,
+        device="cpu",
+        dtype=torch.float64,
+        recurrent=True,
+    )
     refs = [neat.nn.RecurrentNetwork.create(g, config) for g in genomes]
     net.reset()
     for x in ([0.5, -1.0], [0.1, 0.2], [1.0, 1.0]):
@@ -72,8 +82,15 @@ def test_a_selection_holds_exactly_those_genomes(tmp_path):
 
 
 def test_packed_genomes_are_far_smaller_than_pickled_ones(tmp_path):
-    config = make_config(tmp_path, n_in=8, n_out=4, hidden=0, initial_connection="full_direct",
-                         acts=["sigmoid"], aggs=["sum"])
+    config = make_config(
+        tmp_path,
+        n_in=8,
+        n_out=4,
+        hidden=0,
+        initial_connection="full_direct",
+        acts=["sigmoid"],
+        aggs=["sum"],
+    )
     genomes = random_genomes(config, 200, seed=1, max_mutations=0)
     packed = pickle.dumps(pack_genomes(genomes), protocol=5)
     assert len(packed) * 3 < len(pickle.dumps(genomes, protocol=5))
@@ -96,18 +113,19 @@ def test_enabled_connections_count_genomes_without_connections(tmp_path, empty):
     assert packed.enabled_connections().tolist() == want
     assert sum(want) > 0 or len(empty) == 6
     for idx in ([5], [4, 5], [5, 0], list(range(6))):  # slices end with an empty genome too
-        assert packed.select(np.array(idx)).enabled_connections().tolist() == \
-            [want[i] for i in idx]
+        assert packed.select(np.array(idx)).enabled_connections().tolist() == [want[i] for i in idx]
 
 
-def test_a_population_whose_last_genome_has_no_connection_runs_on_workers(tmp_path,
-                                                                         process_backend):
+def test_a_population_whose_last_genome_has_no_connection_runs_on_workers(
+    tmp_path, process_backend
+):
     """`neuroevo run configs/xor.toml --seed 6 --workers 2` crashed at generation 2: the
     workers' balance counts each genome's connections. Reference: one process."""
     config = ne.load_config("configs/xor.ini")
     strategy = ne.NEAT(config, pop_size=8)
-    strategy.setup(num_inputs=2, num_outputs=1, seed=1, device=torch.device("cpu"),
-                   dtype=torch.float32)
+    strategy.setup(
+        num_inputs=2, num_outputs=1, seed=1, device=torch.device("cpu"), dtype=torch.float32
+    )
     strategy.genomes[-1].connections.clear()
     policy = strategy.ask()
     task = ne.tasks.XOR()

@@ -13,22 +13,48 @@ from neuroevo.parallel.islands import Islands
 
 def pso_islands(n=3, **kw):
     strategies = [ne.PSO(ne.MLP(2, [4], 1), pop_size=12, reset_module=True) for _ in range(n)]
-    kw = {"migration_interval": 3, "migrants": 2, "seed": 7, "asynchronous": False,
-          "backend": "local", "stop_on_solve": False, **kw}
+    kw = {
+        "migration_interval": 3,
+        "migrants": 2,
+        "seed": 7,
+        "asynchronous": False,
+        "backend": "local",
+        "stop_on_solve": False,
+        **kw,
+    }
     return Islands(strategies, ne.tasks.XOR(), **kw)
 
 
 def neat_islands(**kw):
     strategies = [ne.NEAT(ne.load_config("configs/xor.ini"), pop_size=16) for _ in range(2)]
-    kw = {"migration_interval": 2, "migrants": 2, "seed": 3, "asynchronous": False,
-          "backend": "local", "stop_on_solve": False, **kw}
+    kw = {
+        "migration_interval": 2,
+        "migrants": 2,
+        "seed": 3,
+        "asynchronous": False,
+        "backend": "local",
+        "stop_on_solve": False,
+        **kw,
+    }
     return Islands(strategies, ne.tasks.XOR(), **kw)
 
 
 def figures(result):
     """Everything of a history but the wall times."""
-    return [[(g.generation, g.best_fitness, g.mean_fitness, g.best_fitness_so_far, g.evaluations,
-              g.immigrants) for g in h] for h in result.histories]
+    return [
+        [
+            (
+                g.generation,
+                g.best_fitness,
+                g.mean_fitness,
+                g.best_fitness_so_far,
+                g.evaluations,
+                g.immigrants,
+            )
+            for g in h
+        ]
+        for h in result.histories
+    ]
 
 
 def test_synchronous_islands_are_reproducible_and_exchange_every_interval():
@@ -51,8 +77,10 @@ def test_neat_islands_exchange_genomes_and_give_the_best_genome():
     assert sum(g.immigrants for h in result.histories for g in h) == 2 * 3 * 2
     assert isinstance(result.best, neat.DefaultGenome)
     net = neat.nn.FeedForwardNetwork.create(result.best, ne.load_config("configs/xor.ini"))
-    sse = sum((net.activate(x)[0] - y) ** 2 for x, y in
-              zip([(0, 0), (0, 1), (1, 0), (1, 1)], [0, 1, 1, 0]))
+    sse = sum(
+        (net.activate(x)[0] - y) ** 2
+        for x, y in zip([(0, 0), (0, 1), (1, 0), (1, 1)], [0, 1, 1, 0])
+    )
     assert result.best_fitness == pytest.approx(4 - sse, abs=1e-5)
 
 
@@ -79,8 +107,12 @@ def test_bad_arguments_say_what_to_do(tmp_path):
     with pytest.raises(ConfigError, match="asynchronous=False"):
         Islands([pso], xor, backend="local")
     with pytest.raises(ConfigError, match="cannot exchange"):
-        Islands([pso, ne.NEAT(ne.load_config("configs/xor.ini"))], xor, asynchronous=False,
-                backend="local")
+        Islands(
+            [pso, ne.NEAT(ne.load_config("configs/xor.ini"))],
+            xor,
+            asynchronous=False,
+            backend="local",
+        )
     with pytest.raises(ConfigError, match="smaller than every island"):
         Islands([pso], xor, migrants=4, asynchronous=False, backend="local")
     with pytest.raises(StrategyError, match="local_sgd"):

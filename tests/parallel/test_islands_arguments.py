@@ -18,8 +18,13 @@ from neuroevo.errors import ConfigError
 from neuroevo.parallel.islands import Islands
 from tests.neat_ini import neat_config
 
-SYNC = {"migration_interval": 2, "migrants": 1, "asynchronous": False, "backend": "local",
-        "stop_on_solve": False}
+SYNC = {
+    "migration_interval": 2,
+    "migrants": 1,
+    "asynchronous": False,
+    "backend": "local",
+    "stop_on_solve": False,
+}
 
 
 def _pso(hidden: int = 3) -> ne.PSO:
@@ -51,32 +56,57 @@ CASES = [
     ("device bogus", {"device": "bogus"}, None, ["device='bogus'", "cpu, cuda"]),
     ("device tpu", {"device": "tpu"}, None, ["device='tpu'", "cpu"]),
     ("device 5.5", {"device": 5.5}, None, ["device=5.5", "cpu"]),
-    ("checkpoint_dir a file", lambda tmp: {"checkpoint_dir": _file(tmp)}, None,
-     ["checkpoint_dir=", "a-file", "folder"]),
-    ("checkpoint_dir under a file", lambda tmp: {"checkpoint_dir": _file(tmp) / "x" / "y"}, None,
-     ["checkpoint_dir=", "a-file", "is a file"]),
+    (
+        "checkpoint_dir a file",
+        lambda tmp: {"checkpoint_dir": _file(tmp)},
+        None,
+        ["checkpoint_dir=", "a-file", "folder"],
+    ),
+    (
+        "checkpoint_dir under a file",
+        lambda tmp: {"checkpoint_dir": _file(tmp) / "x" / "y"},
+        None,
+        ["checkpoint_dir=", "a-file", "is a file"],
+    ),
     ("checkpoint_dir a number", {"checkpoint_dir": 5}, None, ["checkpoint_dir=5", "folder"]),
     ("stop_on_solve 'yes'", {"stop_on_solve": "yes"}, None, ["stop_on_solve='yes'", "True"]),
     ("asynchronous 1", {"asynchronous": 1}, None, ["asynchronous=1", "True or False"]),
     ("address 5", {"address": 5}, None, ["address=5", "'auto'"]),
     ("actor_options a list", {"actor_options": [1]}, None, ["actor_options=[1]", "dict"]),
-    ("PSO modules of 13 and 17 parameters", {}, [_pso(3), _pso(4)],
-     ["island 1", "17 parameters", "13", "same module", "migrants=0"]),
-    ("GA modules of 13, 13 and 21 parameters", {}, [_ga(3), _ga(3), _ga(5)],
-     ["island 2", "21 parameters", "13", "same module"]),
+    (
+        "PSO modules of 13 and 17 parameters",
+        {},
+        [_pso(3), _pso(4)],
+        ["island 1", "17 parameters", "13", "same module", "migrants=0"],
+    ),
+    (
+        "GA modules of 13, 13 and 21 parameters",
+        {},
+        [_ga(3), _ga(3), _ga(5)],
+        ["island 2", "21 parameters", "13", "same module"],
+    ),
     ("GA and PSO modules of different sizes", {}, [_ga(3), _pso(4)], ["island 1", "17"]),
-    ("NEAT configs of 3 and 2 inputs", {}, [
-        ne.NEAT(neat_config(), pop_size=6),
-        ne.NEAT(neat_config(overrides={"DefaultGenome": {"num_inputs": 2}}), pop_size=6)],
-     ["island 1", "2 inputs", "same sizes", "migrants=0"]),
-    ("same count, other layout", {}, [ne.PSO(ne.MLP(2, [2, 2], 1), pop_size=6),
-                                      ne.PSO(ne.MLP(2, [3], 1), pop_size=6)],
-     ["island 1", "shapes", "same module"]),
+    (
+        "NEAT configs of 3 and 2 inputs",
+        {},
+        [
+            ne.NEAT(neat_config(), pop_size=6),
+            ne.NEAT(neat_config(overrides={"DefaultGenome": {"num_inputs": 2}}), pop_size=6),
+        ],
+        ["island 1", "2 inputs", "same sizes", "migrants=0"],
+    ),
+    (
+        "same count, other layout",
+        {},
+        [ne.PSO(ne.MLP(2, [2, 2], 1), pop_size=6), ne.PSO(ne.MLP(2, [3], 1), pop_size=6)],
+        ["island 1", "shapes", "same module"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("arguments, strategies, words", [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    "arguments, strategies, words", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_a_bad_argument_fails_in_the_constructor(tmp_path, arguments, strategies, words):
     if callable(arguments):
         arguments = arguments(tmp_path)
@@ -92,8 +122,15 @@ def test_a_bad_argument_fails_in_the_constructor(tmp_path, arguments, strategies
 
 def test_good_arguments_run(tmp_path):
     folder = tmp_path / "made" / "here"
-    result = Islands([_pso(), _pso()], ne.tasks.XOR(), seed=0, dtype="float64", device="cpu",
-                     checkpoint_dir=folder, **SYNC).run(2)
+    result = Islands(
+        [_pso(), _pso()],
+        ne.tasks.XOR(),
+        seed=0,
+        dtype="float64",
+        device="cpu",
+        checkpoint_dir=folder,
+        **SYNC,
+    ).run(2)
     assert result.generations == [2, 2] and (folder / "island-1.ckpt").is_file()
     # modules of different sizes are fine when no migrants travel
     Islands([_pso(3), _pso(4)], ne.tasks.XOR(), seed=2**63 - 1, **{**SYNC, "migrants": 0}).run(1)

@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_islands_benchmark_quick(tmp_path):
-    spec = importlib.util.spec_from_file_location("islands_bench", ROOT / "benchmarks" / "islands.py")
+    spec = importlib.util.spec_from_file_location(
+        "islands_bench", ROOT / "benchmarks" / "islands.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     result = module.main(["--quick", "--no-ray", "--out", str(tmp_path)])

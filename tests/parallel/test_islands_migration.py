@@ -33,12 +33,16 @@ def test_neat_migrants_keep_their_network_and_get_the_receivers_numbers():
     task = ne.tasks.XOR()
     a, b = neat_run(1, 6), neat_run(2, 6)
     sent = emigrants(a, evaluated(a, task), 3, island=0, generation=6)
-    originals = [a.genomes[i] for i in torch.argsort(evaluated(a, task), descending=True,
-                                                     stable=True)[:3].tolist()]
+    originals = [
+        a.genomes[i]
+        for i in torch.argsort(evaluated(a, task), descending=True, stable=True)[:3].tolist()
+    ]
     pop_b = b.population
     keys_before = set(pop_b.population)
     next_node = peek_count(b.config.genome_config.node_indexer)
-    known = {k: g.innovation for gen in pop_b.population.values() for k, g in gen.connections.items()}
+    known = {
+        k: g.innovation for gen in pop_b.population.values() for k, g in gen.connections.items()
+    }
     adopted = adopt_genomes([m["genome"] for m in sent], b)
     gc = b.config.genome_config
     for orig, new in zip(originals, adopted):
@@ -66,8 +70,15 @@ def test_neat_migrants_replace_the_worst_and_evolution_goes_on():
     sent = emigrants(a, evaluated(a, task), 2, island=0, generation=4)
     fitness = evaluated(b, task, seed=1)
     worst = torch.argsort(fitness, stable=True)[:2].tolist()
-    new = immigrate(b, task, fitness, sent, generator=torch.Generator().manual_seed(1),
-                    device=torch.device("cpu"), dtype=torch.float32)
+    new = immigrate(
+        b,
+        task,
+        fitness,
+        sent,
+        generator=torch.Generator().manual_seed(1),
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+    )
     genomes = [b.genomes[i] for i in worst]
     for i, g in zip(worst, genomes):
         assert g.key in b.population.population and b.population.population[g.key] is g
@@ -95,8 +106,15 @@ def test_vector_migrants_replace_the_worst_rows_and_become_personal_bests():
     rows = torch.stack([m["params"] for m in sent])
     fitness = evaluated(b, task)
     worst = torch.argsort(fitness, stable=True)[:3]
-    new = immigrate(b, task, fitness, sent, generator=torch.Generator().manual_seed(0),
-                    device=torch.device("cpu"), dtype=torch.float32)
+    new = immigrate(
+        b,
+        task,
+        fitness,
+        sent,
+        generator=torch.Generator().manual_seed(0),
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+    )
     expected = task.evaluate(ParameterPolicy(b.module, rows, num_inputs=2, num_outputs=1))
     assert torch.equal(b.ask_params()[worst], rows)
     assert torch.equal(new[worst], expected)
@@ -109,7 +127,6 @@ def test_vector_migrants_replace_the_worst_rows_and_become_personal_bests():
     assert torch.equal(b.state.pbest[worst][better], rows[better])
 
 
-
 def test_a_migrant_with_non_finite_outputs_gets_the_floor_of_the_population_it_joins():
     # XOR's fitness floors non-finite outputs at the lowest finite fitness of the population;
     # a migrant scored with its batch alone got -4 (none finite) instead
@@ -119,14 +136,21 @@ def test_a_migrant_with_non_finite_outputs_gets_the_floor_of_the_population_it_j
     fitness = evaluated(b, task)
     bad = torch.full_like(b.ask_params()[0], float("nan"))
     sent = [{"params": bad, "fitness": 0.0, "island": 0, "generation": 3}]
-    new = immigrate(b, task, fitness, sent, generator=torch.Generator().manual_seed(0),
-                    device=torch.device("cpu"), dtype=torch.float32)
+    new = immigrate(
+        b,
+        task,
+        fitness,
+        sent,
+        generator=torch.Generator().manual_seed(0),
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+    )
     # the reference: the task's own evaluation of the whole population as it now stands
-    whole = task.evaluate(ParameterPolicy(b.module, b.ask_params(), num_inputs=2,
-                                          num_outputs=1))
+    whole = task.evaluate(ParameterPolicy(b.module, b.ask_params(), num_inputs=2, num_outputs=1))
     worst = int(torch.argsort(fitness, stable=True)[0])
     assert torch.equal(new[worst], whole[worst])
     assert float(new[worst]) == float(new[torch.arange(10) != worst].min())
+
 
 def _m(island, fitness):
     return {"params": torch.zeros(2), "fitness": fitness, "island": island, "generation": 0}

@@ -9,13 +9,31 @@ import neuroevo as ne
 from neuroevo.errors import CheckpointError
 from neuroevo.parallel.islands import Islands
 
-SYNC = {"migration_interval": 2, "migrants": 1, "seed": 4, "asynchronous": False,
-        "backend": "local", "stop_on_solve": False}
+SYNC = {
+    "migration_interval": 2,
+    "migrants": 1,
+    "seed": 4,
+    "asynchronous": False,
+    "backend": "local",
+    "stop_on_solve": False,
+}
 
 
 def _figures(result):
-    return [[(g.generation, g.best_fitness, g.mean_fitness, g.best_fitness_so_far, g.evaluations,
-              g.immigrants) for g in h] for h in result.histories]
+    return [
+        [
+            (
+                g.generation,
+                g.best_fitness,
+                g.mean_fitness,
+                g.best_fitness_so_far,
+                g.evaluations,
+                g.immigrants,
+            )
+            for g in h
+        ]
+        for h in result.histories
+    ]
 
 
 def _pso() -> ne.PSO:
@@ -23,8 +41,9 @@ def _pso() -> ne.PSO:
 
 
 def _checkpointed(tmp_path, **kw):
-    return Islands([_pso() for _ in range(3)], ne.tasks.XOR(),
-                   **{**SYNC, "checkpoint_dir": tmp_path, **kw})
+    return Islands(
+        [_pso() for _ in range(3)], ne.tasks.XOR(), **{**SYNC, "checkpoint_dir": tmp_path, **kw}
+    )
 
 
 @pytest.mark.parametrize("missing", [[1], [0, 2], [0, 1, 2]])
@@ -53,5 +72,11 @@ def test_ray_islands_refuse_the_same_missing_checkpoint(tmp_path, ray_session):
     _checkpointed(tmp_path).run(2)
     (tmp_path / "island-2.ckpt").unlink()
     with pytest.raises(CheckpointError, match="island-2.ckpt"):
-        Islands([_pso() for _ in range(3)], ne.tasks.XOR(), migration_interval=2, migrants=1,
-                seed=4, checkpoint_dir=tmp_path).run(4, resume=True)
+        Islands(
+            [_pso() for _ in range(3)],
+            ne.tasks.XOR(),
+            migration_interval=2,
+            migrants=1,
+            seed=4,
+            checkpoint_dir=tmp_path,
+        ).run(4, resume=True)

@@ -12,8 +12,14 @@ import torch
 import neuroevo as ne
 from neuroevo.parallel.islands import Islands
 
-SYNC = {"migration_interval": 2, "migrants": 1, "seed": 4, "asynchronous": False,
-        "backend": "local", "stop_on_solve": False}
+SYNC = {
+    "migration_interval": 2,
+    "migrants": 1,
+    "seed": 4,
+    "asynchronous": False,
+    "backend": "local",
+    "stop_on_solve": False,
+}
 
 
 def _pso() -> ne.PSO:
@@ -21,8 +27,20 @@ def _pso() -> ne.PSO:
 
 
 def _figures(result):
-    return [[(g.generation, g.best_fitness, g.mean_fitness, g.best_fitness_so_far, g.evaluations,
-              g.immigrants) for g in h] for h in result.histories]
+    return [
+        [
+            (
+                g.generation,
+                g.best_fitness,
+                g.mean_fitness,
+                g.best_fitness_so_far,
+                g.evaluations,
+                g.immigrants,
+            )
+            for g in h
+        ]
+        for h in result.histories
+    ]
 
 
 def test_one_strategy_named_three_times_is_three_islands():
@@ -36,6 +54,7 @@ def test_one_strategy_named_three_times_is_three_islands():
 
 def test_one_stateful_task_named_for_every_island_is_copied():
     """Running observation statistics: each island learns its own, as on Ray."""
+
     def task():
         return ne.tasks.Control("CartPole-v1", episodes=2, normalize_observations=True)
 

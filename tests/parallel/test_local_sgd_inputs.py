@@ -27,29 +27,60 @@ CASES = [
     ("ragged lists", [[1.0, 2.0], [3.0]], Y[:2], {}, ConfigError, ["inputs", "nested lists"]),
     ("boolean inputs", X > 0, Y, {}, ConfigError, ["inputs", "torch.bool", "real"]),
     ("complex targets", X, Y.to(torch.complex64), {}, ConfigError, ["targets", "complex64"]),
-    ("NaN inputs", X.masked_fill(X > 0.5, float("nan")), Y, {}, ConfigError,
-     ["inputs", "NaN or infinite"]),
-    ("infinite targets", X, Y.masked_fill(Y > 1, float("inf")), {}, ConfigError,
-     ["targets", "NaN or infinite"]),
+    (
+        "NaN inputs",
+        X.masked_fill(X > 0.5, float("nan")),
+        Y,
+        {},
+        ConfigError,
+        ["inputs", "NaN or infinite"],
+    ),
+    (
+        "infinite targets",
+        X,
+        Y.masked_fill(Y > 1, float("inf")),
+        {},
+        ConfigError,
+        ["targets", "NaN or infinite"],
+    ),
     ("restarts=4", X, Y, {"restarts": 4}, ConfigError, ["restarts=4", "workers="]),
     ("task=", X, Y, {"task": ne.tasks.XOR()}, ConfigError, ["task=", "inputs and targets"]),
     ("seed 1.5", X, Y, {"seed": 1.5}, ConfigError, ["seed=1.5", "integer"]),
     ("seed -1", X, Y, {"seed": -1}, ConfigError, ["seed=-1", "integer"]),
     ("threads 0", X, Y, {"threads": 0}, ConfigError, ["threads", ">= 1"]),
-    ("reset_module 'no'", X, Y, {"reset_module": "no"}, ConfigError,
-     ["reset_module='no'", "True or False"]),
+    (
+        "reset_module 'no'",
+        X,
+        Y,
+        {"reset_module": "no"},
+        ConfigError,
+        ["reset_module='no'", "True or False"],
+    ),
     ("loss a list", X, Y, {"loss": ["mse"]}, ConfigError, ["loss", "mse"]),
     ("not a module", X, Y, {"module": "mlp"}, ConfigError, ["module", "torch.nn.Module"]),
-    ("module of 3 inputs", X, Y, {"module": ne.MLP(3, [4], 1)}, StrategyError,
-     ["num_inputs=3", "needs 2"]),
-    ("module of 2 outputs", X, Y, {"module": ne.MLP(2, [4], 2)}, StrategyError,
-     ["num_outputs=2", "needs 1"]),
+    (
+        "module of 3 inputs",
+        X,
+        Y,
+        {"module": ne.MLP(3, [4], 1)},
+        StrategyError,
+        ["num_inputs=3", "needs 2"],
+    ),
+    (
+        "module of 2 outputs",
+        X,
+        Y,
+        {"module": ne.MLP(2, [4], 2)},
+        StrategyError,
+        ["num_outputs=2", "needs 1"],
+    ),
     ("an unknown option", X, Y, {"bogus": 1}, StrategyError, ["bogus", "valid ones"]),
 ]
 
 
-@pytest.mark.parametrize("inputs, targets, extra, error, words", [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    "inputs, targets, extra, error, words", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_local_sgd_checks_its_inputs_up_front(inputs, targets, extra, error, words):
     extra = dict(extra)
     module = extra.pop("module", ne.MLP(2, [4], 1))
@@ -61,8 +92,9 @@ def test_local_sgd_checks_its_inputs_up_front(inputs, targets, extra, error, wor
         assert word in message, message
 
 
-@pytest.mark.parametrize("targets", [torch.zeros(25, 1), torch.zeros(15, 1)],
-                         ids=["longer", "shorter"])
+@pytest.mark.parametrize(
+    "targets", [torch.zeros(25, 1), torch.zeros(15, 1)], ids=["longer", "shorter"]
+)
 def test_minibatch_sgd_checks_them_too(targets):
     with pytest.raises(ConfigError, match="minibatch_sgd: 20 input cases"):
         minibatch_sgd(ne.MLP(2, [4], 1), X, targets, steps=2)
@@ -71,10 +103,27 @@ def test_minibatch_sgd_checks_them_too(targets):
 def test_good_data_trains_and_leaves_the_module_as_it_was():
     module = ne.MLP(2, [4], 1)
     before = [p.detach().clone() for p in module.parameters()]
-    out = local_sgd(module, X.tolist(), Y.tolist(), workers=2, steps=3, sync_every=1,
-                    reset_module=False, lr=0.05)
+    out = local_sgd(
+        module,
+        X.tolist(),
+        Y.tolist(),
+        workers=2,
+        steps=3,
+        sync_every=1,
+        reset_module=False,
+        lr=0.05,
+    )
     assert out.rounds == 3 and torch.isfinite(out.weights).all()
-    again = local_sgd(module, X, Y, workers=2, steps=3, sync_every=1, seed=np.int64(0),
-                      reset_module=False, lr=0.05)
-    assert torch.equal(again.weights, out.weights)          # a numpy seed is the same seed
+    again = local_sgd(
+        module,
+        X,
+        Y,
+        workers=2,
+        steps=3,
+        sync_every=1,
+        seed=np.int64(0),
+        reset_module=False,
+        lr=0.05,
+    )
+    assert torch.equal(again.weights, out.weights)  # a numpy seed is the same seed
     assert all(torch.equal(a, b) for a, b in zip(before, module.parameters()))

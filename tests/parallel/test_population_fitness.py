@@ -26,14 +26,16 @@ from neuroevo.tasks.base import Task
 INF, NAN = math.inf, math.nan
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 #: (a, b) of each candidate and its own score (before the population's step)
-ROWS = [((3.0, 3.0), -40.0),         # the population's lowest finite score
-        ((INF, 1.0), NAN),           # 0 * inf = nan on the case (0, 0)
-        ((1.0, 1.0), 0.0),
-        ((0.0, 0.0), 2.0),
-        ((-INF, INF), NAN),
-        ((1e200, 1e200), -INF),      # (a + b)^2 overflows
-        ((1.0, 0.0), 2.0),
-        ((0.5, 0.5), 2.5)]
+ROWS = [
+    ((3.0, 3.0), -40.0),  # the population's lowest finite score
+    ((INF, 1.0), NAN),  # 0 * inf = nan on the case (0, 0)
+    ((1.0, 1.0), 0.0),
+    ((0.0, 0.0), 2.0),
+    ((-INF, INF), NAN),
+    ((1e200, 1e200), -INF),  # (a + b)^2 overflows
+    ((1.0, 0.0), 2.0),
+    ((0.5, 0.5), 2.5),
+]
 FLOORED = [-40.0, -40.0, 0.0, 2.0, -40.0, -40.0, 2.0, 2.5]
 #: ranks of the own scores, non-finite lowest, ties in position order
 RANKS = [3.0, 0.0, 4.0, 5.0, 1.0, 2.0, 6.0, 7.0]
@@ -117,20 +119,35 @@ def test_a_neat_run_with_overflowing_networks_equals_the_serial_run(process_back
     ini = tmp_path / "xor_exp.ini"
     text = (CONFIGS / "xor.ini").read_text()
     text = text.replace("= sigmoid", "= exp")  # activation_default and activation_options
-    wide = {"weight_init_stdev": 60, "weight_max_value": 60, "bias_max_value": 60,
-            "compatibility_threshold": 1000}  # wide weights, and few species all the same
-    text = "\n".join(f"{line.split('=')[0].strip()} = {wide[line.split('=')[0].strip()]}"
-                     if line.split("=")[0].strip() in wide else line for line in text.splitlines())
+    wide = {
+        "weight_init_stdev": 60,
+        "weight_max_value": 60,
+        "bias_max_value": 60,
+        "compatibility_threshold": 1000,
+    }  # wide weights, and few species all the same
+    text = "\n".join(
+        f"{line.split('=')[0].strip()} = {wide[line.split('=')[0].strip()]}"
+        if line.split("=")[0].strip() in wide
+        else line
+        for line in text.splitlines()
+    )
     ini.write_text(text + "\n")
 
     def run(backend):
         task = CountingXOR()
-        result = ne.evolve(ne.NEAT(str(ini), pop_size=40), task, generations=3, seed=6,
-                           device="cpu", backend=backend)
+        result = ne.evolve(
+            ne.NEAT(str(ini), pop_size=40),
+            task,
+            generations=3,
+            seed=6,
+            device="cpu",
+            backend=backend,
+        )
         return result, task.nonfinite
 
     serial, overflowed = run(None)
     got, overflowed_too = run(process_backend)
     assert overflowed == overflowed_too > 0
-    assert [(h.best_fitness, h.mean_fitness, h.std_fitness) for h in got.history] == \
-        [(h.best_fitness, h.mean_fitness, h.std_fitness) for h in serial.history]
+    assert [(h.best_fitness, h.mean_fitness, h.std_fitness) for h in got.history] == [
+        (h.best_fitness, h.mean_fitness, h.std_fitness) for h in serial.history
+    ]

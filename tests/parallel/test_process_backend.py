@@ -30,8 +30,14 @@ def test_ga_on_a_torch_environment_equals_the_serial_run(process_backend):
 
 def test_a_supervised_task_equals_the_serial_run(process_backend):
     def run(backend):
-        return ne.evolve(ne.NEAT("configs/xor.ini", pop_size=20), ne.tasks.XOR(),
-                         generations=4, seed=2, device="cpu", backend=backend)
+        return ne.evolve(
+            ne.NEAT("configs/xor.ini", pop_size=20),
+            ne.tasks.XOR(),
+            generations=4,
+            seed=2,
+            device="cpu",
+            backend=backend,
+        )
 
     same_run(run(None), run(process_backend))
 
@@ -39,8 +45,9 @@ def test_a_supervised_task_equals_the_serial_run(process_backend):
 def test_float64_fitness_and_the_generator_are_as_in_one_process(process_backend):
     task = ne.tasks.Control("gym:CartPole-v1", episodes=3)
     strategy = ne.NEAT("configs/cartpole.ini", pop_size=9)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=1, device=torch.device("cpu"),
-                   dtype=torch.float64)
+    strategy.setup(
+        num_inputs=4, num_outputs=2, seed=1, device=torch.device("cpu"), dtype=torch.float64
+    )
     policy = strategy.ask()
     g1 = torch.Generator().manual_seed(8)
     torch.randint(5, (3,), generator=g1)  # not freshly seeded: its whole state travels
@@ -115,10 +122,14 @@ def test_the_tensor_engine_is_refused_with_the_fix(process_backend):
     TypeError from inside the backend, before any reporter starts."""
     strategy = ne.NEAT("configs/xor.ini", engine="tensor")
     started = Started()
-    with pytest.raises(ConfigError, match=r"tensor engine \(TensorNEAT\) cannot be cut into "
-                       "slices.*workers=None"):
-        ne.evolve(strategy, ne.tasks.XOR(), generations=1, backend=process_backend,
-                  reporters=[started])
+    with pytest.raises(
+        ConfigError,
+        match=r"tensor engine \(TensorNEAT\) cannot be cut into "
+        "slices.*workers=None",
+    ):
+        ne.evolve(
+            strategy, ne.tasks.XOR(), generations=1, backend=process_backend, reporters=[started]
+        )
     assert not started.called
 
 
@@ -133,8 +144,9 @@ def test_genomes_travel_as_arrays_not_pickled_neat_python_objects(process_backen
     neat_run(process_backend, generations=1, pop_size=30)
     sent = process_backend.last.bytes_sent
     strategy = ne.NEAT("configs/cartpole.ini", pop_size=30)
-    strategy.setup(num_inputs=4, num_outputs=2, seed=3, device=torch.device("cpu"),
-                   dtype=torch.float32)
+    strategy.setup(
+        num_inputs=4, num_outputs=2, seed=3, device=torch.device("cpu"), dtype=torch.float32
+    )
     import pickle
 
     pickled = sum(len(pickle.dumps((g, strategy.config))) for g in strategy.genomes)
@@ -149,18 +161,22 @@ def test_a_script_without_a_main_guard_is_told_so_in_one_line(tmp_path):
     import sys
 
     script = tmp_path / "unguarded.py"
-    script.write_text("import neuroevo as ne\n"
-                      "ne.evolve(ne.GA(ne.MLP(2, [3], 1), pop_size=8), ne.tasks.XOR(), "
-                      "generations=1, seed=1, device='cpu', workers=2)\n"
-                      "print('the run ended')\n")
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+    script.write_text(
+        "import neuroevo as ne\n"
+        "ne.evolve(ne.GA(ne.MLP(2, [3], 1), pop_size=8), ne.tasks.XOR(), "
+        "generations=1, seed=1, device='cpu', workers=2)\n"
+        "print('the run ended')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     lines = proc.stderr.splitlines()
     assert proc.returncode == 1 and "the run ended" not in proc.stdout
     assert lines[-1] == (
         f"neuroevo.parallel.backend.BackendError: worker processes import {script} again, "
         "and it starts a run with workers there too: put the code that calls "
-        "evolve(..., workers=N) or GenomeEvaluator under `if __name__ == \"__main__\":` "
+        'evolve(..., workers=N) or GenomeEvaluator under `if __name__ == "__main__":` '
         "(each worker process "
-        "imports the main module, so its top-level code runs in every worker)")
+        "imports the main module, so its top-level code runs in every worker)"
+    )
     assert proc.stderr.count("Traceback") == 1 and len(lines) < 40  # the script's own only

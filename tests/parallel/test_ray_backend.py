@@ -81,7 +81,8 @@ def test_more_workers_than_the_cluster_has_cpus_is_one_line_at_once(ray_session)
         ga_run(backend, generations=1)
     assert str(info.value) == (
         f"workers={total + 1}: each Ray actor needs 1 CPU and the Ray cluster has {total}; use "
-        f"{total} workers or fewer (--workers {total}), or join a bigger cluster (--address)")
+        f"{total} workers or fewer (--workers {total}), or join a bigger cluster (--address)"
+    )
     backend.close()
 
 
@@ -96,9 +97,15 @@ def test_workers_whose_cpus_stay_taken_are_refused_after_a_wait(ray_backend, mon
     free = int(ray_backend._ray.available_resources().get("CPU", 0))
     monkeypatch.setattr(RayBackend, "free_wait", 1.0)
     other = RayBackend(workers=free + 1)
-    with hangs_after(60), pytest.raises(BackendError, match=rf"^workers={free + 1}: each Ray "
-                                        rf"actor needs 1 CPU and {total - free} of the Ray "
-                                        rf"cluster's {total} are taken; "):
+    with (
+        hangs_after(60),
+        pytest.raises(
+            BackendError,
+            match=rf"^workers={free + 1}: each Ray "
+            rf"actor needs 1 CPU and {total - free} of the Ray "
+            rf"cluster's {total} are taken; ",
+        ),
+    ):
         other.start()
     other.close()
 
@@ -111,9 +118,11 @@ def test_no_ray_at_the_address_is_one_line(monkeypatch):
     from neuroevo.parallel.ray_backend import RayBackend
 
     def no_cluster(address=None, **kwargs):
-        raise ConnectionError("Could not find any running Ray instance. Please specify the one "
-                              "to connect to by setting `--address` flag or `RAY_ADDRESS` "
-                              "environment variable.")
+        raise ConnectionError(
+            "Could not find any running Ray instance. Please specify the one "
+            "to connect to by setting `--address` flag or `RAY_ADDRESS` "
+            "environment variable."
+        )
 
     monkeypatch.setattr(ray, "is_initialized", lambda: False)
     monkeypatch.setattr(ray, "init", no_cluster)
@@ -122,4 +131,5 @@ def test_no_ray_at_the_address_is_one_line(monkeypatch):
     assert str(info.value) == (
         "cannot connect to Ray at 'auto': Could not find any running Ray instance. Please "
         "specify the one to connect to by setting `--address` flag or `RAY_ADDRESS` "
-        "environment variable; start one (ray start --head) or pass its address")
+        "environment variable; start one (ray start --head) or pass its address"
+    )

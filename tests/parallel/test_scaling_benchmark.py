@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_parallel_scaling_quick(tmp_path):
     spec = importlib.util.spec_from_file_location(
-        "parallel_scaling", ROOT / "benchmarks" / "parallel_scaling.py")
+        "parallel_scaling", ROOT / "benchmarks" / "parallel_scaling.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["parallel_scaling"] = module  # the spawned echo workers import it by name
     try:
@@ -24,8 +25,11 @@ def test_parallel_scaling_quick(tmp_path):
     saved = json.loads((tmp_path / "parallel_scaling-quick.json").read_text())
     assert saved == json.loads(json.dumps(result, default=str))
     rows = saved["generation"]
-    for name in ("neuroevo, one process", "neuroevo, 1 worker process",
-                 "neuroevo, 2 worker processes"):
+    for name in (
+        "neuroevo, one process",
+        "neuroevo, 1 worker process",
+        "neuroevo, 2 worker processes",
+    ):
         assert rows[name]["fitness_identical_to_one_process"] is True
     two = rows["neuroevo, 2 worker processes"]
     assert two["bytes_sent"] > 0 and two["slice_overhead_seconds_median"] > 0

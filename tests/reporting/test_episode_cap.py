@@ -30,22 +30,33 @@ def _plot(monkeypatch, out, env_name, ini, max_steps, **task):
 
     monkeypatch.setattr(plots, "plot_episode", spy)
     said = io.StringIO()
-    ne.evolve(ne.NEAT(ne.load_config(f"configs/{ini}"), pop_size=4),
-              ne.tasks.Control(env_name, max_steps=max_steps, **task), generations=1, seed=0,
-              device="cpu", dtype=torch.float64, reporters=[EpisodePlot(out, stream=said)])
+    ne.evolve(
+        ne.NEAT(ne.load_config(f"configs/{ini}"), pop_size=4),
+        ne.tasks.Control(env_name, max_steps=max_steps, **task),
+        generations=1,
+        seed=0,
+        device="cpu",
+        dtype=torch.float64,
+        reporters=[EpisodePlot(out, stream=said)],
+    )
     return said.getvalue(), seen
 
 
 def test_a_long_episode_is_cut_said_and_thinned(monkeypatch, tmp_path):
     limit = RECORD_STEPS + 500  # Pendulum never ends early: the cut is what stops it
-    said, seen = _plot(monkeypatch, tmp_path, "Pendulum-v1", "pendulum.ini", limit,
-                       action="scale")
+    said, seen = _plot(monkeypatch, tmp_path, "Pendulum-v1", "pendulum.ini", limit, action="scale")
     assert said == f"episode.png: replaying the best genome for up to {RECORD_STEPS:,} steps ...\n"
     states, actions = seen["states"], seen["kwargs"]["actions"]
     assert states.shape[0] == RECORD_STEPS + 1 and len(actions) == RECORD_STEPS
     assert f"first {RECORD_STEPS:,} of up to {limit:,} steps" in seen["kwargs"]["title"]
-    env = ne.envs.make("Pendulum-v1", 1, device="cpu", dtype=torch.float64,
-                       max_episode_steps=limit, autoreset_mode="Disabled")
+    env = ne.envs.make(
+        "Pendulum-v1",
+        1,
+        device="cpu",
+        dtype=torch.float64,
+        max_episode_steps=limit,
+        autoreset_mode="Disabled",
+    )
     env.reset(seed=0)
     replayed = [env.state[0].clone()]
     for a in actions:
@@ -78,6 +89,13 @@ class OldControl(ne.tasks.Control):
 def test_a_task_whose_record_episode_takes_no_steps_is_drawn_whole(tmp_path):
     task = OldControl("CartPole-v1", max_steps=60)
     plot = EpisodePlot(tmp_path)
-    ne.evolve(ne.NEAT(ne.load_config("configs/cartpole.ini"), pop_size=4), task,
-              generations=1, seed=0, device="cpu", dtype=torch.float64, reporters=[plot])
+    ne.evolve(
+        ne.NEAT(ne.load_config("configs/cartpole.ini"), pop_size=4),
+        task,
+        generations=1,
+        seed=0,
+        device="cpu",
+        dtype=torch.float64,
+        reporters=[plot],
+    )
     assert (tmp_path / "episode.png").exists() and not plot.notes

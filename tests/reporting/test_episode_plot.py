@@ -11,8 +11,7 @@ def test_recorded_episode_matches_the_rollout_score(tmp_path):
     strategy = ne.NEAT(cfg)
     task = ne.tasks.Control("CartPole-v1", episodes=1)
     result = ne.evolve(strategy, task, generations=2, seed=0, device="cpu", dtype=torch.float64)
-    net = ne.compile_population([result.best], cfg.genome_config, device="cpu",
-                                dtype=torch.float64)
+    net = ne.compile_population([result.best], cfg.genome_config, device="cpu", dtype=torch.float64)
     g = torch.Generator().manual_seed(5)
     score = task.episode_scores(net, generator=g)[0, 0]
     seed = task.last_seed
@@ -47,17 +46,29 @@ def _recorded_plot(monkeypatch, out, env_name, ini, max_steps):
     cfg = ne.load_config(f"configs/{ini}")
     from neuroevo.reporting.episode import EpisodePlot
 
-    ne.evolve(ne.NEAT(cfg, pop_size=10), ne.tasks.Control(env_name, max_steps=max_steps),
-              generations=1, seed=0, device="cpu", dtype=torch.float64,
-              reporters=[EpisodePlot(out)])
+    ne.evolve(
+        ne.NEAT(cfg, pop_size=10),
+        ne.tasks.Control(env_name, max_steps=max_steps),
+        generations=1,
+        seed=0,
+        device="cpu",
+        dtype=torch.float64,
+        reporters=[EpisodePlot(out)],
+    )
     assert (out / "episode.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     return seen
 
 
 def _replay(env_name, actions, max_steps):
     """The states a fresh environment goes through under ``actions`` (same seed as the plot)."""
-    env = ne.envs.make(env_name, 1, device="cpu", dtype=torch.float64, max_episode_steps=max_steps,
-                       autoreset_mode="Disabled")
+    env = ne.envs.make(
+        env_name,
+        1,
+        device="cpu",
+        dtype=torch.float64,
+        max_episode_steps=max_steps,
+        autoreset_mode="Disabled",
+    )
     env.reset(seed=0)
     states = [env.state[0].clone()]
     for a in actions:
@@ -69,8 +80,16 @@ def _replay(env_name, actions, max_steps):
 def test_double_pole_episode_names_its_states_and_draws_the_force(monkeypatch, tmp_path):
     seen = _recorded_plot(monkeypatch, tmp_path, "DoublePole-v0", "double_pole.ini", 40)
     ylabels = [ax.get_ylabel() for ax in seen["fig"].axes]
-    assert ylabels == ["x", "x_dot", "theta1", "theta1_dot", "theta2", "theta2_dot",
-                       "action: force", "reward"]
+    assert ylabels == [
+        "x",
+        "x_dot",
+        "theta1",
+        "theta1_dot",
+        "theta2",
+        "theta2_dot",
+        "action: force",
+        "reward",
+    ]
     actions = seen["kwargs"]["actions"]
     assert actions.shape == (len(seen["kwargs"]["rewards"]), 1)
     assert float(actions.abs().max()) <= 1.0  # NEAT's force, in units of 10 N

@@ -18,8 +18,14 @@ STEPS = 60
 
 def _played_by_the_module(module):
     """Actions and states of ``module`` on CartPole-v1, seed 0, argmax of its outputs."""
-    env = ne.envs.make("CartPole-v1", 1, device="cpu", dtype=torch.float64,
-                       max_episode_steps=STEPS, autoreset_mode="Disabled")
+    env = ne.envs.make(
+        "CartPole-v1",
+        1,
+        device="cpu",
+        dtype=torch.float64,
+        max_episode_steps=STEPS,
+        autoreset_mode="Disabled",
+    )
     obs, _ = env.reset(seed=0)
     states, actions = [env.state[0].clone()], []
     with torch.no_grad():
@@ -33,11 +39,15 @@ def _played_by_the_module(module):
     return torch.stack(actions), torch.stack(states)
 
 
-@pytest.mark.parametrize("make", [
-    lambda net: ne.PSO(net, pop_size=10, reset_module=True),
-    lambda net: ne.GA(net, pop_size=10, reset_module=True),
-    lambda net: ne.SimulatedAnnealing(net, pop_size=10, reset_module=True),
-], ids=["pso", "ga", "sa"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda net: ne.PSO(net, pop_size=10, reset_module=True),
+        lambda net: ne.GA(net, pop_size=10, reset_module=True),
+        lambda net: ne.SimulatedAnnealing(net, pop_size=10, reset_module=True),
+    ],
+    ids=["pso", "ga", "sa"],
+)
 def test_episode_png_plays_the_best_parameters(make, monkeypatch, tmp_path):
     import neuroevo.viz.plots as plots
 
@@ -51,8 +61,15 @@ def test_episode_png_plays_the_best_parameters(make, monkeypatch, tmp_path):
     monkeypatch.setattr(plots, "plot_episode", spy)
     strategy = make(ne.MLP(4, [8], 2))
     task = ne.tasks.Control("CartPole-v1", max_steps=STEPS, action="argmax")
-    ne.evolve(strategy, task, generations=2, seed=0, device="cpu", dtype=torch.float64,
-              reporters=[EpisodePlot(tmp_path)])
+    ne.evolve(
+        strategy,
+        task,
+        generations=2,
+        seed=0,
+        device="cpu",
+        dtype=torch.float64,
+        reporters=[EpisodePlot(tmp_path)],
+    )
     assert (tmp_path / "episode.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "episode_frames.png").is_file()
     assert "best parameters" in seen["kwargs"]["title"]

@@ -17,15 +17,24 @@ class Named:
 
 def stats(generation: int) -> GenerationStats:
     """A LunarLander generation's figures: negative returns, species, thousands of evals/s."""
-    return GenerationStats(generation=generation, best_fitness=-102.3, mean_fitness=-230.5,
-                           std_fitness=40.0, best_fitness_so_far=-102.3, evaluations=13_000,
-                           seconds=1.0, evaluations_per_second=1234.0, extra={"species": 7.0})
+    return GenerationStats(
+        generation=generation,
+        best_fitness=-102.3,
+        mean_fitness=-230.5,
+        std_fitness=40.0,
+        best_fitness_so_far=-102.3,
+        evaluations=13_000,
+        seconds=1.0,
+        evaluations_per_second=1234.0,
+        extra={"species": 7.0},
+    )
 
 
 def last_line(columns: int, start: int = 0, generation: int = 12) -> str:
     stream = io.StringIO()
-    bar = ProgressBar(stream=stream, disable=False, mininterval=0, ncols=columns,
-                      start_generation=start)
+    bar = ProgressBar(
+        stream=stream, disable=False, mininterval=0, ncols=columns, start_generation=start
+    )
     bar.on_start(Named("NEAT"), Named("gym:LunarLander-v3"), 300 - start)
     bar.on_generation(stats(generation), None)
     bar.bar.refresh()

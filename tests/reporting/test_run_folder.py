@@ -27,11 +27,20 @@ def run(tmp_path_factory):
     cfg = ne.load_config(CONFIGS / "xor.ini")
     strategy = ne.NEAT(cfg, pop_size=50)
     bar_stream = io.StringIO()
-    rf = RunFolderReporter(out, files=[CONFIGS / "xor.toml", CONFIGS / "xor.ini"],
-                           node_names={-1: "a", -2: "b", 0: "a_xor_b"})
-    result = ne.evolve(strategy, ne.tasks.XOR(), generations=6, seed=2, device="cpu",
-                       reporters=[rf, ProgressBar(stream=bar_stream, disable=False)],
-                       stop_on_solve=False)
+    rf = RunFolderReporter(
+        out,
+        files=[CONFIGS / "xor.toml", CONFIGS / "xor.ini"],
+        node_names={-1: "a", -2: "b", 0: "a_xor_b"},
+    )
+    result = ne.evolve(
+        strategy,
+        ne.tasks.XOR(),
+        generations=6,
+        seed=2,
+        device="cpu",
+        reporters=[rf, ProgressBar(stream=bar_stream, disable=False)],
+        stop_on_solve=False,
+    )
     return out, result, cfg, bar_stream.getvalue()
 
 

@@ -32,8 +32,15 @@ def test_run_folder_plots_have_title_threshold_and_the_runs_generations(tmp_path
     monkeypatch.setattr(plots, "plot_fitness", fitness)
     monkeypatch.setattr(plots, "plot_species", species)
     folder = RunFolderReporter(tmp_path, draw=False)
-    ne.evolve(ne.NEAT(ne.load_config(CONFIGS / "xor.ini"), pop_size=30), ne.tasks.XOR(),
-              generations=4, seed=2, device="cpu", stop_on_solve=False, reporters=[folder])
+    ne.evolve(
+        ne.NEAT(ne.load_config(CONFIGS / "xor.ini"), pop_size=30),
+        ne.tasks.XOR(),
+        generations=4,
+        seed=2,
+        device="cpu",
+        stop_on_solve=False,
+        reporters=[folder],
+    )
     assert len(folder.rows) == 4 and len(folder.species) == 5  # StatsWriter keeps one more
     for key in ("generation", "evaluations"):
         ax = figures[key].axes[0]
@@ -55,9 +62,16 @@ def test_a_run_solved_in_generation_zero_still_shows_its_point(tmp_path, monkeyp
     monkeypatch.setattr(plots, "plot_fitness", lambda rows, **kw: figures.append(real(rows, **kw)))
     # every genome balances 5 steps: solved in generation 0
     task = ne.tasks.Control("CartPole-v1", episodes=1, max_steps=5, fitness_threshold=5.0)
-    ne.evolve(ne.NEAT(ne.load_config(CONFIGS / "cartpole.ini"), pop_size=10), task,
-              generations=5, seed=0, device="cpu", dtype=torch.float64, stop_on_solve=True,
-              reporters=[RunFolderReporter(tmp_path, draw=False)])
+    ne.evolve(
+        ne.NEAT(ne.load_config(CONFIGS / "cartpole.ini"), pop_size=10),
+        task,
+        generations=5,
+        seed=0,
+        device="cpu",
+        dtype=torch.float64,
+        stop_on_solve=True,
+        reporters=[RunFolderReporter(tmp_path, draw=False)],
+    )
     ax = figures[0].axes[0]
     best = next(line for line in ax.get_lines() if line.get_label() == "best")
     assert list(best.get_xdata()) == [0] and best.get_marker() not in (None, "", "None")

@@ -15,9 +15,17 @@ from neuroevo.reporting.stats import StatsWriter, read_run_history
 
 
 def _stats(g: int) -> GenerationStats:
-    return GenerationStats(generation=g, best_fitness=float(g), mean_fitness=g / 2,
-                           std_fitness=0.25, best_fitness_so_far=float(g), evaluations=100 * (g + 1),
-                           seconds=0.01, evaluations_per_second=1e4, extra={"species": 3.0})
+    return GenerationStats(
+        generation=g,
+        best_fitness=float(g),
+        mean_fitness=g / 2,
+        std_fitness=0.25,
+        best_fitness_so_far=float(g),
+        evaluations=100 * (g + 1),
+        seconds=0.01,
+        evaluations_per_second=1e4,
+        extra={"species": 3.0},
+    )
 
 
 class Counting:
@@ -90,8 +98,7 @@ def test_non_finite_values_are_strict_json(tmp_path):
     writer = StatsWriter(tmp_path)
     writer.on_start(object(), object(), 1)
     row = _stats(0)
-    writer.on_generation(GenerationStats(**{**row.__dict__, "std_fitness": float("nan")}),
-                         object())
+    writer.on_generation(GenerationStats(**{**row.__dict__, "std_fitness": float("nan")}), object())
     writer.on_end(None)
 
     def refuse(name):

@@ -24,10 +24,22 @@ def test_metrics_params_and_status_read_back(tmp_path, monkeypatch):
     uri = f"file:{tmp_path / 'mlruns'}"
     cfg = ne.load_config(CONFIGS / "xor.ini")
     strategy = ne.NEAT(cfg, pop_size=30)
-    ml = MLflowReporter(uri, experiment="xor-test", run_name="seed3",
-                        run_id_file=tmp_path / "mlflow_run_id", hparams={"seed": 3})
-    ne.evolve(strategy, ne.tasks.XOR(), generations=4, seed=3, device="cpu",
-              stop_on_solve=False, reporters=[StatsWriter(tmp_path), ml])
+    ml = MLflowReporter(
+        uri,
+        experiment="xor-test",
+        run_name="seed3",
+        run_id_file=tmp_path / "mlflow_run_id",
+        hparams={"seed": 3},
+    )
+    ne.evolve(
+        strategy,
+        ne.tasks.XOR(),
+        generations=4,
+        seed=3,
+        device="cpu",
+        stop_on_solve=False,
+        reporters=[StatsWriter(tmp_path), ml],
+    )
     client = MlflowClient(tracking_uri=uri)
     run = client.get_run(ml.run_id)
     assert run.info.status == "FINISHED" and run.info.run_name == "seed3"
@@ -58,8 +70,16 @@ def test_a_second_session_goes_on_with_the_same_run(tmp_path):
     first = MLflowReporter(uri, run_id_file=ids)
     ne.evolve(strategy, ne.tasks.XOR(), generations=2, seed=1, device="cpu", reporters=[first])
     second = MLflowReporter(uri, run_id_file=ids)
-    ne.evolve(strategy, ne.tasks.XOR(), generations=2, seed=1, device="cpu", setup=False,
-              start_generation=2, reporters=[second])
+    ne.evolve(
+        strategy,
+        ne.tasks.XOR(),
+        generations=2,
+        seed=1,
+        device="cpu",
+        setup=False,
+        start_generation=2,
+        reporters=[second],
+    )
     assert second.run_id == first.run_id
     client = MlflowClient(tracking_uri=uri)
     steps = [m.step for m in client.get_metric_history(first.run_id, "best_fitness")]

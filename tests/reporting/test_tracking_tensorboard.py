@@ -16,8 +16,7 @@ import torch
 import neuroevo as ne
 from neuroevo.reporting.stats import StatsWriter, read_run_history
 
-event_accumulator = pytest.importorskip(
-    "tensorboard.backend.event_processing.event_accumulator")
+event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
 from neuroevo.reporting.tracking import TensorBoardReporter  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -34,9 +33,15 @@ class KeepFitness(ne.Reporter):
 
 
 def load(log_dir):
-    ea = event_accumulator.EventAccumulator(str(log_dir), size_guidance={
-        event_accumulator.SCALARS: 0, event_accumulator.HISTOGRAMS: 0,
-        event_accumulator.IMAGES: 0, event_accumulator.TENSORS: 0})
+    ea = event_accumulator.EventAccumulator(
+        str(log_dir),
+        size_guidance={
+            event_accumulator.SCALARS: 0,
+            event_accumulator.HISTOGRAMS: 0,
+            event_accumulator.IMAGES: 0,
+            event_accumulator.TENSORS: 0,
+        },
+    )
     ea.Reload()
     return ea
 
@@ -44,8 +49,15 @@ def load(log_dir):
 def run(strategy, task, out, generations, **kwargs):
     keep = KeepFitness()
     tb = TensorBoardReporter(out / "tb", **kwargs)
-    result = ne.evolve(strategy, task, generations=generations, seed=3, device="cpu",
-                       stop_on_solve=False, reporters=[StatsWriter(out), keep, tb])
+    result = ne.evolve(
+        strategy,
+        task,
+        generations=generations,
+        seed=3,
+        device="cpu",
+        stop_on_solve=False,
+        reporters=[StatsWriter(out), keep, tb],
+    )
     return result, keep.fitness, tb, load(out / "tb")
 
 
@@ -79,8 +91,9 @@ def check_fitness_histograms(ea, fitness):
 
 def test_ga_run_scalars_histograms_hparams(tmp_path):
     strategy = ne.GA(ne.MLP(2, [4], 1), pop_size=30)
-    result, fitness, _, ea = run(strategy, ne.tasks.XOR(), tmp_path, 5, histogram_every=1,
-                                 image_every=0, hparams={"seed": 3})
+    result, fitness, _, ea = run(
+        strategy, ne.tasks.XOR(), tmp_path, 5, histogram_every=1, image_every=0, hparams={"seed": 3}
+    )
     check_scalars(ea, tmp_path)
     check_fitness_histograms(ea, fitness)
     # the weights of the last generation: the rows the strategy holds now
@@ -168,8 +181,14 @@ def test_images_decode_to_the_drawing(tmp_path, monkeypatch):
 def test_resume_purges_generations_run_again(tmp_path):
     strategy = ne.GA(ne.MLP(2, [4], 1), pop_size=10)
     task = ne.tasks.XOR()
-    ne.evolve(strategy, task, generations=4, seed=3, device="cpu",
-              reporters=[TensorBoardReporter(tmp_path, image_every=0)])
+    ne.evolve(
+        strategy,
+        task,
+        generations=4,
+        seed=3,
+        device="cpu",
+        reporters=[TensorBoardReporter(tmp_path, image_every=0)],
+    )
     state = strategy.state_dict()
     first = load(tmp_path).Scalars("best_fitness")
     # a second session from generation 2 (as a resume from a checkpoint there would)
@@ -177,8 +196,16 @@ def test_resume_purges_generations_run_again(tmp_path):
     again.setup(num_inputs=2, num_outputs=1, seed=3, device="cpu", dtype=torch.float32)
     again.load_state_dict(state)
     again.generation = 2
-    ne.evolve(again, task, generations=3, seed=3, device="cpu", setup=False,
-              start_generation=2, reporters=[TensorBoardReporter(tmp_path, image_every=0)])
+    ne.evolve(
+        again,
+        task,
+        generations=3,
+        seed=3,
+        device="cpu",
+        setup=False,
+        start_generation=2,
+        reporters=[TensorBoardReporter(tmp_path, image_every=0)],
+    )
     steps = [e.step for e in load(tmp_path).Scalars("best_fitness")]
     assert steps == [0, 1, 2, 3, 4]
     assert [e.step for e in first] == [0, 1, 2, 3]

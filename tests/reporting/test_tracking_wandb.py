@@ -11,7 +11,6 @@ header, and each whole record is a ``wandb_internal_pb2.Record``.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -39,8 +38,8 @@ def records(path):
         if left < HEADER:  # a block's zero-filled tail
             pos += left
             continue
-        length, kind = int.from_bytes(data[pos + 4:pos + 6], "little"), data[pos + 6]
-        chunks.append(data[pos + HEADER:pos + HEADER + length])
+        length, kind = int.from_bytes(data[pos + 4 : pos + 6], "little"), data[pos + 6]
+        chunks.append(data[pos + HEADER : pos + HEADER + length])
         pos += HEADER + length
         if kind in (FULL, LAST):
             yield wandb_internal_pb2.Record.FromString(b"".join(chunks))
@@ -72,8 +71,10 @@ def history_and_config(log):
             history.append(row)
         elif kind in ("run", "config"):
             update = r.run.config.update if kind == "run" else r.config.update
-            config |= {item.key or "/".join(item.nested_key): json.loads(item.value_json)
-                       for item in update}
+            config |= {
+                item.key or "/".join(item.nested_key): json.loads(item.value_json)
+                for item in update
+            }
     return history, config
 
 
@@ -91,14 +92,27 @@ def test_offline_run_history_config_and_histograms(tmp_path):
 
         def on_generation(self, stats, strategy):
             self.count[stats.generation] = sum(
-                c.enabled for g in strategy.genomes for c in g.connections.values())
+                c.enabled for g in strategy.genomes for c in g.connections.values()
+            )
 
     cfg = ne.load_config(CONFIGS / "xor.ini")
     keep, weights = Keep(), KeepWeights()
-    wb = WandbReporter(project="xor-test", mode="offline", dir=tmp_path,
-                       run_id_file=tmp_path / "wandb_run_id", hparams={"seed": 3})
-    ne.evolve(ne.NEAT(cfg, pop_size=30), ne.tasks.XOR(), generations=4, seed=3, device="cpu",
-              stop_on_solve=False, reporters=[StatsWriter(tmp_path), keep, weights, wb])
+    wb = WandbReporter(
+        project="xor-test",
+        mode="offline",
+        dir=tmp_path,
+        run_id_file=tmp_path / "wandb_run_id",
+        hparams={"seed": 3},
+    )
+    ne.evolve(
+        ne.NEAT(cfg, pop_size=30),
+        ne.tasks.XOR(),
+        generations=4,
+        seed=3,
+        device="cpu",
+        stop_on_solve=False,
+        reporters=[StatsWriter(tmp_path), keep, weights, wb],
+    )
     written()
     rows, _ = read_run_history(tmp_path)
     (log,) = sorted(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
@@ -119,8 +133,9 @@ def test_offline_run_history_config_and_histograms(tmp_path):
         assert hist["bins"][-1] == pytest.approx(float(keep.fitness[h["generation"]].max()))
         assert h["weights"]["_type"] == "histogram"
         assert sum(h["weights"]["values"]) == weights.count[h["generation"]] > 0
-    values = {k: (v["value"] if isinstance(v, dict) and "value" in v else v)
-              for k, v in config.items()}
+    values = {
+        k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in config.items()
+    }
     assert values["strategy"] == "NEAT" and values["task"] == "xor" and values["seed"] == 3
     assert values["neat.pop_size"] == 30
     run_id = (tmp_path / "wandb_run_id").read_text().strip()
@@ -130,18 +145,35 @@ def test_offline_run_history_config_and_histograms(tmp_path):
 def test_a_second_session_keeps_the_run_id(tmp_path):
     ids = tmp_path / "wandb_run_id"
     strategy = ne.GA(ne.MLP(2, [4], 1), pop_size=10)
-    ne.evolve(strategy, ne.tasks.XOR(), generations=2, seed=1, device="cpu",
-              reporters=[WandbReporter(mode="offline", dir=tmp_path, run_id_file=ids)])
+    ne.evolve(
+        strategy,
+        ne.tasks.XOR(),
+        generations=2,
+        seed=1,
+        device="cpu",
+        reporters=[WandbReporter(mode="offline", dir=tmp_path, run_id_file=ids)],
+    )
     first = ids.read_text().strip()
-    ne.evolve(strategy, ne.tasks.XOR(), generations=2, seed=1, device="cpu", setup=False,
-              start_generation=2,
-              reporters=[WandbReporter(mode="offline", dir=tmp_path, run_id_file=ids)])
+    ne.evolve(
+        strategy,
+        ne.tasks.XOR(),
+        generations=2,
+        seed=1,
+        device="cpu",
+        setup=False,
+        start_generation=2,
+        reporters=[WandbReporter(mode="offline", dir=tmp_path, run_id_file=ids)],
+    )
     written()
     runs = sorted(p.name for p in tmp_path.glob("wandb/offline-run-*"))
     # one folder per session, both under the run's id ("-1" added when in the same second)
     assert len(runs) == 2 and all(f"-{first}" in name for name in runs)
-    gens = [h["generation"] for log in sorted(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
-            for h in history_and_config(log)[0] if "generation" in h]
+    gens = [
+        h["generation"]
+        for log in sorted(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
+        for h in history_and_config(log)[0]
+        if "generation" in h
+    ]
     assert sorted(gens) == [0, 1, 2, 3]
 
 

@@ -19,13 +19,24 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 def test_resume_rebuilds_what_run_built(tmp_path):
     exp = load_experiment(CONFIGS / "xor_ga.toml")
-    result, folder = run_experiment(exp.path, seed=5, generations=3, out=tmp_path / "run",
-                                    device="cpu", quiet=True, checkpoint_every=1)
+    result, folder = run_experiment(
+        exp.path,
+        seed=5,
+        generations=3,
+        out=tmp_path / "run",
+        device="cpu",
+        quiet=True,
+        checkpoint_every=1,
+    )
     ran = build.build(exp, seed=5, device="cpu")
     point = load_resume_point(folder)
     got = point.setup
-    assert (got.seed, got.dtype_name, got.stop_on_solve, got.device_label) == \
-        (ran.seed, ran.dtype_name, ran.stop_on_solve, "cpu")
+    assert (got.seed, got.dtype_name, got.stop_on_solve, got.device_label) == (
+        ran.seed,
+        ran.dtype_name,
+        ran.stop_on_solve,
+        "cpu",
+    )
     assert type(got.task) is type(ran.task) and type(got.strategy) is type(ran.strategy)
     assert got.strategy.population_size == ran.strategy.population_size
     assert point.next_generation == 3 and [h.generation for h in point.history] == [0, 1, 2]
@@ -39,8 +50,15 @@ def test_folder_reporters_checkpoint_before_the_slow_pictures(tmp_path, monkeypa
 
     monkeypatch.setattr(FitnessPlots, "on_end", broken_plots)
     with pytest.raises(RuntimeError, match="plotting failed"):
-        run_experiment(CONFIGS / "xor_ga.toml", seed=1, generations=2, out=tmp_path,
-                       device="cpu", quiet=True, checkpoint_every=100)
+        run_experiment(
+            CONFIGS / "xor_ga.toml",
+            seed=1,
+            generations=2,
+            out=tmp_path,
+            device="cpu",
+            quiet=True,
+            checkpoint_every=100,
+        )
     # the final state was saved although the pictures after it failed
     assert [p.name for p in list_checkpoints(tmp_path)] == ["gen-000002.ckpt"]
 

@@ -41,7 +41,8 @@ if "{ENV_ID}" not in gym.registry:
 
 def experiment(tmp_path, name: str):
     path = tmp_path / "user_env.toml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         [experiment]
         generations = 2
         seed = 1
@@ -52,7 +53,8 @@ def experiment(tmp_path, name: str):
         name = "ga"
         hidden = [4]
         pop_size = 8
-        """))
+        """)
+    )
     return path
 
 
@@ -65,7 +67,8 @@ def test_an_environment_named_with_its_module_runs(tmp_path, monkeypatch, capsys
     result = json.loads((out / "result.json").read_text())
     assert result["task"] == name and result["fitness_threshold"] == 9.5  # the spec's
     returns = {h["best_fitness"] for h in result["history"]} | {
-        h["mean_fitness"] * 8 / 10 for h in result["history"]}
+        h["mean_fitness"] * 8 / 10 for h in result["history"]
+    }
     assert result["best_fitness"] == 10.0 and all(float(r).is_integer() for r in returns)
 
 
@@ -77,12 +80,23 @@ def test_a_module_that_does_not_import_is_one_line_naming_it(tmp_path, capsys, m
     assert capsys.readouterr().err == (
         f"neuroevo run: TaskError: gymnasium environment '{module}:{ENV_ID}': cannot import "
         f"module '{module}', which registers it; make it importable (pip install its package, "
-        "or add its folder to PYTHONPATH)\n")
+        "or add its folder to PYTHONPATH)\n"
+    )
     assert not out.exists()
 
 
 def test_an_unregistered_id_points_to_the_module_form(tmp_path, capsys):
-    assert main(["run", str(experiment(tmp_path, "gym:NeuroevoNotRegistered-v0")), "--out",
-                 str(tmp_path / "out"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(experiment(tmp_path, "gym:NeuroevoNotRegistered-v0")),
+                "--out",
+                str(tmp_path / "out"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "gym:<module>:NeuroevoNotRegistered-v0" in err

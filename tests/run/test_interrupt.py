@@ -38,13 +38,32 @@ sys.exit(main(sys.argv[1:]))
 def test_two_ctrl_c_leave_a_resumable_checkpoint(tmp_path):
     out = tmp_path / "run"
     endless = tmp_path / "xor_ga.toml"  # goes on after solving, until interrupted
-    endless.write_text((ROOT / "configs" / "xor_ga.toml").read_text().replace(
-        "[experiment]", "[experiment]\nstop_on_solve = false"))
+    endless.write_text(
+        (ROOT / "configs" / "xor_ga.toml")
+        .read_text()
+        .replace("[experiment]", "[experiment]\nstop_on_solve = false")
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_DISK, "run", str(endless),
-         "--generations", "100000", "--checkpoint-every", "100000", "--device", "cpu",
-         "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        [
+            sys.executable,
+            "-c",
+            SLOW_DISK,
+            "run",
+            str(endless),
+            "--generations",
+            "100000",
+            "--checkpoint-every",
+            "100000",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         for line in proc.stdout:  # one line per generation (not a terminal)
             if line.startswith("gen") and int(line.split()[1]) >= 2:
@@ -96,14 +115,22 @@ sys.exit(main(["run", "configs/xor.toml", "--out", sys.argv[2], "--quiet"]))
 """
 
 
-@pytest.mark.parametrize("module, line", [
-    ("torch", "neuroevo run: interrupted"),  # imported before the command runs
-    ("neuroevo.run.commands", "neuroevo: interrupted"),  # while the parser is built
-    ("neuroevo.loop", "neuroevo run: interrupted; no checkpoint was saved"),  # by the command
-])
+@pytest.mark.parametrize(
+    "module, line",
+    [
+        ("torch", "neuroevo run: interrupted"),  # imported before the command runs
+        ("neuroevo.run.commands", "neuroevo: interrupted"),  # while the parser is built
+        ("neuroevo.loop", "neuroevo run: interrupted; no checkpoint was saved"),  # by the command
+    ],
+)
 def test_ctrl_c_while_importing_is_one_line(tmp_path, module, line):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-c", INTERRUPTED_IMPORT, module, str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_IMPORT, module, str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (proc.returncode, proc.stderr, proc.stdout) == (130, line + "\n", "")
     assert not out.exists()

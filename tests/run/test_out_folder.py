@@ -17,8 +17,11 @@ XOR_GA = CONFIGS / "xor_ga.toml"
 
 def _tree(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` with the SHA-256 of its bytes."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _one_line(capsys) -> str:
@@ -31,16 +34,48 @@ def _one_line(capsys) -> str:
 def used(tmp_path, capsys):
     """A folder holding a finished two-generation GA run."""
     out = tmp_path / "run"
-    assert main(["run", str(XOR_GA), "--generations", "2", "--quiet", "--out", str(out),
-                 "--device", "cpu", "--checkpoint-every", "1"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(XOR_GA),
+                "--generations",
+                "2",
+                "--quiet",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--checkpoint-every",
+                "1",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     return out
 
 
 def test_second_run_into_a_used_folder_is_refused(used, capsys):
     before = _tree(used)
-    assert main(["run", str(XOR_GA), "--generations", "3", "--quiet", "--out", str(used),
-                 "--device", "cpu", "--seed", "7"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(XOR_GA),
+                "--generations",
+                "3",
+                "--quiet",
+                "--out",
+                str(used),
+                "--device",
+                "cpu",
+                "--seed",
+                "7",
+            ]
+        )
+        == 2
+    )
     err = _one_line(capsys)
     assert str(used) in err and "--out NEW" in err and "--overwrite" in err
     assert f"neuroevo resume {used}" in err
@@ -49,8 +84,25 @@ def test_second_run_into_a_used_folder_is_refused(used, capsys):
 
 def test_overwrite_replaces_the_earlier_run(used, capsys):
     (used / "checkpoints" / "gen-000099.ckpt").write_bytes(b"an old run's checkpoint")
-    assert main(["run", str(XOR_GA), "--generations", "3", "--quiet", "--out", str(used),
-                 "--device", "cpu", "--seed", "7", "--overwrite"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(XOR_GA),
+                "--generations",
+                "3",
+                "--quiet",
+                "--out",
+                str(used),
+                "--device",
+                "cpu",
+                "--seed",
+                "7",
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
     import json
 
     result = json.loads((used / "result.json").read_text())
@@ -62,8 +114,23 @@ def test_overwrite_replaces_the_earlier_run(used, capsys):
 
 def test_overwrite_never_clears_a_folder_that_holds_no_run(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
-    assert main(["run", str(XOR_GA), "--generations", "1", "--quiet", "--out", str(tmp_path),
-                 "--device", "cpu", "--overwrite"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(XOR_GA),
+                "--generations",
+                "1",
+                "--quiet",
+                "--out",
+                str(tmp_path),
+                "--device",
+                "cpu",
+                "--overwrite",
+            ]
+        )
+        == 2
+    )
     err = _one_line(capsys)
     assert "holds no run" in err and "--out NEW" in err
     assert (tmp_path / "notes.txt").read_text() == "mine"
@@ -77,30 +144,47 @@ def test_out_naming_a_file_is_refused_before_evolution(tmp_path, capsys, monkeyp
         raise AssertionError("evolution ran although --out cannot be written")
 
     monkeypatch.setattr(neuroevo.loop, "evolve", no_evolution)
-    assert main(["run", str(XOR_GA), "--generations", "2", "--quiet", "--out", str(target),
-                 "--device", "cpu"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(XOR_GA),
+                "--generations",
+                "2",
+                "--quiet",
+                "--out",
+                str(target),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 2
+    )
     err = _one_line(capsys)
     assert str(target) in err and "is a file" in err
     assert target.read_text() == "not a folder"
 
 
-@pytest.mark.parametrize("argv,words", [
-    (["--device", "tpu"], ["'tpu'", "not a torch device", "cpu"]),
-    (["--device", "cuda:99"], ["cuda:99"]),
-    (["--seed", "1"], []),  # the experiment below does not fit its INI: checked before writing
-])
-def test_a_run_that_cannot_start_leaves_the_folder_as_it_was(used, tmp_path, capsys, argv,
-                                                             words):
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["--device", "tpu"], ["'tpu'", "not a torch device", "cpu"]),
+        (["--device", "cuda:99"], ["cuda:99"]),
+        (["--seed", "1"], []),  # the experiment below does not fit its INI: checked before writing
+    ],
+)
+def test_a_run_that_cannot_start_leaves_the_folder_as_it_was(used, tmp_path, capsys, argv, words):
     experiment = XOR_GA
     if argv == ["--seed", "1"]:
         experiment = tmp_path / "parity_neat.toml"
         (tmp_path / "xor.ini").write_text((CONFIGS / "xor.ini").read_text())
-        experiment.write_text('[experiment]\ngenerations = 2\n[task]\nname = "parity"\n'
-                              '[strategy]\nname = "neat"\nconfig = "xor.ini"\n')
+        experiment.write_text(
+            '[experiment]\ngenerations = 2\n[task]\nname = "parity"\n'
+            '[strategy]\nname = "neat"\nconfig = "xor.ini"\n'
+        )
         words = ["3 inputs", "num_inputs = 2"]
     before = _tree(used)
-    assert main(["run", str(experiment), "--quiet", "--out", str(used), "--overwrite",
-                 *argv]) == 2
+    assert main(["run", str(experiment), "--quiet", "--out", str(used), "--overwrite", *argv]) == 2
     err = _one_line(capsys)
     for w in words:
         assert w in err, (w, err)

@@ -23,12 +23,21 @@ def test_resolve_targets():
         resolve("neuroevo.tasks.supervised:NoSuchTask")
 
 
-@pytest.mark.parametrize("target,words", [
-    ("neuroevo.no_such_module:X", ["task 'demo' needs module 'neuroevo.no_such_module'",
-                                   "pip install", "pick another task"]),
-    ("neuroevo.tasks.supervised:NoSuchTask", ["task 'demo'", "'NoSuchTask'"]),
-    ("no colon:", ["task 'demo'", "not 'module:attr'"]),
-])
+@pytest.mark.parametrize(
+    "target,words",
+    [
+        (
+            "neuroevo.no_such_module:X",
+            [
+                "task 'demo' needs module 'neuroevo.no_such_module'",
+                "pip install",
+                "pick another task",
+            ],
+        ),
+        ("neuroevo.tasks.supervised:NoSuchTask", ["task 'demo'", "'NoSuchTask'"]),
+        ("no colon:", ["task 'demo'", "not 'module:attr'"]),
+    ],
+)
 def test_resolve_errors_are_one_line_in_the_callers_error(target, words):
     with pytest.raises(ConfigError) as e:
         resolve(target, error=ConfigError, what="task 'demo'", instead="pick another task")
@@ -55,8 +64,9 @@ def test_one_registry_for_tasks_and_strategies():
 
 def test_fixed_strategy_parameters_cannot_be_contradicted(tmp_path):
     with pytest.raises(ConfigError, match="optimizer = 'sgd' contradicts name = 'adam'"):
-        registry.make_strategy("adam", {"optimizer": "sgd", "hidden": [4]}, task=XOR(),
-                               base_dir=tmp_path)
+        registry.make_strategy(
+            "adam", {"optimizer": "sgd", "hidden": [4]}, task=XOR(), base_dir=tmp_path
+        )
 
 
 def test_environment_registry_uses_the_resolver():
@@ -70,11 +80,15 @@ def test_environment_registry_uses_the_resolver():
         envs.register("Bad-v0", "no_colon")
 
 
-@pytest.mark.parametrize("name, hint", [
-    ("cartpol", "(did you mean 'cartpole'?)"), ("XOR", "(did you mean 'xor'?)"),
-    ("mountaincar_continuous", "(did you mean 'mountaincar-continuous'?)"),
-    ("LunarLander-v3", '(a gymnasium environment? name = "gym:LunarLander-v3")'),
-])
+@pytest.mark.parametrize(
+    "name, hint",
+    [
+        ("cartpol", "(did you mean 'cartpole'?)"),
+        ("XOR", "(did you mean 'xor'?)"),
+        ("mountaincar_continuous", "(did you mean 'mountaincar-continuous'?)"),
+        ("LunarLander-v3", '(a gymnasium environment? name = "gym:LunarLander-v3")'),
+    ],
+)
 def test_a_mistyped_task_name_gets_the_closest_one(name, hint):
     with pytest.raises(ConfigError) as info:
         registry.make_task(name)
@@ -96,7 +110,13 @@ def test_control_takes_the_task_names_of_the_torch_environments():
         direct, built = Control(name, episodes=2), registry.make_task(name, episodes=2)
         assert direct.name == built.name == entry.args[0]
         assert (direct.num_inputs, direct.num_outputs, direct.max_steps) == (
-            built.num_inputs, built.num_outputs, built.max_steps)
-    with pytest.raises(TaskError, match=r"unknown environment 'cartpol' \(did you mean "
-                       r"'cartpole'\?\)"):
+            built.num_inputs,
+            built.num_outputs,
+            built.max_steps,
+        )
+    with pytest.raises(
+        TaskError,
+        match=r"unknown environment 'cartpol' \(did you mean "
+        r"'cartpole'\?\)",
+    ):
         Control("cartpol")

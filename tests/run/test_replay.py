@@ -39,8 +39,9 @@ def gif_frames(path: Path, fps: float) -> list[np.ndarray]:
     frame GIF merged with identical followers shows for several periods)."""
     period = round(1000 / fps)
     with Image.open(path) as im:
-        shown = [(np.asarray(f.convert("RGB")), f.info["duration"])
-                 for f in ImageSequence.Iterator(im)]
+        shown = [
+            (np.asarray(f.convert("RGB")), f.info["duration"]) for f in ImageSequence.Iterator(im)
+        ]
     assert all(d % period == 0 for _, d in shown), [d for _, d in shown]
     return [f for f, d in shown for _ in range(d // period)]
 
@@ -62,8 +63,14 @@ def gymnasium_renders(env_id: str, states: list[np.ndarray]) -> list[np.ndarray]
 def play_cartpole(task, act) -> list[np.ndarray]:
     """States of one CartPole-v1 episode (seed 0, at most STEPS steps), action ``act(inputs)``
     on the task's normalised observations."""
-    env = ne.envs.make("CartPole-v1", 1, device="cpu", dtype=torch.float64,
-                       max_episode_steps=task.max_steps, autoreset_mode="Disabled")
+    env = ne.envs.make(
+        "CartPole-v1",
+        1,
+        device="cpu",
+        dtype=torch.float64,
+        max_episode_steps=task.max_steps,
+        autoreset_mode="Disabled",
+    )
     norm = task._normalizer(torch.device("cpu"), torch.float64)
     obs, _ = env.reset(seed=0)
     states = [env.state[0].numpy().copy()]
@@ -79,8 +86,9 @@ def play_cartpole(task, act) -> list[np.ndarray]:
 @pytest.fixture(scope="module")
 def neat_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("replay") / "cartpole"
-    run_experiment(CONFIGS / "cartpole.toml", generations=2, out=out, quiet=True,
-                   checkpoint_every=0)
+    run_experiment(
+        CONFIGS / "cartpole.toml", generations=2, out=out, quiet=True, checkpoint_every=0
+    )
     return out
 
 
@@ -90,7 +98,8 @@ def test_cartpole_neat_gif_is_gymnasiums_render_of_each_state(neat_run, tmp_path
     target, n = replay_command(neat_run, out=tmp_path / "cp.gif", steps=STEPS)
     cfg = ne.load_config(neat_run / "experiment" / "cartpole.ini")
     net = neat.nn.FeedForwardNetwork.create(
-        ne.load_genome(neat_run / "best_genome.json", cfg.genome_config), cfg)
+        ne.load_genome(neat_run / "best_genome.json", cfg.genome_config), cfg
+    )
     task = ne.tasks.Control("CartPole-v1", episodes=25, obs_norm="auto", action="argmax")
     states = play_cartpole(task, lambda x: int(np.argmax(net.activate(x.tolist()))))
     reference = gymnasium_renders("CartPole-v1", states)
@@ -115,14 +124,21 @@ def test_vector_strategy_run_gif_plays_the_saved_parameters(tmp_path, strategy):
     from neuroevo.compile.params import load_flat_parameters
 
     out = tmp_path / strategy
-    run_experiment(CONFIGS / f"cartpole_{strategy}.toml", generations=1, out=out, quiet=True,
-                   checkpoint_every=0)
+    run_experiment(
+        CONFIGS / f"cartpole_{strategy}.toml",
+        generations=1,
+        out=out,
+        quiet=True,
+        checkpoint_every=0,
+    )
     target, n = replay_command(out, steps=STEPS)
     assert target == out / "replay.gif"
-    params = torch.tensor(json.loads((out / "best_params.json").read_text())["params"],
-                          dtype=torch.float64)
+    params = torch.tensor(
+        json.loads((out / "best_params.json").read_text())["params"], dtype=torch.float64
+    )
     module = load_flat_parameters(
-        ne.MLP(4, [8], 2, activation="tanh", output_activation="identity").double(), params)
+        ne.MLP(4, [8], 2, activation="tanh", output_activation="identity").double(), params
+    )
     task = ne.tasks.Control("CartPole-v1", episodes=5, obs_norm="auto", action="argmax")
     with torch.no_grad():
         states = play_cartpole(task, lambda x: int(module(x).argmax()))
@@ -157,8 +173,11 @@ def test_lunarlander_gif_is_gymnasiums_own_episode(tmp_path):
     import gymnasium
     import neat
 
-    ini = (CONFIGS / "lunarlander.ini").read_text().replace("pop_size              = 150",
-                                                            "pop_size              = 8")
+    ini = (
+        (CONFIGS / "lunarlander.ini")
+        .read_text()
+        .replace("pop_size              = 150", "pop_size              = 8")
+    )
     assert "pop_size              = 8" in ini
     (tmp_path / "lander.ini").write_text(ini)
     (tmp_path / "lander.toml").write_text(LANDER_TOML)
@@ -168,7 +187,8 @@ def test_lunarlander_gif_is_gymnasiums_own_episode(tmp_path):
 
     cfg = ne.load_config(out / "experiment" / "lander.ini")
     net = neat.nn.FeedForwardNetwork.create(
-        ne.load_genome(out / "best_genome.json", cfg.genome_config), cfg)
+        ne.load_genome(out / "best_genome.json", cfg.genome_config), cfg
+    )
     env = gymnasium.make("LunarLander-v3", render_mode="rgb_array", max_episode_steps=30)
     obs, _ = env.reset(seed=0)
     reference = [env.render().copy()]
@@ -213,8 +233,15 @@ def test_replay_gif_reporter_writes_the_best_candidates_episode(tmp_path):
 
     task = ne.tasks.Control("CartPole-v1", max_steps=STEPS, action="argmax")
     strategy = ne.PSO(ne.MLP(4, [8], 2), pop_size=10)
-    ne.evolve(strategy, task, generations=1, seed=0, device="cpu", dtype=torch.float64,
-              reporters=[ReplayGif(tmp_path, steps=STEPS)])
+    ne.evolve(
+        strategy,
+        task,
+        generations=1,
+        seed=0,
+        device="cpu",
+        dtype=torch.float64,
+        reporters=[ReplayGif(tmp_path, steps=STEPS)],
+    )
     with torch.no_grad():
         module = strategy.best_module().double()
         states = play_cartpole(task, lambda x: int(module(x).argmax()))
@@ -237,8 +264,9 @@ def test_cli_writes_the_gif_and_says_where(neat_run, tmp_path, capsys):
     from neuroevo.run.cli import main
 
     target = tmp_path / "cli.gif"
-    assert main(["replay", str(neat_run), "--out", str(target), "--steps", "10",
-                 "--fps", "20"]) == 0
+    assert (
+        main(["replay", str(neat_run), "--out", str(target), "--steps", "10", "--fps", "20"]) == 0
+    )
     assert str(target) in capsys.readouterr().out
     assert len(gif_frames(target, 20)) == 11
 
@@ -279,8 +307,9 @@ def test_cli_refuses_an_out_file_that_is_not_a_gif(neat_run, tmp_path, capsys):
     assert "name a .gif file" in _one_line(capsys)
 
 
-@pytest.mark.parametrize("env_id", ["Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0",
-                                    "Pendulum-v1"])
+@pytest.mark.parametrize(
+    "env_id", ["Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
+)
 def test_every_torch_environment_is_drawn_by_its_gymnasium_twin(env_id):
     from neuroevo.reporting.episode import parameter_policy
     from neuroevo.reporting.replay import episode_frames

@@ -27,8 +27,11 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 def _endless(tmp_path: Path, name: str = "xor_ga.toml") -> Path:
     """xor_ga.toml going on after it solves (so every generation is run)."""
     path = tmp_path / name
-    path.write_text((CONFIGS / "xor_ga.toml").read_text().replace(
-        "[experiment]", "[experiment]\nstop_on_solve = false"))
+    path.write_text(
+        (CONFIGS / "xor_ga.toml")
+        .read_text()
+        .replace("[experiment]", "[experiment]\nstop_on_solve = false")
+    )
     return path
 
 
@@ -44,18 +47,36 @@ def test_resume_writes_everything_a_run_writes(tmp_path, capsys):
     exp = _endless(tmp_path)
     whole, part = tmp_path / "whole", tmp_path / "part"
     assert _run("run", str(exp), "--generations", "5", "--out", str(whole), "--device", "cpu") == 0
-    assert _run("run", str(exp), "--generations", "3", "--out", str(part), "--device", "cpu",
-                "--checkpoint-every", "1") == 0
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    assert (
+        _run(
+            "run",
+            str(exp),
+            "--generations",
+            "3",
+            "--out",
+            str(part),
+            "--device",
+            "cpu",
+            "--checkpoint-every",
+            "1",
+        )
+        == 0
+    )
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     stale = part / f".result.json.neuroevo-{int(dead.stdout)}-abc123.tmp"
     stale.write_text("{")  # left by a kill while result.json was written
     assert main(["resume", str(part), "--generations", "2", "--quiet"]) == 0
     capsys.readouterr()
     got, want = _json(part / "result.json"), _json(whole / "result.json")
     assert got["generations"] == want["generations"] == 5
-    assert [h["best_fitness"] for h in got["history"]] == \
-        [h["best_fitness"] for h in want["history"]]
+    assert [h["best_fitness"] for h in got["history"]] == [
+        h["best_fitness"] for h in want["history"]
+    ]
     assert got["best_fitness"] == want["best_fitness"]
     assert _json(part / "best_params.json") == _json(whole / "best_params.json")
     rows = [json.loads(line) for line in (part / "stats.jsonl").read_text().splitlines()]
@@ -69,8 +90,21 @@ def test_resume_from_an_earlier_checkpoint_after_a_corrupt_one(tmp_path, capsys)
     exp = _endless(tmp_path)
     out, whole = tmp_path / "run", tmp_path / "whole"
     assert _run("run", str(exp), "--generations", "4", "--out", str(whole), "--device", "cpu") == 0
-    assert _run("run", str(exp), "--generations", "4", "--out", str(out), "--device", "cpu",
-                "--checkpoint-every", "1") == 0
+    assert (
+        _run(
+            "run",
+            str(exp),
+            "--generations",
+            "4",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--checkpoint-every",
+            "1",
+        )
+        == 0
+    )
     capsys.readouterr()
     newest = list_checkpoints(out)[-1]
     data = bytearray(newest.read_bytes())
@@ -88,14 +122,29 @@ def test_resume_from_an_earlier_checkpoint_after_a_corrupt_one(tmp_path, capsys)
     assert [p.name for p in list_checkpoints(out)][-1] == "gen-000004.ckpt"
     assert _json(out / "result.json")["history"] == [
         {**h, "seconds": g["seconds"], "evaluations_per_second": g["evaluations_per_second"]}
-        for h, g in zip(_json(whole / "result.json")["history"],
-                        _json(out / "result.json")["history"])]
+        for h, g in zip(
+            _json(whole / "result.json")["history"], _json(out / "result.json")["history"]
+        )
+    ]
 
 
 def test_from_an_earlier_checkpoint_drops_the_newer_ones(tmp_path, capsys):
     out = tmp_path / "run"
-    assert _run("run", str(_endless(tmp_path)), "--generations", "4", "--out", str(out),
-                "--device", "cpu", "--checkpoint-every", "1") == 0
+    assert (
+        _run(
+            "run",
+            str(_endless(tmp_path)),
+            "--generations",
+            "4",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--checkpoint-every",
+            "1",
+        )
+        == 0
+    )
     older = list_checkpoints(out)[0]  # gen-000002: the keep=3 newest are 2, 3, 4
     assert main(["resume", str(out), "--from", str(older), "--generations", "1", "--quiet"]) == 0
     capsys.readouterr()
@@ -105,23 +154,32 @@ def test_from_an_earlier_checkpoint_drops_the_newer_ones(tmp_path, capsys):
 
 def test_resuming_a_finished_solved_run_changes_nothing(tmp_path, capsys):
     out = tmp_path / "run"
-    assert _run("run", str(CONFIGS / "xor_ga.toml"), "--seed", "1", "--out", str(out),
-                "--device", "cpu") == 0
+    assert (
+        _run(
+            "run", str(CONFIGS / "xor_ga.toml"), "--seed", "1", "--out", str(out), "--device", "cpu"
+        )
+        == 0
+    )
     result = _json(out / "result.json")
     assert result["solved"] and result["generations"] < 150  # solved early, then stopped
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     capsys.readouterr()
     assert main(["resume", str(out)]) == 0
     said = capsys.readouterr().out
-    assert "already finished" in said and f"solved in generation {result['generations'] - 1}" in said
+    assert (
+        "already finished" in said and f"solved in generation {result['generations'] - 1}" in said
+    )
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert "**solved**" in (out / "summary.md").read_text()
     # killed after its last checkpoint, before result.json was written: resume writes it
     (out / "result.json").unlink()
     assert main(["resume", str(out), "--quiet"]) == 0
     rewritten = _json(out / "result.json")
-    assert (rewritten["solved"], rewritten["generations"], rewritten["best_fitness"]) == \
-        (True, result["generations"], result["best_fitness"])
+    assert (rewritten["solved"], rewritten["generations"], rewritten["best_fitness"]) == (
+        True,
+        result["generations"],
+        result["best_fitness"],
+    )
 
 
 @pytest.mark.parametrize("where", ["parent", "absolute"])
@@ -132,12 +190,15 @@ def test_an_ini_named_with_dotdot_or_an_absolute_path_resumes(tmp_path, capsys, 
     (tmp_path / "exps").mkdir()
     name = "../shared/xor.ini" if where == "parent" else str(shared / "xor.ini")
     exp = tmp_path / "exps" / "e.toml"
-    exp.write_text('[experiment]\ngenerations = 2\nseed = 3\nstop_on_solve = false\n'
-                   f'[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "{name}"\n'
-                   'pop_size = 20\n')
+    exp.write_text(
+        "[experiment]\ngenerations = 2\nseed = 3\nstop_on_solve = false\n"
+        f'[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "{name}"\n'
+        "pop_size = 20\n"
+    )
     out = tmp_path / "run"
-    assert _run("run", str(exp), "--out", str(out), "--device", "cpu",
-                "--checkpoint-every", "1") == 0
+    assert (
+        _run("run", str(exp), "--out", str(out), "--device", "cpu", "--checkpoint-every", "1") == 0
+    )
     (shared / "xor.ini").unlink()  # the resumed run uses the checkpoint's copy
     assert main(["resume", str(out), "--generations", "1", "--quiet"]) == 0
     capsys.readouterr()
@@ -151,7 +212,9 @@ class XorTwin(XOR):
 
 def _registered_run(tmp_path: Path, name: str) -> Path:
     exp = tmp_path / "e.toml"
-    exp.write_text((CONFIGS / "xor_ga.toml").read_text().replace('name = "xor"', f'name = "{name}"'))
+    exp.write_text(
+        (CONFIGS / "xor_ga.toml").read_text().replace('name = "xor"', f'name = "{name}"')
+    )
     out = tmp_path / "run"
     run_experiment(exp, generations=2, out=out, quiet=True, checkpoint_every=1)
     return out

@@ -26,21 +26,44 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 def _endless(tmp_path: Path) -> Path:
     path = tmp_path / "xor_ga.toml"
     if not path.exists():
-        path.write_text((CONFIGS / "xor_ga.toml").read_text().replace(
-            "[experiment]", "[experiment]\nstop_on_solve = false"))
+        path.write_text(
+            (CONFIGS / "xor_ga.toml")
+            .read_text()
+            .replace("[experiment]", "[experiment]\nstop_on_solve = false")
+        )
     return path
 
 
 def _run(tmp_path: Path, out: Path, seed: int, generations: int = 4) -> Path:
-    assert main(["run", str(_endless(tmp_path)), "--seed", str(seed), "--generations",
-                 str(generations), "--out", str(out), "--device", "cpu",
-                 "--checkpoint-every", "1", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(_endless(tmp_path)),
+                "--seed",
+                str(seed),
+                "--generations",
+                str(generations),
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--checkpoint-every",
+                "1",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     return out
 
 
 def _tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -72,8 +95,9 @@ def _spelled(tmp_path: Path, a: Path, ckpt: Path, how: str) -> str:
 
 
 @pytest.mark.parametrize("how", SPELLINGS)
-def test_another_runs_checkpoint_is_refused_and_changes_nothing(two_runs, tmp_path, capsys,
-                                                                monkeypatch, how):
+def test_another_runs_checkpoint_is_refused_and_changes_nothing(
+    two_runs, tmp_path, capsys, monkeypatch, how
+):
     a, b = two_runs
     monkeypatch.chdir(tmp_path)
     ckpt = _spelled(tmp_path, a, list_checkpoints(b)[1], how)
@@ -111,7 +135,11 @@ def test_own_checkpoints_and_a_new_folder_still_resume(two_runs, tmp_path, capsy
     assert main(["resume", "A", "--from", str(own), "--generations", "1", "--quiet"]) == 0
     # B's checkpoint into a new, empty folder: a branch of B, nothing overwritten
     (tmp_path / "C").mkdir()
-    assert main(["resume", "C", "--from", str(list_checkpoints(b)[1]), "--generations", "1",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["resume", "C", "--from", str(list_checkpoints(b)[1]), "--generations", "1", "--quiet"]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert [p.name for p in list_checkpoints(tmp_path / "C")] == ["gen-000004.ckpt"]

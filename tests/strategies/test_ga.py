@@ -25,8 +25,13 @@ def test_ga_beats_random_search_at_equal_budget(fname):
     f, (low, high) = FUNCTIONS[fname]
     ours, rnd = [], []
     for seed in range(5):
-        ga = ne.GA(num_params=DIM, pop_size=POP, bounds=(low, high),
-                   mutation_sigma=0.05 * (high - low), mutation_rate=0.2)
+        ga = ne.GA(
+            num_params=DIM,
+            pop_size=POP,
+            bounds=(low, high),
+            mutation_sigma=0.05 * (high - low),
+            mutation_rate=0.2,
+        )
         _, best = ga.optimize(lambda x: -f(x), generations=GENS, seed=seed, dtype=torch.float64)
         ours.append(-best)
         rnd.append(_random_search(f, low, high, POP * GENS, seed))
@@ -35,7 +40,9 @@ def test_ga_beats_random_search_at_equal_budget(fname):
 
 def test_ga_converges_on_sphere():
     f, (low, high) = FUNCTIONS["sphere"]
-    ga = ne.GA(num_params=5, pop_size=60, bounds=(low, high), mutation_sigma=0.05, mutation_rate=0.3)
+    ga = ne.GA(
+        num_params=5, pop_size=60, bounds=(low, high), mutation_sigma=0.05, mutation_rate=0.3
+    )
     _, best = ga.optimize(lambda x: -f(x), generations=200, seed=0, dtype=torch.float64)
     assert -best < 1e-2
 
@@ -84,8 +91,16 @@ def test_uniform_crossover_mixes_half_and_rate_zero_copies():
 
 
 def test_mutation_rate_and_elitism():
-    ga = ne.GA(num_params=100, pop_size=200, crossover="none", mutation_rate=0.1,
-               mutation_sigma=1.0, elite=2, selection="truncation", truncation_fraction=1.0)
+    ga = ne.GA(
+        num_params=100,
+        pop_size=200,
+        crossover="none",
+        mutation_rate=0.1,
+        mutation_sigma=1.0,
+        elite=2,
+        selection="truncation",
+        truncation_fraction=1.0,
+    )
     ga.initialize(seed=0)
     x = ga.ask_params().clone()
     fitness = torch.randn(200, generator=torch.Generator().manual_seed(0))

@@ -98,15 +98,18 @@ def test_single_values_use_the_same_rules():
         ne.SimulatedAnnealing(num_params=2, init_std=-1.0)
 
 
-@pytest.mark.parametrize("name,table,words", [
-    ("adam", {"lr": -1.0}, "GradientParams.lr must be a number > 0, got -1.0"),
-    ("sgd", {"momentum": -0.5}, "GradientParams.momentum must be a number >= 0, got -0.5"),
-    ("adam", {"epochs": 3}, "unknown keys ['epochs']"),
-    ("sgd", {"hidden": 8}, "hidden must be a list of layer sizes, got 8"),
-    ("pso", {"c2": -1}, "PSOParams.c2 must be a number >= 0, got -1"),
-    ("sa", {"restart_after": 0}, "SAParams.restart_after must be an integer >= 1 or None"),
-    ("ga", {"pop_size": 1}, "pop_size must be an integer >= 2, got 1"),
-])
+@pytest.mark.parametrize(
+    "name,table,words",
+    [
+        ("adam", {"lr": -1.0}, "GradientParams.lr must be a number > 0, got -1.0"),
+        ("sgd", {"momentum": -0.5}, "GradientParams.momentum must be a number >= 0, got -0.5"),
+        ("adam", {"epochs": 3}, "unknown keys ['epochs']"),
+        ("sgd", {"hidden": 8}, "hidden must be a list of layer sizes, got 8"),
+        ("pso", {"c2": -1}, "PSOParams.c2 must be a number >= 0, got -1"),
+        ("sa", {"restart_after": 0}, "SAParams.restart_after must be an integer >= 1 or None"),
+        ("ga", {"pop_size": 1}, "pop_size must be an integer >= 2, got 1"),
+    ],
+)
 def test_experiment_file_errors_name_the_strategy_the_file_names(name, table, words):
     """The gradient strategies said "[strategy] gradient" whatever the file said."""
     with pytest.raises(ConfigError) as info:

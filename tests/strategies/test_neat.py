@@ -87,7 +87,9 @@ def test_generations_equal_neat_python_population_run():
     for k, g in ref.population.items():
         mine = s.population.population[k]
         assert sorted(mine.connections) == sorted(g.connections)
-        assert [c.weight for c in mine.connections.values()] == [c.weight for c in g.connections.values()]
+        assert [c.weight for c in mine.connections.values()] == [
+            c.weight for c in g.connections.values()
+        ]
     assert s.population.generation == ref.generation == gens
     assert s.best_fitness == pytest.approx(ref.best_genome.fitness, abs=1e-12)
     assert s.info() == {"species": float(len(ref.species.species))}
@@ -107,7 +109,7 @@ def _solution_run(tmp_path, criterion: str, *, ours: bool) -> list:
     while not any(e[0] == "solution" for e in rec.events) and s.generation < 10:
         s.ask()
         s.tell(torch.tensor([float(g.key) for g in s.genomes], dtype=torch.float64))
-    return rec.events[:[e[0] for e in rec.events].index("solution") + 1]
+    return rec.events[: [e[0] for e in rec.events].index("solution") + 1]
 
 
 @pytest.mark.parametrize("criterion", ["max", "min", "mean"])
@@ -123,11 +125,11 @@ def test_fitness_criterion_is_neat_pythons_termination_statistic(tmp_path, crite
 def test_fitness_criterion_min_waits_for_every_genome_and_still_maximises(tmp_path):
     events = {c: _solution_run(tmp_path, c, ours=True) for c in ("max", "min")}
     for criterion, ev in events.items():
-        keys = [e[1] for e in ev if e[0] == "post_evaluate"]   # fitness = key, per generation
+        keys = [e[1] for e in ev if e[0] == "post_evaluate"]  # fitness = key, per generation
         stat = {"max": max, "min": min}[criterion]
         assert stat(keys[-1]) >= 400 and all(stat(k) < 400 for k in keys[:-1])
-        assert ev[-1][2] == max(keys[-1])       # the best genome is the fittest, under min too
-    assert events["min"][-1][1] > events["max"][-1][1]   # min fires in a later generation
+        assert ev[-1][2] == max(keys[-1])  # the best genome is the fittest, under min too
+    assert events["min"][-1][1] > events["max"][-1][1]  # min fires in a later generation
 
 
 def test_ask_compiles_every_genome_like_feed_forward_network():
@@ -139,8 +141,13 @@ def test_ask_compiles_every_genome_like_feed_forward_network():
     assert policy.num_candidates == len(s.genomes) == s.population_size == 150
     x = torch.tensor([c[0] for c in XOR_CASES], dtype=torch.float64)
     out = policy(x)
-    ref = torch.tensor([[neat.nn.FeedForwardNetwork.create(g, s.config).activate(xi)
-                         for xi in x.tolist()] for g in s.genomes], dtype=torch.float64)
+    ref = torch.tensor(
+        [
+            [neat.nn.FeedForwardNetwork.create(g, s.config).activate(xi) for xi in x.tolist()]
+            for g in s.genomes
+        ],
+        dtype=torch.float64,
+    )
     torch.testing.assert_close(out, ref, rtol=0, atol=1e-12)
 
 
@@ -160,8 +167,10 @@ def test_tell_sets_fitness_and_keeps_a_copy_of_the_best():
 
 
 def test_improves_on_xor_and_is_reproducible():
-    runs = [evolve(NEAT(_config()), XOR(), generations=12, seed=s, device="cpu", stop_on_solve=False)
-            for s in (5, 5, 6)]
+    runs = [
+        evolve(NEAT(_config()), XOR(), generations=12, seed=s, device="cpu", stop_on_solve=False)
+        for s in (5, 5, 6)
+    ]
     a, b, c = ([h.best_fitness for h in r.history] for r in runs)
     assert a == b  # same seed, same run
     assert a != c
@@ -241,11 +250,15 @@ def test_state_dict_round_trip_continues_identically():
 
 
 def test_from_experiment_and_registry(tmp_path):
-    s = registry.make_strategy("neat", {"config": "xor.ini", "pop_size": 40}, task=XOR(), base_dir=CONFIGS)
+    s = registry.make_strategy(
+        "neat", {"config": "xor.ini", "pop_size": 40}, task=XOR(), base_dir=CONFIGS
+    )
     assert isinstance(s, NEAT) and s.config.pop_size == 40
     assert load_config(CONFIGS / "xor.ini").pop_size == 150
     with pytest.raises(ConfigError, match="pop_sise"):
-        registry.make_strategy("neat", {"config": "xor.ini", "pop_sise": 40}, task=XOR(), base_dir=CONFIGS)
+        registry.make_strategy(
+            "neat", {"config": "xor.ini", "pop_sise": 40}, task=XOR(), base_dir=CONFIGS
+        )
     with pytest.raises(ConfigError, match="config"):
         registry.make_strategy("neat", {}, task=XOR(), base_dir=CONFIGS)
     with pytest.raises(ConfigError, match="no such neat-python config file"):

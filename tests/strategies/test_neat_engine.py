@@ -29,18 +29,28 @@ def test_unknown_engine_and_python_only_options_are_refused_with_the_fix():
 
 
 def test_experiment_table_selects_the_engine():
-    s = registry.make_strategy("neat", {"config": "xor.ini", "engine": "tensor", "pop_size": 30},
-                               task=XOR(), base_dir=CONFIGS)
+    s = registry.make_strategy(
+        "neat",
+        {"config": "xor.ini", "engine": "tensor", "pop_size": 30},
+        task=XOR(),
+        base_dir=CONFIGS,
+    )
     assert isinstance(s, TensorNEAT)
     with pytest.raises(ne.ConfigError, match=r"\[strategy\] engine"):
-        registry.make_strategy("neat", {"config": "xor.ini", "engine": "jax"}, task=XOR(),
-                               base_dir=CONFIGS)
+        registry.make_strategy(
+            "neat", {"config": "xor.ini", "engine": "jax"}, task=XOR(), base_dir=CONFIGS
+        )
     with pytest.raises(ne.ConfigError, match=r"\[strategy\] fast: not used by engine"):
-        registry.make_strategy("neat", {"config": "xor.ini", "engine": "tensor", "fast": True},
-                               task=XOR(), base_dir=CONFIGS)
+        registry.make_strategy(
+            "neat",
+            {"config": "xor.ini", "engine": "tensor", "fast": True},
+            task=XOR(),
+            base_dir=CONFIGS,
+        )
 
 
 def test_tensor_engine_solves_xor_through_evolve():
-    result = ne.evolve(ne.NEAT(CONFIGS / "xor.ini", engine="tensor"), XOR(), generations=300,
-                       seed=1)
+    result = ne.evolve(
+        ne.NEAT(CONFIGS / "xor.ini", engine="tensor"), XOR(), generations=300, seed=1
+    )
     assert result.solved and result.best_fitness >= XOR().fitness_threshold

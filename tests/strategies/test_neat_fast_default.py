@@ -12,8 +12,7 @@ def test_fast_plugins_give_the_same_run_as_neat_python_types():
     runs = {}
     for fast in (True, False):
         s = ne.NEAT(ne.load_config("configs/xor.ini"), fast=fast)
-        r = ne.evolve(s, ne.tasks.XOR(), generations=8, seed=5, device="cpu",
-                      dtype=torch.float64)
+        r = ne.evolve(s, ne.tasks.XOR(), generations=8, seed=5, device="cpu", dtype=torch.float64)
         runs[fast] = (r, s)
     (rf, sf), (rs, ss) = runs[True], runs[False]
     assert sf.config.species_set_type is FastSpeciesSet and sf.config.genome_type is FastGenome
@@ -26,8 +25,10 @@ def test_fast_plugins_give_the_same_run_as_neat_python_types():
 def test_fast_reproduction_is_opt_in_and_evolves():
     from neuroevo.strategies.neat.reproduction import FastReproduction
 
-    assert ne.NEAT(ne.load_config("configs/xor.ini")).config.reproduction_type \
+    assert (
+        ne.NEAT(ne.load_config("configs/xor.ini")).config.reproduction_type
         is neat.DefaultReproduction
+    )
     s = ne.NEAT(ne.load_config("configs/xor.ini"), fast_reproduction=True)
     assert s.config.reproduction_type is FastReproduction
     r = ne.evolve(s, ne.tasks.XOR(), generations=15, seed=1, device="cpu")

@@ -18,7 +18,7 @@ from tests.strategies.test_neat_speciation import BASE, xor_fitness
 VARIANT = {  # every mutation path: string attributes, response, uniform init, single mutation
     "bias_init_stdev = 1.0": "bias_init_stdev = 1.0\nbias_init_type = uniform",
     "enabled_mutate_rate = 0.05": "enabled_mutate_rate = 0.05\nenabled_rate_to_true_add = 0.2"
-                                  "\nsingle_structural_mutation = true",
+    "\nsingle_structural_mutation = true",
     "response_replace_rate = 0.0": "response_replace_rate = 0.05",
 }
 
@@ -38,14 +38,20 @@ def config_file(tmp_path, *, variant: bool, feed_forward: bool = True) -> str:
 
 def snapshot(population):
     """Every gene of every genome, attribute by attribute, in dict order."""
-    return {k: ([(nk, tuple(vars(n).items())) for nk, n in g.nodes.items()],
-                [(ck, tuple(vars(c).items())) for ck, c in g.connections.items()], g.fitness)
-            for k, g in population.items()}
+    return {
+        k: (
+            [(nk, tuple(vars(n).items())) for nk, n in g.nodes.items()],
+            [(ck, tuple(vars(c).items())) for ck, c in g.connections.items()],
+            g.fitness,
+        )
+        for k, g in population.items()
+    }
 
 
 def run(path, genome_type, species_set, seed, generations=10):
-    config = PluginConfig(genome_type, neat.DefaultReproduction, species_set,
-                          neat.DefaultStagnation, path)
+    config = PluginConfig(
+        genome_type, neat.DefaultReproduction, species_set, neat.DefaultStagnation, path
+    )
     p = neat.Population(config, seed=seed)
     history = []
 
@@ -55,17 +61,27 @@ def run(path, genome_type, species_set, seed, generations=10):
         else:
             for _, g in genomes:
                 g.fitness = float(len(g.connections))
-        history.append((snapshot(p.population),
-                        sorted((sid, s.representative.key, list(s.members))
-                               for sid, s in p.species.species.items())))
+        history.append(
+            (
+                snapshot(p.population),
+                sorted(
+                    (sid, s.representative.key, list(s.members))
+                    for sid, s in p.species.species.items()
+                ),
+            )
+        )
+
     p.run(fitness, generations)
     return history, random.getstate()
 
 
-@pytest.mark.parametrize("variant,feed_forward,seed", [
-    (False, True, 0), (False, True, 1), (True, True, 2), (True, False, 3)])
-def test_same_genomes_species_and_random_state_as_neat_python(tmp_path, variant, feed_forward,
-                                                               seed):
+@pytest.mark.parametrize(
+    "variant,feed_forward,seed",
+    [(False, True, 0), (False, True, 1), (True, True, 2), (True, False, 3)],
+)
+def test_same_genomes_species_and_random_state_as_neat_python(
+    tmp_path, variant, feed_forward, seed
+):
     path = config_file(tmp_path, variant=variant, feed_forward=feed_forward)
     ref, ref_state = run(path, neat.DefaultGenome, neat.DefaultSpeciesSet, seed)
     fast, fast_state = run(path, FastGenome, FastSpeciesSet, seed)
@@ -73,7 +89,7 @@ def test_same_genomes_species_and_random_state_as_neat_python(tmp_path, variant,
         assert a == b, f"generation {generation} differs"
     assert ref_state == fast_state
     sizes = {len(g[1]) for g in ref[-1][0].values()}
-    assert len(sizes) > 1                     # structure did evolve
+    assert len(sizes) > 1  # structure did evolve
 
 
 EDGES = [(-1, 1), (1, 2), (2, 1), (2, 0), (-2, 2)]
@@ -100,13 +116,17 @@ def test_crossover_of_a_cyclic_parent_rejects_the_same_genes(tmp_path, collide):
     path = config_file(tmp_path, variant=False)
     children = []
     for genome_type in (neat.DefaultGenome, FastGenome):
-        config = PluginConfig(genome_type, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                              neat.DefaultStagnation, path)
+        config = PluginConfig(
+            genome_type,
+            neat.DefaultReproduction,
+            neat.DefaultSpeciesSet,
+            neat.DefaultStagnation,
+            path,
+        )
         gc = config.genome_config
         random.seed(11)
         p1 = _genome(genome_type, 1, gc, [(-1, 1), (1, 2), (2, 1), (2, 0), (-2, 2)])
-        p2 = _genome(genome_type, 2, gc, [(-1, 1), (2, 1), (2, 0)],
-                     [0, 1, 3] if collide else None)
+        p2 = _genome(genome_type, 2, gc, [(-1, 1), (2, 1), (2, 0)], [0, 1, 3] if collide else None)
         p1.fitness, p2.fitness = 2.0, 1.0
         child = genome_type(3)
         with warnings.catch_warnings(record=True) as caught:
@@ -115,7 +135,7 @@ def test_crossover_of_a_cyclic_parent_rejects_the_same_genes(tmp_path, collide):
         assert len(caught) == int(collide)
         children.append((snapshot({3: child}), random.random()))
     assert children[0] == children[1]
-    assert len(children[0][0][3][1]) < 5      # some gene was rejected as a cycle
+    assert len(children[0][0][3][1]) < 5  # some gene was rejected as a cycle
 
 
 def test_falls_back_for_other_gene_classes(tmp_path):
@@ -125,8 +145,13 @@ def test_falls_back_for_other_gene_classes(tmp_path):
     path = config_file(tmp_path, variant=True)
     results = []
     for genome_type in (neat.DefaultGenome, FastGenome):
-        config = PluginConfig(genome_type, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                              neat.DefaultStagnation, path)
+        config = PluginConfig(
+            genome_type,
+            neat.DefaultReproduction,
+            neat.DefaultSpeciesSet,
+            neat.DefaultStagnation,
+            path,
+        )
         gc = config.genome_config
         gc.node_gene_type = OtherNode
         gc.innovation_tracker = neat.InnovationTracker()
@@ -143,8 +168,13 @@ def test_falls_back_for_other_gene_classes(tmp_path):
 
 
 def test_reads_neat_pythons_section_and_pickles(tmp_path):
-    config = PluginConfig(FastGenome, neat.DefaultReproduction, neat.DefaultSpeciesSet,
-                          neat.DefaultStagnation, config_file(tmp_path, variant=False))
+    config = PluginConfig(
+        FastGenome,
+        neat.DefaultReproduction,
+        neat.DefaultSpeciesSet,
+        neat.DefaultStagnation,
+        config_file(tmp_path, variant=False),
+    )
     assert config.genome_config.num_inputs == 2
     p = neat.Population(config, seed=0)
     genome = next(iter(p.population.values()))

@@ -14,21 +14,37 @@ import pytest
 from neat.genes import DefaultConnectionGene, DefaultNodeGene
 from scipy.stats import ks_2samp
 
-from neuroevo.strategies.neat.mutation import (MutationSettings, mutate_bool, mutate_bools,
-                                               mutate_choice, mutate_choices, mutate_float,
-                                               mutate_floats)
+from neuroevo.strategies.neat.mutation import (
+    MutationSettings,
+    mutate_bool,
+    mutate_bools,
+    mutate_choice,
+    mutate_choices,
+    mutate_float,
+    mutate_floats,
+)
 from tests.neat_ini import neat_config
 
 WEIGHT, ENABLED = DefaultConnectionGene._gene_attributes
 BIAS, RESPONSE, ACTIVATION, AGGREGATION, TIME_CONSTANT = DefaultNodeGene._gene_attributes
 # every path: perturb, replace (gaussian and uniform init), clamping, bool adds, options
-OVERRIDES = {"DefaultGenome": {
-    "weight_mutate_rate": 0.5, "weight_replace_rate": 0.3, "weight_mutate_power": 3.0,
-    "weight_max_value": 2.0, "weight_min_value": -1.0,
-    "bias_init_type": "uniform", "bias_replace_rate": 0.4, "bias_mutate_rate": 0.3,
-    "enabled_mutate_rate": 0.1, "enabled_rate_to_true_add": 0.4,
-    "enabled_rate_to_false_add": 0.2, "activation_mutate_rate": 0.5,
-    "activation_options": "sigmoid tanh relu"}}
+OVERRIDES = {
+    "DefaultGenome": {
+        "weight_mutate_rate": 0.5,
+        "weight_replace_rate": 0.3,
+        "weight_mutate_power": 3.0,
+        "weight_max_value": 2.0,
+        "weight_min_value": -1.0,
+        "bias_init_type": "uniform",
+        "bias_replace_rate": 0.4,
+        "bias_mutate_rate": 0.3,
+        "enabled_mutate_rate": 0.1,
+        "enabled_rate_to_true_add": 0.4,
+        "enabled_rate_to_false_add": 0.2,
+        "activation_mutate_rate": 0.5,
+        "activation_options": "sigmoid tanh relu",
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +54,28 @@ def gc():
 
 def test_settings_are_the_configs_values(gc):
     s = MutationSettings.of(gc)
-    for attr, got in ((WEIGHT, s.weight), (BIAS, s.bias), (RESPONSE, s.response),
-                      (TIME_CONSTANT, s.time_constant)):
-        for field in ("mutate_rate", "replace_rate", "mutate_power", "min_value", "max_value",
-                      "init_mean", "init_stdev"):
+    for attr, got in (
+        (WEIGHT, s.weight),
+        (BIAS, s.bias),
+        (RESPONSE, s.response),
+        (TIME_CONSTANT, s.time_constant),
+    ):
+        for field in (
+            "mutate_rate",
+            "replace_rate",
+            "mutate_power",
+            "min_value",
+            "max_value",
+            "init_mean",
+            "init_stdev",
+        ):
             assert getattr(got, field) == getattr(gc, getattr(attr, field + "_name")), field
     assert s.bias.uniform and not s.weight.uniform
-    assert (s.enabled.mutate_rate, s.enabled.rate_to_true_add, s.enabled.rate_to_false_add) \
-        == (gc.enabled_mutate_rate, gc.enabled_rate_to_true_add, gc.enabled_rate_to_false_add)
+    assert (s.enabled.mutate_rate, s.enabled.rate_to_true_add, s.enabled.rate_to_false_add) == (
+        gc.enabled_mutate_rate,
+        gc.enabled_rate_to_true_add,
+        gc.enabled_rate_to_false_add,
+    )
     assert s.activation.options == tuple(gc.activation_options)
     assert (s.node_add_prob, s.conn_delete_prob) == (gc.node_add_prob, gc.conn_delete_prob)
     # DefaultGenome.mutate tests it for truth; left out of the INI it is the string 'false'
@@ -57,12 +87,15 @@ def test_settings_are_cached_per_config_and_follow_changes():
     gc = neat_config(overrides=OVERRIDES).genome_config
     other = neat_config().genome_config
     s = MutationSettings.of(gc)
-    assert MutationSettings.of(gc) is s                   # read once while nothing changes
-    assert MutationSettings.of(other).weight.mutate_rate == other.weight_mutate_rate != \
-        s.weight.mutate_rate                              # each config its own
+    assert MutationSettings.of(gc) is s  # read once while nothing changes
+    assert (
+        MutationSettings.of(other).weight.mutate_rate
+        == other.weight_mutate_rate
+        != s.weight.mutate_rate
+    )  # each config its own
     gc.weight_mutate_rate = 0.05
     assert MutationSettings.of(gc).weight.mutate_rate == 0.05
-    gc.activation_options.append("sin")                   # a list changed in place
+    gc.activation_options.append("sin")  # a list changed in place
     assert MutationSettings.of(gc).activation.options[-1] == "sin"
 
 
@@ -72,21 +105,21 @@ def _draws(fn, values, seed):
     return out, random.getstate()
 
 
-@pytest.mark.parametrize("attr,name", [(WEIGHT, "weight"), (BIAS, "bias"),
-                                       (RESPONSE, "response")])
+@pytest.mark.parametrize("attr,name", [(WEIGHT, "weight"), (BIAS, "bias"), (RESPONSE, "response")])
 def test_scalar_float_mutation_draws_what_neat_python_draws(gc, attr, name):
     s = getattr(MutationSettings.of(gc), name)
     values = [random.Random(1).uniform(-3, 3) for _ in range(2000)]
     ref = _draws(lambda v: attr.mutate_value(v, gc), values, 7)
     assert _draws(lambda v: mutate_float(v, s), values, 7) == ref
-    assert sum(a != b for a, b in zip(ref[0], values)) > 500      # it did mutate
+    assert sum(a != b for a, b in zip(ref[0], values)) > 500  # it did mutate
 
 
 def test_scalar_bool_and_choice_mutation_draw_what_neat_python_draws(gc):
     s = MutationSettings.of(gc)
     flags = [bool(i % 3) for i in range(3000)]
-    assert _draws(lambda v: mutate_bool(v, s.enabled), flags, 3) == \
-        _draws(lambda v: ENABLED.mutate_value(v, gc), flags, 3)
+    assert _draws(lambda v: mutate_bool(v, s.enabled), flags, 3) == _draws(
+        lambda v: ENABLED.mutate_value(v, gc), flags, 3
+    )
     names = ["sigmoid", "relu", "tanh"] * 500
     ref = _draws(lambda v: ACTIVATION.mutate_value(v, gc), names, 4)
     assert _draws(lambda v: mutate_choice(v, s.activation), names, 4) == ref
@@ -115,11 +148,11 @@ def test_vectorised_bools_and_choices_follow_neat_pythons_rates(gc):
         random.seed(2)
         ref = np.mean([ENABLED.mutate_value(start, gc) != start for _ in range(n)])
         got = np.mean(mutate_bools(np.full(n, start), s.enabled, rng) != start)
-        p = (s.enabled.mutate_rate + add) / 2              # a coin flip: half keep the value
+        p = (s.enabled.mutate_rate + add) / 2  # a coin flip: half keep the value
         for frac in (ref, got):
             assert abs(frac - p) < 5 * np.sqrt(p * (1 - p) / n), (start, ref, got)
     codes = mutate_choices(np.zeros(n, dtype=np.int64), s.activation, np.arange(3), rng)
-    p = s.activation.mutate_rate * 2 / 3                   # changed: hit and another option
+    p = s.activation.mutate_rate * 2 / 3  # changed: hit and another option
     assert abs(np.mean(codes != 0) - p) < 5 * np.sqrt(p * (1 - p) / n)
 
 

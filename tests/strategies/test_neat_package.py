@@ -17,7 +17,7 @@ from neuroevo.strategies.neat import genome as genome_module
 from neuroevo.strategies.neat.genome import FastGenome
 
 NEAT_DIR = pathlib.Path(genome_module.__file__).parent
-MODULES = sorted(NEAT_DIR.glob("*.py"))          # this package's own modules
+MODULES = sorted(NEAT_DIR.glob("*.py"))  # this package's own modules
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"
 
 
@@ -28,9 +28,13 @@ def test_module_is_at_most_400_lines(path):
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
 def test_no_private_name_is_imported_from_another_module(path):
-    private = [f"{node.module}.{alias.name}" for node in ast.walk(ast.parse(path.read_text()))
-               if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("neuroevo")
-               for alias in node.names if alias.name.startswith("_")]
+    private = [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("neuroevo")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
     assert private == []
 
 
@@ -43,8 +47,11 @@ def test_plugins_answer_to_their_own_names(name):
 
 
 def test_genome_module_keeps_no_cache():
-    caches = [n for n, v in vars(genome_module).items()
-              if isinstance(v, collections.abc.MutableMapping) and not n.startswith("__")]
+    caches = [
+        n
+        for n, v in vars(genome_module).items()
+        if isinstance(v, collections.abc.MutableMapping) and not n.startswith("__")
+    ]
     assert caches == []
 
 
@@ -56,7 +63,7 @@ def test_acyclic_answer_belongs_to_the_genome_and_follows_its_connections():
     assert g.connections_acyclic()
     twin = FastGenome(2)
     twin.connections = dict(g.connections)
-    g.add_connection(gc, 0, 1, 0.5, True, innovation=99)   # closes 1 -> 0 -> 1
+    g.add_connection(gc, 0, 1, 0.5, True, innovation=99)  # closes 1 -> 0 -> 1
     assert not g.connections_acyclic()
-    assert twin.connections_acyclic()                      # its own answer, not g's
+    assert twin.connections_acyclic()  # its own answer, not g's
     assert neat.graphs.creates_cycle([k for k in g.connections if k != (0, 1)], (0, 1))

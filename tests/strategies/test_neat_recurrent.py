@@ -10,8 +10,11 @@ from neuroevo.errors import ConfigError
 
 
 def recurrent_config(tmp_path):
-    text = open("configs/xor.ini").read().replace("feed_forward            = True",
-                                                   "feed_forward = False")
+    text = (
+        open("configs/xor.ini")
+        .read()
+        .replace("feed_forward            = True", "feed_forward = False")
+    )
     text = text.replace("feed_forward = True", "feed_forward = False")
     assert "feed_forward = False" in text
     path = tmp_path / "xor-recurrent.ini"

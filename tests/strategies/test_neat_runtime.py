@@ -28,9 +28,14 @@ CPU = torch.device("cpu")
 
 
 def _snapshot(s: NEAT) -> list:
-    return [(k, sorted((n, sorted(vars(v).items())) for n, v in g.nodes.items()),
-             sorted((c, sorted(vars(v).items())) for c, v in g.connections.items()))
-            for k, g in s.population.population.items()]
+    return [
+        (
+            k,
+            sorted((n, sorted(vars(v).items())) for n, v in g.nodes.items()),
+            sorted((c, sorted(vars(v).items())) for c, v in g.connections.items()),
+        )
+        for k, g in s.population.population.items()
+    ]
 
 
 def _started(config, seed: int) -> NEAT:
@@ -68,8 +73,9 @@ def test_same_seed_draws_what_neat_python_draws():
     """Inside its calls the strategy sees exactly the stream random.seed(seed) gives."""
     ref = neat.Population(load_config(CONFIGS / "xor.ini"), seed=21)
     s = _started(load_config(CONFIGS / "xor.ini"), seed=21)
-    assert [vars(c) for g in s.population.population.values() for c in g.connections.values()] \
-        == [vars(c) for g in ref.population.values() for c in g.connections.values()]
+    assert [vars(c) for g in s.population.population.values() for c in g.connections.values()] == [
+        vars(c) for g in ref.population.values() for c in g.connections.values()
+    ]
 
 
 def test_two_strategies_from_one_config_do_not_disturb_each_other():
@@ -87,8 +93,8 @@ def test_two_strategies_from_one_config_do_not_disturb_each_other():
         _step(b)
     assert [_snapshot(a), _snapshot(b)] == alone
     hidden = [k for g in a.population.population.values() for k in g.nodes if k > 0]
-    assert hidden                                      # node ids were drawn along the way
-    assert config.genome_config.node_indexer is None   # the caller's config was not used
+    assert hidden  # node ids were drawn along the way
+    assert config.genome_config.node_indexer is None  # the caller's config was not used
 
 
 def test_resume_is_exact_whatever_the_global_random_state():
@@ -99,7 +105,7 @@ def test_resume_is_exact_whatever_the_global_random_state():
     state = json.loads(json.dumps(s.state_dict()))
     for _ in range(3):
         _step(s)
-    random.seed(999)                                   # whatever happens in between
+    random.seed(999)  # whatever happens in between
     r = NEAT(config).to(CPU, torch.float64)
     r.load_state_dict(state)
     random.random()
@@ -113,7 +119,7 @@ def test_runtime_nests_and_seeds_like_random_seed():
     rt.seed(11)
     with rt.own_random():
         first = random.random()
-        with rt.own_random():          # an inner block is part of the same call
+        with rt.own_random():  # an inner block is part of the same call
             second = random.random()
     ref = random.Random(11)
     assert (first, second) == (ref.random(), ref.random())

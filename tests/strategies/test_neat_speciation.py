@@ -25,31 +25,59 @@ def xor_overrides(pop, threshold, act_rate, agg_rate, resp_rate) -> dict:
     return {
         "NEAT": {"fitness_threshold": 100.0, "pop_size": pop, "no_fitness_termination": True},
         "DefaultGenome": {
-            "activation_default": "sigmoid", "activation_mutate_rate": act_rate,
+            "activation_default": "sigmoid",
+            "activation_mutate_rate": act_rate,
             "activation_options": "sigmoid tanh relu",
-            "aggregation_default": "sum", "aggregation_mutate_rate": agg_rate,
+            "aggregation_default": "sum",
+            "aggregation_mutate_rate": agg_rate,
             "aggregation_options": "sum max",
-            "bias_max_value": 30.0, "bias_min_value": -30.0, "bias_mutate_power": 0.5,
-            "bias_mutate_rate": 0.7, "conn_add_prob": 0.5, "enabled_mutate_rate": 0.05,
-            "initial_connection": "full", "node_add_prob": 0.3, "node_delete_prob": 0.1,
-            "num_hidden": 0, "num_inputs": 2, "num_outputs": 1,
-            "response_init_stdev": 0.0, "response_max_value": 30.0, "response_min_value": -30.0,
-            "response_mutate_power": 0.1, "response_mutate_rate": resp_rate,
+            "bias_max_value": 30.0,
+            "bias_min_value": -30.0,
+            "bias_mutate_power": 0.5,
+            "bias_mutate_rate": 0.7,
+            "conn_add_prob": 0.5,
+            "enabled_mutate_rate": 0.05,
+            "initial_connection": "full",
+            "node_add_prob": 0.3,
+            "node_delete_prob": 0.1,
+            "num_hidden": 0,
+            "num_inputs": 2,
+            "num_outputs": 1,
+            "response_init_stdev": 0.0,
+            "response_max_value": 30.0,
+            "response_min_value": -30.0,
+            "response_mutate_power": 0.1,
+            "response_mutate_rate": resp_rate,
             "response_replace_rate": 0.0,
-            "weight_max_value": 30, "weight_min_value": -30, "weight_mutate_power": 0.5,
+            "weight_max_value": 30,
+            "weight_min_value": -30,
+            "weight_mutate_power": 0.5,
         },
         "DefaultSpeciesSet": {"compatibility_threshold": threshold},
     }
 
 
 XOR_DROP = {
-    "DefaultGenome": ["bias_init_type", "response_init_type", "weight_init_type",
-                      "enabled_rate_to_true_add", "enabled_rate_to_false_add"],
+    "DefaultGenome": [
+        "bias_init_type",
+        "response_init_type",
+        "weight_init_type",
+        "enabled_rate_to_true_add",
+        "enabled_rate_to_false_add",
+    ],
     "DefaultReproduction": ["min_species_size"],
 }
 # A str.format template of the same INI, for test_neat_genome and test_neat_reproduction.
-BASE = ini_text(xor_overrides(pop="{pop}", threshold="{threshold}", act_rate="{act_rate}",
-                              agg_rate="{agg_rate}", resp_rate="{resp_rate}"), XOR_DROP)
+BASE = ini_text(
+    xor_overrides(
+        pop="{pop}",
+        threshold="{threshold}",
+        act_rate="{act_rate}",
+        agg_rate="{agg_rate}",
+        resp_rate="{resp_rate}",
+    ),
+    XOR_DROP,
+)
 
 XOR = [((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0)]
 
@@ -60,14 +88,31 @@ def xor_fitness(genomes, config):
         g.fitness = 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in XOR)
 
 
-def make_config(tmp_path, species_set=DefaultSpeciesSet, genome=neat.DefaultGenome, *,
-                pop=120, threshold=3.0, varied=True):
+def make_config(
+    tmp_path,
+    species_set=DefaultSpeciesSet,
+    genome=neat.DefaultGenome,
+    *,
+    pop=120,
+    threshold=3.0,
+    varied=True,
+):
     path = tmp_path / f"cfg-{pop}-{threshold}-{varied}.ini"
-    path.write_text(ini_text(xor_overrides(pop, threshold, act_rate=0.1 if varied else 0.0,
-                                           agg_rate=0.1 if varied else 0.0,
-                                           resp_rate=0.2 if varied else 0.0), XOR_DROP))
-    return PluginConfig(genome, neat.DefaultReproduction, species_set,
-                        neat.DefaultStagnation, str(path))
+    path.write_text(
+        ini_text(
+            xor_overrides(
+                pop,
+                threshold,
+                act_rate=0.1 if varied else 0.0,
+                agg_rate=0.1 if varied else 0.0,
+                resp_rate=0.2 if varied else 0.0,
+            ),
+            XOR_DROP,
+        )
+    )
+    return PluginConfig(
+        genome, neat.DefaultReproduction, species_set, neat.DefaultStagnation, str(path)
+    )
 
 
 class _Messages(neat.reporting.BaseReporter):
@@ -107,7 +152,7 @@ def assert_same_speciation(prior, config, population, generation):
         assert list(f.members) == list(s.members), f"species {sid}: members or their order"
         assert f.created == s.created
     assert fast.genome_to_species == ref.genome_to_species
-    assert fast_msgs.lines == ref_msgs.lines          # "Mean genetic distance ..." line
+    assert fast_msgs.lines == ref_msgs.lines  # "Mean genetic distance ..." line
     assert len(ref_msgs.lines) == 1
     return ref
 
@@ -120,6 +165,7 @@ def evolve(config, generations, seed):
     def fitness(genomes, cfg):
         xor_fitness(genomes, cfg)
         snapshots.append((dict(p.population), p.species))
+
     p.run(fitness, generations)
     return p, snapshots
 
@@ -167,7 +213,7 @@ def test_same_species_as_neat_python_during_evolution(tmp_path, seed, threshold)
     class Checking(DefaultSpeciesSet):
         def speciate(self, cfg, population, generation):
             nonlocal checked
-            if self.species:       # compare from the prior state neat-python itself uses
+            if self.species:  # compare from the prior state neat-python itself uses
                 ref = assert_same_speciation(self, cfg, population, generation)
                 checked += len(ref.species)
             super().speciate(cfg, population, generation)
@@ -207,7 +253,7 @@ def test_distance_ties_resolve_like_neat_python(evolved):
     config, genomes = evolved
     population = {}
     for k, g in enumerate(genomes[:30]):
-        for copy_no in range(3):                     # three identical genomes per original
+        for copy_no in range(3):  # three identical genomes per original
             c = neat.DefaultGenome(1000 + 3 * k + copy_no)
             c.nodes, c.connections = g.nodes, g.connections
             population[c.key] = c
@@ -244,8 +290,13 @@ def test_reads_and_writes_neat_pythons_section(tmp_path):
     saved = tmp_path / "saved.ini"
     config.save(str(saved))
     assert "[DefaultSpeciesSet]" in saved.read_text()
-    plain = neat.Config(neat.DefaultGenome, neat.DefaultReproduction, DefaultSpeciesSet,
-                        neat.DefaultStagnation, str(saved))
+    plain = neat.Config(
+        neat.DefaultGenome,
+        neat.DefaultReproduction,
+        DefaultSpeciesSet,
+        neat.DefaultStagnation,
+        str(saved),
+    )
     assert plain.species_set_config.compatibility_threshold == 2.5
 
 
@@ -259,8 +310,13 @@ def test_whole_run_equals_neat_python(tmp_path):
 
         def fitness(genomes, cfg, p=p, history=history):
             xor_fitness(genomes, cfg)
-            history.append((sorted((sid, sorted(s.members)) for sid, s in p.species.species.items()),
-                            [g.fitness for _, g in genomes]))
+            history.append(
+                (
+                    sorted((sid, sorted(s.members)) for sid, s in p.species.species.items()),
+                    [g.fitness for _, g in genomes],
+                )
+            )
+
         p.run(fitness, 8)
         histories.append(history)
     assert histories[0] == histories[1]

@@ -8,13 +8,13 @@ import pytest
 import torch
 
 import neuroevo as ne
-from neuroevo.errors import StrategyError, TaskError
 from neuroevo.compile.params import (
     ParameterPolicy,
     flatten_parameters,
     load_flat_parameters,
     reset_parameters,
 )
+from neuroevo.errors import StrategyError, TaskError
 
 
 def _population(module, P, seed=0):
@@ -93,8 +93,11 @@ def test_vector_strategies_given_no_module_say_what_they_take(name, given):
     import neuroevo as ne
     from neuroevo.errors import StrategyError
 
-    value = {"config": ne.load_config("configs/xor.ini"), "ini path": "configs/xor.ini",
-             "number": 3}[given]
+    value = {
+        "config": ne.load_config("configs/xor.ini"),
+        "ini path": "configs/xor.ini",
+        "number": 3,
+    }[given]
     with pytest.raises(StrategyError) as info:
         getattr(ne, name)(value, pop_size=8)
     text = str(info.value)

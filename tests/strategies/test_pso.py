@@ -39,8 +39,12 @@ def test_pso_matches_pyswarms_global_best(fname):
         ours.append(-best)
         np.random.seed(seed)
         opt = ps.single.GlobalBestPSO(
-            n_particles=SWARM, dimensions=DIM, options={"w": 0.7298, "c1": 1.49618, "c2": 1.49618},
-            bounds=(np.full(DIM, low), np.full(DIM, high)), bh_strategy="nearest")
+            n_particles=SWARM,
+            dimensions=DIM,
+            options={"w": 0.7298, "c1": 1.49618, "c2": 1.49618},
+            bounds=(np.full(DIM, low), np.full(DIM, high)),
+            bh_strategy="nearest",
+        )
         cost, _ = opt.optimize(lambda x: f(torch.from_numpy(x)).numpy(), iters=ITERS, verbose=False)
         ref.append(float(cost))
         rnd.append(_random_search(f, low, high, SWARM * ITERS, seed))
@@ -90,8 +94,12 @@ def test_first_step_follows_update_rule():
 
 def test_ring_topology_solves_sphere_and_is_seeded():
     f, (low, high) = FUNCTIONS["sphere"]
-    runs = [ne.PSO(num_params=5, pop_size=20, bounds=(low, high), topology="ring")
-            .optimize(lambda x: -f(x), generations=150, seed=s) for s in (4, 4, 5)]
+    runs = [
+        ne.PSO(num_params=5, pop_size=20, bounds=(low, high), topology="ring").optimize(
+            lambda x: -f(x), generations=150, seed=s
+        )
+        for s in (4, 4, 5)
+    ]
     assert -runs[0][1] < 1e-3
     assert torch.equal(runs[0][0], runs[1][0]) and runs[0][1] == runs[1][1]
     assert runs[0][1] != runs[2][1]

@@ -10,7 +10,6 @@ import torch
 import neuroevo as ne
 from neuroevo.errors import ConfigError
 from neuroevo.strategies.neat.refine import GradientRefinement
-
 from tests.compile.random_genomes import make_config, random_genomes
 
 SMOOTH = ["sigmoid", "tanh", "identity", "gauss", "softplus", "sin"]
@@ -25,8 +24,9 @@ def test_population_gradient_equals_finite_differences_of_neat_python(tmp_path):
     config = make_config(tmp_path, n_in=2, n_out=1, acts=SMOOTH, aggs=["sum", "mean", "product"])
     genomes = random_genomes(config, 12, seed=7, max_mutations=12)
     xs = np.random.default_rng(0).uniform(-1, 1, size=(6, 2))
-    net = ne.compile_population(genomes, config.genome_config, device="cpu",
-                                dtype=torch.float64, trainable=True)
+    net = ne.compile_population(
+        genomes, config.genome_config, device="cpu", dtype=torch.float64, trainable=True
+    )
     net(torch.tensor(xs)).sum().backward()
     checked = 0
     for block, (r, s, eid) in zip(net.blocks, net._slots):
@@ -52,15 +52,24 @@ def test_population_gradient_equals_finite_differences_of_neat_python(tmp_path):
 
 
 def test_lamarckian_refinement_improves_and_writes_back(tmp_path):
-    config = make_config(tmp_path, n_in=1, n_out=1, acts=SMOOTH, aggs=["sum"],
-                         initial_connection="full_direct", hidden=2)
+    config = make_config(
+        tmp_path,
+        n_in=1,
+        n_out=1,
+        acts=SMOOTH,
+        aggs=["sum"],
+        initial_connection="full_direct",
+        hidden=2,
+    )
     genomes = random_genomes(config, 40, seed=1, max_mutations=6)
     task = ne.tasks.Regression("sine", points=16)
-    before = task.evaluate(ne.compile_population(genomes, config.genome_config, device="cpu",
-                                                 dtype=torch.float64))
+    before = task.evaluate(
+        ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
+    )
     refine = GradientRefinement(task, steps=20, lr=0.02)
-    net = refine.refine(genomes, config.genome_config, device=torch.device("cpu"),
-                        dtype=torch.float64)
+    net = refine.refine(
+        genomes, config.genome_config, device=torch.device("cpu"), dtype=torch.float64
+    )
     after = task.evaluate(net)
     assert (after >= before - 1e-9).float().mean() >= 0.9
     assert after.mean() > before.mean()
@@ -76,20 +85,29 @@ def test_lamarckian_refinement_improves_and_writes_back(tmp_path):
 
 
 def test_baldwinian_refinement_leaves_genes_alone(tmp_path):
-    config = make_config(tmp_path, n_in=1, n_out=1, acts=SMOOTH, aggs=["sum"],
-                         initial_connection="full_direct", hidden=1)
+    config = make_config(
+        tmp_path,
+        n_in=1,
+        n_out=1,
+        acts=SMOOTH,
+        aggs=["sum"],
+        initial_connection="full_direct",
+        hidden=1,
+    )
     genomes = random_genomes(config, 10, seed=2, max_mutations=4)
     saved = copy.deepcopy(genomes)
     task = ne.tasks.Regression("sine", points=8)
     net = GradientRefinement(task, steps=10, mode="baldwinian").refine(
-        genomes, config.genome_config, device=torch.device("cpu"), dtype=torch.float64)
+        genomes, config.genome_config, device=torch.device("cpu"), dtype=torch.float64
+    )
     for a, b in zip(genomes, saved):
-        assert {k: c.weight for k, c in a.connections.items()} == \
-               {k: c.weight for k, c in b.connections.items()}
-        assert {k: (n.bias, n.response) for k, n in a.nodes.items()} == \
-               {k: (n.bias, n.response) for k, n in b.nodes.items()}
-    plain = ne.compile_population(genomes, config.genome_config, device="cpu",
-                                  dtype=torch.float64)
+        assert {k: c.weight for k, c in a.connections.items()} == {
+            k: c.weight for k, c in b.connections.items()
+        }
+        assert {k: (n.bias, n.response) for k, n in a.nodes.items()} == {
+            k: (n.bias, n.response) for k, n in b.nodes.items()
+        }
+    plain = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
     assert task.evaluate(net).mean() > task.evaluate(plain).mean()
 
 
@@ -118,9 +136,15 @@ def test_refine_from_experiment_table(tmp_path):
     from neuroevo.strategies.neat.strategy import NEAT
 
     task = ne.tasks.XOR()
-    s = NEAT.from_experiment({"config": "xor.ini", "refine": {"steps": 2, "mode": "baldwinian"}},
-                             task=task, base_dir=__import__("pathlib").Path("configs"))
+    s = NEAT.from_experiment(
+        {"config": "xor.ini", "refine": {"steps": 2, "mode": "baldwinian"}},
+        task=task,
+        base_dir=__import__("pathlib").Path("configs"),
+    )
     assert s.refine.steps == 2 and s.refine.mode == "baldwinian"
     with pytest.raises(ConfigError, match="refine"):
-        NEAT.from_experiment({"config": "xor.ini", "refine": {"stepz": 2}}, task=task,
-                             base_dir=__import__("pathlib").Path("configs"))
+        NEAT.from_experiment(
+            {"config": "xor.ini", "refine": {"stepz": 2}},
+            task=task,
+            base_dir=__import__("pathlib").Path("configs"),
+        )

@@ -30,10 +30,18 @@ def _names():
     out = []
     for name in registry.strategy_names():
         if name == "neat" and importlib.util.find_spec("neuroevo.strategies.neat.strategy") is None:
-            out.append(pytest.param(name, marks=pytest.mark.skip(reason="neuroevo.strategies.neat.strategy "
-                                                                        "is not written yet")))
+            out.append(
+                pytest.param(
+                    name,
+                    marks=pytest.mark.skip(
+                        reason="neuroevo.strategies.neat.strategy is not written yet"
+                    ),
+                )
+            )
         elif name not in TABLES:
-            out.append(pytest.param(name, marks=pytest.mark.skip(reason=f"no smoke table for {name}")))
+            out.append(
+                pytest.param(name, marks=pytest.mark.skip(reason=f"no smoke table for {name}"))
+            )
         else:
             out.append(name)
     return out
@@ -58,17 +66,36 @@ def test_resume_from_checkpoint_file_continues_identically(name, tmp_path):
         return registry.make_strategy(name, dict(TABLES[name]), task=task, base_dir=CONFIGS)
 
     a = fresh()
-    ne.evolve(a, task, generations=5, seed=3, device="cpu", dtype=torch.float64, stop_on_solve=False)
+    ne.evolve(
+        a, task, generations=5, seed=3, device="cpu", dtype=torch.float64, stop_on_solve=False
+    )
     path = tmp_path / "gen5.ckpt"
-    save_checkpoint(path, strategy_state=a.state_dict(), loop_state={"next_generation": 5},
-                    experiment=None)
-    ra = ne.evolve(a, task, generations=5, seed=4, device="cpu", dtype=torch.float64,
-                   stop_on_solve=False, setup=False)
+    save_checkpoint(
+        path, strategy_state=a.state_dict(), loop_state={"next_generation": 5}, experiment=None
+    )
+    ra = ne.evolve(
+        a,
+        task,
+        generations=5,
+        seed=4,
+        device="cpu",
+        dtype=torch.float64,
+        stop_on_solve=False,
+        setup=False,
+    )
     b = fresh()
     b.setup(num_inputs=2, num_outputs=1, seed=999, device=torch.device("cpu"), dtype=torch.float64)
     b.load_state_dict(load_checkpoint(path).strategy_state)
-    rb = ne.evolve(b, task, generations=5, seed=4, device="cpu", dtype=torch.float64,
-                   stop_on_solve=False, setup=False)
+    rb = ne.evolve(
+        b,
+        task,
+        generations=5,
+        seed=4,
+        device="cpu",
+        dtype=torch.float64,
+        stop_on_solve=False,
+        setup=False,
+    )
     assert [s.best_fitness for s in ra.history] == [s.best_fitness for s in rb.history]
     assert torch.equal(a.ask().params, b.ask().params)
 

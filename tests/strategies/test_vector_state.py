@@ -19,19 +19,33 @@ Y = torch.sin(X.sum(1, keepdim=True))
 
 
 def _raw(cls):
-    return cls(num_params=4, pop_size=6, restart_after=2) if cls is ne.SimulatedAnnealing else \
-        cls(num_params=4, pop_size=6)
+    return (
+        cls(num_params=4, pop_size=6, restart_after=2)
+        if cls is ne.SimulatedAnnealing
+        else cls(num_params=4, pop_size=6)
+    )
 
 
 def _gradient(**kw):
-    return ne.GradientDescent(ne.MLP(3, [4], 1), inputs=X, targets=Y, loss="mse", restarts=3,
-                              reset_module=True, batch_size=4, grad_noise=0.01, dropout=0.1, **kw)
+    return ne.GradientDescent(
+        ne.MLP(3, [4], 1),
+        inputs=X,
+        targets=Y,
+        loss="mse",
+        restarts=3,
+        reset_module=True,
+        batch_size=4,
+        grad_noise=0.01,
+        dropout=0.1,
+        **kw,
+    )
 
 
 def _run(strategy, seed, generations=4):
     if isinstance(strategy, ne.GradientDescent):
-        strategy.setup(num_inputs=3, num_outputs=1, seed=seed, device=torch.device("cpu"),
-                       dtype=torch.float64)
+        strategy.setup(
+            num_inputs=3, num_outputs=1, seed=seed, device=torch.device("cpu"), dtype=torch.float64
+        )
     else:
         strategy.initialize(seed=seed, dtype=torch.float64)
     for _ in range(generations):
@@ -39,8 +53,12 @@ def _run(strategy, seed, generations=4):
     return strategy
 
 
-MAKERS = {"ga": lambda: _raw(ne.GA), "pso": lambda: _raw(ne.PSO),
-          "sa": lambda: _raw(ne.SimulatedAnnealing), "adam": _gradient}
+MAKERS = {
+    "ga": lambda: _raw(ne.GA),
+    "pso": lambda: _raw(ne.PSO),
+    "sa": lambda: _raw(ne.SimulatedAnnealing),
+    "adam": _gradient,
+}
 
 
 @pytest.mark.parametrize("name", sorted(MAKERS))
@@ -71,8 +89,11 @@ def test_load_state_dict_refuses_a_missing_field_or_a_wrong_shape(name):
     other = dict(state["state"])
     tensor = next(k for k, v in other.items() if isinstance(v, torch.Tensor))
     other[tensor] = torch.zeros(7, *other[tensor].shape[1:])
-    with pytest.raises(CheckpointError, match=rf"strategy\.state\.{tensor}: expected a .*tensor "
-                       rf"of shape .*, got a .* tensor of shape \(7,"):
+    with pytest.raises(
+        CheckpointError,
+        match=rf"strategy\.state\.{tensor}: expected a .*tensor "
+        rf"of shape .*, got a .* tensor of shape \(7,",
+    ):
         _run(MAKERS[name](), seed=1).load_state_dict({**state, "state": other})
     stale = {k: v for k, v in state.items() if k != "candidates"}
     with pytest.raises(CheckpointError, match=r"lacks \['candidates'\]"):
@@ -118,10 +139,12 @@ def test_done_is_declared_false_by_default_and_ends_gradient_runs():
 
     assert Minimal().done is False and ne.GA(num_params=2).done is False
     const = lambda out, y: (out * 0).sum((1, 2)) + 1.0  # noqa: E731 - never improves
-    gd = ne.GradientDescent(ne.MLP(2, [4], 1), task=ne.tasks.XOR(), loss=const, restarts=2,
-                            optimizer="sgd", patience=3)
+    gd = ne.GradientDescent(
+        ne.MLP(2, [4], 1), task=ne.tasks.XOR(), loss=const, restarts=2, optimizer="sgd", patience=3
+    )
     assert gd.done is False
-    result = ne.evolve(gd, ne.tasks.XOR(), generations=50, seed=0, device="cpu",
-                       stop_on_solve=False)
+    result = ne.evolve(
+        gd, ne.tasks.XOR(), generations=50, seed=0, device="cpu", stop_on_solve=False
+    )
     assert gd.done is True
     assert result.generations == 4  # epoch 1 sets the best; 2-4 do not improve; then stop

@@ -44,7 +44,10 @@ class LinearPolicy(torch.nn.Module):
         return self.squash(y) if self.squash is not None else y
 
     def np(self, p, x):
-        y = np.asarray(x, dtype=np.float64) @ self.weight[p].detach().numpy() + self.bias[p].detach().numpy()
+        y = (
+            np.asarray(x, dtype=np.float64) @ self.weight[p].detach().numpy()
+            + self.bias[p].detach().numpy()
+        )
         if self.squash is torch.sigmoid:
             return 1.0 / (1.0 + np.exp(-y))
         if self.squash is torch.tanh:
@@ -87,8 +90,12 @@ def test_cartpole_argmax_returns_equal_gymnasium():
     scores = task.episode_scores(policy, generator=torch.Generator().manual_seed(1))
     starts = initial_states(task, p * e)
     want = [
-        [gym_episode("CartPole-v1", starts[i * e + j], lambda s, i=i: int(np.argmax(policy.np(i, s))))
-         for j in range(e)]
+        [
+            gym_episode(
+                "CartPole-v1", starts[i * e + j], lambda s, i=i: int(np.argmax(policy.np(i, s)))
+            )
+            for j in range(e)
+        ]
         for i in range(p)
     ]
     assert scores.tolist() == want
@@ -106,8 +113,12 @@ def test_cartpole_sign_action_and_time_limit():
     scores = task.episode_scores(policy, generator=torch.Generator().manual_seed(2))
     starts = initial_states(task, p * e)
     want = [
-        [gym_episode("CartPole-v1", starts[i * e + j], lambda s, i=i: int(policy.np(i, s)[0] > 0.5), 120)
-         for j in range(e)]
+        [
+            gym_episode(
+                "CartPole-v1", starts[i * e + j], lambda s, i=i: int(policy.np(i, s)[0] > 0.5), 120
+            )
+            for j in range(e)
+        ]
         for i in range(p)
     ]
     assert scores.tolist() == want and max(map(max, want)) <= 120
@@ -126,8 +137,10 @@ def test_pendulum_scaled_continuous_actions_match_gymnasium():
         out = policy.np(i, obs)
         return np.clip(-2.0 + (out + 1.0) / 2.0 * 4.0, -2.0, 2.0)
 
-    want = [[gym_episode("Pendulum-v1", starts[i * e + j], lambda s, i=i: act(i, s)) for j in range(e)]
-            for i in range(p)]
+    want = [
+        [gym_episode("Pendulum-v1", starts[i * e + j], lambda s, i=i: act(i, s)) for j in range(e)]
+        for i in range(p)
+    ]
     torch.testing.assert_close(scores, torch.tensor(want, dtype=F64), rtol=1e-9, atol=1e-9)
 
 
@@ -147,8 +160,16 @@ def test_neat_genomes_compiled_match_neat_python_and_gymnasium(tmp_path):
     want = []
     for i, g in enumerate(genomes):
         ref = neat.nn.FeedForwardNetwork.create(g, config)
-        want.append([gym_episode("CartPole-v1", starts[i * 2 + j],
-                                 lambda s: int(np.argmax(ref.activate(list(s))))) for j in range(2)])
+        want.append(
+            [
+                gym_episode(
+                    "CartPole-v1",
+                    starts[i * 2 + j],
+                    lambda s: int(np.argmax(ref.activate(list(s)))),
+                )
+                for j in range(2)
+            ]
+        )
     assert scores.tolist() == want
 
 
@@ -165,7 +186,9 @@ def test_gymnasium_adapter_episodes_match_plain_gymnasium():
             obs, _ = env.reset(seed=task.last_seed + i * e + j)
             total, done = 0.0, False
             while not done:
-                obs, r, term, trunc, _ = env.step(int(np.argmax(policy.np(i, obs.astype(np.float64)))))
+                obs, r, term, trunc, _ = env.step(
+                    int(np.argmax(policy.np(i, obs.astype(np.float64))))
+                )
                 total, done = total + r, term or trunc
             row.append(total)
         want.append(row)
@@ -229,7 +252,9 @@ def test_double_pole_balanced_by_lqr_and_anti_wiggle_f2():
     assert task.fitness_threshold == 1000.0
     assert task.evaluate(policy).tolist() == [1000.0]  # the physics is balanceable as in the papers
     wiggle = Control(
-        "DoublePole-v0", action="raw", max_steps=1000,
+        "DoublePole-v0",
+        action="raw",
+        max_steps=1000,
         fitness=lambda env: AntiWiggleFitness(env.num_envs, dtype=env.dtype),
     )
     # reference: the same controller in scalar floats, Gruau's f with f2 > 0
@@ -242,7 +267,9 @@ def test_double_pole_balanced_by_lqr_and_anti_wiggle_f2():
             s = ref_rk4(s, 10.0 * a, 0.01)
         wiggles.append(abs(s[0]) + abs(s[1]) + abs(s[2]) + abs(s[3]))
     want = 0.1 + 0.9 * 0.75 / sum(wiggles[-100:])
-    torch.testing.assert_close(wiggle.evaluate(policy), torch.tensor([want], dtype=F64), rtol=1e-7, atol=0)
+    torch.testing.assert_close(
+        wiggle.evaluate(policy), torch.tensor([want], dtype=F64), rtol=1e-7, atol=0
+    )
 
 
 # ----------------------------------------------------------------------------- mechanics
@@ -336,19 +363,42 @@ def test_double_pole_env_used_by_control_is_the_registered_one():
 _CARTPOLE = {
     "NEAT": {"fitness_threshold": 475, "pop_size": 20},
     "DefaultGenome": {
-        "activation_default": "tanh", "activation_mutate_rate": 0.0, "activation_options": "tanh",
-        "aggregation_default": "sum", "aggregation_mutate_rate": 0.0, "aggregation_options": "sum",
-        "bias_max_value": 30.0, "bias_min_value": -30.0, "bias_mutate_power": 0.5,
-        "bias_mutate_rate": 0.7, "conn_add_prob": 0.9, "conn_delete_prob": 0.1,
-        "enabled_mutate_rate": 0.01, "initial_connection": "full",
-        "node_add_prob": 0.9, "node_delete_prob": 0.1, "num_hidden": 0, "num_inputs": 4,
-        "response_init_stdev": 0.0, "response_max_value": 30.0, "response_min_value": -30.0,
-        "response_mutate_power": 0.0, "response_mutate_rate": 0.0, "response_replace_rate": 0.0,
-        "weight_max_value": 30, "weight_min_value": -30, "weight_mutate_power": 0.5,
+        "activation_default": "tanh",
+        "activation_mutate_rate": 0.0,
+        "activation_options": "tanh",
+        "aggregation_default": "sum",
+        "aggregation_mutate_rate": 0.0,
+        "aggregation_options": "sum",
+        "bias_max_value": 30.0,
+        "bias_min_value": -30.0,
+        "bias_mutate_power": 0.5,
+        "bias_mutate_rate": 0.7,
+        "conn_add_prob": 0.9,
+        "conn_delete_prob": 0.1,
+        "enabled_mutate_rate": 0.01,
+        "initial_connection": "full",
+        "node_add_prob": 0.9,
+        "node_delete_prob": 0.1,
+        "num_hidden": 0,
+        "num_inputs": 4,
+        "response_init_stdev": 0.0,
+        "response_max_value": 30.0,
+        "response_min_value": -30.0,
+        "response_mutate_power": 0.0,
+        "response_mutate_rate": 0.0,
+        "response_replace_rate": 0.0,
+        "weight_max_value": 30,
+        "weight_min_value": -30,
+        "weight_mutate_power": 0.5,
     },
 }
 _CARTPOLE_DROP = {
-    "DefaultGenome": ["bias_init_type", "response_init_type", "weight_init_type",
-                      "enabled_rate_to_true_add", "enabled_rate_to_false_add"],
+    "DefaultGenome": [
+        "bias_init_type",
+        "response_init_type",
+        "weight_init_type",
+        "enabled_rate_to_true_add",
+        "enabled_rate_to_false_add",
+    ],
     "DefaultReproduction": ["min_species_size"],
 }

@@ -37,9 +37,11 @@ def count_gym_calls(task):
     counts = {"step": 0, "reset": 0}
     for sub in task._env.envs:
         for name in ("step", "reset"):
-            def counted(*a, _f=getattr(sub, name), _name=name, **kw):
+
+            def counted(*a, _f=getattr(sub, name), _name=name, **kw):  # noqa: B008
                 counts[_name] += 1
                 return _f(*a, **kw)
+
             setattr(sub, name, counted)
     return counts
 
@@ -54,16 +56,31 @@ def test_pendulum_returns_equal_plain_gymnasium():
         out = policy.np(i, obs.astype(np.float64))
         return np.clip(-2.0 + (out + 1.0) * (4.0 / 2.0), -2.0, 2.0).astype(np.float32)
 
-    want = [[plain_gymnasium_return("Pendulum-v1", task.last_seed + i * e + j,
-                                    lambda o, i=i: act(i, o), max_steps=60)[0] for j in range(e)]
-            for i in range(p)]
+    want = [
+        [
+            plain_gymnasium_return(
+                "Pendulum-v1", task.last_seed + i * e + j, lambda o, i=i: act(i, o), max_steps=60
+            )[0]
+            for j in range(e)
+        ]
+        for i in range(p)
+    ]
     assert scores.tolist() == want
 
 
-def test_lunarlander_neat_genomes_equal_neat_python_and_plain_gymnasium_without_wasted_steps(tmp_path):
+def test_lunarlander_neat_genomes_equal_neat_python_and_plain_gymnasium_without_wasted_steps(
+    tmp_path,
+):
     pytest.importorskip("Box2D")
-    config = make_config(tmp_path, n_in=8, n_out=4, hidden=1, acts=["tanh", "sigmoid", "relu"],
-                         aggs=["sum"], initial_connection="full_direct")
+    config = make_config(
+        tmp_path,
+        n_in=8,
+        n_out=4,
+        hidden=1,
+        acts=["tanh", "sigmoid", "relu"],
+        aggs=["sum"],
+        initial_connection="full_direct",
+    )
     genomes = random_genomes(config, 24, seed=3, max_mutations=3)
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=F64)
     task = Control("gym:LunarLander-v3", episodes=1)
@@ -73,14 +90,18 @@ def test_lunarlander_neat_genomes_equal_neat_python_and_plain_gymnasium_without_
     want, lengths = [], []
     for i, g in enumerate(genomes):
         ref = neat.nn.FeedForwardNetwork.create(g, config)
-        ret, steps = plain_gymnasium_return("LunarLander-v3", task.last_seed + i,
-                                            lambda o: int(np.argmax(ref.activate(o.tolist()))))
+        ret, steps = plain_gymnasium_return(
+            "LunarLander-v3", task.last_seed + i, lambda o: int(np.argmax(ref.activate(o.tolist())))
+        )
         want.append(ret)
         lengths.append(steps)
     assert fitness.tolist() == want
     # one gymnasium step per step of a running episode, one reset per episode, nothing else
-    assert counts == {"step": sum(lengths), "reset": len(genomes)} == {
-        "step": task.last_env_steps, "reset": len(genomes)}
+    assert (
+        counts
+        == {"step": sum(lengths), "reset": len(genomes)}
+        == {"step": task.last_env_steps, "reset": len(genomes)}
+    )
     assert task.last_lockstep_steps == max(lengths) and min(lengths) < max(lengths) / 2
 
 
@@ -94,27 +115,43 @@ def test_a_slice_of_the_population_scores_as_in_the_whole(env_name):
     whole = task.episode_scores(policy, generator=torch.Generator().manual_seed(7))
     differs = 0
     for idx in ([3], [0, 5, 11], [11, 10, 2, 1], list(range(1, p, 2))):
-        part = task.episode_scores(sub_policy(policy, idx), candidates=idx, population_size=p,
-                                   generator=torch.Generator().manual_seed(7))
+        part = task.episode_scores(
+            sub_policy(policy, idx),
+            candidates=idx,
+            population_size=p,
+            generator=torch.Generator().manual_seed(7),
+        )
         assert part.tolist() == whole[idx].tolist()
         # the same slice seeded by its positions in the slice plays other episodes
-        naive = task.episode_scores(sub_policy(policy, idx), generator=torch.Generator().manual_seed(7))
+        naive = task.episode_scores(
+            sub_policy(policy, idx), generator=torch.Generator().manual_seed(7)
+        )
         differs += naive.tolist() != whole[idx].tolist()
     assert differs >= 3
 
 
 def test_a_slice_of_neat_genomes_scores_as_in_the_whole(tmp_path):
-    config = make_config(tmp_path, n_in=4, n_out=2, hidden=1, acts=["tanh", "sigmoid", "relu"],
-                         aggs=["sum"], initial_connection="full_direct")
+    config = make_config(
+        tmp_path,
+        n_in=4,
+        n_out=2,
+        hidden=1,
+        acts=["tanh", "sigmoid", "relu"],
+        aggs=["sum"],
+        initial_connection="full_direct",
+    )
     genomes = random_genomes(config, 40, seed=4, max_mutations=5)
     task = Control("gym:CartPole-v1", episodes=2)
     net = ne.compile_population(genomes, config.genome_config, device="cpu")
     whole = task.evaluate(net, generator=torch.Generator().manual_seed(5))
     assert len(set(whole.tolist())) > 10  # the genomes play differently
     for idx in ([7], list(range(0, 40, 3)), list(range(39, 19, -1))):
-        part_net = ne.compile_population([genomes[i] for i in idx], config.genome_config, device="cpu")
-        part = task.evaluate(part_net, candidates=torch.tensor(idx),
-                             generator=torch.Generator().manual_seed(5))
+        part_net = ne.compile_population(
+            [genomes[i] for i in idx], config.genome_config, device="cpu"
+        )
+        part = task.evaluate(
+            part_net, candidates=torch.tensor(idx), generator=torch.Generator().manual_seed(5)
+        )
         assert part.tolist() == whole[idx].tolist()
 
 
@@ -140,14 +177,26 @@ def test_same_starts_gives_every_candidate_the_same_gymnasium_episodes():
     policy = random_policy(p, 4, 2, seed=9)
     task = Control("gym:CartPole-v1", episodes=e, same_starts=True)
     scores = task.episode_scores(policy, generator=torch.Generator().manual_seed(4))
-    want = [[plain_gymnasium_return("CartPole-v1", task.last_seed + j,
-                                    lambda o, i=i: int(policy.np(i, o.astype(np.float64)).argmax()))[0]
-             for j in range(e)] for i in range(p)]
+    want = [
+        [
+            plain_gymnasium_return(
+                "CartPole-v1",
+                task.last_seed + j,
+                lambda o, i=i: int(policy.np(i, o.astype(np.float64)).argmax()),
+            )[0]
+            for j in range(e)
+        ]
+        for i in range(p)
+    ]
     assert scores.tolist() == want
     # a slice plays the same episodes, whatever its positions
     idx = [4, 1]
-    part = task.episode_scores(sub_policy(policy, idx), candidates=idx, population_size=p,
-                               generator=torch.Generator().manual_seed(4))
+    part = task.episode_scores(
+        sub_policy(policy, idx),
+        candidates=idx,
+        population_size=p,
+        generator=torch.Generator().manual_seed(4),
+    )
     assert part.tolist() == scores[idx].tolist()
 
 
@@ -167,11 +216,16 @@ def test_same_starts_on_torch_environments(env_name):
     scores = task.episode_scores(policy, generator=torch.Generator().manual_seed(2))
     assert scores[1].tolist() == scores[4].tolist()
     plain = Control(env_name, episodes=e, **kw).episode_scores(
-        policy, generator=torch.Generator().manual_seed(2))
+        policy, generator=torch.Generator().manual_seed(2)
+    )
     assert plain[1].tolist() != plain[4].tolist()  # own start states: the twins differ
     idx = [5, 0, 3]
-    part = task.episode_scores(sub_policy(policy, idx), candidates=idx, population_size=p,
-                               generator=torch.Generator().manual_seed(2))
+    part = task.episode_scores(
+        sub_policy(policy, idx),
+        candidates=idx,
+        population_size=p,
+        generator=torch.Generator().manual_seed(2),
+    )
     assert part.tolist() == scores[idx].tolist()
 
 

@@ -24,9 +24,15 @@ class Opaque(BatchedPolicy):
 
 
 def test_narrowed_rollouts_score_like_full_ones(tmp_path):
-    config = make_config(tmp_path, n_in=4, n_out=2, hidden=1,
-                         acts=["tanh", "sigmoid", "relu"], aggs=["sum"],
-                         initial_connection="full_direct")
+    config = make_config(
+        tmp_path,
+        n_in=4,
+        n_out=2,
+        hidden=1,
+        acts=["tanh", "sigmoid", "relu"],
+        aggs=["sum"],
+        initial_connection="full_direct",
+    )
     genomes = random_genomes(config, 96, seed=4, max_mutations=5)
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
     task = ne.tasks.Control("CartPole-v1", episodes=3, device="cpu", dtype=torch.float64)
@@ -44,8 +50,15 @@ def test_narrowed_rollouts_score_like_full_ones(tmp_path):
 
 
 def test_compacted_double_pole_anti_wiggle_scores_equal_full_ones(tmp_path):
-    config = make_config(tmp_path, n_in=3, n_out=1, hidden=1, acts=["tanh", "sigmoid"],
-                         aggs=["sum"], initial_connection="full_direct")
+    config = make_config(
+        tmp_path,
+        n_in=3,
+        n_out=1,
+        hidden=1,
+        acts=["tanh", "sigmoid"],
+        aggs=["sum"],
+        initial_connection="full_direct",
+    )
     genomes = random_genomes(config, 64, seed=6, max_mutations=5)
     net = ne.compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
     task = ne.tasks.Control("DoublePoleNV-v0", episodes=2, device="cpu", dtype=torch.float64)

@@ -46,7 +46,9 @@ def test_regression_targets_and_fitness():
     np.testing.assert_allclose(t.inputs[:, 0], [-1, -0.5, 0, 0.5, 1])
     np.testing.assert_allclose(t.targets[:, 0], np.sin(np.linspace(-math.pi, math.pi, 5)))
     zero = Table(torch.zeros(1, 5, 1), 1)
-    assert t.evaluate(zero).item() == pytest.approx(-np.mean(np.sin(np.linspace(-np.pi, np.pi, 5)) ** 2))
+    assert t.evaluate(zero).item() == pytest.approx(
+        -np.mean(np.sin(np.linspace(-np.pi, np.pi, 5)) ** 2)
+    )
     s = ne.tasks.Regression("sinc", points=3)
     np.testing.assert_allclose(s.targets[:, 0], [np.sin(-10) / -10, 1.0, np.sin(10) / 10])
 

@@ -104,8 +104,9 @@ def test_control_statistics_are_those_of_the_observations_the_policies_saw():
     np.testing.assert_allclose(stats.mean.numpy(), rows.mean(0), rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(stats.var.numpy(), rows.var(0), rtol=1e-5, atol=1e-9)
     plain = Control("CartPole-v1", episodes=2)
-    assert torch.equal(plain.evaluate(Recording(4), generator=torch.Generator().manual_seed(0)),
-                       fitness)
+    assert torch.equal(
+        plain.evaluate(Recording(4), generator=torch.Generator().manual_seed(0)), fitness
+    )
 
 
 def test_control_feeds_normalised_observations_from_the_previous_statistics():
@@ -124,31 +125,48 @@ def test_control_feeds_normalised_observations_from_the_previous_statistics():
 
 def test_slices_merged_in_order_give_the_whole_population_statistics_bit_for_bit():
     mlp = ne.MLP(4, [3], 2)
-    params = torch.randn(6, sum(p.numel() for p in mlp.parameters()),
-                         generator=torch.Generator().manual_seed(3))
+    params = torch.randn(
+        6, sum(p.numel() for p in mlp.parameters()), generator=torch.Generator().manual_seed(3)
+    )
     whole = Control("CartPole-v1", episodes=3, normalize_observations=True)
     whole.evaluate(ne.ParameterPolicy(mlp, params), generator=torch.Generator().manual_seed(9))
     before = copy.deepcopy(whole)  # the statistics the next generation starts from
-    f_whole = whole.evaluate(ne.ParameterPolicy(mlp, params), generator=torch.Generator().manual_seed(1))
+    f_whole = whole.evaluate(
+        ne.ParameterPolicy(mlp, params), generator=torch.Generator().manual_seed(1)
+    )
     parts, fits = [], []
     for ids in ([0, 1, 2, 3], [4, 5]):
         worker = copy.deepcopy(before)
-        fits.append(worker.evaluate(ne.ParameterPolicy(mlp, params[ids]), candidates=ids,
-                                    population_size=6, generator=torch.Generator().manual_seed(1)))
+        fits.append(
+            worker.evaluate(
+                ne.ParameterPolicy(mlp, params[ids]),
+                candidates=ids,
+                population_size=6,
+                generator=torch.Generator().manual_seed(1),
+            )
+        )
         parts.append(worker.last_observation_moments)
     driver = copy.deepcopy(before)
     driver.observations.update(CandidateMoments.cat(parts))
     assert torch.equal(torch.cat(fits), f_whole)
     for name in ("count", "mean", "m2"):
-        assert torch.equal(getattr(driver.observation_stats, name),
-                           getattr(whole.observation_stats, name))
+        assert torch.equal(
+            getattr(driver.observation_stats, name), getattr(whole.observation_stats, name)
+        )
 
 
 def _run(generations, *, start=0, strategy=None, task=None):
     strategy = strategy or ne.GA(ne.MLP(4, [4], 2), pop_size=6, reset_module=True)
     task = task or Control("CartPole-v1", episodes=2, normalize_observations=True)
-    result = ne.evolve(strategy, task, generations=generations, seed=4, setup=start == 0,
-                       start_generation=start, stop_on_solve=False)
+    result = ne.evolve(
+        strategy,
+        task,
+        generations=generations,
+        seed=4,
+        setup=start == 0,
+        start_generation=start,
+        stop_on_solve=False,
+    )
     return result, strategy, task
 
 
@@ -156,12 +174,17 @@ def test_a_checkpointed_and_resumed_run_equals_the_uninterrupted_one(tmp_path):
     whole, _, whole_task = _run(4)
     _, strategy, task = _run(2)
     path = tmp_path / "gen-2.ckpt"
-    save_checkpoint(path, strategy_state={"strategy": strategy.state_dict(), "task": task.state_dict()},
-                    loop_state={"next_generation": 2}, experiment=None)
+    save_checkpoint(
+        path,
+        strategy_state={"strategy": strategy.state_dict(), "task": task.state_dict()},
+        loop_state={"next_generation": 2},
+        experiment=None,
+    )
     ckpt = load_checkpoint(path)
     strategy2 = ne.GA(ne.MLP(4, [4], 2), pop_size=6, reset_module=True)
-    strategy2.setup(num_inputs=4, num_outputs=2, seed=123, device=torch.device("cpu"),
-                    dtype=torch.float32)
+    strategy2.setup(
+        num_inputs=4, num_outputs=2, seed=123, device=torch.device("cpu"), dtype=torch.float32
+    )
     strategy2.load_state_dict(ckpt.strategy_state["strategy"])
     task2 = Control("CartPole-v1", episodes=2, normalize_observations=True)
     task2.load_state_dict(ckpt.strategy_state["task"])
@@ -169,8 +192,9 @@ def test_a_checkpointed_and_resumed_run_equals_the_uninterrupted_one(tmp_path):
     assert [s.best_fitness for s in rest.history] == [s.best_fitness for s in whole.history[2:]]
     assert [s.mean_fitness for s in rest.history] == [s.mean_fitness for s in whole.history[2:]]
     for name in ("count", "mean", "m2"):
-        assert torch.equal(getattr(task2.observation_stats, name),
-                           getattr(whole_task.observation_stats, name))
+        assert torch.equal(
+            getattr(task2.observation_stats, name), getattr(whole_task.observation_stats, name)
+        )
 
 
 def test_option_in_experiment_files_and_errors(tmp_path):
@@ -178,8 +202,10 @@ def test_option_in_experiment_files_and_errors(tmp_path):
     from neuroevo.run.experiment_file import load_experiment
 
     path = tmp_path / "exp.toml"
-    path.write_text('[experiment]\ngenerations = 1\n[task]\nname = "cartpole"\n'
-                    'normalize_observations = true\n[strategy]\nname = "ga"\npop_size = 4\n')
+    path.write_text(
+        '[experiment]\ngenerations = 1\n[task]\nname = "cartpole"\n'
+        'normalize_observations = true\n[strategy]\nname = "ga"\npop_size = 4\n'
+    )
     task = build(load_experiment(path), seed=0).task
     assert isinstance(task.observation_stats, RunningNorm)
     assert Control("CartPole-v1").observation_stats is None
@@ -190,5 +216,12 @@ def test_option_in_experiment_files_and_errors(tmp_path):
     with pytest.raises(CheckpointError, match="normalize_observations"):
         Control("CartPole-v1").load_state_dict(task.state_dict())
     with pytest.raises(CheckpointError, match="same task"):
-        task.load_state_dict({"observation_stats": {"count": torch.zeros(()),
-                                                    "mean": torch.zeros(3), "m2": torch.zeros(3)}})
+        task.load_state_dict(
+            {
+                "observation_stats": {
+                    "count": torch.zeros(()),
+                    "mean": torch.zeros(3),
+                    "m2": torch.zeros(3),
+                }
+            }
+        )

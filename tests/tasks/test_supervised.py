@@ -94,8 +94,10 @@ def _neat_xor_fitness(genome, config):
 def test_xor_matches_neat_python_on_evolved_genomes():
     config = load_config(CONFIGS / "xor.ini")
     pop = neat.Population(config, seed=3)
-    pop.run(lambda genomes, cfg: [setattr(g, "fitness", _neat_xor_fitness(g, cfg))
-                                  for _, g in genomes], 5)  # grow some hidden nodes
+    pop.run(
+        lambda genomes, cfg: [setattr(g, "fitness", _neat_xor_fitness(g, cfg)) for _, g in genomes],
+        5,
+    )  # grow some hidden nodes
     genomes = list(pop.population.values())
     policy = compile_population(genomes, config.genome_config, device="cpu", dtype=torch.float64)
     ours = XOR().evaluate(policy)

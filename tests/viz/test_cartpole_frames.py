@@ -17,8 +17,9 @@ from neuroevo.viz.cartpole_frames import POLE_COLOUR, plot_cartpole_frames
 
 def test_every_pose_has_its_own_panel_at_its_place():
     t = torch.arange(53, dtype=torch.float64)
-    states = torch.stack([1.5 * torch.sin(t / 10), torch.zeros(53), 0.2 * torch.cos(t / 7),
-                          torch.zeros(53)], 1)
+    states = torch.stack(
+        [1.5 * torch.sin(t / 10), torch.zeros(53), 0.2 * torch.cos(t / 7), torch.zeros(53)], 1
+    )
     fig = plot_cartpole_frames(states, every=10)
     drawn = [0, 10, 20, 30, 40, 50, 52]  # every 10 steps, and the last state
     assert len(fig.axes) == len(drawn)

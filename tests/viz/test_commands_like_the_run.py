@@ -30,12 +30,28 @@ def run_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("neat-run")
     shutil.copy(CONFIGS / "xor.ini", root / "xor.ini")
     exp = root / "xor_neat.toml"
-    exp.write_text(f'[experiment]\ngenerations = {GENERATIONS}\nseed = 2\nstop_on_solve = false\n'
-                   '[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "xor.ini"\n'
-                   'pop_size = 30\n')
+    exp.write_text(
+        f"[experiment]\ngenerations = {GENERATIONS}\nseed = 2\nstop_on_solve = false\n"
+        '[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "xor.ini"\n'
+        "pop_size = 30\n"
+    )
     out = root / "run"
-    assert main(["run", str(exp), "--out", str(out), "--quiet", "--device", "cpu",
-                 "--checkpoint-every", "0"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(exp),
+                "--out",
+                str(out),
+                "--quiet",
+                "--device",
+                "cpu",
+                "--checkpoint-every",
+                "0",
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -53,16 +69,21 @@ def _recorded(monkeypatch, module, name):
 
 
 def _threshold_lines(ax):
-    return [line for line in ax.get_lines()
-            if len(set(line.get_ydata())) == 1 and line.get_label().startswith("threshold")]
+    return [
+        line
+        for line in ax.get_lines()
+        if len(set(line.get_ydata())) == 1 and line.get_label().startswith("threshold")
+    ]
 
 
 def test_plot_command_titles_draws_the_threshold_and_the_runs_generations(run_dir, monkeypatch):
     fitness = _recorded(monkeypatch, plots_module, "plot_fitness")
     species = _recorded(monkeypatch, plots_module, "plot_species")
     plot_command(run_dir)
-    generations = [json.loads(line)["generation"]
-                   for line in (run_dir / "stats.jsonl").read_text().splitlines()]
+    generations = [
+        json.loads(line)["generation"]
+        for line in (run_dir / "stats.jsonl").read_text().splitlines()
+    ]
     assert generations == list(range(GENERATIONS))
     assert len(fitness) == 2 and len(species) == 1
     for fig in fitness:
@@ -77,8 +98,7 @@ def test_plot_command_titles_draws_the_threshold_and_the_runs_generations(run_di
     assert min(xs) >= 0 and max(xs) <= GENERATIONS - 1
 
 
-def test_plot_command_without_the_experiment_copy_reads_result_json(run_dir, tmp_path,
-                                                                    monkeypatch):
+def test_plot_command_without_the_experiment_copy_reads_result_json(run_dir, tmp_path, monkeypatch):
     bare = tmp_path / "bare"
     shutil.copytree(run_dir, bare)
     shutil.rmtree(bare / "experiment")

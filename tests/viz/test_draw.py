@@ -6,13 +6,14 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-
-from neuroevo.viz.draw import DotMissingWarning, draw_genome
 from vizhelpers import hand_genome
 
+from neuroevo.viz.draw import DotMissingWarning, draw_genome
+
 SVG = "{http://www.w3.org/2000/svg}"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="graphviz 'dot' not installed (apt install graphviz)")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="graphviz 'dot' not installed (apt install graphviz)"
+)
 
 
 def _parse(path):
@@ -69,4 +70,4 @@ def test_dot_missing_writes_source(tmp_path, monkeypatch):
         draw_genome(genome, gc, filename=tmp_path / "g.svg")
     assert not (tmp_path / "g.svg").exists()
     src = (tmp_path / "g.gv").read_text()
-    assert src.startswith("digraph") and '-1 -> 1 ' in src and '1 -> 0' in src
+    assert src.startswith("digraph") and "-1 -> 1 " in src and "1 -> 0" in src

@@ -10,16 +10,17 @@ from pathlib import Path
 import neat
 import pytest
 import torch
+from vizhelpers import hand_genome
 
 import neuroevo as ne
 from neuroevo.reporting.drawing import GenomeDrawing, task_io_names
 from neuroevo.viz.draw import draw_genome, io_names
-from vizhelpers import hand_genome
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 SVG = "{http://www.w3.org/2000/svg}"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="graphviz 'dot' not installed (apt install graphviz)")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="graphviz 'dot' not installed (apt install graphviz)"
+)
 
 
 def _crossing_genome():
@@ -31,8 +32,9 @@ def _crossing_genome():
         n = neat.DefaultNodeGene(key)
         n.bias, n.response, n.activation, n.aggregation = 0.1, 1.0, act, "sum"
         g.nodes[key] = n
-    for inn, (key, w) in enumerate([((-4, 0), 2.5), ((-1, 1), -1.0), ((-3, 0), 0.3),
-                                    ((-2, 5), 1.2), ((5, 1), -2.0)], 1):
+    for inn, (key, w) in enumerate(
+        [((-4, 0), 2.5), ((-1, 1), -1.0), ((-3, 0), 0.3), ((-2, 5), 1.2), ((5, 1), -2.0)], 1
+    ):
         c = neat.DefaultConnectionGene(key, innovation=inn)
         c.weight, c.enabled = w, True
         g.connections[key] = c
@@ -64,7 +66,7 @@ def test_legend_subgraph_shows_colour_and_width():
     genome, gc = hand_genome()  # enabled weights 2.0 and -0.5
     src = draw_genome(genome, gc).source
     assert "subgraph cluster_legend" in src
-    legend = src[src.index("subgraph cluster_legend"):]
+    legend = src[src.index("subgraph cluster_legend") :]
     assert "#1f77b4" in legend and "#d62728" in legend  # the two edge colours
     assert "w &gt; 0" in legend and "w &lt; 0" in legend
     assert "|w| = 2 (largest)" in legend
@@ -94,9 +96,15 @@ def test_rendered_inputs_and_outputs_sit_left_to_right_by_key(tmp_path):
 
 def test_run_drawing_uses_the_tasks_names(tmp_path):
     cfg = ne.load_config(CONFIGS / "cartpole.ini")
-    ne.evolve(ne.NEAT(cfg, pop_size=10), ne.tasks.Control("CartPole-v1", max_steps=10),
-              generations=1, seed=0, device="cpu", dtype=torch.float64,
-              reporters=[GenomeDrawing(tmp_path)])
+    ne.evolve(
+        ne.NEAT(cfg, pop_size=10),
+        ne.tasks.Control("CartPole-v1", max_steps=10),
+        generations=1,
+        seed=0,
+        device="cpu",
+        dtype=torch.float64,
+        reporters=[GenomeDrawing(tmp_path)],
+    )
     drawn = (tmp_path / "best_genome.svg") if shutil.which("dot") else (tmp_path / "best_genome.gv")
     text = drawn.read_text()
     for name in ("x_dot", "theta_dot", "push left", "push right"):

@@ -24,8 +24,10 @@ from neuroevo.viz.draw import NEGATIVE, POSITIVE
 from neuroevo.viz.draw_params import draw_parameters
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-EDGE = re.compile(r'^\s*"?([\w.]+)"? -> "?([\w.]+)"? \[color="(#\w+)" penwidth=([\d.]+) '
-                  r'tooltip=".* w=([-\d.e+]+)"\]$')
+EDGE = re.compile(
+    r'^\s*"?([\w.]+)"? -> "?([\w.]+)"? \[color="(#\w+)" penwidth=([\d.]+) '
+    r'tooltip=".* w=([-\d.e+]+)"\]$'
+)
 NODE = re.compile(r'^\s*"?([\w.]+)"? \[label=(?:"([^"\n]*)|([^\s\]]+))')
 
 
@@ -90,8 +92,24 @@ def test_neuroevo_draw_on_a_pso_run_draws_its_network(tmp_path, monkeypatch, cap
     """`neuroevo draw RUN` on a PSO run (no genome) draws the MLP with best_params.json."""
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no dot: the DOT source is written
     out = tmp_path / "run"
-    assert main(["run", str(CONFIGS / "cartpole_pso.toml"), "--generations", "2", "--out", str(out),
-                 "--device", "cpu", "--checkpoint-every", "0", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(CONFIGS / "cartpole_pso.toml"),
+                "--generations",
+                "2",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--checkpoint-every",
+                "0",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert not (out / "best_genome.json").exists()
     drawn_by_the_run = _edges((out / "best_params.gv").read_text())
     capsys.readouterr()
@@ -111,4 +129,5 @@ def test_neuroevo_draw_on_a_pso_run_draws_its_network(tmp_path, monkeypatch, cap
     shutil.rmtree(out / "experiment")  # nothing to rebuild the network from: one line
     with pytest.raises(ConfigError, match="a parameter vector, not a genome"):
         from neuroevo.run.commands import draw_command
+
         draw_command(out)

@@ -20,10 +20,20 @@ def _png_size(path):
 
 
 def _history(n=20):
-    return [GenerationStats(generation=g, best_fitness=1 + math.log1p(g), mean_fitness=0.5 + 0.03 * g,
-                            std_fitness=0.2, best_fitness_so_far=1 + math.log1p(g),
-                            evaluations=150 * (g + 1), seconds=0.01, evaluations_per_second=15000.0,
-                            extra={"species": 3.0}) for g in range(n)]
+    return [
+        GenerationStats(
+            generation=g,
+            best_fitness=1 + math.log1p(g),
+            mean_fitness=0.5 + 0.03 * g,
+            std_fitness=0.2,
+            best_fitness_so_far=1 + math.log1p(g),
+            evaluations=150 * (g + 1),
+            seconds=0.01,
+            evaluations_per_second=15000.0,
+            extra={"species": 3.0},
+        )
+        for g in range(n)
+    ]
 
 
 @pytest.mark.parametrize("x", ["generation", "evaluations"])
@@ -44,8 +54,10 @@ def test_fitness_plot_from_dicts(tmp_path):
 
 
 def test_species_plot(tmp_path):
-    hist = [{"generation": g, "sizes": {"1": 10 - g, "2": g, **({"3": 2} if g > 4 else {})}}
-            for g in range(10)]
+    hist = [
+        {"generation": g, "sizes": {"1": 10 - g, "2": g, **({"3": 2} if g > 4 else {})}}
+        for g in range(10)
+    ]
     fig = plot_species(hist, filename=tmp_path / "s.png")
     _png_size(tmp_path / "s.png")
     bands = [path for c in fig.axes[0].collections for path in c.get_paths()]
@@ -55,8 +67,13 @@ def test_species_plot(tmp_path):
 def test_episode_and_cartpole(tmp_path):
     t = torch.linspace(0, 4, 200, dtype=torch.float64)
     states = torch.stack([0.5 * torch.sin(t), torch.cos(t), 0.1 * torch.sin(3 * t), t], 1)
-    fig = plot_episode(states, labels=["x", "x_dot", "theta", "theta_dot"], dt=0.02,
-                       rewards=torch.ones(200), filename=tmp_path / "e.png")
+    fig = plot_episode(
+        states,
+        labels=["x", "x_dot", "theta", "theta_dot"],
+        dt=0.02,
+        rewards=torch.ones(200),
+        filename=tmp_path / "e.png",
+    )
     assert len(fig.axes) == 5
     w, h = _png_size(tmp_path / "e.png")
     assert h > w * 0.8  # five stacked panels

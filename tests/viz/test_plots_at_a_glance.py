@@ -20,9 +20,16 @@ def _rows(n, start=0):
     for g in range(start, start + n):
         best = 100 + 300 * (1 - math.exp(-g / 40)) + 25 * math.sin(g)  # best dips below so-far
         so_far = max(so_far, best)
-        rows.append({"generation": g, "best_fitness": best, "mean_fitness": 0.4 * best,
-                     "std_fitness": 20.0, "best_fitness_so_far": so_far,
-                     "evaluations": 150 * (g + 1)})
+        rows.append(
+            {
+                "generation": g,
+                "best_fitness": best,
+                "mean_fitness": 0.4 * best,
+                "std_fitness": 20.0,
+                "best_fitness_so_far": so_far,
+                "evaluations": 150 * (g + 1),
+            }
+        )
     return rows
 
 
@@ -117,13 +124,18 @@ def test_species_plot_of_one_generation_is_a_bar():
 
 def _styles_drawn(ax):
     """``{(face colour, hatch)}`` of every species band drawn."""
-    return {(tuple(round(float(c), 6) for c in fc), coll.get_hatch() or "")
-            for coll in ax.collections for fc in coll.get_facecolors()}
+    return {
+        (tuple(round(float(c), 6) for c in fc), coll.get_hatch() or "")
+        for coll in ax.collections
+        for fc in coll.get_facecolors()
+    }
 
 
 def _styles_listed(legend):
-    return [(tuple(round(float(c), 6) for c in h.get_facecolor()), h.get_hatch() or "")
-            for h in legend.legend_handles]
+    return [
+        (tuple(round(float(c), 6) for c in h.get_facecolor()), h.get_hatch() or "")
+        for h in legend.legend_handles
+    ]
 
 
 def test_22_species_each_in_a_style_of_its_own_all_in_the_legend():
@@ -138,8 +150,10 @@ def test_22_species_each_in_a_style_of_its_own_all_in_the_legend():
 
 def test_species_beyond_the_legend_are_one_grey_that_it_counts():
     n = 25
-    rows = [{"generation": g, "sizes": {str(s): s if s != 13 else 100 for s in range(1, n + 1)}}
-            for g in range(5)]
+    rows = [
+        {"generation": g, "sizes": {str(s): s if s != 13 else 100 for s in range(1, n + 1)}}
+        for g in range(5)
+    ]
     ax = plot_species(rows, generations=range(5), labelled=6).axes[0]
     legend = ax.get_legend()
     texts = [t.get_text() for t in legend.get_texts()]

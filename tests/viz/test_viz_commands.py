@@ -27,9 +27,11 @@ class Stop(Reporter):
 def _experiment(tmp_path):
     shutil.copy(CONFIGS / "xor.ini", tmp_path / "xor.ini")
     path = tmp_path / "exp.toml"
-    path.write_text('[experiment]\ngenerations = 5\nseed = 3\nstop_on_solve = false\n'
-                    '[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "xor.ini"\n'
-                    'pop_size = 30\n')
+    path.write_text(
+        "[experiment]\ngenerations = 5\nseed = 3\nstop_on_solve = false\n"
+        '[task]\nname = "xor"\n[strategy]\nname = "neat"\nconfig = "xor.ini"\n'
+        "pop_size = 30\n"
+    )
     return path
 
 
@@ -37,12 +39,29 @@ def test_interrupt_then_resume_command_then_draw_and_plot(tmp_path):
     exp = _experiment(tmp_path)
     run = tmp_path / "run"
     strategy = ne.NEAT(ne.load_config(tmp_path / "xor.ini"), pop_size=30)
-    reporters = [Checkpointer(run, every=100, experiment=experiment_snapshot(exp), seed=3,
-                              device="cpu", stop_on_solve=False, snapshot_overhead=float("inf")),
-                 RunFolderReporter(run, files=[exp, tmp_path / "xor.ini"]), Stop()]
+    reporters = [
+        Checkpointer(
+            run,
+            every=100,
+            experiment=experiment_snapshot(exp),
+            seed=3,
+            device="cpu",
+            stop_on_solve=False,
+            snapshot_overhead=float("inf"),
+        ),
+        RunFolderReporter(run, files=[exp, tmp_path / "xor.ini"]),
+        Stop(),
+    ]
     with pytest.raises(KeyboardInterrupt):
-        ne.evolve(strategy, ne.tasks.XOR(), generations=5, seed=3, device="cpu",
-                  reporters=reporters, stop_on_solve=False)
+        ne.evolve(
+            strategy,
+            ne.tasks.XOR(),
+            generations=5,
+            seed=3,
+            device="cpu",
+            reporters=reporters,
+            stop_on_solve=False,
+        )
     assert "stopped early" in (run / "summary.md").read_text()
 
     result = resume_command(run, quiet=True)
@@ -75,17 +94,35 @@ def test_a_missing_dot_program_is_one_line_from_run_and_from_draw(tmp_path, monk
 
     out = tmp_path / "run"
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert main(["run", str(_experiment(tmp_path)), "--generations", "2", "--out", str(out),
-                 "--device", "cpu", "--checkpoint-every", "0"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(_experiment(tmp_path)),
+                "--generations",
+                "2",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+                "--checkpoint-every",
+                "0",
+            ]
+        )
+        == 0
+    )
     notes = [line for line in capsys.readouterr().err.splitlines() if "dot" in line]
-    assert len(notes) == 1 and notes[0].startswith("note: the graphviz 'dot' program was not "
-                                                   "found on PATH; install")
-    assert notes[0].endswith(f"wrote the DOT source to {out / 'best_genome.gv'} instead of "
-                             f"{out / 'best_genome.svg'}")
+    assert len(notes) == 1 and notes[0].startswith(
+        "note: the graphviz 'dot' program was not found on PATH; install"
+    )
+    assert notes[0].endswith(
+        f"wrote the DOT source to {out / 'best_genome.gv'} instead of {out / 'best_genome.svg'}"
+    )
     assert notes[0].removeprefix("note: ") in (out / "summary.md").read_text()
     assert main(["draw", str(out), "--out", str(tmp_path / "drawn.svg")]) == 0
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [
         f"neuroevo draw: note: {notes[0].removeprefix('note: ').split('; wrote')[0]}; wrote "
-        f"the DOT source to {tmp_path / 'drawn.gv'} instead of {tmp_path / 'drawn.svg'}"]
+        f"the DOT source to {tmp_path / 'drawn.gv'} instead of {tmp_path / 'drawn.svg'}"
+    ]
     assert captured.out.strip() == str(tmp_path / "drawn.gv")

@@ -14,13 +14,17 @@ def hand_genome():
     """
     gc = minimal_genome_config(2, 1)
     g = neat.DefaultGenome(7)
-    for key, act, agg, bias in ((0, "sigmoid", "sum", 0.1), (1, "tanh", "product", -0.25),
-                                (2, "relu", "max", 0.0)):
+    for key, act, agg, bias in (
+        (0, "sigmoid", "sum", 0.1),
+        (1, "tanh", "product", -0.25),
+        (2, "relu", "max", 0.0),
+    ):
         n = neat.DefaultNodeGene(key)
         n.bias, n.response, n.activation, n.aggregation, n.time_constant = bias, 1.0, act, agg, 1.0
         g.nodes[key] = n
-    for inn, (i, o, w, en) in enumerate([(-1, 1, 2.0, True), (1, 0, -0.5, True),
-                                         (-2, 2, 1.0, True), (-2, 0, 0.7, False)], 1):
+    for inn, (i, o, w, en) in enumerate(
+        [(-1, 1, 2.0, True), (1, 0, -0.5, True), (-2, 2, 1.0, True), (-2, 0, 0.7, False)], 1
+    ):
         c = neat.DefaultConnectionGene((i, o), innovation=inn)
         c.weight, c.enabled = w, en
         g.connections[(i, o)] = c

@@ -42,14 +42,18 @@ def require(module: str, extra: str, who: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        raise ConfigError(f"{who} needs the {extra} extra ({e}); install it with: "
-                          f"pip install 'neuroevo[{extra}]'") from None
+        raise ConfigError(
+            f"{who} needs the {extra} extra ({e}); install it with: pip install 'neuroevo[{extra}]'"
+        ) from None
 
 
 def scalars(stats: GenerationStats) -> dict[str, float]:
     """The generation's figures by their ``stats.jsonl`` names, as floats (NaN kept)."""
-    return {k: float(v) for k, v in stats.to_dict().items()
-            if k != "generation" and isinstance(v, (int, float))}
+    return {
+        k: float(v)
+        for k, v in stats.to_dict().items()
+        if k != "generation" and isinstance(v, (int, float))
+    }
 
 
 def _scalar(value: Any) -> Scalar | None:
@@ -77,12 +81,17 @@ def _settings(obj: Any, prefix: str) -> dict[str, Scalar]:
 
 
 #: neat-python config sections whose settings are recorded, by their prefix
-_NEAT_SECTIONS = {"genome": "genome_config", "species": "species_set_config",
-                  "stagnation": "stagnation_config", "reproduction": "reproduction_config"}
+_NEAT_SECTIONS = {
+    "genome": "genome_config",
+    "species": "species_set_config",
+    "stagnation": "stagnation_config",
+    "reproduction": "reproduction_config",
+}
 
 
-def hyperparameters(strategy: Any, task: Any, extra: dict[str, Any] | None = None
-                    ) -> dict[str, Scalar]:
+def hyperparameters(
+    strategy: Any, task: Any, extra: dict[str, Any] | None = None
+) -> dict[str, Scalar]:
     """The run's settings, flat: ``strategy``, ``task``, ``pop_size``, the strategy's params
     (``strategy.<field>``) or NEAT config (``neat.<key>``, ``genome.<key>``, ``species.<key>``
     ...), the task's ``num_inputs``/``num_outputs``/``fitness_threshold``, then ``extra``.
@@ -92,8 +101,10 @@ def hyperparameters(strategy: Any, task: Any, extra: dict[str, Any] | None = Non
 
         hyperparameters(ne.GA(ne.MLP(2, [4], 1)), ne.tasks.XOR())["strategy.elite"]   # 1
     """
-    out: dict[str, Scalar] = {"strategy": type(strategy).__name__,
-                              "task": str(getattr(task, "name", type(task).__name__))}
+    out: dict[str, Scalar] = {
+        "strategy": type(strategy).__name__,
+        "task": str(getattr(task, "name", type(task).__name__)),
+    }
     size = getattr(strategy, "population_size", None)
     if isinstance(size, int):
         out["pop_size"] = size
@@ -102,9 +113,17 @@ def hyperparameters(strategy: Any, task: Any, extra: dict[str, Any] | None = Non
         out |= _settings(params, "strategy.")
     config = getattr(strategy, "config", None)
     if config is not None and hasattr(config, "genome_config"):
-        out |= {f"neat.{k}": v for k in ("pop_size", "fitness_criterion", "fitness_threshold",
-                                          "no_fitness_termination", "reset_on_extinction")
-                if (v := _scalar(getattr(config, k, None))) is not None}
+        out |= {
+            f"neat.{k}": v
+            for k in (
+                "pop_size",
+                "fitness_criterion",
+                "fitness_threshold",
+                "no_fitness_termination",
+                "reset_on_extinction",
+            )
+            if (v := _scalar(getattr(config, k, None))) is not None
+        }
         for prefix, section in _NEAT_SECTIONS.items():
             out |= _settings(getattr(config, section, None), f"{prefix}.")
     for key in ("num_inputs", "num_outputs", "fitness_threshold"):
@@ -134,8 +153,10 @@ def population_weights(strategy: Any) -> torch.Tensor | None:
         return conns.cols["weight"][mask].detach()
     genomes = getattr(strategy, "genomes", None)
     if isinstance(genomes, list):  # neat-python genomes: Python objects, walked once
-        return torch.tensor([c.weight for g in genomes for c in g.connections.values()
-                             if c.enabled], dtype=torch.float64)
+        return torch.tensor(
+            [c.weight for g in genomes for c in g.connections.values() if c.enabled],
+            dtype=torch.float64,
+        )
     return None
 
 

@@ -32,8 +32,12 @@ from neuroevo.loop import GenerationStats, Reporter, RunStatus
 from neuroevo.reporting.tracking.common import RunIdFile, hyperparameters, require, scalars
 
 #: how a neuroevo run's end reads in MLflow
-_END = {RunStatus.FINISHED: "FINISHED", RunStatus.SOLVED: "FINISHED",
-        RunStatus.INTERRUPTED: "KILLED", RunStatus.FAILED: "FAILED"}
+_END = {
+    RunStatus.FINISHED: "FINISHED",
+    RunStatus.SOLVED: "FINISHED",
+    RunStatus.INTERRUPTED: "KILLED",
+    RunStatus.FAILED: "FAILED",
+}
 
 
 class MLflowReporter(Reporter):
@@ -41,13 +45,20 @@ class MLflowReporter(Reporter):
     name (made when missing); ``run_name``: the run's; ``hparams``: parameters besides the
     strategy's and task's. :attr:`run_id` is the run's id once started."""
 
-    def __init__(self, tracking_uri: str | None = None, *, experiment: str = "neuroevo",
-                 run_name: str | None = None,
-                 run_id_file: str | os.PathLike[str] | None = None,
-                 hparams: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        *,
+        experiment: str = "neuroevo",
+        run_name: str | None = None,
+        run_id_file: str | os.PathLike[str] | None = None,
+        hparams: dict[str, Any] | None = None,
+    ) -> None:
         if tracking_uri is not None and (not isinstance(tracking_uri, str) or not tracking_uri):
-            raise ConfigError(f"MLflowReporter: tracking_uri must be a URI such as "
-                              f"'file:runs/mlruns' or 'http://host:5000', got {tracking_uri!r}")
+            raise ConfigError(
+                f"MLflowReporter: tracking_uri must be a URI such as "
+                f"'file:runs/mlruns' or 'http://host:5000', got {tracking_uri!r}"
+            )
         self._mlflow = require("mlflow", "mlflow", "MLflowReporter")
         self.tracking_uri, self.experiment, self.run_name = tracking_uri, experiment, run_name
         self.ids = RunIdFile(run_id_file)
@@ -66,8 +77,11 @@ class MLflowReporter(Reporter):
             self.client.update_run(self.run_id, status="RUNNING")
         else:
             found = self.client.get_experiment_by_name(self.experiment)
-            exp_id = (found.experiment_id if found is not None
-                      else self.client.create_experiment(self.experiment))
+            exp_id = (
+                found.experiment_id
+                if found is not None
+                else self.client.create_experiment(self.experiment)
+            )
             self.run_id = self.client.create_run(exp_id, run_name=self.run_name).info.run_id
             self.ids.write(self.run_id)
         Param = self._mlflow.entities.Param
@@ -75,13 +89,17 @@ class MLflowReporter(Reporter):
         logged = self.client.get_run(self.run_id).data.params
         params = [Param(k, str(v)[:6000]) for k, v in settings.items() if k not in logged]
         for i in range(0, len(params), 100):  # MLflow takes at most 100 parameters a batch
-            self.client.log_batch(self.run_id, params=params[i:i + 100])
+            self.client.log_batch(self.run_id, params=params[i : i + 100])
 
     def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
         Metric = self._mlflow.entities.Metric
         now = int(time.time() * 1000)
-        self.client.log_batch(self.run_id, metrics=[
-            Metric(key, value, now, stats.generation) for key, value in scalars(stats).items()])
+        self.client.log_batch(
+            self.run_id,
+            metrics=[
+                Metric(key, value, now, stats.generation) for key, value in scalars(stats).items()
+            ],
+        )
 
     def on_end(self, result: Any) -> None:
         if self.client is not None and self.run_id is not None:

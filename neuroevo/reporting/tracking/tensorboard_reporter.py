@@ -33,8 +33,7 @@ from typing import Any
 
 from neuroevo.errors import StrategyError
 from neuroevo.loop import GenerationStats, Reporter
-from neuroevo.reporting.tracking.common import (hyperparameters, population_weights, require,
-                                                scalars)
+from neuroevo.reporting.tracking.common import hyperparameters, population_weights, require, scalars
 
 
 class TensorBoardReporter(Reporter):
@@ -45,13 +44,20 @@ class TensorBoardReporter(Reporter):
     list that gets a line for what could not be drawn (the run folder's, in ``neuroevo run``).
     """
 
-    def __init__(self, log_dir: str | os.PathLike[str], *, histogram_every: int = 1,
-                 image_every: int = 10, hparams: dict[str, Any] | None = None,
-                 notes: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        log_dir: str | os.PathLike[str],
+        *,
+        histogram_every: int = 1,
+        image_every: int = 10,
+        hparams: dict[str, Any] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
         for name, value in (("histogram_every", histogram_every), ("image_every", image_every)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"TensorBoardReporter: {name} must be an integer >= 0 "
-                                 f"(0: never), got {value!r}")
+                raise ValueError(
+                    f"TensorBoardReporter: {name} must be an integer >= 0 (0: never), got {value!r}"
+                )
         self._tb = require("torch.utils.tensorboard", "tensorboard", "TensorBoardReporter")
         self.log_dir = Path(log_dir)
         self.histogram_every, self.image_every = histogram_every, image_every
@@ -66,8 +72,9 @@ class TensorBoardReporter(Reporter):
     def on_start(self, strategy: Any, task: Any, generations: int) -> None:
         self._strategy, self._task = strategy, task
         start = getattr(strategy, "generation", 0)
-        self.writer = self._tb.SummaryWriter(log_dir=str(self.log_dir),
-                                             purge_step=start if start > 0 else None)
+        self.writer = self._tb.SummaryWriter(
+            log_dir=str(self.log_dir), purge_step=start if start > 0 else None
+        )
         self._write_hparams(hyperparameters(strategy, task, self.hparams))
 
     def on_generation(self, stats: GenerationStats, strategy: Any) -> None:
@@ -97,8 +104,9 @@ class TensorBoardReporter(Reporter):
         writer = self.writer._get_file_writer()  # into this run's file, not a sub-run of its own
         for summary in hparams(settings, {"best_fitness_so_far": float("nan")}):
             writer.add_summary(summary)
-        table = "\n".join(["| setting | value |", "|---|---|"]
-                          + [f"| {k} | {v} |" for k, v in settings.items()])
+        table = "\n".join(
+            ["| setting | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in settings.items()]
+        )
         self.writer.add_text("hyperparameters", table, getattr(self._strategy, "generation", 0))
 
     def _add_drawing(self, strategy: Any, step: int) -> None:
@@ -108,8 +116,9 @@ class TensorBoardReporter(Reporter):
             return
         from matplotlib.image import imread
 
-        self.writer.add_image("best_genome", imread(io.BytesIO(png), format="png"), step,
-                              dataformats="HWC")
+        self.writer.add_image(
+            "best_genome", imread(io.BytesIO(png), format="png"), step, dataformats="HWC"
+        )
         self._last_image = step
 
     def _drawing(self, strategy: Any) -> bytes | None:
@@ -130,16 +139,22 @@ class TensorBoardReporter(Reporter):
             from neuroevo.viz.draw import draw_genome, io_names
             from neuroevo.viz.draw_params import draw_parameters
         except ImportError as e:
-            return self._stop_drawing(f"no best_genome images in TensorBoard: {e} "
-                                      "(pip install 'neuroevo[viz]')")
+            return self._stop_drawing(
+                f"no best_genome images in TensorBoard: {e} (pip install 'neuroevo[viz]')"
+            )
         inputs, outputs = task_io_names(self._task)
         gc = genome_config(strategy)
         if gc is not None and hasattr(best, "connections"):
             dot = draw_genome(best, gc, node_names=io_names(gc, inputs, outputs), fmt="png")
         elif isinstance(best, torch.Tensor) and getattr(strategy, "module", None) is not None:
             try:
-                dot = draw_parameters(strategy.module, best.detach().reshape(-1),
-                                      input_names=inputs, output_names=outputs, fmt="png")
+                dot = draw_parameters(
+                    strategy.module,
+                    best.detach().reshape(-1),
+                    input_names=inputs,
+                    output_names=outputs,
+                    fmt="png",
+                )
             except StrategyError as e:  # a module that is not a stack of linear layers
                 return self._stop_drawing(f"no best_genome images in TensorBoard: {e}")
         else:
@@ -147,8 +162,10 @@ class TensorBoardReporter(Reporter):
         try:
             return dot.pipe(format="png")
         except graphviz.ExecutableNotFound:
-            return self._stop_drawing("no best_genome images in TensorBoard: the graphviz "
-                                      "'dot' program is missing (install graphviz)")
+            return self._stop_drawing(
+                "no best_genome images in TensorBoard: the graphviz "
+                "'dot' program is missing (install graphviz)"
+            )
 
     def _stop_drawing(self, note: str) -> None:
         self._can_draw = False

@@ -30,8 +30,13 @@ from typing import Any
 
 from neuroevo.errors import ConfigError
 from neuroevo.loop import GenerationStats, Reporter
-from neuroevo.reporting.tracking.common import (RunIdFile, hyperparameters, population_weights,
-                                                require, scalars)
+from neuroevo.reporting.tracking.common import (
+    RunIdFile,
+    hyperparameters,
+    population_weights,
+    require,
+    scalars,
+)
 
 MODES = ("online", "offline", "disabled")
 
@@ -41,15 +46,24 @@ class WandbReporter(Reporter):
     ``tags``: the run's, as ``wandb.init`` takes them; ``hparams``: config besides the
     strategy's and task's. :attr:`run` is the ``wandb`` run once started."""
 
-    def __init__(self, *, project: str = "neuroevo", mode: str | None = None,
-                 dir: str | os.PathLike[str] | None = None, name: str | None = None,
-                 entity: str | None = None, group: str | None = None,
-                 tags: list[str] | None = None, histograms: bool = True,
-                 run_id_file: str | os.PathLike[str] | None = None,
-                 hparams: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        project: str = "neuroevo",
+        mode: str | None = None,
+        dir: str | os.PathLike[str] | None = None,
+        name: str | None = None,
+        entity: str | None = None,
+        group: str | None = None,
+        tags: list[str] | None = None,
+        histograms: bool = True,
+        run_id_file: str | os.PathLike[str] | None = None,
+        hparams: dict[str, Any] | None = None,
+    ) -> None:
         if mode is not None and mode not in MODES:
-            raise ConfigError(f"WandbReporter: mode must be one of {', '.join(MODES)}, "
-                              f"got {mode!r}")
+            raise ConfigError(
+                f"WandbReporter: mode must be one of {', '.join(MODES)}, got {mode!r}"
+            )
         if not isinstance(project, str) or not project:
             raise ConfigError(f"WandbReporter: project must be a non-empty string, got {project!r}")
         self._wandb = require("wandb", "wandb", "WandbReporter")
@@ -67,11 +81,19 @@ class WandbReporter(Reporter):
         if self.dir is not None:
             self.dir.mkdir(parents=True, exist_ok=True)
         self.run = wandb.init(
-            project=self.project, entity=self.entity, name=self.name, group=self.group,
-            tags=self.tags, mode=self.mode, dir=None if self.dir is None else str(self.dir),
-            id=run_id, resume="allow" if run_id is not None else None,
+            project=self.project,
+            entity=self.entity,
+            name=self.name,
+            group=self.group,
+            tags=self.tags,
+            mode=self.mode,
+            dir=None if self.dir is None else str(self.dir),
+            id=run_id,
+            resume="allow" if run_id is not None else None,
             config=hyperparameters(strategy, task, self.hparams),
-            settings=wandb.Settings(console="off", silent=True), reinit="create_new")
+            settings=wandb.Settings(console="off", silent=True),
+            reinit="create_new",
+        )
         if run_id is None:
             self.ids.write(self.run.id)
 

@@ -55,17 +55,21 @@ class BatchedEvaluator:
                 f"BatchedEvaluator: expected a neuroevo Task or a callable, got {type(task_or_fn).__name__}"
             )
         if isinstance(task_or_fn, Task) and inputs is not None:
-            raise ConfigError("BatchedEvaluator: inputs= is for a fitness function; a Task has its own")
+            raise ConfigError(
+                "BatchedEvaluator: inputs= is for a fitness function; a Task has its own"
+            )
         from neuroevo.devices import resolve_device
 
         self.target = task_or_fn
         self.device = resolve_device(device)
         self.dtype = dtype
         self.recurrent = recurrent
-        self.inputs = None if inputs is None else torch.as_tensor(inputs, dtype=dtype).to(self.device)
+        self.inputs = (
+            None if inputs is None else torch.as_tensor(inputs, dtype=dtype).to(self.device)
+        )
         self.generator = torch.Generator(device="cpu")
         if seed is None:
-            self.generator.seed()   # fresh entropy for this generator; torch's global one untouched
+            self.generator.seed()  # fresh entropy for this generator; torch's global one untouched
         else:
             self.generator.manual_seed(seed)
         self.evaluations = 0
@@ -75,8 +79,13 @@ class BatchedEvaluator:
         """The genomes (a list of genomes, not pairs) as one batched module."""
         from neuroevo.compile.population import compile_population
 
-        return compile_population(list(genomes), config.genome_config, device=self.device,
-                                  dtype=self.dtype, recurrent=self.recurrent)
+        return compile_population(
+            list(genomes),
+            config.genome_config,
+            device=self.device,
+            dtype=self.dtype,
+            recurrent=self.recurrent,
+        )
 
     def fitness(self, policy: BatchedPolicy) -> torch.Tensor:
         """Fitness ``[P]`` of a compiled population (shape- and finiteness-checked)."""
@@ -89,11 +98,15 @@ class BatchedEvaluator:
         p = policy.num_candidates
         f = torch.as_tensor(f)
         if f.shape != (p,):
-            raise TaskError(f"BatchedEvaluator: the fitness has shape {tuple(f.shape)}; expected "
-                            f"({p},), one value per genome")
+            raise TaskError(
+                f"BatchedEvaluator: the fitness has shape {tuple(f.shape)}; expected "
+                f"({p},), one value per genome"
+            )
         if not bool(torch.isfinite(f).all()):
-            raise TaskError("BatchedEvaluator: the fitness has NaN or inf values; neat-python needs "
-                            "finite fitness (clamp them, e.g. torch.nan_to_num)")
+            raise TaskError(
+                "BatchedEvaluator: the fitness has NaN or inf values; neat-python needs "
+                "finite fitness (clamp them, e.g. torch.nan_to_num)"
+            )
         return f
 
     def __call__(self, genomes: Sequence[tuple[int, Any]], config: Any) -> None:

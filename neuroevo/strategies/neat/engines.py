@@ -28,8 +28,10 @@ def tensor_engine(config: Any, kwargs: dict[str, Any]) -> Any:
     """``NEAT(config, engine="tensor", **kwargs)``."""
     python_only = sorted(set(kwargs) & _PYTHON_ONLY)
     if python_only:
-        raise ConfigError(f"NEAT(engine='tensor'): {', '.join(python_only)} belong to the "
-                          "neat-python engine; drop them or use engine='neat-python'")
+        raise ConfigError(
+            f"NEAT(engine='tensor'): {', '.join(python_only)} belong to the "
+            "neat-python engine; drop them or use engine='neat-python'"
+        )
     from neuroevo.strategies.neat.tensor import TensorNEAT
 
     return TensorNEAT(config, **kwargs)
@@ -39,6 +41,8 @@ def tensor_engine_from_experiment(config: Any, params: dict[str, Any]) -> Any:
     """``[strategy] engine = "tensor"``: only ``config``, ``pop_size`` and ``engine`` apply."""
     extra = sorted(set(params) - {"config", "pop_size", "engine"})
     if extra:
-        raise ConfigError(f"[strategy] {', '.join(extra)}: not used by engine = \"tensor\"; "
-                          'drop them or use engine = "neat-python"')
+        raise ConfigError(
+            f'[strategy] {", ".join(extra)}: not used by engine = "tensor"; '
+            'drop them or use engine = "neat-python"'
+        )
     return tensor_engine(config, {"pop_size": params.get("pop_size")})

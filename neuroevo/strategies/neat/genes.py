@@ -24,17 +24,26 @@ from typing import Any
 
 from neat.genes import DefaultConnectionGene, DefaultNodeGene
 
-__all__ = ["NODE_ATTRIBUTES", "CONNECTION_ATTRIBUTES", "default_genes", "acyclic",
-           "connection_gene", "node_gene"]
+__all__ = [
+    "NODE_ATTRIBUTES",
+    "CONNECTION_ATTRIBUTES",
+    "default_genes",
+    "acyclic",
+    "connection_gene",
+    "node_gene",
+]
 
 NODE_ATTRIBUTES = DefaultNodeGene._gene_attributes
 CONNECTION_ATTRIBUTES = DefaultConnectionGene._gene_attributes
 
 # The attribute lists this package's fast paths are written for (neat-python 2.0's).
-_LISTS_AS_WRITTEN = (
-    [a.name for a in NODE_ATTRIBUTES] == ["bias", "response", "activation", "aggregation",
-                                          "time_constant"]
-    and [a.name for a in CONNECTION_ATTRIBUTES] == ["weight", "enabled"])
+_LISTS_AS_WRITTEN = [a.name for a in NODE_ATTRIBUTES] == [
+    "bias",
+    "response",
+    "activation",
+    "aggregation",
+    "time_constant",
+] and [a.name for a in CONNECTION_ATTRIBUTES] == ["weight", "enabled"]
 _new = object.__new__
 
 
@@ -45,28 +54,37 @@ def default_genes(genome_config: Any) -> bool:
 
         default_genes(load_config("configs/xor.ini").genome_config)    # -> True
     """
-    return (_LISTS_AS_WRITTEN
-            and genome_config.node_gene_type is DefaultNodeGene
-            and genome_config.connection_gene_type is DefaultConnectionGene
-            and DefaultNodeGene._gene_attributes is NODE_ATTRIBUTES
-            and DefaultConnectionGene._gene_attributes is CONNECTION_ATTRIBUTES)
+    return (
+        _LISTS_AS_WRITTEN
+        and genome_config.node_gene_type is DefaultNodeGene
+        and genome_config.connection_gene_type is DefaultConnectionGene
+        and DefaultNodeGene._gene_attributes is NODE_ATTRIBUTES
+        and DefaultConnectionGene._gene_attributes is CONNECTION_ATTRIBUTES
+    )
 
 
-def connection_gene(key: tuple, innovation: int, weight: float,
-                    enabled: bool) -> DefaultConnectionGene:
+def connection_gene(
+    key: tuple, innovation: int, weight: float, enabled: bool
+) -> DefaultConnectionGene:
     """A ``DefaultConnectionGene`` with these values (no attribute loop, no checks)."""
     gene = _new(DefaultConnectionGene)
-    gene.__dict__ = {"key": key, "innovation": innovation, "weight": weight,
-                     "enabled": enabled}
+    gene.__dict__ = {"key": key, "innovation": innovation, "weight": weight, "enabled": enabled}
     return gene
 
 
-def node_gene(key: int, bias: float, response: float, activation: str, aggregation: str,
-              time_constant: float) -> DefaultNodeGene:
+def node_gene(
+    key: int, bias: float, response: float, activation: str, aggregation: str, time_constant: float
+) -> DefaultNodeGene:
     """A ``DefaultNodeGene`` with these values (no attribute loop, no checks)."""
     gene = _new(DefaultNodeGene)
-    gene.__dict__ = {"key": key, "bias": bias, "response": response, "activation": activation,
-                     "aggregation": aggregation, "time_constant": time_constant}
+    gene.__dict__ = {
+        "key": key,
+        "bias": bias,
+        "response": response,
+        "activation": activation,
+        "aggregation": aggregation,
+        "time_constant": time_constant,
+    }
     return gene
 
 

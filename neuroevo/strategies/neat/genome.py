@@ -45,8 +45,12 @@ from neat.genome import DefaultGenome
 from neat.graphs import creates_cycle
 
 from neuroevo.strategies.neat.genes import acyclic, connection_gene, default_genes, node_gene
-from neuroevo.strategies.neat.mutation import (MutationSettings, mutate_bool, mutate_choice,
-                                               mutate_float)
+from neuroevo.strategies.neat.mutation import (
+    MutationSettings,
+    mutate_bool,
+    mutate_choice,
+    mutate_float,
+)
 
 __all__ = ["FastGenome"]
 
@@ -95,8 +99,11 @@ class FastGenome(DefaultGenome):
         by_innovation1 = {cg.innovation: cg for cg in parent1.connections.values()}
         by_innovation2 = {cg.innovation: cg for cg in parent2.connections.values()}
         if config.feed_forward:
-            fitter_acyclic = (parent1.connections_acyclic() if isinstance(parent1, FastGenome)
-                              else acyclic(parent1.connections))
+            fitter_acyclic = (
+                parent1.connections_acyclic()
+                if isinstance(parent1, FastGenome)
+                else acyclic(parent1.connections)
+            )
             check_cycles = not fitter_acyclic
         else:
             check_cycles = False
@@ -105,7 +112,7 @@ class FastGenome(DefaultGenome):
         for innovation in set(by_innovation1.keys()) | set(by_innovation2.keys()):
             cg1 = by_innovation1.get(innovation)
             if cg1 is None:
-                continue                   # only in the less fit parent: not inherited
+                continue  # only in the less fit parent: not inherited
             cg2 = by_innovation2.get(innovation)
             key = cg1.key
             if cg2 is None:
@@ -113,7 +120,10 @@ class FastGenome(DefaultGenome):
             elif cg2.key != key:
                 warnings.warn(
                     f"Innovation number collision: innovation {innovation} assigned to both "
-                    f"{key} and {cg2.key}. Treating as disjoint genes.", RuntimeWarning)
+                    f"{key} and {cg2.key}. Treating as disjoint genes.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
                 weight, enabled = cg1.weight, cg1.enabled
             else:
                 weight = cg1.weight if random() > 0.5 else cg2.weight
@@ -130,8 +140,9 @@ class FastGenome(DefaultGenome):
         for key, ng1 in parent1.nodes.items():
             ng2 = nodes2.get(key)
             if ng2 is None:
-                nodes[key] = node_gene(key, ng1.bias, ng1.response, ng1.activation,
-                                       ng1.aggregation, ng1.time_constant)
+                nodes[key] = node_gene(
+                    key, ng1.bias, ng1.response, ng1.activation, ng1.aggregation, ng1.time_constant
+                )
             else:
                 nodes[key] = node_gene(
                     key,
@@ -139,7 +150,8 @@ class FastGenome(DefaultGenome):
                     ng1.response if random() > 0.5 else ng2.response,
                     ng1.activation if random() > 0.5 else ng2.activation,
                     ng1.aggregation if random() > 0.5 else ng2.aggregation,
-                    ng1.time_constant if random() > 0.5 else ng2.time_constant)
+                    ng1.time_constant if random() > 0.5 else ng2.time_constant,
+                )
 
     def mutate(self, config: Any) -> None:
         """Mutate as ``DefaultGenome.mutate`` does (same random draws, same order)."""

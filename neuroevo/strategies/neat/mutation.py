@@ -42,9 +42,18 @@ import numpy as np
 from neuroevo.errors import ConfigError
 from neuroevo.strategies.neat.genes import CONNECTION_ATTRIBUTES, NODE_ATTRIBUTES
 
-__all__ = ["FloatSettings", "BoolSettings", "ChoiceSettings", "MutationSettings",
-           "mutate_float", "mutate_bool", "mutate_choice",
-           "mutate_floats", "mutate_bools", "mutate_choices"]
+__all__ = [
+    "FloatSettings",
+    "BoolSettings",
+    "ChoiceSettings",
+    "MutationSettings",
+    "mutate_float",
+    "mutate_bool",
+    "mutate_choice",
+    "mutate_floats",
+    "mutate_bools",
+    "mutate_choices",
+]
 
 _TRUE, _FALSE, _RANDOM = ("1", "on", "yes", "true"), ("0", "off", "no", "false"), ("random", "none")
 
@@ -74,16 +83,31 @@ class FloatSettings:
         else:
             raise ConfigError(
                 f"[DefaultGenome] {attr.init_type_name} = {init_type!r}: expected 'gaussian' "
-                "(or 'normal') or 'uniform'")
-        return cls(attr.name, *(float(getattr(config, n)) for n in (
-            attr.mutate_rate_name, attr.replace_rate_name, attr.mutate_power_name,
-            attr.min_value_name, attr.max_value_name, attr.init_mean_name,
-            attr.init_stdev_name)), is_uniform)
+                "(or 'normal') or 'uniform'"
+            )
+        return cls(
+            attr.name,
+            *(
+                float(getattr(config, n))
+                for n in (
+                    attr.mutate_rate_name,
+                    attr.replace_rate_name,
+                    attr.mutate_power_name,
+                    attr.min_value_name,
+                    attr.max_value_name,
+                    attr.init_mean_name,
+                    attr.init_stdev_name,
+                )
+            ),
+            is_uniform,
+        )
 
     def uniform_bounds(self) -> tuple[float, float]:
         """``init_type = uniform``'s interval, as ``FloatAttribute.init_value`` computes it."""
-        return (max(self.min_value, self.init_mean - (2 * self.init_stdev)),
-                min(self.max_value, self.init_mean + (2 * self.init_stdev)))
+        return (
+            max(self.min_value, self.init_mean - (2 * self.init_stdev)),
+            min(self.max_value, self.init_mean + (2 * self.init_stdev)),
+        )
 
     def init_value(self) -> float:
         """One fresh value from Python's ``random``, as ``FloatAttribute.init_value``."""
@@ -95,8 +119,9 @@ class FloatSettings:
         """``n`` fresh values from ``rng`` (the same distribution as :meth:`init_value`)."""
         if self.uniform:
             return rng.uniform(*self.uniform_bounds(), n)
-        return np.clip(rng.normal(self.init_mean, self.init_stdev, n),
-                       self.min_value, self.max_value)
+        return np.clip(
+            rng.normal(self.init_mean, self.init_stdev, n), self.min_value, self.max_value
+        )
 
 
 @dataclass(frozen=True)
@@ -104,7 +129,7 @@ class BoolSettings:
     """One bool attribute's settings (``neat.attributes.BoolAttribute``)."""
 
     name: str
-    default: str          # "true", "false" or "random" (init_value's three cases)
+    default: str  # "true", "false" or "random" (init_value's three cases)
     mutate_rate: float
     rate_to_true_add: float
     rate_to_false_add: float
@@ -113,14 +138,26 @@ class BoolSettings:
     def read(cls, attr: Any, config: Any) -> BoolSettings:
         """Settings of neat-python ``BoolAttribute`` ``attr`` from a genome config."""
         default = str(getattr(config, attr.default_name)).lower()
-        kind = "true" if default in _TRUE else "false" if default in _FALSE else \
-            "random" if default in _RANDOM else None
+        kind = (
+            "true"
+            if default in _TRUE
+            else "false"
+            if default in _FALSE
+            else "random"
+            if default in _RANDOM
+            else None
+        )
         if kind is None:
-            raise ConfigError(f"[DefaultGenome] {attr.default_name} = {default!r}: expected "
-                              "True, False or random")
-        return cls(attr.name, kind, float(getattr(config, attr.mutate_rate_name)),
-                   float(getattr(config, attr.rate_to_true_add_name)),
-                   float(getattr(config, attr.rate_to_false_add_name)))
+            raise ConfigError(
+                f"[DefaultGenome] {attr.default_name} = {default!r}: expected True, False or random"
+            )
+        return cls(
+            attr.name,
+            kind,
+            float(getattr(config, attr.mutate_rate_name)),
+            float(getattr(config, attr.rate_to_true_add_name)),
+            float(getattr(config, attr.rate_to_false_add_name)),
+        )
 
 
 @dataclass(frozen=True)
@@ -129,7 +166,7 @@ class ChoiceSettings:
 
     name: str
     options: tuple[str, ...]
-    default: int          # index of the default option, -1 for "random" / "none"
+    default: int  # index of the default option, -1 for "random" / "none"
     mutate_rate: float
 
     @classmethod
@@ -144,8 +181,10 @@ class ChoiceSettings:
         elif default in options:
             code = options.index(default)
         else:
-            raise ConfigError(f"[DefaultGenome] {attr.default_name} = {default!r} is not one of "
-                              f"{attr.options_name} = {' '.join(options)}; add it there")
+            raise ConfigError(
+                f"[DefaultGenome] {attr.default_name} = {default!r} is not one of "
+                f"{attr.options_name} = {' '.join(options)}; add it there"
+            )
         return cls(attr.name, options, code, float(getattr(config, attr.mutate_rate_name)))
 
     def code(self, value: str) -> int:
@@ -153,9 +192,10 @@ class ChoiceSettings:
         try:
             return self.options.index(value)
         except ValueError:
-            raise ConfigError(f"a genome has {self.name} = {value!r}, which is not in "
-                              f"{self.name}_options ({' '.join(self.options)}); add it there"
-                              ) from None
+            raise ConfigError(
+                f"a genome has {self.name} = {value!r}, which is not in "
+                f"{self.name}_options ({' '.join(self.options)}); add it there"
+            ) from None
 
 
 def _names(attr: Any) -> list[str]:
@@ -165,11 +205,17 @@ def _names(attr: Any) -> list[str]:
 
 # Every key MutationSettings reads, fetched in one C-level call to tell whether a config
 # still holds the values its settings were built from.
-_STRUCTURAL = ("node_add_prob", "node_delete_prob", "conn_add_prob", "conn_delete_prob",
-               "single_structural_mutation")
-_KEYS = attrgetter(*_STRUCTURAL, *(n for a in (*CONNECTION_ATTRIBUTES, *NODE_ATTRIBUTES)
-                                   for n in _names(a)))
-_CACHE = "_neuroevo_mutation_settings"   # attribute on the genome config (per config)
+_STRUCTURAL = (
+    "node_add_prob",
+    "node_delete_prob",
+    "conn_add_prob",
+    "conn_delete_prob",
+    "single_structural_mutation",
+)
+_KEYS = attrgetter(
+    *_STRUCTURAL, *(n for a in (*CONNECTION_ATTRIBUTES, *NODE_ATTRIBUTES) for n in _names(a))
+)
+_CACHE = "_neuroevo_mutation_settings"  # attribute on the genome config (per config)
 
 
 @dataclass(frozen=True)
@@ -206,12 +252,16 @@ class MutationSettings:
         bias, response, activation, aggregation, time_constant = NODE_ATTRIBUTES
         gc = genome_config
         return cls(
-            FloatSettings.read(weight, gc), BoolSettings.read(enabled, gc),
-            FloatSettings.read(bias, gc), FloatSettings.read(response, gc),
-            ChoiceSettings.read(activation, gc), ChoiceSettings.read(aggregation, gc),
+            FloatSettings.read(weight, gc),
+            BoolSettings.read(enabled, gc),
+            FloatSettings.read(bias, gc),
+            FloatSettings.read(response, gc),
+            ChoiceSettings.read(activation, gc),
+            ChoiceSettings.read(aggregation, gc),
             FloatSettings.read(time_constant, gc),
             *(float(getattr(gc, k)) for k in _STRUCTURAL[:4]),
-            bool(gc.single_structural_mutation))
+            bool(gc.single_structural_mutation),
+        )
 
     @classmethod
     def of(cls, genome_config: Any) -> MutationSettings:
@@ -241,7 +291,7 @@ def mutate_float(value: float, s: FloatSettings) -> float:
     r = random()
     if r < s.mutate_rate:
         return max(min(value + gauss(0.0, s.mutate_power), s.max_value), s.min_value)
-    if r < s.replace_rate + s.mutate_rate:      # summed in neat-python's order
+    if r < s.replace_rate + s.mutate_rate:  # summed in neat-python's order
         return s.init_value()
     return value
 
@@ -274,8 +324,9 @@ def mutate_floats(values: np.ndarray, s: FloatSettings, rng: np.random.Generator
     perturb = r < s.mutate_rate
     k = int(perturb.sum())
     if k:
-        out[perturb] = np.clip(values[perturb] + rng.normal(0.0, s.mutate_power, k),
-                               s.min_value, s.max_value)
+        out[perturb] = np.clip(
+            values[perturb] + rng.normal(0.0, s.mutate_power, k), s.min_value, s.max_value
+        )
     replace = ~perturb & (r < s.replace_rate + s.mutate_rate)
     k = int(replace.sum())
     if k:
@@ -297,8 +348,9 @@ def mutate_bools(values: np.ndarray, s: BoolSettings, rng: np.random.Generator) 
     return out
 
 
-def mutate_choices(codes: np.ndarray, s: ChoiceSettings, option_codes: np.ndarray,
-                   rng: np.random.Generator) -> np.ndarray:
+def mutate_choices(
+    codes: np.ndarray, s: ChoiceSettings, option_codes: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """:func:`mutate_choice` on integer codes, ``option_codes`` standing for ``s.options``."""
     n = codes.shape[0]
     if n == 0 or s.mutate_rate <= 0:

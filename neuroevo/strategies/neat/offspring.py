@@ -40,8 +40,13 @@ from typing import Any
 import numpy as np
 
 from neuroevo.strategies.neat.genes import acyclic, connection_gene, node_gene
-from neuroevo.strategies.neat.mutation import (ChoiceSettings, MutationSettings, mutate_bools,
-                                               mutate_choices, mutate_floats)
+from neuroevo.strategies.neat.mutation import (
+    ChoiceSettings,
+    MutationSettings,
+    mutate_bools,
+    mutate_choices,
+    mutate_floats,
+)
 
 __all__ = ["make_children"]
 
@@ -75,8 +80,9 @@ def _rows(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.repeat(starts - offsets[:-1], counts) + np.arange(total), offsets
 
 
-def _match(parent_of_row: np.ndarray, ids: np.ndarray, want_parent: np.ndarray,
-           want_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _match(
+    parent_of_row: np.ndarray, ids: np.ndarray, want_parent: np.ndarray, want_ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """For each (want_parent, want_id), the row of that parent's gene with that id, if any."""
     table = (parent_of_row.astype(np.int64) << 32) | (ids + _HALF)
     order = np.argsort(table, kind="stable")
@@ -92,8 +98,14 @@ def _pick(take_second: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.
     return np.where(take_second, second, first)
 
 
-def make_children(gc: Any, parents: list, fit: np.ndarray, other: np.ndarray,
-                  rng: np.random.Generator, genome_type: type) -> list:
+def make_children(
+    gc: Any,
+    parents: list,
+    fit: np.ndarray,
+    other: np.ndarray,
+    rng: np.random.Generator,
+    genome_type: type,
+) -> list:
     """Children of the pairs ``(parents[fit[k]], parents[other[k]])``: crossover, then mutation.
 
     ``fit[k]`` is the fitter parent (neat-python: the first unless the second is fitter).
@@ -117,8 +129,7 @@ def make_children(gc: Any, parents: list, fit: np.ndarray, other: np.ndarray,
     c_en = np.array([c.enabled for c in cg], dtype=bool)
     n_key = [n.key for n in ng]
     n_keys = np.array(n_key, dtype=np.int64)
-    n_float = [np.array([getattr(n, s.name) for n in ng], dtype=np.float64)
-               for s in st.node_floats]
+    n_float = [np.array([getattr(n, s.name) for n in ng], dtype=np.float64) for s in st.node_floats]
     n_act = acts.codes([n.activation for n in ng])
     n_agg = aggs.codes([n.aggregation for n in ng])
 
@@ -143,7 +154,9 @@ def make_children(gc: Any, parents: list, fit: np.ndarray, other: np.ndarray,
         warnings.warn(
             f"Innovation number collision: innovation {c_inn[row1[k]]} assigned to both "
             f"{c_key[row1[k]]} and {c_key[row2[k]]}. Treating as disjoint genes.",
-            RuntimeWarning)
+            RuntimeWarning,
+            stacklevel=2,
+        )
     hit &= ~collide
     u = rng.random((3, len(row1)))
     w_pre = _pick(hit & (u[0] <= 0.5), c_w[row1], c_w[row2])
@@ -156,23 +169,31 @@ def make_children(gc: Any, parents: list, fit: np.ndarray, other: np.ndarray,
     n_start = np.concatenate(([0], np.cumsum(n_len)))
     nrow1, n_off = _rows(n_start[f], n_len[f])
     nchild_of = np.repeat(np.arange(len(f)), n_len[f])
-    nhit, nrow2 = _match(np.repeat(np.arange(len(parents)), n_len), n_keys,
-                         o[nchild_of], n_keys[nrow1])
+    nhit, nrow2 = _match(
+        np.repeat(np.arange(len(parents)), n_len), n_keys, o[nchild_of], n_keys[nrow1]
+    )
     u = rng.random((5, len(nrow1)))
-    floats = [mutate_floats(_pick(nhit & (u[i] <= 0.5), v[nrow1], v[nrow2]), s, rng)
-              for i, (v, s) in enumerate(zip(n_float, st.node_floats))]
-    act = mutate_choices(_pick(nhit & (u[3] <= 0.5), n_act[nrow1], n_act[nrow2]),
-                         st.activation, acts.options, rng)
-    agg = mutate_choices(_pick(nhit & (u[4] <= 0.5), n_agg[nrow1], n_agg[nrow2]),
-                         st.aggregation, aggs.options, rng)
+    floats = [
+        mutate_floats(_pick(nhit & (u[i] <= 0.5), v[nrow1], v[nrow2]), s, rng)
+        for i, (v, s) in enumerate(zip(n_float, st.node_floats))
+    ]
+    act = mutate_choices(
+        _pick(nhit & (u[3] <= 0.5), n_act[nrow1], n_act[nrow2]), st.activation, acts.options, rng
+    )
+    agg = mutate_choices(
+        _pick(nhit & (u[4] <= 0.5), n_agg[nrow1], n_agg[nrow2]), st.aggregation, aggs.options, rng
+    )
 
     ops = _structural_draws(st, n_children, rng)
     built = _Builder(gc, st, acts, aggs)
     keys = [c_key[r] for r in row1.tolist()]
-    built.conns(keys, [c_inn[r] for r in row1.tolist()], w.tolist(), en.tolist(),
-                w_pre.tolist())
-    built.nodes([n_key[r] for r in nrow1.tolist()], *(v.tolist() for v in floats),
-                [acts.names[c] for c in act.tolist()], [aggs.names[c] for c in agg.tolist()])
+    built.conns(keys, [c_inn[r] for r in row1.tolist()], w.tolist(), en.tolist(), w_pre.tolist())
+    built.nodes(
+        [n_key[r] for r in nrow1.tolist()],
+        *(v.tolist() for v in floats),
+        [acts.names[c] for c in act.tolist()],
+        [aggs.names[c] for c in agg.tolist()],
+    )
 
     children = []
     c_off, n_off = c_off.tolist(), n_off.tolist()
@@ -180,7 +201,7 @@ def make_children(gc: Any, parents: list, fit: np.ndarray, other: np.ndarray,
     pos[quick] = np.arange(len(quick))
     for k, (j, op) in enumerate(zip(pos.tolist(), ops.tolist())):
         child = genome_type(0)
-        if j < 0:   # cyclic fitter parent: neat-python's own crossover and mutation
+        if j < 0:  # cyclic fitter parent: neat-python's own crossover and mutation
             child.configure_crossover(parents[other[k]], parents[fit[k]], gc)  # fitter wins
             child.mutate(gc)
         else:
@@ -194,10 +215,12 @@ def make_children(gc: Any, parents: list, fit: np.ndarray, other: np.ndarray,
 
 def _structural_draws(st: MutationSettings, n: int, rng: np.random.Generator) -> np.ndarray:
     """Which structural mutations each child gets, with ``DefaultGenome.mutate``'s odds."""
-    p = np.array([st.node_add_prob, st.node_delete_prob, st.conn_add_prob,
-                  st.conn_delete_prob], dtype=np.float64)
+    p = np.array(
+        [st.node_add_prob, st.node_delete_prob, st.conn_add_prob, st.conn_delete_prob],
+        dtype=np.float64,
+    )
     bits = np.array([_ADD_NODE, _DEL_NODE, _ADD_CONN, _DEL_CONN], dtype=np.int64)
-    if st.single_structural_mutation:     # at most one, chosen by one draw
+    if st.single_structural_mutation:  # at most one, chosen by one draw
         edges = np.cumsum(p) / max(1.0, float(p.sum()))
         which = np.searchsorted(edges, rng.random(n), side="right")
         return np.where(which < 4, bits[np.minimum(which, 3)], 0)
@@ -212,14 +235,13 @@ class _Builder:
         self.surer = gc.check_structural_mutation_surer()
         self.new_conns: list = []
         self.new_nodes: list = []
-        self.flag_only: list = []     # existing connections whose enabled flag was set
+        self.flag_only: list = []  # existing connections whose enabled flag was set
 
     def conns(self, keys: list, inns: list, w: list, en: list, w_pre: list) -> None:
         self.c = (keys, inns, w, en)
         self.w_pre = w_pre
 
-    def nodes(self, keys: list, bias: list, resp: list, tc: list, act: list,
-              agg: list) -> None:
+    def nodes(self, keys: list, bias: list, resp: list, tc: list, act: list, agg: list) -> None:
         self.n = (keys, bias, resp, tc, act, agg)
 
     def fill(self, child: Any, c0: int, c1: int, n0: int, n1: int) -> None:
@@ -247,13 +269,13 @@ class _Builder:
                 out_c.weight = self.w_pre[self.c[0].index(split_key, c0, c1)]
                 self.flag_only.append(conns[split_key])
                 self.new_conns += (in_c, out_c)
-            elif len(conns) > n_conns:       # no connection to split: one was added
+            elif len(conns) > n_conns:  # no connection to split: one was added
                 self.new_conns.append(conns[next(reversed(conns))])
         if op & _DEL_NODE:
             child.mutate_delete_node(gc)
         if op & _ADD_CONN:
             n_conns = len(conns)
-            if self.surer:   # find the existing connection it may enable: clear flags first
+            if self.surer:  # find the existing connection it may enable: clear flags first
                 flags = [(g, g.enabled) for g in conns.values()]
                 for g, _ in flags:
                     g.enabled = False
@@ -291,7 +313,8 @@ class _Builder:
                 for g, v in zip(nodes, vals.tolist()):
                     setattr(g, s.name, v)
             for s, vocab in ((st.activation, self.acts), (st.aggregation, self.aggs)):
-                codes = mutate_choices(vocab.codes([getattr(g, s.name) for g in nodes]), s,
-                                       vocab.options, rng)
+                codes = mutate_choices(
+                    vocab.codes([getattr(g, s.name) for g in nodes]), s, vocab.options, rng
+                )
                 for g, c in zip(nodes, codes.tolist()):
                     setattr(g, s.name, vocab.names[c])

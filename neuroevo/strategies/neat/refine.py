@@ -42,8 +42,15 @@ class GradientRefinement:
     Each step costs one forward and one backward pass over the task's data per genome.
     """
 
-    def __init__(self, task, *, steps: int = 5, lr: float = 0.05, optimizer: str = "adam",
-                 mode: str = "lamarckian") -> None:
+    def __init__(
+        self,
+        task,
+        *,
+        steps: int = 5,
+        lr: float = 0.05,
+        optimizer: str = "adam",
+        mode: str = "lamarckian",
+    ) -> None:
         if not (hasattr(task, "inputs") and callable(getattr(task, "score", None))):
             raise ConfigError(
                 f"GradientRefinement needs a supervised task with .inputs and .score(outputs); "
@@ -54,27 +61,30 @@ class GradientRefinement:
         if not lr > 0:
             raise ConfigError(f"GradientRefinement: lr must be > 0, got {lr!r}")
         if optimizer not in ("adam", "sgd"):
-            raise ConfigError(f"GradientRefinement: optimizer must be 'adam' or 'sgd', "
-                              f"got {optimizer!r}")
+            raise ConfigError(
+                f"GradientRefinement: optimizer must be 'adam' or 'sgd', got {optimizer!r}"
+            )
         if mode not in MODES:
             raise ConfigError(f"GradientRefinement: mode must be one of {MODES}, got {mode!r}")
         self.task, self.steps, self.lr = task, steps, float(lr)
         self.optimizer, self.mode = optimizer, mode
 
-    def refine(self, genomes: Sequence, genome_config, *, device: torch.device,
-               dtype: torch.dtype) -> BatchedPolicy:
+    def refine(
+        self, genomes: Sequence, genome_config, *, device: torch.device, dtype: torch.dtype
+    ) -> BatchedPolicy:
         """Train all ``genomes`` together and return the population network to evaluate.
 
         Lamarckian mode writes the trained values into ``genomes`` (in place).
         """
         from neuroevo.compile.population import compile_population
 
-        net = compile_population(genomes, genome_config, device=device, dtype=dtype,
-                                 trainable=True)
+        net = compile_population(genomes, genome_config, device=device, dtype=dtype, trainable=True)
         gc = genome_config
-        bounds = {"weight": (gc.weight_min_value, gc.weight_max_value),
-                  "bias": (gc.bias_min_value, gc.bias_max_value),
-                  "response": (gc.response_min_value, gc.response_max_value)}
+        bounds = {
+            "weight": (gc.weight_min_value, gc.weight_max_value),
+            "bias": (gc.bias_min_value, gc.bias_max_value),
+            "response": (gc.response_min_value, gc.response_max_value),
+        }
         params = list(net.parameters())
         if self.steps and params:
             opt_cls = torch.optim.Adam if self.optimizer == "adam" else torch.optim.SGD

@@ -59,20 +59,23 @@ def too_many_species(config: Any, n_species: int, generation: int) -> StrategyEr
         f"NEAT generation {generation}: {n_species} species need at least "
         f"{max(rc.min_species_size, rc.elitism)} genomes each (max(min_species_size, elitism)) "
         f"but pop_size is {config.pop_size}; raise pop_size or compatibility_threshold, or "
-        "lower min_species_size / elitism")
+        "lower min_species_size / elitism"
+    )
 
 
 def reproduce(population: Any, config: Any) -> dict:
     """``population.reproduction.reproduce`` for the next generation of a neat-python
     ``Population``, with neat-python's too-many-species RuntimeError as a StrategyError."""
     try:
-        return population.reproduction.reproduce(config, population.species, config.pop_size,
-                                                 population.generation)
+        return population.reproduction.reproduce(
+            config, population.species, config.pop_size, population.generation
+        )
     except RuntimeError as e:
         if "Configuration conflict" not in str(e):
             raise
-        raise too_many_species(config, len(population.species.species),
-                               population.generation) from None
+        raise too_many_species(
+            config, len(population.species.species), population.generation
+        ) from None
 
 
 def _fast_path(config: Any) -> bool:
@@ -124,19 +127,21 @@ class FastReproduction(DefaultReproduction):
         adjusted = [s.adjusted_fitness for s in remaining]
         self.reporters.info(f"Average adjusted fitness: {mean(adjusted):.3f}")
         min_size = max(rc.min_species_size, rc.elitism)
-        spawn = self.compute_spawn(adjusted, [len(s.members) for s in remaining], pop_size,
-                                   min_size)
+        spawn = self.compute_spawn(
+            adjusted, [len(s.members) for s in remaining], pop_size, min_size
+        )
         spawn = self._adjust_spawn_exact(spawn, pop_size, min_size)
 
         jobs = []
         species.species = {}
         for n, s in zip(spawn, remaining):
             n = max(n, rc.elitism)
-            members = sorted(s.members.items(), reverse=True,
-                             key=lambda item: (item[1].fitness, item[0]))
+            members = sorted(
+                s.members.items(), reverse=True, key=lambda item: (item[1].fitness, item[0])
+            )
             s.members = {}
             species.species[s.key] = s
-            elites = members[:rc.elitism] if rc.elitism > 0 else []
+            elites = members[: rc.elitism] if rc.elitism > 0 else []
             n -= len(elites)
             cutoff = max(int(math.ceil(rc.survival_threshold * len(members))), 2)
             jobs.append((elites, members[:cutoff], max(n, 0)))
@@ -168,13 +173,13 @@ class FastReproduction(DefaultReproduction):
         a = np.concatenate(firsts) if firsts else np.zeros(0, np.int64)
         b = np.concatenate(seconds) if seconds else np.zeros(0, np.int64)
         fitness = np.array([g.fitness for g in parents], dtype=np.float64)
-        a_fitter = fitness[a] > fitness[b]            # neat-python: else the second parent
+        a_fitter = fitness[a] > fitness[b]  # neat-python: else the second parent
         fit, other = np.where(a_fitter, a, b), np.where(a_fitter, b, a)
         children = make_children(gc, parents, fit, other, rng, config.genome_type)
 
         new_population: dict = {}
         at = 0
-        for elites, pool, n in jobs:
+        for elites, _pool, n in jobs:
             new_population.update(elites)
             for k in range(at, at + n):
                 gid = next(self.genome_indexer)

@@ -56,8 +56,8 @@ def quiet_collector() -> Iterator[None]:
         yield
     finally:
         if not others_frozen:
-            gc.freeze()     # all tracked objects -> the permanent generation (a splice) ...
-            gc.unfreeze()   # ... -> the oldest generation (a splice): nothing stays frozen
+            gc.freeze()  # all tracked objects -> the permanent generation (a splice) ...
+            gc.unfreeze()  # ... -> the oldest generation (a splice): nothing stays frozen
         if collecting:
             gc.enable()
 

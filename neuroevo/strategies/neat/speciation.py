@@ -105,7 +105,7 @@ class GeneTable:
         node_rows: list = []
         conn_keys: list = []
         conn_rows: list = []
-        for g in genomes:                 # C-level extends: the only per-genome Python loop
+        for g in genomes:  # C-level extends: the only per-genome Python loop
             nodes = g.nodes
             conns = g.connections
             node_keys += nodes
@@ -122,13 +122,17 @@ class GeneTable:
 
         bias, resp, tc, act, agg = zip(*node_rows) if node_rows else ((),) * 5
         self.node_key, self.n_node_keys = _dense_ids(np.array(node_keys, dtype=np.int64))
-        self.node_float = [np.array(bias, dtype=np.float64), np.array(resp, dtype=np.float64),
-                           np.array(tc, dtype=np.float64)]
+        self.node_float = [
+            np.array(bias, dtype=np.float64),
+            np.array(resp, dtype=np.float64),
+            np.array(tc, dtype=np.float64),
+        ]
         self.node_act, self.node_agg = _ids(act), _ids(agg)
 
         weight, enabled = zip(*conn_rows) if conn_rows else ((), ())
-        pairs = np.fromiter(chain.from_iterable(conn_keys), dtype=np.int64,
-                            count=2 * len(conn_keys)).reshape(-1, 2)
+        pairs = np.fromiter(
+            chain.from_iterable(conn_keys), dtype=np.int64, count=2 * len(conn_keys)
+        ).reshape(-1, 2)
         # Each end is ranked first, so the combined code stays below (number of genes)**2
         # whatever the node keys (keys near 2**62 overflowed `in * span + out`).
         ins, n_ins = _dense_ids(pairs[:, 0])
@@ -137,8 +141,9 @@ class GeneTable:
         self.conn_weight = np.array(weight, dtype=np.float64)
         self.conn_enabled = np.array(enabled, dtype=bool)
 
-    def _gene_sums(self, rep: int, start: np.ndarray, key: np.ndarray, owner: np.ndarray,
-                   n_keys: int, term) -> tuple[np.ndarray, np.ndarray]:
+    def _gene_sums(
+        self, rep: int, start: np.ndarray, key: np.ndarray, owner: np.ndarray, n_keys: int, term
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Sum of homologous gene terms (in the rep's gene order) and match counts, per genome."""
         lo, hi = int(start[rep]), int(start[rep + 1])
         width = hi - lo
@@ -152,7 +157,7 @@ class GeneTable:
         col = col[hit]
         terms = np.zeros((self.size, width))
         terms[owner[hit], col] = term(hit, lo + col)
-        for j in range(width):            # sequential, like `node_distance += ...`
+        for j in range(width):  # sequential, like `node_distance += ...`
             acc = acc + terms[:, j]
         return acc, np.bincount(owner[hit], minlength=self.size)
 
@@ -178,11 +183,13 @@ class GeneTable:
 
     def distances_from(self, rep: int) -> np.ndarray:
         """``genomes[rep].distance(g, config)`` for every genome ``g``, bit for bit."""
-        acc, m = self._gene_sums(rep, self.node_start, self.node_key, self.node_owner,
-                                 self.n_node_keys, self._node_term)
+        acc, m = self._gene_sums(
+            rep, self.node_start, self.node_key, self.node_owner, self.n_node_keys, self._node_term
+        )
         nodes = self._part(acc, m, int(self.n_nodes[rep]), self.n_nodes)
-        acc, m = self._gene_sums(rep, self.conn_start, self.conn_key, self.conn_owner,
-                                 self.n_conn_keys, self._conn_term)
+        acc, m = self._gene_sums(
+            rep, self.conn_start, self.conn_key, self.conn_owner, self.n_conn_keys, self._conn_term
+        )
         conns = self._part(acc, m, int(self.n_conns[rep]), self.n_conns)
         return nodes + conns
 
@@ -226,10 +233,14 @@ class FastSpeciesSet(DefaultSpeciesSet):
     def speciate(self, config: Any, population: dict, generation: int) -> None:
         """Place genomes into species exactly as ``DefaultSpeciesSet.speciate`` does."""
         old = [(sid, self.species[sid].representative) for sid in sorted(self.species)]
-        if (not isinstance(population, dict) or len(population) <= len(old)
-                or not supports_fast_distance(config.genome_config,
-                                              [*population.values(), *(r for _, r in old)])
-                or any(r.key in population and population[r.key] is not r for _, r in old)):
+        if (
+            not isinstance(population, dict)
+            or len(population) <= len(old)
+            or not supports_fast_distance(
+                config.genome_config, [*population.values(), *(r for _, r in old)]
+            )
+            or any(r.key in population and population[r.key] is not r for _, r in old)
+        ):
             super().speciate(config, population, generation)
             return
         threshold = self.species_set_config.compatibility_threshold
@@ -243,7 +254,7 @@ class FastSpeciesSet(DefaultSpeciesSet):
 
         # Phase 1: each old species takes the unspeciated genome closest to its old rep.
         unspeciated = np.ones(n, dtype=bool)
-        cached: dict[int, tuple[np.ndarray, np.ndarray]] = {}   # old reps in the population
+        cached: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # old reps in the population
         new_reps: dict[int, int] = {}
         members: dict[int, list[int]] = {}
         for sid, rep in old:
@@ -251,7 +262,7 @@ class FastSpeciesSet(DefaultSpeciesSet):
             fresh = unspeciated.copy()
             rp = pos.get(rep.key)
             if rp is not None:
-                for gp, (vec, mask) in cached.items():   # pair cached with roles swapped
+                for gp, (vec, mask) in cached.items():  # pair cached with roles swapped
                     if unspeciated[gp] and mask[rp]:
                         d[gp] = vec[rp]
                         fresh[gp] = False
@@ -289,7 +300,7 @@ class FastSpeciesSet(DefaultSpeciesSet):
             return d
 
         def offer(sid: int, d: np.ndarray, first: int) -> None:
-            better = (d < threshold) & (d < best_d[first:])   # ties keep the older species
+            better = (d < threshold) & (d < best_d[first:])  # ties keep the older species
             idx = np.nonzero(better)[0] + first
             best_d[idx] = d[better]
             best_sid[idx] = sid
@@ -305,7 +316,7 @@ class FastSpeciesSet(DefaultSpeciesSet):
             sid = next(self.indexer)
             new_reps[sid] = int(rows[i])
             members[sid] = []
-            best_d[i] = -1.0                      # founder: assigned to its own species
+            best_d[i] = -1.0  # founder: assigned to its own species
             best_sid[i] = sid
             if i + 1 < len(rows):
                 offer(sid, column(int(rows[i]), i + 1), i + 1)
@@ -317,10 +328,12 @@ class FastSpeciesSet(DefaultSpeciesSet):
         if log is not None and len(population) > 1:
             gdmean, gdstdev = log.mean_stdev()
             self.reporters.info(
-                f'Mean genetic distance {gdmean:.3f}, standard deviation {gdstdev:.3f}')
+                f"Mean genetic distance {gdmean:.3f}, standard deviation {gdstdev:.3f}"
+            )
 
-    def _update(self, population: dict, generation: int, keys: list,
-                new_reps: dict, members: dict) -> None:
+    def _update(
+        self, population: dict, generation: int, keys: list, new_reps: dict, members: dict
+    ) -> None:
         """Install the new representatives and members (same order as neat-python)."""
         self.genome_to_species = {}
         for sid in sorted(new_reps):
@@ -332,4 +345,3 @@ class FastSpeciesSet(DefaultSpeciesSet):
             for gid in gids:
                 self.genome_to_species[gid] = sid
             s.update(population[keys[new_reps[sid]]], {gid: population[gid] for gid in gids})
-

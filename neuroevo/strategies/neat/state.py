@@ -67,8 +67,9 @@ def peek_count(counter: Any) -> int | None:
         return None
     m = _COUNT_RE.match(repr(counter))
     if m is None:
-        raise CheckpointError(f"cannot save counter {counter!r}: only itertools.count with step 1 "
-                              "is supported")
+        raise CheckpointError(
+            f"cannot save counter {counter!r}: only itertools.count with step 1 is supported"
+        )
     return int(m.group(1))
 
 
@@ -80,18 +81,23 @@ def random_state_to_json(state: tuple) -> list:
 
 def random_state_from_json(data: Any, where: str) -> tuple:
     """Inverse of :func:`random_state_to_json`, validated."""
-    ok = (isinstance(data, list) and len(data) == 3 and isinstance(data[0], int)
-          and isinstance(data[1], list) and all(isinstance(v, int) and not isinstance(v, bool)
-                                                for v in data[1])
-          and (data[2] is None or isinstance(data[2], float)))
+    ok = (
+        isinstance(data, list)
+        and len(data) == 3
+        and isinstance(data[0], int)
+        and isinstance(data[1], list)
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in data[1])
+        and (data[2] is None or isinstance(data[2], float))
+    )
     if not ok:
         raise CheckpointError(f"{where}: random_state is malformed; the checkpoint is corrupted")
     state = (data[0], tuple(data[1]), data[2])
     try:
         random.Random().setstate(state)  # validate without touching the global generator
     except (ValueError, TypeError, OverflowError) as e:
-        raise CheckpointError(f"{where}: random_state is invalid ({e}); the checkpoint is "
-                              "corrupted") from None
+        raise CheckpointError(
+            f"{where}: random_state is invalid ({e}); the checkpoint is corrupted"
+        ) from None
     return state
 
 
@@ -141,16 +147,18 @@ def population_to_dict(pop: neat.Population) -> dict[str, Any]:
     species_set = pop.species
     species = []
     for sid, s in species_set.species.items():
-        species.append({
-            "key": sid,
-            "created": s.created,
-            "last_improved": s.last_improved,
-            "representative": ref(s.representative),
-            "members": [ref(m) for m in s.members.values()],
-            "fitness": encode_float(s.fitness),
-            "adjusted_fitness": encode_float(s.adjusted_fitness),
-            "fitness_history": [encode_float(f) for f in s.fitness_history],
-        })
+        species.append(
+            {
+                "key": sid,
+                "created": s.created,
+                "last_improved": s.last_improved,
+                "representative": ref(s.representative),
+                "members": [ref(m) for m in s.members.values()],
+                "fitness": encode_float(s.fitness),
+                "adjusted_fitness": encode_float(s.adjusted_fitness),
+                "fitness_history": [encode_float(f) for f in s.fitness_history],
+            }
+        )
     repro = pop.reproduction
     tracker = getattr(repro, "innovation_tracker", None)
     gc = pop.config.genome_config
@@ -165,10 +173,13 @@ def population_to_dict(pop: neat.Population) -> dict[str, Any]:
         "genome_to_species": [[g, s] for g, s in species_set.genome_to_species.items()],
         "genome_indexer": peek_count(getattr(repro, "genome_indexer", None)),
         "ancestors": [[g, list(p)] for g, p in getattr(repro, "ancestors", {}).items()],
-        "innovation_tracker": None if tracker is None else {
+        "innovation_tracker": None
+        if tracker is None
+        else {
             "global_counter": tracker.global_counter,
-            "generation_innovations": [[i, o, t, n] for (i, o, t), n
-                                       in tracker.generation_innovations.items()],
+            "generation_innovations": [
+                [i, o, t, n] for (i, o, t), n in tracker.generation_innovations.items()
+            ],
         },
         "node_indexer": peek_count(getattr(gc, "node_indexer", None)),
         "random_state": random_state_to_json(random.getstate()),
@@ -178,8 +189,9 @@ def population_to_dict(pop: neat.Population) -> dict[str, Any]:
 # --------------------------------------------------------------------------- loading
 
 
-def population_from_dict(d: Any, config: neat.Config, *, restore_random: bool = True,
-                         source: str = "population state") -> neat.Population:
+def population_from_dict(
+    d: Any, config: neat.Config, *, restore_random: bool = True, source: str = "population state"
+) -> neat.Population:
     """Rebuild a ``neat.Population`` from :func:`population_to_dict`'s output.
 
     With ``restore_random`` (default) the global ``random`` state is restored too, so that
@@ -217,13 +229,15 @@ def population_from_dict(d: Any, config: neat.Config, *, restore_random: bool = 
         if isinstance(r, dict) and "ref" in r:
             k = r["ref"]
             if not isinstance(k, int) or isinstance(k, bool) or k not in population:
-                raise CheckpointError(f"{w}: reference to genome {sc.describe(k)} not in the "
-                                      "population")
+                raise CheckpointError(
+                    f"{w}: reference to genome {sc.describe(k)} not in the population"
+                )
             return population[k]
         if isinstance(r, dict) and "genome" in r:
             return genome_from_dict(r["genome"], gc, genome_type=gtype, source=w)
-        raise CheckpointError(f"{w}: expected {{'ref': key}} or {{'genome': ...}}, got "
-                              f"{sc.describe(r)}")
+        raise CheckpointError(
+            f"{w}: expected {{'ref': key}} or {{'genome': ...}}, got {sc.describe(r)}"
+        )
 
     species_set = config.species_set_type(config.species_set_config, None)
     for j, sd in enumerate(_get(d, "species", list, where)):
@@ -232,32 +246,46 @@ def population_from_dict(d: Any, config: neat.Config, *, restore_random: bool = 
         s = Species(sid, _get(sd, "created", int, w))
         s.last_improved = _get(sd, "last_improved", int, w)
         s.representative = deref(sd.get("representative"), f"{w}.representative")
-        members = [deref(m, f"{w}.members[{k}]") for k, m in enumerate(_get(sd, "members", list, w))]
+        members = [
+            deref(m, f"{w}.members[{k}]") for k, m in enumerate(_get(sd, "members", list, w))
+        ]
         s.members = {m.key: m for m in members}
         s.fitness = decode_float(sd.get("fitness"), f"{w}.fitness")
         s.adjusted_fitness = decode_float(sd.get("adjusted_fitness"), f"{w}.adjusted_fitness")
-        s.fitness_history = [sc.check_float(decode_float(f, f"{w}.fitness_history"),
-                                            f"{w}.fitness_history")
-                             for f in _get(sd, "fitness_history", list, w)]
+        s.fitness_history = [
+            sc.check_float(decode_float(f, f"{w}.fitness_history"), f"{w}.fitness_history")
+            for f in _get(sd, "fitness_history", list, w)
+        ]
         species_set.species[sid] = s
     g2s = {}
     for pair in _get(d, "genome_to_species", list, where):
         if not _int_pair(pair):
-            raise CheckpointError(f"{where}.genome_to_species: bad entry {sc.describe(pair)} "
-                                  "(expected [genome key, species key])")
+            raise CheckpointError(
+                f"{where}.genome_to_species: bad entry {sc.describe(pair)} "
+                "(expected [genome key, species key])"
+            )
         g2s[pair[0]] = pair[1]
     _check_species(population, species_set.species, g2s, where)
     species_set.genome_to_species = g2s
     ancestors = {}
     for pair in _get(d, "ancestors", list, where):
-        if not (isinstance(pair, list) and len(pair) == 2 and _is_int64(pair[0])
-                and isinstance(pair[1], list) and all(map(_is_int64, pair[1]))):
-            raise CheckpointError(f"{where}.ancestors: bad entry {sc.describe(pair)} "
-                                  "(expected [genome key, [parent keys]])")
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and _is_int64(pair[0])
+            and isinstance(pair[1], list)
+            and all(map(_is_int64, pair[1]))
+        ):
+            raise CheckpointError(
+                f"{where}.ancestors: bad entry {sc.describe(pair)} "
+                "(expected [genome key, [parent keys]])"
+            )
         ancestors[pair[0]] = tuple(pair[1])
     tracker = _tracker(d.get("innovation_tracker"), f"{where}.innovation_tracker")
-    indexers = {name: _int_or_none(d.get(name), f"{where}.{name}")
-                for name in ("species_indexer", "genome_indexer", "node_indexer")}
+    indexers = {
+        name: _int_or_none(d.get(name), f"{where}.{name}")
+        for name in ("species_indexer", "genome_indexer", "node_indexer")
+    }
     _check_counters(population, species_set.species, tracker, indexers, where)
     best = deref(d.get("best_genome"), f"{where}.best_genome", optional=True)
     rstate = random_state_from_json(d.get("random_state"), where)
@@ -286,21 +314,33 @@ def _tracker(td: Any, w: str) -> InnovationTracker | None:
     """The innovation tracker of :func:`population_to_dict`'s ``innovation_tracker``."""
     if td is None:
         return None
-    tracker = InnovationTracker(sc.check_int(sc.field(td, "global_counter", w),
-                                             f"{w}.global_counter", ge=0))
+    tracker = InnovationTracker(
+        sc.check_int(sc.field(td, "global_counter", w), f"{w}.global_counter", ge=0)
+    )
     for entry in _get(td, "generation_innovations", list, w):
-        if not (isinstance(entry, list) and len(entry) == 4 and _int_pair(entry[:2])
-                and isinstance(entry[2], str) and _is_int64(entry[3])
-                and 0 < entry[3] <= tracker.global_counter):
-            raise CheckpointError(f"{w}.generation_innovations: bad entry {sc.describe(entry)} "
-                                  "(expected [in node, out node, mutation type, innovation "
-                                  "number <= global_counter])")
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 4
+            and _int_pair(entry[:2])
+            and isinstance(entry[2], str)
+            and _is_int64(entry[3])
+            and 0 < entry[3] <= tracker.global_counter
+        ):
+            raise CheckpointError(
+                f"{w}.generation_innovations: bad entry {sc.describe(entry)} "
+                "(expected [in node, out node, mutation type, innovation "
+                "number <= global_counter])"
+            )
         tracker.generation_innovations[(entry[0], entry[1], entry[2])] = entry[3]
     return tracker
 
 
-def _check_species(population: dict[int, Any], species: dict[int, Species],
-                   genome_to_species: dict[int, int], where: str) -> None:
+def _check_species(
+    population: dict[int, Any],
+    species: dict[int, Species],
+    genome_to_species: dict[int, int],
+    where: str,
+) -> None:
     """The species partition the population, as neat-python's ``speciate`` leaves them
     (between generations): each has members, each genome is a member of exactly one, and
     ``genome_to_species`` says which."""
@@ -310,8 +350,10 @@ def _check_species(population: dict[int, Any], species: dict[int, Species],
             raise CheckpointError(f"{where}: species {sid} has no members")
         for key, m in s.members.items():
             if population.get(key) is not m or key in owner:
-                raise CheckpointError(f"{where}: species {sid}: member {key} is not a genome of "
-                                      "the population or is in two species")
+                raise CheckpointError(
+                    f"{where}: species {sid}: member {key} is not a genome of "
+                    "the population or is in two species"
+                )
             owner[key] = sid
     if set(owner) != set(population):
         missing = sorted(set(population) - set(owner))[:5]
@@ -320,9 +362,13 @@ def _check_species(population: dict[int, Any], species: dict[int, Species],
         raise CheckpointError(f"{where}.genome_to_species: does not match the species' members")
 
 
-def _check_counters(population: dict[int, Any], species: dict[int, Species],
-                    tracker: InnovationTracker | None, indexers: dict[str, int | None],
-                    where: str) -> None:
+def _check_counters(
+    population: dict[int, Any],
+    species: dict[int, Species],
+    tracker: InnovationTracker | None,
+    indexers: dict[str, int | None],
+    where: str,
+) -> None:
     """The counters that hand out new ids are beyond the ids in use (neat-python hands them
     out in increasing order; a smaller one would give two genes, genomes or species one id)."""
     in_use = {
@@ -332,14 +378,25 @@ def _check_counters(population: dict[int, Any], species: dict[int, Species],
     }
     for name, nxt in indexers.items():
         if nxt is not None and in_use[name] is not None and nxt <= in_use[name]:
-            raise CheckpointError(f"{where}.{name}: the next id {nxt} is not beyond the largest "
-                                  f"in use, {in_use[name]}")
+            raise CheckpointError(
+                f"{where}.{name}: the next id {nxt} is not beyond the largest "
+                f"in use, {in_use[name]}"
+            )
     if tracker is not None:
-        used = max((c.innovation for g in population.values() for c in g.connections.values()
-                    if isinstance(getattr(c, "innovation", None), int)), default=0)
+        used = max(
+            (
+                c.innovation
+                for g in population.values()
+                for c in g.connections.values()
+                if isinstance(getattr(c, "innovation", None), int)
+            ),
+            default=0,
+        )
         if tracker.global_counter < used:
-            raise CheckpointError(f"{where}.innovation_tracker.global_counter: "
-                                  f"{tracker.global_counter} is below innovation {used}, in use")
+            raise CheckpointError(
+                f"{where}.innovation_tracker.global_counter: "
+                f"{tracker.global_counter} is below innovation {used}, in use"
+            )
 
 
 __all__ = ["population_to_dict", "population_from_dict"]

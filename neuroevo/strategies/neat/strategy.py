@@ -45,7 +45,11 @@ from neuroevo.config import PluginConfig, config_section
 from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.base import Strategy
-from neuroevo.strategies.neat.engines import check_engine, tensor_engine, tensor_engine_from_experiment
+from neuroevo.strategies.neat.engines import (
+    check_engine,
+    tensor_engine,
+    tensor_engine_from_experiment,
+)
 from neuroevo.strategies.neat.reproduction import reproduce
 from neuroevo.strategies.neat.runtime import NeatRuntime, quiet_collector
 
@@ -55,13 +59,14 @@ _PARAMS = {
     "refine": "table {steps, lr, optimizer, mode} for gradient refinement on the task",
     "fast": "true (default) to use neuroevo's identical, faster speciation and genome plug-ins",
     "fast_reproduction": "true to vectorise reproduction's gene mutations (same offspring "
-                         "counts, statistically equal gene values; fastest at large pop_size)",
+    "counts, statistically equal gene values; fastest at large pop_size)",
     "engine": '"neat-python" (default) or "tensor" (the generation as tensor operations)',
 }
 
 
-def _own_config(config: neat.Config, *, fast: bool = True,
-                fast_reproduction: bool = False) -> neat.Config:
+def _own_config(
+    config: neat.Config, *, fast: bool = True, fast_reproduction: bool = False
+) -> neat.Config:
     """The strategy's own copy of ``config``, with the fast plug-ins where it names neat's defaults.
 
     FastSpeciesSet / FastGenome give the same results as neat-python's classes for the same
@@ -146,19 +151,22 @@ class NEAT(Strategy):
                 f"NEAT(config=...): expected a neat.Config or an INI path, got {type(config).__name__}; "
                 "load one with neuroevo.load_config(path)"
             )
-        if pop_size is not None and (not isinstance(pop_size, int) or isinstance(pop_size, bool)
-                                     or pop_size < 2):
+        if pop_size is not None and (
+            not isinstance(pop_size, int) or isinstance(pop_size, bool) or pop_size < 2
+        ):
             raise ConfigError(f"NEAT: pop_size must be an integer >= 2, got {pop_size!r}")
         config = _own_config(config, fast=fast, fast_reproduction=fast_reproduction)
         if pop_size is not None:
-            config.pop_size = pop_size   # on the strategy's copy; the caller's stays as it is
+            config.pop_size = pop_size  # on the strategy's copy; the caller's stays as it is
         if refine is not None and not callable(getattr(refine, "refine", None)):
             raise ConfigError(
-                f"NEAT(refine=...): expected a neuroevo.GradientRefinement, got {refine!r}")
+                f"NEAT(refine=...): expected a neuroevo.GradientRefinement, got {refine!r}"
+            )
         if refine is not None and not config.genome_config.feed_forward:
             raise ConfigError(
                 "NEAT(refine=...): gradient refinement works on feed-forward genomes only; set "
-                "feed_forward = True in the INI file or drop refine")
+                "feed_forward = True in the INI file or drop refine"
+            )
         self.refine = refine
         self.config = config
         self.neat_reporters = list(reporters)
@@ -183,7 +191,9 @@ class NEAT(Strategy):
                     + "; ".join(f"{k} ({v})" for k, v in _PARAMS.items())
                 )
         if "config" not in params or not isinstance(params["config"], str):
-            raise ConfigError(f"[strategy] config: missing or not a string; expected {_PARAMS['config']}")
+            raise ConfigError(
+                f"[strategy] config: missing or not a string; expected {_PARAMS['config']}"
+            )
         from neuroevo.config import load_config
 
         config = load_config(pathlib.Path(base_dir) / params["config"])
@@ -192,13 +202,16 @@ class NEAT(Strategy):
             from neuroevo.strategies.neat.refine import GradientRefinement
 
             if not isinstance(refine, dict):
-                raise ConfigError(f"[strategy] refine: expected a table such as "
-                                  f"{{ steps = 5, lr = 0.05, mode = 'lamarckian' }}, got {refine!r}")
+                raise ConfigError(
+                    f"[strategy] refine: expected a table such as "
+                    f"{{ steps = 5, lr = 0.05, mode = 'lamarckian' }}, got {refine!r}"
+                )
             try:
                 refine = GradientRefinement(task, **refine)
             except TypeError as e:
-                raise ConfigError(f"[strategy.refine] {e}; known keys: steps, lr, optimizer, "
-                                  "mode") from None
+                raise ConfigError(
+                    f"[strategy.refine] {e}; known keys: steps, lr, optimizer, mode"
+                ) from None
         if check_engine(params.get("engine", "neat-python"), "[strategy] engine") == "tensor":
             return tensor_engine_from_experiment(config, params)
         flags = {}
@@ -221,8 +234,10 @@ class NEAT(Strategy):
     ) -> None:
         """Check sizes against the INI file and create neat-python's initial population."""
         gc = self.config.genome_config
-        for what, want, have in (("num_inputs", num_inputs, gc.num_inputs),
-                                 ("num_outputs", num_outputs, gc.num_outputs)):
+        for what, want, have in (
+            ("num_inputs", num_inputs, gc.num_inputs),
+            ("num_outputs", num_outputs, gc.num_outputs),
+        ):
             if want != have:
                 raise ConfigError(
                     f"the task has {want} {what[4:]} but the neat-python config has "
@@ -235,7 +250,7 @@ class NEAT(Strategy):
         self._device = torch.device(device)
         self._dtype = dtype
         self._runtime.seed(seed)
-        with self._runtime.own_random():   # neat-python seeds and draws from `random`
+        with self._runtime.own_random():  # neat-python seeds and draws from `random`
             self.population = neat.Population(self.config, seed=seed)
         for r in self.neat_reporters:
             self.population.add_reporter(r)
@@ -252,7 +267,7 @@ class NEAT(Strategy):
     def ask(self) -> BatchedPolicy:
         """All genomes of the current generation (dict order) as one compiled module."""
         pop = self._pop()
-        with self._runtime.own_random():   # reporters and refinement see the run's stream
+        with self._runtime.own_random():  # reporters and refinement see the run's stream
             return self._ask(pop)
 
     def _ask(self, pop: neat.Population) -> BatchedPolicy:
@@ -263,12 +278,18 @@ class NEAT(Strategy):
             self._asked = True
         self.genomes = list(pop.population.values())
         if self.refine is not None:  # a few gradient steps first (Lamarckian: into the genes)
-            return self.refine.refine(self.genomes, self.config.genome_config,
-                                      device=self._device, dtype=self._dtype)
+            return self.refine.refine(
+                self.genomes, self.config.genome_config, device=self._device, dtype=self._dtype
+            )
         # feed_forward = False genomes may have cycles: step them as neat.nn.RecurrentNetwork
         recurrent = not self.config.genome_config.feed_forward
-        return compile_population(self.genomes, self.config.genome_config,
-                                  device=self._device, dtype=self._dtype, recurrent=recurrent)
+        return compile_population(
+            self.genomes,
+            self.config.genome_config,
+            device=self._device,
+            dtype=self._dtype,
+            recurrent=recurrent,
+        )
 
     def tell(self, fitness: torch.Tensor) -> None:
         """Give each genome its fitness, then let neat-python make the next generation."""
@@ -279,7 +300,7 @@ class NEAT(Strategy):
                 f"NEAT.tell got {len(values)} fitness values for {len(self.genomes)} genomes; "
                 "pass one value per candidate of the last ask()"
             )
-        with self._runtime.own_random():   # neat-python draws from `random`: the run's own
+        with self._runtime.own_random():  # neat-python draws from `random`: the run's own
             self._tell(pop, values)
 
     def _tell(self, pop: neat.Population, values: list[float]) -> None:
@@ -315,7 +336,8 @@ class NEAT(Strategy):
                     f"[{config_section(self.config.stagnation_type)}]"
                 )
             pop.population = pop.reproduction.create_new(
-                self.config.genome_type, self.config.genome_config, self.config.pop_size)
+                self.config.genome_type, self.config.genome_config, self.config.pop_size
+            )
         pop.species.speciate(self.config, pop.population, pop.generation)
         pop.reporters.end_generation(self.config, pop.population, pop.species)
         pop.generation += 1
@@ -331,7 +353,9 @@ class NEAT(Strategy):
         """neat-python's generation counter (generations told so far)."""
         return self._pop().generation
 
-    def to(self, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> NEAT:
+    def to(
+        self, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+    ) -> NEAT:
         """Compile on ``device`` with ``dtype`` from the next :meth:`ask` on (after a resume)."""
         from neuroevo.devices import resolve_device
 
@@ -356,7 +380,7 @@ class NEAT(Strategy):
         from neuroevo.io.genome_json import encode_float, genome_to_dict
         from neuroevo.strategies.neat.state import population_to_dict
 
-        with self._runtime.own_random():   # population_to_dict saves random.getstate()
+        with self._runtime.own_random():  # population_to_dict saves random.getstate()
             population = population_to_dict(self._pop())
         return {
             "strategy": self.name,
@@ -380,14 +404,19 @@ class NEAT(Strategy):
 
         if not isinstance(state, dict) or state.get("strategy") != self.name:
             raise CheckpointError("NEAT.load_state_dict: not a NEAT state (no 'strategy': 'neat')")
-        with self._runtime.own_random():   # restores the saved stream as this run's own
+        with self._runtime.own_random():  # restores the saved stream as this run's own
             pop = population_from_dict(state.get("population"), self.config)
         for r in self.neat_reporters:
             pop.add_reporter(r)
         self.population = pop
         best = state.get("best")
-        self.best = None if best is None else genome_from_dict(best, self.config.genome_config,
-                                                              genome_type=self.config.genome_type)
+        self.best = (
+            None
+            if best is None
+            else genome_from_dict(
+                best, self.config.genome_config, genome_type=self.config.genome_type
+            )
+        )
         bf = decode_float(state.get("best_fitness"), "NEAT state best_fitness")
         self.best_fitness = float("-inf") if bf is None else float(bf)
         self.genomes = list(pop.population.values())

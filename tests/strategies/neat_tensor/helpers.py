@@ -15,8 +15,16 @@ from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 from tests.compile.random_genomes import make_config, random_genomes
 from tests.neat_ini import neat_config
 
-__all__ = ["make_config", "random_genomes", "neat_config", "with_seed", "parents",
-           "tracker_for", "spec_of", "neat_reproduce"]
+__all__ = [
+    "make_config",
+    "random_genomes",
+    "neat_config",
+    "with_seed",
+    "parents",
+    "tracker_for",
+    "spec_of",
+    "neat_reproduce",
+]
 
 
 def with_seed(seed: int, fn: Callable[[], Any]) -> Any:
@@ -62,8 +70,11 @@ def neat_reproduce(config: neat.Config, genomes, fitness, seed: int, stale=()):
         s = species_set.species[sid]
         s.fitness_history, s.last_improved = [1e9], -config.stagnation_config.max_stagnation
     reporters = neat.reporting.ReporterSet()
-    repro = neat.DefaultReproduction(config.reproduction_config, reporters,
-                                     neat.DefaultStagnation(config.stagnation_config, reporters))
+    repro = neat.DefaultReproduction(
+        config.reproduction_config,
+        reporters,
+        neat.DefaultStagnation(config.stagnation_config, reporters),
+    )
     repro.genome_indexer = iter(range(10_000, 10_000_000))
     owner = dict(species_set.genome_to_species)
     new = with_seed(seed, lambda: repro.reproduce(config, species_set, config.pop_size, 0))

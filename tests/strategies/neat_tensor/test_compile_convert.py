@@ -25,8 +25,10 @@ def assert_close(got: torch.Tensor, ref: np.ndarray) -> None:
     got = got.detach().cpu().double().numpy()
     ok = np.isclose(got, ref, rtol=1e-6, atol=1e-9) | (np.isinf(got) & (got == ref))
     bad = np.argwhere(~ok)
-    assert not len(bad), f"{len(bad)} mismatches, first at {tuple(bad[0])}: " \
-                         f"{got[tuple(bad[0])]!r} vs neat-python {ref[tuple(bad[0])]!r}"
+    assert not len(bad), (
+        f"{len(bad)} mismatches, first at {tuple(bad[0])}: "
+        f"{got[tuple(bad[0])]!r} vs neat-python {ref[tuple(bad[0])]!r}"
+    )
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -41,7 +43,7 @@ def test_round_trip_keeps_every_gene(tmp_path, seed):
         for k, ng in g.nodes.items():
             assert str(ng) == str(h.nodes[k])
         for k, cg in g.connections.items():
-            assert str(cg) == str(h.connections[k])     # includes the innovation number
+            assert str(cg) == str(h.connections[k])  # includes the innovation number
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -49,8 +51,9 @@ def test_compiled_tensors_equal_neat_python_networks(tmp_path, seed):
     config = make_config(tmp_path, hidden=seed % 3)
     genomes = random_genomes(config, 100, seed=10 + seed)
     pop = from_neat(genomes, config, dtype=torch.float64)
-    net = compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
-                          dtype=torch.float64)
+    net = compile_genomes(
+        pop, spec_of(config), config, device=torch.device("cpu"), dtype=torch.float64
+    )
     xs = np.random.default_rng(seed).uniform(-2, 2, size=(9, 3))
     ref = neat_outputs(to_neat(pop, range(len(genomes)), config), config, xs)
     assert_close(net(torch.tensor(xs)), ref)
@@ -61,7 +64,7 @@ def test_compiled_tensors_equal_neat_python_networks(tmp_path, seed):
 def test_evolved_population_compiles_as_neat_python(tmp_path):
     """Genomes grown by the engine's own mutations (deep, pruned, partly disabled)."""
     config = make_config(tmp_path, hidden=1)
-    config.species_set_config.compatibility_threshold = 30.0   # a few species, not 80
+    config.species_set_config.compatibility_threshold = 30.0  # a few species, not 80
     s = TensorNEAT(config, pop_size=80, dtype=torch.float64)
     s.initialize(seed=3, device="cpu")
     rng = torch.Generator().manual_seed(0)
@@ -71,7 +74,7 @@ def test_evolved_population_compiles_as_neat_python(tmp_path):
     net = s.to("cpu", torch.float64).ask()
     xs = np.random.default_rng(1).uniform(-2, 2, size=(5, 3))
     genomes = s.genomes()
-    assert max(len(g.nodes) for g in genomes) > 4                 # structure did grow
+    assert max(len(g.nodes) for g in genomes) > 4  # structure did grow
     assert_close(net(torch.tensor(xs)), neat_outputs(genomes, config, xs))
 
 
@@ -79,11 +82,12 @@ def test_connection_to_a_missing_node_is_a_compile_error(tmp_path):
     config = make_config(tmp_path, hidden=0, initial_connection="full_direct")
     genomes = random_genomes(config, 2, seed=0, max_mutations=0)
     pop = from_neat(genomes, config)
-    pop.nodes.key[0, 0] = 7          # output node 0 renamed: its connections dangle
+    pop.nodes.key[0, 0] = 7  # output node 0 renamed: its connections dangle
     pop = pop.compact()
     with pytest.raises(CompileError, match="does not have"):
-        compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
-                        dtype=torch.float32)
+        compile_genomes(
+            pop, spec_of(config), config, device=torch.device("cpu"), dtype=torch.float32
+        )
 
 
 def test_fixed_attributes_are_filled_in_and_checked(tmp_path):
@@ -99,11 +103,13 @@ def test_fixed_attributes_are_filled_in_and_checked(tmp_path):
         s.tell(torch.rand(60, generator=torch.Generator().manual_seed(len(s.species))))
     assert set(s.population.nodes.cols) == {"bias"}
     genomes = s.genomes()
-    assert {(n.response, n.activation, n.aggregation, n.time_constant)
-            for g in genomes for n in g.nodes.values()} == {(1.0, "sigmoid", "sum", 1.0)}
+    assert {
+        (n.response, n.activation, n.aggregation, n.time_constant)
+        for g in genomes
+        for n in g.nodes.values()
+    } == {(1.0, "sigmoid", "sum", 1.0)}
     xs = np.random.default_rng(2).uniform(-2, 2, size=(6, 2))
-    assert_close(s.ask()(torch.tensor(xs, dtype=torch.float32)),
-                 neat_outputs(genomes, config, xs))
+    assert_close(s.ask()(torch.tensor(xs, dtype=torch.float32)), neat_outputs(genomes, config, xs))
     genomes[0].nodes[0].response = 2.0
     with pytest.raises(ConfigError, match="fixes response at 1.0"):
         from_neat(genomes, config)
@@ -114,8 +120,9 @@ def test_select_keeps_the_chosen_genomes(tmp_path):
     config = make_config(tmp_path, hidden=1)
     genomes = random_genomes(config, 30, seed=7)
     pop = from_neat(genomes, config, dtype=torch.float64)
-    net = compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
-                          dtype=torch.float64)
+    net = compile_genomes(
+        pop, spec_of(config), config, device=torch.device("cpu"), dtype=torch.float64
+    )
     xs = torch.tensor(np.random.default_rng(3).uniform(-2, 2, size=(4, 3)))
     keep = [17, 2, 29]
     torch.testing.assert_close(net.select(keep)(xs), net(xs)[keep], rtol=0, atol=0)
@@ -132,27 +139,26 @@ def test_block_levels_are_evaluation_levels(tmp_path):
     config = make_config(tmp_path, hidden=2)
     genomes = random_genomes(config, 150, seed=4, max_mutations=40)
     pop = from_neat(genomes, config, dtype=torch.float64)
-    net = compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
-                          dtype=torch.float64)
+    net = compile_genomes(
+        pop, spec_of(config), config, device=torch.device("cpu"), dtype=torch.float64
+    )
     assert len(net.block_levels) == len(net.blocks) and max(net.block_levels) >= 3
     assert net.block_levels == sorted(net.block_levels)
-    level_of_row = {0: -1}                                # row 0: the zero row
+    level_of_row = {0: -1}  # row 0: the zero row
     for (r0, shared, *_), level in zip(net.blocks, net.block_levels):
         level_of_row.update({r: level for r in range(r0, r0 + shared.shape[0])})
     for (r0, shared, _, _, mask, *_), level in zip(net.blocks, net.block_levels):
         for row, used in zip(shared.tolist(), mask.tolist()):
-            read = [level_of_row.get(s, -1) for s, u in zip(row, used) if u]   # inputs: -1
+            read = [level_of_row.get(s, -1) for s, u in zip(row, used) if u]  # inputs: -1
             assert max(read, default=-1) == level - 1, (r0, level, read)
     # as deep as neat-python's feed_forward_layers (which puts input-free nodes first)
     gc = config.genome_config
     for g, out in zip(genomes[:40], net.out_rows.view(len(genomes), -1)[:40].tolist()):
         enabled = [k for k, c in g.connections.items() if c.enabled]
-        layers, required = neat.graphs.feed_forward_layers(gc.input_keys, gc.output_keys,
-                                                           enabled)
-        bias_layer = bool(required - {b for _, b in enabled})     # its own first layer there
+        layers, required = neat.graphs.feed_forward_layers(gc.input_keys, gc.output_keys, enabled)
+        bias_layer = bool(required - {b for _, b in enabled})  # its own first layer there
         if all(r > 0 for r in out) and layers:
-            assert len(layers) - 1 - bias_layer <= max(level_of_row[r] for r in out) \
-                < len(layers)
+            assert len(layers) - 1 - bias_layer <= max(level_of_row[r] for r in out) < len(layers)
 
 
 @pytest.mark.parametrize("seed", range(2))
@@ -162,8 +168,9 @@ def test_rollout_program_equals_neat_python_networks(tmp_path, seed):
     config = make_config(tmp_path, hidden=seed + 1, aggs=["sum"])
     genomes = random_genomes(config, 80, seed=20 + seed)
     pop = from_neat(genomes, config, dtype=torch.float64)
-    net = compile_genomes(pop, spec_of(config), config, device=torch.device("cpu"),
-                          dtype=torch.float64)
+    net = compile_genomes(
+        pop, spec_of(config), config, device=torch.device("cpu"), dtype=torch.float64
+    )
     rng = np.random.default_rng(seed)
     xs = rng.uniform(-2, 2, size=(len(genomes), 2, 3))  # each genome its own 2 rows
     converted = to_neat(pop, range(len(genomes)), config)

@@ -14,8 +14,12 @@ import torch
 from neuroevo.strategies.neat.tensor import distance, speciation
 from neuroevo.strategies.neat.tensor.convert import from_neat
 from neuroevo.strategies.neat.tensor.distance import distance_pairs, distance_to_many, pack
-from neuroevo.strategies.neat.tensor.speciation import (SpeciesTable, founders,
-                                                        representatives, speciate)
+from neuroevo.strategies.neat.tensor.speciation import (
+    SpeciesTable,
+    founders,
+    representatives,
+    speciate,
+)
 
 from .helpers import make_config, parents, random_genomes, spec_of
 
@@ -28,30 +32,41 @@ def test_distances_equal_neat_python(tmp_path, seed, monkeypatch):
     for shift in (0, 1, 7):
         other = torch.arange(40).roll(shift)
         got = distance_pairs(pop, pop.take(other), spec)
-        ref = torch.tensor([genomes[i].distance(genomes[j], gc) for i, j in
-                            enumerate(other.tolist())], dtype=torch.float64)
+        ref = torch.tensor(
+            [genomes[i].distance(genomes[j], gc) for i, j in enumerate(other.tolist())],
+            dtype=torch.float64,
+        )
         torch.testing.assert_close(got, ref, rtol=0, atol=1e-12)
     rows = [0, 13, 39, 13]
-    ref = torch.tensor([[genomes[i].distance(g, gc) for g in genomes] for i in rows],
-                       dtype=torch.float64)
+    ref = torch.tensor(
+        [[genomes[i].distance(g, gc) for g in genomes] for i in rows], dtype=torch.float64
+    )
     got = distance_to_many(pop.take(torch.tensor(rows)), pack(pop, spec), spec)
     torch.testing.assert_close(got, ref, rtol=0, atol=1e-12)
-    for setting, value in (("SEARCH_BELOW", 0), ("SEARCH_BELOW", 1 << 40),   # both alignments
-                           ("BATCH_ELEMENTS", 1)):                          # one per pass
+    for setting, value in (
+        ("SEARCH_BELOW", 0),
+        ("SEARCH_BELOW", 1 << 40),  # both alignments
+        ("BATCH_ELEMENTS", 1),
+    ):  # one per pass
         monkeypatch.setattr(distance, setting, value)
-        assert torch.equal(distance_to_many(pop.take(torch.tensor(rows)), pack(pop, spec),
-                                            spec), got)
+        assert torch.equal(
+            distance_to_many(pop.take(torch.tensor(rows)), pack(pop, spec), spec), got
+        )
 
 
 def _neat_species(species_set):
-    return [(sid, s.representative.key, sorted(s.members))
-            for sid, s in sorted(species_set.species.items())]
+    return [
+        (sid, s.representative.key, sorted(s.members))
+        for sid, s in sorted(species_set.species.items())
+    ]
 
 
 def _ours(table: SpeciesTable, member: torch.Tensor, pop):
     gid = pop.gid.tolist()
-    return [(key, int(table.reps.gid[s]), sorted(g for g, m in zip(gid, member.tolist()) if m == s))
-            for s, key in enumerate(table.key)]
+    return [
+        (key, int(table.reps.gid[s]), sorted(g for g, m in zip(gid, member.tolist()) if m == s))
+        for s, key in enumerate(table.key)
+    ]
 
 
 @pytest.mark.parametrize("threshold", [3.0, 3.8])
@@ -108,8 +123,8 @@ def test_many_species_and_exact_ties_equal_neat_python(tmp_path, chunk, few, mon
         table, member = speciate(table, pop, spec, threshold, generation)
         assert _ours(table, member, pop) == _neat_species(neat_set)
         counts.append((before, len(table) - before))
-    assert all(old >= 20 for old, _ in counts[1:]), counts      # many existing species
-    assert all(new >= 5 for _, new in counts), counts           # many founded in one call
+    assert all(old >= 20 for old, _ in counts[1:]), counts  # many existing species
+    assert all(new >= 5 for _, new in counts), counts  # many founded in one call
 
 
 def test_representatives_clash_and_founders_greedy():
@@ -118,7 +133,7 @@ def test_representatives_clash_and_founders_greedy():
     gen = torch.Generator().manual_seed(0)
     for _ in range(50):
         s, p = int(torch.randint(1, 8, (1,), generator=gen)), 9
-        d = torch.randint(0, 4, (s, p), generator=gen).double()      # many equal distances
+        d = torch.randint(0, 4, (s, p), generator=gen).double()  # many equal distances
         rank = torch.randperm(p, generator=gen)
         taken, want = set(), []
         for row in d.tolist():
@@ -126,9 +141,13 @@ def test_representatives_clash_and_founders_greedy():
             want.append(best[2])
             taken.add(best[2])
         assert representatives(d, rank).tolist() == want
-    close = [[False, True, False, True], [False, False, True, True],
-             [False, False, False, True], [False, False, False, False]]
-    assert founders(close) == [0, 2]           # 1 joins 0; 2 is far from 0; 3 joins 0
+    close = [
+        [False, True, False, True],
+        [False, False, True, True],
+        [False, False, False, True],
+        [False, False, False, False],
+    ]
+    assert founders(close) == [0, 2]  # 1 joins 0; 2 is far from 0; 3 joins 0
 
 
 @pytest.mark.parametrize("chunk, few", FOUNDER_ROUNDS)
@@ -152,10 +171,19 @@ def test_equal_distances_go_to_the_species_met_first(tmp_path, chunk, few, monke
             g.connections[c.key] = c
         return g
 
-    a, b, g = [1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]      # 2 apart from each other
-    generations = [[genome(1, a)],
-                   [genome(10, a), genome(11, b), genome(12, [1, 2, 5, 6]),
-                    genome(13, g), genome(14, [5, 6, 9, 10]), genome(15, a), genome(16, b)]]
+    a, b, g = [1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]  # 2 apart from each other
+    generations = [
+        [genome(1, a)],
+        [
+            genome(10, a),
+            genome(11, b),
+            genome(12, [1, 2, 5, 6]),
+            genome(13, g),
+            genome(14, [5, 6, 9, 10]),
+            genome(15, a),
+            genome(16, b),
+        ],
+    ]
     neat_set = neat.DefaultSpeciesSet(config.species_set_config, neat.reporting.ReporterSet())
     table = SpeciesTable()
     for generation, genomes in enumerate(generations):
@@ -163,5 +191,8 @@ def test_equal_distances_go_to_the_species_met_first(tmp_path, chunk, few, monke
         pop = from_neat(genomes, config, dtype=torch.float64)
         table, member = speciate(table, pop, spec, 1.5, generation)
         assert _ours(table, member, pop) == _neat_species(neat_set)
-    assert _ours(table, member, pop) == [(1, 10, [10, 12, 15]), (2, 11, [11, 14, 16]),
-                                         (3, 13, [13])]
+    assert _ours(table, member, pop) == [
+        (1, 10, [10, 12, 15]),
+        (2, 11, [11, 14, 16]),
+        (3, 13, [13]),
+    ]

@@ -10,8 +10,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_generation_time_tensor_quick(tmp_path):
-    spec = importlib.util.spec_from_file_location("generation_time",
-                                                  ROOT / "benchmarks" / "generation_time.py")
+    spec = importlib.util.spec_from_file_location(
+        "generation_time", ROOT / "benchmarks" / "generation_time.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     result = module.main(["--quick", "--engine", "tensor", "--out", str(tmp_path)])
@@ -20,8 +21,10 @@ def test_generation_time_tensor_quick(tmp_path):
     assert row == json.loads(json.dumps(result["rows"][0]))
     tensor = row["tensor"]
     assert tensor["generations_timed"] == 2 and tensor["species"] >= 1
-    assert all(tensor[p] > 0 for p in ("reproduction", "speciation", "compile", "evaluation",
-                                       "total", "setup"))
+    assert all(
+        tensor[p] > 0
+        for p in ("reproduction", "speciation", "compile", "evaluation", "total", "setup")
+    )
     assert row["ratio_tensor"]["total"] == row["neat-python"]["total"] / tensor["total"]
     table = (tmp_path / "generation_time-tensor-quick.md").read_text()
     assert "| **ratio (tensor)** |" in table
@@ -33,15 +36,26 @@ def test_generation_time_tensor_quick(tmp_path):
         lo, hi = fixed[clock]["range"]
         assert fixed[clock]["fixed"] == tiny["tensor"]["by_clock"][clock]["total"]
         assert 0 < lo <= fixed[clock]["fixed"] <= hi
-    assert "fixed_cost_large" not in saved                    # needs two main pops
+    assert "fixed_cost_large" not in saved  # needs two main pops
     assert "**Fixed cost per generation** (tensor)" in table
 
     # a baseline tree (here this one): a further arm, run in child processes, interleaved
-    again = module.main(["--quick", "--engine", "tensor", "--out", str(tmp_path / "again"),
-                         "--baseline-tree", str(ROOT), "--baseline-label", "the same code"])
+    again = module.main(
+        [
+            "--quick",
+            "--engine",
+            "tensor",
+            "--out",
+            str(tmp_path / "again"),
+            "--baseline-tree",
+            str(ROOT),
+            "--baseline-label",
+            "the same code",
+        ]
+    )
     (row,) = again["rows"]
     assert row["tensor-baseline"]["generations_timed"] == row["tensor"]["generations_timed"] == 2
-    assert row["tensor-baseline"]["species"] == row["tensor"]["species"]    # the same run
+    assert row["tensor-baseline"]["species"] == row["tensor"]["species"]  # the same run
     assert row["speed_up"]["total"] == row["tensor-baseline"]["total"] / row["tensor"]["total"]
     assert set(again["fixed_cost"]) == {"tensor", "tensor-baseline"}
     table = (tmp_path / "again" / "generation_time-tensor-quick.md").read_text()

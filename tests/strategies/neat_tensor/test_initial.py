@@ -28,38 +28,65 @@ from neuroevo.strategies.neat.tensor.innovation import InnovationTracker
 from .helpers import neat_config, spec_of, with_seed
 from .test_statistics import P_MIN, chi2_same
 
-pytestmark = pytest.mark.slow     # ~20 s on one busy core
+pytestmark = pytest.mark.slow  # ~20 s on one busy core
 
-N_RANDOM = 1500     # detects partial 0.3 with later template pairs drawn up to 10% less often
-N_FIXED = 200       # modes whose connections are the same in every genome
+N_RANDOM = 1500  # detects partial 0.3 with later template pairs drawn up to 10% less often
+N_FIXED = 200  # modes whose connections are the same in every genome
 
 # every value of DefaultGenomeConfig.allowed_connectivity; the fractions make round() differ
 # from a fraction scaled by 0.8 for most template sizes
-MODES = ["unconnected", "fs_neat_nohidden", "fs_neat", "fs_neat_hidden", "full_nodirect",
-         "full", "full_direct", "partial_nodirect 0.3", "partial 0.3", "partial_direct 0.55"]
+MODES = [
+    "unconnected",
+    "fs_neat_nohidden",
+    "fs_neat",
+    "fs_neat_hidden",
+    "full_nodirect",
+    "full",
+    "full_direct",
+    "partial_nodirect 0.3",
+    "partial 0.3",
+    "partial_direct 0.55",
+]
 
 
 def _config(tmp_path, mode, hidden, feed_forward):
-    return neat_config(tmp_path, {"DefaultGenome": {
-        "initial_connection": mode, "num_hidden": hidden, "feed_forward": feed_forward,
-        "num_inputs": 3, "num_outputs": 2}})
+    return neat_config(
+        tmp_path,
+        {
+            "DefaultGenome": {
+                "initial_connection": mode,
+                "num_hidden": hidden,
+                "feed_forward": feed_forward,
+                "num_inputs": 3,
+                "num_outputs": 2,
+            }
+        },
+    )
 
 
 def neat_population(config, n, seed):
     """``DefaultReproduction.create_new`` of ``n`` genomes (fresh node and innovation counters)."""
     gc = config.genome_config
     gc.node_indexer = None
-    reproduction = neat.DefaultReproduction(config.reproduction_config,
-                                            neat.reporting.ReporterSet(), None)
-    return list(with_seed(seed, lambda: reproduction.create_new(
-        config.genome_type, gc, n)).values())
+    reproduction = neat.DefaultReproduction(
+        config.reproduction_config, neat.reporting.ReporterSet(), None
+    )
+    return list(
+        with_seed(seed, lambda: reproduction.create_new(config.genome_type, gc, n)).values()
+    )
 
 
 def tensor_population(config, n, seed):
     spec = spec_of(config)
     tracker = InnovationTracker(next_node_key=spec.num_outputs)
-    pop = create_new(spec, n, first_gid=1, tracker=tracker,
-                     gen=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    pop = create_new(
+        spec,
+        n,
+        first_gid=1,
+        tracker=tracker,
+        gen=torch.Generator().manual_seed(seed),
+        dtype=torch.float64,
+    )
     return to_neat(pop, range(n), config, spec=spec)
 
 
@@ -71,8 +98,9 @@ def named_connections(genome, num_outputs):
 
 
 def test_the_modes_are_all_that_neat_python_accepts():
-    assert {m.split()[0] for m in MODES} == \
-        set(neat.genome.DefaultGenomeConfig.allowed_connectivity)
+    assert {m.split()[0] for m in MODES} == set(
+        neat.genome.DefaultGenomeConfig.allowed_connectivity
+    )
 
 
 @pytest.mark.parametrize("feed_forward", [True, False], ids=["ff", "recurrent"])
@@ -88,16 +116,16 @@ def test_initial_population_equals_neat_python(tmp_path, mode, hidden, feed_forw
     assert [sorted(g.nodes) for g in got] == [sorted(g.nodes) for g in ref]
     outputs = config.genome_config.num_outputs
     ref_sets, got_sets = ([named_connections(g, outputs) for g in pop] for pop in (ref, got))
-    if not random_structure:                  # the same connections in every genome
+    if not random_structure:  # the same connections in every genome
         assert set(got_sets) == set(ref_sets) and len(set(ref_sets)) == 1
     sizes = Counter(len(s) for s in ref_sets), Counter(len(s) for s in got_sets)
     assert chi2_same(*sizes) > P_MIN, sizes
     each = Counter(itertools.chain(*ref_sets)), Counter(itertools.chain(*got_sets))
     assert set(each[0]) == set(each[1])
     assert chi2_same(*each) > P_MIN, each
-    assert chi2_same(Counter(ref_sets), Counter(got_sets)) > P_MIN    # which ones together
+    assert chi2_same(Counter(ref_sets), Counter(got_sets)) > P_MIN  # which ones together
     if random_structure:
-        assert len(set(ref_sets)) > 1         # the test saw the randomness it checks
+        assert len(set(ref_sets)) > 1  # the test saw the randomness it checks
 
 
 def test_initial_attributes_equal_neat_python(tmp_path):
@@ -106,12 +134,18 @@ def test_initial_attributes_equal_neat_python(tmp_path):
     config = _config(tmp_path, "full_direct", 2, False)
     ref, got = neat_population(config, 3000, seed=1), tensor_population(config, 3000, seed=1)
     for kind, name in (("connections", "weight"), ("nodes", "bias"), ("nodes", "response")):
-        values = [[getattr(x, name) for g in pop for x in getattr(g, kind).values()]
-                  for pop in (ref, got)]
+        values = [
+            [getattr(x, name) for g in pop for x in getattr(g, kind).values()] for pop in (ref, got)
+        ]
         assert ks_2samp(*values).pvalue > P_MIN, (kind, name)
-    for kind, name in (("nodes", "activation"), ("nodes", "aggregation"),
-                       ("connections", "enabled")):
-        counts = [Counter(getattr(x, name) for g in pop for x in getattr(g, kind).values())
-                  for pop in (ref, got)]
+    for kind, name in (
+        ("nodes", "activation"),
+        ("nodes", "aggregation"),
+        ("connections", "enabled"),
+    ):
+        counts = [
+            Counter(getattr(x, name) for g in pop for x in getattr(g, kind).values())
+            for pop in (ref, got)
+        ]
         assert len(counts[0]) > 1 or kind == "connections"
         assert chi2_same(*counts) > P_MIN, (kind, name, counts)

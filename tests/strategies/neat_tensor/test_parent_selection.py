@@ -25,9 +25,9 @@ from neuroevo.strategies.neat.tensor.speciation import SpeciesTable, speciate
 from .helpers import make_config, neat_reproduce, parents, spec_of
 from .test_statistics import P_MIN, chi2_same
 
-pytestmark = pytest.mark.slow     # ~10 s on one busy core
+pytestmark = pytest.mark.slow  # ~10 s on one busy core
 
-RUNS, POP = 4, 1500     # 6,000 children a side: detects parents drawn as u ** 1.1 (not 1.05)
+RUNS, POP = 4, 1500  # 6,000 children a side: detects parents drawn as u ** 1.1 (not 1.05)
 
 
 def _ranks(genomes, fitness, species_of):
@@ -35,15 +35,18 @@ def _ranks(genomes, fitness, species_of):
     groups = {}
     for g, f in zip(genomes, fitness):
         groups.setdefault(species_of[g.key], []).append((f, g.key))
-    return {gid: (key, place) for key, members in groups.items()
-            for place, (_, gid) in enumerate(sorted(members, reverse=True))}
+    return {
+        gid: (key, place)
+        for key, members in groups.items()
+        for place, (_, gid) in enumerate(sorted(members, reverse=True))
+    }
 
 
 def _tally(pairs, rank):
     first, second, both = Counter(), Counter(), Counter()
     for a, b in pairs:
         (key, ra), (key_b, rb) = rank[a], rank[b]
-        assert key == key_b                   # both parents from one species
+        assert key == key_b  # both parents from one species
         first[key, ra] += 1
         second[key, rb] += 1
         both[key, ra, rb] += 1
@@ -58,7 +61,7 @@ def test_parents_are_uniform_among_the_survivors_as_in_neat_python(tmp_path, thr
     config.reproduction_config.survival_threshold = threshold
     genomes, pop = parents(config, 60, seed=5, max_mutations=20)
     rng = random.Random(5)
-    fitness = [float(rng.randint(-3, 6)) / 2 for _ in genomes]     # ties on purpose
+    fitness = [float(rng.randint(-3, 6)) / 2 for _ in genomes]  # ties on purpose
     f = torch.tensor(fitness, dtype=torch.float64)
     gid = pop.gid.tolist()
 
@@ -72,16 +75,16 @@ def test_parents_are_uniform_among_the_survivors_as_in_neat_python(tmp_path, thr
         p = plan(config, table, member, f, pop.gid, 0, torch.Generator().manual_seed(seed))
         species_of = {gid[r]: table.key[s] for r, s in enumerate(member.tolist())}
         got += [(gid[a], gid[b]) for a, b in zip(p.parent_a.tolist(), p.parent_b.tolist())]
-    assert species_of == owner                # the same species as neat-python's
+    assert species_of == owner  # the same species as neat-python's
 
     rank = _ranks(genomes, fitness, owner)
     sizes = Counter(owner.values())
     assert sorted(sizes.values()) == [2, 3, 7, 13, 35]
     a, b = _tally(ref, rank), _tally(got, rank)
     assert len(got) == len(ref) > 4000
-    pool = Counter()                          # parent pool sizes seen in neat-python's run
+    pool = Counter()  # parent pool sizes seen in neat-python's run
     for key, place in a[0]:
         pool[key] = max(pool[key], place + 1)
-    assert max(pool.values()) > 2             # pools past the minimum of two
+    assert max(pool.values()) > 2  # pools past the minimum of two
     for what, x, y in zip(("first parent", "second parent", "pair"), a, b):
         assert chi2_same(x, y) > P_MIN, (what, x, y)

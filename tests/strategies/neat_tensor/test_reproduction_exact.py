@@ -13,10 +13,10 @@ import neat
 import pytest
 import torch
 
+from neuroevo.errors import StrategyError
 from neuroevo.strategies.neat.tensor.reproduction import plan
 from neuroevo.strategies.neat.tensor.speciation import SpeciesTable, speciate
 from neuroevo.strategies.neat.tensor.stagnation import species_fitness, update
-from neuroevo.errors import StrategyError
 
 from .helpers import make_config, neat_reproduce, parents, spec_of
 
@@ -43,8 +43,13 @@ def test_stagnation_update_equals_neat_python(tmp_path):
     for sid in range(1, 8):
         species_set.species[sid] = neat.species.Species(sid, 0)
         table.key.append(sid)
-        for lst, v in ((table.created, 0), (table.last_improved, 0), (table.best, None),
-                       (table.fitness, None), (table.adjusted_fitness, None)):
+        for lst, v in (
+            (table.created, 0),
+            (table.last_improved, 0),
+            (table.best, None),
+            (table.fitness, None),
+            (table.adjusted_fitness, None),
+        ):
             lst.append(v)
     for generation in range(8):
         stats = []
@@ -57,18 +62,26 @@ def test_stagnation_update_equals_neat_python(tmp_path):
             s.members = members
             stats.append(max(g.fitness for g in members.values()))
         ref = [(sid, stagnant) for sid, _, stagnant in stagnation.update(species_set, generation)]
-        got = [(table.key[i], stagnant) for i, stagnant in
-               update(table, stats, generation, sc.max_stagnation, sc.species_elitism)]
+        got = [
+            (table.key[i], stagnant)
+            for i, stagnant in update(
+                table, stats, generation, sc.max_stagnation, sc.species_elitism
+            )
+        ]
         assert got == ref
         assert table.last_improved == [species_set.species[k].last_improved for k in table.key]
-    assert any(stagnant for _, stagnant in ref)     # the test did reach stagnation
+    assert any(stagnant for _, stagnant in ref)  # the test did reach stagnation
 
 
 def _neat_reproduce(config, genomes, fitness, stale, seed):
     species_set, repro, new, owner = neat_reproduce(config, genomes, fitness, seed, stale)
     pop = {g.key for g in genomes}
-    kinds = [(owner[gid], "elite", gid) if gid in pop else (owner[repro.ancestors[gid][0]],
-                                                           "child", None) for gid in new]
+    kinds = [
+        (owner[gid], "elite", gid)
+        if gid in pop
+        else (owner[repro.ancestors[gid][0]], "child", None)
+        for gid in new
+    ]
     parents_of = {owner[p]: set() for p in owner}
     for gid in new:
         if gid not in pop:
@@ -81,8 +94,9 @@ def _pools(genomes, fitness, member, table, config):
     pools = {}
     rc = config.reproduction_config
     for s, key in enumerate(table.key):
-        ranked = sorted(((f, g.key) for g, f, m in zip(genomes, fitness, member) if m == s),
-                        reverse=True)
+        ranked = sorted(
+            ((f, g.key) for g, f, m in zip(genomes, fitness, member) if m == s), reverse=True
+        )
         cut = max(2, math.ceil(rc.survival_threshold * len(ranked)))
         pools[key] = {gid for _, gid in ranked[:cut]}
     return pools
@@ -98,7 +112,7 @@ def test_reproduction_plan_equals_neat_python(tmp_path, seed):
     config.reproduction_config.elitism = 1 + seed % 2
     genomes, pop = parents(config, 120, seed=seed, max_mutations=20)
     rng = random.Random(seed)
-    fitness = [float(rng.randint(-3, 6)) / 2 for _ in genomes]     # ties on purpose
+    fitness = [float(rng.randint(-3, 6)) / 2 for _ in genomes]  # ties on purpose
     table, member = speciate(SpeciesTable(), pop, spec_of(config), 3.8, 0)
     assert len(table) >= 4
     stale = table.key[1:3]
@@ -110,15 +124,18 @@ def test_reproduction_plan_equals_neat_python(tmp_path, seed):
     p = plan(config, table, member, f, pop.gid, 0, torch.Generator().manual_seed(seed))
     assert sorted(table.key[i] for i in p.remaining) == kept
     gids, sp = pop.gid.tolist(), member.tolist()
-    ours = [(table.key[sp[r]], "elite", gids[r]) for r in p.elites.tolist()] + \
-           [(table.key[s], "child", None) for s in p.child_species.tolist()]
+    ours = [(table.key[sp[r]], "elite", gids[r]) for r in p.elites.tolist()] + [
+        (table.key[s], "child", None) for s in p.child_species.tolist()
+    ]
     assert [ours[i] for i in p.order.tolist()] == kinds
     assert len(kinds) == config.pop_size
     pools = _pools(genomes, fitness, sp, table, config)
     for key, chosen in neat_parents.items():
         assert chosen <= pools[key]
-    for r, s in zip(torch.cat([p.parent_a, p.parent_b]).tolist(),
-                    torch.cat([p.child_species, p.child_species]).tolist()):
+    for r, s in zip(
+        torch.cat([p.parent_a, p.parent_b]).tolist(),
+        torch.cat([p.child_species, p.child_species]).tolist(),
+    ):
         assert sp[r] == s and gids[r] in pools[table.key[s]]
 
 
@@ -126,7 +143,14 @@ def test_too_many_species_for_the_population_is_a_strategy_error(tmp_path):
     config = make_config(tmp_path)
     config.pop_size = 10
     genomes, pop = parents(config, 10, seed=0)
-    table, member = speciate(SpeciesTable(), pop, spec_of(config), 0.01, 0)   # 10 species
+    table, member = speciate(SpeciesTable(), pop, spec_of(config), 0.01, 0)  # 10 species
     with pytest.raises(StrategyError, match="raise pop_size"):
-        plan(config, table, member, torch.zeros(10, dtype=torch.float64), pop.gid, 0,
-             torch.Generator())
+        plan(
+            config,
+            table,
+            member,
+            torch.zeros(10, dtype=torch.float64),
+            pop.gid,
+            0,
+            torch.Generator(),
+        )

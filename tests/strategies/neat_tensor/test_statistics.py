@@ -26,10 +26,10 @@ from neuroevo.strategies.neat.tensor.structure import Mutator
 
 from .helpers import neat_config, parents, spec_of, tracker_for, with_seed
 
-pytestmark = pytest.mark.slow     # ~50 s on one busy core
+pytestmark = pytest.mark.slow  # ~50 s on one busy core
 
 P_MIN = 1e-3
-N = 8000     # detects node_add_prob 0.40 vs 0.35 (p ~ 1e-3), conn_delete_prob 0.30 vs 0.25
+N = 8000  # detects node_add_prob 0.40 vs 0.35 (p ~ 1e-3), conn_delete_prob 0.30 vs 0.25
 
 # neat-python 2.0 reads a missing ``single_structural_mutation`` as the string 'false', which
 # is truthy: a config without the key mutates one structure at a time, and its 'default'
@@ -38,21 +38,35 @@ N = 8000     # detects node_add_prob 0.40 vs 0.35 (p ~ 1e-3), conn_delete_prob 0
 # reads them.
 CASES = {
     "independent": {"single_structural_mutation": False, "structural_mutation_surer": False},
-    "independent+surer": {"single_structural_mutation": False,
-                          "structural_mutation_surer": True},
+    "independent+surer": {"single_structural_mutation": False, "structural_mutation_surer": True},
     "single+surer": {"single_structural_mutation": True, "structural_mutation_surer": True},
-    "single, not surer": {"single_structural_mutation": True,
-                          "structural_mutation_surer": False},
-    "recurrent": {"feed_forward": False, "initial_connection": "partial_direct 0.5",
-                  "single_structural_mutation": False},       # surer 'default': false
-    "sparse": {"initial_connection": "fs_neat_hidden", "num_hidden": 1,
-               "enabled_rate_to_true_add": 0.2, "conn_delete_prob": 0.6},
-    "shared": {"initial_connection": "full_direct", "num_hidden": 0,
-               "enabled_mutate_rate": 0.3},     # parents share their first genes
+    "single, not surer": {"single_structural_mutation": True, "structural_mutation_surer": False},
+    "recurrent": {
+        "feed_forward": False,
+        "initial_connection": "partial_direct 0.5",
+        "single_structural_mutation": False,
+    },  # surer 'default': false
+    "sparse": {
+        "initial_connection": "fs_neat_hidden",
+        "num_hidden": 1,
+        "enabled_rate_to_true_add": 0.2,
+        "conn_delete_prob": 0.6,
+    },
+    "shared": {
+        "initial_connection": "full_direct",
+        "num_hidden": 0,
+        "enabled_mutate_rate": 0.3,
+    },  # parents share their first genes
 }
-MODES = {"independent": (False, False), "independent+surer": (False, True),
-         "single+surer": (True, True), "single, not surer": (True, False),
-         "recurrent": (False, False), "sparse": (True, True), "shared": (True, True)}
+MODES = {
+    "independent": (False, False),
+    "independent+surer": (False, True),
+    "single+surer": (True, True),
+    "single, not surer": (True, False),
+    "recurrent": (False, False),
+    "sparse": (True, True),
+    "shared": (True, True),
+}
 
 
 def chi2_same(a: Counter, b: Counter) -> float:
@@ -61,8 +75,10 @@ def chi2_same(a: Counter, b: Counter) -> float:
     total = {k: a[k] + b[k] for k in keys}
     common = [k for k in keys if total[k] >= 10]
     rest = [k for k in keys if total[k] < 10]
-    rows = [[a[k] for k in common] + [sum(a[k] for k in rest)],
-            [b[k] for k in common] + [sum(b[k] for k in rest)]]
+    rows = [
+        [a[k] for k in common] + [sum(a[k] for k in rest)],
+        [b[k] for k in common] + [sum(b[k] for k in rest)],
+    ]
     table = np.array(rows)[:, np.array(rows).sum(0) > 0]
     if table.shape[1] < 2:
         return 1.0
@@ -70,11 +86,23 @@ def chi2_same(a: Counter, b: Counter) -> float:
 
 
 def make(tmp_path, case, seed=0):
-    config = neat_config(tmp_path, {"DefaultGenome": {
-        "num_hidden": 2, "node_add_prob": 0.4, "node_delete_prob": 0.3, "conn_add_prob": 0.6,
-        "conn_delete_prob": 0.3, "activation_options": "sigmoid tanh relu",
-        "aggregation_options": "sum product max", "activation_mutate_rate": 0.3,
-        "aggregation_mutate_rate": 0.2, **CASES[case]}})
+    config = neat_config(
+        tmp_path,
+        {
+            "DefaultGenome": {
+                "num_hidden": 2,
+                "node_add_prob": 0.4,
+                "node_delete_prob": 0.3,
+                "conn_add_prob": 0.6,
+                "conn_delete_prob": 0.3,
+                "activation_options": "sigmoid tanh relu",
+                "aggregation_options": "sum product max",
+                "activation_mutate_rate": 0.3,
+                "aggregation_mutate_rate": 0.2,
+                **CASES[case],
+            }
+        },
+    )
     genomes, pop = parents(config, 30, seed=seed, max_mutations=10)
     rng = random.Random(seed)
     fitness = [float(rng.randint(0, 4)) for _ in genomes]
@@ -99,6 +127,7 @@ def neat_children(config, genomes, pairs, mutate=True, seed=0):
                 child.mutate(gc)
             out.append(child)
         return out
+
     return with_seed(seed, run)
 
 
@@ -123,8 +152,13 @@ def structural(children, genomes, pairs):
         p = fitter(genomes, i, j)
         enabled = sum(cg.enabled for cg in c.connections.values())
         p_enabled = sum(cg.enabled for cg in p.connections.values())
-        out[(len(c.nodes) - len(p.nodes), len(c.connections) - len(p.connections),
-             enabled - p_enabled)] += 1
+        out[
+            (
+                len(c.nodes) - len(p.nodes),
+                len(c.connections) - len(p.connections),
+                enabled - p_enabled,
+            )
+        ] += 1
     return out
 
 
@@ -139,15 +173,22 @@ def mutation_kinds(children, genomes, pairs):
         p = fitter(genomes, i, j)
         new_nodes = set(c.nodes) - set(p.nodes)
         lost_nodes = set(p.nodes) - set(c.nodes)
-        new_conns = {k for k in set(c.connections) - set(p.connections)
-                     if not (set(k) & new_nodes)}
-        lost_conns = {k for k in set(p.connections) - set(c.connections)
-                      if not (set(k) & lost_nodes)}
-        enabled_again = {k for k, cg in c.connections.items()
-                         if cg.enabled and k in p.connections and not p.connections[k].enabled}
-        for kind, hit in (("add node", new_nodes), ("delete node", lost_nodes),
-                          ("add connection", new_conns), ("delete connection", lost_conns),
-                          ("enabled again", enabled_again)):
+        new_conns = {k for k in set(c.connections) - set(p.connections) if not (set(k) & new_nodes)}
+        lost_conns = {
+            k for k in set(p.connections) - set(c.connections) if not (set(k) & lost_nodes)
+        }
+        enabled_again = {
+            k
+            for k, cg in c.connections.items()
+            if cg.enabled and k in p.connections and not p.connections[k].enabled
+        }
+        for kind, hit in (
+            ("add node", new_nodes),
+            ("delete node", lost_nodes),
+            ("add connection", new_conns),
+            ("delete connection", lost_conns),
+            ("enabled again", enabled_again),
+        ):
             out[kind] += bool(hit)
     return out
 
@@ -167,18 +208,19 @@ def test_structural_mutation_frequencies(tmp_path, case):
     ref = neat_children(config, genomes, pairs)
     got = tensor_children(config, genomes, pop, fitness, pairs)
     a, b = structural(ref, genomes, pairs), structural(got, genomes, pairs)
-    assert len(a) >= 6                      # several kinds of change happen
+    assert len(a) >= 6  # several kinds of change happen
     assert chi2_same(a, b) > P_MIN, (a.most_common(8), b.most_common(8))
     ka, kb = mutation_kinds(ref, genomes, pairs), mutation_kinds(got, genomes, pairs)
-    for kind in ("add node", "delete node", "add connection", "delete connection",
-                 "enabled again"):
+    for kind in ("add node", "delete node", "add connection", "delete connection", "enabled again"):
         table = [[ka[kind], N - ka[kind]], [kb[kind], N - kb[kind]]]
         assert ka[kind] > 50, kind
         assert chi2_contingency(table)[1] > P_MIN, (kind, ka, kb)
     if config.genome_config.feed_forward:
         for c in got:
-            assert not any(neat.graphs.creates_cycle(
-                [k for k in c.connections if k != key], key) for key in c.connections)
+            assert not any(
+                neat.graphs.creates_cycle([k for k in c.connections if k != key], key)
+                for key in c.connections
+            )
 
 
 @pytest.mark.parametrize("case", ["independent", "recurrent"])
@@ -189,18 +231,22 @@ def test_mutated_attribute_distributions(tmp_path, case):
 
     def values(children, kind, name):
         return [getattr(g, name) for c in children for g in getattr(c, kind).values()]
+
     for kind, name in (("nodes", "bias"), ("nodes", "response"), ("connections", "weight")):
         p = ks_2samp(values(ref, kind, name), values(got, kind, name)).pvalue
         assert p > P_MIN, (kind, name, p)
-    for kind, name in (("nodes", "activation"), ("nodes", "aggregation"),
-                       ("connections", "enabled")):
+    for kind, name in (
+        ("nodes", "activation"),
+        ("nodes", "aggregation"),
+        ("connections", "enabled"),
+    ):
         p = chi2_same(Counter(values(ref, kind, name)), Counter(values(got, kind, name)))
         assert p > P_MIN, (kind, name, p)
     gc = config.genome_config
     d_ref = [c.distance(fitter(genomes, i, j), gc) for c, (i, j) in zip(ref, pairs)]
     d_got = [c.distance(fitter(genomes, i, j), gc) for c, (i, j) in zip(got, pairs)]
     assert ks_2samp(d_ref, d_got).pvalue > P_MIN
-    assert np.mean(d_ref) > 0.1               # the distances measure real change
+    assert np.mean(d_ref) > 0.1  # the distances measure real change
 
 
 def inheritance(children, genomes, pairs):
@@ -230,8 +276,9 @@ def test_crossover_inheritance_rates(tmp_path):
     config, genomes, pop, fitness, pairs = make(tmp_path, "shared", seed=2)
     pairs = [(i, j) for i, j in pairs if i != j]
     a = inheritance(neat_children(config, genomes, pairs, mutate=False, seed=2), genomes, pairs)
-    b = inheritance(tensor_children(config, genomes, pop, fitness, pairs, mutate=False, seed=2),
-                    genomes, pairs)
+    b = inheritance(
+        tensor_children(config, genomes, pop, fitness, pairs, mutate=False, seed=2), genomes, pairs
+    )
     for what in ("bias", "weight", "disabled"):
         ca = Counter({k: v for k, v in a.items() if k[0] == what})
         cb = Counter({k: v for k, v in b.items() if k[0] == what})

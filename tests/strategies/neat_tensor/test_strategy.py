@@ -20,8 +20,10 @@ XOR_INI = "configs/xor.ini"
 
 def same_population(a: TensorNEAT, b: TensorNEAT) -> None:
     assert torch.equal(a.population.gid, b.population.gid)
-    for ta, tb in ((a.population.nodes, b.population.nodes),
-                   (a.population.conns, b.population.conns)):
+    for ta, tb in (
+        (a.population.nodes, b.population.nodes),
+        (a.population.conns, b.population.conns),
+    ):
         assert torch.equal(ta.key, tb.key)
         assert ta.cols.keys() == tb.cols.keys()
         for name in ta.cols:
@@ -40,16 +42,17 @@ def test_evolve_xor_and_the_best_genome_is_a_neat_python_genome():
     cfg = ne.load_config(XOR_INI)
     s = TensorNEAT(cfg, pop_size=150)
     result = ne.evolve(s, ne.tasks.XOR(), generations=40, seed=2, device="cpu")
-    assert result.best_fitness > 3.0            # XOR's 4 - SSE; 3.0 is a constant 0.5
+    assert result.best_fitness > 3.0  # XOR's 4 - SSE; 3.0 is a constant 0.5
     best = result.best
     assert isinstance(best, neat.DefaultGenome) and best.fitness == result.best_fitness
     net = neat.nn.FeedForwardNetwork.create(best, cfg)
     cases = [((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0)]
     fitness = 4.0 - sum((net.activate(x)[0] - y) ** 2 for x, y in cases)
-    assert fitness == pytest.approx(result.best_fitness, abs=1e-5)   # float32 evaluation
+    assert fitness == pytest.approx(result.best_fitness, abs=1e-5)  # float32 evaluation
     again = genome_from_dict(genome_to_dict(best), cfg.genome_config)
-    assert {k: str(v) for k, v in again.connections.items()} == \
-        {k: str(v) for k, v in best.connections.items()}
+    assert {k: str(v) for k, v in again.connections.items()} == {
+        k: str(v) for k, v in best.connections.items()
+    }
     assert s.info()["species"] >= 1
     assert s.generation == result.generations
 
@@ -58,16 +61,20 @@ def test_same_seed_same_run_and_checkpoint_resumes_exactly(tmp_path):
     a = TensorNEAT(XOR_INI, pop_size=120)
     a.initialize(seed=7, device="cpu")
     run(a, 4)
-    path = save_checkpoint(tmp_path / "c.ckpt", strategy_state=a.state_dict(), loop_state={},
-                           experiment=None)
+    path = save_checkpoint(
+        tmp_path / "c.ckpt", strategy_state=a.state_dict(), loop_state={}, experiment=None
+    )
     run(a, 5)
 
     b = TensorNEAT(XOR_INI, pop_size=120)
     b.load_state_dict(load_checkpoint(path).strategy_state)
     run(b, 5)
     same_population(a, b)
-    assert (a.best_fitness, a.next_gid, a.tracker.global_counter) == \
-        (b.best_fitness, b.next_gid, b.tracker.global_counter)
+    assert (a.best_fitness, a.next_gid, a.tracker.global_counter) == (
+        b.best_fitness,
+        b.next_gid,
+        b.tracker.global_counter,
+    )
 
     c = TensorNEAT(XOR_INI, pop_size=120)
     c.initialize(seed=7, device="cpu")
@@ -76,8 +83,11 @@ def test_same_seed_same_run_and_checkpoint_resumes_exactly(tmp_path):
 
 
 def test_extinction_raises_or_resets(tmp_path):
-    overrides = {"DefaultStagnation": {"max_stagnation": 1, "species_elitism": 0},
-                 "NEAT": {"pop_size": 20}, "DefaultSpeciesSet": {"compatibility_threshold": 1e3}}
+    overrides = {
+        "DefaultStagnation": {"max_stagnation": 1, "species_elitism": 0},
+        "NEAT": {"pop_size": 20},
+        "DefaultSpeciesSet": {"compatibility_threshold": 1e3},
+    }
     s = TensorNEAT(neat_config(tmp_path, overrides), dtype=torch.float64)
     s.initialize(seed=0, device="cpu")
     s.tell(torch.zeros(20))
@@ -89,10 +99,10 @@ def test_extinction_raises_or_resets(tmp_path):
     s.initialize(seed=0, device="cpu")
     s.tell(torch.zeros(20))
     first_ids = s.population.gid.clone()
-    s.tell(torch.zeros(20))                     # all stagnant: a fresh population
+    s.tell(torch.zeros(20))  # all stagnant: a fresh population
     assert len(s.population) == 20
     assert int(s.population.gid.min()) > int(first_ids.max())
-    assert s.species.key[0] > 1                 # species ids go on counting
+    assert s.species.key[0] > 1  # species ids go on counting
 
 
 def test_errors_name_the_fix(tmp_path):
@@ -100,8 +110,9 @@ def test_errors_name_the_fix(tmp_path):
     with pytest.raises(StrategyError, match="setup"):
         s.ask()
     with pytest.raises(ConfigError, match="num_inputs = 3"):
-        s.setup(num_inputs=3, num_outputs=1, seed=0, device=torch.device("cpu"),
-                dtype=torch.float32)
+        s.setup(
+            num_inputs=3, num_outputs=1, seed=0, device=torch.device("cpu"), dtype=torch.float32
+        )
     s.initialize(seed=0, device="cpu")
     with pytest.raises(StrategyError, match="one value per candidate"):
         s.tell(torch.zeros(3))
@@ -137,9 +148,14 @@ def test_best_genome_draws_and_exports_as_neat_python_computes_it(tmp_path):
 
 
 def test_recurrent_configs_run(tmp_path):
-    cfg = neat_config(tmp_path, {"DefaultGenome": {"feed_forward": False},
-                                 "DefaultSpeciesSet": {"compatibility_threshold": 1e3},
-                                 "NEAT": {"pop_size": 30}})
+    cfg = neat_config(
+        tmp_path,
+        {
+            "DefaultGenome": {"feed_forward": False},
+            "DefaultSpeciesSet": {"compatibility_threshold": 1e3},
+            "NEAT": {"pop_size": 30},
+        },
+    )
     s = TensorNEAT(cfg, dtype=torch.float64)
     s.initialize(seed=0, device="cpu")
     for _ in range(3):
@@ -158,16 +174,22 @@ def test_crafted_states_are_checkpoint_errors_and_change_nothing():
     good = s.state_dict()
 
     def broken(edit):
-        state = {**good, "population": {**good["population"],
-                                        "nodes": dict(good["population"]["nodes"]),
-                                        "conns": dict(good["population"]["conns"])},
-                 "tracker": dict(good["tracker"])}
+        state = {
+            **good,
+            "population": {
+                **good["population"],
+                "nodes": dict(good["population"]["nodes"]),
+                "conns": dict(good["population"]["conns"]),
+            },
+            "tracker": dict(good["tracker"]),
+        }
         edit(state)
         return state
 
     cases = {
         "population.nodes.key": lambda st: st["population"]["nodes"].update(
-            key=st["population"]["nodes"]["key"].flip(1)),
+            key=st["population"]["nodes"]["key"].flip(1)
+        ),
         "columns": lambda st: st["population"]["conns"].pop("col.weight"),
         "population.gid": lambda st: st["population"].update(gid=st["population"]["gid"][:3]),
         "member_species": lambda st: st.update(member_species=st["member_species"] + 99),

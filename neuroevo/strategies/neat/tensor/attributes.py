@@ -53,8 +53,7 @@ def init_bool(s: BoolSettings, shape, gen, device) -> Tensor:
 def init_choice(s: ChoiceSettings, shape, gen, device) -> Tensor:
     """``StringAttribute.init_value`` as option codes."""
     if s.default < 0:
-        return torch.randint(len(s.options), shape, generator=gen, device=device,
-                             dtype=torch.int16)
+        return torch.randint(len(s.options), shape, generator=gen, device=device, dtype=torch.int16)
     return torch.full(shape, s.default, dtype=torch.int16, device=device)
 
 
@@ -73,8 +72,9 @@ def mutate_float(v: Tensor, s: FloatSettings, gen) -> Tensor:
     r = _rand(v.shape, gen, v.dtype, v.device)
     out = v
     if s.mutate_rate > 0:
-        perturbed = v + s.mutate_power * torch.randn(v.shape, generator=gen, dtype=v.dtype,
-                                                     device=v.device)
+        perturbed = v + s.mutate_power * torch.randn(
+            v.shape, generator=gen, dtype=v.dtype, device=v.device
+        )
         out = torch.where(r < s.mutate_rate, perturbed.clamp_(s.min_value, s.max_value), v)
     if s.replace_rate > 0:
         replace = (r >= s.mutate_rate) & (r < s.replace_rate + s.mutate_rate)
@@ -110,8 +110,11 @@ def mutate_choice(v: Tensor, s: ChoiceSettings, gen) -> Tensor:
 
 def mutate_genes(cols: dict[str, Tensor], spec: GeneSpec, valid: Tensor, gen) -> None:
     """``BaseGene.mutate`` on every gene where ``valid`` (the dict's tensors are replaced)."""
-    for settings, fn in ((spec.floats, mutate_float), (spec.bools, mutate_bool),
-                         (spec.choices, mutate_choice)):
+    for settings, fn in (
+        (spec.floats, mutate_float),
+        (spec.bools, mutate_bool),
+        (spec.choices, mutate_choice),
+    ):
         for s in settings:
             col = cols[s.name]
             values = col[valid]
@@ -120,8 +123,9 @@ def mutate_genes(cols: dict[str, Tensor], spec: GeneSpec, valid: Tensor, gen) ->
                 cols[s.name] = col.masked_scatter(valid, new)
 
 
-def cross_genes(first: dict[str, Tensor], second: dict[str, Tensor], matched: Tensor,
-                spec: GeneSpec, gen) -> dict[str, Tensor]:
+def cross_genes(
+    first: dict[str, Tensor], second: dict[str, Tensor], matched: Tensor, spec: GeneSpec, gen
+) -> dict[str, Tensor]:
     """``BaseGene.crossover``: where ``matched``, each attribute from ``first`` with
     probability 1/2 (``random() > 0.5``) else from ``second``; elsewhere ``first``'s.
     (Coins are drawn only where the parents' values differ: elsewhere either gives the same.)"""
@@ -136,5 +140,14 @@ def cross_genes(first: dict[str, Tensor], second: dict[str, Tensor], matched: Te
     return out
 
 
-__all__ = ["init_float", "init_bool", "init_choice", "init_genes", "mutate_float",
-           "mutate_bool", "mutate_choice", "mutate_genes", "cross_genes"]
+__all__ = [
+    "init_float",
+    "init_bool",
+    "init_choice",
+    "init_genes",
+    "mutate_float",
+    "mutate_bool",
+    "mutate_choice",
+    "mutate_genes",
+    "cross_genes",
+]

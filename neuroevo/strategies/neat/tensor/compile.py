@@ -67,8 +67,10 @@ def levels(g: Genomes, spec: GenomeSpec) -> tuple[Tensor, Tensor, Tensor, Tensor
     ok = (nodes.key.gather(1, dst) == outs) & (from_input | (nodes.key.gather(1, src) == ins))
     if bool((edge & ~ok).any()):
         r, c = (int(x) for x in (edge & ~ok).nonzero()[0])
-        raise CompileError(f"genome {int(g.gid[r])}: enabled connection "
-                           f"({int(ins[r, c])}, {int(outs[r, c])}) between nodes it does not have")
+        raise CompileError(
+            f"genome {int(g.gid[r])}: enabled connection "
+            f"({int(ins[r, c])}, {int(outs[r, c])}) between nodes it does not have"
+        )
     from_node = edge & ~from_input
     required = _required(nodes.valid() & (nodes.key < spec.num_outputs), src, dst, from_node)
     live = from_node & required.gather(1, dst)
@@ -78,7 +80,7 @@ def levels(g: Genomes, spec: GenomeSpec) -> tuple[Tensor, Tensor, Tensor, Tensor
 def _required(required: Tensor, src: Tensor, dst: Tensor, from_node: Tensor) -> Tensor:
     """``required_for_output`` for every row: grow backwards from the outputs; once at most
     half the rows still grow, each pass is only over those."""
-    rows = None                                       # all rows
+    rows = None  # all rows
     req, s, d, f = required, src, dst, from_node
     while True:
         grow = f & req.gather(1, d) & ~req.gather(1, s)
@@ -102,7 +104,7 @@ def _kahn(required: Tensor, src: Tensor, dst: Tensor, live: Tensor) -> Tensor:
     indeg = torch.zeros(required.shape, dtype=torch.int32, device=src.device)
     indeg.scatter_add_(1, dst, live.int())
     level = torch.full(required.shape, -1, dtype=torch.int64, device=src.device)
-    rows = None                                       # all rows
+    rows = None  # all rows
     frontier, lv, deg, s, d, lo = required & (indeg == 0), level, indeg, src, dst, live
     t = 0
     while True:
@@ -131,9 +133,8 @@ def _merge(level_bucket: list[tuple[int, int, int]]) -> dict[tuple[int, int], in
     group: list[tuple[int, int]] = []
     cur_d = cur_k = 0
     prev_level = None
-    for lv, k, d in level_bucket:   # sorted by level, then bucket
-        if group and lv == prev_level and \
-                (cur_d + d) * k <= cur_d * cur_k + d * k + BLOCK_OVERHEAD:
+    for lv, k, d in level_bucket:  # sorted by level, then bucket
+        if group and lv == prev_level and (cur_d + d) * k <= cur_d * cur_k + d * k + BLOCK_OVERHEAD:
             cur_d, cur_k = cur_d + d, k
         else:
             for key in group:
@@ -151,17 +152,18 @@ class NodePlan:
     """:func:`levels` of each genome row: what a narrower policy (:meth:`TensorPolicy.select`)
     keeps instead of finding it again."""
 
-    level: Tensor       # [P, N] evaluation level of each node slot (-1: not evaluated)
-    src: Tensor         # [P, C] source node slot of each connection slot
-    dst: Tensor         # [P, C] destination node slot
-    edge: Tensor        # [P, C] an enabled connection
+    level: Tensor  # [P, N] evaluation level of each node slot (-1: not evaluated)
+    src: Tensor  # [P, C] source node slot of each connection slot
+    dst: Tensor  # [P, C] destination node slot
+    edge: Tensor  # [P, C] an enabled connection
 
     def take(self, idx: Tensor) -> NodePlan:
         return NodePlan(self.level[idx], self.src[idx], self.dst[idx], self.edge[idx])
 
 
-def _runs(block: Tensor, codes: Tensor | int, names: Sequence[str], lookup: Any,
-          sizes: list[int]) -> list[list[tuple[Any, int, int]]]:
+def _runs(
+    block: Tensor, codes: Tensor | int, names: Sequence[str], lookup: Any, sizes: list[int]
+) -> list[list[tuple[Any, int, int]]]:
     """Per block, the runs ``(function, lo, hi)`` of equal consecutive codes (rows sorted by
     block), from one ``unique_consecutive`` over all rows; one run per block for a fixed
     code."""
@@ -193,8 +195,15 @@ class TensorPolicy(BatchedPolicy):
 
     recurrent = False
 
-    def __init__(self, genomes: Genomes, spec: GenomeSpec, *, device: torch.device,
-                 dtype: torch.dtype, plan: NodePlan | None = None) -> None:
+    def __init__(
+        self,
+        genomes: Genomes,
+        spec: GenomeSpec,
+        *,
+        device: torch.device,
+        dtype: torch.dtype,
+        plan: NodePlan | None = None,
+    ) -> None:
         super().__init__()
         self.genomes, self.spec = genomes, spec
         self.num_candidates = len(genomes)
@@ -218,8 +227,9 @@ class TensorPolicy(BatchedPolicy):
         merged = _merge([(a, b, n) for (a, b), n in zip(pairs, counts.tolist())])
         lut = torch.tensor([merged[ab] for ab in pairs], dtype=torch.int64, device=lv.device)
         bk = lut[torch.searchsorted(codes, lv * (1 << 32) + bk)]
-        agg, act = (self._node_codes(nodes, name, (p_idx, n_idx))
-                    for name in ("aggregation", "activation"))
+        agg, act = (
+            self._node_codes(nodes, name, (p_idx, n_idx)) for name in ("aggregation", "activation")
+        )
         order = torch.argsort(((lv * (1 << 20) + bk) * (1 << 10) + agg) * (1 << 10) + act)
         p_idx, n_idx, lv, bk = (t[order] for t in (p_idx, n_idx, lv, bk))
         agg, act = (t if isinstance(t, int) else t[order] for t in (agg, act))
@@ -230,18 +240,18 @@ class TensorPolicy(BatchedPolicy):
 
         # blocks: runs of equal (level, bucket) among the ordered rows
         key = lv * (1 << 32) + bk
-        block_key, block, size = torch.unique_consecutive(key, return_inverse=True,
-                                                          return_counts=True)
+        block_key, block, size = torch.unique_consecutive(
+            key, return_inverse=True, return_counts=True
+        )
         n_blocks = block_key.numel()
-        first_row = torch.cumsum(size, 0) - size                 # block's first row - 1
+        first_row = torch.cumsum(size, 0) - size  # block's first row - 1
 
         # connections into evaluated nodes, by their node's row, then genome order: the slot
         e_p, e_c = used.nonzero(as_tuple=True)
         e_row = row_of[e_p, dst[e_p, e_c]]
         e_order = torch.argsort(e_row, stable=True)
         e_p, e_c, e_row = e_p[e_order], e_c[e_order], e_row[e_order]
-        slot = torch.arange(e_row.numel(), device=e_row.device) - \
-            torch.searchsorted(e_row, e_row)
+        slot = torch.arange(e_row.numel(), device=e_row.device) - torch.searchsorted(e_row, e_row)
         ins = conn_ends(conns.key[e_p, e_c])[0]
         pos = (-1 - ins).clamp(min=0)
         node_src = row_of[e_p, src[e_p, e_c]]
@@ -249,7 +259,8 @@ class TensorPolicy(BatchedPolicy):
         # every block's [d, k] tables in one flat buffer each, block after block
         e_block = block[e_row - 1]
         width = torch.zeros(n_blocks, dtype=torch.int64, device=key.device).scatter_reduce_(
-            0, e_block, slot + 1, "amax")
+            0, e_block, slot + 1, "amax"
+        )
         start = torch.cumsum(size * width, 0) - size * width
         at = start[e_block] + (e_row - 1 - first_row[e_block]) * width[e_block] + slot
         total = int((size * width).sum())
@@ -259,14 +270,17 @@ class TensorPolicy(BatchedPolicy):
             out = torch.zeros(total, dtype=dtype, device=values.device)
             out[at] = values.to(dtype)
             return out.to(dev)
+
         shared = flat(torch.where(ins < 0, self.input_row + pos, node_src), torch.int64)
-        per = flat(torch.where(ins < 0, self.input_row + e_p * n_in + pos, node_src),
-                   torch.int64)
+        per = flat(torch.where(ins < 0, self.input_row + e_p * n_in + pos, node_src), torch.int64)
         weight = flat(conns.cols["weight"][e_p, e_c], dt)
         mask = flat(torch.ones_like(slot, dtype=torch.bool), torch.bool)
-        bias, response = (nodes.cols[name][p_idx, n_idx].to(dev, dt) if name in nodes.cols
-                          else torch.full((n_rows,), self._fixed(name), dtype=dt, device=dev)
-                          for name in ("bias", "response"))
+        bias, response = (
+            nodes.cols[name][p_idx, n_idx].to(dev, dt)
+            if name in nodes.cols
+            else torch.full((n_rows,), self._fixed(name), dtype=dt, device=dev)
+            for name in ("bias", "response")
+        )
         sizes, widths, firsts = torch.stack([size, width, first_row]).tolist()
         choices = {n: spec.nodes.choice_names(n) for n in ("aggregation", "activation")}
         aggs = _runs(block, agg, choices["aggregation"], aggregation, sizes)
@@ -274,14 +288,18 @@ class TensorPolicy(BatchedPolicy):
         self.block_levels = (block_key >> 32).tolist()
         self.node_owner = p_idx.to(dev)  # the genome of each node row (row r: [r - 1])
         cells = [d * k for d, k in zip(sizes, widths)]
-        tables = zip(*(t.split(cells) for t in (shared, per, weight, mask)),
-                     *(t.split(sizes) for t in (bias, response)))
-        self.blocks = [(1 + r, *(t.view(d, k) for t in tabs[:4]), *tabs[4:], aggs[b], acts[b])
-                       for b, (d, k, r, tabs) in enumerate(zip(sizes, widths, firsts, tables))]
+        tables = zip(
+            *(t.split(cells) for t in (shared, per, weight, mask)),
+            *(t.split(sizes) for t in (bias, response)),
+        )
+        self.blocks = [
+            (1 + r, *(t.view(d, k) for t in tabs[:4]), *tabs[4:], aggs[b], acts[b])
+            for b, (d, k, r, tabs) in enumerate(zip(sizes, widths, firsts, tables))
+        ]
         out_slots = torch.arange(spec.num_outputs, device=level.device)
-        if not bool((nodes.key[:, :spec.num_outputs] == out_slots).all()):
+        if not bool((nodes.key[:, : spec.num_outputs] == out_slots).all()):
             raise CompileError("a genome lacks one of its output nodes 0 .. num_outputs - 1")
-        self.out_rows = row_of[:, :spec.num_outputs].reshape(-1).to(dev)
+        self.out_rows = row_of[:, : spec.num_outputs].reshape(-1).to(dev)
 
     def _fixed(self, name: str) -> Any:
         return dict(self.spec.nodes.fixed)[name]
@@ -299,53 +317,97 @@ class TensorPolicy(BatchedPolicy):
             per_genome, b = True, x.shape[1]
             inputs = x.permute(0, 2, 1).reshape(p * n_in, b)
         else:
-            raise TaskError(f"population network got inputs of shape {tuple(x.shape)}; expected "
-                            f"[B, {n_in}] (the same inputs for every genome) or [{p}, B, {n_in}] "
-                            "(one batch per genome)")
-        values = torch.empty(self.input_row + inputs.shape[0], b, dtype=self.dtype,
-                             device=self.device)
+            raise TaskError(
+                f"population network got inputs of shape {tuple(x.shape)}; expected "
+                f"[B, {n_in}] (the same inputs for every genome) or [{p}, B, {n_in}] "
+                "(one batch per genome)"
+            )
+        values = torch.empty(
+            self.input_row + inputs.shape[0], b, dtype=self.dtype, device=self.device
+        )
         values[0].zero_()
-        values[self.input_row:] = inputs
+        values[self.input_row :] = inputs
         for r0, shared, per, weight, mask, bias, response, aggs, acts in self.blocks:
-            evaluate_nodes(values, per if per_genome else shared, weight, mask, bias, response,
-                           aggs, acts, out=values[r0:r0 + len(bias)])
+            evaluate_nodes(
+                values,
+                per if per_genome else shared,
+                weight,
+                mask,
+                bias,
+                response,
+                aggs,
+                acts,
+                out=values[r0 : r0 + len(bias)],
+            )
         out = values.index_select(0, self.out_rows).view(p, self.num_outputs, b)
         return out.transpose(1, 2)
 
     def program(self, episodes: int) -> PolicyProgram | None:
         """The networks as levels of segment sums (:mod:`neuroevo.compile.program`), the form
         rollouts run; ``None`` when a node aggregates other than by ``sum``."""
-        blocks = [BlockData(lv, per, weight, mask, bias, response,
-                            self.node_owner[r0 - 1:r0 - 1 + len(bias)], aggs, acts)
-                  for lv, (r0, _, per, weight, mask, bias, response, aggs, acts)
-                  in zip(self.block_levels, self.blocks)]
-        return network_program(blocks, self.out_rows, self.input_row, self.num_candidates,
-                               self.num_inputs, self.num_outputs, episodes)
+        blocks = [
+            BlockData(
+                lv,
+                per,
+                weight,
+                mask,
+                bias,
+                response,
+                self.node_owner[r0 - 1 : r0 - 1 + len(bias)],
+                aggs,
+                acts,
+            )
+            for lv, (r0, _, per, weight, mask, bias, response, aggs, acts) in zip(
+                self.block_levels, self.blocks
+            )
+        ]
+        return network_program(
+            blocks,
+            self.out_rows,
+            self.input_row,
+            self.num_candidates,
+            self.num_inputs,
+            self.num_outputs,
+            episodes,
+        )
 
     def select(self, positions: Sequence[int] | Tensor) -> TensorPolicy:
         """A policy of only the genomes at ``positions`` (rollouts drop finished genomes)."""
         idx = torch.as_tensor(positions, device=self.genomes.device).long().reshape(-1)
         if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= self.num_candidates:
             raise ValueError(f"select: positions must be in [0, {self.num_candidates})")
-        return TensorPolicy(self.genomes.take(idx), self.spec, device=self.device,
-                            dtype=self.dtype, plan=self.node_plan.take(idx))
+        return TensorPolicy(
+            self.genomes.take(idx),
+            self.spec,
+            device=self.device,
+            dtype=self.dtype,
+            plan=self.node_plan.take(idx),
+        )
 
     def extra_repr(self) -> str:
-        return (f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
-                f"outputs={self.num_outputs}, nodes={self.input_row - 1}, "
-                f"blocks={len(self.blocks)}")
+        return (
+            f"genomes={self.num_candidates}, inputs={self.num_inputs}, "
+            f"outputs={self.num_outputs}, nodes={self.input_row - 1}, "
+            f"blocks={len(self.blocks)}"
+        )
 
 
-def compile_genomes(genomes: Genomes, spec: GenomeSpec, config: Any, *,
-                    device: torch.device, dtype: torch.dtype) -> BatchedPolicy:
+def compile_genomes(
+    genomes: Genomes, spec: GenomeSpec, config: Any, *, device: torch.device, dtype: torch.dtype
+) -> BatchedPolicy:
     """The batched policy of every genome, in row order."""
     if not spec.feed_forward:
         from neuroevo.compile.population import compile_population
         from neuroevo.strategies.neat.tensor.convert import to_neat
 
         rows = torch.arange(len(genomes), device=genomes.device)
-        return compile_population(to_neat(genomes, rows, config), config.genome_config,
-                                  device=device, dtype=dtype, recurrent=True)
+        return compile_population(
+            to_neat(genomes, rows, config),
+            config.genome_config,
+            device=device,
+            dtype=dtype,
+            recurrent=True,
+        )
     return TensorPolicy(genomes, spec, device=device, dtype=dtype)
 
 

@@ -28,8 +28,7 @@ Tensor = torch.Tensor
 
 def _values(table: GeneTable, rows: Tensor, spec: GeneSpec) -> tuple[list, dict[str, list]]:
     sub = table.take(rows)
-    cols = {n: sub.cols[n].cpu().tolist() for n in (*spec.names, "innovation")
-            if n in sub.cols}
+    cols = {n: sub.cols[n].cpu().tolist() for n in (*spec.names, "innovation") if n in sub.cols}
     return sub.key.cpu().tolist(), cols
 
 
@@ -44,8 +43,13 @@ def _set_attributes(gene: Any, spec: GeneSpec, cols: dict[str, list], r: int, k:
         setattr(gene, name, value)
 
 
-def to_neat(genomes: Genomes, rows: Sequence[int] | Tensor, config: Any,
-            fitness: Tensor | None = None, spec: GenomeSpec | None = None) -> list[Any]:
+def to_neat(
+    genomes: Genomes,
+    rows: Sequence[int] | Tensor,
+    config: Any,
+    fitness: Tensor | None = None,
+    spec: GenomeSpec | None = None,
+) -> list[Any]:
     """neat-python genomes (``config.genome_type``) of the given rows, in that order.
 
     ``config`` is the ``neat.Config``; ``fitness [P]`` (optional) sets ``genome.fitness``;
@@ -82,8 +86,14 @@ def to_neat(genomes: Genomes, rows: Sequence[int] | Tensor, config: Any,
     return out
 
 
-def _gene_rows(genes: list[list[Any]], spec: GeneSpec, keys: list[list[int]],
-               extra: dict[str, list[list[int]]], dtype, device) -> GeneTable:
+def _gene_rows(
+    genes: list[list[Any]],
+    spec: GeneSpec,
+    keys: list[list[int]],
+    extra: dict[str, list[list[int]]],
+    dtype,
+    device,
+) -> GeneTable:
     p = len(keys)
     width = max([len(k) for k in keys] + [1])
     key = torch.full((p, width), PAD, dtype=torch.int64)
@@ -102,28 +112,36 @@ def _gene_rows(genes: list[list[Any]], spec: GeneSpec, keys: list[list[int]],
             continue
         key[r, :n] = torch.tensor(row_keys, dtype=torch.int64)
         for s in spec.floats:
-            cols[s.name][r, :n] = torch.tensor([float(getattr(g, s.name)) for g in row_genes],
-                                               dtype=torch.float64)
+            cols[s.name][r, :n] = torch.tensor(
+                [float(getattr(g, s.name)) for g in row_genes], dtype=torch.float64
+            )
         for s in spec.bools:
             cols[s.name][r, :n] = torch.tensor([bool(getattr(g, s.name)) for g in row_genes])
         for s in spec.choices:
-            cols[s.name][r, :n] = torch.tensor([s.code(getattr(g, s.name)) for g in row_genes],
-                                               dtype=torch.int16)
+            cols[s.name][r, :n] = torch.tensor(
+                [s.code(getattr(g, s.name)) for g in row_genes], dtype=torch.int16
+            )
         for name, value in spec.fixed:
             bad = next((g for g in row_genes if getattr(g, name) != value), None)
             if bad is not None:
                 raise ConfigError(
                     f"gene {bad.key} has {name} = {getattr(bad, name)!r}, but the config fixes "
                     f"{name} at {value!r} (no spread at init, no mutation), so engine='tensor' "
-                    f"stores it once; change the genome, or let {name} vary in the INI file")
+                    f"stores it once; change the genome, or let {name} vary in the INI file"
+                )
         for name, values in extra.items():
             cols[name][r, :n] = torch.tensor(values[r], dtype=torch.int64)
     cols = {n: (c.to(dtype) if c.is_floating_point() else c).to(device) for n, c in cols.items()}
     return GeneTable(key.to(device), cols)
 
 
-def from_neat(genomes: Sequence[Any], config: Any, *, dtype: torch.dtype = torch.float32,
-              device: torch.device | str = "cpu") -> Genomes:
+def from_neat(
+    genomes: Sequence[Any],
+    config: Any,
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str = "cpu",
+) -> Genomes:
     """The tensor form of neat-python genomes (ids from ``genome.key``)."""
     spec = GenomeSpec.read(config)
     n_in = spec.num_inputs
@@ -135,8 +153,10 @@ def from_neat(genomes: Sequence[Any], config: Any, *, dtype: torch.dtype = torch
         for cg in cgs:
             i, o = cg.key
             if not (-n_in <= i and 0 <= o < (1 << 31)) or not hasattr(cg, "innovation"):
-                raise ConfigError(f"genome {g.key}: connection {cg.key} does not fit this config "
-                                  f"({n_in} inputs; connection genes need an innovation number)")
+                raise ConfigError(
+                    f"genome {g.key}: connection {cg.key} does not fit this config "
+                    f"({n_in} inputs; connection genes need an innovation number)"
+                )
         conn_genes.append(cgs)
         ins = torch.tensor([cg.key[0] for cg in cgs], dtype=torch.int64)
         outs = torch.tensor([cg.key[1] for cg in cgs], dtype=torch.int64)

@@ -27,19 +27,19 @@ from neuroevo.strategies.neat.tensor.spec import GeneSpec, GenomeSpec
 Tensor = torch.Tensor
 
 
-def _cross(first: GeneTable, pop: GeneTable, rows: Tensor, spec: GeneSpec, gen,
-           by_innovation: bool) -> GeneTable:
+def _cross(
+    first: GeneTable, pop: GeneTable, rows: Tensor, spec: GeneSpec, gen, by_innovation: bool
+) -> GeneTable:
     """``first`` (the fitter parents' genes) crossed with ``pop``'s rows ``rows``."""
     keys = pop.key[rows]
     idx = torch.searchsorted(keys, first.key).clamp_(max=pop.width - 1)
     matched = first.valid() & (keys.gather(1, idx) == first.key)
-    flat = rows[:, None] * pop.width + idx               # torch.take: one 1-d gather each
-    other = {n: torch.take(pop.cols[n], flat) for n in (*spec.names, "innovation")
-             if n in pop.cols}
+    flat = rows[:, None] * pop.width + idx  # torch.take: one 1-d gather each
+    other = {n: torch.take(pop.cols[n], flat) for n in (*spec.names, "innovation") if n in pop.cols}
     if by_innovation:
         matched &= other["innovation"] == first.cols["innovation"]
     cols = cross_genes(first.cols, other, matched, spec, gen)
-    if "enabled" in first.cols:   # the 75% disable rule of BaseGene.crossover
+    if "enabled" in first.cols:  # the 75% disable rule of BaseGene.crossover
         rule = matched & (~first.cols["enabled"] | ~other["enabled"])
         n = int(rule.sum())
         if n:
@@ -48,16 +48,25 @@ def _cross(first: GeneTable, pop: GeneTable, rows: Tensor, spec: GeneSpec, gen,
     return GeneTable(first.key, cols)
 
 
-def crossover(pop: Genomes, fitness: Tensor, genome1: Tensor, genome2: Tensor,
-              spec: GenomeSpec, gen: torch.Generator) -> Genomes:
+def crossover(
+    pop: Genomes,
+    fitness: Tensor,
+    genome1: Tensor,
+    genome2: Tensor,
+    spec: GenomeSpec,
+    gen: torch.Generator,
+) -> Genomes:
     """Children of the parent rows ``genome1[i]``, ``genome2[i]`` (ids still to be set:
     each child carries its fitter parent's id)."""
     first_fitter = fitness[genome1] > fitness[genome2]
     parent1 = torch.where(first_fitter, genome1, genome2)
     parent2 = torch.where(first_fitter, genome2, genome1)
     a = pop.take(parent1)
-    return Genomes(a.gid, _cross(a.nodes, pop.nodes, parent2, spec.nodes, gen, False),
-                   _cross(a.conns, pop.conns, parent2, spec.conns, gen, True))
+    return Genomes(
+        a.gid,
+        _cross(a.nodes, pop.nodes, parent2, spec.nodes, gen, False),
+        _cross(a.conns, pop.conns, parent2, spec.conns, gen, True),
+    )
 
 
 __all__ = ["crossover"]

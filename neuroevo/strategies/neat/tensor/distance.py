@@ -46,10 +46,10 @@ SEARCH_BELOW = 1 << 13
 class PackedGenes:
     """The genes of one kind of P genomes as flat lists (no padding), genome after genome."""
 
-    key: Tensor                  # [G] gene keys
-    row: Tensor                  # [G] genome of each gene
-    cols: dict[str, Tensor]      # [G] each attribute (floats first, then bools and strings)
-    count: Tensor                # [P] genes per genome
+    key: Tensor  # [G] gene keys
+    row: Tensor  # [G] genome of each gene
+    cols: dict[str, Tensor]  # [G] each attribute (floats first, then bools and strings)
+    count: Tensor  # [P] genes per genome
 
 
 @dataclasses.dataclass
@@ -70,8 +70,7 @@ def _pack_table(t: GeneTable, spec: GeneSpec) -> PackedGenes:
 
 def pack(pop: Genomes, spec: GenomeSpec) -> Packed:
     """The genes of ``pop``, for :func:`distance_to_many` against ``pop``."""
-    return Packed(_pack_table(pop.nodes, spec.nodes), _pack_table(pop.conns, spec.conns),
-                  len(pop))
+    return Packed(_pack_table(pop.nodes, spec.nodes), _pack_table(pop.conns, spec.conns), len(pop))
 
 
 def _align(table: GeneTable, genes: PackedGenes) -> tuple[Tensor, Callable[[Tensor], Tensor]]:
@@ -95,11 +94,13 @@ def _align(table: GeneTable, genes: PackedGenes) -> tuple[Tensor, Callable[[Tens
         out = torch.full((k, width), fill, dtype=col.dtype, device=dev)
         out[r, slot] = col[r, c]
         return out.index_select(1, pos)
+
     return spread(table.key, PAD) == genes.key, spread
 
 
-def _part(table: GeneTable, genes: PackedGenes, spec: GeneSpec, c_weight: float,
-          c_disjoint: float) -> Tensor:
+def _part(
+    table: GeneTable, genes: PackedGenes, spec: GeneSpec, c_weight: float, c_disjoint: float
+) -> Tensor:
     """[K, P] distance part of one gene kind from each row of ``table`` to each genome of
     ``genes``: ``(c_weight * homologous + c_disjoint * (n + count - 2 * matches)) /
     max(n, count)``, summed over the genome's genes as one term each, ``c_weight * h - 2 *
@@ -118,9 +119,12 @@ def _part(table: GeneTable, genes: PackedGenes, spec: GeneSpec, c_weight: float,
             term = mine != theirs
             hom = term.float() if hom is None else hom.add_(term)
     dtype = hom.dtype if hom is not None else torch.float32
-    term = hom.mul_(c_weight).sub_(2 * c_disjoint) if hom is not None else \
-        torch.full(matched.shape, -2 * c_disjoint, dtype=dtype, device=dev)
-    total = (n[:, None] + genes.count).to(dtype).mul_(c_disjoint)                 # [K, P]
+    term = (
+        hom.mul_(c_weight).sub_(2 * c_disjoint)
+        if hom is not None
+        else torch.full(matched.shape, -2 * c_disjoint, dtype=dtype, device=dev)
+    )
+    total = (n[:, None] + genes.count).to(dtype).mul_(c_disjoint)  # [K, P]
     d = total.scatter_add_(1, genes.row.expand(k, -1), term.mul_(matched))
     return d.double().div_(torch.maximum(n[:, None], genes.count).clamp_(min=1))
 
@@ -133,8 +137,10 @@ def distance_to_many(many: Genomes, packed: Packed, spec: GenomeSpec) -> Tensor:
     out = []
     for lo in range(0, len(many), step):
         part = many if step >= len(many) else many.take(slice(lo, lo + step))
-        out.append(_part(part.nodes, packed.nodes, spec.nodes, cw, cd)
-                   + _part(part.conns, packed.conns, spec.conns, cw, cd))
+        out.append(
+            _part(part.nodes, packed.nodes, spec.nodes, cw, cd)
+            + _part(part.conns, packed.conns, spec.conns, cw, cd)
+        )
     return out[0] if len(out) == 1 else torch.cat(out)
 
 
@@ -159,5 +165,12 @@ def distance_pairs(a: Genomes, b: Genomes, spec: GenomeSpec) -> Tensor:
     return out
 
 
-__all__ = ["BATCH_ELEMENTS", "SEARCH_BELOW", "Packed", "PackedGenes", "pack", "distance_to_many",
-           "distance_pairs"]
+__all__ = [
+    "BATCH_ELEMENTS",
+    "SEARCH_BELOW",
+    "Packed",
+    "PackedGenes",
+    "pack",
+    "distance_to_many",
+    "distance_pairs",
+]

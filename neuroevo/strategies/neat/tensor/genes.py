@@ -81,8 +81,10 @@ class GeneTable:
         extra = width - self.width
         if extra <= 0:
             return self
+
         def pad(t: Tensor, fill) -> Tensor:
             return torch.cat([t, t.new_full((t.shape[0], extra), fill)], dim=1)
+
         return GeneTable(pad(self.key, PAD), {n: pad(c, _filler(c)) for n, c in self.cols.items()})
 
     def compact(self) -> GeneTable:
@@ -106,8 +108,10 @@ class GeneTable:
         width = max(int(self.count().max()) if self.rows else 0, 1)
         if width >= self.width:
             return self
-        return GeneTable(self.key[:, :width].contiguous(),
-                         {n: c[:, :width].contiguous() for n, c in self.cols.items()})
+        return GeneTable(
+            self.key[:, :width].contiguous(),
+            {n: c[:, :width].contiguous() for n, c in self.cols.items()},
+        )
 
     def append(self, rows: Tensor, key: Tensor, values: dict[str, Tensor]) -> GeneTable:
         """Add genes to each row in ``rows`` (distinct) after its last gene: one each
@@ -143,17 +147,19 @@ class GeneTable:
             for t, pos in parts:
                 out[pos] = get(t)
             return out
-        return GeneTable(build(lambda t: t.key), {n: build(lambda t, n=n: t.cols[n])
-                                                  for n in first.cols})
+
+        return GeneTable(
+            build(lambda t: t.key), {n: build(lambda t, n=n: t.cols[n]) for n in first.cols}
+        )
 
 
 @dataclasses.dataclass
 class Genomes:
     """P genomes: ids (neat-python's genome keys), node genes and connection genes."""
 
-    gid: Tensor           # [P] int64
-    nodes: GeneTable      # key: node id
-    conns: GeneTable      # key: conn_code(in, out); cols include "innovation"
+    gid: Tensor  # [P] int64
+    nodes: GeneTable  # key: node id
+    conns: GeneTable  # key: conn_code(in, out); cols include "innovation"
 
     def __len__(self) -> int:
         return self.gid.shape[0]
@@ -174,8 +180,11 @@ class Genomes:
         gid = parts[0][0].gid.new_empty(rows)
         for g, pos in parts:
             gid[pos] = g.gid
-        return Genomes(gid, GeneTable.place([(g.nodes, pos) for g, pos in parts], rows),
-                       GeneTable.place([(g.conns, pos) for g, pos in parts], rows))
+        return Genomes(
+            gid,
+            GeneTable.place([(g.nodes, pos) for g, pos in parts], rows),
+            GeneTable.place([(g.conns, pos) for g, pos in parts], rows),
+        )
 
     def sizes(self) -> tuple[Tensor, Tensor]:
         """[P] node counts and [P] enabled-connection counts (``DefaultGenome.size``)."""

@@ -43,14 +43,17 @@ def _full_template(spec: GenomeSpec, direct: bool) -> list[tuple[tuple[str, int]
     if direct or not hid:
         pairs += [(i, o) for i in ins for o in outs]
     if not spec.feed_forward:
-        pairs += [(n, n) for n in outs + hid]   # neat iterates self.nodes: outputs, then hidden
+        pairs += [(n, n) for n in outs + hid]  # neat iterates self.nodes: outputs, then hidden
     return pairs
 
 
 def _keys(names: list[tuple[str, int]], hidden0: Tensor) -> Tensor:
     """[P, L] node keys of named nodes; ``hidden0 [P]`` is each genome's first hidden id."""
-    fixed = torch.tensor([-1 - k if kind == "in" else k if kind == "out" else 0
-                          for kind, k in names], dtype=torch.int64, device=hidden0.device)
+    fixed = torch.tensor(
+        [-1 - k if kind == "in" else k if kind == "out" else 0 for kind, k in names],
+        dtype=torch.int64,
+        device=hidden0.device,
+    )
     is_hid = torch.tensor([kind == "hid" for kind, _ in names], device=hidden0.device)
     return torch.where(is_hid, hidden0[:, None] + fixed.new_tensor([k for _, k in names]), fixed)
 
@@ -78,26 +81,44 @@ def _connections(spec: GenomeSpec, hidden0: Tensor, gen) -> tuple[Tensor, Tensor
             pick = torch.argsort(torch.rand(p, len(pairs), generator=gen, device=dev), dim=1)[:, :n]
             ins, outs = ins.gather(1, pick), outs.gather(1, pick)
         return ins, outs
-    raise ConfigError(f"[DefaultGenome] initial_connection = {kind!r} is not supported by "
-                      "engine='tensor'")
+    raise ConfigError(
+        f"[DefaultGenome] initial_connection = {kind!r} is not supported by engine='tensor'"
+    )
 
 
-def create_new(spec: GenomeSpec, n: int, *, first_gid: int, tracker: InnovationTracker,
-               gen: torch.Generator, dtype: torch.dtype) -> Genomes:
+def create_new(
+    spec: GenomeSpec,
+    n: int,
+    *,
+    first_gid: int,
+    tracker: InnovationTracker,
+    gen: torch.Generator,
+    dtype: torch.dtype,
+) -> Genomes:
     """``n`` new genomes with ids ``first_gid ..`` (``create_new`` + ``configure_new``)."""
     dev = tracker.device
     h, n_out = spec.num_hidden, spec.num_outputs
-    hidden0 = tracker.fresh_nodes(n * h).view(n, h)[:, 0] if h else \
-        torch.zeros(n, dtype=torch.int64, device=dev)
-    node_key = torch.cat([torch.arange(n_out, device=dev).expand(n, n_out),
-                          hidden0[:, None] + torch.arange(h, device=dev)], dim=1)
-    nodes = GeneTable(node_key.contiguous(),
-                      init_genes(spec.nodes, node_key.shape, gen, dtype, dev))
+    hidden0 = (
+        tracker.fresh_nodes(n * h).view(n, h)[:, 0]
+        if h
+        else torch.zeros(n, dtype=torch.int64, device=dev)
+    )
+    node_key = torch.cat(
+        [
+            torch.arange(n_out, device=dev).expand(n, n_out),
+            hidden0[:, None] + torch.arange(h, device=dev),
+        ],
+        dim=1,
+    )
+    nodes = GeneTable(
+        node_key.contiguous(), init_genes(spec.nodes, node_key.shape, gen, dtype, dev)
+    )
     ins, outs = _connections(spec, hidden0, gen)
     code = conn_code(ins, outs)
     cols = init_genes(spec.conns, code.shape, gen, dtype, dev)
-    cols["innovation"] = tracker.innovations(code.reshape(-1), "initial_connection"
-                                             ).view(code.shape)
+    cols["innovation"] = tracker.innovations(code.reshape(-1), "initial_connection").view(
+        code.shape
+    )
     conns = GeneTable(code.contiguous(), cols)
     if conns.width == 0:
         conns = conns.widen(1)

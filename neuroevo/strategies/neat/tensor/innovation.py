@@ -35,17 +35,25 @@ def _check_room(counter: str, end: int) -> None:
     """StrategyError when a counter would pass its limit (ids would no longer fit int64)."""
     limit = NODE_KEY_LIMIT if counter == "next_node_key" else INNOVATION_LIMIT
     if end > limit:
-        raise StrategyError(f"TensorNEAT: the {counter} would pass {limit} (node ids and "
-                            "innovation numbers must fit int64 connection codes); start a new "
-                            "run, or continue from an earlier checkpoint")
+        raise StrategyError(
+            f"TensorNEAT: the {counter} would pass {limit} (node ids and "
+            "innovation numbers must fit int64 connection codes); start a new "
+            "run, or continue from an earlier checkpoint"
+        )
 
 
 class InnovationTracker:
     """Global innovation counter, node-id counter and the current generation's mutations."""
 
-    def __init__(self, *, next_node_key: int, innovation: int = 0,
-                 same_split_same_node: bool = False, device: torch.device | str = "cpu") -> None:
-        self.global_counter = int(innovation)      # last number given (neat: starts at 0)
+    def __init__(
+        self,
+        *,
+        next_node_key: int,
+        innovation: int = 0,
+        same_split_same_node: bool = False,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        self.global_counter = int(innovation)  # last number given (neat: starts at 0)
         self.next_node_key = int(next_node_key)
         self.same_split_same_node = bool(same_split_same_node)
         self.device = torch.device(device)
@@ -73,10 +81,10 @@ class InnovationTracker:
         if n_fresh:
             start = getattr(self, counter)
             _check_room(counter, start + n_fresh)
-            if counter == "global_counter":   # neat: counter += 1, then use it
+            if counter == "global_counter":  # neat: counter += 1, then use it
                 new = start + 1 + torch.arange(n_fresh, device=codes.device)
                 self.global_counter = start + n_fresh
-            else:                              # node ids: next(count), the value, then +1
+            else:  # node ids: next(count), the value, then +1
                 new = start + torch.arange(n_fresh, device=codes.device)
                 self.next_node_key = start + n_fresh
             numbers[fresh] = new
@@ -110,9 +118,12 @@ class InnovationTracker:
         return out
 
     def state(self) -> dict:
-        return {"global_counter": self.global_counter, "next_node_key": self.next_node_key,
-                "same_split_same_node": self.same_split_same_node,
-                "generation": {k: [c.cpu(), n.cpu()] for k, (c, n) in self.generation.items()}}
+        return {
+            "global_counter": self.global_counter,
+            "next_node_key": self.next_node_key,
+            "same_split_same_node": self.same_split_same_node,
+            "generation": {k: [c.cpu(), n.cpu()] for k, (c, n) in self.generation.items()},
+        }
 
 
 __all__ = ["INNOVATION_LIMIT", "InnovationTracker"]

@@ -41,16 +41,17 @@ Tensor = torch.Tensor
 class Plan:
     """Who survives and who breeds: rows of the current population."""
 
-    remaining: list[int]      # species positions kept, in reproduction order
-    elites: Tensor            # rows copied unchanged
-    parent_a: Tensor          # first parent row of each child (random.choice #1)
-    parent_b: Tensor          # second parent row of each child (random.choice #2)
-    order: Tensor             # positions in cat(elites, children) of the new population
-    child_species: Tensor     # species position of each child (parent species)
+    remaining: list[int]  # species positions kept, in reproduction order
+    elites: Tensor  # rows copied unchanged
+    parent_a: Tensor  # first parent row of each child (random.choice #1)
+    parent_b: Tensor  # second parent row of each child (random.choice #2)
+    order: Tensor  # positions in cat(elites, children) of the new population
+    child_species: Tensor  # species position of each child (parent species)
 
 
-def spawn_counts(config: Any, adjusted: list[float], sizes: list[int],
-                 generation: int) -> list[int]:
+def spawn_counts(
+    config: Any, adjusted: list[float], sizes: list[int], generation: int
+) -> list[int]:
     """neat-python's ``compute_spawn`` then ``_adjust_spawn_exact``."""
     rc = config.reproduction_config
     min_size = max(rc.min_species_size, rc.elitism)
@@ -61,15 +62,21 @@ def spawn_counts(config: Any, adjusted: list[float], sizes: list[int],
     return repro._adjust_spawn_exact(None, spawn, config.pop_size, min_size)
 
 
-def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid: Tensor,
-         generation: int, gen: torch.Generator) -> Plan | None:
+def plan(
+    config: Any,
+    table: SpeciesTable,
+    species: Tensor,
+    fitness: Tensor,
+    gid: Tensor,
+    generation: int,
+    gen: torch.Generator,
+) -> Plan | None:
     """Stagnation, spawn counts and parent choice; ``None`` when every species is stagnant."""
     n_species = len(table)
     sc, rc = config.stagnation_config, config.reproduction_config
     fitness = fitness.double()
-    ranked = rank_members(fitness, species, gid)       # by species, then (fitness, id) desc
-    stats = species_fitness(fitness, species, n_species, sc.species_fitness_func,
-                            ranked).tolist()
+    ranked = rank_members(fitness, species, gid)  # by species, then (fitness, id) desc
+    stats = species_fitness(fitness, species, n_species, sc.species_fitness_func, ranked).tolist()
     result = update(table, stats, generation, sc.max_stagnation, sc.species_elitism)
     remaining = [i for i, stagnant in result if not stagnant]
     if not remaining:
@@ -86,8 +93,12 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
     sizes = size.tolist()
     for i in remaining:
         table.adjusted_fitness[i] = (mean[i] - lo) / span
-    spawn = spawn_counts(config, [table.adjusted_fitness[i] for i in remaining],
-                         [sizes[i] for i in remaining], generation)
+    spawn = spawn_counts(
+        config,
+        [table.adjusted_fitness[i] for i in remaining],
+        [sizes[i] for i in remaining],
+        generation,
+    )
 
     start = (torch.cumsum(size, 0) - size).tolist()
 
@@ -95,7 +106,7 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
     for i, s in zip(remaining, spawn):
         s = max(s, rc.elitism)
         e = min(rc.elitism, sizes[i])
-        elite_rows.append(ranked[start[i]:start[i] + e])
+        elite_rows.append(ranked[start[i] : start[i] + e])
         n_elite.append(e)
         n_child.append(max(s - e, 0))
         pool.append(min(max(math.ceil(rc.survival_threshold * sizes[i]), 2), sizes[i]))
@@ -107,7 +118,7 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
 
     def pick() -> Tensor:
         u = torch.rand(n, generator=gen, dtype=torch.float64, device=dev)
-        return ranked[first_t + (u * pool_t).long()]           # u * pool < pool, as _pick
+        return ranked[first_t + (u * pool_t).long()]  # u * pool < pool, as _pick
 
     parent_a = pick()
     parent_b = pick()
@@ -115,11 +126,20 @@ def plan(config: Any, table: SpeciesTable, species: Tensor, fitness: Tensor, gid
     e_total = sum(n_elite)
     e_off = np.cumsum([0] + n_elite[:-1])
     c_off = np.cumsum([0] + n_child[:-1])
-    order = np.concatenate([np.r_[np.arange(eo, eo + e), e_total + np.arange(co, co + c)]
-                            for eo, e, co, c in zip(e_off, n_elite, c_off, n_child)])
-    return Plan(remaining, torch.cat(elite_rows), parent_a, parent_b,
-                torch.as_tensor(order, dtype=torch.int64, device=dev),
-                torch.repeat_interleave(torch.tensor(remaining, device=dev), counts))
+    order = np.concatenate(
+        [
+            np.r_[np.arange(eo, eo + e), e_total + np.arange(co, co + c)]
+            for eo, e, co, c in zip(e_off, n_elite, c_off, n_child)
+        ]
+    )
+    return Plan(
+        remaining,
+        torch.cat(elite_rows),
+        parent_a,
+        parent_b,
+        torch.as_tensor(order, dtype=torch.int64, device=dev),
+        torch.repeat_interleave(torch.tensor(remaining, device=dev), counts),
+    )
 
 
 def assemble(pop: Genomes, p: Plan, children: Genomes, first_gid: int) -> Genomes:
@@ -128,8 +148,9 @@ def assemble(pop: Genomes, p: Plan, children: Genomes, first_gid: int) -> Genome
     n_elite = p.elites.numel()
     position = torch.empty_like(p.order)
     position[p.order] = torch.arange(p.order.numel(), device=p.order.device)
-    return Genomes.place([(pop.take(p.elites), position[:n_elite]),
-                          (children, position[n_elite:])], p.order.numel())
+    return Genomes.place(
+        [(pop.take(p.elites), position[:n_elite]), (children, position[n_elite:])], p.order.numel()
+    )
 
 
 __all__ = ["Plan", "spawn_counts", "plan", "assemble"]

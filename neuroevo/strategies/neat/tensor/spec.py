@@ -40,8 +40,7 @@ def _fixed_value(s: FloatSettings | BoolSettings | ChoiceSettings) -> Any:
             value = lo if lo == hi else None
         else:
             value = min(max(s.init_mean, s.min_value), s.max_value) if s.init_stdev == 0 else None
-        return value if value is not None and (s.mutate_rate <= 0 or s.mutate_power == 0) \
-            else None
+        return value if value is not None and (s.mutate_rate <= 0 or s.mutate_power == 0) else None
     if isinstance(s, BoolSettings):
         moves = s.mutate_rate + max(s.rate_to_true_add, s.rate_to_false_add) > 0
         return None if moves or s.default == "random" else s.default == "true"
@@ -79,7 +78,8 @@ class GeneSpec:
                 raise ConfigError(
                     f"engine='tensor': {gene_type.__name__} has attribute {attr.name!r} of type "
                     f"{type(attr).__name__}; the tensor engine handles float, bool and string "
-                    "attributes only -- use the default engine for this gene class")
+                    "attributes only -- use the default engine for this gene class"
+                )
             value = None if attr.name in WRITTEN_BY_MUTATIONS else _fixed_value(s)
             if value is None:
                 kind.append(s)
@@ -129,27 +129,39 @@ class GenomeSpec:
         """Read ``config.genome_config``; refuse configs the engine does not implement."""
         gc = config.genome_config
         if not issubclass(config.genome_type, neat.DefaultGenome):
-            raise ConfigError(f"engine='tensor' implements neat.DefaultGenome; the config names "
-                              f"{config.genome_type.__name__} -- use the default engine")
-        for want, got in ((neat.DefaultReproduction, config.reproduction_type),
-                          (neat.DefaultSpeciesSet, config.species_set_type),
-                          (neat.DefaultStagnation, config.stagnation_type)):
+            raise ConfigError(
+                f"engine='tensor' implements neat.DefaultGenome; the config names "
+                f"{config.genome_type.__name__} -- use the default engine"
+            )
+        for want, got in (
+            (neat.DefaultReproduction, config.reproduction_type),
+            (neat.DefaultSpeciesSet, config.species_set_type),
+            (neat.DefaultStagnation, config.stagnation_type),
+        ):
             if not issubclass(got, want):
-                raise ConfigError(f"engine='tensor' implements {want.__name__}; the config names "
-                                  f"{got.__name__} -- use the default engine")
+                raise ConfigError(
+                    f"engine='tensor' implements {want.__name__}; the config names "
+                    f"{got.__name__} -- use the default engine"
+                )
         conns = GeneSpec.read(gc.connection_gene_type, gc)
         if conns.float_named("weight") is None or "enabled" not in [b.name for b in conns.bools]:
-            raise ConfigError("engine='tensor': connection genes need a float 'weight' and a "
-                              "bool 'enabled' attribute, as neat.DefaultConnectionGene has")
+            raise ConfigError(
+                "engine='tensor': connection genes need a float 'weight' and a "
+                "bool 'enabled' attribute, as neat.DefaultConnectionGene has"
+            )
         return cls(
-            num_inputs=int(gc.num_inputs), num_outputs=int(gc.num_outputs),
-            num_hidden=int(gc.num_hidden), feed_forward=bool(gc.feed_forward),
+            num_inputs=int(gc.num_inputs),
+            num_outputs=int(gc.num_outputs),
+            num_hidden=int(gc.num_hidden),
+            feed_forward=bool(gc.feed_forward),
             initial_connection=str(gc.initial_connection),
             connection_fraction=gc.connection_fraction,
             compatibility_disjoint_coefficient=float(gc.compatibility_disjoint_coefficient),
             compatibility_weight_coefficient=float(gc.compatibility_weight_coefficient),
-            conn_add_prob=float(gc.conn_add_prob), conn_delete_prob=float(gc.conn_delete_prob),
-            node_add_prob=float(gc.node_add_prob), node_delete_prob=float(gc.node_delete_prob),
+            conn_add_prob=float(gc.conn_add_prob),
+            conn_delete_prob=float(gc.conn_delete_prob),
+            node_add_prob=float(gc.node_add_prob),
+            node_delete_prob=float(gc.node_delete_prob),
             single_structural_mutation=bool(gc.single_structural_mutation),
             structural_mutation_surer=bool(gc.check_structural_mutation_surer()),
             nodes=GeneSpec.read(gc.node_gene_type, gc),

@@ -62,23 +62,33 @@ class SpeciesTable:
     best: list[float | None] = dataclasses.field(default_factory=list)  # max(fitness_history)
     fitness: list[float | None] = dataclasses.field(default_factory=list)
     adjusted_fitness: list[float | None] = dataclasses.field(default_factory=list)
-    reps: Genomes | None = None          # representative of each species
-    next_key: int = 1                    # DefaultSpeciesSet.indexer
+    reps: Genomes | None = None  # representative of each species
+    next_key: int = 1  # DefaultSpeciesSet.indexer
 
     def __len__(self) -> int:
         return len(self.key)
 
     def keep(self, idx: list[int]) -> SpeciesTable:
         """The species at positions ``idx`` (ascending), in the same order."""
-        pick = lambda xs: [xs[i] for i in idx]   # noqa: E731
+        pick = lambda xs: [xs[i] for i in idx]  # noqa: E731
         if idx == list(range(len(self))):
-            reps = self.reps                             # all kept (most generations)
+            reps = self.reps  # all kept (most generations)
         else:
-            reps = None if self.reps is None or not idx else \
-                self.reps.take(torch.tensor(idx, device=self.reps.device))
-        return SpeciesTable(pick(self.key), pick(self.created), pick(self.last_improved),
-                            pick(self.best), pick(self.fitness), pick(self.adjusted_fitness),
-                            reps, self.next_key)
+            reps = (
+                None
+                if self.reps is None or not idx
+                else self.reps.take(torch.tensor(idx, device=self.reps.device))
+            )
+        return SpeciesTable(
+            pick(self.key),
+            pick(self.created),
+            pick(self.last_improved),
+            pick(self.best),
+            pick(self.fitness),
+            pick(self.adjusted_fitness),
+            reps,
+            self.next_key,
+        )
 
 
 def _lowest_rank(candidates: Tensor, rank: Tensor) -> Tensor:
@@ -96,7 +106,7 @@ def representatives(d: Tensor, rank: Tensor) -> Tensor:
     while start < s:
         rest = d[start:].masked_fill(taken, float("inf"))
         row = _lowest_rank(rest == rest.min(1, keepdim=True).values, rank)
-        clash = (row[:, None] == row[None, :]).tril_(-1).any(1)       # wants an earlier one's
+        clash = (row[:, None] == row[None, :]).tril_(-1).any(1)  # wants an earlier one's
         final = int(clash.int().argmax()) if bool(clash.any()) else s - start
         chosen.append(row[:final])
         taken[row[:final]] = True
@@ -114,13 +124,16 @@ def founders(close: list[list[bool]]) -> list[int]:
     return out
 
 
-def speciate(table: SpeciesTable, pop: Genomes, spec: GenomeSpec, threshold: float,
-             generation: int) -> tuple[SpeciesTable, Tensor]:
+def speciate(
+    table: SpeciesTable, pop: Genomes, spec: GenomeSpec, threshold: float, generation: int
+) -> tuple[SpeciesTable, Tensor]:
     """The species of ``pop``: the updated table and ``[P]`` each genome's species position."""
     p, dev = len(pop), pop.device
     if len(table) > p:
-        raise StrategyError(f"NEAT tensor engine: {len(table)} species but only {p} genomes "
-                            "to represent them; raise pop_size")
+        raise StrategyError(
+            f"NEAT tensor engine: {len(table)} species but only {p} genomes "
+            "to represent them; raise pop_size"
+        )
     by_rank = torch.argsort(pop.gid)
     rank = torch.empty(p, dtype=torch.int64, device=dev)
     rank[by_rank] = torch.arange(p, device=dev)
@@ -131,27 +144,27 @@ def speciate(table: SpeciesTable, pop: Genomes, spec: GenomeSpec, threshold: flo
     rep_rows = torch.zeros(0, dtype=torch.int64, device=dev)
     if len(table):
         rep_rows = representatives(distance_to_many(table.reps, packed, spec), rank)
-        d = distance_to_many(pop.take(rep_rows), packed, spec)              # [S, P]
+        d = distance_to_many(pop.take(rep_rows), packed, spec)  # [S, P]
         close = d < threshold
-        best_d, species = torch.where(close, d, inf).min(0)   # first of equals: species order
+        best_d, species = torch.where(close, d, inf).min(0)  # first of equals: species order
         species = torch.where(close.any(0), species, -1)
         best_d = torch.where(close.any(0), best_d, inf)
         species[rep_rows] = torch.arange(len(table), device=dev)
         best_d[rep_rows] = -inf
     n_old, new_rows = len(table), []
-    while True:                                       # step 2, the species founded on the way
+    while True:  # step 2, the species founded on the way
         free = by_rank[species[by_rank] < 0][:FOUNDER_CHUNK]
         if free.numel() == 0:
             break
-        if free.numel() <= FEW_FREE:       # all against the population, founders among them
+        if free.numel() <= FEW_FREE:  # all against the population, founders among them
             d = distance_to_many(pop.take(free), packed, spec)
             pick = torch.tensor(founders((d[:, free] < threshold).tolist()), device=dev)
             rows, d = free[pick], d[pick]
-        else:                              # founders from the free genomes' own distances
+        else:  # founders from the free genomes' own distances
             sub = pop.take(free)
             pick = founders((distance_to_many(sub, pack(sub, spec), spec) < threshold).tolist())
             rows = free[torch.tensor(pick, device=dev)]
-            d = distance_to_many(pop.take(rows), packed, spec)               # [F, P]
+            d = distance_to_many(pop.take(rows), packed, spec)  # [F, P]
         join = (d < threshold) & (rank[rows][:, None] < rank)
         d_min, first = torch.where(join, d, inf).min(0)
         move = join.any(0) & (d_min < best_d)
@@ -165,10 +178,15 @@ def speciate(table: SpeciesTable, pop: Genomes, spec: GenomeSpec, threshold: flo
     n_new = all_rows.numel() - n_old
     new_keys = list(range(table.next_key, table.next_key + n_new))
     out = SpeciesTable(
-        table.key + new_keys, table.created + [generation] * n_new,
-        table.last_improved + [generation] * n_new, table.best + [None] * n_new,
-        table.fitness + [None] * n_new, table.adjusted_fitness + [None] * n_new,
-        pop.take(all_rows), table.next_key + n_new)
+        table.key + new_keys,
+        table.created + [generation] * n_new,
+        table.last_improved + [generation] * n_new,
+        table.best + [None] * n_new,
+        table.fitness + [None] * n_new,
+        table.adjusted_fitness + [None] * n_new,
+        pop.take(all_rows),
+        table.next_key + n_new,
+    )
     return out, species
 
 

@@ -34,22 +34,25 @@ def rank_members(fitness: Tensor, species: Tensor, gid: Tensor) -> Tensor:
     return ranked[torch.argsort(species[ranked], stable=True)]
 
 
-def species_fitness(fitness: Tensor, species: Tensor, n_species: int, func: str,
-                    ranked: Tensor | None = None) -> Tensor:
+def species_fitness(
+    fitness: Tensor, species: Tensor, n_species: int, func: str, ranked: Tensor | None = None
+) -> Tensor:
     """[S] ``species_fitness_func`` of each species' members (float64); ``ranked``:
     :func:`rank_members`'s order when already known."""
     fitness = fitness.double()
     if ranked is None:
         ranked = rank_members(fitness, species, torch.zeros_like(species))
-    f = fitness[ranked]                                  # descending within each species
+    f = fitness[ranked]  # descending within each species
     size = torch.bincount(species, minlength=n_species)
     start = torch.cumsum(size, 0) - size
     last = start + size - 1
 
-    def ascending(i: Tensor) -> Tensor:                  # i-th smallest of each species
+    def ascending(i: Tensor) -> Tensor:  # i-th smallest of each species
         return f[last - i]
+
     mean = torch.zeros(n_species, dtype=torch.float64, device=f.device).index_add_(
-        0, species, fitness) / size.clamp(min=1)
+        0, species, fitness
+    ) / size.clamp(min=1)
     if func == "max":
         return f[start]
     if func == "min":
@@ -63,12 +66,19 @@ def species_fitness(fitness: Tensor, species: Tensor, n_species: int, func: str,
         odd = ascending(half)
         even = (ascending((half - 1).clamp(min=0)) + ascending(torch.minimum(half, size - 1))) / 2
         return torch.where(size <= 2, mean, torch.where(size % 2 == 1, odd, even))
-    raise ConfigError(f"[DefaultStagnation] species_fitness_func = {func!r}: expected max, min, "
-                      "mean, median or median2")
+    raise ConfigError(
+        f"[DefaultStagnation] species_fitness_func = {func!r}: expected max, min, "
+        "mean, median or median2"
+    )
 
 
-def update(table: SpeciesTable, fitness: list[float], generation: int, max_stagnation: int,
-           species_elitism: int) -> list[tuple[int, bool]]:
+def update(
+    table: SpeciesTable,
+    fitness: list[float],
+    generation: int,
+    max_stagnation: int,
+    species_elitism: int,
+) -> list[tuple[int, bool]]:
     """``DefaultStagnation.update``: (position, stagnant) for each species in ascending
     fitness order; updates the table's fitness, history best and ``last_improved``."""
     for i, f in enumerate(fitness):

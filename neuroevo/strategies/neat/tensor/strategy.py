@@ -43,16 +43,26 @@ from neuroevo.strategies.neat.tensor.genes import Genomes
 from neuroevo.strategies.neat.tensor.initial import create_new
 from neuroevo.strategies.neat.tensor.innovation import InnovationTracker
 from neuroevo.strategies.neat.tensor.reproduction import assemble, plan
-from neuroevo.strategies.neat.tensor.speciation import SpeciesTable, speciate
 from neuroevo.strategies.neat.tensor.spec import GenomeSpec
+from neuroevo.strategies.neat.tensor.speciation import SpeciesTable, speciate
 from neuroevo.strategies.neat.tensor.structure import Mutator
 
 Tensor = torch.Tensor
 
 
 #: the fields of :meth:`TensorNEAT.state_dict`
-STATE_FIELDS = ("strategy", "generation", "next_gid", "population", "member_species", "species",
-                "tracker", "generator", "best", "best_fitness")
+STATE_FIELDS = (
+    "strategy",
+    "generation",
+    "next_gid",
+    "population",
+    "member_species",
+    "species",
+    "tracker",
+    "generator",
+    "best",
+    "best_fitness",
+)
 
 
 class TensorNEAT(Strategy):
@@ -68,24 +78,34 @@ class TensorNEAT(Strategy):
 
     name = "neat-tensor"
 
-    def __init__(self, config: neat.Config | str | pathlib.Path, *, pop_size: int | None = None,
-                 device: str | torch.device | None = None, dtype: torch.dtype = torch.float32,
-                 seed: int | None = None, same_split_same_node: bool = False) -> None:
+    def __init__(
+        self,
+        config: neat.Config | str | pathlib.Path,
+        *,
+        pop_size: int | None = None,
+        device: str | torch.device | None = None,
+        dtype: torch.dtype = torch.float32,
+        seed: int | None = None,
+        same_split_same_node: bool = False,
+    ) -> None:
         if isinstance(config, (str, pathlib.Path)):
             from neuroevo.config import load_config
 
             config = load_config(config)
         if not isinstance(config, neat.Config):
-            raise ConfigError(f"TensorNEAT(config=...): expected a neat.Config or an INI path, "
-                              f"got {type(config).__name__}; load one with neuroevo.load_config")
+            raise ConfigError(
+                f"TensorNEAT(config=...): expected a neat.Config or an INI path, "
+                f"got {type(config).__name__}; load one with neuroevo.load_config"
+            )
         if pop_size is not None:
             if not isinstance(pop_size, int) or isinstance(pop_size, bool) or pop_size < 2:
                 raise ConfigError(f"TensorNEAT: pop_size must be an integer >= 2, got {pop_size!r}")
             config = copy.copy(config)
             config.pop_size = pop_size
         if dtype not in (torch.float32, torch.float64):
-            raise ConfigError(f"TensorNEAT: dtype must be torch.float32 or torch.float64, "
-                              f"got {dtype}")
+            raise ConfigError(
+                f"TensorNEAT: dtype must be torch.float32 or torch.float64, got {dtype}"
+            )
         self.config = config
         self.spec = GenomeSpec.read(config)
         self.gene_dtype = dtype
@@ -103,61 +123,94 @@ class TensorNEAT(Strategy):
 
     # --- set-up ----------------------------------------------------------------------------
 
-    def setup(self, *, num_inputs: int, num_outputs: int, seed: int | None,
-              device: torch.device, dtype: torch.dtype) -> None:
+    def setup(
+        self,
+        *,
+        num_inputs: int,
+        num_outputs: int,
+        seed: int | None,
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
         """Check sizes against the INI file; create and speciate the first population."""
-        for what, want, have in (("num_inputs", num_inputs, self.spec.num_inputs),
-                                 ("num_outputs", num_outputs, self.spec.num_outputs)):
+        for what, want, have in (
+            ("num_inputs", num_inputs, self.spec.num_inputs),
+            ("num_outputs", num_outputs, self.spec.num_outputs),
+        ):
             if want != have:
-                raise ConfigError(f"the task has {want} {what[4:]} but the neat-python config has "
-                                  f"[DefaultGenome] {what} = {have}; set {what} = {want} in the "
-                                  "INI file")
+                raise ConfigError(
+                    f"the task has {want} {what[4:]} but the neat-python config has "
+                    f"[DefaultGenome] {what} = {have}; set {what} = {want} in the "
+                    "INI file"
+                )
         self.policy_device, self.policy_dtype = torch.device(device), dtype
         self.device = self._device or torch.device(device)
         seed = seed if seed is not None else self.seed
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed if seed is not None else int(torch.seed() % 2**62))
-        self.tracker = InnovationTracker(next_node_key=self.spec.num_outputs, device=self.device,
-                                         same_split_same_node=self.same_split_same_node)
+        self.tracker = InnovationTracker(
+            next_node_key=self.spec.num_outputs,
+            device=self.device,
+            same_split_same_node=self.same_split_same_node,
+        )
         self.next_gid = 1
         self.generation = 0
         self.best, self.best_fitness, self._best_row = None, float("-inf"), None
         self.species = SpeciesTable()
         self._new_population()
 
-    def initialize(self, *, seed: int | None = None, device: str | torch.device | None = None,
-                   dtype: torch.dtype = torch.float32) -> None:
+    def initialize(
+        self,
+        *,
+        seed: int | None = None,
+        device: str | torch.device | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
         """:meth:`setup` with the config's own sizes (to drive ``ask``/``tell`` without a task)."""
         from neuroevo.devices import resolve_device
 
-        self.setup(num_inputs=self.spec.num_inputs, num_outputs=self.spec.num_outputs,
-                   seed=seed, device=resolve_device(device), dtype=dtype)
+        self.setup(
+            num_inputs=self.spec.num_inputs,
+            num_outputs=self.spec.num_outputs,
+            seed=seed,
+            device=resolve_device(device),
+            dtype=dtype,
+        )
 
     def _new_population(self) -> None:
         n = self.config.pop_size
-        pop = create_new(self.spec, n, first_gid=self.next_gid, tracker=self.tracker,
-                         gen=self.generator, dtype=self.gene_dtype)
+        pop = create_new(
+            self.spec,
+            n,
+            first_gid=self.next_gid,
+            tracker=self.tracker,
+            gen=self.generator,
+            dtype=self.gene_dtype,
+        )
         self.next_gid += n
         self._speciate(pop)
 
     def _speciate(self, pop: Genomes) -> None:
         threshold = self.config.species_set_config.compatibility_threshold
-        self.species, self.member_species = speciate(self.species, pop, self.spec, threshold,
-                                                     self.generation)
+        self.species, self.member_species = speciate(
+            self.species, pop, self.spec, threshold, self.generation
+        )
         self.population = pop
 
     def _pop(self) -> Genomes:
         if self.population is None:
-            raise StrategyError("TensorNEAT: call setup(...) (or neuroevo.evolve) before "
-                                "ask()/tell()")
+            raise StrategyError(
+                "TensorNEAT: call setup(...) (or neuroevo.evolve) before ask()/tell()"
+            )
         return self.population
 
     # --- ask / tell ------------------------------------------------------------------------
 
     def ask(self) -> BatchedPolicy:
         """Every genome of the current generation (row order) as one compiled policy."""
-        return compile_genomes(self._pop(), self.spec, self.config, device=self.policy_device,
-                               dtype=self.policy_dtype)
+        return compile_genomes(
+            self._pop(), self.spec, self.config, device=self.policy_device, dtype=self.policy_dtype
+        )
 
     def tell(self, fitness: Tensor) -> None:
         """Keep the best, then breed and speciate the next generation.
@@ -168,24 +221,35 @@ class TensorNEAT(Strategy):
         pop = self._pop()
         f = torch.as_tensor(fitness).detach().to(self.device, torch.float64).reshape(-1)
         if f.shape[0] != len(pop):
-            raise StrategyError(f"TensorNEAT.tell got {f.shape[0]} fitness values for {len(pop)} "
-                                "genomes; pass one value per candidate of the last ask()")
+            raise StrategyError(
+                f"TensorNEAT.tell got {f.shape[0]} fitness values for {len(pop)} "
+                "genomes; pass one value per candidate of the last ask()"
+            )
         if not bool(torch.isfinite(f).all()):
-            raise StrategyError("TensorNEAT.tell got NaN or infinite fitness; clamp or penalise "
-                                "such values in the fitness function (e.g. torch.nan_to_num)")
+            raise StrategyError(
+                "TensorNEAT.tell got NaN or infinite fitness; clamp or penalise "
+                "such values in the fitness function (e.g. torch.nan_to_num)"
+            )
         with torch.inference_mode():
             self._breed(pop, f)
 
     def _breed(self, pop: Genomes, f: Tensor) -> None:
-        i = int(torch.argmax(f))                       # first of equals, as neat-python
+        i = int(torch.argmax(f))  # first of equals, as neat-python
         if float(f[i]) > self.best_fitness:
             self.best_fitness = float(f[i])
             self._best_row = pop.take(torch.tensor([i], device=self.device))
             self.best = to_neat(self._best_row, [0], self.config, spec=self.spec)[0]
             self.best.fitness = self.best_fitness
         self.tracker.reset_generation()
-        p = plan(self.config, self.species, self.member_species, f, pop.gid, self.generation,
-                 self.generator)
+        p = plan(
+            self.config,
+            self.species,
+            self.member_species,
+            f,
+            pop.gid,
+            self.generation,
+            self.generator,
+        )
         if p is None:
             self._extinct()
         else:
@@ -202,7 +266,8 @@ class TensorNEAT(Strategy):
             raise StrategyError(
                 f"NEAT: every species went extinct in generation {self.generation} (all were "
                 "stagnant). Set reset_on_extinction = True in [NEAT] to start a new population "
-                "instead, or raise species_elitism / max_stagnation in [DefaultStagnation]")
+                "instead, or raise species_elitism / max_stagnation in [DefaultStagnation]"
+            )
         self.species = self.species.keep([])
         self._new_population()
 
@@ -221,8 +286,9 @@ class TensorNEAT(Strategy):
     def info(self) -> dict[str, float]:
         return {"species": float(len(self.species))}
 
-    def to(self, device: str | torch.device | None = None,
-           dtype: torch.dtype | None = None) -> TensorNEAT:
+    def to(
+        self, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+    ) -> TensorNEAT:
         """Compile policies on ``device`` with ``dtype`` from the next :meth:`ask` on."""
         from neuroevo.devices import resolve_device
 
@@ -237,7 +303,9 @@ class TensorNEAT(Strategy):
         """Tensors and numbers: population, species, tracker, random state, best
         (:data:`STATE_FIELDS`)."""
         return {
-            "strategy": self.name, "generation": self.generation, "next_gid": self.next_gid,
+            "strategy": self.name,
+            "generation": self.generation,
+            "next_gid": self.next_gid,
             "population": st.genomes_state(self._pop()),
             "member_species": self.member_species,
             "species": st.species_state(self.species),
@@ -258,47 +326,70 @@ class TensorNEAT(Strategy):
         where = "strategy"
         state = expect_dict(state, where)
         if state.get("strategy") != self.name:
-            raise CheckpointError(f"{where}.strategy: not a {self.name!r} state "
-                                  f"(strategy {state.get('strategy')!r}); resume with the "
-                                  "strategy the run used")
+            raise CheckpointError(
+                f"{where}.strategy: not a {self.name!r} state "
+                f"(strategy {state.get('strategy')!r}); resume with the "
+                "strategy the run used"
+            )
         st.only_fields(state, STATE_FIELDS, where)
         dev, dt = self.device, self.gene_dtype
-        generation = st.bounded_int(field(state, "generation", where), f"{where}.generation",
-                                    0, st.COUNTER_LIMIT)
-        pop = st.genomes_from_state(field(state, "population", where), f"{where}.population",
-                                    self.spec, dt, dev)
-        species = st.species_from_state(field(state, "species", where), f"{where}.species",
-                                        self.spec, dt, dev, generation)
-        member = st.member_species_from_state(field(state, "member_species", where),
-                                              f"{where}.member_species", len(pop),
-                                              len(species), dev)
+        generation = st.bounded_int(
+            field(state, "generation", where), f"{where}.generation", 0, st.COUNTER_LIMIT
+        )
+        pop = st.genomes_from_state(
+            field(state, "population", where), f"{where}.population", self.spec, dt, dev
+        )
+        species = st.species_from_state(
+            field(state, "species", where), f"{where}.species", self.spec, dt, dev, generation
+        )
+        member = st.member_species_from_state(
+            field(state, "member_species", where),
+            f"{where}.member_species",
+            len(pop),
+            len(species),
+            dev,
+        )
         tracker = st.tracker_from_state(field(state, "tracker", where), f"{where}.tracker", dev)
-        generator = restored_generator(field(state, "generator", where), f"{where}.generator",
-                                       like=torch.Generator(device=dev))
+        generator = restored_generator(
+            field(state, "generator", where), f"{where}.generator", like=torch.Generator(device=dev)
+        )
         best_fitness = get_float(state, "best_fitness", where)
         best = field(state, "best", where)
-        best_row = None if best is None else st.genomes_from_state(best, f"{where}.best",
-                                                                  self.spec, dt, dev)
+        best_row = (
+            None
+            if best is None
+            else st.genomes_from_state(best, f"{where}.best", self.spec, dt, dev)
+        )
         if best_row is not None and len(best_row) != 1:
             raise CheckpointError(f"{where}.best: expected one genome, got {len(best_row)}")
         # every genome the state holds was numbered by its counters
         held = [g for g in (pop, species.reps, best_row) if g is not None]
         st.check_counters(tracker, held, f"{where}.tracker")
-        next_gid = st.bounded_int(field(state, "next_gid", where), f"{where}.next_gid",
-                                  max(int(g.gid.max()) for g in held) + 1, st.COUNTER_LIMIT)
+        next_gid = st.bounded_int(
+            field(state, "next_gid", where),
+            f"{where}.next_gid",
+            max(int(g.gid.max()) for g in held) + 1,
+            st.COUNTER_LIMIT,
+        )
         # tell() refuses non-finite fitness, so the best so far is -inf only before any
-        if math.isnan(best_fitness) or best_fitness == float("inf") or \
-                (best_row is None) != (best_fitness == float("-inf")):
-            raise CheckpointError(f"{where}.best_fitness: expected a finite number with a best "
-                                  f"genome, or -inf without one, got {best_fitness} with "
-                                  f"{'no' if best_row is None else 'a'} best genome")
+        if (
+            math.isnan(best_fitness)
+            or best_fitness == float("inf")
+            or (best_row is None) != (best_fitness == float("-inf"))
+        ):
+            raise CheckpointError(
+                f"{where}.best_fitness: expected a finite number with a best "
+                f"genome, or -inf without one, got {best_fitness} with "
+                f"{'no' if best_row is None else 'a'} best genome"
+            )
         # all checked: now change the strategy
         self.population, self.species, self.member_species = pop, species, member.to(dev)
         self.tracker, self.generator = tracker, generator
         self.generation, self.next_gid = generation, next_gid
         self._best_row, self.best_fitness = best_row, best_fitness
-        self.best = None if best_row is None else to_neat(best_row, [0], self.config,
-                                                          spec=self.spec)[0]
+        self.best = (
+            None if best_row is None else to_neat(best_row, [0], self.config, spec=self.spec)[0]
+        )
         if self.best is not None:
             self.best.fitness = self.best_fitness
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import torch
 
 from neuroevo.strategies.neat.tensor.attributes import init_genes, mutate_genes
-from neuroevo.strategies.neat.tensor.genes import PAD, GeneTable, Genomes, conn_code, conn_ends
+from neuroevo.strategies.neat.tensor.genes import PAD, Genomes, conn_code, conn_ends
 from neuroevo.strategies.neat.tensor.innovation import InnovationTracker
 from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 
@@ -55,7 +55,7 @@ def _reaches(g: Genomes, rows: Tensor, start: Tensor, goal: Tensor) -> Tensor:
     keys = g.nodes.key[rows]
     codes = g.conns.key[rows]
     ins, outs = conn_ends(codes)
-    live = (codes != PAD) & (ins >= 0)              # inputs have no incoming connections
+    live = (codes != PAD) & (ins >= 0)  # inputs have no incoming connections
     width = keys.shape[1]
     src = torch.searchsorted(keys, ins).clamp_(max=width - 1)
     dst = torch.searchsorted(keys, outs).clamp_(max=width - 1)
@@ -74,8 +74,9 @@ def _reaches(g: Genomes, rows: Tensor, start: Tensor, goal: Tensor) -> Tensor:
 class Mutator:
     """The structural operators with their settings, tracker and random generator."""
 
-    def __init__(self, spec: GenomeSpec, tracker: InnovationTracker, gen: torch.Generator,
-                 dtype: torch.dtype) -> None:
+    def __init__(
+        self, spec: GenomeSpec, tracker: InnovationTracker, gen: torch.Generator, dtype: torch.dtype
+    ) -> None:
         self.spec, self.tracker, self.gen, self.dtype = spec, tracker, gen, dtype
 
     def _new_conns(self, n: int) -> dict[str, Tensor]:
@@ -100,14 +101,20 @@ class Mutator:
         conns = g.conns
         conns.cols["enabled"][rows, col] = False
         weight = conns.cols["weight"][rows, col]
-        code = torch.stack([conn_code(i, new), conn_code(new, o)], 1)      # (i, new), (new, o)
-        fresh = self._new_conns(n), self._new_conns(n)   # init_attributes of each, in order
+        code = torch.stack([conn_code(i, new), conn_code(new, o)], 1)  # (i, new), (new, o)
+        fresh = self._new_conns(n), self._new_conns(n)  # init_attributes of each, in order
         cols = {name: torch.stack([fresh[0][name], fresh[1][name]], 1) for name in fresh[0]}
-        cols.update(weight=torch.stack([torch.ones_like(weight), weight], 1),
-                    enabled=torch.ones((n, 2), dtype=torch.bool, device=rows.device),
-                    innovation=torch.stack([self.tracker.innovations(code[:, 0], "add_node_in"),
-                                            self.tracker.innovations(code[:, 1], "add_node_out")],
-                                           1))
+        cols.update(
+            weight=torch.stack([torch.ones_like(weight), weight], 1),
+            enabled=torch.ones((n, 2), dtype=torch.bool, device=rows.device),
+            innovation=torch.stack(
+                [
+                    self.tracker.innovations(code[:, 0], "add_node_in"),
+                    self.tracker.innovations(code[:, 1], "add_node_out"),
+                ],
+                1,
+            ),
+        )
         return Genomes(g.gid, nodes, conns.append(rows, code, cols))
 
     def delete_node(self, g: Genomes, rows: Tensor) -> Genomes:
@@ -123,7 +130,7 @@ class Mutator:
         ins, outs = conn_ends(g.conns.key[rows])
         touch = (ins == key[:, None]) | (outs == key[:, None])
         g.conns.key[rows] = g.conns.key[rows].masked_fill(touch, PAD)
-        g.nodes.sort_rows(rows)          # no holes: genes first, padding last
+        g.nodes.sort_rows(rows)  # no holes: genes first, padding last
         g.conns.sort_rows(rows)
         return g
 
@@ -183,8 +190,10 @@ class Mutator:
                 which.append((r >= lo / div) & (r < hi / div))
                 lo = hi
         else:
-            which = [torch.rand(n, generator=self.gen, device=g.device, dtype=torch.float64) < p
-                     for p in probs]
+            which = [
+                torch.rand(n, generator=self.gen, device=g.device, dtype=torch.float64) < p
+                for p in probs
+            ]
         for op, mask in zip(ops, which):
             g = op(g, mask.nonzero()[:, 0])
         mutate_genes(g.conns.cols, s.conns, g.conns.valid(), self.gen)
