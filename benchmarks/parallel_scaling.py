@@ -364,9 +364,9 @@ def driver_seconds_per_slice(ctx: dict, repeats: int = 200) -> float:
     """The driver's fixed cost of one more slice: a one-genome job pickled, a result unpickled."""
     import pickle
 
-    from neuroevo.parallel.candidates import TensorRows
-    from neuroevo.parallel.genomes import pack_genomes
     from neuroevo.parallel.slices import SliceJob, SliceResult, dumps
+    from neuroevo.strategies.candidates import TensorRows
+    from neuroevo.strategies.neat.packed import pack_genomes
 
     packed, one = pack_genomes(ctx["genomes"]), np.array([0])
     result = dumps(SliceResult(1, 0, TensorRows.of(torch.zeros(1)), 100, 0.1, 0.1, 0.1, None, None))

@@ -21,7 +21,7 @@ LunarLander, three of ten winners that had passed two heats of 100 episodes at 2
 186-199 on 100 unseen episodes). Three rules keep that chance small:
 
 * **One proof per candidate.** A candidate's episodes are seeded from the run seed and a
-  hash of its network (:meth:`~neuroevo.parallel.genomes.PackedGenomes.digest`), so an
+  hash of its network (the digest of its rows, :meth:`Strategy.candidate_data`), so an
   elite that reaches the threshold again in a later generation replays the same episodes
   and gets the same verdict, instead of a fresh try. The :class:`ProofRecord` keeps the
   verdicts, so the episodes are played once, and checkpoints keep the record, so a resumed
@@ -67,7 +67,6 @@ import torch
 
 from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.io import state_checks as sc
-from neuroevo.parallel.candidates import build_policy, describe
 from neuroevo.parallel.taskstate import task_state
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.strategies.base import Strategy
@@ -250,7 +249,7 @@ class _Runner:
     def __init__(self, strategy: Strategy, task: Task, policy: BatchedPolicy) -> None:
         self.task, self.policy = task, policy
         try:
-            self.described = describe(strategy, policy, backend="solve_episodes")
+            self.described = strategy.candidate_data(policy, purpose="solve_episodes")
         except ConfigError:
             self.described = None
         self.narrowable = callable(getattr(policy, "select", None)) and not getattr(
@@ -268,7 +267,7 @@ class _Runner:
         if self.described is not None:
             device, dtype = policy_device_dtype(self.policy)
             rows = self.described.rows.select(positions.numpy())
-            return build_policy(self.described.shared, rows, device=device, dtype=dtype)
+            return self.described.shared.build(rows, device=device, dtype=dtype)
         if self.narrowable:
             return self.policy.select(positions)
         return None

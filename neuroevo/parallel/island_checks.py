@@ -28,7 +28,6 @@ Example::
 
 from __future__ import annotations
 
-import math
 import numbers
 import os
 import pathlib
@@ -39,10 +38,7 @@ from typing import Any
 import torch
 
 from neuroevo.devices import device_problem
-from neuroevo.errors import CheckpointError, ConfigError
-from neuroevo.io.genome_json import genome_from_dict
-from neuroevo.io.state_checks import describe
-from neuroevo.parallel.migration import migrant_kind
+from neuroevo.errors import ConfigError
 
 SEED_LIMIT = 2**63
 
@@ -112,91 +108,33 @@ def checkpoint_folder(path: Any) -> str | None:
     return str(path)
 
 
-def layout(strategy: Any) -> tuple[tuple[int, ...], ...]:
-    """The shapes of a vector strategy's module parameters (``(num_params,)`` without one)."""
-    module = getattr(strategy, "module", None)
-    if module is None:
-        return ((strategy.num_params,),)
-    return tuple(tuple(p.shape) for p in module.parameters())
-
-
-def genome_kind(strategy: Any) -> tuple[int, int, str, str]:
-    """What a NEAT strategy's genomes are: inputs, outputs, node and connection gene types."""
-    gc = strategy.config.genome_config
-    return (
-        int(gc.num_inputs),
-        int(gc.num_outputs),
-        gc.node_gene_type.__name__,
-        gc.connection_gene_type.__name__,
-    )
-
-
 def same_layout(strategies: Sequence[Any]) -> None:
-    """Islands exchanging migrants read each other's: GA/PSO/SA islands one parameter layout,
-    NEAT islands genomes of the same sizes and gene types."""
-    if migrant_kind(strategies[0]) == "neat":
-        first = genome_kind(strategies[0])
-        for i, s in enumerate(strategies[1:], 1):
-            mine = genome_kind(s)
-            if mine != first:
-                raise ConfigError(
-                    f"Islands: island {i}'s NEAT config has {mine[0]} inputs, {mine[1]} outputs, "
-                    f"genes {mine[2]}/{mine[3]}; island 0's {first[0]}, {first[1]}, "
-                    f"{first[2]}/{first[3]}; migrants are genomes, so give every island a "
-                    "config of the same sizes and gene types (or migrants=0)"
-                )
-        return
-    first = layout(strategies[0])
+    """Islands exchanging migrants read each other's: the strategies'
+    :meth:`~neuroevo.strategies.base.Strategy.migrant_layout` must agree (GA/PSO/SA islands
+    one parameter layout, NEAT islands genomes of the same sizes and gene types)."""
+    first = strategies[0].migrant_layout()
     for i, s in enumerate(strategies[1:], 1):
-        mine = layout(s)
-        if mine != first:
+        mine = s.migrant_layout()
+        if mine.layout != first.layout:
             raise ConfigError(
-                f"Islands: island {i}'s module has {sum(math.prod(x) for x in mine)} parameters "
-                f"(shapes {list(mine)}), island 0's {sum(math.prod(x) for x in first)} (shapes "
-                f"{list(first)}); migrants are parameter rows, so give every island the same "
-                "module (or migrants=0)"
+                f"Islands: island {i}'s {mine.words}; island 0's {first.words}; "
+                f"{first.fix} (or migrants=0)"
             )
 
 
 def check_migrant(m: dict[str, Any], where: str, receivers: Sequence[Any]) -> None:
     """The payload of a migrant of the pool's checkpoint (its other fields are the pool's
-    to check), against the strategies that may receive it: a ``genome`` (genome JSON every
-    receiver's config reads) or ``params`` (a finite row of every receiver's size)."""
-    kind = "genome" if receivers and migrant_kind(receivers[0]) == "neat" else "params"
-    if kind not in m:
-        raise CheckpointError(
-            f"{where}: missing field {kind!r} (these islands exchange "
-            f"{'genomes' if kind == 'genome' else 'parameter rows'})"
-        )
+    to check), against the strategies that may receive it
+    (:meth:`~neuroevo.strategies.base.Strategy.check_migrant`)."""
     for r in receivers:
-        if kind == "genome":
-            genome_from_dict(
-                m["genome"],
-                r.config.genome_config,
-                genome_type=r.config.genome_type,
-                source=f"{where}.genome",
-            )
-            continue
-        row, n = m["params"], r.num_params
-        if (
-            not isinstance(row, torch.Tensor)
-            or not row.dtype.is_floating_point
-            or tuple(row.shape) != (n,)
-            or not bool(torch.isfinite(row).all())
-        ):
-            raise CheckpointError(
-                f"{where}.params: expected a finite floating-point row of "
-                f"{n} parameters, got {describe(row)}"
-            )
+        r.check_migrant(m, where)
 
 
 __all__ = [
     "check_migrant",
     "checkpoint_folder",
-    "genome_kind",
     "island_device",
     "island_dtype",
-    "layout",
     "run_seed",
     "same_layout",
 ]

@@ -73,7 +73,7 @@ from neuroevo.parallel.island_checks import (
     run_seed,
     same_layout,
 )
-from neuroevo.parallel.migration import TOPOLOGIES, MigrantPool, migrant_kind
+from neuroevo.parallel.migration import TOPOLOGIES, MigrantPool
 
 RAY_NEEDED = (
     'asynchronous islands run on Ray: pip install "neuroevo[ray]" (or run them '
@@ -386,7 +386,7 @@ class Islands:
         strategies = list(strategies)
         if not strategies:
             raise ConfigError("Islands: give at least one strategy (one per island)")
-        kinds = {migrant_kind(s) for s in strategies}
+        layouts = [s.migrant_layout() for s in strategies]  # refuses a strategy without
         tasks = (
             list(task)
             if isinstance(task, (list, tuple))
@@ -417,10 +417,12 @@ class Islands:
                 f"Islands actor_options={actor_options!r}: expected a dict of "
                 "Ray actor options, e.g. {'num_cpus': 1}"
             )
-        if migrants and len(kinds) > 1:
+        odd = next((i for i, m in enumerate(layouts) if m.fix != layouts[0].fix), None)
+        if migrants and odd is not None:
             raise ConfigError(
-                "Islands: NEAT islands and GA/PSO/SA islands cannot exchange "
-                "migrants (genomes vs parameter rows); use one kind, or migrants=0"
+                f"Islands: island {odd}'s migrants are not of island 0's kind (its "
+                f"{layouts[odd].words}; island 0's {layouts[0].words}), so they cannot "
+                "exchange migrants; use one kind of strategy, or migrants=0"
             )
         smallest = min(s.population_size for s in strategies)
         if migrants >= smallest:

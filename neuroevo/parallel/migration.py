@@ -8,14 +8,16 @@ generations an island sends copies of its ``size`` best candidates and puts the 
 it receives in place of its worst ones (the "best-replace-worst" policy).
 
 * **Who leaves** (:func:`emigrants`): the best of the generation just evaluated, as data --
-  a NEAT genome as :func:`~neuroevo.io.genome_json.genome_to_dict` JSON, a flat-vector
-  candidate (GA, PSO, SA) as its parameter row -- with its fitness, island and generation.
+  the strategy's :meth:`~neuroevo.strategies.base.Strategy.emigrants` (a NEAT genome as
+  :func:`~neuroevo.io.genome_json.genome_to_dict` JSON, a flat-vector candidate (GA, PSO,
+  SA) as its parameter row) with its fitness, island and generation.
 * **How they enter** (:func:`immigrate`): between the island's evaluation and its ``tell``.
   The migrants are scored again on the receiving island's task with the generation's
   episode seed (a fitness from another island's episodes is not comparable on stochastic
   tasks; on deterministic ones it is the same number), then replace the worst candidates,
-  fitness and all, so selection sees them at once. A NEAT migrant is renumbered into the
-  receiving run (:mod:`neuroevo.parallel.neat_migration`); a vector migrant replaces a row
+  fitness and all, so selection sees them at once (the strategy's
+  :meth:`~neuroevo.strategies.base.Strategy.adopt`). A NEAT migrant is renumbered into the
+  receiving run (:mod:`neuroevo.strategies.neat.migration`); a vector migrant replaces a row
   of the candidates ``tell`` reads (for PSO it becomes that particle's personal best when it
   beats it; for GA it joins the parents' pool; for SA it is the chain's proposal).
 * **The pool** (:class:`MigrantPool`): the latest emigrants of every island. ``push``
@@ -41,43 +43,23 @@ from typing import Any
 
 import torch
 
-from neuroevo.errors import CheckpointError, ConfigError, StrategyError
+from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
 from neuroevo.io.json_values import short
 from neuroevo.io.state_checks import check_float, check_int, describe, expect_dict, field
-from neuroevo.parallel import neat_migration
 
 TOPOLOGIES = ("ring", "all")
 POOL_FILE = "pool.ckpt"
 
 
-def migrant_kind(strategy: Any) -> str:
-    """``"neat"`` or ``"vector"``: how ``strategy``'s candidates travel (else StrategyError)."""
-    from neuroevo.strategies.gradient import GradientDescent
-    from neuroevo.strategies.neat.strategy import NEAT
-    from neuroevo.strategies.vector_base import VectorStrategy
-
-    if isinstance(strategy, NEAT):
-        return "neat"
-    if isinstance(strategy, VectorStrategy) and not isinstance(strategy, GradientDescent):
-        return "vector"
-    raise StrategyError(
-        f"islands exchange NEAT genomes or GA/PSO/SA parameter rows; {type(strategy).__name__} "
-        "has neither (for gradient baselines use neuroevo.parallel.async_gradient.local_sgd)"
-    )
-
-
 def emigrants(
     strategy: Any, fitness: torch.Tensor, size: int, *, island: int, generation: int
 ) -> list[dict[str, Any]]:
-    """Copies of the ``size`` best candidates of the generation just evaluated, as data."""
+    """Copies of the ``size`` best candidates of the generation just evaluated, as data
+    (:meth:`~neuroevo.strategies.base.Strategy.emigrants`)."""
     order = torch.argsort(fitness.detach().cpu().double(), descending=True, stable=True)
     best = order[:size].tolist()
-    if migrant_kind(strategy) == "neat":
-        payloads = [{"genome": g} for g in neat_migration.genome_payloads(strategy, best)]
-    else:
-        rows = strategy.ask_params()[best].detach().cpu().clone()
-        payloads = [{"params": row} for row in rows]
+    payloads = strategy.emigrants(best)
     for p, i in zip(payloads, best):
         p.update(fitness=float(fitness[i]), island=int(island), generation=int(generation))
     return payloads
@@ -94,60 +76,33 @@ def immigrate(
     dtype: torch.dtype,
 ) -> torch.Tensor:
     """Score ``migrants`` on ``task`` (``generator`` seeded as for the generation) and put them
-    in place of the worst candidates of the evaluated generation; returns the new fitness. A
-    task with ``candidate_scores`` (a fitness that depends on the population) gets its
+    in place of the worst candidates of the evaluated generation
+    (:meth:`~neuroevo.strategies.base.Strategy.adopt`); returns the new fitness. A task with
+    ``candidate_scores`` (a fitness that depends on the population) gets its
     ``population_fitness`` over the whole population the migrants join."""
     if not migrants:
         return fitness
     size = len(fitness)
     migrants = migrants[: max(size - 1, 0)]  # never replace a whole population
     worst = torch.argsort(fitness.detach().cpu().double(), stable=True)[: len(migrants)].tolist()
-    if migrant_kind(strategy) == "neat":
-        genomes = neat_migration.adopt_genomes([m["genome"] for m in migrants], strategy)
-        policy = _genome_policy(strategy, genomes, device, dtype)
-    else:
-        from neuroevo.compile.params import ParameterPolicy
-
-        rows = torch.stack([m["params"] for m in migrants]).to(device=device, dtype=dtype)
-        policy = ParameterPolicy(
-            strategy.module, rows, num_inputs=task.num_inputs, num_outputs=task.num_outputs
-        )
+    adoption = strategy.adopt(migrants, device=device, dtype=dtype)
     fitness = fitness.clone()
     if callable(getattr(task, "candidate_scores", None)):
         # a fitness that depends on the whole population (Supervised's floor for non-finite
         # outputs) is computed over the population the migrants join, not their batch alone
-        own = task.candidate_scores(policy, generator=generator).detach()
+        own = task.candidate_scores(adoption.policy, generator=generator).detach()
         fitness[worst] = own.to(fitness.device, fitness.dtype)
         fitness = task.population_fitness(fitness)
         scores = fitness[worst]
     else:
         scores = (
-            task.evaluate(policy, generator=generator).detach().to(fitness.device, fitness.dtype)
+            task.evaluate(adoption.policy, generator=generator)
+            .detach()
+            .to(fitness.device, fitness.dtype)
         )
         fitness[worst] = scores
-    if migrant_kind(strategy) == "neat":
-        for g, f in zip(genomes, scores.tolist()):
-            g.fitness = float(f)
-        neat_migration.replace_worst(strategy, worst, genomes)
-    else:
-        x = strategy.ask_params().clone()
-        x[worst] = rows
-        strategy.candidates = x  # the rows tell() reads (VectorStrategy keeps them here)
+    adoption.place(worst, scores)
     return fitness
-
-
-def _genome_policy(
-    strategy: Any, genomes: list[Any], device: torch.device, dtype: torch.dtype
-) -> Any:
-    """The migrants compiled as the strategy's ``ask`` compiles its genomes."""
-    gc = strategy.config.genome_config
-    if strategy.refine is not None:
-        return strategy.refine.refine(genomes, gc, device=device, dtype=dtype)
-    from neuroevo.compile.population import compile_population
-
-    return compile_population(
-        genomes, gc, device=device, dtype=dtype, recurrent=not gc.feed_forward
-    )
 
 
 class MigrantPool:
@@ -351,4 +306,4 @@ class MigrantPool:
             check(m, where, source)
 
 
-__all__ = ["TOPOLOGIES", "MigrantPool", "emigrants", "immigrate", "migrant_kind"]
+__all__ = ["TOPOLOGIES", "MigrantPool", "emigrants", "immigrate"]

@@ -6,8 +6,8 @@ store, so both backends send exactly what is counted here. (Pickle is fine betwe
 and the workers it started; user files are never unpickled.)
 
 * :class:`Setup`, once per run: the task and the worker's torch thread count; then
-  :class:`Shared`, with the first generation: the candidates' shared part (genome config or
-  module template, :mod:`neuroevo.parallel.candidates`).
+  :class:`Shared`, with the first generation: the candidates' shared part, the strategy's
+  :class:`~neuroevo.strategies.candidates.Representation` (genome config, module template ...).
 * :class:`SliceJob`, once per slice: the slice's candidates as arrays, their positions in
   the population, the population's size, the generator (its seed when it was just seeded,
   as the loop does every generation, else its whole state), device and dtype, and the
@@ -40,9 +40,9 @@ import numpy as np
 import torch
 
 from neuroevo.errors import TaskError
-from neuroevo.parallel.candidates import TensorRows, build_policy, place_shared
 from neuroevo.parallel.pool import Event
 from neuroevo.parallel.taskstate import load_task_state, slice_feedback
+from neuroevo.strategies.candidates import TensorRows
 
 PROTOCOL = 5
 
@@ -79,7 +79,7 @@ class SliceJob:
     positions: np.ndarray  # [k] the candidates' positions in the population
     population_size: int
     generator: tuple[str, Any]  # ("seed", int) | ("state", bytes) | ("none", None)
-    rows: Any  # PackedGenomes or TensorRows of the k candidates
+    rows: Any  # the k candidates' rows (Strategy.candidate_data: the strategy's own kind)
     device: str
     dtype: str
     want_generator: bool  # send the generator's state back (the first slice does)
@@ -215,8 +215,8 @@ class SliceRunner:
         device, dtype = torch.device(job.device), getattr(torch, job.dtype)
         shared = self._placed.get(job.device)
         if shared is None:
-            shared = self._placed[job.device] = place_shared(self.shared, device)
-        policy = build_policy(shared, job.rows, device=device, dtype=dtype)
+            shared = self._placed[job.device] = self.shared.placed(device)
+        policy = shared.build(job.rows, device=device, dtype=dtype)
         generator = generator_from(job.generator)
         load_task_state(self.task, job.task_state)
         kwargs: dict[str, Any] = {}

@@ -2,7 +2,8 @@
 
 :meth:`WorkerBackend.evaluate`:
 
-1. describes the candidates as data (:func:`neuroevo.parallel.candidates.describe`); the
+1. asks the strategy for its candidates as data
+   (:meth:`~neuroevo.strategies.base.Strategy.candidate_data`); the
    first time in a run (or when it changed) the shared part goes to every worker, once (the
    task went when the backend was opened);
 2. splits the population into one slice per worker (:mod:`neuroevo.parallel.balance`);
@@ -31,7 +32,6 @@ import torch
 from neuroevo.errors import ConfigError, StrategyError, TaskError
 from neuroevo.parallel.backend import Backend
 from neuroevo.parallel.balance import EpisodeCosts
-from neuroevo.parallel.candidates import check_sliceable, describe, shared_for_transport
 from neuroevo.parallel.pool import Pool, SliceTiming, run_jobs
 from neuroevo.parallel.slices import (
     Setup,
@@ -96,10 +96,10 @@ class WorkerBackend(Backend):
 
     def check(self, strategy: Strategy) -> None:
         """Refuse a strategy whose candidates cannot travel as slices
-        (:func:`~neuroevo.parallel.candidates.check_sliceable`), and more workers than the
+        (:meth:`~neuroevo.strategies.base.Strategy.check_candidates`), and more workers than the
         population has candidates (each slice holds one at least); a default worker count
         is cut to the population instead."""
-        check_sliceable(strategy, backend=self.name)
+        strategy.check_candidates(purpose=f"backend {self.name!r}")
         try:
             size = strategy.population_size
         except Exception:  # a strategy of the user's that does not say: checked when described
@@ -164,9 +164,9 @@ class WorkerBackend(Backend):
         if self._pool is None or self._task is None:
             raise RuntimeError(f"{type(self).__name__}.evaluate before open(task)")
         pool = self._pool
-        cands = describe(strategy, policy, backend=self.name)
+        cands = strategy.candidate_data(policy, purpose=f"backend {self.name!r}")
         if cands.shared_key != self._shared_key:
-            shared = shared_for_transport(cands.shared)
+            shared = cands.shared.for_transport()
             try:
                 blob = dumps(Shared(self._run, shared))
             except Exception as e:

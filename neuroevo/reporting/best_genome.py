@@ -38,6 +38,21 @@ class BestGenomeReporter(Reporter):
     def on_start(self, strategy: Any, task: Any, generations: int) -> None:
         self._strategy, self._task = strategy, task
 
+    def best_network(self, result: Any) -> tuple[Any, str] | None:
+        """``(the best candidate's network alone, in float64 on the CPU, what it is)`` from
+        the strategy (:meth:`~neuroevo.strategies.base.Strategy.network_of`), or ``None``
+        when the strategy has no best candidate or gives no network."""
+        from neuroevo.errors import StrategyError
+
+        strategy = result.strategy or self._strategy
+        if strategy is None or getattr(strategy, "best", None) is None:
+            return None
+        try:
+            policy = strategy.network_of()
+        except StrategyError:
+            return None
+        return policy, f"best {getattr(strategy, 'candidate_noun', 'candidate')}"
+
     def best_genome(self, result: Any) -> tuple[Any, Any] | None:
         """``(best genome, genome config)`` of a NEAT run, else ``None``."""
         strategy = result.strategy or self._strategy

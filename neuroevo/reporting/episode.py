@@ -4,9 +4,10 @@
 variable, named by the environment class's ``state_labels``), the action taken at each
 step (named by its ``action_labels``) and the reward; ``episode_frames.png`` shows the
 cart-pole poses for CartPole. The episode is recorded by the task's ``record_episode``
-with the best candidate in float64 on the CPU: NEAT's best genome compiled, or the network
-of GA, PSO, SA or a gradient baseline with its best parameter vector
-(:class:`~neuroevo.compile.params.ParameterPolicy`, as its rollouts ran it). The network's
+with the best candidate's network in float64 on the CPU, as the strategy gives it
+(:meth:`~neuroevo.strategies.base.Strategy.network_of`: NEAT's best genome compiled, or the
+module of GA, PSO, SA or a gradient baseline with its best parameter vector, as its rollouts
+ran it). The network's
 outputs are recorded on the way and turned into actions by the task's own
 output-to-action mapping.
 
@@ -24,7 +25,6 @@ Example::
 
 from __future__ import annotations
 
-import copy
 import inspect
 import os
 from typing import IO, Any
@@ -76,34 +76,6 @@ class OutputRecorder(BatchedPolicy):
         return out
 
 
-def genome_policy(genome: Any, genome_config: Any) -> BatchedPolicy:
-    """The policy of one NEAT genome alone, compiled in float64 on the CPU (feed-forward or
-    recurrent as its config says)."""
-    from neuroevo.compile.population import compile_population
-
-    return compile_population(
-        [genome],
-        genome_config,
-        device="cpu",
-        dtype=torch.float64,
-        recurrent=not genome_config.feed_forward,
-    )
-
-
-def parameter_policy(module: Any, params: torch.Tensor, *, task: Any = None) -> BatchedPolicy:
-    """The policy of ``module`` with one flat parameter vector (GA, PSO, SA, gradient), in
-    float64 on the CPU, as its rollouts ran it (:class:`~neuroevo.compile.params.ParameterPolicy`)."""
-    from neuroevo.compile.params import ParameterPolicy
-
-    module = copy.deepcopy(module).to(device="cpu", dtype=torch.float64).eval()
-    return ParameterPolicy(
-        module,
-        params.to("cpu", torch.float64).reshape(1, -1),
-        num_inputs=getattr(task, "num_inputs", None),
-        num_outputs=getattr(task, "num_outputs", None),
-    )
-
-
 def _actions(task: Any, recorder: OutputRecorder, steps: int) -> torch.Tensor | None:
     """The actions of the recorded outputs, through the task's output-to-action mapping."""
     mapper = getattr(task, "_action_mapper", None)
@@ -134,15 +106,10 @@ class EpisodePlot(BestGenomeReporter):
         self.stream = stream
 
     def best_policy(self, result: Any) -> tuple[BatchedPolicy, str] | None:
-        """``(policy of the best candidate alone, in float64 on the CPU, what it is)``: NEAT's
-        best genome compiled, or a flat-vector strategy's module with its best parameters;
-        ``None`` for other strategies."""
-        found, vector = self.best_genome(result), self.best_parameters(result)
-        if found is not None:
-            return genome_policy(*found), "best genome"
-        if vector is not None:
-            return parameter_policy(*vector, task=self._task), "best parameters"
-        return None
+        """``(policy of the best candidate alone, in float64 on the CPU, what it is)``, as the
+        strategy gives it (:meth:`~neuroevo.strategies.base.Strategy.network_of`); ``None``
+        for a strategy without one."""
+        return self.best_network(result)
 
     def on_end(self, result: Any) -> None:
         task = self._task
@@ -219,8 +186,6 @@ __all__ = [
     "EpisodePlot",
     "OutputRecorder",
     "env_class_of",
-    "genome_policy",
-    "parameter_policy",
     "RECORD_STEPS",
     "SAY_STEPS",
 ]

@@ -164,19 +164,15 @@ class ReplayGif(BestGenomeReporter):
         self.steps, self.every = steps, every
 
     def on_end(self, result: Any) -> None:
-        from neuroevo.reporting.episode import genome_policy, parameter_policy
         from neuroevo.viz.gif import write_gif
 
         if not callable(getattr(self._task, "record_episode", None)):
             return
         try:
-            genome, vector = self.best_genome(result), self.best_parameters(result)
-            if genome is not None:
-                policy = genome_policy(*genome)
-            elif vector is not None:
-                policy = parameter_policy(*vector, task=self._task)
-            else:
+            found = self.best_network(result)
+            if found is None:
                 return
+            policy = found[0]
             frames = episode_frames(self._task, policy, steps=self.steps, every=self.every)
         except NeuroevoError as e:
             self.notes.append(f"no replay.gif: {e}")

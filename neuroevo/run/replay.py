@@ -48,16 +48,15 @@ def _task_of(folder: Path) -> tuple[Any, Any]:
 
 def best_candidate_policy(folder: Path, task: Any, exp: Any) -> Any:
     """The policy of the run's best candidate alone, in float64 on the CPU (module doc)."""
-    from neuroevo.reporting.episode import genome_policy, parameter_policy
-
     genome_file, params_file = folder / "best_genome.json", folder / "best_params.json"
     if genome_file.is_file():
         from neuroevo.config import load_config
         from neuroevo.io.genome_json import load_genome
         from neuroevo.run.commands import _find_ini
+        from neuroevo.strategies.neat.candidates import genome_network
 
         cfg = load_config(_find_ini(folder))
-        return genome_policy(load_genome(genome_file, cfg.genome_config), cfg.genome_config)
+        return genome_network(load_genome(genome_file, cfg.genome_config), cfg.genome_config)
     if params_file.is_file():
         from neuroevo.run.registry import make_strategy
         from neuroevo.run.results import read_best_params
@@ -72,7 +71,14 @@ def best_candidate_policy(folder: Path, task: Any, exp: Any) -> Any:
                 f"{params_file}: strategy {exp.strategy!r} has no network to set "
                 "these parameters into; replay a GA, PSO, SA or gradient run"
             )
-        return parameter_policy(module, params, task=task)
+        from neuroevo.strategies.parameter_rows import parameter_network
+
+        return parameter_network(
+            module,
+            params,
+            num_inputs=getattr(task, "num_inputs", None),
+            num_outputs=getattr(task, "num_outputs", None),
+        )
     raise CheckpointError(
         f"{folder}: no best_genome.json nor best_params.json (the run wrote "
         "no best candidate yet); replay it once a generation has finished"

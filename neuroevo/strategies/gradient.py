@@ -339,6 +339,21 @@ class GradientDescent(VectorStrategy[GradientState]):
             "stopped": float(self.state.stopped.sum()),
         }
 
+    def emigrants(self, positions: list[int]) -> list[dict[str, Any]]:
+        """Refused: gradient restarts are not a population that migrants could join."""
+        raise StrategyError(
+            "islands exchange NEAT genomes or GA/PSO/SA parameter rows; gradient baselines "
+            "train in their own way: use neuroevo.local_sgd (asynchronous local SGD)"
+        )
+
+    def adopt(self, migrants: list[dict[str, Any]], *, device: Any, dtype: Any) -> Any:
+        """Refused, as :meth:`emigrants`."""
+        return self.emigrants([])
+
+    def migrant_layout(self) -> Any:
+        """Refused, as :meth:`emigrants` (islands check it before anything runs)."""
+        return self.emigrants([])
+
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "optimizer": copy.deepcopy(self.optimizer.state_dict())}
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import pathlib
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
@@ -48,8 +49,11 @@ from neuroevo.compile.params import (
 )
 from neuroevo.errors import CheckpointError, ConfigError, StrategyError
 from neuroevo.io import state_checks as sc
-from neuroevo.strategies.base import Strategy
+from neuroevo.policy import BatchedPolicy
+from neuroevo.strategies.base import Adoption, MigrantLayout, Strategy
+from neuroevo.strategies.candidates import Candidates
 from neuroevo.strategies.hyperparams import Allowed, check
+from neuroevo.strategies.parameter_rows import parameter_candidates, parameter_network
 
 #: experiment-file keys that describe the network (an ``neuroevo.MLP``) rather than the search
 NETWORK_KEYS = ("hidden", "activation", "output_activation")
@@ -296,6 +300,80 @@ class VectorStrategy(Strategy, Generic[State]):
         state = self._tell(self.state, x, fitness)
         self.candidates, self.state = self._ask(state)
         self.generation += 1
+
+    # --- the candidates' path to a network (Strategy's interface) --------------------------
+    candidate_noun = "parameters"
+
+    def candidate_data(self, policy: BatchedPolicy, *, purpose: str) -> Candidates:
+        """Parameter rows and the module template (:mod:`neuroevo.strategies.parameter_rows`)."""
+        if not isinstance(policy, ParameterPolicy):
+            return super().candidate_data(policy, purpose=purpose)
+        return parameter_candidates(policy)
+
+    def network_of(self, candidate: Any = None) -> ParameterPolicy:
+        """The module with ``candidate`` (a flat parameter vector; default: the best) in
+        float64 on the CPU."""
+        params = self.best if candidate is None else candidate
+        if self.module is None or not isinstance(params, torch.Tensor):
+            raise StrategyError(
+                f"{type(self).__name__} has no network to show: it needs a module and a "
+                "parameter vector (none is best before the first generation)"
+            )
+        n_in, n_out = getattr(self, "_io", (None, None))
+        return parameter_network(self.module, params, num_inputs=n_in, num_outputs=n_out)
+
+    def emigrants(self, positions: list[int]) -> list[dict[str, Any]]:
+        """The parameter rows at ``positions``, each as ``{"params": row}``."""
+        rows = self.ask_params()[positions].detach().cpu().clone()
+        return [{"params": row} for row in rows]
+
+    def adopt(
+        self, migrants: list[dict[str, Any]], *, device: torch.device, dtype: torch.dtype
+    ) -> Adoption:
+        """Migrant rows replace rows of the candidates ``tell`` reads: for PSO a particle's
+        position (its personal best when it beats it), for GA a member of the parents' pool,
+        for SA a chain's proposal."""
+        rows = torch.stack([m["params"] for m in migrants]).to(device=device, dtype=dtype)
+        n_in, n_out = getattr(self, "_io", (None, None))
+        policy = ParameterPolicy(self.module, rows, num_inputs=n_in, num_outputs=n_out)
+
+        def place(positions: list[int], scores: torch.Tensor) -> None:
+            x = self.ask_params().clone()
+            x[positions] = rows.to(device=x.device, dtype=x.dtype)
+            self.candidates = x
+
+        return Adoption(policy, place)
+
+    def migrant_layout(self) -> MigrantLayout:
+        """The module's parameter shapes (the raw objective's length without a module)."""
+        if self.module is not None:
+            shapes = tuple(tuple(p.shape) for p in self.module.parameters())
+        else:
+            shapes = ((self.num_params,),)
+        n = sum(math.prod(s) for s in shapes)
+        return MigrantLayout(
+            shapes,
+            f"module has {n} parameters (shapes {list(shapes)})",
+            "migrants are parameter rows, so give every island the same module",
+        )
+
+    def check_migrant(self, migrant: dict[str, Any], where: str) -> None:
+        """A finite floating-point row of :attr:`num_params` parameters."""
+        if "params" not in migrant:
+            raise CheckpointError(
+                f"{where}: missing field 'params' (these islands exchange parameter rows)"
+            )
+        row, n = migrant["params"], self.num_params
+        if (
+            not isinstance(row, torch.Tensor)
+            or not row.dtype.is_floating_point
+            or tuple(row.shape) != (n,)
+            or not bool(torch.isfinite(row).all())
+        ):
+            raise CheckpointError(
+                f"{where}.params: expected a finite floating-point row of "
+                f"{n} parameters, got {sc.describe(row)}"
+            )
 
     def optimize(
         self,

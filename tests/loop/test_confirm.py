@@ -16,7 +16,7 @@ import torch
 import neuroevo as ne
 from neuroevo.errors import TaskError
 from neuroevo.loop.confirm import ProofRecord, confirm_solutions, proof_seed
-from neuroevo.parallel.genomes import pack_genomes
+from neuroevo.strategies.neat.packed import pack_genomes
 from neuroevo.tasks.control import Control
 from tests.loop.stubs import Climb, Score
 from tests.tasks.test_control_gym import plain_gymnasium_return

@@ -194,10 +194,9 @@ def _no_process_starts(monkeypatch):
             "neat",
             'engine = "tensor"\n',
             ["--workers", "2"],
-            "neuroevo run: ConfigError: backend 'process' sends slices of NEAT genomes "
-            "(neuroevo.NEAT) or of flat parameter rows (GA, PSO, SA, gradient: a ParameterPolicy); "
-            "NEAT's tensor engine (TensorNEAT) cannot be cut into slices: run it in one process "
-            "(workers=None, backend=None)",
+            "neuroevo run: ConfigError: backend 'process' sends the candidates as data; NEAT's "
+            "tensor engine (TensorNEAT) cannot be cut into slices (its networks are tensors of "
+            "the whole population): run it in one process (workers=None, backend=None)",
         ),
         (
             "neat",

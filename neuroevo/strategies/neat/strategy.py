@@ -45,6 +45,7 @@ from neuroevo.config import PluginConfig, config_section
 from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.base import Strategy
+from neuroevo.strategies.neat.candidates import GenomeCandidates
 from neuroevo.strategies.neat.engines import (
     check_engine,
     tensor_engine,
@@ -96,7 +97,7 @@ def _own_config(
     return config
 
 
-class NEAT(Strategy):
+class NEAT(GenomeCandidates, Strategy):
     """neat-python's NEAT over a batched, compiled population.
 
     ``config`` is a ``neat.Config`` (see :func:`neuroevo.load_config`) or a path to an INI

@@ -35,6 +35,8 @@ import torch
 from neuroevo.errors import CheckpointError, ConfigError, StrategyError
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.base import Strategy
+from neuroevo.strategies.candidates import Candidates
+from neuroevo.strategies.neat.candidates import genome_network
 from neuroevo.strategies.neat.tensor import state as st
 from neuroevo.strategies.neat.tensor.compile import compile_genomes
 from neuroevo.strategies.neat.tensor.convert import to_neat
@@ -282,6 +284,30 @@ class TensorNEAT(Strategy):
         pop = self._pop()
         rows = torch.arange(len(pop)) if rows is None else rows
         return to_neat(pop, rows, self.config, spec=self.spec)
+
+    # --- the candidates' path to a network (Strategy's interface) --------------------------
+    candidate_noun = "genome"
+
+    def check_candidates(self, *, purpose: str) -> None:
+        """Refused: the networks are tensors of the whole population (the proof of a
+        solution narrows the policy instead, :meth:`TensorPolicy.select`)."""
+        raise ConfigError(
+            f"{purpose} sends the candidates as data; NEAT's tensor engine (TensorNEAT) "
+            "cannot be cut into slices (its networks are tensors of the whole population): "
+            "run it in one process (workers=None, backend=None)"
+        )
+
+    def candidate_data(self, policy: BatchedPolicy, *, purpose: str) -> Candidates:
+        self.check_candidates(purpose=purpose)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def network_of(self, candidate: Any = None) -> BatchedPolicy:
+        """A neat-python genome (default: the best, kept as one) compiled alone, in float64
+        on the CPU."""
+        genome = self.best if candidate is None else candidate
+        if genome is None:
+            raise StrategyError("NEAT has no best genome before its first generation")
+        return genome_network(genome, self.config.genome_config)
 
     def info(self) -> dict[str, float]:
         return {"species": float(len(self.species))}

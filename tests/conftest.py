@@ -1,4 +1,4 @@
-"""Shared fixtures of the parallel tests: one local Ray per test session
+"""Fixtures shared by every test directory: one local Ray per test session
 (``ray.init(num_cpus=2)``), and one pool of two worker processes, reused by every test."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import neuroevo as ne
-from neuroevo.parallel.genomes import pack_genomes, unpack_genomes
+from neuroevo.strategies.neat.packed import pack_genomes, unpack_genomes
 from tests.compile.random_genomes import make_config, random_genomes
 
 
