@@ -32,7 +32,8 @@ The checkpoint holds what :func:`neuroevo.run.resume.resume` needs to rebuild an
 the run: the experiment file and the neat-python INI it names (as text: the snapshot the
 run layer builds with :func:`neuroevo.run.experiment_file.experiment_snapshot`), the seed,
 device, dtype and the generations still to run, and the task's own state when it has one
-(``task.state_dict()``: running observation statistics, say).
+(``task.state_dict()``: running observation statistics, say). That loop part is one schema,
+:class:`~neuroevo.loop.loop_state.LoopState`, which resume reads back.
 
 Example::
 
