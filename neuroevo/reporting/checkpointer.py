@@ -32,7 +32,8 @@ The checkpoint holds what :func:`neuroevo.run.resume.resume` needs to rebuild an
 the run: the experiment file and the neat-python INI it names (as text: the snapshot the
 run layer builds with :func:`neuroevo.run.experiment_file.experiment_snapshot`), the seed,
 device, dtype and the generations still to run, and the task's own state when it has one
-(``task.state_dict()``: running observation statistics, say).
+(``task.state_dict()``: running observation statistics, say). That loop part is one schema,
+:class:`~neuroevo.loop.loop_state.LoopState`, which resume reads back.
 
 Example::
 
@@ -63,6 +64,7 @@ from neuroevo.io.atomic import atomic_write_bytes, remove_stale_temporaries
 from neuroevo.io.checkpoint import checkpoint_bytes
 from neuroevo.loop import GenerationStats, Reporter, Result
 from neuroevo.loop.confirm import ProofRecord
+from neuroevo.loop.loop_state import LoopState
 
 CHECKPOINT_DIR = "checkpoints"
 _NAME = re.compile(r"^gen-(\d+)\.ckpt$")
@@ -207,20 +209,21 @@ class Checkpointer(Reporter):
     def _encode(
         self, strategy: Any, *, next_generation: int, evaluations: int, solved: bool
     ) -> tuple[int, bytes]:
-        loop_state = {
-            "next_generation": next_generation,
-            "evaluations": evaluations,
-            "generations_left": self._generations - self._done,
-            "solved": solved,
-            "strategy": getattr(strategy, "name", type(strategy).__name__),
-            "task": self._task,
-            "history": [_stored(s) for s in self.history],
+        loop_state = LoopState(
+            next_generation=next_generation,
+            evaluations=evaluations,
+            generations_left=self._generations - self._done,
+            solved=solved,
+            strategy=getattr(strategy, "name", type(strategy).__name__),
+            task=self._task,
+            history=tuple(self.history),
+            # e.g. running observation statistics
+            task_state=None if self._task_state is None else self._task_state(),
+            proofs=self.proofs.state_dict()
+            if self.proofs is not None and self.proofs.proofs
+            else None,
             **self.run,
-        }
-        if self._task_state is not None:  # e.g. running observation statistics
-            loop_state["task_state"] = self._task_state()
-        if self.proofs is not None and self.proofs.proofs:
-            loop_state["proofs"] = self.proofs.state_dict()
+        ).to_dict()
         data = checkpoint_bytes(
             strategy_state=strategy.state_dict(), loop_state=loop_state, experiment=self.experiment
         )
@@ -282,18 +285,6 @@ class Checkpointer(Reporter):
                 self.written.append(path)
             for old in list_checkpoints(self.out_dir)[: -self.keep]:
                 old.unlink(missing_ok=True)
-
-
-def _stored(stats: GenerationStats) -> dict[str, Any]:
-    """A generation's statistics as a checkpoint keeps them (its notes are messages of the
-    moment and its fitness tensor is for reporters, not statistics: both stay out)."""
-    row = {
-        f.name: getattr(stats, f.name)
-        for f in dataclasses.fields(stats)
-        if f.name not in ("notes", "fitness")
-    }
-    row["extra"] = dict(row["extra"])
-    return row
 
 
 __all__ = ["Checkpointer", "DeferInterrupts", "checkpoint_path", "list_checkpoints"]

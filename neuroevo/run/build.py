@@ -35,6 +35,7 @@ from neuroevo.devices import device_problem, resolve_device
 from neuroevo.errors import ConfigError
 from neuroevo.loop import GenerationStats, Reporter
 from neuroevo.loop.confirm import ProofRecord
+from neuroevo.loop.loop_state import DTYPE_NAMES
 from neuroevo.parallel.backend import Backend
 from neuroevo.parallel.make import make_backend
 from neuroevo.run import registry
@@ -43,7 +44,7 @@ from neuroevo.run.registry import make_strategy, make_task
 from neuroevo.run.results import ResultFiles, write_results
 
 #: dtype names of experiment files and checkpoints -> torch dtypes
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DTYPES = {name: getattr(torch, name) for name in DTYPE_NAMES}
 
 
 @dataclasses.dataclass

@@ -30,14 +30,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from neuroevo.errors import CheckpointError, ConfigError
-from neuroevo.io import state_checks as sc
 from neuroevo.io.checkpoint import Checkpoint, load_checkpoint
 from neuroevo.loop import GenerationStats, Reporter, Result, RunStatus
+from neuroevo.loop.loop_state import LoopState
 from neuroevo.parallel.make import make_backend
-from neuroevo.run.build import DTYPES, Setup, usable_device
+from neuroevo.run.build import Setup, usable_device
 from neuroevo.run.folder import check_checkpoint_of_run
 
 
@@ -55,33 +53,9 @@ def latest_checkpoint(run_dir: str | os.PathLike[str]) -> Path:
 
 
 def history_from_checkpoint(ckpt: Checkpoint) -> list[GenerationStats]:
-    """The per-generation statistics stored in a checkpoint, each field checked."""
-    where = f"{ckpt.path}: loop.history"
-    rows = sc.field(ckpt.loop_state, "history", f"{ckpt.path}: loop", [])
-    if not isinstance(rows, list):
-        raise CheckpointError(f"{where}: expected a list, got {sc.describe(rows)}")
-    fields = {f.name: f for f in dataclasses.fields(GenerationStats) if f.name != "fitness"}
-    out = []
-    for i, row in enumerate(rows):
-        w = f"{where}[{i}]"
-        unknown = sorted(map(str, set(sc.expect_dict(row, w)) - set(fields)))
-        if unknown:
-            raise CheckpointError(f"{w}: unknown fields {unknown}")
-        values: dict[str, Any] = {}
-        for name, f in fields.items():
-            if name == "notes":  # not kept in checkpoints
-                continue
-            if name == "extra":
-                extra = sc.expect_dict(row.get("extra", {}), f"{w}.extra")
-                values[name] = {
-                    str(k): sc.check_float(v, f"{w}.extra.{k}") for k, v in extra.items()
-                }
-            elif f.type == "int":
-                values[name] = sc.get_int(row, name, w, ge=0)
-            else:
-                values[name] = sc.get_float(row, name, w)
-        out.append(GenerationStats(**values))
-    return out
+    """The per-generation statistics stored in a checkpoint, each field checked
+    (:class:`~neuroevo.loop.loop_state.LoopState`)."""
+    return list(LoopState.read(ckpt).history)
 
 
 def materialize_experiment(ckpt: Checkpoint, run_dir: str | os.PathLike[str]) -> Path:
@@ -148,7 +122,7 @@ def load_resume_point(
 
     ckpt = load_checkpoint(checkpoint if checkpoint is not None else latest_checkpoint(run_dir))
     loop = LoopState.read(ckpt)
-    history = history_from_checkpoint(ckpt)
+    history = list(loop.history)
     check_checkpoint_of_run(run_dir, ckpt)  # before anything is written into run_dir
     try:
         exp = experiment_from_snapshot(ckpt.experiment, run_dir, source=ckpt.path)
@@ -222,65 +196,6 @@ def load_resume_point(
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class LoopState:
-    """The loop's part of a checkpoint (written by
-    :class:`~neuroevo.reporting.checkpointer.Checkpointer`), each field checked."""
-
-    next_generation: int
-    evaluations: int
-    generations_left: int
-    seed: int | None
-    device: str | None
-    dtype: str
-    stop_on_solve: bool
-    solved: bool
-    has_task_state: bool
-    task_state: Any
-    proofs: Any = None  # the ProofRecord's state_dict, when the run recorded proofs
-
-    @classmethod
-    def read(cls, ckpt: Checkpoint) -> LoopState:
-        """The loop state of ``ckpt``; :class:`CheckpointError` naming the file and the field."""
-        w = f"{ckpt.path}: loop"
-        loop = sc.expect_dict(ckpt.loop_state, w)
-        seed, device = loop.get("seed"), loop.get("device")
-        if seed is not None:
-            sc.check_int(seed, f"{w}.seed")
-        if device is not None and not _is_device_name(device):
-            raise CheckpointError(
-                f"{w}.device: expected a device name such as 'cpu', got {sc.describe(device)}"
-            )
-        dtype = loop.get("dtype", "float32")
-        if not isinstance(dtype, str) or dtype not in DTYPES:
-            raise CheckpointError(
-                f"{w}.dtype: expected one of {sorted(DTYPES)}, got {sc.describe(dtype)}"
-            )
-        return cls(
-            next_generation=sc.get_int(loop, "next_generation", w, ge=0),
-            evaluations=sc.get_int(loop, "evaluations", w, ge=0),
-            generations_left=sc.check_int(
-                loop.get("generations_left", 0), f"{w}.generations_left", ge=0
-            ),
-            seed=seed,
-            device=device,
-            dtype=dtype,
-            stop_on_solve=sc.get_bool(loop, "stop_on_solve", w, True),
-            solved=sc.get_bool(loop, "solved", w, False),
-            has_task_state="task_state" in loop,
-            task_state=loop.get("task_state"),
-            proofs=loop.get("proofs"),
-        )
-
-
-def _is_device_name(v: Any) -> bool:
-    """Whether ``v`` names a torch device (``"cpu"``, ``"cuda:1"``), available here or not."""
-    try:
-        return isinstance(v, str) and isinstance(torch.device(v), torch.device)
-    except (RuntimeError, ValueError):
-        return False
-
-
 class EarlierGenerations(Reporter):
     """Put the generations before the checkpoint into the result before any other reporter
     sees it (first in the list): the history, and whether the run was solved already."""
@@ -300,7 +215,7 @@ def discard_newer_checkpoints(
     one continues the run from there; the newer ones would be taken for its continuation)."""
     from neuroevo.reporting.checkpointer import checkpoint_path, list_checkpoints
 
-    own = checkpoint_path(run_dir, checkpoint.loop_state["next_generation"])
+    own = checkpoint_path(run_dir, LoopState.read(checkpoint).next_generation)
     newer = [p for p in list_checkpoints(run_dir) if p.name > own.name]
     for p in newer:
         p.unlink(missing_ok=True)
@@ -387,4 +302,5 @@ __all__ = [
     "history_from_checkpoint",
     "EarlierGenerations",
     "discard_newer_checkpoints",
+    "LoopState",
 ]

@@ -156,7 +156,8 @@ class Strategy(abc.ABC):
         return {}
 
     def state_dict(self) -> dict[str, Any]:
-        """JSON-able state (plus tensors) to checkpoint and resume the strategy."""
+        """JSON-able state (plus tensors) to checkpoint and resume the strategy; neuroevo's
+        strategies put their name under :data:`neuroevo.strategies.state_tag.TAG`."""
         raise NotImplementedError(f"{type(self).__name__} does not support checkpoints yet")
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -48,6 +48,7 @@ from neuroevo.compile.params import ParameterPolicy, flatten_parameters, reset_p
 from neuroevo.errors import CheckpointError, StrategyError
 from neuroevo.io import state_checks as sc
 from neuroevo.strategies.hyperparams import Allowed, check, hyperparameter, validate
+from neuroevo.strategies.state_tag import checked_tag
 from neuroevo.strategies.vector_base import VectorStrategy
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -360,6 +361,7 @@ class GradientDescent(VectorStrategy[GradientState]):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`'s output, the optimizer's moments included; a state
         that does not fit raises :class:`CheckpointError` naming the field, and changes nothing."""
+        state = checked_tag(state, self.name, "strategy", legacy="name")  # another strategy's?
         name = sc.field(sc.field(state, "params", "strategy"), "optimizer", "strategy.params")
         if name != self.params.optimizer:
             raise CheckpointError(

@@ -54,6 +54,7 @@ from neuroevo.strategies.base import Adoption, MigrantLayout, Strategy
 from neuroevo.strategies.candidates import Candidates
 from neuroevo.strategies.hyperparams import Allowed, check
 from neuroevo.strategies.parameter_rows import parameter_candidates, parameter_network
+from neuroevo.strategies.state_tag import TAG, checked_tag
 
 #: experiment-file keys that describe the network (an ``neuroevo.MLP``) rather than the search
 NETWORK_KEYS = ("hidden", "activation", "output_activation")
@@ -404,7 +405,7 @@ class VectorStrategy(Strategy, Generic[State]):
     def state_dict(self) -> dict[str, Any]:
         self._require_setup()
         return {
-            "name": self.name,
+            TAG: self.name,
             "generation": self.generation,
             self.pop_size_key: self._pop_size,
             "num_params": self._num_params,
@@ -423,11 +424,7 @@ class VectorStrategy(Strategy, Generic[State]):
         that does not fit raises :class:`CheckpointError` naming the field, and changes nothing."""
         self._require_setup()
         w, cls = "strategy", type(self).__name__
-        if sc.field(state, "name", w, None) != self.name:
-            raise CheckpointError(
-                f"checkpoint is of strategy {sc.describe(state.get('name'))}, "
-                f"not {self.name!r}; resume with the same strategy"
-            )
+        state = checked_tag(state, self.name, w, legacy="name")  # "name": before the one tag
         missing = sorted(set(self.state_dict()) - set(state))
         if missing:
             raise CheckpointError(

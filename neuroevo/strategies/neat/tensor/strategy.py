@@ -48,13 +48,14 @@ from neuroevo.strategies.neat.tensor.reproduction import assemble, plan
 from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 from neuroevo.strategies.neat.tensor.speciation import SpeciesTable, speciate
 from neuroevo.strategies.neat.tensor.structure import Mutator
+from neuroevo.strategies.state_tag import TAG, checked_tag
 
 Tensor = torch.Tensor
 
 
 #: the fields of :meth:`TensorNEAT.state_dict`
 STATE_FIELDS = (
-    "strategy",
+    TAG,
     "generation",
     "next_gid",
     "population",
@@ -329,7 +330,7 @@ class TensorNEAT(Strategy):
         """Tensors and numbers: population, species, tracker, random state, best
         (:data:`STATE_FIELDS`)."""
         return {
-            "strategy": self.name,
+            TAG: self.name,
             "generation": self.generation,
             "next_gid": self.next_gid,
             "population": st.genomes_state(self._pop()),
@@ -347,16 +348,10 @@ class TensorNEAT(Strategy):
         Every value is checked first (:mod:`.state`); a state that does not fit this config
         raises :class:`~neuroevo.errors.CheckpointError` and changes nothing.
         """
-        from neuroevo.io.state_checks import expect_dict, field, get_float, restored_generator
+        from neuroevo.io.state_checks import field, get_float, restored_generator
 
         where = "strategy"
-        state = expect_dict(state, where)
-        if state.get("strategy") != self.name:
-            raise CheckpointError(
-                f"{where}.strategy: not a {self.name!r} state "
-                f"(strategy {state.get('strategy')!r}); resume with the "
-                "strategy the run used"
-            )
+        state = checked_tag(state, self.name, where)
         st.only_fields(state, STATE_FIELDS, where)
         dev, dt = self.device, self.gene_dtype
         generation = st.bounded_int(
