@@ -15,7 +15,7 @@ it receives in place of its worst ones (the "best-replace-worst" policy).
   episode seed (a fitness from another island's episodes is not comparable on stochastic
   tasks; on deterministic ones it is the same number), then replace the worst candidates,
   fitness and all, so selection sees them at once. A NEAT migrant is renumbered into the
-  receiving run (:mod:`neuroevo.parallel.neat_migration`); a vector migrant replaces a row
+  receiving run (:mod:`neuroevo.islands.neat_migration`); a vector migrant replaces a row
   of the candidates ``tell`` reads (for PSO it becomes that particle's personal best when it
   beats it; for GA it joins the parents' pool; for SA it is the chain's proposal).
 * **The pool** (:class:`MigrantPool`): the latest emigrants of every island. ``push``
@@ -45,7 +45,7 @@ from neuroevo.errors import CheckpointError, ConfigError, StrategyError
 from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint
 from neuroevo.io.json_values import short
 from neuroevo.io.state_checks import check_float, check_int, describe, expect_dict, field
-from neuroevo.parallel import neat_migration
+from neuroevo.islands import neat_migration
 
 TOPOLOGIES = ("ring", "all")
 POOL_FILE = "pool.ckpt"
@@ -63,7 +63,7 @@ def migrant_kind(strategy: Any) -> str:
         return "vector"
     raise StrategyError(
         f"islands exchange NEAT genomes or GA/PSO/SA parameter rows; {type(strategy).__name__} "
-        "has neither (for gradient baselines use neuroevo.parallel.async_gradient.local_sgd)"
+        "has neither (for gradient baselines use neuroevo.islands.async_gradient.local_sgd)"
     )
 
 
@@ -260,7 +260,7 @@ class MigrantPool:
         """Restore :meth:`state_dict`'s output, every value checked first (CheckpointError
         naming the field; nothing changes). ``check(migrant, where, source)`` checks a
         migrant's payload against the islands that may receive it (see
-        :func:`neuroevo.parallel.island_checks.check_migrant`)."""
+        :func:`neuroevo.islands.island_checks.check_migrant`)."""
         where = "pool"
         settings = (
             check_int(field(state, "islands", where), f"{where}.islands"),

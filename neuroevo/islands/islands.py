@@ -1,10 +1,10 @@
 """The island model: several strategies evolving side by side, exchanging their best now and then.
 
-``Islands(strategies, task, ...)`` runs one :class:`~neuroevo.parallel.island.Island` per
+``Islands(strategies, task, ...)`` runs one :class:`~neuroevo.islands.island.Island` per
 strategy (NEAT, GA, PSO or SA), each a whole population with its own seed, and every
 ``migration_interval`` generations sends copies of each island's ``migrants`` best to its
 neighbour (``topology="ring"``) or to every island (``"all"``), where they replace the
-worst (:mod:`neuroevo.parallel.migration`). Two modes:
+worst (:mod:`neuroevo.islands.migration`). Two modes:
 
 * **asynchronous** (default; Ray): each island is a Ray actor running at its own pace. At a
   migration generation it pushes its emigrants to a small migrant-pool actor and takes
@@ -31,7 +31,7 @@ to start when an island's checkpoint is missing. A synchronous run resumed from 
 generation (as every completed or checkpointed synchronous run leaves them) continues
 exactly as the uninterrupted run would have.
 
-The constructor checks every argument (:mod:`neuroevo.parallel.island_checks`: the seed, a
+The constructor checks every argument (:mod:`neuroevo.islands.island_checks`: the seed, a
 floating dtype, a usable device, a ``checkpoint_dir`` that can be a folder, one parameter
 layout for GA/PSO/SA islands that exchange migrants), so none fails mid-run. A resume checks
 the migrant pool's checkpoint against the islands, and every island's checkpoint (on Ray too,
@@ -46,7 +46,7 @@ is three islands, and the objects given are left as they were).
 Example::
 
     import neuroevo as ne
-    from neuroevo.parallel.islands import Islands
+    from neuroevo.islands.islands import Islands
     islands = Islands([ne.PSO(ne.MLP(2, [4], 1), pop_size=32) for _ in range(4)],
                       ne.tasks.XOR(), migration_interval=5, migrants=2, seed=1)
     result = islands.run(generations=100)
@@ -64,8 +64,8 @@ from typing import Any
 import torch
 
 from neuroevo.errors import CheckpointError, ConfigError
-from neuroevo.parallel.island import Island, IslandGeneration, IslandSettings
-from neuroevo.parallel.island_checks import (
+from neuroevo.islands.island import Island, IslandGeneration, IslandSettings
+from neuroevo.islands.island_checks import (
     check_migrant,
     checkpoint_folder,
     island_device,
@@ -73,7 +73,7 @@ from neuroevo.parallel.island_checks import (
     run_seed,
     same_layout,
 )
-from neuroevo.parallel.migration import TOPOLOGIES, MigrantPool, migrant_kind
+from neuroevo.islands.migration import TOPOLOGIES, MigrantPool, migrant_kind
 
 RAY_NEEDED = (
     'asynchronous islands run on Ray: pip install "neuroevo[ray]" (or run them '

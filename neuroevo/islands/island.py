@@ -2,7 +2,7 @@
 
 An island runs the loop of :func:`neuroevo.evolve` itself (this layer sits below the loop):
 each generation ``policy = strategy.ask()``, ``fitness = task.evaluate(policy)``, then --
-every ``interval`` generations -- migrants out and in (:mod:`neuroevo.parallel.migration`),
+every ``interval`` generations -- migrants out and in (:mod:`neuroevo.islands.migration`),
 then ``strategy.tell(fitness)``. The task's generator is reseeded every generation from
 (island seed, generation), as ``evolve`` does, and the island seed from (run seed, island
 index) (numpy's ``SeedSequence``), so an island's run depends only on the run seed, its
@@ -51,7 +51,7 @@ from neuroevo.io.state_checks import (
     get_int,
     is_scalar_data,
 )
-from neuroevo.parallel.migration import emigrants, immigrate
+from neuroevo.islands.migration import emigrants, immigrate
 
 FORMAT = "neuroevo.island"
 #: the fields of an island's own part of its checkpoint (:meth:`Island.state_dict`)
@@ -69,7 +69,7 @@ LOOP_FIELDS = (
 
 @dataclasses.dataclass(frozen=True)
 class IslandSettings:
-    """What every island of a run shares (see :class:`~neuroevo.parallel.islands.Islands`)."""
+    """What every island of a run shares (see :class:`~neuroevo.islands.islands.Islands`)."""
 
     islands: int
     interval: int
@@ -354,7 +354,7 @@ class Island:
     def run(self, generations: int, pool: Any) -> dict[str, Any]:
         """Evolve until ``generations`` generations are done (counting those of a resumed
         checkpoint), a solution stops the run, or the pool says stop; never waits for
-        another island. ``pool`` has :class:`~neuroevo.parallel.migration.MigrantPool`'s
+        another island. ``pool`` has :class:`~neuroevo.islands.migration.MigrantPool`'s
         ``exchange``, ``poll``, ``request_stop`` and ``save`` methods."""
         self._started = time.perf_counter()
         while self.generation < generations and not self._stop():

@@ -9,8 +9,8 @@ import torch
 
 import neuroevo as ne
 from neuroevo.compile.params import ParameterPolicy
-from neuroevo.parallel.migration import MigrantPool, emigrants, immigrate
-from neuroevo.parallel.neat_migration import adopt_genomes
+from neuroevo.islands.migration import MigrantPool, emigrants, immigrate
+from neuroevo.islands.neat_migration import adopt_genomes
 from neuroevo.strategies.neat.state import peek_count
 
 XOR_IN = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
