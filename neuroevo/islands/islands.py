@@ -20,8 +20,12 @@ worst (:mod:`neuroevo.islands.migration`). Two modes:
   gives the same run, whether the islands run on Ray actors (``backend="ray"``) or one after
   the other in this process (``backend="local"``, no Ray needed) -- both give the same result.
 
-A run stops when every island has done ``generations`` generations, or when an island
-solves the task (``stop_on_solve``): asynchronous islands then stop at their next generation.
+Every island runs the loop's own generation step (ask -> evaluate -> confirm -> tell,
+:class:`~neuroevo.loop.generation.GenerationStep`), so a task with ``solve_episodes`` is
+solved only by a proved candidate, as in :func:`neuroevo.evolve`. A run stops when every
+island has done ``generations`` generations, or when an island solves the task
+(``stop_on_solve``): synchronous islands all stop in the generation of the first solution;
+asynchronous ones as soon as they learn of it, at their next generation.
 :meth:`Islands.start` returns a handle to watch (``progress``), stop (``stop``) and collect
 (``result``) an asynchronous run. With ``checkpoint_dir`` each island saves itself every
 ``checkpoint_every`` generations and at the end (``island-<i>.ckpt``), and the migrant pool
@@ -158,11 +162,14 @@ class _IslandActor:
     def run(self, generations: int, pool: Any) -> dict[str, Any]:
         return self.island.run(generations, _PoolProxy(pool))
 
-    def advance(self, generations: int) -> list[dict[str, Any]] | None:
+    def solved(self) -> bool:
+        return self.island.solved
+
+    def advance(self, generations: int) -> dict[str, Any]:
         return self.island.advance(generations)
 
-    def complete(self, immigrants: list[dict[str, Any]]) -> None:
-        self.island.complete(immigrants)
+    def complete(self, immigrants: list[dict[str, Any]]) -> bool:
+        return self.island.complete(immigrants)
 
     def finish_run(self) -> dict[str, Any]:
         self.island.save()
@@ -328,21 +335,30 @@ class IslandRun:
         )
 
     def _synchronous(self) -> list[dict[str, Any]]:
-        """Every island to the next migration generation, migrants routed in island order."""
+        """Every island one generation at a time, the migrants routed in island order when
+        due; after the generation in which an island is solved (``stop_on_solve``), no island
+        goes on, so all stop in that generation."""
         n, pool = self.islands.settings.islands, self.pool
-        while True:
+        stop_on_solve = self.islands.settings.stop_on_solve
+        if self.islands.backend == "local":
+            solved = any(island.solved for island in self._local)
+        else:
+            solved = any(self._ray.get([a.solved.remote() for a in self._actors]))
+        while not (stop_on_solve and solved):
             out = self._call("advance", [(self.generations,)] * n)
-            waiting = [i for i in range(n) if out[i] is not None]
-            if not waiting:
+            if not any(o["ran"] for o in out):
                 break
+            waiting = [i for i in range(n) if out[i]["emigrants"] is not None]
             for i in waiting:
-                pool.push(i, out[i][0]["generation"], out[i])
+                pool.push(i, out[i]["emigrants"][0]["generation"], out[i]["emigrants"])
             incoming = {i: pool.pull(i) for i in waiting}
             if self.islands.backend == "local":
-                for i in waiting:
-                    self._local[i].complete(incoming[i])
+                completed = [self._local[i].complete(incoming[i]) for i in waiting]
             else:
-                self._ray.get([self._actors[i].complete.remote(incoming[i]) for i in waiting])
+                completed = self._ray.get(
+                    [self._actors[i].complete.remote(incoming[i]) for i in waiting]
+                )
+            solved = any(o["solved"] for o in out) or any(completed)
         pool.save(self.islands.settings.checkpoint_dir)
         if self.islands.backend == "local":
             return self._finish_local()
