@@ -27,10 +27,9 @@ Checkpoints: every ``checkpoint_every`` generations and at the end, the island w
 ``<checkpoint_dir>/island-<i>.ckpt`` (:func:`neuroevo.io.checkpoint.save_checkpoint`:
 JSON and tensors, never pickle) with its strategy's ``state_dict``, its task's state (the
 observation statistics of a normalising control task), its counters and history, and the
-proofs it played (when it played any). A resumed
-island continues from there; every value read back is checked first, so a crafted or foreign
-file fails at load with one :class:`~neuroevo.errors.CheckpointError` line naming the file
-and the field.
+proofs it played (when it played any). A resumed island continues from there; every value
+read back is checked first, so a crafted or foreign file fails at load with one
+:class:`~neuroevo.errors.CheckpointError` line naming the file and the field.
 """
 
 from __future__ import annotations

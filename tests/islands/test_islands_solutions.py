@@ -1,8 +1,11 @@
 """Solved means proved, on islands as in ``evolve``: an island runs the loop's own generation
 step (ask -> evaluate -> confirm -> tell), so a task's ``solve_episodes`` proof decides, and
-a synchronous run stops every island in the generation of the first proved solution."""
+a synchronous run stops every island in the generation of the first proved solution, an
+asynchronous one as soon as the first proved solution is reported."""
 
 from __future__ import annotations
+
+import time
 
 import torch
 
@@ -115,3 +118,44 @@ def test_a_resumed_run_keeps_the_proofs_and_counts_as_the_uninterrupted_one(tmp_
     assert all(len(s["proofs"]["proofs"]) > 0 for s in saved)
     resumed = make(checkpoint_dir=tmp_path).run(40, resume=True)
     assert figures(resumed) == figures(whole)
+
+
+class SlowOverstated(Overstated):
+    """:class:`Overstated` that sleeps ``seconds`` per evaluation: an island on a slow machine."""
+
+    def __init__(self, seconds: float, **kw) -> None:
+        super().__init__(**kw)
+        self.seconds = seconds
+
+    def evaluate(self, policy, *, generator=None):
+        time.sleep(self.seconds)
+        return super().evaluate(policy, generator=generator)
+
+
+def test_asynchronous_islands_stop_when_the_first_proved_solution_is_reported(ray_session):
+    # island 0 proves a solution within a few generations of milliseconds (as evolve does on
+    # its seed); island 1 takes 0.5 s a generation and stops at its next one
+    islands = Islands(
+        [pso(), pso()],
+        [Overstated(threshold=3.3), SlowOverstated(0.5, threshold=3.3)],
+        migrants=0,
+        seed=5,
+    )
+    result = islands.run(200)
+    reference = ne.evolve(
+        pso(), Overstated(threshold=3.3), generations=200, seed=islands.settings.island_seed(0)
+    )
+    assert result.solved and reference.solved
+    assert result.generations[0] == reference.generations
+    assert [g.best_fitness for g in result.histories[0]] == [
+        h.best_fitness for h in reference.history
+    ]
+    assert result.generations[1] < 20  # 0.5 s each: it stopped long before 200
+
+
+def test_asynchronous_islands_are_not_solved_by_a_training_fitness_alone(ray_session):
+    result = Islands(
+        [pso(), pso()], Overstated(threshold=4.2), migration_interval=3, migrants=1, seed=2
+    ).run(40)
+    assert not result.solved and result.generations == [40, 40]
+    assert all(g.best_fitness < 4.2 for h in result.histories for g in h)
