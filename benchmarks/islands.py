@@ -43,8 +43,8 @@ from pathlib import Path
 import torch
 
 import neuroevo as ne
-from neuroevo.parallel.async_gradient import local_sgd, minibatch_sgd
-from neuroevo.parallel.islands import Islands
+from neuroevo.islands.async_gradient import local_sgd, minibatch_sgd
+from neuroevo.islands.islands import Islands
 from neuroevo.tasks.base import Task
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -67,9 +67,9 @@ _NAMES = {
     "FastSpeciesSet": "neuroevo.strategies.neat.speciation:FastSpeciesSet",
     "FastGenome": "neuroevo.strategies.neat.genome:FastGenome",
     "FastReproduction": "neuroevo.strategies.neat.reproduction:FastReproduction",
-    # parallel: islands and local SGD (evaluation backends: evolve(workers=, backend=))
-    "Islands": "neuroevo.parallel.islands:Islands",
-    "local_sgd": "neuroevo.parallel.async_gradient:local_sgd",
+    # islands and local SGD (evaluation backends: evolve(workers=, backend=))
+    "Islands": "neuroevo.islands.islands:Islands",
+    "local_sgd": "neuroevo.islands.async_gradient:local_sgd",
     # neat-python drop-in
     "BatchedEvaluator": "neuroevo.strategies.neat.compat:BatchedEvaluator",
     "GenomeEvaluator": "neuroevo.parallel.genome_evaluator:GenomeEvaluator",
@@ -131,6 +131,8 @@ if TYPE_CHECKING:  # type checkers and IDEs see every lazy name at its real home
     from neuroevo.io.checkpoint import load_checkpoint, save_checkpoint  # noqa: F401
     from neuroevo.io.genome_json import load_genome, save_genome  # noqa: F401
     from neuroevo.io.neat_export import load_neat_export  # noqa: F401
+    from neuroevo.islands.async_gradient import local_sgd  # noqa: F401
+    from neuroevo.islands.islands import Islands  # noqa: F401
     from neuroevo.loop import (  # noqa: F401
         GenerationStats,
         ProofRecord,
@@ -139,9 +141,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see every lazy name at its real home
         RunStatus,
         evolve,
     )
-    from neuroevo.parallel.async_gradient import local_sgd  # noqa: F401
     from neuroevo.parallel.genome_evaluator import GenomeEvaluator  # noqa: F401
-    from neuroevo.parallel.islands import Islands  # noqa: F401
     from neuroevo.policy import BatchedPolicy  # noqa: F401
     from neuroevo.reporting.checkpointer import Checkpointer  # noqa: F401
     from neuroevo.reporting.progress import ProgressBar  # noqa: F401

@@ -1,6 +1,7 @@
 """The one population loop: ask, evaluate, tell, report.
 
-``evolve`` knows nothing of NEAT, PSO or any task. Each generation:
+``evolve`` knows nothing of NEAT, PSO or any task. Each generation (steps 1-4 are
+:class:`~neuroevo.loop.generation.GenerationStep`, which islands run too):
 
 1. ``policy = strategy.ask()`` -- the whole population as one batched policy;
 2. ``fitness = task.evaluate(policy)`` -- one batched evaluation, tensor ``[P]``; with
@@ -22,7 +23,6 @@ However the run ends, reporters' ``on_end`` gets the :class:`Result` with its
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 import secrets
 import time
@@ -33,50 +33,14 @@ import torch
 
 from neuroevo.devices import resolve_device
 from neuroevo.errors import ConfigError, StrategyError, TaskError
-from neuroevo.loop.confirm import Confirmation, ProofRecord, confirm_solutions, confirmation_seed
+from neuroevo.loop.confirm import ProofRecord
+from neuroevo.loop.generation import GenerationStep
 from neuroevo.loop.reporter import Reporter
 from neuroevo.loop.result import GenerationStats, Result, RunStatus
 from neuroevo.parallel.backend import Backend
 from neuroevo.parallel.make import make_backend
 from neuroevo.strategies.base import Strategy
 from neuroevo.tasks.base import Task
-
-
-def _check_fitness(fitness: torch.Tensor, size: int, task: Task) -> torch.Tensor:
-    if not isinstance(fitness, torch.Tensor) or fitness.shape != (size,):
-        shape = (
-            tuple(fitness.shape) if isinstance(fitness, torch.Tensor) else type(fitness).__name__
-        )
-        raise TaskError(
-            f"task {task.name!r} returned fitness of shape {shape}; expected a tensor of shape "
-            f"({size},), one value per candidate"
-        )
-    bad = ~torch.isfinite(fitness)
-    if bool(bad.any()):
-        idx = bad.nonzero().flatten()[:5].tolist()
-        raise TaskError(
-            f"task {task.name!r} returned non-finite fitness (NaN or inf) for candidates {idx}: "
-            "clamp or penalise such outputs inside the task (e.g. torch.nan_to_num)"
-        )
-    return fitness
-
-
-def _confirmation_stats(confirmation: Confirmation | None) -> dict[str, float]:
-    """Statistics of a generation's confirmation: candidates raced, those that played
-    ``solve_episodes`` episodes, those whose verdict came from the proof record, those proved,
-    and the best last mean over ``solve_episodes`` episodes or more (which may be at the
-    threshold without a proof)."""
-    if confirmation is None:
-        return {}
-    stats = {
-        "raced": float(len(confirmation.positions)),
-        "confirmed": float(confirmation.confirmed),
-        "recorded": float(confirmation.recorded),
-        "proved": float(confirmation.proved),
-    }
-    if confirmation.best_full is not None:
-        stats["confirmed_best"] = confirmation.best_full
-    return stats
 
 
 def _check_arguments(strategy: Any, task: Any, generations: Any, seed: Any) -> int | None:
@@ -185,7 +149,6 @@ def evolve(
     # The task's random stream (episode starts ...) is reseeded from (seed, generation) every
     # generation, so a run resumed at generation g continues exactly as the original did.
     base_seed = seed if seed is not None else secrets.randbits(62)
-    generator = torch.Generator(device="cpu")
     proofs = proofs if proofs is not None else ProofRecord()
     if setup:
         strategy.setup(
@@ -201,11 +164,11 @@ def evolve(
         r.on_start(strategy, task, generations)
 
     history: list[GenerationStats] = []
-    evaluations = start_evaluations
     solved = False
     t_start = time.perf_counter()
-    generation = start_generation
-    best_so_far = strategy.best_fitness
+    step = GenerationStep(
+        strategy, task, evaluator, base_seed=base_seed, proofs=proofs, evaluations=start_evaluations
+    )
     result: Result | None = None
     status = RunStatus.FAILED  # until the loop ends on its own
     try:
@@ -213,52 +176,12 @@ def evolve(
         for generation in range(start_generation, start_generation + generations):
             if strategy.done:  # e.g. every gradient restart early-stopped
                 break
-            t0 = time.perf_counter()
-            generator.manual_seed((base_seed * 1_000_003 + generation) % (2**63))
-            policy = strategy.ask()
-            size = policy.num_candidates
-            fitness = evaluator.evaluate(strategy, policy, generator)
-            fitness = _check_fitness(fitness, size, task).detach()
-            threshold = task.fitness_threshold
-            confirmation = None
-            if threshold is not None:
-                fitness, confirmation = confirm_solutions(
-                    strategy,
-                    task,
-                    policy,
-                    fitness,
-                    threshold,
-                    confirmation_seed(base_seed, generation),
-                    run_seed=base_seed,
-                    record=proofs,
-                )
-            strategy.tell(fitness)
-            evaluations += size * task.evaluations_per_candidate()
-            if confirmation is not None:
-                evaluations += confirmation.evaluations
-            dt = time.perf_counter() - t0
-            task_info = dict(task.info()) if callable(getattr(task, "info", None)) else {}
-            notes = tuple(str(n) for n in task_info.pop("notes", ()))
-            f = fitness.double().cpu()
-            gen_best = float(f.max())
-            best_so_far = max(best_so_far, gen_best, strategy.best_fitness)
-            stats = GenerationStats(
-                generation=generation,
-                best_fitness=gen_best,
-                mean_fitness=float(f.mean()),
-                std_fitness=float(f.std(unbiased=False)) if size > 1 else 0.0,
-                best_fitness_so_far=best_so_far,
-                evaluations=evaluations,
-                seconds=dt,
-                evaluations_per_second=size * task.evaluations_per_candidate() / max(dt, 1e-12),
-                extra=dict(strategy.info()) | task_info | _confirmation_stats(confirmation),
-                notes=notes,
-                fitness=f,
-            )
+            evaluated = step.evaluate(generation)
+            stats = step.tell(evaluated)
             history.append(dataclasses.replace(stats, fitness=None))  # P floats per generation
             for r in reporters:  # stay out of history
                 r.on_generation(stats, strategy)
-            if threshold is not None and gen_best >= threshold and not math.isnan(gen_best):
+            if evaluated.solved:
                 solved = True
                 for r in reporters:
                     r.on_solved(stats, strategy)
@@ -276,7 +199,7 @@ def evolve(
             best_fitness=float(strategy.best_fitness),
             solved=solved,
             generations=len(history) + start_generation,
-            evaluations=evaluations,
+            evaluations=step.evaluations,
             history=history,
             seconds=time.perf_counter() - t_start,
             strategy=strategy,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 import neuroevo as ne
-from neuroevo.parallel.islands import Islands
+from neuroevo.islands.islands import Islands
 
 SYNC = {
     "migration_interval": 2,

@@ -7,7 +7,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.errors import ConfigError
-from neuroevo.parallel.async_gradient import local_sgd, minibatch_sgd
+from neuroevo.islands.async_gradient import local_sgd, minibatch_sgd
 
 SINE = ne.tasks.Regression("sine")  # 64 points of sin(x); the mean predictor's loss is 0.5
 

@@ -215,7 +215,7 @@ class MigrantPool:
         """Restore :meth:`state_dict`'s output, every value checked first (CheckpointError
         naming the field; nothing changes). ``check(migrant, where, source)`` checks a
         migrant's payload against the islands that may receive it (see
-        :func:`neuroevo.parallel.island_checks.check_migrant`)."""
+        :func:`neuroevo.islands.island_checks.check_migrant`)."""
         where = "pool"
         settings = (
             check_int(field(state, "islands", where), f"{where}.islands"),

@@ -1,10 +1,10 @@
 """The island model: several strategies evolving side by side, exchanging their best now and then.
 
-``Islands(strategies, task, ...)`` runs one :class:`~neuroevo.parallel.island.Island` per
+``Islands(strategies, task, ...)`` runs one :class:`~neuroevo.islands.island.Island` per
 strategy (NEAT, GA, PSO or SA), each a whole population with its own seed, and every
 ``migration_interval`` generations sends copies of each island's ``migrants`` best to its
 neighbour (``topology="ring"``) or to every island (``"all"``), where they replace the
-worst (:mod:`neuroevo.parallel.migration`). Two modes:
+worst (:mod:`neuroevo.islands.migration`). Two modes:
 
 * **asynchronous** (default; Ray): each island is a Ray actor running at its own pace. At a
   migration generation it pushes its emigrants to a small migrant-pool actor and takes
@@ -20,8 +20,12 @@ worst (:mod:`neuroevo.parallel.migration`). Two modes:
   gives the same run, whether the islands run on Ray actors (``backend="ray"``) or one after
   the other in this process (``backend="local"``, no Ray needed) -- both give the same result.
 
-A run stops when every island has done ``generations`` generations, or when an island
-solves the task (``stop_on_solve``): asynchronous islands then stop at their next generation.
+Every island runs the loop's own generation step (ask -> evaluate -> confirm -> tell,
+:class:`~neuroevo.loop.generation.GenerationStep`), so a task with ``solve_episodes`` is
+solved only by a proved candidate, as in :func:`neuroevo.evolve`. A run stops when every
+island has done ``generations`` generations, or when an island solves the task
+(``stop_on_solve``): synchronous islands all stop in the generation of the first solution;
+asynchronous ones as soon as they learn of it, at their next generation.
 :meth:`Islands.start` returns a handle to watch (``progress``), stop (``stop``) and collect
 (``result``) an asynchronous run. With ``checkpoint_dir`` each island saves itself every
 ``checkpoint_every`` generations and at the end (``island-<i>.ckpt``), and the migrant pool
@@ -31,7 +35,7 @@ to start when an island's checkpoint is missing. A synchronous run resumed from 
 generation (as every completed or checkpointed synchronous run leaves them) continues
 exactly as the uninterrupted run would have.
 
-The constructor checks every argument (:mod:`neuroevo.parallel.island_checks`: the seed, a
+The constructor checks every argument (:mod:`neuroevo.islands.island_checks`: the seed, a
 floating dtype, a usable device, a ``checkpoint_dir`` that can be a folder, one parameter
 layout for GA/PSO/SA islands that exchange migrants), so none fails mid-run. A resume checks
 the migrant pool's checkpoint against the islands, and every island's checkpoint (on Ray too,
@@ -46,7 +50,7 @@ is three islands, and the objects given are left as they were).
 Example::
 
     import neuroevo as ne
-    from neuroevo.parallel.islands import Islands
+    from neuroevo.islands.islands import Islands
     islands = Islands([ne.PSO(ne.MLP(2, [4], 1), pop_size=32) for _ in range(4)],
                       ne.tasks.XOR(), migration_interval=5, migrants=2, seed=1)
     result = islands.run(generations=100)
@@ -64,8 +68,8 @@ from typing import Any
 import torch
 
 from neuroevo.errors import CheckpointError, ConfigError
-from neuroevo.parallel.island import Island, IslandGeneration, IslandSettings
-from neuroevo.parallel.island_checks import (
+from neuroevo.islands.island import Island, IslandGeneration, IslandSettings
+from neuroevo.islands.island_checks import (
     check_migrant,
     checkpoint_folder,
     island_device,
@@ -73,7 +77,7 @@ from neuroevo.parallel.island_checks import (
     run_seed,
     same_layout,
 )
-from neuroevo.parallel.migration import TOPOLOGIES, MigrantPool
+from neuroevo.islands.migration import TOPOLOGIES, MigrantPool
 
 RAY_NEEDED = (
     'asynchronous islands run on Ray: pip install "neuroevo[ray]" (or run them '
@@ -158,11 +162,14 @@ class _IslandActor:
     def run(self, generations: int, pool: Any) -> dict[str, Any]:
         return self.island.run(generations, _PoolProxy(pool))
 
-    def advance(self, generations: int) -> list[dict[str, Any]] | None:
+    def solved(self) -> bool:
+        return self.island.solved
+
+    def advance(self, generations: int) -> dict[str, Any]:
         return self.island.advance(generations)
 
-    def complete(self, immigrants: list[dict[str, Any]]) -> None:
-        self.island.complete(immigrants)
+    def complete(self, immigrants: list[dict[str, Any]]) -> bool:
+        return self.island.complete(immigrants)
 
     def finish_run(self) -> dict[str, Any]:
         self.island.save()
@@ -328,21 +335,30 @@ class IslandRun:
         )
 
     def _synchronous(self) -> list[dict[str, Any]]:
-        """Every island to the next migration generation, migrants routed in island order."""
+        """Every island one generation at a time, the migrants routed in island order when
+        due; after the generation in which an island is solved (``stop_on_solve``), no island
+        goes on, so all stop in that generation."""
         n, pool = self.islands.settings.islands, self.pool
-        while True:
+        stop_on_solve = self.islands.settings.stop_on_solve
+        if self.islands.backend == "local":
+            solved = any(island.solved for island in self._local)
+        else:
+            solved = any(self._ray.get([a.solved.remote() for a in self._actors]))
+        while not (stop_on_solve and solved):
             out = self._call("advance", [(self.generations,)] * n)
-            waiting = [i for i in range(n) if out[i] is not None]
-            if not waiting:
+            if not any(o["ran"] for o in out):
                 break
+            waiting = [i for i in range(n) if out[i]["emigrants"] is not None]
             for i in waiting:
-                pool.push(i, out[i][0]["generation"], out[i])
+                pool.push(i, out[i]["emigrants"][0]["generation"], out[i]["emigrants"])
             incoming = {i: pool.pull(i) for i in waiting}
             if self.islands.backend == "local":
-                for i in waiting:
-                    self._local[i].complete(incoming[i])
+                completed = [self._local[i].complete(incoming[i]) for i in waiting]
             else:
-                self._ray.get([self._actors[i].complete.remote(incoming[i]) for i in waiting])
+                completed = self._ray.get(
+                    [self._actors[i].complete.remote(incoming[i]) for i in waiting]
+                )
+            solved = any(o["solved"] for o in out) or any(completed)
         pool.save(self.islands.settings.checkpoint_dir)
         if self.islands.backend == "local":
             return self._finish_local()

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import neuroevo as ne
-from neuroevo.parallel.islands import Islands
+from neuroevo.islands.islands import Islands
 from neuroevo.tasks.base import Task
 
 XOR_CASES = list(zip([(0, 0), (0, 1), (1, 0), (1, 1)], [0, 1, 1, 0]))

@@ -15,7 +15,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.errors import ConfigError
-from neuroevo.parallel.islands import Islands
+from neuroevo.islands.islands import Islands
 from tests.neat_ini import neat_config
 
 SYNC = {

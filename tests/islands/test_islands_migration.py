@@ -9,7 +9,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.compile.params import ParameterPolicy
-from neuroevo.parallel.migration import MigrantPool, emigrants, immigrate
+from neuroevo.islands.migration import MigrantPool, emigrants, immigrate
 from neuroevo.strategies.neat.migration import adopt_genomes
 from neuroevo.strategies.neat.state import peek_count
 

@@ -11,7 +11,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.errors import ConfigError, StrategyError
-from neuroevo.parallel.async_gradient import local_sgd, minibatch_sgd
+from neuroevo.islands.async_gradient import local_sgd, minibatch_sgd
 
 X = torch.linspace(-1, 1, 40).reshape(20, 2)
 Y = X.sum(1, keepdim=True)

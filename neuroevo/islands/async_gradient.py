@@ -21,7 +21,7 @@ batch -- the same samples and the same number of sequential steps, with a commun
 (gradient averaging) at every step. With ``sync_every=1``, plain SGD and full-batch shards
 the two are the same algorithm: averaging the one-step updates ``w - lr * g_k`` with weights
 ``n_k / n`` gives ``w - lr * g`` with ``g`` the full-data gradient of the mean loss
-(tests/parallel/test_async_gradient.py checks it).
+(tests/islands/test_async_gradient.py checks it).
 
 Modes: ``asynchronous=False`` (default) averages in rounds with a barrier, reproducible for
 a seed, in this process (``backend="local"``) or on Ray actors (``backend="ray"``, same
@@ -43,7 +43,7 @@ module's sizes and ``GradientDescent``'s hyperparameters, as each replica will c
 Example::
 
     import neuroevo as ne
-    from neuroevo.parallel.async_gradient import local_sgd, minibatch_sgd
+    from neuroevo.islands.async_gradient import local_sgd, minibatch_sgd
     task = ne.tasks.Regression("sine")
     ours = local_sgd(ne.MLP(1, [16], 1), task.inputs, task.targets, workers=2, steps=500,
                      sync_every=10, lr=0.05, seed=0)
@@ -303,7 +303,7 @@ def local_sgd(
         reps = [Replica(module, x, y, r, options, seed + 1 + k) for k, r in enumerate(rows)]
         call = lambda n, w: [rep.train(n, w) for rep in reps]  # noqa: E731
     else:
-        from neuroevo.parallel.islands import ray_module
+        from neuroevo.islands.islands import ray_module
 
         ray = ray_module(address)
         xr, yr = ray.put(x), ray.put(y)  # the data once through the object store

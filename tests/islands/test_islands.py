@@ -8,7 +8,7 @@ import torch
 
 import neuroevo as ne
 from neuroevo.errors import CheckpointError, ConfigError, StrategyError
-from neuroevo.parallel.islands import Islands
+from neuroevo.islands.islands import Islands
 
 
 def pso_islands(n=3, **kw):

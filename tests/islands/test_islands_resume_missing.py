@@ -7,7 +7,7 @@ import pytest
 
 import neuroevo as ne
 from neuroevo.errors import CheckpointError
-from neuroevo.parallel.islands import Islands
+from neuroevo.islands.islands import Islands
 
 SYNC = {
     "migration_interval": 2,

@@ -1,6 +1,6 @@
 """What an island run is given, checked before anything runs.
 
-:class:`~neuroevo.parallel.islands.Islands` checks its arguments in the constructor, so that a
+:class:`~neuroevo.islands.islands.Islands` checks its arguments in the constructor, so that a
 bad one fails there in one line naming the fix, not deep inside torch or numpy on the first
 generation, or after every generation ran (a ``checkpoint_dir`` that names a file was found
 only by the last save, and the run's result was lost with it):

@@ -21,7 +21,7 @@ import torch
 import neuroevo as ne
 from neuroevo.errors import CheckpointError
 from neuroevo.io.checkpoint import checkpoint_bytes, document_bytes, load_checkpoint, read_document
-from neuroevo.parallel.islands import Islands
+from neuroevo.islands.islands import Islands
 
 SYNC = {
     "migration_interval": 2,

@@ -1,12 +1,16 @@
 """One island: a whole strategy evolving on its own task, exchanging migrants now and then.
 
-An island runs the loop of :func:`neuroevo.evolve` itself (this layer sits below the loop):
-each generation ``policy = strategy.ask()``, ``fitness = task.evaluate(policy)``, then --
-every ``interval`` generations -- migrants out and in (:mod:`neuroevo.parallel.migration`),
-then ``strategy.tell(fitness)``. The task's generator is reseeded every generation from
-(island seed, generation), as ``evolve`` does, and the island seed from (run seed, island
-index) (numpy's ``SeedSequence``), so an island's run depends only on the run seed, its
-index and the migrants it receives.
+An island runs the loop's own generation step
+(:class:`~neuroevo.loop.generation.GenerationStep`, the one :func:`neuroevo.evolve` runs):
+ask, evaluate, confirm -- a task's ``solve_episodes`` proof, seeded from the island seed and
+the network hash, once per candidate -- then, every ``interval`` generations, migrants out
+and in (:mod:`neuroevo.islands.migration`), then ``tell``. So the island's generations are
+seeded, counted and proved as ``evolve``'s are on the island seed (numpy's ``SeedSequence``
+over the run seed and the island index), and an island's run depends only on the run seed,
+its index and the migrants it receives. An island is solved when its own generation is (a
+proved candidate with ``solve_episodes``): immigrants are scored on the island's episodes,
+not proved there, so an immigrant at the threshold is held just below it, as a candidate
+without a proof is, until it is proved as the island's own in a later generation.
 
 Two ways to drive it:
 
@@ -14,17 +18,18 @@ Two ways to drive it:
   generation it pushes its emigrants to the pool and takes whatever is there, in one call
   that never waits for another island; every generation it tells the pool its progress and
   learns whether the run should stop;
-* synchronously, :meth:`Island.advance` then :meth:`Island.complete`: the driver runs every
-  island up to the same migration generation, routes the migrants in island order, and
-  completes the generation -- the same run for the same seed, every time.
+* synchronously, :meth:`Island.advance` (and :meth:`Island.complete` at a migration
+  generation): the driver runs every island one generation, routes the migrants in island
+  order when they are due, and stops every island after the generation in which one is
+  solved -- the same run for the same seed, every time.
 
 Checkpoints: every ``checkpoint_every`` generations and at the end, the island writes
 ``<checkpoint_dir>/island-<i>.ckpt`` (:func:`neuroevo.io.checkpoint.save_checkpoint`:
 JSON and tensors, never pickle) with its strategy's ``state_dict``, its task's state (the
-observation statistics of a normalising control task), its counters and history. A resumed
-island continues from there; every value read back is checked first, so a crafted or foreign
-file fails at load with one :class:`~neuroevo.errors.CheckpointError` line naming the file
-and the field.
+observation statistics of a normalising control task), its counters and history, and the
+proofs it played (when it played any). A resumed island continues from there; every value
+read back is checked first, so a crafted or foreign file fails at load with one
+:class:`~neuroevo.errors.CheckpointError` line naming the file and the field.
 """
 
 from __future__ import annotations
@@ -51,7 +56,10 @@ from neuroevo.io.state_checks import (
     get_int,
     is_scalar_data,
 )
-from neuroevo.parallel.migration import emigrants, immigrate
+from neuroevo.islands.migration import emigrants, immigrate
+from neuroevo.loop.confirm import ProofRecord
+from neuroevo.loop.generation import Evaluated, GenerationStep
+from neuroevo.parallel.backend import SerialBackend
 
 FORMAT = "neuroevo.island"
 #: the fields of an island's own part of its checkpoint (:meth:`Island.state_dict`)
@@ -64,12 +72,13 @@ LOOP_FIELDS = (
     "solved",
     "task",
     "history",
+    "proofs",
 )
 
 
 @dataclasses.dataclass(frozen=True)
 class IslandSettings:
-    """What every island of a run shares (see :class:`~neuroevo.parallel.islands.Islands`)."""
+    """What every island of a run shares (see :class:`~neuroevo.islands.islands.Islands`)."""
 
     islands: int
     interval: int
@@ -134,9 +143,10 @@ class Island:
         self.evaluations = 0
         self.solved = False
         self.history: list[IslandGeneration] = []
-        self._pending: torch.Tensor | None = None
+        self.proofs = ProofRecord()
+        self.step: GenerationStep | None = None  # made by setup()
+        self._pending: Evaluated | None = None
         self._started = time.perf_counter()
-        self._t0 = self._started
 
     # --- set-up and checkpoints ---------------------------------------------------------
     def setup(self, *, resume: bool = False) -> None:
@@ -157,12 +167,22 @@ class Island:
                     "restore it, or start the run without resume=True"
                 )
             self.load(path)
+        backend = SerialBackend()
+        backend.open(self.task)
+        self.step = GenerationStep(
+            self.strategy,
+            self.task,
+            backend,
+            base_seed=self.seed,
+            proofs=self.proofs,
+            evaluations=self.evaluations,
+        )
 
     def state_dict(self) -> dict[str, Any]:
         task_state = (
             self.task.state_dict() if callable(getattr(self.task, "state_dict", None)) else None
         )
-        return {
+        state = {
             "format": FORMAT,
             "island": self.index,
             "settings": self.settings.shared(),
@@ -172,6 +192,9 @@ class Island:
             "task": task_state,
             "history": [h.to_dict() for h in self.history],
         }
+        if self.proofs.proofs:  # as the Checkpointer keeps evolve's: only when there are any
+            state["proofs"] = self.proofs.state_dict()
+        return state
 
     def save(self) -> pathlib.Path | None:
         path = self.settings.checkpoint_path(self.index)
@@ -192,6 +215,9 @@ class Island:
         ckpt = load_checkpoint(path)
         try:
             loop = self._loop_state(ckpt.loop_state)
+            proofs = ProofRecord()
+            if loop["proofs"] is not None:
+                proofs.load_state_dict(loop["proofs"], threshold=self.task.fitness_threshold)
             self.strategy.load_state_dict(ckpt.strategy_state)
             if loop["task"] is not None:
                 self.task.load_state_dict(loop["task"])
@@ -199,6 +225,7 @@ class Island:
             raise CheckpointError(f"{path}: {e}") from None
         self.generation, self.evaluations = loop["generation"], loop["evaluations"]
         self.solved, self.history = loop["solved"], loop["history"]
+        self.proofs.proofs = proofs.proofs  # the record the step shares
 
     def _loop_state(self, loop: Any) -> dict[str, Any]:
         """The island's own part of its checkpoint (:meth:`state_dict`), checked."""
@@ -249,6 +276,7 @@ class Island:
             "evaluations": get_int(loop, "evaluations", where, ge=0),
             "solved": get_bool(loop, "solved", where),
             "task": task,
+            "proofs": loop.get("proofs"),
             "history": [
                 self._history_row(h, f"{where}.history[{i}]", i) for i, h in enumerate(rows)
             ],
@@ -278,74 +306,79 @@ class Island:
         return IslandGeneration(**counts, **values)
 
     # --- one generation -----------------------------------------------------------------
-    def _generator(self) -> torch.Generator:
-        """The task's random stream for this generation (as ``evolve`` seeds it)."""
-        g = torch.Generator(device="cpu")
-        return g.manual_seed((self.seed * 1_000_003 + self.generation) % (2**63))
-
     def migration_due(self) -> bool:
         return self.settings.migrants > 0 and (self.generation + 1) % self.settings.interval == 0
 
-    def evaluate(self) -> torch.Tensor:
-        """Ask and evaluate this generation (not yet told)."""
-        self._t0 = time.perf_counter()
-        policy = self.strategy.ask()
-        fitness = self.task.evaluate(policy, generator=self._generator()).detach()
-        self.evaluations += policy.num_candidates * self.task.evaluations_per_candidate()
-        if fitness.shape != (policy.num_candidates,) or not bool(torch.isfinite(fitness).all()):
-            raise TaskError(
-                f"island {self.index}: task {self.task.name!r} returned fitness of shape "
-                f"{tuple(fitness.shape)} or with NaN/inf; it must give one finite "
-                f"value per candidate ({policy.num_candidates})"
-            )
-        return fitness
+    def evaluate(self) -> Evaluated:
+        """Ask, evaluate and confirm this generation (not yet told)."""
+        if self.step is None:
+            raise RuntimeError(f"island {self.index}: setup() the island first")
+        try:
+            return self.step.evaluate(self.generation)
+        except TaskError as e:
+            raise TaskError(f"island {self.index}: {e}") from None
 
-    def emigrants(self, fitness: torch.Tensor) -> list[dict[str, Any]]:
+    def emigrants(self, evaluated: Evaluated) -> list[dict[str, Any]]:
         return emigrants(
             self.strategy,
-            fitness,
+            evaluated.fitness,
             self.settings.migrants,
             island=self.index,
             generation=self.generation,
         )
 
-    def finish(self, fitness: torch.Tensor, immigrants: list[dict[str, Any]]) -> None:
+    def finish(self, evaluated: Evaluated, immigrants: list[dict[str, Any]]) -> None:
         """Take the immigrants in, tell the strategy, record the generation, checkpoint."""
+        fitness, spent = evaluated.fitness, 0
         if immigrants:
             fitness = immigrate(
                 self.strategy,
                 self.task,
                 fitness,
                 immigrants,
-                generator=self._generator(),
+                generator=self.step.generator(self.generation),
                 device=self.device,
                 dtype=self.dtype,
             )
-            self.evaluations += len(immigrants) * self.task.evaluations_per_candidate()
-        self.strategy.tell(fitness)
-        f = fitness.double().cpu()
-        gen_best = float(f.max())
-        now = time.perf_counter()
+            fitness = self._held_below_threshold(fitness, evaluated.fitness)
+            spent = len(immigrants) * self.task.evaluations_per_candidate()
+        stats = self.step.tell(evaluated, fitness=fitness, evaluations=spent)
+        self.evaluations = self.step.evaluations
         self.history.append(
             IslandGeneration(
                 island=self.index,
                 generation=self.generation,
-                best_fitness=gen_best,
-                mean_fitness=float(f.mean()),
-                best_fitness_so_far=float(self.strategy.best_fitness),
+                best_fitness=stats.best_fitness,
+                mean_fitness=stats.mean_fitness,
+                best_fitness_so_far=stats.best_fitness_so_far,
                 evaluations=self.evaluations,
                 immigrants=len(immigrants),
-                seconds=now - self._t0,
-                elapsed=now - self._started,
+                seconds=stats.seconds,
+                elapsed=time.perf_counter() - self._started,
             )
         )
-        threshold = self.task.fitness_threshold
-        if threshold is not None and not math.isnan(gen_best) and gen_best >= threshold:
-            self.solved = True
+        self.solved = self.solved or evaluated.solved
         self.generation += 1
         every = self.settings.checkpoint_every
         if every is not None and self.generation % every == 0:
             self.save()
+
+    def _held_below_threshold(self, fitness: torch.Tensor, own: torch.Tensor) -> torch.Tensor:
+        """``fitness`` with immigrants (the values immigration changed) at the threshold of a
+        task with ``solve_episodes`` held at the largest value below it: scored on this
+        island's episodes but not proved here, as ``confirm_solutions`` holds a candidate
+        without a proof."""
+        threshold = self.task.fitness_threshold
+        if threshold is None or not getattr(self.task, "solve_episodes", None):
+            return fitness
+        unproved = (fitness >= threshold) & (fitness != own)
+        if not bool(unproved.any()):
+            return fitness
+        below = torch.nextafter(
+            torch.tensor(threshold, dtype=fitness.dtype),
+            torch.tensor(-math.inf, dtype=fitness.dtype),
+        )
+        return torch.where(unproved, below.to(fitness.device), fitness)
 
     def _stop(self) -> bool:
         return self.solved and self.settings.stop_on_solve
@@ -354,17 +387,19 @@ class Island:
     def run(self, generations: int, pool: Any) -> dict[str, Any]:
         """Evolve until ``generations`` generations are done (counting those of a resumed
         checkpoint), a solution stops the run, or the pool says stop; never waits for
-        another island. ``pool`` has :class:`~neuroevo.parallel.migration.MigrantPool`'s
+        another island. ``pool`` has :class:`~neuroevo.islands.migration.MigrantPool`'s
         ``exchange``, ``poll``, ``request_stop`` and ``save`` methods."""
         self._started = time.perf_counter()
+        if self._stop():  # solved before a resume: the run stops, every island with it
+            pool.request_stop()
         while self.generation < generations and not self._stop():
             if pool.poll(self.index, self.generation, self.strategy.best_fitness):
                 break
-            fitness = self.evaluate()
+            evaluated = self.evaluate()
             immigrants = []
             if self.migration_due():
-                immigrants = pool.exchange(self.index, self.generation, self.emigrants(fitness))
-            self.finish(fitness, immigrants)
+                immigrants = pool.exchange(self.index, self.generation, self.emigrants(evaluated))
+            self.finish(evaluated, immigrants)
             every = self.settings.checkpoint_every
             if every is not None and self.generation % every == 0:
                 pool.save(self.settings.checkpoint_dir)
@@ -375,25 +410,31 @@ class Island:
         return self.summary()
 
     # --- synchronous ----------------------------------------------------------------------
-    def advance(self, generations: int) -> list[dict[str, Any]] | None:
-        """Run to the next migration generation and evaluate it (returns its emigrants; the
-        driver then calls :meth:`complete`), or to the end of the run (returns ``None``)."""
+    def advance(self, generations: int) -> dict[str, Any]:
+        """Run the next generation, unless the island has done ``generations`` or is solved
+        with ``stop_on_solve``. Returns ``{"ran", "emigrants", "solved"}``: whether a
+        generation ran; its emigrants when migration is due (the generation then waits for
+        the driver's :meth:`complete`), else ``None`` (the generation is finished); and
+        whether the island is solved."""
         if self._pending is not None:
             raise RuntimeError(f"island {self.index}: complete() the pending generation first")
-        while self.generation < generations and not self._stop():
-            fitness = self.evaluate()
-            if self.migration_due():
-                self._pending = fitness
-                return self.emigrants(fitness)
-            self.finish(fitness, [])
-        return None
+        if self.generation >= generations or self._stop():
+            return {"ran": False, "emigrants": None, "solved": self.solved}
+        evaluated = self.evaluate()
+        if self.migration_due():
+            self._pending = evaluated
+            return {"ran": True, "emigrants": self.emigrants(evaluated), "solved": self.solved}
+        self.finish(evaluated, [])
+        return {"ran": True, "emigrants": None, "solved": self.solved}
 
-    def complete(self, immigrants: list[dict[str, Any]]) -> None:
-        """Finish the generation :meth:`advance` stopped at, with ``immigrants``."""
-        fitness, self._pending = self._pending, None
-        if fitness is None:
+    def complete(self, immigrants: list[dict[str, Any]]) -> bool:
+        """Finish the generation :meth:`advance` left pending, with ``immigrants``; whether
+        the island is solved."""
+        evaluated, self._pending = self._pending, None
+        if evaluated is None:
             raise RuntimeError(f"island {self.index}: no pending generation to complete")
-        self.finish(fitness, immigrants)
+        self.finish(evaluated, immigrants)
+        return self.solved
 
     def summary(self) -> dict[str, Any]:
         """What the driver collects: counters, the best candidate and the history."""
