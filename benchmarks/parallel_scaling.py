@@ -45,7 +45,6 @@ import platform
 import statistics
 import sys
 import time
-import types
 from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # neat.ParallelEvaluator's progress bar
@@ -100,6 +99,24 @@ def _echo_main(conn, rows: int, obs_size: int) -> None:
 
 
 # ---------------------------------------------------------------------------------- sections
+
+
+class _GenomesAsData:
+    """The genomes as a NEAT strategy gives them to the backends
+    (``Strategy.check_candidates`` / ``Strategy.candidate_data``)."""
+
+    def __init__(self, genomes: list, genome_config) -> None:
+        self.genomes, self.genome_config = genomes, genome_config
+
+    def check_candidates(self, *, purpose: str) -> None:
+        return None
+
+    def candidate_data(self, policy, *, purpose: str):
+        from neuroevo.strategies.neat.candidates import neat_candidates
+
+        return neat_candidates(self.genomes, self.genome_config)
+
+
 def section_generation(ctx: dict) -> tuple[dict, list[str]]:
     genomes, config, seeds, ns = ctx["genomes"], ctx["config"], ctx["seeds"], ctx["workers"]
     env = gymnasium.make(ENV_ID)
@@ -119,7 +136,7 @@ def section_generation(ctx: dict) -> tuple[dict, list[str]]:
         g.episode_seed = s
     pairs = list(enumerate(genomes))
     evaluators = {n: neat.ParallelEvaluator(n, eval_genome) for n in ns}
-    strategy = types.SimpleNamespace(genomes=genomes, config=config, refine=None)
+    strategy = _GenomesAsData(genomes, config.genome_config)
     contenders = {"neat-python, serial loop": neat_serial}
     for n, pe in evaluators.items():
         contenders[f"neat-python ParallelEvaluator({n})"] = lambda pe=pe: neat_parallel(pe)

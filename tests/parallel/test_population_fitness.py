@@ -89,7 +89,10 @@ class CountingXOR(ne.tasks.XOR):
 
 def _on(backend, task):
     backend.open(task)
-    return backend.evaluate(None, _policy(), torch.Generator().manual_seed(1))
+    policy = _policy()
+    # the strategy gives the candidates as data: any vector strategy over the policy's module
+    strategy = ne.GA(policy.module, pop_size=policy.num_candidates)
+    return backend.evaluate(strategy, policy, torch.Generator().manual_seed(1))
 
 
 @pytest.mark.parametrize("make, want", [(ne.tasks.XOR, FLOORED), (RankedXOR, RANKS)])
