@@ -74,6 +74,7 @@ from neuroevo.parallel.island_checks import (
     same_layout,
 )
 from neuroevo.parallel.migration import TOPOLOGIES, MigrantPool, migrant_kind
+from neuroevo.parallel.registry import backend_names, unknown_backend
 
 RAY_NEEDED = (
     'asynchronous islands run on Ray: pip install "neuroevo[ray]" (or run them '
@@ -430,8 +431,8 @@ class Islands:
             )
         if topology not in TOPOLOGIES:
             raise ConfigError(f"Islands topology {topology!r}: use one of {list(TOPOLOGIES)}")
-        if backend not in ("ray", "local"):
-            raise ConfigError(f"Islands backend {backend!r}: use 'ray' or 'local'")
+        if backend not in backend_names("islands"):
+            raise ConfigError(unknown_backend(backend, "islands", "Islands backend"))
         if backend == "local" and asynchronous:
             raise ConfigError(
                 "Islands: asynchronous islands run on Ray actors; pass "
