@@ -174,7 +174,8 @@ _REQUIRED = object()
 _EVALUATION_BACKENDS = backend_names("evaluation")
 _PARALLEL_KEYS = {
     "workers": "an integer >= 1: worker processes or Ray actors (--workers overrides it)",
-    "backend": f'one of {list(_EVALUATION_BACKENDS)} (default "process" with workers)',
+    "backend": ", ".join(f'"{n}"' for n in _EVALUATION_BACKENDS[:-1])
+    + f' or "{_EVALUATION_BACKENDS[-1]}" (default "process" with workers)',
     "address": 'a string: the Ray cluster to join ("auto" or "ray://host:10001"; Ray only)',
 }
 
