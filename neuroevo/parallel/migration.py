@@ -54,10 +54,10 @@ POOL_FILE = "pool.ckpt"
 def migrant_kind(strategy: Any) -> str:
     """``"neat"`` or ``"vector"``: how ``strategy``'s candidates travel (else StrategyError)."""
     from neuroevo.strategies.gradient import GradientDescent
-    from neuroevo.strategies.neat.strategy import NEAT
+    from neuroevo.strategies.neat.strategy import PythonNEAT
     from neuroevo.strategies.vector_base import VectorStrategy
 
-    if isinstance(strategy, NEAT):
+    if isinstance(strategy, PythonNEAT):
         return "neat"
     if isinstance(strategy, VectorStrategy) and not isinstance(strategy, GradientDescent):
         return "vector"

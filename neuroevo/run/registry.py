@@ -122,7 +122,7 @@ TASKS = Registry(
 STRATEGIES = Registry(
     "strategy",
     {
-        "neat": Entry("neuroevo.strategies.neat.strategy:NEAT"),
+        "neat": Entry("neuroevo.strategies.neat.engines:NEAT"),  # picks the engine
         "ga": Entry("neuroevo.strategies.ga:GA"),
         "pso": Entry("neuroevo.strategies.pso:PSO"),
         "sa": Entry("neuroevo.strategies.annealing:SimulatedAnnealing"),
