@@ -46,10 +46,10 @@ def make_backend(
             f"workers={workers} needs backend 'process' or 'ray'; the "
             "serial backend evaluates in this process"
         )
-    cls = resolve(REGISTRY[name].target)  # imports Ray only for "ray"
-    if name == "serial":
-        return cls()
-    return cls(workers=workers) if name == "process" else cls(workers=workers, address=address)
+    info = REGISTRY[name]
+    given = {"workers": workers, "address": address}
+    cls = resolve(info.target)  # imports Ray only for "ray"
+    return cls(**{key: given[key] for key in info.takes})
 
 
 __all__ = ["make_backend"]

@@ -37,7 +37,7 @@ class BackendInfo:
     """One backend name: what it is (one line), the pip extra it needs and how it starts.
 
     The fields in order: ``name``, ``description``, ``extra``, ``needs``, ``starts``,
-    ``uses``, ``target``."""
+    ``uses``, ``target``, ``takes``."""
 
     name: str
     #: one line: where the work runs
@@ -52,6 +52,8 @@ class BackendInfo:
     uses: tuple[str, ...]
     #: ``"module:Class"`` of the evaluation backend (``None`` when not used for evaluation)
     target: str | None = None
+    #: the keywords of :func:`~neuroevo.parallel.make.make_backend` its class takes
+    takes: tuple[str, ...] = ()
 
 
 #: name -> :class:`BackendInfo`, in the order help texts and error messages list them
@@ -72,9 +74,11 @@ REGISTRY: dict[str, BackendInfo] = {
             "worker processes on this machine",
             None,
             None,
-            "spawns N worker processes (multiprocessing, spawn) when the backend starts",
+            "N worker processes from multiprocessing's forkserver (spawn where there is "
+            "none) when the backend starts",
             ("evaluation",),
             "neuroevo.parallel.processes:ProcessBackend",
+            ("workers",),
         ),
         BackendInfo(
             "ray",
@@ -85,6 +89,7 @@ REGISTRY: dict[str, BackendInfo] = {
             "then one actor per worker or island",
             ("evaluation", "islands", "local_sgd"),
             "neuroevo.parallel.ray_backend:RayBackend",
+            ("workers", "address"),
         ),
         BackendInfo(
             "local",

@@ -5,6 +5,7 @@ registry's names for their use and refuse the others with those names in one lin
 from __future__ import annotations
 
 import argparse
+import inspect
 
 import pytest
 import torch
@@ -35,6 +36,7 @@ def test_make_backend_builds_the_registered_class(name):
     try:
         assert backend.name == name
         assert REGISTRY[name].target.endswith(":" + type(backend).__name__)
+        assert set(REGISTRY[name].takes) <= set(inspect.signature(type(backend)).parameters)
     finally:
         backend.close()
 
