@@ -220,7 +220,7 @@ def run_arm(
     setup = now() - t0
     population.add_reporter(clock)
     reproduce, speciate = population.reproduction.reproduce, population.species.speciate
-    if arm != "neat-python":  # as neuroevo.NEAT.tell does: collector paused, objects promoted
+    if arm != "neat-python":  # as neuroevo.PythonNEAT.tell does: collector paused, objects promoted
         reproduce, speciate = _quiet(reproduce), _quiet(speciate)
     population.reproduction.reproduce = clock.timed("reproduction", reproduce)
     population.species.speciate = clock.timed("speciation", speciate)

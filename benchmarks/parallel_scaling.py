@@ -11,7 +11,7 @@ and its lines of the report; add a section by appending one):
    neat-python's serial loop; ``neat.ParallelEvaluator(N)`` (its Pool pickles each genome
    with the config); neuroevo in one process (``compile_population`` +
    ``Control.evaluate``), on N worker processes and on N Ray actors (what ``evolve(...,
-   workers=N, backend=...)`` does each generation: compile in the driver as ``NEAT.ask``
+   workers=N, backend=...)`` does each generation: compile in the driver as ``PythonNEAT.ask``
    does, then the backend). Env steps/s, bytes sent and received per generation, per-slice
    overhead; every neuroevo fitness must equal the serial one bit for bit.
 2. **transport** -- the choice between (a) slices compiled and rolled out in workers (what
@@ -258,7 +258,7 @@ def section_generation(ctx: dict) -> tuple[dict, list[str]]:
         f"Median of {ctx['repeats']} alternating runs; {sum(lengths):,} env steps for neat-python "
         f"(float64), {steps:,} for neuroevo (float32, the default: rounding changes a few argmax "
         f"choices); the longest episode {max(lengths)} steps. neuroevo's times include compiling the population in the "
-        "driver (as `NEAT.ask` does); bytes are one generation's slice messages / results "
+        "driver (as `PythonNEAT.ask` does); bytes are one generation's slice messages / results "
         "(the task and genome config go once per run); overhead is a slice's wait in the "
         "driver minus the task's own evaluation time (transport, unpickling, compiling the "
         "slice). Critical-path CPU time: this process's CPU time, plus the slowest slice's in "
@@ -469,7 +469,7 @@ def section_projection(ctx: dict) -> tuple[dict, list[str]]:
         "",
         "Model, from this run's measurements: a generation takes "
         "`T(n) = t_d + c n + o + w(ceil(P/n)) + B(n)/bw`, with the driver's own work "
-        f"`t_d` = {1e3 * t_d:.0f} ms (compiling as `NEAT.ask` does, packing, splitting, "
+        f"`t_d` = {1e3 * t_d:.0f} ms (compiling as `PythonNEAT.ask` does, packing, splitting, "
         f"collecting: generation time minus the slowest slice's wait, N = {n_hi}), "
         f"`c` = {1e3 * c:.2f} ms more per slice (a one-genome slice's message built and its "
         f"result read, timed apart), the per-slice overhead `o` = {1e3 * o:.1f} ms, "

@@ -51,7 +51,9 @@ _NAMES = {
     # strategies
     "Strategy": "neuroevo.strategies.base:Strategy",
     "BatchedPolicy": "neuroevo.policy:BatchedPolicy",
-    "NEAT": "neuroevo.strategies.neat.strategy:NEAT",
+    "NEAT": "neuroevo.strategies.neat.engines:NEAT",
+    "PythonNEAT": "neuroevo.strategies.neat.strategy:PythonNEAT",
+    "TensorNEAT": "neuroevo.strategies.neat.tensor:TensorNEAT",
     "GA": "neuroevo.strategies.ga:GA",
     "PSO": "neuroevo.strategies.pso:PSO",
     "SimulatedAnnealing": "neuroevo.strategies.annealing:SimulatedAnnealing",
@@ -159,10 +161,12 @@ if TYPE_CHECKING:  # type checkers and IDEs see every lazy name at its real home
     from neuroevo.strategies.ga import GA, GAParams  # noqa: F401
     from neuroevo.strategies.gradient import GradientDescent, GradientParams  # noqa: F401
     from neuroevo.strategies.neat.compat import BatchedEvaluator  # noqa: F401
+    from neuroevo.strategies.neat.engines import NEAT  # noqa: F401
     from neuroevo.strategies.neat.genome import FastGenome  # noqa: F401
     from neuroevo.strategies.neat.refine import GradientRefinement  # noqa: F401
     from neuroevo.strategies.neat.reproduction import FastReproduction  # noqa: F401
     from neuroevo.strategies.neat.speciation import FastSpeciesSet  # noqa: F401
-    from neuroevo.strategies.neat.strategy import NEAT  # noqa: F401
+    from neuroevo.strategies.neat.strategy import PythonNEAT  # noqa: F401
+    from neuroevo.strategies.neat.tensor import TensorNEAT  # noqa: F401
     from neuroevo.strategies.pso import PSO, PSOParams  # noqa: F401
     from neuroevo.viz.draw import draw_genome  # noqa: F401

@@ -1,4 +1,4 @@
-"""Where tensors go: ``device=None`` means CUDA when available, else CPU (DESIGN.md); and
+"""Where tensors go: ``device=None`` means CUDA when available, else CPU; and
 what is wrong with a device this process cannot use (:func:`device_problem`)."""
 
 from __future__ import annotations

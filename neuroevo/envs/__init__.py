@@ -28,6 +28,7 @@ import torch
 
 from neuroevo._lazy import is_target, resolve
 from neuroevo.envs.base import AutoresetMode, VectorEnv
+from neuroevo.envs.names import GYM_PREFIX
 from neuroevo.errors import TaskError, did_you_mean
 
 #: name -> "module:Class", imported on first use
@@ -40,8 +41,6 @@ _REGISTRY: dict[str, str] = {
     "DoublePole-v0": "neuroevo.envs.double_pole:DoublePole",
     "DoublePoleNV-v0": "neuroevo.envs.double_pole:DoublePoleNV",
 }
-
-GYM_PREFIX = "gym:"
 
 #: the short names of the environments above, as experiment files name them as tasks
 #: (``[task] name = "cartpole"``); ``make`` and ``Control`` take them too
@@ -163,6 +162,7 @@ def _keyword_arguments(cls: type) -> set[str]:
 
 __all__ = [
     "ALIASES",
+    "GYM_PREFIX",
     "AutoresetMode",
     "VectorEnv",
     "canonical_name",

@@ -70,6 +70,10 @@ class Acrobot(VectorEnv):
     num_actions = 3
     default_max_episode_steps = 500
     reward_threshold = -100.0
+    observation_bounds = (
+        (-1, -1, -1, -1, -4 * math.pi, -9 * math.pi),
+        (1, 1, 1, 1, 4 * math.pi, 9 * math.pi),
+    )
 
     dt = 0.2
     LINK_LENGTH_1 = 1.0

@@ -13,7 +13,8 @@ info)``). A subclass describes only the physics of one environment, batched:
 
 and the class attributes ``observation_size``, ``state_size``, ``discrete`` with
 ``num_actions`` (discrete) or ``action_size``/``action_bounds`` (continuous), and
-``default_max_episode_steps``.
+``default_max_episode_steps``; optionally ``observation_bounds``, the ranges
+``Control(obs_norm="auto")`` maps onto ``[-1, 1]``.
 
 Autoreset follows gymnasium 1.x ``AutoresetMode`` (gymnasium/vector/vector_env.py),
 chosen with the ``autoreset_mode`` argument:
@@ -125,6 +126,10 @@ class VectorEnv:
     default_max_episode_steps: ClassVar[int | None] = None
     #: gymnasium's registered reward threshold (``None``: none registered)
     reward_threshold: ClassVar[float | None] = None
+    #: ``(low, high)`` per observation column, what ``Control(obs_norm="auto")`` maps onto
+    #: ``[-1, 1]``: gymnasium's observation-space bounds where finite, typical ranges where
+    #: gymnasium says infinite (``None``: no known ranges)
+    observation_bounds: ClassVar[tuple[tuple[float, ...], tuple[float, ...]] | None] = None
 
     def __init__(
         self,

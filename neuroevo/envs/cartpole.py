@@ -39,6 +39,9 @@ class CartPole(VectorEnv):
     num_actions = 2
     default_max_episode_steps = 500
     reward_threshold = 475.0
+    # x and theta within the termination limits (gymnasium's space is twice as wide); the
+    # velocities, unbounded in gymnasium, within typical ranges
+    observation_bounds = ((-2.4, -3.0, -0.2095, -3.5), (2.4, 3.0, 0.2095, 3.5))
 
     gravity = 9.8
     masscart = 1.0

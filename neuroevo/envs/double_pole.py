@@ -293,6 +293,11 @@ class DoublePole(VectorEnv):
     action_size: ClassVar[int | None] = 1
     action_bounds: ClassVar[tuple[float, float] | None] = (-1.0, 1.0)
     default_max_episode_steps: ClassVar[int | None] = 100_000
+    #: the observations are already scaled as in NEAT's code
+    observation_bounds: ClassVar[tuple[tuple[float, ...], tuple[float, ...]] | None] = (
+        (-1.0,) * 6,
+        (1.0,) * 6,
+    )
     #: solved = balanced for the whole horizon (every step scores 1)
     solved_at_horizon: ClassVar[bool] = True
     _observed: ClassVar[tuple[int, ...]] = (0, 1, 2, 3, 4, 5)
@@ -370,6 +375,10 @@ class DoublePoleNV(DoublePole):
     name: ClassVar[str] = "DoublePoleNV-v0"
     observation_size: ClassVar[int] = 3
     observation_labels: ClassVar[tuple[str, ...] | None] = ("x", "theta1", "theta2")
+    observation_bounds: ClassVar[tuple[tuple[float, ...], tuple[float, ...]] | None] = (
+        (-1.0,) * 3,
+        (1.0,) * 3,
+    )
     default_max_episode_steps: ClassVar[int | None] = 1000
     solved_at_horizon: ClassVar[bool] = False
     _observed: ClassVar[tuple[int, ...]] = (0, 2, 4)

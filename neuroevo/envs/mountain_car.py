@@ -48,6 +48,7 @@ class _MountainCarBase(VectorEnv):
     state_size = 2
     state_labels = ("position", "velocity")
     observation_labels = ("position", "velocity")  # the observation is the state
+    observation_bounds = ((-1.2, -0.07), (0.6, 0.07))
     min_position = -1.2
     max_position = 0.6
     max_speed = 0.07

@@ -45,6 +45,7 @@ class Pendulum(VectorEnv):
     action_size = 1
     action_bounds = (-2.0, 2.0)
     default_max_episode_steps = 200
+    observation_bounds = ((-1.0, -1.0, -8.0), (1.0, 1.0, 8.0))
 
     max_speed = 8.0
     max_torque = 2.0

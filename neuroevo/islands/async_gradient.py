@@ -69,6 +69,7 @@ from neuroevo.compile.params import (
     reset_parameters,
 )
 from neuroevo.errors import ConfigError
+from neuroevo.parallel.registry import backend_names, unknown_backend
 from neuroevo.strategies.gradient import LOSSES, GradientDescent
 
 
@@ -285,10 +286,12 @@ def local_sgd(
     for name, value in (("asynchronous", asynchronous), ("reset_module", reset_module)):
         if not isinstance(value, bool):
             raise ConfigError(f"local_sgd {name}={value!r}: expected True or False")
-    if backend not in ("local", "ray") or (asynchronous and backend != "ray"):
+    if backend not in backend_names("local_sgd"):
+        raise ConfigError(unknown_backend(backend, "local_sgd", "local_sgd backend"))
+    if asynchronous and backend != "ray":
         raise ConfigError(
-            f"local_sgd backend={backend!r}, asynchronous={asynchronous}: use "
-            "backend='local' or 'ray'; asynchronous averaging needs backend='ray'"
+            f"local_sgd backend={backend!r}, asynchronous=True: asynchronous averaging "
+            "needs backend='ray'"
         )
     if not isinstance(loss, str) or loss not in LOSSES:
         raise ConfigError(f"local_sgd loss {loss!r}: use one of {sorted(LOSSES)}")

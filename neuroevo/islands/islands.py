@@ -78,6 +78,7 @@ from neuroevo.islands.island_checks import (
     same_layout,
 )
 from neuroevo.islands.migration import TOPOLOGIES, MigrantPool
+from neuroevo.parallel.registry import backend_names, unknown_backend
 
 RAY_NEEDED = (
     'asynchronous islands run on Ray: pip install "neuroevo[ray]" (or run them '
@@ -448,8 +449,8 @@ class Islands:
             )
         if topology not in TOPOLOGIES:
             raise ConfigError(f"Islands topology {topology!r}: use one of {list(TOPOLOGIES)}")
-        if backend not in ("ray", "local"):
-            raise ConfigError(f"Islands backend {backend!r}: use 'ray' or 'local'")
+        if backend not in backend_names("islands"):
+            raise ConfigError(unknown_backend(backend, "islands", "Islands backend"))
         if backend == "local" and asynchronous:
             raise ConfigError(
                 "Islands: asynchronous islands run on Ray actors; pass "

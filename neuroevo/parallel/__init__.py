@@ -4,6 +4,8 @@ The layer between the strategies and the loop (``neuroevo.evolve(..., workers=N,
 backend="process" | "ray", address=None)``). A backend gives the fitness ``[P]`` of the
 policy ``strategy.ask()`` returned, bit-identical to one process's ``task.evaluate``:
 
+* :mod:`.registry` -- the one list of backend names (evaluation, islands, local SGD): what
+  each is, the extra it needs, how it starts;
 * :mod:`.backend` -- the :class:`Backend` contract, the serial (in-process) backend;
   :mod:`.make` -- :func:`make_backend`, evolve's keywords to a backend;
 * :mod:`.candidates`, :mod:`.genomes` -- a population as data: NEAT genomes packed as
@@ -22,11 +24,16 @@ Why slices and not environments in workers: the measurement is in
 """
 
 from neuroevo._lazy import lazy_getattr
-from neuroevo.parallel.backend import BACKENDS, Backend, BackendError, SerialBackend
-from neuroevo.parallel.make import make_backend
 
-# resolved on first use: RayBackend's module imports Ray only when it is built
+# resolved on first use: reading the backend names (neuroevo.parallel.registry, as the
+# command's parser does) imports no torch, and RayBackend's module imports Ray only when
+# it is built
 _NAMES = {
+    "BACKENDS": "neuroevo.parallel.backend:BACKENDS",
+    "Backend": "neuroevo.parallel.backend:Backend",
+    "BackendError": "neuroevo.parallel.backend:BackendError",
+    "SerialBackend": "neuroevo.parallel.backend:SerialBackend",
+    "make_backend": "neuroevo.parallel.make:make_backend",
     "ProcessBackend": "neuroevo.parallel.processes:ProcessBackend",
     "RayBackend": "neuroevo.parallel.ray_backend:RayBackend",
     "WorkerBackend": "neuroevo.parallel.workers:WorkerBackend",

@@ -34,12 +34,14 @@ from typing import Any
 import torch
 
 from neuroevo.errors import NeuroevoError
+from neuroevo.parallel.registry import backend_names, install_line
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.base import Strategy
 
-#: backend names, as evolve(backend=...), --backend and [parallel] backend take them
-BACKENDS = ("serial", "process", "ray")
-RAY_INSTALL = 'backend "ray" needs Ray: pip install "neuroevo[ray]"'
+#: evaluation backend names, as evolve(backend=...), --backend and [parallel] backend take
+#: them (from :mod:`neuroevo.parallel.registry`)
+BACKENDS = backend_names("evaluation")
+RAY_INSTALL = install_line("ray")
 
 
 class BackendError(NeuroevoError, RuntimeError):
@@ -49,7 +51,7 @@ class BackendError(NeuroevoError, RuntimeError):
 class Backend(abc.ABC):
     """Scores a generation's candidates; see the module docstring."""
 
-    #: the backend's name ("serial", "process", "ray")
+    #: the backend's name (one of :data:`BACKENDS`)
     name: str = "backend"
     #: how many workers evaluate slices (1 for the serial backend)
     workers: int = 1

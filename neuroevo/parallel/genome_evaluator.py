@@ -63,6 +63,7 @@ from typing import Any
 from neuroevo.errors import ConfigError, NeuroevoError
 from neuroevo.parallel.make import make_backend
 from neuroevo.parallel.pool import run_jobs
+from neuroevo.parallel.registry import backend_names
 from neuroevo.parallel.slices import SliceRunner, dumps
 from neuroevo.parallel.workers import WorkerBackend
 
@@ -210,7 +211,7 @@ class GenomeEvaluator:
             )
         if backend is not None and not isinstance(backend, str):
             raise ConfigError(
-                f"GenomeEvaluator: backend must be 'process', 'ray' or 'serial', "
+                f"GenomeEvaluator: backend must be one of {list(backend_names('evaluation'))}, "
                 f"got {type(backend).__name__} (a Backend object runs tasks, not "
                 "eval_genome)"
             )

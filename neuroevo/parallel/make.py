@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from neuroevo._lazy import resolve
 from neuroevo.errors import ConfigError
-from neuroevo.parallel.backend import BACKENDS, Backend, SerialBackend
+from neuroevo.parallel.backend import BACKENDS, Backend
+from neuroevo.parallel.registry import REGISTRY, unknown_backend
 
 
 def make_backend(
@@ -30,28 +32,24 @@ def make_backend(
     name = backend if backend is not None else ("process" if workers is not None else "serial")
     if name not in BACKENDS:
         raise ConfigError(
-            f"backend: unknown {name!r}; use one of {list(BACKENDS)} "
-            "or a neuroevo.parallel.Backend object"
+            unknown_backend(
+                name, "evaluation", "backend", extra="or a neuroevo.parallel.Backend object"
+            )
         )
     if address is not None and name != "ray":
         raise ConfigError(
             f"address={address!r} is for backend 'ray' (a Ray cluster); "
             f"backend {name!r} runs on this machine: drop address"
         )
-    if name == "serial":
-        if workers not in (None, 1):
-            raise ConfigError(
-                f"workers={workers} needs backend 'process' or 'ray'; the "
-                "serial backend evaluates in this process"
-            )
-        return SerialBackend()
-    if name == "process":
-        from neuroevo.parallel.processes import ProcessBackend
-
-        return ProcessBackend(workers=workers)
-    from neuroevo.parallel.ray_backend import RayBackend
-
-    return RayBackend(workers=workers, address=address)
+    if name == "serial" and workers not in (None, 1):
+        raise ConfigError(
+            f"workers={workers} needs backend 'process' or 'ray'; the "
+            "serial backend evaluates in this process"
+        )
+    info = REGISTRY[name]
+    given = {"workers": workers, "address": address}
+    cls = resolve(info.target)  # imports Ray only for "ray"
+    return cls(**{key: given[key] for key in info.takes})
 
 
 __all__ = ["make_backend"]

@@ -5,7 +5,7 @@ its own objects: the same bytes go down a pipe to a worker process or into Ray's
 store, so both backends send exactly what is counted here. (Pickle is fine between a driver
 and the workers it started; user files are never unpickled.)
 
-* :class:`Setup`, once per run: the task and the worker's torch thread count; then
+* :class:`SliceSetup`, once per run: the task and the worker's torch thread count; then
   :class:`Shared`, with the first generation: the candidates' shared part, the strategy's
   :class:`~neuroevo.strategies.candidates.Representation` (genome config, module template ...).
 * :class:`SliceJob`, once per slice: the slice's candidates as arrays, their positions in
@@ -52,7 +52,7 @@ def dumps(obj: Any) -> bytes:
 
 
 @dataclasses.dataclass(frozen=True)
-class Setup:
+class SliceSetup:
     """Sent once per run, when the backend is opened (and to a worker that replaces one)."""
 
     run: int
@@ -191,8 +191,8 @@ class SliceRunner:
         self._placed: dict[str, Any] = {}
 
     def setup(self, blob: bytes) -> None:
-        message: Setup | Shared = pickle.loads(blob)
-        if isinstance(message, Setup):
+        message: SliceSetup | Shared = pickle.loads(blob)
+        if isinstance(message, SliceSetup):
             torch.set_num_threads(message.threads)
             self.run, self.task, self.shared = message.run, message.task, None
             self._score = candidate_scorer(self.task)
@@ -264,7 +264,7 @@ __all__ = [
     "READY",
     "SETUP",
     "STOP",
-    "Setup",
+    "SliceSetup",
     "SliceJob",
     "SliceResult",
     "Shared",

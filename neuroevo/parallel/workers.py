@@ -34,11 +34,11 @@ from neuroevo.parallel.backend import Backend
 from neuroevo.parallel.balance import EpisodeCosts
 from neuroevo.parallel.pool import Pool, SliceTiming, run_jobs
 from neuroevo.parallel.slices import (
-    Setup,
     Shared,
     SliceJob,
     SliceResult,
     SliceRunner,
+    SliceSetup,
     dumps,
     generator_token,
 )
@@ -143,7 +143,7 @@ class WorkerBackend(Backend):
             )
         self._run += 1
         try:
-            blob = dumps(Setup(self._run, task, self.threads))
+            blob = dumps(SliceSetup(self._run, task, self.threads))
         except Exception as e:
             raise TaskError(
                 f"backend {self.name!r} sends the task to its workers, but {task!r} cannot be "

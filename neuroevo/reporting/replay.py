@@ -58,7 +58,7 @@ def require_pygame() -> None:
 
 def _gym_id(task: Any) -> str | None:
     """The gymnasium id of a task's gymnasium environment (``gym:<id>``), else ``None``."""
-    from neuroevo.envs import GYM_PREFIX
+    from neuroevo.envs.names import GYM_PREFIX
 
     name = getattr(task, "env_name", None)
     return (

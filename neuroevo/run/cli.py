@@ -33,6 +33,7 @@ from typing import Any
 
 from neuroevo._lazy import resolve
 from neuroevo.errors import NeuroevoError
+from neuroevo.run.arguments import add_parallel_arguments, non_negative
 
 #: sub-command -> ("module:function" that configures its parser, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -196,21 +197,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
-
-
 def configure_run(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``neuroevo run``."""
     parser.add_argument("experiment", help="experiment file, e.g. configs/xor.toml")
     parser.add_argument(
-        "--seed", type=_non_negative, default=None, help="random seed (default: the file's, else 0)"
+        "--seed", type=non_negative, default=None, help="random seed (default: the file's, else 0)"
     )
     parser.add_argument(
         "--out",
@@ -225,7 +216,7 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--generations",
-        type=_non_negative,
+        type=non_negative,
         default=None,
         help="generation limit (default: the file's)",
     )
@@ -235,7 +226,7 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing while running")
     parser.add_argument(
         "--checkpoint-every",
-        type=_non_negative,
+        type=non_negative,
         default=10,
         help="write a checkpoint every N generations (0: never; default 10)",
     )
@@ -267,46 +258,6 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
     )
     add_parallel_arguments(parser)
     parser.set_defaults(func=_cmd_run)
-
-
-def _positive(text: str) -> int:
-    value = _non_negative(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
-
-
-def add_parallel_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--workers``, ``--backend``, ``--address`` (of ``run`` and ``resume``)."""
-    parser.add_argument(
-        "--workers",
-        type=_positive,
-        default=None,
-        metavar="N",
-        help="evaluate the population on N worker processes (or Ray actors); "
-        "same result as one process (default: the file's [parallel])",
-    )
-    parser.add_argument(
-        "--backend",
-        choices=("serial", "process", "ray"),
-        default=None,
-        help="where to evaluate: serial (this process), process (worker "
-        "processes, the default with --workers) or ray",
-    )
-    parser.add_argument(
-        "--address",
-        default=None,
-        help='Ray cluster to join ("auto", "ray://host:10001"); default: a local Ray',
-    )
-    parser.add_argument(
-        "--threads",
-        type=_positive,
-        default=1,
-        metavar="T",
-        help="torch threads in this process (default 1: a generation's tensors "
-        "are small, and a second thread stalls whenever another process holds a "
-        "core; benchmarks/cli_threads.py measures it)",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from neuroevo.errors import CheckpointError, ConfigError
+from neuroevo.run.arguments import add_parallel_arguments
 
 
 def _needs_viz(command: str, error: ImportError) -> ConfigError:
@@ -489,8 +490,6 @@ def configure_resume(parser: argparse.ArgumentParser) -> None:
         help="import a task or strategy registered from Python, as the "
         "checkpoint names it (only for checkpoints you trust)",
     )
-    from neuroevo.run.cli import add_parallel_arguments
-
     add_parallel_arguments(parser)
 
     def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@
     config = "xor.ini"     # other keys -> Strategy.from_experiment(params, ...)
     [parallel]             # optional: evaluate the population on workers (same result)
     workers = 2            # worker processes or Ray actors (--workers overrides it)
-    backend = "process"    # "serial", "process" or "ray" (--backend)
+    backend = "process"    # "serial", "process" or "ray": neuroevo.parallel.registry (--backend)
     address = "auto"       # Ray only: a cluster's address (--address)
     [reporting]            # optional: experiment trackers (neuroevo.run.tracking)
     tensorboard = "runs/tb"        # --tensorboard DIR (true: <run folder>/tensorboard)
@@ -36,6 +36,7 @@ from typing import Any
 from neuroevo.config import PathLike, _hint
 from neuroevo.errors import CheckpointError, ConfigError
 from neuroevo.io.atomic import atomic_write_text
+from neuroevo.parallel.registry import backend_names
 from neuroevo.reporting.copy_files import EXPERIMENT_DIR
 from neuroevo.run.tracking import check_reporting
 
@@ -170,9 +171,11 @@ def load_experiment(path: PathLike) -> Experiment:
 
 _REQUIRED = object()
 
+_EVALUATION_BACKENDS = backend_names("evaluation")
 _PARALLEL_KEYS = {
     "workers": "an integer >= 1: worker processes or Ray actors (--workers overrides it)",
-    "backend": '"serial", "process" or "ray" (default "process" with workers)',
+    "backend": ", ".join(f'"{n}"' for n in _EVALUATION_BACKENDS[:-1])
+    + f' or "{_EVALUATION_BACKENDS[-1]}" (default "process" with workers)',
     "address": 'a string: the Ray cluster to join ("auto" or "ray://host:10001"; Ray only)',
 }
 
@@ -184,7 +187,7 @@ def _parallel(path: pathlib.Path, table: Any) -> dict[str, Any]:
         raise ConfigError(f"{path} parallel: expected a table [parallel], got {table!r}")
     checks = {
         "workers": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-        "backend": lambda v: v in ("serial", "process", "ray"),
+        "backend": lambda v: isinstance(v, str) and v in _EVALUATION_BACKENDS,
         "address": lambda v: isinstance(v, str) and bool(v),
     }
     for key, value in table.items():

@@ -39,6 +39,7 @@ import re
 from typing import Any
 
 from neuroevo._lazy import is_target, resolve
+from neuroevo.envs.names import GYM_PREFIX
 from neuroevo.errors import CheckpointError, ConfigError, NeuroevoError, did_you_mean
 
 
@@ -98,7 +99,6 @@ class Registry:
 
 
 _CONTROL = "neuroevo.tasks.control:Control"
-GYM_PREFIX = "gym:"  # = neuroevo.envs.GYM_PREFIX (not imported: envs would pull in torch envs)
 
 TASKS = Registry(
     "task",
@@ -122,7 +122,7 @@ TASKS = Registry(
 STRATEGIES = Registry(
     "strategy",
     {
-        "neat": Entry("neuroevo.strategies.neat.strategy:NEAT"),
+        "neat": Entry("neuroevo.strategies.neat.engines:NEAT"),  # picks the engine
         "ga": Entry("neuroevo.strategies.ga:GA"),
         "pso": Entry("neuroevo.strategies.pso:PSO"),
         "sa": Entry("neuroevo.strategies.annealing:SimulatedAnnealing"),

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from neuroevo.errors import CheckpointError, ConfigError
+from neuroevo.run.arguments import non_negative, positive
 
 
 def _task_of(folder: Path) -> tuple[Any, Any]:
@@ -117,26 +118,24 @@ def replay_command(
 
 def configure_replay(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``neuroevo replay RUN``."""
-    from neuroevo.run.cli import _non_negative, _positive  # no torch while the parser is built
-
     parser.add_argument("run_dir", help="a run folder of neuroevo run (control tasks)")
     parser.add_argument("--out", default=None, help="the GIF to write (default RUN/replay.gif)")
     parser.add_argument(
         "--seed",
-        type=_non_negative,
+        type=non_negative,
         default=0,
         help="seed of the episode's start (default 0, as episode.png)",
     )
     parser.add_argument(
         "--steps",
-        type=_positive,
+        type=positive,
         default=None,
         help="replay at most the first N steps (default 1,000: "
         "neuroevo.reporting.replay.REPLAY_STEPS)",
     )
     parser.add_argument(
         "--every",
-        type=_positive,
+        type=positive,
         default=1,
         metavar="K",
         help="one frame every K steps (default 1)",

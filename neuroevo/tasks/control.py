@@ -46,9 +46,9 @@ Outputs to actions (``action=``):
 * ``"raw"`` (continuous): outputs are the actions (the environment clips them).
 * ``"auto"`` (default): ``argmax`` for discrete and ``scale`` for continuous environments.
 
-``obs_norm="auto"`` maps observations from the ranges in :data:`OBSERVATION_BOUNDS`
-(gymnasium's observation-space bounds; typical ranges where gymnasium says infinite) to
-``[-1, 1]``; ``(low, high)`` sequences give the ranges yourself. For unbounded
+``obs_norm="auto"`` maps observations from the environment class's ``observation_bounds``
+(:class:`~neuroevo.envs.base.VectorEnv`: gymnasium's observation-space bounds; typical ranges
+where gymnasium says infinite) to ``[-1, 1]``; ``(low, high)`` sequences give the ranges yourself. For unbounded
 observations, ``normalize_observations=True`` feeds ``(obs - mean) / std`` with the running
 statistics of all observations seen so far (:mod:`neuroevo.tasks.normalize`): frozen during
 an evaluation, updated after it, and part of :meth:`Control.state_dict` (so a checkpoint
@@ -75,7 +75,6 @@ from neuroevo.tasks.actions import ActionMap
 from neuroevo.tasks.base import Task
 from neuroevo.tasks.compiled import COMPILE_CHOICES, RolloutCompiler
 from neuroevo.tasks.normalize import (
-    OBSERVATION_BOUNDS,
     CandidateMoments,
     ObservationMap,
     Observer,
@@ -586,4 +585,4 @@ class Control(Task):
         )
 
 
-__all__ = ["Control", "EpisodeReturn", "OBSERVATION_BOUNDS"]
+__all__ = ["Control", "EpisodeReturn"]

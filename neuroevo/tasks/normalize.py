@@ -3,7 +3,8 @@
 Two ways :class:`~neuroevo.tasks.control.Control` maps observations to policy inputs:
 
 * ``obs_norm="auto"`` or ``(low, high)``: a fixed linear map of known ranges onto
-  ``[-1, 1]`` (:func:`observation_bounds`, :data:`OBSERVATION_BOUNDS`);
+  ``[-1, 1]`` (:func:`observation_bounds`; ``"auto"``: the environment class's
+  ``observation_bounds``);
 * ``normalize_observations=True``: ``(obs - mean) / std`` with the running mean and
   variance of every observation the policies have seen (:class:`RunningNorm`), for
   environments whose observations are unbounded or of unknown scale (BipedalWalker,
@@ -54,38 +55,41 @@ import torch
 from neuroevo.errors import CheckpointError, TaskError
 from neuroevo.io.state_checks import check_float, expect_dict, get_tensor
 
-#: observation ranges (low, high) that ``obs_norm="auto"`` maps to [-1, 1]. gymnasium's
-#: bounds where finite; for CartPole's velocities (unbounded in gymnasium) typical ranges.
-OBSERVATION_BOUNDS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    "CartPole-v1": ((-2.4, -3.0, -0.2095, -3.5), (2.4, 3.0, 0.2095, 3.5)),
-    "Acrobot-v1": (
-        (-1, -1, -1, -1, -4 * math.pi, -9 * math.pi),
-        (1, 1, 1, 1, 4 * math.pi, 9 * math.pi),
-    ),
-    "MountainCar-v0": ((-1.2, -0.07), (0.6, 0.07)),
-    "MountainCarContinuous-v0": ((-1.2, -0.07), (0.6, 0.07)),
-    "Pendulum-v1": ((-1.0, -1.0, -8.0), (1.0, 1.0, 8.0)),
-    # the double pole observations are already scaled as in NEAT's code
-    "DoublePole-v0": ((-1.0,) * 6, (1.0,) * 6),
-    "DoublePoleNV-v0": ((-1.0,) * 3, (1.0,) * 3),
-}
-
 _F64 = torch.float64
+
+
+def known_bounds(env_name: str) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """The ``observation_bounds`` of the torch environment registered as ``env_name``
+    (:class:`~neuroevo.envs.base.VectorEnv`), ``None`` for any other name."""
+    from neuroevo.envs import canonical_name, env_class, registered
+
+    name = canonical_name(env_name)
+    if not isinstance(name, str) or name not in registered():
+        return None
+    return getattr(env_class(name), "observation_bounds", None)
+
+
+def bounded_environments() -> list[str]:
+    """The registered torch environments with known observation ranges (imports them all)."""
+    from neuroevo.envs import registered
+
+    return [name for name in registered() if known_bounds(name) is not None]
 
 
 def observation_bounds(
     env_name: str, obs_norm: Any, num_inputs: int
 ) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """``(low, high)`` float64 tensors for ``Control(obs_norm=...)``, or ``None``."""
+    """``(low, high)`` float64 tensors for ``Control(obs_norm=...)``, or ``None``;
+    ``"auto"`` reads the environment class's ``observation_bounds``."""
     if obs_norm is None:
         return None
     if isinstance(obs_norm, str) and obs_norm == "auto":
-        if env_name not in OBSERVATION_BOUNDS:
+        obs_norm = known_bounds(env_name)
+        if obs_norm is None:
             raise TaskError(
                 f"Control obs_norm='auto': no known observation ranges for {env_name!r} "
-                f"(known: {sorted(OBSERVATION_BOUNDS)}); pass obs_norm=(low, high)"
+                f"(known: {bounded_environments()}); pass obs_norm=(low, high)"
             )
-        obs_norm = OBSERVATION_BOUNDS[env_name]
     try:
         low, high = (torch.tensor(v, dtype=_F64).reshape(-1) for v in obs_norm)
     except (TypeError, ValueError, RuntimeError):
@@ -385,10 +389,11 @@ class ObservationMap:
 
 
 __all__ = [
-    "OBSERVATION_BOUNDS",
     "CandidateMoments",
     "ObservationMap",
     "Observer",
     "RunningNorm",
+    "bounded_environments",
+    "known_bounds",
     "observation_bounds",
 ]

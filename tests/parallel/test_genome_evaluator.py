@@ -19,6 +19,7 @@ import pytest
 
 import neuroevo as ne
 from neuroevo.errors import ConfigError
+from neuroevo.parallel.backend import SerialBackend
 from neuroevo.parallel.genome_evaluator import EvalGenomeError, chunks
 
 XOR = [((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0)]
@@ -366,6 +367,10 @@ def test_a_function_the_workers_cannot_import_is_one_line(process_evaluator):
         (dict(eval_genome=eval_genome, seed="1"), "seed must be an integer"),
         (dict(eval_genome=eval_genome, workers=0), "workers: expected a positive integer"),
         (dict(eval_genome=eval_genome, backend="threads"), "backend: unknown 'threads'"),
+        (
+            dict(eval_genome=eval_genome, backend=SerialBackend()),
+            r"backend must be one of \['serial', 'process', 'ray'\], got SerialBackend",
+        ),
         (dict(eval_genome=eval_genome, workers=2, address="auto"), "is for backend 'ray'"),
     ],
 )

@@ -57,7 +57,7 @@ def test_metrics_params_and_status_read_back(tmp_path, monkeypatch):
             else:
                 assert m.value == pytest.approx(r[key], rel=1e-12), key
     params = run.data.params
-    assert params["strategy"] == "NEAT" and params["task"] == "xor" and params["seed"] == "3"
+    assert params["strategy"] == "PythonNEAT" and params["task"] == "xor" and params["seed"] == "3"
     assert params["neat.pop_size"] == "30"
     assert params["genome.num_inputs"] == "2"
     assert "species" in run.data.metrics

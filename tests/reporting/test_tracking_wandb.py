@@ -136,7 +136,7 @@ def test_offline_run_history_config_and_histograms(tmp_path):
     values = {
         k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in config.items()
     }
-    assert values["strategy"] == "NEAT" and values["task"] == "xor" and values["seed"] == 3
+    assert values["strategy"] == "PythonNEAT" and values["task"] == "xor" and values["seed"] == 3
     assert values["neat.pop_size"] == 30
     run_id = (tmp_path / "wandb_run_id").read_text().strip()
     assert run_id and log.name == f"run-{run_id}.wandb"

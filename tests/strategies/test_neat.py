@@ -15,7 +15,8 @@ from neuroevo.config import load_config
 from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.loop import evolve
 from neuroevo.run import registry
-from neuroevo.strategies.neat.strategy import NEAT
+from neuroevo.strategies.neat.engines import NEAT
+from neuroevo.strategies.neat.strategy import PythonNEAT
 from neuroevo.tasks.supervised import XOR
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"
@@ -253,7 +254,7 @@ def test_from_experiment_and_registry(tmp_path):
     s = registry.make_strategy(
         "neat", {"config": "xor.ini", "pop_size": 40}, task=XOR(), base_dir=CONFIGS
     )
-    assert isinstance(s, NEAT) and s.config.pop_size == 40
+    assert isinstance(s, PythonNEAT) and s.config.pop_size == 40
     assert load_config(CONFIGS / "xor.ini").pop_size == 150
     with pytest.raises(ConfigError, match="pop_sise"):
         registry.make_strategy(
@@ -270,4 +271,4 @@ def test_from_experiment_and_registry(tmp_path):
 
 
 def test_public_name():
-    assert ne.NEAT is NEAT
+    assert ne.NEAT is NEAT and ne.PythonNEAT is PythonNEAT

@@ -19,15 +19,16 @@ import pytest
 import torch
 
 from neuroevo.config import load_config
+from neuroevo.strategies.neat.engines import NEAT
 from neuroevo.strategies.neat.runtime import NeatRuntime, quiet_collector
-from neuroevo.strategies.neat.strategy import NEAT
+from neuroevo.strategies.neat.strategy import PythonNEAT
 from neuroevo.tasks.supervised import XOR
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs"
 CPU = torch.device("cpu")
 
 
-def _snapshot(s: NEAT) -> list:
+def _snapshot(s: PythonNEAT) -> list:
     return [
         (
             k,
@@ -38,13 +39,13 @@ def _snapshot(s: NEAT) -> list:
     ]
 
 
-def _started(config, seed: int) -> NEAT:
+def _started(config, seed: int) -> PythonNEAT:
     s = NEAT(config)
     s.setup(num_inputs=2, num_outputs=1, seed=seed, device=CPU, dtype=torch.float64)
     return s
 
 
-def _step(s: NEAT) -> None:
+def _step(s: PythonNEAT) -> None:
     s.tell(XOR().evaluate(s.ask()))
 
 

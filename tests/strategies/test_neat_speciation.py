@@ -16,7 +16,7 @@ from neat.species import DefaultSpeciesSet, Species
 
 from neuroevo.config import PluginConfig
 from neuroevo.strategies.neat import speciation as neat_speciation
-from neuroevo.strategies.neat.speciation import FastSpeciesSet, GeneTable
+from neuroevo.strategies.neat.speciation import FastSpeciesSet, GeneColumns
 from tests.neat_ini import ini_text
 
 
@@ -180,7 +180,7 @@ def evolved(tmp_path_factory):
 def test_distance_equals_genome_distance_bit_for_bit(evolved):
     config, genomes = evolved
     gc = config.genome_config
-    table = GeneTable(genomes, gc)
+    table = GeneColumns(genomes, gc)
     rng = random.Random(0)
     pairs = [(rng.randrange(len(genomes)), rng.randrange(len(genomes))) for _ in range(400)]
     rows = {}
@@ -199,7 +199,7 @@ def test_distance_handles_genomes_without_connections(evolved):
     bare = neat.DefaultGenome(10**6)
     bare.nodes = {k: v for k, v in genomes[0].nodes.items() if k == 0}
     pool = [bare, *genomes[:20]]
-    table = GeneTable(pool, gc)
+    table = GeneColumns(pool, gc)
     for i in (0, 1, 5):
         assert table.distances_from(i).tolist() == [pool[i].distance(g, gc) for g in pool]
 
@@ -278,7 +278,7 @@ def test_falls_back_to_neat_python_for_a_custom_distance(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("the fast path must not run for a custom distance")
 
-    monkeypatch.setattr(neat_speciation, "GeneTable", boom)
+    monkeypatch.setattr(neat_speciation, "GeneColumns", boom)
     population, species = snapshots[-1]
     ref = assert_same_speciation(species, config, population, 4)
     assert len(ref.species) > 1

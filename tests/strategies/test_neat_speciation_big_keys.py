@@ -2,7 +2,7 @@
 
 import neat
 
-from neuroevo.strategies.neat.speciation import GeneTable
+from neuroevo.strategies.neat.speciation import GeneColumns
 from tests.neat_ini import neat_config
 
 
@@ -26,5 +26,5 @@ def test_gene_table_distance_with_node_keys_near_2_pow_62(tmp_path):
         g.connections[(i, o)] = c = neat.DefaultConnectionGene((i, o), innovation=key)
         c.weight, c.enabled = w, True
         genomes.append(g)
-    got = GeneTable(genomes, gc).distances_from(0).tolist()
+    got = GeneColumns(genomes, gc).distances_from(0).tolist()
     assert got == [g.distance(genomes[0], gc) for g in genomes]  # neat-python: [0.0, 2.0]

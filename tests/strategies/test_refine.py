@@ -133,7 +133,7 @@ def test_lamarckian_neat_best_fitness_reproduces_in_neat_python():
 
 
 def test_refine_from_experiment_table(tmp_path):
-    from neuroevo.strategies.neat.strategy import NEAT
+    from neuroevo.strategies.neat.engines import NEAT
 
     task = ne.tasks.XOR()
     s = NEAT.from_experiment(

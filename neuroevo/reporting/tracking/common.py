@@ -92,7 +92,8 @@ _NEAT_SECTIONS = {
 def hyperparameters(
     strategy: Any, task: Any, extra: dict[str, Any] | None = None
 ) -> dict[str, Scalar]:
-    """The run's settings, flat: ``strategy``, ``task``, ``pop_size``, the strategy's params
+    """The run's settings, flat: ``strategy`` (its class name: ``PythonNEAT``, ``TensorNEAT``,
+    ``GA`` ...), ``task``, ``pop_size``, the strategy's params
     (``strategy.<field>``) or NEAT config (``neat.<key>``, ``genome.<key>``, ``species.<key>``
     ...), the task's ``num_inputs``/``num_outputs``/``fitness_threshold``, then ``extra``.
     Lists become space-separated strings, non-finite floats strings; other values are left out.

@@ -1,6 +1,10 @@
 """NEAT: neat-python's algorithm, with the population compiled and evaluated in one pass.
 
-- ``strategy.py``: :class:`NEAT`, the ask/tell strategy around neat-python's population;
+- ``engines.py``: :func:`NEAT`, the public factory: ``engine="neat-python"`` (default) gives a
+  :class:`PythonNEAT`, ``engine="tensor"`` a :class:`~neuroevo.strategies.neat.tensor.TensorNEAT`
+  (``tensor/``, the whole generation as tensor operations on the strategy's device); the
+  same for an experiment file's ``[strategy] engine``;
+- ``strategy.py``: :class:`PythonNEAT`, the ask/tell strategy around neat-python's population;
 - ``genome.py``, ``speciation.py``, ``reproduction.py``: drop-in neat-python plug-ins
   (``genome_type``, ``species_set_type``, ``reproduction_type``) that are faster; each keeps
   its own class name and reads neat-python's section (``config_section``, see
@@ -15,6 +19,4 @@
   confined to the strategy's calls;
 - ``state.py``: the population as JSON-able data for checkpoints;
 - ``compat.py``: :class:`BatchedEvaluator`, a fitness function for neat-python's own loop.
-- ``engines.py``: ``engine="tensor"`` -> ``tensor/``, the whole generation as tensor
-  operations on the strategy's device (:class:`~neuroevo.strategies.neat.tensor.TensorNEAT`).
 """

@@ -45,7 +45,7 @@ from neat.genes import DefaultConnectionGene, DefaultNodeGene
 from neat.genome import DefaultGenome
 from neat.species import DefaultSpeciesSet, Species
 
-__all__ = ["FastSpeciesSet", "GeneTable", "supports_fast_distance"]
+__all__ = ["FastSpeciesSet", "GeneColumns", "supports_fast_distance"]
 
 
 def supports_fast_distance(genome_config: Any, genomes: Any) -> bool:
@@ -85,7 +85,7 @@ def _ids(values: tuple) -> np.ndarray:
     return np.fromiter((table[v] for v in values), dtype=np.int64, count=len(values))
 
 
-class GeneTable:
+class GeneColumns:
     """All node and connection genes of a list of genomes, as flat numpy columns.
 
     Row order is genome order, then each genome's own dict order, which is the order
@@ -93,7 +93,7 @@ class GeneTable:
 
     Example::
 
-        table = GeneTable(list(population.values()), config.genome_config)
+        table = GeneColumns(list(population.values()), config.genome_config)
         d = table.distances_from(0)        # distance of genome 0 to every genome
     """
 
@@ -249,7 +249,7 @@ class FastSpeciesSet(DefaultSpeciesSet):
         pos = {k: i for i, k in enumerate(keys)}
         extra = [r for _, r in old if r.key not in pos]
         entity = {**pos, **{r.key: n + j for j, r in enumerate(extra)}}
-        table = GeneTable([population[k] for k in keys] + extra, config.genome_config)
+        table = GeneColumns([population[k] for k in keys] + extra, config.genome_config)
         log = _PairLog() if self.reporters.reporters else None
 
         # Phase 1: each old species takes the unspeciated genome closest to its old rep.

@@ -15,7 +15,7 @@ resumed run continues *exactly* as the uninterrupted one would have:
   neat-python 2.0);
 * the generation counter and the best genome so far;
 * Python's ``random.getstate()``: neat-python draws every random number from the global
-  ``random`` module (:class:`~neuroevo.strategies.neat.strategy.NEAT` saves and restores
+  ``random`` module (:class:`~neuroevo.strategies.neat.strategy.PythonNEAT` saves and restores
   inside its own stream's block, so there it is the run's own stream; see runtime.py).
 
 Loading checks the state as a whole before it touches the config: types and int64 ranges,

@@ -7,7 +7,7 @@ genomes of the generation into one batched torch module, and ``tell(fitness)`` r
 rest of neat-python's ``Population.run`` loop body, with its reporter hooks, in the same
 order:
 
-1. ``start_generation`` (in :meth:`NEAT.ask`), then the fitness is written to each genome;
+1. ``start_generation`` (in :meth:`PythonNEAT.ask`), then the fitness is written to each genome;
 2. ``post_evaluate``; the best genome so far is kept (a deep copy);
 3. ``found_solution`` when neat's own ``fitness_criterion``/``fitness_threshold`` is met:
    ``max``/``min``/``mean`` of the generation's fitness >= ``fitness_threshold``, as
@@ -24,10 +24,13 @@ neat-python draws from the global ``random`` module; each strategy has its own s
 holds neat-python's hidden-node counter), so two strategies in one process, or user code
 that uses ``random``, do not disturb each other.
 
+:class:`PythonNEAT` is this engine's class; :func:`neuroevo.NEAT` (:mod:`.engines`) is the
+public spelling that builds it, or the tensor engine with ``engine="tensor"``.
+
 Example::
 
     import neuroevo as ne
-    strategy = ne.NEAT(ne.load_config("configs/xor.ini"))
+    strategy = ne.NEAT(ne.load_config("configs/xor.ini"))     # a PythonNEAT
     result = ne.evolve(strategy, ne.tasks.XOR(), generations=300, seed=1)
     strategy.population.species.species      # neat-python's species, as usual
 """
@@ -46,11 +49,6 @@ from neuroevo.errors import ConfigError, StrategyError
 from neuroevo.policy import BatchedPolicy
 from neuroevo.strategies.base import Strategy
 from neuroevo.strategies.neat.candidates import GenomeCandidates
-from neuroevo.strategies.neat.engines import (
-    check_engine,
-    tensor_engine,
-    tensor_engine_from_experiment,
-)
 from neuroevo.strategies.neat.reproduction import reproduce
 from neuroevo.strategies.neat.runtime import NeatRuntime, quiet_collector
 
@@ -61,7 +59,8 @@ _PARAMS = {
     "fast": "true (default) to use neuroevo's identical, faster speciation and genome plug-ins",
     "fast_reproduction": "true to vectorise reproduction's gene mutations (same offspring "
     "counts, statistically equal gene values; fastest at large pop_size)",
-    "engine": '"neat-python" (default) or "tensor" (the generation as tensor operations)',
+    "engine": '"neat-python" (default) or "tensor" (the generation as tensor operations; '
+    "built by neuroevo.NEAT.from_experiment)",
 }
 
 
@@ -97,8 +96,28 @@ def _own_config(
     return config
 
 
-class NEAT(GenomeCandidates, Strategy):
-    """neat-python's NEAT over a batched, compiled population.
+def experiment_config(params: dict[str, Any], base_dir: pathlib.Path) -> neat.Config:
+    """The neat-python config a ``[strategy] name = "neat"`` table names, its keys checked
+    first (unknown keys, a missing ``config``), for either engine."""
+    for key in params:
+        if key not in _PARAMS:
+            raise ConfigError(
+                f"[strategy] {key}: unknown key for 'neat'; known keys: "
+                + "; ".join(f"{k} ({v})" for k, v in _PARAMS.items())
+            )
+    if "config" not in params or not isinstance(params["config"], str):
+        raise ConfigError(
+            f"[strategy] config: missing or not a string; expected {_PARAMS['config']}"
+        )
+    from neuroevo.config import load_config
+
+    return load_config(pathlib.Path(base_dir) / params["config"])
+
+
+class PythonNEAT(GenomeCandidates, Strategy):
+    """neat-python's NEAT over a batched, compiled population (``engine="neat-python"``).
+
+    Build it with :func:`neuroevo.NEAT` (``NEAT(config)`` returns one) or directly.
 
     ``config`` is a ``neat.Config`` (see :func:`neuroevo.load_config`) or a path to an INI
     file. ``pop_size`` overrides the config's. ``reporters`` are neat-python reporters
@@ -116,7 +135,7 @@ class NEAT(GenomeCandidates, Strategy):
 
     Example::
 
-        s = NEAT("configs/xor.ini", pop_size=300)
+        s = PythonNEAT("configs/xor.ini", pop_size=300)   # = ne.NEAT("configs/xor.ini", ...)
         s.setup(num_inputs=2, num_outputs=1, seed=0, device=torch.device("cpu"),
                 dtype=torch.float32)
         policy = s.ask()                       # [4, 2] -> [300, 4, 1]
@@ -125,18 +144,10 @@ class NEAT(GenomeCandidates, Strategy):
 
     name = "neat"
 
-    def __new__(cls, config: Any = None, *, engine: str = "neat-python", **kwargs: Any) -> Any:
-        """``engine="tensor"`` returns a :class:`~neuroevo.strategies.neat.tensor.TensorNEAT`
-        (same INI, same algorithm, the population as tensors; see :mod:`.engines`)."""
-        if check_engine(engine, "NEAT(engine=...)") == "neat-python":
-            return super().__new__(cls)
-        return tensor_engine(config, kwargs)
-
     def __init__(
         self,
         config: neat.Config | str | pathlib.Path,
         *,
-        engine: str = "neat-python",
         pop_size: int | None = None,
         reporters: list[Any] | tuple[Any, ...] = (),
         refine: Any = None,
@@ -183,21 +194,14 @@ class NEAT(GenomeCandidates, Strategy):
     # --- construction from an experiment file -------------------------------------------
 
     @classmethod
-    def from_experiment(cls, params: dict[str, Any], *, task: Any, base_dir: pathlib.Path) -> NEAT:
-        """Build from an experiment file's ``[strategy]`` table (``config = "xor.ini"`` ...)."""
-        for key in params:
-            if key not in _PARAMS:
-                raise ConfigError(
-                    f"[strategy] {key}: unknown key for 'neat'; known keys: "
-                    + "; ".join(f"{k} ({v})" for k, v in _PARAMS.items())
-                )
-        if "config" not in params or not isinstance(params["config"], str):
-            raise ConfigError(
-                f"[strategy] config: missing or not a string; expected {_PARAMS['config']}"
-            )
-        from neuroevo.config import load_config
-
-        config = load_config(pathlib.Path(base_dir) / params["config"])
+    def from_experiment(
+        cls, params: dict[str, Any], *, task: Any, base_dir: pathlib.Path
+    ) -> PythonNEAT:
+        """Build from an experiment file's ``[strategy]`` table (``config = "xor.ini"`` ...)
+        with ``engine = "neat-python"`` (or none); ``name = "neat"`` goes through
+        :func:`neuroevo.NEAT.from_experiment <neuroevo.strategies.neat.engines.from_experiment>`,
+        which picks the engine."""
+        config = experiment_config(params, base_dir)
         refine = params.get("refine")
         if refine is not None:
             from neuroevo.strategies.neat.refine import GradientRefinement
@@ -213,8 +217,11 @@ class NEAT(GenomeCandidates, Strategy):
                 raise ConfigError(
                     f"[strategy.refine] {e}; known keys: steps, lr, optimizer, mode"
                 ) from None
-        if check_engine(params.get("engine", "neat-python"), "[strategy] engine") == "tensor":
-            return tensor_engine_from_experiment(config, params)
+        if params.get("engine", "neat-python") != "neat-python":
+            raise ConfigError(
+                f"[strategy] engine = {params['engine']!r}: {cls.__name__} is the neat-python "
+                'engine; build other engines with name = "neat" (neuroevo.NEAT.from_experiment)'
+            )
         flags = {}
         for key, default in (("fast", True), ("fast_reproduction", False)):
             flags[key] = params.get(key, default)
@@ -356,7 +363,7 @@ class NEAT(GenomeCandidates, Strategy):
 
     def to(
         self, device: str | torch.device | None = None, dtype: torch.dtype | None = None
-    ) -> NEAT:
+    ) -> PythonNEAT:
         """Compile on ``device`` with ``dtype`` from the next :meth:`ask` on (after a resume)."""
         from neuroevo.devices import resolve_device
 
@@ -396,7 +403,7 @@ class NEAT(GenomeCandidates, Strategy):
         Device and dtype are not part of the state: set them with :meth:`to` (default CPU,
         float32). Example::
 
-            s = NEAT(load_config("configs/xor.ini")).to("cuda")
+            s = PythonNEAT(load_config("configs/xor.ini")).to("cuda")
             s.load_state_dict(state)
         """
         from neuroevo.errors import CheckpointError
@@ -424,4 +431,4 @@ class NEAT(GenomeCandidates, Strategy):
         self._asked = False
 
 
-__all__ = ["NEAT"]
+__all__ = ["PythonNEAT", "experiment_config"]
