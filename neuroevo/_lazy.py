@@ -80,7 +80,9 @@ def resolve(
         raise error(f"{label}: {module_name} has no {attr!r}") from None
 
 
-def lazy_getattr(package: str, names: dict[str, str], namespace: dict[str, Any]):
+def lazy_getattr(
+    package: str, names: dict[str, str], namespace: dict[str, Any]
+) -> Callable[[str], Any]:
     """Return a module ``__getattr__`` resolving ``names[attr] = "module[:object]"``.
 
     Each value is resolved with :func:`resolve` on first access and cached in ``namespace``.

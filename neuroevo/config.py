@@ -30,7 +30,7 @@ import copy
 import difflib
 import pathlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import neat
@@ -81,7 +81,7 @@ def _convert(path: pathlib.Path, section: str, key: str, raw: str, kind: type) -
 
 def _check_neat_section(path: pathlib.Path, items: Mapping[str, str]) -> None:
     """The [NEAT] section, checked against neat-python's own parameter list."""
-    params = {p.name: p for p in neat.Config._Config__params}  # type: ignore[attr-defined]
+    params = {p.name: p for p in neat.Config._Config__params}
     for key in items:
         if key not in params:
             raise ConfigError(
@@ -134,7 +134,9 @@ def _translate(
         return ConfigError(f"{_where(path, section, key)}: missing; neat-python requires it{typo}")
     m = _BAD_VALUE.search(msg)
     if m:
-        kind = {"int": int, "float": float, "bool": bool, "str": str, "list": list}.get(m.group(3))
+        kind: Any = {"int": int, "float": float, "bool": bool, "str": str, "list": list}.get(
+            m.group(3)
+        )
         want = _TYPE_WORDS.get(kind, m.group(3))
         return ConfigError(
             f"{_where(path, section, m.group(1))}: expected {want}, got {m.group(2)}"
@@ -228,7 +230,7 @@ def _check_genome_values(
 
 def _check_class_values(path: pathlib.Path, section: str, cfg: Any) -> None:
     """Value ranges for the default reproduction, species-set and stagnation sections."""
-    rules = {
+    rules: dict[str, tuple[Callable[[Any], bool], str]] = {
         "compatibility_threshold": (lambda v: v > 0, "a number > 0"),
         "elitism": (lambda v: v >= 0, "an integer >= 0"),
         "survival_threshold": (lambda v: 0 < v <= 1, "a number in (0, 1]"),
@@ -275,13 +277,13 @@ _ROLES = ("genome_type", "reproduction_type", "species_set_type", "stagnation_ty
 class _Section:
     """What ``neat.Config`` uses of a plug-in type while it reads or writes its section."""
 
-    def __init__(self, plugin_type: type) -> None:
+    def __init__(self, plugin_type: type[Any]) -> None:
         self.__name__ = config_section(plugin_type)
         self.parse_config = plugin_type.parse_config
         self.write_config = plugin_type.write_config
 
 
-class PluginConfig(neat.Config):
+class PluginConfig(neat.Config):  # type: ignore[misc]  # neat-python is untyped
     """A ``neat.Config`` that finds each plug-in's settings in its :func:`config_section`.
 
     ``neat.Config`` reads ``[type.__name__]``; this subclass reads ``[config_section(type)]``
@@ -359,7 +361,7 @@ def load_config(
         cfg = ne.load_config("configs/xor.ini")
         cfg.pop_size, cfg.genome_config.num_inputs       # (150, 2)
     """
-    types = {
+    types: dict[str, Any] = {
         "genome": genome_type or neat.DefaultGenome,
         "reproduction": reproduction_type or neat.DefaultReproduction,
         "species_set": species_set_type or neat.DefaultSpeciesSet,

@@ -37,6 +37,7 @@ from typing import Any
 import torch
 
 from neuroevo.compile.module import GenomeModule, compile_genome
+from neuroevo.compile.recurrent import RecurrentPopulationNetwork
 from neuroevo.errors import CompileError
 
 FORMATS = ("torchscript", "export", "onnx")
@@ -64,7 +65,8 @@ class _FeedForwardGraph(torch.nn.Module):
         self.core = module.core
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.core(x)
+        y: torch.Tensor = self.core(x)
+        return y
 
 
 class _RecurrentStep(torch.nn.Module):
@@ -72,6 +74,7 @@ class _RecurrentStep(torch.nn.Module):
 
     def __init__(self, module: GenomeModule) -> None:
         super().__init__()
+        assert isinstance(module.core, RecurrentPopulationNetwork)  # a recurrent module's
         self.core = module.core
 
     def forward(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -126,6 +129,8 @@ def export_genome(
                 f"export_genome: example_batch has shape {tuple(x.shape)}; pass a "
                 f"[B, {n_in}] tensor or a batch size"
             )
+    names_in: tuple[str, ...]
+    names_out: tuple[str, ...]
     if module.recurrent:
         graph: torch.nn.Module = _RecurrentStep(module).eval()
         args: tuple[torch.Tensor, ...] = (x, module.initial_state(x.shape[0]).cpu())
@@ -156,7 +161,14 @@ def export_genome(
     )
 
 
-def _export_onnx(graph, args, path, names_in, names_out, dynamic) -> None:
+def _export_onnx(
+    graph: torch.nn.Module,
+    args: tuple[torch.Tensor, ...],
+    path: pathlib.Path,
+    names_in: tuple[str, ...],
+    names_out: tuple[str, ...],
+    dynamic: dict[str, dict[int, Any]],
+) -> None:
     missing = [m for m in ("onnx", "onnxscript") if importlib.util.find_spec(m) is None]
     if missing:
         raise CompileError(

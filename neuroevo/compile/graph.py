@@ -195,7 +195,7 @@ def _array(
 
 
 def flatten_population(
-    genomes: Sequence, genome_config, caller: str = "compile_population"
+    genomes: Sequence[Any], genome_config: Any, caller: str = "compile_population"
 ) -> FlatPopulation:
     """Read the genes of ``genomes`` into a :class:`FlatPopulation`.
 
@@ -282,7 +282,12 @@ def flatten_population(
     return flat
 
 
-def write_genes(genomes: Sequence, genome_config, conns, nodes) -> None:
+def write_genes(
+    genomes: Sequence[Any],
+    genome_config: Any,
+    conns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    nodes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
     """Write trained values back into neat-python genes: the inverse of flattening.
 
     ``conns = (genome, src_key, dst_key, weight)`` and ``nodes = (genome, key, bias,

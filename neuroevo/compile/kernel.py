@@ -76,6 +76,9 @@ class Block(torch.nn.Module):
     come from the caller, see :meth:`evaluate`.
     """
 
+    src: Tensor  # buffers (registered in __init__)
+    mask: Tensor
+
     def __init__(
         self,
         plan: BlockPlan,
@@ -129,6 +132,9 @@ class FlatBlock(Block):
     block's nodes' bias and response. :meth:`params` cuts a block's share out of the vectors
     (gradients flow back into them); ``block(values, params)`` evaluates it.
     """
+
+    weight_index: Tensor  # buffers (registered in __init__)
+    node_index: Tensor
 
     def __init__(
         self,

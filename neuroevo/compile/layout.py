@@ -87,7 +87,8 @@ def merge_buckets(level: np.ndarray, bucket: np.ndarray, overhead: int) -> np.nd
         sel = level == lv
         ks, counts = np.unique(bucket[sel], return_counts=True)
         group_k = {}
-        cur_d, cur_k, members = 0, 0, []
+        cur_d, cur_k = 0, 0
+        members: list[int] = []
         for k, d in zip(ks.tolist(), counts.tolist()):
             if members and (cur_d + d) * k <= cur_d * cur_k + d * k + overhead:
                 cur_d, cur_k = cur_d + d, k

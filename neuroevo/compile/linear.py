@@ -33,7 +33,8 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -66,7 +67,7 @@ def _softplus(x: Tensor) -> Tensor:  # F.softplus, beta 1, threshold 20
 
 
 #: the activations of rollout programs, named as in :data:`neuroevo.compile.nets.ACTIVATIONS`
-PROGRAM_ACTIVATIONS = {
+PROGRAM_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "tanh": torch.tanh,
     "sigmoid": _sigmoid,
     "relu": torch.relu,
@@ -135,6 +136,7 @@ class LinearStack:
                 module.output_activation or "identity"
             ]
             for i, (lin, act) in enumerate(zip(module.layers, acts)):
+                assert isinstance(lin, nn.Linear)  # an MLP's layers
                 items += [(f"layers.{i}", lin), ("", act if act in ACTIVATIONS else None)]
         elif isinstance(module, nn.Sequential):
             items = [
@@ -224,8 +226,13 @@ class LinearStack:
 class LinearProgram(PolicyProgram):
     """A :class:`LinearStack` population as a rollout program (see the module docstring)."""
 
+    key: tuple[Any, ...]
+
     def __init__(
-        self, key: tuple, tensors: tuple[Tensor, ...], dynamic: tuple[tuple[int, ...], ...]
+        self,
+        key: tuple[Any, ...],
+        tensors: tuple[Tensor, ...],
+        dynamic: tuple[tuple[int, ...], ...],
     ) -> None:
         self.key, self.tensors, self.dynamic = key, tensors, dynamic
         self.num_inputs, self.num_outputs, self.episodes = key[0], key[1], key[2]
@@ -244,7 +251,7 @@ class LinearProgram(PolicyProgram):
 
     @staticmethod
     def apply(key: Hashable, tensors: Sequence[Tensor], x: Tensor) -> Tensor:
-        _, _, episodes, layers = key  # type: ignore[misc]
+        _, _, episodes, layers = cast("tuple[int, int, int, tuple[Any, ...]]", key)
         h = x  # [in, N]
         i = 0
         for n_in, n_out, has_bias, small, act in layers:
@@ -256,6 +263,7 @@ class LinearProgram(PolicyProgram):
                 for k in range(n_in):
                     term = h[k] * w[k]  # [N] * [out, N]
                     acc = term if acc is None else acc + term
+                assert acc is not None  # a layer has an input or a bias
                 h = acc
             else:
                 p = w.shape[0]

@@ -28,7 +28,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -57,6 +57,8 @@ class _FeedForward(torch.nn.Module):
     sees a plain graph and tracing/export is simple). Parameters are three flat vectors:
     ``weight`` per used connection, ``bias`` and ``response`` per evaluated node by level.
     """
+
+    out_row: Tensor  # a buffer (registered in __init__)
 
     def __init__(self, genome: Any, genome_config: Any, dtype: torch.dtype) -> None:
         super().__init__()
@@ -93,14 +95,17 @@ class _FeedForward(torch.nn.Module):
         self.register_buffer(
             "out_row", torch.from_numpy(np.where(out >= 0, row[out], 0)), persistent=False
         )
-        as_t = lambda a: torch.nn.Parameter(torch.as_tensor(a, dtype=dtype))  # noqa: E731
+
+        def as_t(a: np.ndarray) -> torch.nn.Parameter:
+            return torch.nn.Parameter(torch.as_tensor(a, dtype=dtype))
+
         self.weight = as_t(flat.edge_weight[used])
         self.bias = as_t(flat.bias[ev])
         self.response = as_t(flat.response[ev])
 
     def forward(self, x: Tensor) -> Tensor:
         values = torch.cat([x.new_zeros(1, x.shape[0]), x.t()])
-        for block in self.blocks:
+        for block in cast("list[FlatBlock]", self.blocks):
             new = block(values, block.params(self.weight, self.bias, self.response))
             values = torch.cat([values, new])
         return values[self.out_row].t()
@@ -140,6 +145,7 @@ class GenomeModule(torch.nn.Module):
         self.recurrent = recurrent
         self.dtype = dtype
         self.genome_key = getattr(genome, "key", None)
+        self.core: RecurrentPopulationNetwork | _FeedForward
         if recurrent:
             self.core = RecurrentPopulationNetwork(
                 [genome], genome_config, device=device, dtype=dtype, trainable=True
@@ -155,21 +161,22 @@ class GenomeModule(torch.nn.Module):
     @property
     def weight(self) -> torch.nn.Parameter:
         """Connection weights, one per entry of :attr:`conn_keys`."""
-        return self.core.weight
+        return cast(torch.nn.Parameter, self.core.weight)  # the core is trainable
 
     @property
     def bias(self) -> torch.nn.Parameter:
         """Node biases, one per entry of :attr:`node_keys`."""
-        return self.core.bias
+        return cast(torch.nn.Parameter, self.core.bias)
 
     @property
     def response(self) -> torch.nn.Parameter:
         """Node responses (the multiplier of the aggregated input), as :attr:`bias`."""
-        return self.core.response
+        return cast(torch.nn.Parameter, self.core.response)
 
     def reset(self) -> None:
         """Zero the recurrent state (no-op for feed-forward modules)."""
         if self.recurrent:
+            assert isinstance(self.core, RecurrentPopulationNetwork)
             self.core.reset()
 
     def forward(self, x: Tensor) -> Tensor:
@@ -179,9 +186,8 @@ class GenomeModule(torch.nn.Module):
                 f"genome module with {self.num_inputs} inputs got x of shape "
                 f"{tuple(x.shape)}; pass [B, {self.num_inputs}]"
             )
-        if self.recurrent:
-            return self.core(x)[0]
-        return self.core(x)
+        y: Tensor = self.core(x)
+        return y[0] if self.recurrent else y
 
     def step(self, x: Tensor, state: Tensor) -> tuple[Tensor, Tensor]:
         """Recurrent modules only: one ``activate`` from an explicit state.
@@ -191,6 +197,7 @@ class GenomeModule(torch.nn.Module):
         """
         if not self.recurrent:
             raise CompileError("step() is for recurrent modules; compile with recurrent=True")
+        assert isinstance(self.core, RecurrentPopulationNetwork)
         y, new = self.core.step(self.core.input_rows(x), state)
         return y[0], new
 
@@ -200,6 +207,7 @@ class GenomeModule(torch.nn.Module):
             raise CompileError(
                 "initial_state() is for recurrent modules; compile with recurrent=True"
             )
+        assert isinstance(self.core, RecurrentPopulationNetwork)
         return self.core.initial_state(batch_size)
 
     @torch.no_grad()
@@ -211,7 +219,9 @@ class GenomeModule(torch.nn.Module):
         neat-python's ``*_min_value`` / ``*_max_value`` clamps (its networks do not clamp
         either; its mutation clamps on the next change). Returns ``genome``.
         """
-        missing = [k for k in self.conn_keys if k not in genome.connections]
+        missing: list[tuple[int, int] | int] = [
+            k for k in self.conn_keys if k not in genome.connections
+        ]
         missing += [k for k in self.node_keys if k not in genome.nodes]
         if missing:
             raise CompileError(
@@ -219,8 +229,8 @@ class GenomeModule(torch.nn.Module):
                 f"of the module compiled from genome {self.genome_key}; pass that genome "
                 "(or a copy of it)"
             )
-        for k, w in zip(self.conn_keys, self.weight.detach().cpu().tolist()):
-            genome.connections[k].weight = w
+        for c, w in zip(self.conn_keys, self.weight.detach().cpu().tolist()):
+            genome.connections[c].weight = w
         bias = self.bias.detach().cpu().tolist()
         response = self.response.detach().cpu().tolist()
         for k, b, r in zip(self.node_keys, bias, response):

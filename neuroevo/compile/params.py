@@ -63,7 +63,7 @@ class ParameterLayout:
                 f"{self.num_params} parameters"
             )
         lead = flat.shape[:-1]
-        parts = torch.split(flat, self.numels, dim=-1)
+        parts = torch.split(flat, list(self.numels), dim=-1)
         return {n: p.reshape(*lead, *s) for n, p, s in zip(self.names, parts, self.shapes)}
 
 
@@ -111,7 +111,7 @@ def reset_parameters(module: nn.Module, seed: int) -> nn.Module:
         torch.manual_seed(seed)
         with torch.no_grad():
             for m in subs:
-                m.reset_parameters()
+                m.reset_parameters()  # type: ignore[operator]  # callable: checked above
     return module
 
 
@@ -167,7 +167,10 @@ class ParameterPolicy(BatchedPolicy):
         )
 
     def _one(self, flat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        return torch.func.functional_call(self.module, self.layout.unflatten(flat), (x,))
+        out: torch.Tensor = torch.func.functional_call(
+            self.module, self.layout.unflatten(flat), (x,)
+        )
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.num_inputs or x.dim() not in (2, 3):

@@ -17,6 +17,7 @@ runs over blocks, whose number grows with network depth, not with P.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -46,19 +47,24 @@ class _Block(Block):
     of the value buffer are ``row0 .. row0 + D``; :meth:`forward` writes them in place.
     """
 
+    src_per: torch.Tensor  # buffers, or parameters when trainable (registered in __init__)
+    weight: torch.Tensor
+    bias: torch.Tensor
+    response: torch.Tensor
+
     def __init__(
         self,
         plan: BlockPlan,
-        src_shared,
-        src_per,
-        weight,
-        bias,
-        response,
-        names,
-        device,
-        dtype,
-        trainable=False,
-    ):
+        src_shared: np.ndarray,
+        src_per: np.ndarray,
+        weight: np.ndarray,
+        bias: np.ndarray,
+        response: np.ndarray,
+        names: tuple[Sequence[str], Sequence[str]],
+        device: torch.device,
+        dtype: torch.dtype,
+        trainable: bool = False,
+    ) -> None:
         super().__init__(plan, src_shared, *names, device)
         self.row0 = 1 + plan.start
         self.register_buffer("src_per", torch.as_tensor(src_per, device=device), persistent=False)
@@ -84,7 +90,16 @@ class _Block(Block):
 class _Layout(torch.nn.Module):
     """One arrangement of the evaluated nodes into blocks (rows, padding, output rows)."""
 
-    def __init__(self, blocks, out_rows, input_row, slots, nodes):
+    out_rows: torch.Tensor  # a buffer (registered in __init__)
+
+    def __init__(
+        self,
+        blocks: list[_Block],
+        out_rows: torch.Tensor,
+        input_row: int,
+        slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        nodes: list[np.ndarray],
+    ) -> None:
         super().__init__()
         self.blocks = torch.nn.ModuleList(blocks)
         self.register_buffer("out_rows", out_rows, persistent=False)
@@ -131,7 +146,7 @@ class PopulationNetwork(BatchedPolicy):
     # the large-batch layout is the reference one (trainable parameters, write_back)
     @property
     def _wide(self) -> _Layout:
-        return self.layouts["0"]
+        return cast(_Layout, self.layouts["0"])
 
     @property
     def blocks(self) -> torch.nn.ModuleList:
@@ -142,11 +157,11 @@ class PopulationNetwork(BatchedPolicy):
         return self._wide.out_rows
 
     @property
-    def _slots(self):
+    def _slots(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         return self._wide.slots
 
     @property
-    def _nodes(self):
+    def _nodes(self) -> list[np.ndarray]:
         return self._wide.nodes
 
     def _layout_for(self, b: int) -> _Layout:
@@ -156,7 +171,7 @@ class PopulationNetwork(BatchedPolicy):
         key = str(overhead)
         if key not in self.layouts:
             self.layouts[key] = self._build(overhead, self._wide.out_rows.device)
-        return self.layouts[key]
+        return cast(_Layout, self.layouts[key])
 
     def _build(self, overhead: int, device: torch.device) -> _Layout:
         flat, n_in = self._flat, self.num_inputs
@@ -171,7 +186,9 @@ class PopulationNetwork(BatchedPolicy):
         src_shared = np.where(src < 0, input_row + in_pos, row_of[np.maximum(src, 0)])
         src_per = np.where(src < 0, input_row + flat.edge_genome * n_in + in_pos, src_shared)
         names = (flat.aggregation_names, flat.activation_names)
-        blocks, slots, nodes_of = [], [], []
+        blocks: list[_Block] = []
+        slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        nodes_of: list[np.ndarray] = []
         for plan in layout.blocks:
             nodes = layout.order[plan.start : plan.stop]
             blocks.append(
@@ -237,7 +254,7 @@ class PopulationNetwork(BatchedPolicy):
                 b.aggregations,
                 b.activations,
             )
-            for b, nodes in zip(layout.blocks, layout.nodes)
+            for b, nodes in zip(cast("list[_Block]", layout.blocks), layout.nodes)
         ]
         with torch.no_grad():
             return network_program(
@@ -269,7 +286,7 @@ class PopulationNetwork(BatchedPolicy):
             trainable=self.trainable,
         )
 
-    def write_back(self, genomes: Sequence, genome_config) -> None:
+    def write_back(self, genomes: Sequence[Any], genome_config: Any) -> None:
         """Write this network's (trained) weights, biases and responses into ``genomes``.
 
         ``genomes`` are those it was compiled from, in the same order. Values are clamped
@@ -284,7 +301,8 @@ class PopulationNetwork(BatchedPolicy):
                 f"{flat.num_genomes}; pass the same list, in the same order"
             )
         edges, weights, nodes, biases, responses = [], [], [], [], []
-        for block, (r, s, eid), nid in zip(self.blocks, self._slots, self._nodes):
+        blocks = cast("list[_Block]", self.blocks)
+        for block, (r, s, eid), nid in zip(blocks, self._slots, self._nodes):
             edges.append(eid)
             weights.append(block.weight.detach()[r, s].cpu().double().numpy())
             nodes.append(nid)
@@ -320,8 +338,8 @@ class PopulationNetwork(BatchedPolicy):
 
 
 def compile_population(
-    genomes: Sequence,
-    genome_config,
+    genomes: Sequence[Any],
+    genome_config: Any,
     *,
     device: str | torch.device | None = None,
     dtype: torch.dtype = torch.float32,

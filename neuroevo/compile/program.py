@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -94,9 +94,11 @@ class NetworkProgram(PolicyProgram):
     of each node (-1 for dummies), which :meth:`select` uses.
     """
 
+    key: tuple[Any, ...]
+
     def __init__(
         self,
-        key: tuple,
+        key: tuple[Any, ...],
         tensors: tuple[Tensor, ...],
         owners: tuple[Tensor, ...],
         num_candidates: int,
@@ -161,7 +163,7 @@ class NetworkProgram(PolicyProgram):
             index = torch.cumsum(kept, 0) - 1
             row_map.append(torch.where(kept, base + index, -1))
             edges = kept[node]
-            level = (
+            level: tuple[Tensor, ...] = (
                 src[edges],
                 index[node[edges]],
                 weight[edges],
@@ -183,7 +185,7 @@ class NetworkProgram(PolicyProgram):
 
     @staticmethod
     def apply(key: Hashable, tensors: Sequence[Tensor], x: Tensor) -> Tensor:
-        n_in, n_out, e, depth, names = key  # type: ignore[misc]
+        n_in, n_out, e, depth, names = cast("tuple[int, int, int, int, tuple[str, ...]]", key)
         n = x.shape[1]
         p = n // e
         inputs = x.reshape(n_in, p, e).transpose(0, 1).reshape(p * n_in, e)
@@ -235,7 +237,7 @@ def network_program(
     names = names or ["identity"]
     code_of = {name: c for c, name in enumerate(names)}
     device = out_rows.device
-    long = dict(dtype=torch.long, device=device)
+    long: dict[str, Any] = dict(dtype=torch.long, device=device)
     first_node = 1 + num_candidates * num_inputs  # program row of the first node
 
     levels: list[list[BlockData]] = []
@@ -268,7 +270,7 @@ def network_program(
     tensors: list[Tensor] = [remap(out_rows.to(device))]
     owners: list[Tensor] = []
     dtype = blocks[0].weight.dtype if blocks else torch.float32
-    fill = dict(dtype=dtype, device=device)
+    fill: dict[str, Any] = dict(dtype=dtype, device=device)
     for lv in range(depth):
         group = levels[lv] if lv < len(levels) else []
         srcs, nodes, weights, biases, responses, codes, owns = [], [], [], [], [], [], []
@@ -290,7 +292,7 @@ def network_program(
         def cat(parts: list[Tensor], **kind: Any) -> Tensor:
             return torch.cat(parts) if parts else torch.zeros(0, **kind)
 
-        level = (
+        level: tuple[Tensor, ...] = (
             cat(srcs, **long),
             cat(nodes, **long),
             cat(weights, **fill),

@@ -29,8 +29,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -68,6 +68,11 @@ class RecurrentPopulationNetwork(BatchedPolicy):
     """
 
     recurrent = True
+    out_slot: Tensor  # buffers (parameters when trainable), registered in __init__
+    weight: Tensor
+    bias: Tensor
+    response: Tensor
+    _state: Tensor | None
 
     def __init__(
         self,
@@ -129,7 +134,10 @@ class RecurrentPopulationNetwork(BatchedPolicy):
         out_node = flat.output_nodes().reshape(-1)  # -1: the genome lacks it
         out_slot = 1 + np.where(out_node >= 0, layout.position[np.maximum(out_node, 0)], -1)
         self.register_buffer("out_slot", torch.from_numpy(out_slot), persistent=False)  # 0: 0.0
-        as_t = lambda a: torch.as_tensor(a, dtype=dtype)  # noqa: E731
+
+        def as_t(a: np.ndarray) -> Tensor:
+            return torch.as_tensor(a, dtype=dtype)
+
         weight = as_t(flat.edge_weight[used])
         bias, response = as_t(flat.bias[ev]), as_t(flat.response[ev])
         self.trainable = trainable
@@ -148,10 +156,13 @@ class RecurrentPopulationNetwork(BatchedPolicy):
 
     def _params(self) -> list[tuple[Tensor, Tensor, Tensor]]:
         """Each block's share of the weight, bias and response vectors."""
-        return [block.params(self.weight, self.bias, self.response) for block in self.blocks]
+        blocks = cast("list[FlatBlock]", self.blocks)
+        return [block.params(self.weight, self.bias, self.response) for block in blocks]
 
-    def _apply(self, fn, recurse=True):  # keep the cached padded parameters on the device
-        out = super()._apply(fn, recurse)
+    def _apply(  # keep the cached padded parameters on the device
+        self, fn: Callable[[Tensor], Tensor], recurse: bool = True
+    ) -> RecurrentPopulationNetwork:
+        out: RecurrentPopulationNetwork = super()._apply(fn, recurse)  # type: ignore[no-untyped-call]  # torch leaves it unannotated
         if getattr(self, "_fixed", None) is not None:
             self._fixed = self._params()
         return out
@@ -220,7 +231,10 @@ class RecurrentPopulationNetwork(BatchedPolicy):
                 f"write_back: got {len(genomes)} genomes, compiled from "
                 f"{self.num_candidates}; pass the same list, in the same order"
             )
-        as_np = lambda t: t.detach().cpu().double().numpy()  # noqa: E731
+
+        def as_np(t: Tensor) -> np.ndarray:
+            return t.detach().cpu().double().numpy()
+
         write_genes(
             genomes,
             genome_config,

@@ -164,5 +164,11 @@ class Acrobot(VectorEnv):
         c1, c12 = torch.cos(torch.stack((t1, t2 + t1)))
         return -c1 - c12 > 1.0
 
-    def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
+    def _reward(
+        self,
+        state: torch.Tensor,
+        action: torch.Tensor,
+        new_state: torch.Tensor,
+        terminated: torch.Tensor,
+    ) -> torch.Tensor:
         return torch.where(terminated, 0.0, -1.0).to(self.dtype)

@@ -169,6 +169,7 @@ class VectorEnv:
             self.action_low = self.action_high = None
         else:
             low, high = self.action_bounds  # type: ignore[misc]
+            assert self.action_size is not None  # continuous environments set it
             self.action_low = torch.full((self.action_size,), low, device=self.device, dtype=dtype)
             self.action_high = torch.full(
                 (self.action_size,), high, device=self.device, dtype=dtype
@@ -236,7 +237,9 @@ class VectorEnv:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ helpers
-    def _uniform(self, n: int, k: int, low: float, high: float, generator: torch.Generator):
+    def _uniform(
+        self, n: int, k: int, low: float, high: float, generator: torch.Generator
+    ) -> torch.Tensor:
         """``[n, k]`` uniform samples in ``[low, high)`` on this env's device and dtype."""
         u = torch.rand(n, k, generator=generator, device=self.device, dtype=self.dtype)
         return low + (high - low) * u

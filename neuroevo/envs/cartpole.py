@@ -92,7 +92,13 @@ class CartPole(VectorEnv):
             | (theta > self.theta_threshold_radians)
         )
 
-    def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
+    def _reward(
+        self,
+        state: torch.Tensor,
+        action: torch.Tensor,
+        new_state: torch.Tensor,
+        terminated: torch.Tensor,
+    ) -> torch.Tensor:
         if self.sutton_barto_reward:
             return -terminated.to(self.dtype)
         return torch.ones(state.shape[0], dtype=self.dtype, device=state.device)

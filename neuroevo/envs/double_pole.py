@@ -132,7 +132,7 @@ def derivatives(
     """
     c = coefficients
     if c is None:
-        like = dict(device=state.device, dtype=state.dtype)
+        like: dict[str, Any] = dict(device=state.device, dtype=state.dtype)
         m = torch.tensor(POLE_MASSES, **like) if pole_mass is None else pole_mass
         l = torch.tensor(POLE_HALF_LENGTHS, **like) if half_length is None else half_length
         c = pole_coefficients(m, l, pole_friction)
@@ -359,7 +359,13 @@ class DoublePole(VectorEnv):
         angles = state[:, 2::2].abs().amax(1)
         return (state[:, 0].abs() > TRACK_LIMIT) | (angles > FAIL_ANGLE)
 
-    def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
+    def _reward(
+        self,
+        state: torch.Tensor,
+        action: torch.Tensor,
+        new_state: torch.Tensor,
+        terminated: torch.Tensor,
+    ) -> torch.Tensor:
         return (~terminated).to(self.dtype)
 
 

@@ -178,6 +178,7 @@ class GymVectorEnv:
         self._obs_shape, self._obs_dtype = obs_space.shape, obs_space.dtype
         self.discrete = isinstance(act_space, spaces.Discrete)
         if self.discrete:
+            assert isinstance(act_space, spaces.Discrete)
             self.num_actions: int | None = int(act_space.n)
             self._action_start = int(act_space.start)
             self.action_size: int | None = None
@@ -303,7 +304,9 @@ class GymVectorEnv:
         )
         return obs, self._tensor(np.asarray(reward)), terminated, truncated, info
 
-    def _step_running(self, actions: Any) -> tuple[torch.Tensor, ...]:
+    def _step_running(
+        self, actions: Any
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, dict[str, Any]]:
         """Disabled mode: one gymnasium ``step`` per running copy, nothing for the others."""
         if not self._started:
             raise TaskError(f"{self.name}: call reset() before step() (autoreset_mode='Disabled')")

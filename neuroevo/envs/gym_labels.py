@@ -84,7 +84,7 @@ GYM_LABELS: dict[str, tuple[Labels, Labels]] = {
 
 
 def gym_labels(
-    env_name: str,
+    env_name: str | None,
     env_kwargs: Mapping[str, Any] | None = None,
 ) -> tuple[Labels | None, Labels | None]:
     """``(observation labels, action labels)`` of ``"gym:<id>"`` with ``env_kwargs`` (the

@@ -100,7 +100,13 @@ class MountainCar(_MountainCarBase):
     def _force(self, action: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         return (action - 1).to(dtype) * self.force
 
-    def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
+    def _reward(
+        self,
+        state: torch.Tensor,
+        action: torch.Tensor,
+        new_state: torch.Tensor,
+        terminated: torch.Tensor,
+    ) -> torch.Tensor:
         return torch.full((state.shape[0],), -1.0, dtype=self.dtype, device=state.device)
 
 
@@ -154,7 +160,13 @@ class MountainCarContinuous(_MountainCarBase):
     def _observation(self, state: torch.Tensor) -> torch.Tensor:
         return state.to(torch.float32).to(self.dtype)  # gymnasium returns its float32 state
 
-    def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
+    def _reward(
+        self,
+        state: torch.Tensor,
+        action: torch.Tensor,
+        new_state: torch.Tensor,
+        terminated: torch.Tensor,
+    ) -> torch.Tensor:
         # 100.0 - math.pow(action, 2) * 0.1: float64, from the float32 action
         a = self._wide(action[:, 0])
         return 100.0 * terminated.to(a.dtype) - a.square() * 0.1

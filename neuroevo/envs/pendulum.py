@@ -75,7 +75,13 @@ class Pendulum(VectorEnv):
         th, thdot = state.unbind(-1)
         return torch.stack((th.cos(), th.sin(), thdot), dim=-1)
 
-    def _reward(self, state, action, new_state, terminated) -> torch.Tensor:
+    def _reward(
+        self,
+        state: torch.Tensor,
+        action: torch.Tensor,
+        new_state: torch.Tensor,
+        terminated: torch.Tensor,
+    ) -> torch.Tensor:
         th, thdot = self._wide(state).unbind(-1)
         u = action[:, 0].clamp(-self.max_torque, self.max_torque)
         return -(angle_normalize(th) ** 2 + 0.1 * thdot**2 + 0.001 * u**2)  # u**2: float32

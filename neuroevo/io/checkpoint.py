@@ -36,7 +36,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 
@@ -291,7 +291,7 @@ def save_checkpoint(
     )
 
 
-def _nonneg_int(v: Any) -> bool:
+def _nonneg_int(v: Any) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 

@@ -18,7 +18,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from neuroevo.errors import CheckpointError
 
@@ -49,7 +49,7 @@ def _cut(r: str) -> str:
     return r if len(r) <= 40 else f"{r[:12]}...{r[-6:]} ({len(r)} characters)"
 
 
-def is_int(v: Any) -> bool:
+def is_int(v: Any) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 

@@ -172,7 +172,8 @@ def neat_export_to_genome(
     acts = set(genome_config.activation_defs.functions)
     aggs = set(genome_config.aggregation_function_defs.functions)
 
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    raw_meta = data.get("metadata")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     genome_id = meta.get("genome_id")
     if genome_id is not None and not isinstance(genome_id, bool) and isinstance(genome_id, int):
         check_int64(genome_id, f"{source}: metadata.genome_id")

@@ -111,7 +111,7 @@ def setup_bytes(setup: GenomeSetup, pickler: Callable[[Any], bytes] = dumps) -> 
     (``neat/genome.py``), so pickling the config would change the node ids of the driver's
     later genomes (neat.ParallelEvaluator's pickle per genome does): the counter is given
     back at the value it held."""
-    genome_config = getattr(setup.config, "genome_config", None)
+    genome_config: Any = getattr(setup.config, "genome_config", None)
     counter = getattr(genome_config, "node_indexer", None)
     if not isinstance(counter, itertools.count):
         return pickler(setup)

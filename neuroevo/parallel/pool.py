@@ -169,9 +169,9 @@ def run_jobs(
         for w in pool.available():
             if not pending:
                 break
-            i = pending.popleft()
-            pool.submit(w, i, jobs[i])
-            running[w] = i
+            j = pending.popleft()
+            pool.submit(w, j, jobs[j])
+            running[w] = j
         event, held, latency = pool.next_event()
         i = running.pop(event.worker, None)
         if event.kind == "error" and (i is not None or held is None):  # this call's job, or

@@ -151,7 +151,7 @@ class ProcessPool(Pool):
             if id(obj) in conns:
                 w = conns[id(obj)]
                 try:
-                    message = obj.recv_bytes()
+                    message = obj.recv_bytes()  # type: ignore[union-attr]  # one of the conns
                 except (EOFError, OSError):
                     message = None
                 return self._died(w) if message is None else decode_answer(w, message)

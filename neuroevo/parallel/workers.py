@@ -155,6 +155,7 @@ class WorkerBackend(Backend):
         self._shared_key = None
         self._bytes_setup = len(blob)
         self._costs = EpisodeCosts()
+        assert self._pool is not None  # made by start()
         self._pool.add_setup(blob, new_run=True)
         self._pool.wait_ready(max_deaths=self.max_attempts * self.workers)
 

@@ -102,6 +102,7 @@ class GenomeDrawing(BestGenomeReporter):
                     names = io_names(gc, *task_io_names(self._task))
                 draw_genome(best, gc, node_names=names, filename=self.out_dir / "best_genome.svg")
             else:
+                assert vector is not None  # one of the two (checked above)
                 self._draw_parameters(draw_parameters, *vector)
         for w in caught:
             if issubclass(w.category, DotMissingWarning):

@@ -186,7 +186,7 @@ def build(
     dtype_name = dtype if dtype is not None else exp.dtype
     if dtype_name not in DTYPES:
         raise ConfigError(f"dtype {dtype_name!r}: expected one of {sorted(DTYPES)}")
-    parallel = {
+    parallel: dict[str, Any] = {
         "workers": exp.workers if workers is None else workers,
         "backend": exp.backend if backend is None else backend,
         "address": exp.address if address is None else address,

@@ -31,6 +31,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import pathlib
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from neuroevo.config import PathLike, _hint
@@ -40,10 +42,10 @@ from neuroevo.parallel.registry import backend_names
 from neuroevo.reporting.copy_files import EXPERIMENT_DIR
 from neuroevo.run.tracking import check_reporting
 
-try:  # Python >= 3.11
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,7 +134,7 @@ def load_experiment(path: PathLike) -> Experiment:
                 f"known keys: {', '.join(_EXPERIMENT_KEYS)}"
             )
 
-    def get(key: str, ok, default: Any) -> Any:
+    def get(key: str, ok: Callable[[Any], bool], default: Any) -> Any:
         if key not in exp:
             if default is _REQUIRED:
                 raise ConfigError(
@@ -277,7 +279,8 @@ def materialize_experiment(
         if root not in target.parents or not isinstance(text, str):
             raise CheckpointError(f"{source}: experiment file name {name!r} is invalid")
         atomic_write_text(target, text)
-    return folder / snapshot["file"]
+    written: pathlib.Path = folder / snapshot["file"]
+    return written
 
 
 def experiment_from_snapshot(

@@ -108,6 +108,7 @@ class SimulatedAnnealing(VectorStrategy[SAState]):
 
     name = "sa"
     Params = SAParams
+    params: SAParams
     default_pop_size = 32
 
     def _init(self, x0: torch.Tensor) -> SAState:
@@ -161,6 +162,7 @@ class SimulatedAnnealing(VectorStrategy[SAState]):
     def _adapt_sigma(self, s: SAState) -> SAState:
         """Corana et al. (1987), eq. for v_m: widen above 60 % acceptance, narrow below 40 %."""
         c = self.params.adapt_c
+        assert self.params.adapt_every is not None  # called only when it is set
         a = s.accepts.to(self.dtype) / self.params.adapt_every
         wider = 1.0 + c * (a - 0.6) / 0.4
         narrower = 1.0 / (1.0 + c * (0.4 - a) / 0.4)

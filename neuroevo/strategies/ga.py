@@ -73,6 +73,7 @@ class GA(VectorStrategy[GAState]):
 
     name = "ga"
     Params = GAParams
+    params: GAParams
     default_pop_size = 100
 
     def _init(self, x0: torch.Tensor) -> GAState:
@@ -94,7 +95,7 @@ class GA(VectorStrategy[GAState]):
         mothers = x[self._select(fitness, n_children)]
         fathers = x[self._select(fitness, n_children)]
         children = self._crossover(mothers, fathers)
-        rate = p.mutation_rate if p.mutation_rate is not None else 1.0 / self._num_params
+        rate = p.mutation_rate if p.mutation_rate is not None else 1.0 / self.num_params
         mutate = self.rand(*children.shape) < rate
         children = children + mutate * (p.mutation_sigma * self.randn(*children.shape))
         return torch.cat([elite, self.clip(children)], dim=0), state

@@ -129,6 +129,8 @@ class GradientDescent(VectorStrategy[GradientState]):
 
     name = "gradient"
     Params = GradientParams
+    params: GradientParams
+    module: nn.Module  # required here (the base class also takes num_params instead)
     default_pop_size = 1
     min_pop_size = 1
     pop_size_key = "restarts"
@@ -178,7 +180,8 @@ class GradientDescent(VectorStrategy[GradientState]):
         if loss is not None:
             return loss
         if callable(getattr(task, "loss", None)):
-            return task.loss
+            method: LossFn = task.loss
+            return method
         if callable(getattr(task, "score", None)):
             if self.params.batch_size is not None or self.params.validation_fraction > 0:
                 raise StrategyError(
@@ -221,6 +224,7 @@ class GradientDescent(VectorStrategy[GradientState]):
     def _init(self, x0: torch.Tensor) -> GradientState:
         p = self.params
         self.weights = x0.clone().requires_grad_(True)
+        self.optimizer: torch.optim.Optimizer
         if p.optimizer == "adam":
             self.optimizer = torch.optim.Adam([self.weights], lr=p.lr, weight_decay=p.weight_decay)
         else:
@@ -239,8 +243,8 @@ class GradientDescent(VectorStrategy[GradientState]):
         self.val = (x[perm[:n_val]], y[perm[:n_val]]) if n_val else None
         self.train = (x[perm[n_val:]], y[perm[n_val:]]) if n_val else (x, y)
         if hasattr(self.module, "dropout"):
-            self.module.dropout = p.dropout
-        R, like = self._pop_size, dict(device=self.device, dtype=self.dtype)
+            self.module.dropout = p.dropout  # type: ignore[assignment]  # a float, not a Module
+        R, like = self._pop_size, dict[str, Any](device=self.device, dtype=self.dtype)
         return GradientState(
             train_loss=torch.full((R,), float("nan"), **like),
             best_loss=torch.full((R,), float("inf"), **like),
@@ -250,6 +254,7 @@ class GradientDescent(VectorStrategy[GradientState]):
         )
 
     def _ask(self, state: GradientState) -> tuple[torch.Tensor, GradientState]:
+        assert self.weights is not None  # set by _init
         return self.weights.detach().clone(), state
 
     def _policy(self, weights: torch.Tensor) -> ParameterPolicy:
@@ -285,6 +290,7 @@ class GradientDescent(VectorStrategy[GradientState]):
     ) -> torch.Tensor:
         """One optimizer step on a mini-batch; networks in ``stopped`` keep their weights."""
         p = self.params
+        assert self.weights is not None  # set by _init
         self.optimizer.zero_grad(set_to_none=True)
         cuda = [self.device.index or 0] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda):  # dropout masks drawn from our generator
@@ -313,6 +319,8 @@ class GradientDescent(VectorStrategy[GradientState]):
 
     def _early_stopping(self, state: GradientState) -> GradientState:
         monitored = state.train_loss
+        assert self.weights is not None  # set by _init
+        assert self.params.patience is not None  # called only with early stopping
         if self.val is not None:
             with torch.no_grad():
                 monitored = self.loss_fn(
@@ -327,8 +335,8 @@ class GradientDescent(VectorStrategy[GradientState]):
             stopped=state.stopped | (bad_epochs >= self.params.patience),
         )
 
-    @property
-    def done(self) -> bool:
+    @property  # Strategy.done is a plain class default; computed here
+    def done(self) -> bool:  # type: ignore[override]
         """True once every restart has early-stopped; ``neuroevo.evolve`` then ends the run."""
         return self.state is not None and bool(self.state.stopped.all())
 
@@ -373,6 +381,7 @@ class GradientDescent(VectorStrategy[GradientState]):
             sc.field(state, "optimizer", "strategy"), self.optimizer, "strategy.optimizer"
         )
         super().load_state_dict(state)
+        assert self.weights is not None and self.candidates is not None  # set by initialize
         with torch.no_grad():
             self.weights.copy_(self.candidates)
         self.optimizer.load_state_dict(optimizer)

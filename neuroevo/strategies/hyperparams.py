@@ -48,7 +48,7 @@ class Allowed:
             return self.none is not None
         if self.choices:
             return isinstance(value, str) and value in self.choices
-        kind = numbers.Integral if self.integer else numbers.Real
+        kind: Any = numbers.Integral if self.integer else numbers.Real
         if isinstance(value, bool) or not isinstance(value, kind):
             return False
         if math.isnan(value):

@@ -75,6 +75,7 @@ class PSO(VectorStrategy[PSOState]):
 
     name = "pso"
     Params = PSOParams
+    params: PSOParams
     default_pop_size = 50  # swarm size of Bratton & Kennedy (2007)
 
     def _init(self, x0: torch.Tensor) -> PSOState:

@@ -46,6 +46,7 @@ class Compaction:
             self._rows = torch.arange(self.num_rows, device=self.device)
         else:
             self._scores[self._rows] = scores
+        assert self._rows is not None  # set with _scores
         self._rows = self._rows[keep]
         self.live = running if self.live is None else self.live[running]
         return keep

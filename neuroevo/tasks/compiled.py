@@ -67,7 +67,7 @@ RECOMPILE_LIMIT = 64
 class LoopSpec:
     """Everything that shapes a compiled loop's code (the key of :class:`RolloutCompiler`)."""
 
-    program: type
+    program: type[PolicyProgram]
     program_key: Any
     env_key: tuple
     observe_key: Any
@@ -98,11 +98,25 @@ def _loop_function(spec: LoopSpec, env: VectorEnv, observe: Callable, act: Calla
         horizon: torch.Tensor,
         keep: torch.Tensor,
     ) -> tuple:
-        def cond(state, obs, active, total, counted, t):
+        def cond(
+            state: torch.Tensor,
+            obs: torch.Tensor,
+            active: torch.Tensor,
+            total: torch.Tensor,
+            counted: torch.Tensor,
+            t: torch.Tensor,
+        ) -> torch.Tensor:
             running = active.reshape(-1, e).any(1).sum()
             return (t < horizon) & (running > keep)
 
-        def body(state, obs, active, total, counted, t):
+        def body(
+            state: torch.Tensor,
+            obs: torch.Tensor,
+            active: torch.Tensor,
+            total: torch.Tensor,
+            counted: torch.Tensor,
+            t: torch.Tensor,
+        ) -> tuple[torch.Tensor, ...]:
             x = observe(spec.observe_key, observe_t, obs.t()).to(dtype)
             x = torch.where(active[:, None], x, torch.zeros((), dtype=dtype, device=x.device))
             out = apply(spec.program_key, program, x.t())
@@ -228,7 +242,7 @@ class RolloutCompiler:
         t0, c0 = time.perf_counter(), time.process_time()
         try:
             with (
-                fx_config.patch(use_duck_shape=False),
+                fx_config.patch(use_duck_shape=False),  # type: ignore[attr-defined]  # added at import
                 torch._dynamo.config.patch(
                     recompile_limit=RECOMPILE_LIMIT, automatic_dynamic_shapes=False
                 ),
@@ -317,6 +331,7 @@ class RolloutCompiler:
             rows = compaction.drop(running, total)
             state, obs_t = state[:, rows].contiguous(), obs_t[:, rows].contiguous()
             active, total = active[rows], total[rows]
+            assert compaction.live is not None  # set by drop
             p_cur = len(compaction.live)
             cur = program.select(compaction.live)
         return compaction.finish(total).reshape(p, e), int(counted), steps

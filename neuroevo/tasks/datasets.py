@@ -103,7 +103,7 @@ class Regression(Supervised):
         self.function = function
 
 
-def _load(name: str):
+def _load(name: str) -> tuple[torch.Tensor, torch.Tensor, tuple[list[str], list[str]]]:
     try:
         from sklearn import datasets
     except ImportError as e:  # pragma: no cover - scikit-learn is in the dev extra

@@ -131,6 +131,7 @@ def rollout(
             env, policy, program, isinstance(tracker, EpisodeReturn), on_observation is not None
         )
         if why is None:
+            assert program is not None  # why_not gives a reason without one
             done = compiler.rollout(
                 env,
                 policy,
@@ -250,11 +251,12 @@ def _eager(
                     env, tracker = env.select(keep), tracker.select(keep)
                     obs, active = obs[keep], active[keep]
                     live = compaction.live
+                    assert live is not None  # set by drop
                     p_cur = len(live)
                 else:
                     live = running
                 if program is None:
-                    live_policy = policy.select(live)
+                    live_policy = policy.select(live)  # type: ignore[operator]  # compactable policies have select
                 else:
                     live_program = program.select(live)
     scores = tracker.result() if compaction is None else compaction.finish(tracker.result())

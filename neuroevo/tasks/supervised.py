@@ -147,7 +147,7 @@ class Supervised(Task):
         population scores as in the whole."""
         return self.raw_score(self.outputs(policy))
 
-    def evaluate(
+    def evaluate(  # type: ignore[override]  # whole populations only: slices use candidate_scores
         self, policy: BatchedPolicy, *, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Fitness ``[P]`` of every candidate (one forward over all cases)."""

@@ -100,7 +100,7 @@ def _width(magnitude: float, wmax: float) -> str:
     return f"{0.4 + 3.6 * magnitude / wmax:.2f}"
 
 
-def _keep_order(rank: graphviz.Digraph, keys: list[int]) -> None:
+def _keep_order(rank: graphviz.Digraph, keys: Sequence[int] | Sequence[str]) -> None:
     """Invisible edges between neighbours of one rank keep them left to right in ``keys``
     order (dot puts the tail of an edge within a rank left of its head)."""
     for a, b in zip(keys, keys[1:]):

@@ -17,11 +17,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from PIL import Image
 
-def gif_frame(rgb: np.ndarray) -> object:
+
+def gif_frame(rgb: np.ndarray) -> Image.Image:
     """One ``[H, W, 3]`` uint8 frame as a Pillow palette image (exact for <= 256 colours)."""
     from PIL import Image
 
@@ -56,7 +60,7 @@ def write_gif(
         target,
         format="GIF",
         save_all=True,
-        append_images=images[1:],  # type: ignore[attr-defined]
+        append_images=images[1:],
         duration=max(10, round(1000 / fps)),
         loop=0,
         optimize=False,

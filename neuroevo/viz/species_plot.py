@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import matplotlib
 import numpy as np
@@ -51,7 +51,11 @@ def species_styles(n: int) -> list[tuple[tuple[float, float, float, float], str]
     """
     tab20 = matplotlib.colormaps["tab20"]
     order = [i for i in (*range(0, 20, 2), *range(1, 20, 2)) if i not in (14, 15)]
-    styles = [(tuple(float(c) for c in tab20(i)), hatch) for hatch in HATCHES for i in order]
+    styles = [
+        (cast("tuple[float, float, float, float]", tuple(float(c) for c in tab20(i))), hatch)
+        for hatch in HATCHES
+        for i in order
+    ]
     if n > len(styles):
         raise ValueError(f"species_styles: at most {len(styles)} distinct styles, asked {n}")
     return styles[:n]
@@ -72,7 +76,10 @@ def species_colours(n: int) -> list[tuple[float, float, float, float]]:
     cmap = matplotlib.colormaps["gist_rainbow"].resampled(max(n, 2))
     order = sorted(range(n), key=lambda i: (i * 0.6180339887498949) % 1.0)
     rank = {j: k for k, j in enumerate(order)}  # species i takes sample rank[i]
-    return [tuple(float(c) for c in cmap(rank[i])) for i in range(n)]
+    return [
+        cast("tuple[float, float, float, float]", tuple(float(c) for c in cmap(rank[i])))
+        for i in range(n)
+    ]
 
 
 class _SpeciesTable(NamedTuple):
@@ -148,7 +155,7 @@ def plot_species(
     style = dict(zip(listed, species_styles(len(listed))))
     others = (to_rgba(OTHERS), "")
 
-    def look(i: int) -> tuple[tuple[float, ...], str]:
+    def look(i: int) -> tuple[tuple[float, float, float, float], str]:
         return style.get(i, others)
 
     drawn: list[int] = []

@@ -21,6 +21,7 @@ import dataclasses
 import importlib
 import math
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ def _scalar(value: Any) -> Scalar | None:
 
 def _settings(obj: Any, prefix: str) -> dict[str, Scalar]:
     """The public scalar attributes of a dataclass or a plain object, prefixed."""
+    items: Iterable[tuple[str, Any]]
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         items = dataclasses.asdict(obj).items()
     else:

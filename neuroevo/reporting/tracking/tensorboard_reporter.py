@@ -139,9 +139,10 @@ class TensorBoardReporter(Reporter):
             from neuroevo.viz.draw import draw_genome, io_names
             from neuroevo.viz.draw_params import draw_parameters
         except ImportError as e:
-            return self._stop_drawing(
+            self._stop_drawing(
                 f"no best_genome images in TensorBoard: {e} (pip install 'neuroevo[viz]')"
             )
+            return None
         inputs, outputs = task_io_names(self._task)
         gc = genome_config(strategy)
         if gc is not None and hasattr(best, "connections"):
@@ -156,16 +157,19 @@ class TensorBoardReporter(Reporter):
                     fmt="png",
                 )
             except StrategyError as e:  # a module that is not a stack of linear layers
-                return self._stop_drawing(f"no best_genome images in TensorBoard: {e}")
+                self._stop_drawing(f"no best_genome images in TensorBoard: {e}")
+                return None
         else:
             return None
         try:
-            return dot.pipe(format="png")
+            png: bytes = dot.pipe(format="png")
+            return png
         except graphviz.ExecutableNotFound:
-            return self._stop_drawing(
+            self._stop_drawing(
                 "no best_genome images in TensorBoard: the graphviz "
                 "'dot' program is missing (install graphviz)"
             )
+            return None
 
     def _stop_drawing(self, note: str) -> None:
         self._can_draw = False

@@ -55,7 +55,7 @@ from neuroevo.strategies.neat.mutation import (
 __all__ = ["FastGenome"]
 
 
-class FastGenome(DefaultGenome):
+class FastGenome(DefaultGenome):  # type: ignore[misc]  # neat-python is untyped
     """``neat.DefaultGenome`` with faster crossover and mutation (identical results).
 
     Use it as the ``genome_type`` of a config. Its settings are neat-python's
@@ -74,7 +74,7 @@ class FastGenome(DefaultGenome):
 
     # (connection keys, acyclic?) of this genome when last asked; a parent has several
     # children, and each crossover asks. Class default: not computed yet.
-    _acyclic_memo: tuple | None = None
+    _acyclic_memo: tuple[tuple[Any, ...], bool] | None = None
 
     def connections_acyclic(self) -> bool:
         """Whether this genome's connections have no cycle (remembered per key set)."""

@@ -85,9 +85,9 @@ class FloatSettings:
                 f"[DefaultGenome] {attr.init_type_name} = {init_type!r}: expected 'gaussian' "
                 "(or 'normal') or 'uniform'"
             )
-        return cls(
+        return cls(  # type: ignore[call-arg]  # mypy cannot count the starred floats
             attr.name,
-            *(
+            *(  # type: ignore[arg-type]
                 float(getattr(config, n))
                 for n in (
                     attr.mutate_rate_name,
@@ -251,7 +251,7 @@ class MutationSettings:
         weight, enabled = CONNECTION_ATTRIBUTES
         bias, response, activation, aggregation, time_constant = NODE_ATTRIBUTES
         gc = genome_config
-        return cls(
+        return cls(  # type: ignore[call-arg]  # mypy cannot count the starred floats
             FloatSettings.read(weight, gc),
             BoolSettings.read(enabled, gc),
             FloatSettings.read(bias, gc),
@@ -259,7 +259,7 @@ class MutationSettings:
             ChoiceSettings.read(activation, gc),
             ChoiceSettings.read(aggregation, gc),
             FloatSettings.read(time_constant, gc),
-            *(float(getattr(gc, k)) for k in _STRUCTURAL[:4]),
+            *(float(getattr(gc, k)) for k in _STRUCTURAL[:4]),  # type: ignore[arg-type]
             bool(gc.single_structural_mutation),
         )
 
@@ -316,7 +316,7 @@ def mutate_choice(value: str, s: ChoiceSettings) -> str:
 
 def mutate_floats(values: np.ndarray, s: FloatSettings, rng: np.random.Generator) -> np.ndarray:
     """:func:`mutate_float` applied to every element (a new array; numpy's draws)."""
-    n = values.shape[0]
+    n: int = values.shape[0]
     if n == 0 or (s.mutate_rate <= 0 and s.replace_rate <= 0):
         return values
     r = rng.random(n)
@@ -352,7 +352,7 @@ def mutate_choices(
     codes: np.ndarray, s: ChoiceSettings, option_codes: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """:func:`mutate_choice` on integer codes, ``option_codes`` standing for ``s.options``."""
-    n = codes.shape[0]
+    n: int = codes.shape[0]
     if n == 0 or s.mutate_rate <= 0:
         return codes
     hit = rng.random(n) < s.mutate_rate

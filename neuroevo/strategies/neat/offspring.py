@@ -188,7 +188,7 @@ def make_children(
     built = _Builder(gc, st, acts, aggs)
     keys = [c_key[r] for r in row1.tolist()]
     built.conns(keys, [c_inn[r] for r in row1.tolist()], w.tolist(), en.tolist(), w_pre.tolist())
-    built.nodes(
+    built.nodes(  # type: ignore[call-arg]  # mypy cannot count the starred columns
         [n_key[r] for r in nrow1.tolist()],
         *(v.tolist() for v in floats),
         [acts.names[c] for c in act.tolist()],

@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -44,7 +45,7 @@ class GradientRefinement:
 
     def __init__(
         self,
-        task,
+        task: Any,
         *,
         steps: int = 5,
         lr: float = 0.05,
@@ -70,15 +71,21 @@ class GradientRefinement:
         self.optimizer, self.mode = optimizer, mode
 
     def refine(
-        self, genomes: Sequence, genome_config, *, device: torch.device, dtype: torch.dtype
+        self,
+        genomes: Sequence[Any],
+        genome_config: Any,
+        *,
+        device: torch.device,
+        dtype: torch.dtype,
     ) -> BatchedPolicy:
         """Train all ``genomes`` together and return the population network to evaluate.
 
         Lamarckian mode writes the trained values into ``genomes`` (in place).
         """
-        from neuroevo.compile.population import compile_population
+        from neuroevo.compile.population import PopulationNetwork, compile_population
 
         net = compile_population(genomes, genome_config, device=device, dtype=dtype, trainable=True)
+        assert isinstance(net, PopulationNetwork)  # feed-forward: not recurrent
         gc = genome_config
         bounds = {
             "weight": (gc.weight_min_value, gc.weight_max_value),

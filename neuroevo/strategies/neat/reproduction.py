@@ -63,13 +63,14 @@ def too_many_species(config: Any, n_species: int, generation: int) -> StrategyEr
     )
 
 
-def reproduce(population: Any, config: Any) -> dict:
+def reproduce(population: Any, config: Any) -> dict[Any, Any]:
     """``population.reproduction.reproduce`` for the next generation of a neat-python
     ``Population``, with neat-python's too-many-species RuntimeError as a StrategyError."""
     try:
-        return population.reproduction.reproduce(
+        new: dict[Any, Any] = population.reproduction.reproduce(
             config, population.species, config.pop_size, population.generation
         )
+        return new
     except RuntimeError as e:
         if "Configuration conflict" not in str(e):
             raise
@@ -83,7 +84,7 @@ def _fast_path(config: Any) -> bool:
     return config.genome_type in (DefaultGenome, FastGenome) and default_genes(config.genome_config)
 
 
-class FastReproduction(DefaultReproduction):
+class FastReproduction(DefaultReproduction):  # type: ignore[misc]  # neat-python is untyped
     """``neat.DefaultReproduction`` with vectorised crossover and attribute mutation.
 
     Use it as the ``reproduction_type`` of a config; it reads the INI section
@@ -102,7 +103,7 @@ class FastReproduction(DefaultReproduction):
     #: the INI section holding this plug-in's settings (see neuroevo.config.config_section)
     config_section = "DefaultReproduction"
 
-    def _plan(self, species: Any, pop_size: int, generation: int) -> list | None:
+    def _plan(self, species: Any, pop_size: int, generation: int) -> list[Any] | None:
         """neat-python's bookkeeping: per surviving species, (elites, parent pool, children).
 
         Same stagnation, adjusted fitness, spawn counts, elites and survival cutoff as
@@ -147,14 +148,19 @@ class FastReproduction(DefaultReproduction):
             jobs.append((elites, members[:cutoff], max(n, 0)))
         return jobs
 
-    def reproduce(self, config: Any, species: Any, pop_size: int, generation: int) -> dict:
+    def reproduce(
+        self, config: Any, species: Any, pop_size: int, generation: int
+    ) -> dict[Any, Any]:
         """The next generation: neat-python's counts and rules, gene work vectorised."""
         if not _fast_path(config):
-            return super().reproduce(config, species, pop_size, generation)
+            new: dict[Any, Any] = super().reproduce(config, species, pop_size, generation)
+            return new
         with quiet_collector():  # results unaffected; see neuroevo/strategies/neat/runtime.py
             return self._reproduce(config, species, pop_size, generation)
 
-    def _reproduce(self, config: Any, species: Any, pop_size: int, generation: int) -> dict:
+    def _reproduce(
+        self, config: Any, species: Any, pop_size: int, generation: int
+    ) -> dict[Any, Any]:
         gc = config.genome_config
         gc.innovation_tracker = self.innovation_tracker
         self.innovation_tracker.reset_generation()
@@ -163,7 +169,7 @@ class FastReproduction(DefaultReproduction):
             return {}
         rng = np.random.default_rng(random.getrandbits(64))
 
-        parents: list = []
+        parents: list[Any] = []
         firsts, seconds = [], []
         for _, pool, n in jobs:
             picks = rng.integers(0, len(pool), size=(n, 2)) + len(parents)
@@ -177,7 +183,7 @@ class FastReproduction(DefaultReproduction):
         fit, other = np.where(a_fitter, a, b), np.where(a_fitter, b, a)
         children = make_children(gc, parents, fit, other, rng, config.genome_type)
 
-        new_population: dict = {}
+        new_population: dict[Any, Any] = {}
         at = 0
         for elites, _pool, n in jobs:
             new_population.update(elites)

@@ -36,6 +36,7 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -76,7 +77,7 @@ def _dense_ids(codes: np.ndarray) -> tuple[np.ndarray, int]:
     return inverse.reshape(-1), len(distinct)
 
 
-def _ids(values: tuple) -> np.ndarray:
+def _ids(values: tuple[Any, ...]) -> np.ndarray:
     """Small integer ids of hashable values (equal values, equal ids)."""
     distinct = set(values)
     if len(distinct) <= 1:
@@ -97,14 +98,14 @@ class GeneColumns:
         d = table.distances_from(0)        # distance of genome 0 to every genome
     """
 
-    def __init__(self, genomes: list, genome_config: Any) -> None:
+    def __init__(self, genomes: list[Any], genome_config: Any) -> None:
         self.size = len(genomes)
         self.disjoint_coefficient = float(genome_config.compatibility_disjoint_coefficient)
         self.weight_coefficient = float(genome_config.compatibility_weight_coefficient)
-        node_keys: list = []
-        node_rows: list = []
-        conn_keys: list = []
-        conn_rows: list = []
+        node_keys: list[Any] = []
+        node_rows: list[Any] = []
+        conn_keys: list[Any] = []
+        conn_rows: list[Any] = []
         for g in genomes:  # C-level extends: the only per-genome Python loop
             nodes = g.nodes
             conns = g.connections
@@ -142,7 +143,13 @@ class GeneColumns:
         self.conn_enabled = np.array(enabled, dtype=bool)
 
     def _gene_sums(
-        self, rep: int, start: np.ndarray, key: np.ndarray, owner: np.ndarray, n_keys: int, term
+        self,
+        rep: int,
+        start: np.ndarray,
+        key: np.ndarray,
+        owner: np.ndarray,
+        n_keys: int,
+        term: Callable[[np.ndarray, np.ndarray], np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray]:
         """Sum of homologous gene terms (in the rep's gene order) and match counts, per genome."""
         lo, hi = int(start[rep]), int(start[rep + 1])
@@ -163,14 +170,14 @@ class GeneColumns:
 
     def _node_term(self, rows: np.ndarray, rep_rows: np.ndarray) -> np.ndarray:
         b, r, t = self.node_float
-        d = np.abs(b[rep_rows] - b[rows]) + np.abs(r[rep_rows] - r[rows])
+        d: np.ndarray = np.abs(b[rep_rows] - b[rows]) + np.abs(r[rep_rows] - r[rows])
         d = d + np.abs(t[rep_rows] - t[rows])
         d = d + (self.node_act[rep_rows] != self.node_act[rows])
         d = d + (self.node_agg[rep_rows] != self.node_agg[rows])
         return d * self.weight_coefficient
 
     def _conn_term(self, rows: np.ndarray, rep_rows: np.ndarray) -> np.ndarray:
-        d = np.abs(self.conn_weight[rep_rows] - self.conn_weight[rows])
+        d: np.ndarray = np.abs(self.conn_weight[rep_rows] - self.conn_weight[rows])
         d = d + (self.conn_enabled[rep_rows] != self.conn_enabled[rows])
         return d * self.weight_coefficient
 
@@ -179,7 +186,8 @@ class GeneColumns:
         larger = np.maximum(n, n_rep)
         with np.errstate(invalid="ignore", divide="ignore"):
             part = (acc + self.disjoint_coefficient * disjoint) / larger
-        return np.where(larger > 0, part, 0.0)
+        out: np.ndarray = np.where(larger > 0, part, 0.0)
+        return out
 
     def distances_from(self, rep: int) -> np.ndarray:
         """``genomes[rep].distance(g, config)`` for every genome ``g``, bit for bit."""
@@ -191,7 +199,8 @@ class GeneColumns:
             rep, self.conn_start, self.conn_key, self.conn_owner, self.n_conn_keys, self._conn_term
         )
         conns = self._part(acc, m, int(self.n_conns[rep]), self.n_conns)
-        return nodes + conns
+        total: np.ndarray = nodes + conns
+        return total
 
 
 class _PairLog:
@@ -212,7 +221,7 @@ class _PairLog:
         return mean, math.sqrt(float(np.sum(w * (v - mean) ** 2) / np.sum(w)))
 
 
-class FastSpeciesSet(DefaultSpeciesSet):
+class FastSpeciesSet(DefaultSpeciesSet):  # type: ignore[misc]  # neat-python is untyped
     """neat-python's ``DefaultSpeciesSet`` with numpy genome distances (identical species).
 
     Use it as the ``species_set_type`` of a config. Its settings are neat-python's
@@ -230,7 +239,7 @@ class FastSpeciesSet(DefaultSpeciesSet):
     #: the INI section holding this plug-in's settings (see neuroevo.config.config_section)
     config_section = "DefaultSpeciesSet"
 
-    def speciate(self, config: Any, population: dict, generation: int) -> None:
+    def speciate(self, config: Any, population: dict[Any, Any], generation: int) -> None:
         """Place genomes into species exactly as ``DefaultSpeciesSet.speciate`` does."""
         old = [(sid, self.species[sid].representative) for sid in sorted(self.species)]
         if (
@@ -332,7 +341,12 @@ class FastSpeciesSet(DefaultSpeciesSet):
             )
 
     def _update(
-        self, population: dict, generation: int, keys: list, new_reps: dict, members: dict
+        self,
+        population: dict[Any, Any],
+        generation: int,
+        keys: list[Any],
+        new_reps: dict[Any, Any],
+        members: dict[Any, Any],
     ) -> None:
         """Install the new representatives and members (same order as neat-python)."""
         self.genome_to_species = {}

@@ -29,11 +29,19 @@ from neuroevo.strategies.neat.tensor.spec import BoolSettings, ChoiceSettings, G
 Tensor = torch.Tensor
 
 
-def _rand(shape, gen: torch.Generator, dtype: torch.dtype, device) -> Tensor:
+def _rand(
+    shape: tuple[int, ...], gen: torch.Generator, dtype: torch.dtype, device: torch.device
+) -> Tensor:
     return torch.rand(shape, generator=gen, dtype=dtype, device=device)
 
 
-def init_float(s: FloatSettings, shape, gen, dtype, device) -> Tensor:
+def init_float(
+    s: FloatSettings,
+    shape: tuple[int, ...],
+    gen: torch.Generator,
+    dtype: torch.dtype,
+    device: torch.device,
+) -> Tensor:
     """``FloatAttribute.init_value`` for every element of a tensor of ``shape``."""
     if s.uniform:
         lo = max(s.min_value, s.init_mean - 2 * s.init_stdev)
@@ -43,21 +51,31 @@ def init_float(s: FloatSettings, shape, gen, dtype, device) -> Tensor:
     return (s.init_mean + s.init_stdev * x).clamp_(s.min_value, s.max_value)
 
 
-def init_bool(s: BoolSettings, shape, gen, device) -> Tensor:
+def init_bool(
+    s: BoolSettings, shape: tuple[int, ...], gen: torch.Generator, device: torch.device
+) -> Tensor:
     """``BoolAttribute.init_value``."""
     if s.default == "random":
         return _rand(shape, gen, torch.float32, device) < 0.5
     return torch.full(shape, s.default == "true", dtype=torch.bool, device=device)
 
 
-def init_choice(s: ChoiceSettings, shape, gen, device) -> Tensor:
+def init_choice(
+    s: ChoiceSettings, shape: tuple[int, ...], gen: torch.Generator, device: torch.device
+) -> Tensor:
     """``StringAttribute.init_value`` as option codes."""
     if s.default < 0:
         return torch.randint(len(s.options), shape, generator=gen, device=device, dtype=torch.int16)
     return torch.full(shape, s.default, dtype=torch.int16, device=device)
 
 
-def init_genes(spec: GeneSpec, shape, gen, dtype, device) -> dict[str, Tensor]:
+def init_genes(
+    spec: GeneSpec,
+    shape: tuple[int, ...],
+    gen: torch.Generator,
+    dtype: torch.dtype,
+    device: torch.device,
+) -> dict[str, Tensor]:
     """Fresh values of every attribute of a gene class (``BaseGene.init_attributes``)."""
     out = {s.name: init_float(s, shape, gen, dtype, device) for s in spec.floats}
     out.update({s.name: init_bool(s, shape, gen, device) for s in spec.bools})
@@ -65,7 +83,7 @@ def init_genes(spec: GeneSpec, shape, gen, dtype, device) -> dict[str, Tensor]:
     return out
 
 
-def mutate_float(v: Tensor, s: FloatSettings, gen) -> Tensor:
+def mutate_float(v: Tensor, s: FloatSettings, gen: torch.Generator) -> Tensor:
     """``FloatAttribute.mutate_value`` on every element (a new tensor)."""
     if s.mutate_rate <= 0 and s.replace_rate <= 0:
         return v
@@ -84,7 +102,7 @@ def mutate_float(v: Tensor, s: FloatSettings, gen) -> Tensor:
     return out
 
 
-def mutate_bool(v: Tensor, s: BoolSettings, gen) -> Tensor:
+def mutate_bool(v: Tensor, s: BoolSettings, gen: torch.Generator) -> Tensor:
     """``BoolAttribute.mutate_value``."""
     if s.mutate_rate + max(s.rate_to_true_add, s.rate_to_false_add) <= 0:
         return v
@@ -96,7 +114,7 @@ def mutate_bool(v: Tensor, s: BoolSettings, gen) -> Tensor:
     return v.masked_scatter(hit, _rand((n,), gen, torch.float32, v.device) < 0.5)
 
 
-def mutate_choice(v: Tensor, s: ChoiceSettings, gen) -> Tensor:
+def mutate_choice(v: Tensor, s: ChoiceSettings, gen: torch.Generator) -> Tensor:
     """``StringAttribute.mutate_value`` on option codes."""
     if s.mutate_rate <= 0:
         return v
@@ -108,7 +126,9 @@ def mutate_choice(v: Tensor, s: ChoiceSettings, gen) -> Tensor:
     return v.masked_scatter(hit, pick)
 
 
-def mutate_genes(cols: dict[str, Tensor], spec: GeneSpec, valid: Tensor, gen) -> None:
+def mutate_genes(
+    cols: dict[str, Tensor], spec: GeneSpec, valid: Tensor, gen: torch.Generator
+) -> None:
     """``BaseGene.mutate`` on every gene where ``valid`` (the dict's tensors are replaced)."""
     for settings, fn in (
         (spec.floats, mutate_float),
@@ -118,13 +138,17 @@ def mutate_genes(cols: dict[str, Tensor], spec: GeneSpec, valid: Tensor, gen) ->
         for s in settings:
             col = cols[s.name]
             values = col[valid]
-            new = fn(values, s, gen)
+            new = fn(values, s, gen)  # type: ignore[arg-type]  # each fn its own settings
             if new is not values:
                 cols[s.name] = col.masked_scatter(valid, new)
 
 
 def cross_genes(
-    first: dict[str, Tensor], second: dict[str, Tensor], matched: Tensor, spec: GeneSpec, gen
+    first: dict[str, Tensor],
+    second: dict[str, Tensor],
+    matched: Tensor,
+    spec: GeneSpec,
+    gen: torch.Generator,
 ) -> dict[str, Tensor]:
     """``BaseGene.crossover``: where ``matched``, each attribute from ``first`` with
     probability 1/2 (``random() > 0.5``) else from ``second``; elsewhere ``first``'s.

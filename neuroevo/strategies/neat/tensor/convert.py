@@ -91,8 +91,8 @@ def _gene_rows(
     spec: GeneSpec,
     keys: list[list[int]],
     extra: dict[str, list[list[int]]],
-    dtype,
-    device,
+    dtype: torch.dtype,
+    device: torch.device | str,
 ) -> GeneTable:
     p = len(keys)
     width = max([len(k) for k in keys] + [1])

@@ -28,7 +28,12 @@ Tensor = torch.Tensor
 
 
 def _cross(
-    first: GeneTable, pop: GeneTable, rows: Tensor, spec: GeneSpec, gen, by_innovation: bool
+    first: GeneTable,
+    pop: GeneTable,
+    rows: Tensor,
+    spec: GeneSpec,
+    gen: torch.Generator,
+    by_innovation: bool,
 ) -> GeneTable:
     """``first`` (the fitter parents' genes) crossed with ``pop``'s rows ``rows``."""
     keys = pop.key[rows]

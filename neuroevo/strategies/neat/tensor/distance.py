@@ -154,7 +154,7 @@ def distance_pairs(a: Genomes, b: Genomes, spec: GenomeSpec) -> Tensor:
         hom = torch.zeros(tb.key.shape, dtype=torch.float64, device=tb.key.device)
         for s in gs.floats:
             hom += (ta.cols[s.name].gather(1, idx) - tb.cols[s.name]).abs().double()
-        for s in (*gs.bools, *gs.choices):
+        for s in gs.bools + gs.choices:
             hom += ta.cols[s.name].gather(1, idx) != tb.cols[s.name]
         n_a, n_b = ta.count(), tb.count()
         total = n_a + n_b - 2 * matched.sum(1)
@@ -162,6 +162,7 @@ def distance_pairs(a: Genomes, b: Genomes, spec: GenomeSpec) -> Tensor:
         largest = torch.maximum(n_a, n_b)
         part = torch.where(largest > 0, d / largest.clamp(min=1), 0.0)
         out = part if out is None else out + part
+    assert out is not None  # nodes and connections
     return out
 
 

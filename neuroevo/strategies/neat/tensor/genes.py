@@ -20,6 +20,7 @@ in which converted neat-python genomes list their connections.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import torch
 
@@ -72,7 +73,7 @@ class GeneTable:
         key = self.key if rows is None else self.key[rows]
         return (key != PAD).sum(1)
 
-    def take(self, idx: Tensor) -> GeneTable:
+    def take(self, idx: Tensor | slice) -> GeneTable:
         """The rows ``idx`` (copies)."""
         return GeneTable(self.key[idx], {n: c[idx] for n, c in self.cols.items()})
 
@@ -82,7 +83,7 @@ class GeneTable:
         if extra <= 0:
             return self
 
-        def pad(t: Tensor, fill) -> Tensor:
+        def pad(t: Tensor, fill: int | float | bool) -> Tensor:
             return torch.cat([t, t.new_full((t.shape[0], extra), fill)], dim=1)
 
         return GeneTable(pad(self.key, PAD), {n: pad(c, _filler(c)) for n, c in self.cols.items()})
@@ -141,7 +142,7 @@ class GeneTable:
         parts = [(t.widen(width), pos) for t, pos in parts]
         first = parts[0][0]
 
-        def build(get) -> Tensor:
+        def build(get: Callable[..., Tensor]) -> Tensor:
             like = get(first)
             out = like.new_empty((rows, width))
             for t, pos in parts:
@@ -168,7 +169,7 @@ class Genomes:
     def device(self) -> torch.device:
         return self.gid.device
 
-    def take(self, idx: Tensor) -> Genomes:
+    def take(self, idx: Tensor | slice) -> Genomes:
         return Genomes(self.gid[idx], self.nodes.take(idx), self.conns.take(idx))
 
     def compact(self) -> Genomes:

@@ -58,7 +58,7 @@ def _keys(names: list[tuple[str, int]], hidden0: Tensor) -> Tensor:
     return torch.where(is_hid, hidden0[:, None] + fixed.new_tensor([k for _, k in names]), fixed)
 
 
-def _connections(spec: GenomeSpec, hidden0: Tensor, gen) -> tuple[Tensor, Tensor]:
+def _connections(spec: GenomeSpec, hidden0: Tensor, gen: torch.Generator) -> tuple[Tensor, Tensor]:
     """[P, L] in and out keys of each genome's initial connections (PAD-free; L may be 0)."""
     p, dev = hidden0.shape[0], hidden0.device
     kind = spec.initial_connection
@@ -77,6 +77,7 @@ def _connections(spec: GenomeSpec, hidden0: Tensor, gen) -> tuple[Tensor, Tensor
         ins = _keys([a for a, _ in pairs], hidden0)
         outs = _keys([b for _, b in pairs], hidden0)
         if kind.startswith("partial"):
+            assert spec.connection_fraction is not None  # read for partial connections
             n = int(round(len(pairs) * spec.connection_fraction))
             pick = torch.argsort(torch.rand(p, len(pairs), generator=gen, device=dev), dim=1)[:, :n]
             ins, outs = ins.gather(1, pick), outs.gather(1, pick)

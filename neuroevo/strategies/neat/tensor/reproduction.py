@@ -95,7 +95,7 @@ def plan(
         table.adjusted_fitness[i] = (mean[i] - lo) / span
     spawn = spawn_counts(
         config,
-        [table.adjusted_fitness[i] for i in remaining],
+        [table.adjusted_fitness[i] for i in remaining],  # type: ignore[misc]  # set above
         [sizes[i] for i in remaining],
         generation,
     )

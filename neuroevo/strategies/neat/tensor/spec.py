@@ -65,8 +65,11 @@ class GeneSpec:
     fixed: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
-    def read(cls, gene_type: type, config: Any) -> GeneSpec:
-        floats, bools, choices, fixed = [], [], [], []
+    def read(cls, gene_type: type[Any], config: Any) -> GeneSpec:
+        floats: list[FloatSettings] = []
+        bools: list[BoolSettings] = []
+        choices: list[ChoiceSettings] = []
+        fixed: list[tuple[str, Any]] = []
         for attr in gene_type._gene_attributes:
             if isinstance(attr, FloatAttribute):
                 s, kind = FloatSettings.read(attr, config), floats
@@ -82,7 +85,7 @@ class GeneSpec:
                 )
             value = None if attr.name in WRITTEN_BY_MUTATIONS else _fixed_value(s)
             if value is None:
-                kind.append(s)
+                kind.append(s)  # type: ignore[arg-type]  # the list of s's kind
             else:
                 fixed.append((attr.name, value))
         return cls(tuple(floats), tuple(bools), tuple(choices), tuple(fixed))
@@ -90,7 +93,7 @@ class GeneSpec:
     @property
     def names(self) -> tuple[str, ...]:
         """The attributes that vary (those with a tensor)."""
-        return tuple(s.name for s in (*self.floats, *self.bools, *self.choices))
+        return tuple(s.name for s in self.floats + self.bools + self.choices)
 
     def float_named(self, name: str) -> FloatSettings | None:
         return next((s for s in self.floats if s.name == name), None)

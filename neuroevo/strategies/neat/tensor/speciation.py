@@ -143,6 +143,7 @@ def speciate(
     species = torch.full((p,), -1, dtype=torch.int64, device=dev)
     rep_rows = torch.zeros(0, dtype=torch.int64, device=dev)
     if len(table):
+        assert table.reps is not None  # one per species
         rep_rows = representatives(distance_to_many(table.reps, packed, spec), rank)
         d = distance_to_many(pop.take(rep_rows), packed, spec)  # [S, P]
         close = d < threshold
@@ -151,7 +152,8 @@ def speciate(
         best_d = torch.where(close.any(0), best_d, inf)
         species[rep_rows] = torch.arange(len(table), device=dev)
         best_d[rep_rows] = -inf
-    n_old, new_rows = len(table), []
+    n_old = len(table)
+    new_rows: list[Tensor] = []
     while True:  # step 2, the species founded on the way
         free = by_rank[species[by_rank] < 0][:FOUNDER_CHUNK]
         if free.numel() == 0:

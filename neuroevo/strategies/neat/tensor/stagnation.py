@@ -82,9 +82,10 @@ def update(
     """``DefaultStagnation.update``: (position, stagnant) for each species in ascending
     fitness order; updates the table's fitness, history best and ``last_improved``."""
     for i, f in enumerate(fitness):
-        prev = table.best[i] if table.best[i] is not None else -sys.float_info.max
+        best = table.best[i]
+        prev = best if best is not None else -sys.float_info.max
         table.fitness[i] = f
-        table.best[i] = f if table.best[i] is None else max(table.best[i], f)
+        table.best[i] = f if best is None else max(best, f)
         table.adjusted_fitness[i] = None
         if f > prev:
             table.last_improved[i] = generation

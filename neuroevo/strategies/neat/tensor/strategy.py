@@ -244,6 +244,7 @@ class TensorNEAT(Strategy):
             self.best = to_neat(self._best_row, [0], self.config, spec=self.spec)[0]
             self.best.fitness = self.best_fitness
         self.tracker.reset_generation()
+        assert self.member_species is not None  # set with every population (_speciate)
         p = plan(
             self.config,
             self.species,

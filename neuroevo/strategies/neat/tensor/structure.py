@@ -38,7 +38,7 @@ from neuroevo.strategies.neat.tensor.spec import GenomeSpec
 Tensor = torch.Tensor
 
 
-def _pick(n: Tensor, gen) -> Tensor:
+def _pick(n: Tensor, gen: torch.Generator) -> Tensor:
     """``random.choice`` index: uniform in ``0 .. n - 1`` for each (n > 0). (``u < 1`` in
     float64 makes ``u * n < n`` after rounding for every ``n < 2 ** 53``.)"""
     u = torch.rand(n.shape, generator=gen, device=n.device, dtype=torch.float64)
