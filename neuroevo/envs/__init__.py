@@ -96,12 +96,13 @@ def env_class(name: str) -> type[VectorEnv]:
             f"Any gymnasium environment runs through the adapter: make('gym:{name}', ...) "
             "or make(name, ..., backend='gymnasium')"
         )
-    return resolve(
+    cls: type[VectorEnv] = resolve(
         target,
         error=TaskError,
         what=f"environment {name!r}",
         instead="register it again with an importable target",
     )
+    return cls
 
 
 def make(

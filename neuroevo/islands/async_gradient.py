@@ -122,6 +122,7 @@ class Replica:
     def set_weights(self, weights: torch.Tensor) -> None:
         """Continue from ``weights``: ``GradientDescent.weights`` is the tensor its optimizer
         steps, ``candidates`` what it asks (as its ``load_state_dict`` sets them)."""
+        assert self.gd.weights is not None  # set up in __init__
         with torch.no_grad():
             self.gd.weights.copy_(weights.reshape(1, -1))
         self.gd.candidates = self.gd.weights.detach().clone()
@@ -176,7 +177,11 @@ def _check(
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{who} {name}: expected an integer >= 1, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**62:
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= int(seed) < 2**62
+    ):
         raise ConfigError(
             f"{who} seed={seed!r}: expected an integer in 0 .. 2**62 - 1, e.g. seed=0"
         )
@@ -302,6 +307,7 @@ def local_sgd(
     w = flatten_parameters(module).detach().float().clone()
     options = {"loss": loss, **options}
     t0 = time.perf_counter()
+    reps: list[Any]  # Replica objects, or Ray actor handles of them
     if backend == "local":
         reps = [Replica(module, x, y, r, options, seed + 1 + k) for k, r in enumerate(rows)]
         call = lambda n, w: [rep.train(n, w) for rep in reps]  # noqa: E731

@@ -303,7 +303,7 @@ class Island:
         for n in ("seconds", "elapsed"):
             if not values[n] >= 0 or math.isinf(values[n]):
                 raise CheckpointError(f"{where}.{n}: expected a duration >= 0, got {values[n]}")
-        return IslandGeneration(**counts, **values)
+        return IslandGeneration(**counts, **values)  # type: ignore[arg-type]  # checked above
 
     # --- one generation -----------------------------------------------------------------
     def migration_due(self) -> bool:
@@ -329,6 +329,7 @@ class Island:
 
     def finish(self, evaluated: Evaluated, immigrants: list[dict[str, Any]]) -> None:
         """Take the immigrants in, tell the strategy, record the generation, checkpoint."""
+        assert self.step is not None  # made by setup(), which evaluate() needed
         fitness, spent = evaluated.fitness, 0
         if immigrants:
             fitness = immigrate(

@@ -50,7 +50,7 @@ def run_seed(seed: Any) -> int:
     if (
         isinstance(seed, bool)
         or not isinstance(seed, numbers.Integral)
-        or not 0 <= seed < SEED_LIMIT
+        or not 0 <= int(seed) < SEED_LIMIT
     ):
         raise ConfigError(
             f"Islands seed={seed!r}: expected an integer in 0 .. 2**63 - 1 "

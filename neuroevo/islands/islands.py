@@ -185,11 +185,12 @@ class _PoolProxy:
 
         self._ray, self._h = ray, handle
 
-    def exchange(self, island: int, generation: int, migrants: list) -> list:
-        return self._ray.get(self._h.exchange.remote(island, generation, migrants))
+    def exchange(self, island: int, generation: int, migrants: list[Any]) -> list[Any]:
+        got: list[Any] = self._ray.get(self._h.exchange.remote(island, generation, migrants))
+        return got
 
     def poll(self, island: int, generations_done: int, best_fitness: float) -> bool:
-        return self._ray.get(self._h.poll.remote(island, generations_done, best_fitness))
+        return bool(self._ray.get(self._h.poll.remote(island, generations_done, best_fitness)))
 
     def request_stop(self) -> None:
         self._ray.get(self._h.request_stop.remote())
@@ -246,6 +247,7 @@ class IslandRun:
         s = islands.settings
         self.pool = MigrantPool(s.islands, topology=s.topology, size=s.migrants)
         if resume:  # migrants an earlier run left undelivered, checked here in either mode
+            assert s.checkpoint_dir is not None  # Islands.run(resume=True) requires one
             self.pool.load(s.checkpoint_dir, self._check_migrant)
         if islands.backend == "local":  # each island its own copies, as each Ray actor has
             self._local = [
@@ -293,7 +295,8 @@ class IslandRun:
     def progress(self) -> dict[int, int]:
         """Generations done so far per island (asynchronous: as last reported to the pool)."""
         if self.asynchronous:
-            return self._ray.get(self._pool.status.remote())["generations"]
+            done: dict[int, int] = self._ray.get(self._pool.status.remote())["generations"]
+            return done
         return dict(enumerate(self._result.generations)) if self._result else {}
 
     def wait(self, islands: Sequence[int], timeout: float | None = None) -> list[int]:
@@ -328,12 +331,13 @@ class IslandRun:
         self._result = _result(summaries, time.perf_counter() - self._t0, self.asynchronous)
         return self._result
 
-    def _call(self, method: str, args: list[tuple]) -> list:
+    def _call(self, method: str, args: list[tuple[Any, ...]]) -> list[Any]:
         if self.islands.backend == "local":
             return [getattr(isl, method)(*a) for isl, a in zip(self._local, args)]
-        return self._ray.get(
+        results: list[Any] = self._ray.get(
             [getattr(act, method).remote(*a) for act, a in zip(self._actors, args)]
         )
+        return results
 
     def _synchronous(self) -> list[dict[str, Any]]:
         """Every island one generation at a time, the migrants routed in island order when

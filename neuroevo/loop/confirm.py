@@ -61,7 +61,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -70,6 +70,7 @@ from neuroevo.io import state_checks as sc
 from neuroevo.parallel.taskstate import task_state
 from neuroevo.policy import BatchedPolicy, policy_device_dtype
 from neuroevo.strategies.base import Strategy
+from neuroevo.strategies.candidates import Candidates
 from neuroevo.tasks.base import Task
 
 #: the first heat plays 1/HEAT_FRACTION of ``solve_episodes``
@@ -248,6 +249,7 @@ class _Runner:
 
     def __init__(self, strategy: Strategy, task: Task, policy: BatchedPolicy) -> None:
         self.task, self.policy = task, policy
+        self.described: Candidates | None
         try:
             self.described = strategy.candidate_data(policy, purpose="solve_episodes")
         except ConfigError:
@@ -269,7 +271,8 @@ class _Runner:
             rows = self.described.rows.select(positions.numpy())
             return self.described.shared.build(rows, device=device, dtype=dtype)
         if self.narrowable:
-            return self.policy.select(positions)
+            sub: BatchedPolicy = cast(Any, self.policy).select(positions)  # narrowable: has one
+            return sub
         return None
 
     def scores(self, positions: torch.Tensor, episodes: int, seed: int) -> tuple[torch.Tensor, int]:
@@ -278,9 +281,13 @@ class _Runner:
         generator = torch.Generator(device="cpu").manual_seed(seed)
         sub = self._sub_policy(positions)
         if sub is None:
-            scores = self.task.confirm(self.policy, generator=generator, episodes=episodes)
+            scores = self.task.confirm(  # type: ignore[attr-defined]  # the caller checked
+                self.policy, generator=generator, episodes=episodes
+            )
             return scores[positions], int(self.policy.num_candidates) * episodes
-        scores = self.task.confirm(sub, generator=generator, episodes=episodes)
+        scores = self.task.confirm(  # type: ignore[attr-defined]  # the caller checked
+            sub, generator=generator, episodes=episodes
+        )
         return scores, len(positions) * episodes
 
 

@@ -164,7 +164,12 @@ class Checkpointer(Reporter):
         self.every = every
         self.keep = keep
         self.experiment = _check_snapshot(experiment)
-        self.run = {"seed": seed, "device": device, "dtype": dtype, "stop_on_solve": stop_on_solve}
+        self.run: dict[str, Any] = {
+            "seed": seed,
+            "device": device,
+            "dtype": dtype,
+            "stop_on_solve": stop_on_solve,
+        }
         self.on_interrupt = on_interrupt
         self.snapshot_overhead = snapshot_overhead
         self._snap_cost = 0.0

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import torch
 
@@ -61,8 +61,9 @@ class OutputRecorder(BatchedPolicy):
         super().__init__()
         self.policy = policy
         self.num_candidates = policy.num_candidates
-        self.num_inputs = getattr(policy, "num_inputs", None)
-        self.num_outputs = getattr(policy, "num_outputs", None)
+        # a user's policy may not say (None): the recorder passes that on
+        self.num_inputs = cast(int, getattr(policy, "num_inputs", None))
+        self.num_outputs = cast(int, getattr(policy, "num_outputs", None))
         self.recurrent = getattr(policy, "recurrent", False)
         self.device, self.dtype = policy_device_dtype(policy)
         self.outputs: list[torch.Tensor] = []

@@ -201,7 +201,7 @@ def _plot_labels(folder: Path) -> tuple[str | None, float | None]:
     names = result.get("task"), result.get("strategy")
     threshold = result.get("fitness_threshold")
     return (
-        " · ".join(names) if all(isinstance(n, str) for n in names) else None,
+        " · ".join(str(n) for n in names) if all(isinstance(n, str) for n in names) else None,
         float(threshold)
         if isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
         else None,

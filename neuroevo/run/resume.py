@@ -135,7 +135,9 @@ def load_resume_point(
         raise CheckpointError(f"{ckpt.path}: the registered names are malformed")
     for kind in ("task", "strategy"):
         if kind in registered:
-            registry.restore(kind, registered[kind], allow_import=allow_import, source=ckpt.path)
+            registry.restore(
+                kind, registered[kind], allow_import=allow_import, source=str(ckpt.path)
+            )
     left = loop.generations_left if generations is None else generations
     if loop.solved and loop.stop_on_solve and generations is None:
         left = 0
@@ -287,7 +289,7 @@ def resume(
     )
     if reporters is None:
         reporters = [
-            checkpointer(run_dir, point.setup, every=checkpoint_every, history=point.history)
+            checkpointer(Path(run_dir), point.setup, every=checkpoint_every, history=point.history)
         ]
     return continue_run(point, reporters)
 

@@ -36,7 +36,7 @@ import dataclasses
 import math
 import pathlib
 from collections.abc import Callable
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import torch
 from torch import nn
@@ -148,11 +148,14 @@ class VectorStrategy(Strategy, Generic[State]):
                 f"{type(self).__name__} got unknown hyperparameters {unknown}; "
                 f"valid ones are {sorted(fields)}"
             )
-        self.params = dataclasses.replace(params, **overrides)
+        # an instance of self.Params, a dataclass (checked above)
+        self.params: Any = dataclasses.replace(cast(Any, params), **overrides)
         self.module = module
-        self._num_params = (
-            num_params if module is None else sum(p.numel() for p in module.parameters())
-        )
+        if module is not None:
+            self._num_params = sum(p.numel() for p in module.parameters())
+        else:
+            assert num_params is not None  # exactly one of the two (checked above)
+            self._num_params = num_params
         self._pop_size = pop_size
         self.bounds = bounds
         self.init_std = float(init_std)
@@ -298,6 +301,7 @@ class VectorStrategy(Strategy, Generic[State]):
         if float(fitness[i]) > self.best_fitness:
             self.best_fitness = float(fitness[i])
             self.best = x[i].clone()
+        assert self.state is not None  # set up with the candidates (_require_setup)
         state = self._tell(self.state, x, fitness)
         self.candidates, self.state = self._ask(state)
         self.generation += 1
@@ -336,6 +340,10 @@ class VectorStrategy(Strategy, Generic[State]):
         for SA a chain's proposal."""
         rows = torch.stack([m["params"] for m in migrants]).to(device=device, dtype=dtype)
         n_in, n_out = getattr(self, "_io", (None, None))
+        if self.module is None:
+            raise StrategyError(
+                f"{type(self).__name__} on a raw objective has no network to score migrants with"
+            )
         policy = ParameterPolicy(self.module, rows, num_inputs=n_in, num_outputs=n_out)
 
         def place(positions: list[int], scores: torch.Tensor) -> None:
@@ -403,7 +411,8 @@ class VectorStrategy(Strategy, Generic[State]):
 
     # --- checkpoints ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        self._require_setup()
+        x = self._require_setup()
+        assert self.state is not None  # set up with the candidates
         return {
             TAG: self.name,
             "generation": self.generation,
@@ -412,9 +421,10 @@ class VectorStrategy(Strategy, Generic[State]):
             "params": dataclasses.asdict(self.params),
             "best_fitness": self.best_fitness,
             "best": None if self.best is None else self.best.clone(),
-            "candidates": self.candidates.clone(),
+            "candidates": x.clone(),
             "state": {
-                f.name: _copy(getattr(self.state, f.name)) for f in dataclasses.fields(self.state)
+                f.name: _copy(getattr(self.state, f.name))
+                for f in dataclasses.fields(cast(Any, self.state))
             },
             "generator": self.generator.get_state(),
         }
@@ -422,7 +432,8 @@ class VectorStrategy(Strategy, Generic[State]):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore a :meth:`state_dict` into a strategy already set up the same way. A state
         that does not fit raises :class:`CheckpointError` naming the field, and changes nothing."""
-        self._require_setup()
+        x = self._require_setup()
+        assert self.state is not None  # set up with the candidates
         w, cls = "strategy", type(self).__name__
         state = checked_tag(state, self.name, w, legacy="name")  # "name": before the one tag
         missing = sorted(set(self.state_dict()) - set(state))
@@ -437,7 +448,7 @@ class VectorStrategy(Strategy, Generic[State]):
                     f"checkpoint has {key}={state[key]!r} but this {cls} has "
                     f"{want!r}; resume with the same strategy settings"
                 )
-        fields = [f.name for f in dataclasses.fields(self.state)]
+        fields = [f.name for f in dataclasses.fields(cast(Any, self.state))]
         saved = sc.expect_dict(state["state"], f"{w}.state")
         if set(saved) != set(fields):
             raise CheckpointError(
@@ -459,12 +470,12 @@ class VectorStrategy(Strategy, Generic[State]):
             raise CheckpointError(f"{w}.params do not fit {self.Params.__name__}: {e}") from None
         generation = sc.get_int(state, "generation", w, ge=0)
         best_fitness = sc.get_float(state, "best_fitness", w)
-        best = sc.get_tensor(state, "best", w, like=self.candidates[0], optional=True)
-        candidates = sc.get_tensor(state, "candidates", w, like=self.candidates)
+        best = sc.get_tensor(state, "best", w, like=x[0], optional=True)
+        candidates = sc.get_tensor(state, "candidates", w, like=x)
         generator = sc.restored_generator(state["generator"], f"{w}.generator", like=self.generator)
         self.params, self.generation, self.best_fitness = params, generation, best_fitness
         self.best, self.candidates = best, candidates
-        self.state = type(self.state)(**restored)
+        self.state = cast(Any, type(self.state))(**restored)
         self.generator.set_state(generator.get_state())
 
     # --- experiment files -----------------------------------------------------------------

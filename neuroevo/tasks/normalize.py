@@ -215,6 +215,7 @@ class RunningNorm:
             m2 = get_tensor(state, "m2", where, like=self.m2)
         except CheckpointError as e:  # another observation size: another task
             raise CheckpointError(f"{e}; resume with the same task") from None
+        assert count is not None and mean is not None and m2 is not None  # not optional
         for name, t in (("count", count), ("mean", mean), ("m2", m2)):
             if not bool(torch.isfinite(t).all()) or (name != "mean" and bool((t < 0).any())):
                 want = "finite values" + ("" if name == "mean" else " >= 0")

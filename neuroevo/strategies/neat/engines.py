@@ -39,7 +39,7 @@ def check_engine(engine: Any, where: str) -> str:
     """``engine`` if it names an engine, else a ConfigError naming ``where`` and the choices."""
     if engine not in ENGINES:
         raise ConfigError(f"{where}: expected one of {', '.join(ENGINES)}, got {engine!r}")
-    return engine
+    return str(engine)
 
 
 def tensor_engine(config: Any, kwargs: dict[str, Any]) -> Any:

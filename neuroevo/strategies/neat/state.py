@@ -377,7 +377,8 @@ def _check_counters(
         "node_indexer": max((k for g in population.values() for k in g.nodes), default=None),
     }
     for name, nxt in indexers.items():
-        if nxt is not None and in_use[name] is not None and nxt <= in_use[name]:
+        used = in_use[name]
+        if nxt is not None and used is not None and nxt <= used:
             raise CheckpointError(
                 f"{where}.{name}: the next id {nxt} is not beyond the largest "
                 f"in use, {in_use[name]}"

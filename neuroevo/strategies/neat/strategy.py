@@ -286,9 +286,10 @@ class PythonNEAT(GenomeCandidates, Strategy):
             self._asked = True
         self.genomes = list(pop.population.values())
         if self.refine is not None:  # a few gradient steps first (Lamarckian: into the genes)
-            return self.refine.refine(
+            refined: BatchedPolicy = self.refine.refine(
                 self.genomes, self.config.genome_config, device=self._device, dtype=self._dtype
             )
+            return refined
         # feed_forward = False genomes may have cycles: step them as neat.nn.RecurrentNetwork
         recurrent = not self.config.genome_config.feed_forward
         return compile_population(
@@ -359,7 +360,7 @@ class PythonNEAT(GenomeCandidates, Strategy):
     @property
     def generation(self) -> int:
         """neat-python's generation counter (generations told so far)."""
-        return self._pop().generation
+        return int(self._pop().generation)
 
     def to(
         self, device: str | torch.device | None = None, dtype: torch.dtype | None = None

@@ -14,6 +14,7 @@ values finite and within the config's range) and raises
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -81,7 +82,7 @@ def _table_from(
     spec: GeneSpec,
     extra: tuple[str, ...],
     dtype: torch.dtype,
-    device,
+    device: torch.device,
 ) -> GeneTable:
     d = expect_dict(d, where)
     key = _tensor(field(d, "key", where), f"{where}.key", torch.int64)
@@ -152,7 +153,9 @@ def _floats(
     return c
 
 
-def genomes_from_state(d: Any, where: str, spec: GenomeSpec, dtype: torch.dtype, device) -> Genomes:
+def genomes_from_state(
+    d: Any, where: str, spec: GenomeSpec, dtype: torch.dtype, device: torch.device
+) -> Genomes:
     """A :class:`Genomes` from :func:`genomes_state`'s output, checked against ``spec``."""
     d = expect_dict(d, where)
     only_fields(d, ("gid", "nodes", "conns"), where)
@@ -230,7 +233,12 @@ def _finite_or_none(v: Any, where: str) -> float | None:
 
 
 def species_from_state(
-    d: Any, where: str, spec: GenomeSpec, dtype: torch.dtype, device, generation: int
+    d: Any,
+    where: str,
+    spec: GenomeSpec,
+    dtype: torch.dtype,
+    device: torch.device,
+    generation: int,
 ) -> SpeciesTable:
     """A :class:`SpeciesTable` from :func:`species_state`'s output; creation and improvement
     generations lie in ``0 .. generation``, fitness figures are finite or null."""
@@ -249,11 +257,12 @@ def species_from_state(
         ),
         where,
     )
-    lists = {}
+    lists: dict[str, list[Any]] = {}
     for name in ("key", "created", "last_improved", "best", "fitness", "adjusted_fitness"):
         v = field(d, name, where)
         if not isinstance(v, list):
             raise CheckpointError(f"{where}.{name}: expected a list, got {describe(v)}")
+        check: Callable[[Any, str], Any]
         if name == "key":
             check = lambda x, w: bounded_int(x, w, 1, COUNTER_LIMIT - 1)
         elif name in ("created", "last_improved"):
@@ -278,10 +287,21 @@ def species_from_state(
         raise CheckpointError(
             f"{where}: {n} species but {0 if reps is None else len(reps)} representatives"
         )
-    return SpeciesTable(*lists.values(), reps, next_key)
+    return SpeciesTable(
+        lists["key"],
+        lists["created"],
+        lists["last_improved"],
+        lists["best"],
+        lists["fitness"],
+        lists["adjusted_fitness"],
+        reps,
+        next_key,
+    )
 
 
-def member_species_from_state(v: Any, where: str, rows: int, n_species: int, device) -> Tensor:
+def member_species_from_state(
+    v: Any, where: str, rows: int, n_species: int, device: torch.device
+) -> Tensor:
     """Each genome's species position: ``[rows]`` int64 in ``0 .. n_species - 1``, every
     species with a member."""
     ok = (
@@ -301,7 +321,7 @@ def member_species_from_state(v: Any, where: str, rows: int, n_species: int, dev
     return v.to(device)
 
 
-def tracker_from_state(d: Any, where: str, device) -> InnovationTracker:
+def tracker_from_state(d: Any, where: str, device: torch.device) -> InnovationTracker:
     """The innovation tracker; counters within :data:`NODE_KEY_LIMIT` and
     :data:`INNOVATION_LIMIT`, the generation's table of known kinds with numbers the
     counters have given."""
