@@ -158,8 +158,14 @@ class Strategy(abc.ABC):
     def state_dict(self) -> dict[str, Any]:
         """JSON-able state (plus tensors) to checkpoint and resume the strategy; neuroevo's
         strategies put their name under :data:`neuroevo.strategies.state_tag.TAG`."""
-        raise NotImplementedError(f"{type(self).__name__} does not support checkpoints yet")
+        raise StrategyError(
+            f"{type(self).__name__} does not save checkpoints: give it state_dict() and "
+            "load_state_dict(), or run it without a checkpointer"
+        )
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
-        raise NotImplementedError(f"{type(self).__name__} does not support checkpoints yet")
+        raise StrategyError(
+            f"{type(self).__name__} does not save checkpoints: give it state_dict() and "
+            "load_state_dict(), or run it without a checkpointer"
+        )

@@ -94,6 +94,22 @@ class MatrixES(Strategy):
         self.mean = self.population[elite].mean(0)
         self._sample()
 
+    # --- checkpoints (what `neuroevo run` writes every generation) --------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.name,
+            "mean": self.mean.clone(),
+            "population": self.population.clone(),
+            "best": None if self.best is None else self.best.clone(),
+            "best_fitness": self.best_fitness,
+            "generator": self.gen.get_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.mean, self.population = state["mean"].clone(), state["population"].clone()
+        self.best, self.best_fitness = state["best"], float(state["best_fitness"])
+        self.gen.set_state(state["generator"])
+
     # --- the path to a network ---------------------------------------------------------
     def candidate_data(self, policy: BatchedPolicy, *, purpose: str) -> Candidates:
         flat = policy.m.reshape(policy.num_candidates, -1)

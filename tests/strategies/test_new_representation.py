@@ -111,3 +111,33 @@ def test_registered_by_name_for_experiment_files():
         assert isinstance(strategy.ask(), MatrixPolicy)
     finally:
         registry.STRATEGIES.entries.pop("matrix-es-test", None)
+
+
+def test_the_command_line_runs_it_on_worker_processes_as_in_one(tmp_path):
+    """`neuroevo run` with --workers 2 --backend process, the strategy named in the
+    experiment file: the same generations as the serial command, checkpoints included."""
+    import json
+
+    from neuroevo.run.cli import main
+
+    registry.register_strategy("matrix-es-cli", MatrixES)
+    try:
+        exp = tmp_path / "matrix.toml"
+        exp.write_text(
+            '[experiment]\ngenerations = 2\nseed = 1\ndevice = "cpu"\n'
+            '[task]\nname = "cartpole"\nepisodes = 2\n'
+            '[strategy]\nname = "matrix-es-cli"\npop_size = 8\n'
+        )
+        runs = {}
+        for name, extra in (
+            ("serial", []),
+            ("workers", ["--workers", "2", "--backend", "process"]),
+        ):
+            out = tmp_path / name
+            assert main(["run", str(exp), "--out", str(out), "--quiet", *extra]) == 0
+            lines = (out / "stats.jsonl").read_text().splitlines()
+            runs[name] = [(r["best_fitness"], r["mean_fitness"]) for r in map(json.loads, lines)]
+            assert any((out / "checkpoints").iterdir())
+        assert len(runs["serial"]) == 2 and runs["workers"] == runs["serial"]
+    finally:
+        registry.STRATEGIES.entries.pop("matrix-es-cli", None)
